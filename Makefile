@@ -1,0 +1,133 @@
+# Dust: plain GNU make, no configure step.
+#
+# The tree is discovered, not listed: every lib/*/*.c is part of libdust
+# (sans-I/O), every common/*.c part of libcommon (sockets, addresses, daemon
+# support for the programs), every top-level folder holding a main.c is a
+# program, every tests/unit/test_*.c a cmocka test, every tests/tools/*.c a
+# helper program for the integration tests, every bench/*.c a benchmark and
+# every fuzz/fuzz_*.c a libFuzzer target.
+#
+#   make                 release build into build/
+#   make check           install missing packages, build under ASan+UBSan
+#                        into build/asan/, run every test
+#   make demo            the coverpipe chain on loopback, live figures
+#   make bench           benchmarks (release build), figures to stdout
+#   make install PREFIX=DIR
+#   make fuzz            build the libFuzzer targets into build/fuzz/
+
+BUILD	?= build
+PREFIX	?= /usr/local
+SAN	?=
+FUZZ	?=
+VERSION	:= 0.1.0
+
+WARN	:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wpointer-arith -Wvla -Wformat=2 \
+	   -Wundef -Wno-unused-parameter
+ifeq ($(SAN),1)
+OPT	:= -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+	   -fno-omit-frame-pointer
+else ifeq ($(FUZZ),1)
+OPT	:= -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+	   -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+OPT	:= -O2 -g
+endif
+CFLAGS	?=
+CFLAGS	+= -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(OPT) $(WARN) \
+	   -Iinclude -Icommon -DDUST_VERSION='"$(VERSION)"' -MMD -MP
+LDFLAGS	+= $(filter -fsanitize=%,$(OPT))
+LDLIBS	:= -Wl,--as-needed -lsodium -levent -ljansson -lpcap -lm
+
+LIB_SRCS	:= $(sort $(wildcard lib/*/*.c))
+COMMON_SRCS	:= $(sort $(wildcard common/*.c))
+PROGS		:= $(sort $(patsubst %/main.c,%,$(wildcard */main.c)))
+UNIT_SRCS	:= $(sort $(wildcard tests/unit/test_*.c))
+TOOL_SRCS	:= $(sort $(wildcard tests/tools/*.c))
+BENCH_SRCS	:= $(sort $(wildcard bench/*.c))
+FUZZ_SRCS	:= $(sort $(wildcard fuzz/fuzz_*.c))
+
+obj		= $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+LIBDUST		:= $(BUILD)/lib/libdust.a
+LIBCOMMON	:= $(BUILD)/lib/libcommon.a
+PROG_BINS	:= $(addprefix $(BUILD)/bin/,$(PROGS))
+UNIT_BINS	:= $(patsubst %.c,$(BUILD)/%,$(UNIT_SRCS))
+TOOL_BINS	:= $(patsubst %.c,$(BUILD)/%,$(TOOL_SRCS))
+BENCH_BINS	:= $(patsubst %.c,$(BUILD)/%,$(BENCH_SRCS))
+FUZZ_BINS	:= $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+
+.PHONY: all tests check check-build deps demo bench install fuzz fuzz-build clean
+.DEFAULT_GOAL := all
+
+all: $(PROG_BINS)
+
+tests: all $(UNIT_BINS) $(TOOL_BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIBDUST): $(call obj,$(LIB_SRCS))
+	@mkdir -p $(@D)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(LIBCOMMON): $(call obj,$(COMMON_SRCS))
+	@mkdir -p $(@D)
+	rm -f $@ && $(AR) rcs $@ $^
+
+# One link rule per program: its folder's objects, then the libraries.
+define prog_rule
+$(BUILD)/bin/$(1): $(call obj,$(sort $(wildcard $(1)/*.c))) $(LIBCOMMON) $(LIBDUST)
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
+endef
+$(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
+
+$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIBCOMMON) $(LIBDUST)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+$(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIBCOMMON) $(LIBDUST)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBCOMMON) $(LIBDUST)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/fuzz/%: $(BUILD)/obj/fuzz/%.o $(LIBCOMMON) $(LIBDUST)
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=fuzzer,address,undefined $^ $(LDLIBS) -o $@
+
+fuzz-build: $(FUZZ_BINS)
+
+# The targets a user types.
+
+deps:
+	@sh scripts/deps.sh
+
+check: deps
+	$(MAKE) BUILD=build/asan SAN=1 tests
+	$(MAKE) BUILD=build/fuzz FUZZ=1 CC=clang fuzz-build
+	sh tests/run.sh build/asan build/fuzz
+
+fuzz: deps
+	$(MAKE) BUILD=build/fuzz FUZZ=1 CC=clang fuzz-build
+
+demo: deps
+	$(MAKE) all
+	sh scripts/demo.sh $(BUILD)
+
+bench: deps
+	$(MAKE) all $(BENCH_BINS) $(TOOL_BINS)
+	sh bench/run.sh $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(PROG_BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

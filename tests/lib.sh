@@ -1,0 +1,48 @@
+# Helpers for the integration tests; source it with ". tests/lib.sh".
+# Every process started with spawn is killed when the test exits, and the
+# test's scratch folder ($T) is removed unless KEEP=1.
+set -eu
+: "${DUST_ROOT:=$(pwd)}" "${DUST_BIN:=$DUST_ROOT/build/asan/bin}"
+: "${DUST_TOOLS:=$DUST_ROOT/build/asan/tests/tools}"
+T=$(mktemp -d /tmp/dust-test.XXXXXX)
+PIDS=""
+
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
+	sleep 0.2
+	for p in $PIDS; do kill -9 "$p" 2>/dev/null || true; done
+	[ "${KEEP:-0}" = 1 ] || rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+# fail MESSAGE: end the test as failed.
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# skip MESSAGE: end the test as skipped (exit 77).
+skip() { echo "skipped: $*"; exit 77; }
+
+# spawn NAME CMD...: start CMD in the background, output in $T/NAME.log.
+spawn() {
+	n=$1; shift
+	"$@" > "$T/$n.log" 2>&1 &
+	PIDS="$PIDS $!"
+	eval "PID_$n=$!"
+}
+
+# free_port: print a TCP port on 127.0.0.1 that nothing listens on now.
+free_port() {
+	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_port PORT [SECONDS]: wait until something listens on 127.0.0.1:PORT.
+wait_port() {
+	i=0
+	while [ -z "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]; do
+		i=$((i + 1))
+		[ $i -lt $(( ${2:-10} * 10 )) ] || fail "nothing listens on port $1"
+		sleep 0.1
+	done
+}
+
+# alive PID: succeed if the process is still running.
+alive() { kill -0 "$1" 2>/dev/null; }

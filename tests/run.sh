@@ -1,0 +1,80 @@
+#!/bin/sh
+# Run every test: cmocka unit tests, a short libFuzzer run of each target,
+# then the integration tests (real processes on loopback).
+#
+#   sh tests/run.sh BUILD [FUZZBUILD]
+#
+# Environment: TESTS=glob runs only the tests whose name matches;
+# FUZZ_SECONDS (default 8) is the time given to each fuzz target.
+# A test exits 0 to pass, 77 to be skipped, anything else to fail.
+# The last line is "tests: N passed, N failed, N skipped".
+set -u
+BUILD=${1:?usage: tests/run.sh BUILD [FUZZBUILD]}
+FUZZBUILD=${2:-}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$(cd "$BUILD" && pwd)
+export DUST_ROOT="$ROOT" DUST_BUILD="$BUILD" DUST_BIN="$BUILD/bin" \
+    DUST_TOOLS="$BUILD/tests/tools"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+FUZZ_SECONDS=${FUZZ_SECONDS:-8}
+LOGDIR="$BUILD/test-logs"
+rm -rf "$LOGDIR" && mkdir -p "$LOGDIR"
+
+pass=0 fail=0 skip=0 failed=""
+
+# run NAME CMD...: run one test, its output kept in $LOGDIR/NAME.log.
+run() {
+	name=$1; shift
+	case "$name" in ${TESTS:-*}) ;; *) return ;; esac
+	start=$(date +%s)
+	mkdir -p "$(dirname "$LOGDIR/$name")"
+	"$@" > "$LOGDIR/$name.log" 2>&1
+	rc=$?
+	secs=$(( $(date +%s) - start ))
+	case $rc in
+	0)  pass=$((pass + 1)); echo "PASS  $name (${secs}s)" ;;
+	77) skip=$((skip + 1)); echo "SKIP  $name: $(tail -n 1 "$LOGDIR/$name.log")" ;;
+	*)  fail=$((fail + 1)); failed="$failed $name"
+	    echo "FAIL  $name (exit $rc, ${secs}s); last lines of its log:"
+	    tail -n 25 "$LOGDIR/$name.log" | sed 's/^/      /' ;;
+	esac
+}
+
+# fuzz_run TARGET: a short run from the seed corpus, kept out of the tree.
+fuzz_run() {
+	t=$1
+	corpus=$(mktemp -d)
+	[ -d "$ROOT/fuzz/corpus/$t" ] && cp -r "$ROOT/fuzz/corpus/$t/." "$corpus/"
+	"$FUZZBUILD/fuzz/$t" -max_total_time="$FUZZ_SECONDS" \
+	    -rss_limit_mb=2048 -print_final_stats=1 "$corpus"
+	rc=$?
+	rm -rf "$corpus"
+	return $rc
+}
+
+cd "$ROOT" || exit 1
+for t in "$BUILD"/tests/unit/test_*; do
+	[ -x "$t" ] || continue
+	run "unit/$(basename "$t")" "$t"
+done
+if [ -n "$FUZZBUILD" ] && [ -d "$FUZZBUILD/fuzz" ]; then
+	FUZZBUILD=$(cd "$FUZZBUILD" && pwd)
+	for t in "$FUZZBUILD"/fuzz/fuzz_*; do
+		[ -x "$t" ] || continue
+		run "fuzz/$(basename "$t")" fuzz_run "$(basename "$t")"
+	done
+fi
+for t in tests/integration/*.sh tests/integration/*.py; do
+	[ -f "$t" ] || continue
+	name="integration/$(basename "$t" | sed 's/\.[a-z]*$//')"
+	case "$t" in
+	*.sh) run "$name" sh "$t" ;;
+	*.py) run "$name" /usr/bin/python3 "$t" ;;
+	esac
+done
+
+echo
+[ -n "$failed" ] && echo "failed:$failed (logs in $LOGDIR)"
+echo "tests: $pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
