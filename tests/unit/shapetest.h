@@ -237,6 +237,7 @@ chi2(const uint64_t count[256], const double p[256], uint64_t n, int * df)
 	double x = 0, e, pooled_e = 0, pooled_o = 0;
 	int i, bins = 0;
 
+	*df = 1;
 	for (i = 0; i < 256; i++) {
 		if (p[i] == 0) {
 			if (count[i] != 0)
