@@ -7,11 +7,15 @@
  *          tweak T carries the position (bytes so far, this block
  *          included), the type, and the First/Final bits.
  *   3.5.1  type values (Key 0, Cfg 4, Nonce 20, Msg 48, Out 63).
- *   3.5.2  the configuration string C; Skein-MAC: K' = UBI(0, K, Key)
- *          replaces the zero starting value of the Config UBI.
- *   3.5.3  output: UBI(G, ToBytes(i, 8), Out) for i = 0, 1, 2, ...
- *   4.4    (simple) stream cipher use: a Nonce UBI, output length 2^64-1.
- * The stream form is the one pinned in DECISIONS.md section 2.
+ *   3.5.2  the configuration string C.
+ *   3.5.3  the output function: UBI(G, ToBytes(i, 8), Out), i = 0, 1, ...
+ *   3.5    "Full Skein": with a key, K' = UBI(0, K, Key) replaces the
+ *          zero starting value of the Config UBI (Skein-MAC, section 4).
+ *   4      "Skein as a stream cipher": a Nonce UBI and the output length
+ *          2^64-1; the exact form is the one pinned in DECISIONS.md
+ *          section 2, restated in docs/skein.md.
+ * (Section numbers of the v1.3 paper; the quoted titles find them in
+ * other versions.)
  */
 #include <stdint.h>
 #include <string.h>
@@ -21,11 +25,14 @@
 #include "dust/skein.h"
 #include "threefish256.h"
 
-/* Configuration string fields (section 3.5.2, Table 7). */
+/* Configuration string fields (section 3.5.2). */
 #define SKEIN_SCHEMA	0x33414853ULL	/* "SHA3", bytes 0..3 */
 #define SKEIN_VERSION	1ULL		/* bytes 4..5 */
 
-/* Start a UBI of the given type: position 0, First bit set. */
+/**
+ * ubi_start(ctx, type):
+ * Start a UBI of type ${type} in ${ctx}: position 0, First bit set.
+ */
 static void
 ubi_start(struct skein256_ctx * ctx, int type)
 {
@@ -35,10 +42,12 @@ ubi_start(struct skein256_ctx * ctx, int type)
 	ctx->buflen = 0;
 }
 
-/*
- * Absorb message bytes into the UBI under way.  Whole blocks go straight
- * from ${in} to Threefish; at least one byte (up to a whole block) stays
- * in ${buf}, since only ubi_final knows which block is the last one.
+/**
+ * ubi_update(ctx, in, len):
+ * Absorb ${len} bytes at ${in} into the UBI under way.  Whole blocks go
+ * straight from ${in} to Threefish; at least one byte (up to a whole
+ * block) stays in ctx->buf, since only ubi_final knows which block is the
+ * last one.
  */
 static void
 ubi_update(struct skein256_ctx * ctx, const uint8_t * in, size_t len)
@@ -70,10 +79,11 @@ ubi_update(struct skein256_ctx * ctx, const uint8_t * in, size_t len)
 	}
 }
 
-/*
- * Finish the UBI under way: the last block (zero-padded, possibly all
+/**
+ * ubi_final(ctx):
+ * Finish the UBI under way in ${ctx}: the last block (zero-padded, all
  * padding if the message was empty, section 3.4) with the Final bit; its
- * position counts only the real bytes.
+ * position counts only the real bytes.  The result is in ctx->h.
  */
 static void
 ubi_final(struct skein256_ctx * ctx)
@@ -85,7 +95,11 @@ ubi_final(struct skein256_ctx * ctx)
 	ctx->buflen = 0;
 }
 
-/* A whole UBI over ${len} bytes at ${in}, chaining from ctx->h. */
+/**
+ * ubi_whole(ctx, type, in, len):
+ * A whole UBI of type ${type} over ${len} bytes at ${in}, chaining from
+ * ctx->h to ctx->h.
+ */
 static void
 ubi_whole(struct skein256_ctx * ctx, int type, const uint8_t * in,
     size_t len)
@@ -96,8 +110,10 @@ ubi_whole(struct skein256_ctx * ctx, int type, const uint8_t * in,
 	ubi_final(ctx);
 }
 
-/*
- * The Config UBI (section 3.5.2): C = schema "SHA3" || version 1 ||
+/**
+ * ubi_config(ctx, outbits):
+ * The Config UBI (section 3.5.2) on ctx->h, for an output of ${outbits}
+ * bits: C = schema "SHA3" || version 1 ||
  * 2 reserved bytes || output length in bits (8 bytes) || tree parameters
  * Yl = Yf = Ym = 0 (sequential hashing) || 13 reserved zero bytes.
  */
@@ -111,9 +127,11 @@ ubi_config(struct skein256_ctx * ctx, uint64_t outbits)
 	ubi_whole(ctx, SKEIN_TYPE_CFG, c, sizeof(c));
 }
 
-/*
- * Output block i (section 3.5.3): UBI(G, ToBytes(i, 8), Out), a single
- * block of 8 message bytes, so its tweak is position 8, First and Final.
+/**
+ * output_block(out, g, i):
+ * Output block ${i} of the chaining value ${g} (section 3.5.3):
+ * UBI(G, ToBytes(i, 8), Out), a single block of 8 message bytes, so its
+ * tweak is position 8, First and Final.  Four words to ${out}.
  */
 static void
 output_block(uint64_t out[4], const uint64_t g[4], uint64_t i)
@@ -147,7 +165,7 @@ skein256_init_mac(struct skein256_ctx * ctx, const uint8_t * key,
     size_t keylen, size_t outlen)
 {
 
-	/* K' = 0 without a key, else UBI(0, K, Key) (section 3.5.2). */
+	/* K' = 0 without a key, else UBI(0, K, Key) ("Full Skein"). */
 	memset(ctx->h, 0, sizeof(ctx->h));
 	if (keylen > 0)
 		ubi_whole(ctx, SKEIN_TYPE_KEY, key, keylen);
@@ -244,7 +262,7 @@ skein256_stream_init(struct skein256_stream * s, const uint8_t key[32],
 	struct skein256_ctx ctx;
 
 	/*
-	 * DECISIONS.md section 2 (after Skein 1.3 section 4.4):
+	 * DECISIONS.md section 2 (after "Skein as a stream cipher"):
 	 * G = UBI(Key: K) -> UBI(Config: output length field 2^64 - 1)
 	 *     -> UBI(Nonce: IV) -> UBI(Message: empty).
 	 */

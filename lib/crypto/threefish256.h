@@ -8,15 +8,16 @@
 /*
  * Threefish-256 (Skein 1.3, section 3.3) and the block step of UBI
  * chaining (section 3.4), internal to libdust's Skein-256 (skein.c).
- * Words are 64-bit, little-endian on the byte side (section 2.2).
+ * Words are 64-bit, read from bytes little-endian (the paper's ToInt and
+ * BytesToWords).
  */
 
-/* Tweak bits in the high word T[1] (Skein 1.3 section 3.4, Table 5). */
+/* Tweak bits in the high word T[1] (Skein 1.3 section 3.4). */
 #define SKEIN_T1_FIRST		((uint64_t)1 << 62)	/* bit 126 */
 #define SKEIN_T1_FINAL		((uint64_t)1 << 63)	/* bit 127 */
 #define SKEIN_T1_TYPE(t)	((uint64_t)(t) << 56)	/* bits 120..125 */
 
-/* Type values (Skein 1.3 section 3.5.1, Table 6). */
+/* Type values (Skein 1.3 section 3.5.1). */
 #define SKEIN_TYPE_KEY		0
 #define SKEIN_TYPE_CFG		4
 #define SKEIN_TYPE_NONCE	20
@@ -45,8 +46,8 @@ void threefish256_ubi(uint64_t[4], uint64_t[2], const uint8_t *, size_t,
 
 /**
  * load64_le(p):
- * Return the 8 bytes at ${p} read as a little-endian word (Skein 1.3
- * section 2.2, ToInt).
+ * Return the 8 bytes at ${p} read as a little-endian word (the paper's
+ * ToInt).
  */
 static inline uint64_t
 load64_le(const uint8_t * p)
@@ -62,7 +63,7 @@ load64_le(const uint8_t * p)
 
 /**
  * store64_le(p, v):
- * Write ${v} to ${p} as 8 little-endian bytes (section 2.2, ToBytes).
+ * Write ${v} to ${p} as 8 little-endian bytes (the paper's ToBytes).
  */
 static inline void
 store64_le(uint8_t * p, uint64_t v)

@@ -3,7 +3,7 @@
 
 First the Python reference (written from the Skein 1.3 paper, sharing no
 code with lib/crypto/) must reproduce every line of
-tests/vectors/skein256.txt; then CASES random cases (fixed seed) go to the
+tests/vectors/skein256.txt and tests/vectors/skein256-stream.txt; then CASES random cases (fixed seed) go to the
 C tool $DUST_TOOLS/skein_tool and each answer must equal the reference's:
 plain hashes and hashes fed in chunks (message lengths 0..300 with the block
 boundaries 31, 32, 33, 63, 64, 65 drawn often, output lengths 1..100),
@@ -24,6 +24,7 @@ TOOL = os.path.join(os.environ.get("DUST_TOOLS",
                                    os.path.join(ROOT, "build/asan/tests/tools")),
                     "skein_tool")
 VECTORS = os.path.join(ROOT, "tests", "vectors", "skein256.txt")
+STREAM_VECTORS = os.path.join(ROOT, "tests", "vectors", "skein256-stream.txt")
 CASES = 2400
 SEED = 20261125
 BOUNDARIES = [0, 1, 31, 32, 33, 63, 64, 65, 95, 96, 97, 255, 256, 257]
@@ -63,6 +64,26 @@ def check_vectors():
     if n == 0:
         fail("no vectors read from " + VECTORS)
     return n
+
+
+def stream_vectors():
+    """(key, iv, keystream) of each line of STREAM_VECTORS."""
+    out = []
+    with open(STREAM_VECTORS) as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            kind, key, iv, ks = line.split()
+            if kind != "stream":
+                fail("%s:%d: unknown kind %r" % (STREAM_VECTORS, lineno, kind))
+            key, iv, ks = map(bytes.fromhex, (key, iv, ks))
+            if skein_ref.stream(key, iv, len(ks)) != ks:
+                fail("reference disagrees with %s:%d" % (STREAM_VECTORS,
+                                                         lineno))
+            out.append((key, iv, ks))
+    if not out:
+        fail("no vectors read from " + STREAM_VECTORS)
+    return out
 
 
 def hx(b):
@@ -115,7 +136,9 @@ def make_cases(rng):
 
 def main():
     nvec = check_vectors()
-    print("reference reproduces %d vectors of %s" % (nvec, VECTORS))
+    svec = stream_vectors()
+    print("reference reproduces %d vectors of %s and %d of %s" %
+          (nvec, VECTORS, len(svec), STREAM_VECTORS))
     if not os.access(TOOL, os.X_OK):
         fail("no tool at %s (build it: make tests)" % TOOL)
     rng = random.Random(SEED)
@@ -134,6 +157,8 @@ def main():
             else:
                 cmd = "mac %s %s" % (key, hx(msg))
             cases.append((cmd, bytes.fromhex(digest)))
+    for key, iv, ks in svec:
+        cases.append(("stream %s %s %d" % (key.hex(), iv.hex(), len(ks)), ks))
     inp = "".join(c + "\n" for c, _ in cases)
     p = subprocess.run([TOOL], input=inp, capture_output=True, text=True,
                        timeout=120)
@@ -147,6 +172,14 @@ def main():
              (len(answers), len(cases), p.returncode, p.stderr[-500:]))
     if p.returncode != 0:
         fail("tool exited %d: %s" % (p.returncode, p.stderr[-500:]))
+    # Bad lines get a named error, not a crash, and a non-zero exit.
+    bad = "hash 5 zz\nmac 0 -\nstream 00 00 5\nfrobnicate\nhash 99999999 -\n"
+    p = subprocess.run([TOOL], input=bad, capture_output=True, text=True,
+                       timeout=30)
+    lines = p.stdout.splitlines()
+    if (p.returncode != 1 or len(lines) != 5 or
+            not all(x.startswith("error: ") for x in lines)):
+        fail("tool on bad input: exit %d, answers %r" % (p.returncode, lines))
     counts = {}
     for c, _ in cases:
         counts[c.split()[0]] = counts.get(c.split()[0], 0) + 1

@@ -15,7 +15,7 @@ Functions:
 
 MASK = (1 << 64) - 1
 NW = 4                      # words in a Threefish-256 block
-NR = 72                     # rounds (Table 2, section 3.3)
+NR = 72                     # rounds (section 3.3)
 C240 = 0x1BD11BDAA9FC1A22   # key schedule constant (section 3.3.2)
 
 # R_{d,j}: rotation constants for Nw = 4 (Table 4, section 3.3.1).
@@ -30,22 +30,22 @@ T_KEY, T_CFG, T_PRS, T_PK, T_KDF, T_NON, T_MSG, T_OUT = \
 
 
 def to_int(b):
-    """ToInt: bytes, least significant byte first (section 2.2)."""
+    """ToInt: bytes, least significant byte first."""
     return int.from_bytes(b, "little")
 
 
 def to_bytes(v, n):
-    """ToBytes(v, n): n bytes, least significant first (section 2.2)."""
+    """ToBytes(v, n): n bytes, least significant first."""
     return v.to_bytes(n, "little")
 
 
 def words(b):
-    """BytesToWords: 64-bit little-endian words (section 2.2)."""
+    """BytesToWords: 64-bit little-endian words."""
     return [to_int(b[8 * i:8 * i + 8]) for i in range(len(b) // 8)]
 
 
 def unwords(w):
-    """WordsToBytes (section 2.2)."""
+    """WordsToBytes."""
     return b"".join(to_bytes(x, 8) for x in w)
 
 
@@ -132,8 +132,8 @@ def output(g, nbytes):
 
 def skein256(msg, outlen, key=b""):
     """Skein-256 with outlen bytes of output; a non-empty key makes it
-    Skein-MAC (section 3.5.2: K' = UBI(0, K, Tkey 2^120) before the
-    configuration UBI; K' = 0 when there is no key)."""
+    Skein-MAC ("Full Skein", section 3.5: K' = UBI(0, K, Tkey 2^120)
+    before the configuration UBI; K' = 0 when there is no key)."""
     g = bytes(32)
     if key:
         g = ubi(g, key, T_KEY << 120)

@@ -22,6 +22,7 @@
 #include "dust/skein.h"
 
 #define VECTORS	"tests/vectors/skein256.txt"
+#define STREAM_VECTORS	"tests/vectors/skein256-stream.txt"
 
 /* ---- Plain reference (Skein 1.3 sections 3.3 - 3.5) ---- */
 
@@ -403,6 +404,41 @@ test_stream_reference(void ** state)
 	assert_memory_equal(got, want, sizeof(got));
 }
 
+/* Every line of the stream vectors file, fetched in one call. */
+static void
+test_stream_vectors(void ** state)
+{
+	FILE * f = fopen(STREAM_VECTORS, "r");
+	char line[1024], hkey[80], hiv[80], hks[400];
+	uint8_t key[32], iv[32], want[200], got[200] = {0};
+	struct skein256_stream s;
+	long n;
+	int count = 0;
+
+	(void)state;
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		assert_int_equal(sscanf(line, "stream %79s %79s %399s", hkey,
+		    hiv, hks), 3);
+		assert_int_equal(unhex(hkey, strlen(hkey), key, 32), 32);
+		assert_int_equal(unhex(hiv, strlen(hiv), iv, 32), 32);
+		n = unhex(hks, strlen(hks), want, sizeof(want));
+		assert_true(n > 0);
+		ref_stream(got, (size_t)n, key, iv);
+		assert_memory_equal(got, want, (size_t)n);
+		memset(got, 0, sizeof(got));
+		skein256_stream_init(&s, key, iv);
+		skein256_stream_xor(&s, got, got, (size_t)n);
+		skein256_stream_wipe(&s);
+		assert_memory_equal(got, want, (size_t)n);
+		count++;
+	}
+	fclose(f);
+	assert_true(count >= 3);
+}
+
 /*
  * XOR twice is the identity; any cutting of the calls gives the one-call
  * result (200 seeded random cuttings of 300 bytes, in place and not).
@@ -497,6 +533,7 @@ main(void)
 		cmocka_unit_test(test_output_lengths),
 		cmocka_unit_test(test_wipe),
 		cmocka_unit_test(test_stream_reference),
+		cmocka_unit_test(test_stream_vectors),
 		cmocka_unit_test(test_stream_cuts),
 		cmocka_unit_test(test_stream_distinct),
 	};
