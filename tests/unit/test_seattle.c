@@ -59,6 +59,8 @@ pipe_push(struct pipe * p, struct seattle * s, size_t n)
 
 	if (n > p->len)
 		n = p->len;
+	if (n == 0)
+		return;
 	assert_int_equal(seattle_push(s, p->buf, n), 0);
 	memmove(p->buf, p->buf + n, p->len - n);
 	p->len -= n;
