@@ -334,8 +334,8 @@ invite_parse(struct dust_invite * inv, const char * text, char * why)
 			    "base64url (character %zu after \"%s\")",
 			    (size_t)(end - text) + 1, INVITE_PREFIX);
 		else
-			snprintf(why, INVITE_WHY_MAX, "invite is not valid "
-			    "base64url (wrong length: truncated?)");
+			snprintf(why, INVITE_WHY_MAX, "invite is truncated "
+			    "(or its end is mistyped)");
 		free(bin);
 		return (-1);
 	}
