@@ -63,9 +63,13 @@ all: $(PROG_BINS)
 
 tests: all $(UNIT_BINS) $(TOOL_BINS)
 
+# Quiet by default; V=1 shows the commands.
+Q	:= $(if $(V),,@)
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(LIBDUST): $(call obj,$(LIB_SRCS))
 	@mkdir -p $(@D)
