@@ -59,7 +59,7 @@ FUZZ_BINS	:= $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 .PHONY: all tests check check-build deps demo bench install fuzz fuzz-build clean
 .DEFAULT_GOAL := all
 
-all: $(PROG_BINS)
+all: $(LIBDUST) $(LIBCOMMON) $(PROG_BINS)
 
 tests: all $(UNIT_BINS) $(TOOL_BINS)
 
