@@ -360,6 +360,28 @@ test_output_lengths(void ** state)
 	assert_memory_not_equal(got, want, 32);
 }
 
+/* A keyed context copied per message gives the one-shot MAC each time. */
+static void
+test_mac_context_copy(void ** state)
+{
+	struct skein256_ctx keyed, ctx;
+	uint8_t key[32], msg[100], one[32], got[32];
+	size_t len;
+
+	(void)state;
+	seeded_bytes(13, key, sizeof(key));
+	seeded_bytes(14, msg, sizeof(msg));
+	skein256_init_mac(&keyed, key, sizeof(key), 32);
+	for (len = 0; len <= sizeof(msg); len += 11) {
+		ctx = keyed;
+		skein256_update(&ctx, msg, len);
+		skein256_final(&ctx, got);
+		skein256_mac(one, key, sizeof(key), msg, len);
+		assert_memory_equal(got, one, 32);
+	}
+	skein256_final(&keyed, got);
+}
+
 /* Final wipes the context; stream_wipe wipes the stream. */
 static void
 test_wipe(void ** state)
@@ -531,6 +553,7 @@ main(void)
 		cmocka_unit_test(test_vectors),
 		cmocka_unit_test(test_incremental),
 		cmocka_unit_test(test_output_lengths),
+		cmocka_unit_test(test_mac_context_copy),
 		cmocka_unit_test(test_wipe),
 		cmocka_unit_test(test_stream_reference),
 		cmocka_unit_test(test_stream_vectors),
