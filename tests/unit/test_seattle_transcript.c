@@ -28,7 +28,7 @@ static char out[16384];
 static size_t outlen;
 
 /* put(fmt, ...): append a line to the transcript text. */
-static void
+static void __attribute__((format(printf, 1, 2)))
 put(const char * fmt, ...)
 {
 	va_list ap;
