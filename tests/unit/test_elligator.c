@@ -297,6 +297,43 @@ test_key_pairs(void ** state)
 	assert_memory_equal(u, pub, 32);
 }
 
+/*
+ * The documented use of the generator (docs/elligator.md): each try takes
+ * 32 bytes of secret key, then 1 tweak byte; the first try whose dirty
+ * key has a representative is kept.  Replayed here by hand for 200 seeds.
+ */
+static void
+test_key_pair_draw_order(void ** state)
+{
+	struct dust_rng_seeded a, b;
+	uint8_t rep[32], sk[32], mysk[32], myrep[32], tw;
+	uint64_t seed;
+	int tries, mytries;
+
+	(void)state;
+	for (seed = 0; seed < 200; seed++) {
+		dust_rng_seeded_u64(&a, seed);
+		dust_rng_seeded_u64(&b, seed);
+		tries = elligator2_key_pair(rep, sk, &a.rng);
+		for (mytries = 1; ; mytries++) {
+			uint8_t u[32];
+
+			dust_rng_fill(&b.rng, mysk, 32);
+			dust_rng_fill(&b.rng, &tw, 1);
+			x25519_dirty_public(u, mysk);
+			if (elligator2_rev(myrep, u, tw) == 0)
+				break;
+		}
+		assert_int_equal(tries, mytries);
+		assert_memory_equal(sk, mysk, 32);
+		assert_memory_equal(rep, myrep, 32);
+		/* Both generators are at the same place afterwards. */
+		dust_rng_fill(&a.rng, mysk, 8);
+		dust_rng_fill(&b.rng, myrep, 8);
+		assert_memory_equal(mysk, myrep, 8);
+	}
+}
+
 /* Map u to Edwards y = (u - 1)/(u + 1), and ask libsodium whether the
  * point is in the prime-order subgroup. */
 static int
@@ -313,6 +350,36 @@ in_prime_subgroup(const uint8_t u[32])
 	fe25519_mul(n, n, d);
 	fe25519_tobytes(y, n);
 	return (crypto_core_ed25519_is_valid_point(y));
+}
+
+/* Every line of x25519-dirty.txt (made by the Python reference). */
+static void
+test_dirty_vectors(void ** state)
+{
+	FILE * f;
+	char line[512], skhex[100], uhex[100];
+	uint8_t sk[32], u[32], out[32];
+	int n = 0, sub;
+
+	(void)state;
+	f = fopen("tests/vectors/x25519-dirty.txt", "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		assert_int_equal(sscanf(line, "%99s %99s %d", skhex, uhex,
+		    &sub), 3);
+		unhex32(sk, skhex);
+		unhex32(u, uhex);
+		x25519_dirty_public(out, sk);
+		if (memcmp(out, u, 32) != 0)
+			fail_msg("dirty key vector %d (%s) is wrong", n + 1,
+			    skhex);
+		assert_int_equal(in_prime_subgroup(out), sub);
+		n++;
+	}
+	fclose(f);
+	assert_int_equal(n, 24);
 }
 
 /*
@@ -361,7 +428,9 @@ main(void)
 		cmocka_unit_test(test_rev_fails),
 		cmocka_unit_test(test_field_edges),
 		cmocka_unit_test(test_key_pairs),
+		cmocka_unit_test(test_key_pair_draw_order),
 		cmocka_unit_test(test_dirty_low_order),
+		cmocka_unit_test(test_dirty_vectors),
 	};
 
 	if (sodium_init() < 0)
