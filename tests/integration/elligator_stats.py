@@ -26,6 +26,8 @@ import random
 import subprocess
 import sys
 
+import numpy
+
 ROOT = os.environ.get("DUST_ROOT", os.getcwd())
 sys.path.insert(0, os.path.join(ROOT, "tests", "ref"))
 import curve_ref as ref  # noqa: E402
@@ -78,8 +80,11 @@ def main():
 
     # 1. Bits.
     lo, hi = 9717, 10283
+    bits = numpy.unpackbits(numpy.frombuffer(b"".join(reps), numpy.uint8)
+                            .reshape(N, 32), axis=1, bitorder="little")
+    counts = bits.sum(axis=0)         # counts[i]: how often bit i is set
     for bit in range(256):
-        n = sum((r[bit // 8] >> (bit % 8)) & 1 for r in reps)
+        n = int(counts[bit])
         if not lo <= n <= hi:
             fail("bit %d of the representative is set %d times in %d, "
                  "outside [%d, %d]" % (bit, n, N, lo, hi))
