@@ -30,7 +30,7 @@
  * One constant-time Montgomery ladder over the 256-bit k (k < 2^255 +
  * 7 L < 2^256) on u(G) therefore gives the dirty key.  This is the same
  * construction as Monocypher 4's crypto_x25519_dirty_small, whose dirty
- * base point has this u-coordinate, so the keys should agree with its.
+ * base point has this u-coordinate: its keys and ours should be equal.
  */
 
 /* u(G), G = B + T0, little-endian (printed by tests/ref/curve_ref.py). */
