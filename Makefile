@@ -59,13 +59,17 @@ FUZZ_BINS	:= $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 .PHONY: all tests check check-build deps demo bench install fuzz fuzz-build clean
 .DEFAULT_GOAL := all
 
-all: $(PROG_BINS)
+all: $(LIBDUST) $(LIBCOMMON) $(PROG_BINS)
 
 tests: all $(UNIT_BINS) $(TOOL_BINS)
 
+# Quiet by default; V=1 shows the commands.
+Q	:= $(if $(V),,@)
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(LIBDUST): $(call obj,$(LIB_SRCS))
 	@mkdir -p $(@D)
