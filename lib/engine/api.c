@@ -13,7 +13,7 @@
 #define CMD_PUT_ENCODED		0x12
 #define CMD_GET_DECODED		0x13
 
-/* Big-endian 16-bit integers. */
+/* be16dec(p): the big-endian 16-bit integer at ${p}. */
 static uint16_t
 be16dec(const uint8_t * p)
 {
@@ -21,6 +21,7 @@ be16dec(const uint8_t * p)
 	return ((uint16_t)(p[0] << 8 | p[1]));
 }
 
+/* be16enc(p, x): write ${x} at ${p}, big-endian. */
 static void
 be16enc(uint8_t * p, uint16_t x)
 {

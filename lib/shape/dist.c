@@ -81,6 +81,7 @@ struct point {
 	double w;
 };
 
+/* point_cmp(a, b): order points by value, for qsort. */
 static int
 point_cmp(const void * a, const void * b)
 {

@@ -24,6 +24,7 @@ static uint8_t srv_b[32], srv_B[32], sid[SEATTLE_SID_MAX];
 static size_t sidlen;
 static uint8_t resp[DUST_API_RESPONSE_MAX];
 
+/* setup(state): the server's key pair and identifier. */
 static int
 setup(void ** state)
 {
@@ -71,6 +72,7 @@ req2(uint8_t * req, uint8_t cmd, uint16_t arg, const uint8_t * data)
 	return (3 + (data ? arg : 0));
 }
 
+/* be16(p): the big-endian 16-bit integer at ${p}. */
 static uint16_t
 be16(const uint8_t * p)
 {

@@ -26,6 +26,7 @@
 static uint8_t srv_b[32], srv_B[32], sid[SEATTLE_SID_MAX];
 static size_t sidlen;
 
+/* setup(state): the server's key pair and identifier. */
 static int
 setup(void ** state)
 {

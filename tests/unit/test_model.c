@@ -320,6 +320,7 @@ test_quantize(void ** state)
 	}
 }
 
+/* cmp_i64(a, b): for qsort. */
 static int
 cmp_i64(const void * a, const void * b)
 {
