@@ -295,7 +295,7 @@ test_latency(void ** state)
 	struct dust_model * m;
 	struct dust_engine * c, * s;
 	struct bytes cw = { NULL, 0, 0 }, sw = { NULL, 0, 0 };
-	struct dust_rng_seeded cut;
+	struct dust_rng_seeded cut, rc, rs;
 	uint8_t pkt[65535], data[100] = { 1, 2, 3 };
 	size_t coff = 0, soff = 0, wire;
 	char err[256];
@@ -308,9 +308,12 @@ test_latency(void ** state)
 		    sizeof(err)));
 		for (trial = 0; trial < 10; trial++) {
 			dust_rng_seeded_u64(&cut, (uint64_t)(60 + trial));
-			c = dust_engine_client_new(m, srv_B, sid, sidlen, NULL);
+			dust_rng_seeded_u64(&rc, (uint64_t)(70 + trial));
+			dust_rng_seeded_u64(&rs, (uint64_t)(80 + trial));
+			c = dust_engine_client_new(m, srv_B, sid, sidlen,
+			    &rc.rng);
 			s = dust_engine_server_new(m, srv_b, sid, sidlen, NULL,
-			    NULL);
+			    &rs.rng);
 			for (t = 0; t < 500; t++) {
 				tick(c, 10, &cw);
 				tick(s, 10, &sw);
