@@ -5,3 +5,5 @@
 set -eu
 BUILD=${1:-build}
 "$BUILD/bench/bench_shape" "${2:-16}"
+echo
+"$BUILD/bench/bench_engine" "${2:-16}"
