@@ -207,7 +207,7 @@ exchange(struct pair * p, size_t total, size_t head_c, size_t head_s)
 	assert_null(seattle_failure(p->c));
 }
 
-/* 20 seeds of random splits, 40 KiB each way, byte-exact. */
+/* 20 seeds of random splits, 100 kB each way, byte-exact. */
 static void
 test_random_splits(void ** state)
 {
@@ -217,9 +217,14 @@ test_random_splits(void ** state)
 	(void)state;
 	for (seed = 1; seed <= 20; seed++) {
 		pair_new(&p, seed, NULL);
-		if (seed % 2)
-			seattle_set_record_data(p.c, 1 + seed * 37);
-		exchange(&p, 40000, 0, 0);
+		/* Small records, the default 16 KiB, and the largest. */
+		if (seed % 3 == 1)
+			assert_int_equal(seattle_set_record_data(p.c,
+			    1 + seed * 37), 0);
+		else if (seed % 3 == 2)
+			assert_int_equal(seattle_set_record_data(p.s,
+			    SEATTLE_DATA_MAX), 0);
+		exchange(&p, 100000, 0, 0);
 		pair_free(&p);
 	}
 }
