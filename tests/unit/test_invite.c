@@ -17,6 +17,7 @@
 #include "dust/seattle.h"
 #include "dust/skein.h"
 
+/* fill_key(k, seed): 32 reproducible bytes. */
 static void
 fill_key(uint8_t k[32], uint64_t seed)
 {
@@ -120,6 +121,7 @@ expect_addr(const char * s, const char * msg)
 		fail_msg("'%s': got \"%s\", wanted \"%s\"", s, why, msg);
 }
 
+/* Addresses: every malformed form is refused with its reason. */
 static void
 test_bad_address(void ** state)
 {
@@ -183,6 +185,7 @@ good_bin(uint8_t bin[64])
 	return (51);
 }
 
+/* Invites: prefix, base64url, checksum, truncation, fields. */
 static void
 test_bad_invite(void ** state)
 {
@@ -285,6 +288,7 @@ expect_key(const char * text, size_t len, const char * msg)
 		fail_msg("got \"%s\", wanted \"%s\"", why, msg);
 }
 
+/* Key files: round trip, and each malformed form's own message. */
 static void
 test_keyfile(void ** state)
 {

@@ -24,6 +24,7 @@ struct pipe {
 	size_t len, cap;
 };
 
+/* pipe_put(p, b, n): append ${n} bytes of ${b} to ${p}. */
 static void
 pipe_put(struct pipe * p, const uint8_t * b, size_t n)
 {
@@ -66,6 +67,7 @@ pipe_push(struct pipe * p, struct seattle * s, size_t n)
 	p->len -= n;
 }
 
+/* pipe_free(p): free the bytes of ${p}. */
 static void
 pipe_free(struct pipe * p)
 {
@@ -78,6 +80,7 @@ pipe_free(struct pipe * p)
 static uint8_t srv_b[32], srv_B[32], sid[SEATTLE_SID_MAX];
 static size_t sidlen;
 
+/* setup(state): the server's key pair and SID, shared by all tests. */
 static int
 setup(void ** state)
 {
@@ -99,6 +102,7 @@ struct pair {
 	struct pipe c2s, s2c;
 };
 
+/* pair_new(p, seed, replay): a fresh client and server from ${seed}. */
 static void
 pair_new(struct pair * p, uint64_t seed, struct seattle_replay * replay)
 {
@@ -113,6 +117,7 @@ pair_new(struct pair * p, uint64_t seed, struct seattle_replay * replay)
 	    &p->rs.rng));
 }
 
+/* pair_free(p): free both sessions and pipes of ${p}. */
 static void
 pair_free(struct pair * p)
 {
