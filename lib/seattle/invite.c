@@ -248,7 +248,7 @@ decode(struct dust_invite * inv, const uint8_t * bin, size_t len, char * why)
 		    "invite flags 0x%02x: reserved bits are set", bin[1]);
 		return (-1);
 	}
-	if (mlen > INVITE_MODEL_MAX) {
+	if (len >= HEAD_BYTES(alen) + SUM_BYTES && mlen > INVITE_MODEL_MAX) {
 		snprintf(why, INVITE_WHY_MAX, "invite model is too long");
 		return (-1);
 	}

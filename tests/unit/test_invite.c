@@ -260,6 +260,11 @@ test_bad_invite(void ** state)
 	    "invite length does not match its fields");
 	free(text);
 	len = good_bin(bin);
+	bin[1] = 1;		/* IPv6, but only 4 address bytes follow. */
+	expect_invite(text = make(bin, len),
+	    "invite length does not match its fields");
+	free(text);
+	len = good_bin(bin);
 	bin[40] = 0x10;
 	expect_invite(text = make(bin, len), "invite model is too long");
 	free(text);
