@@ -1,9 +1,10 @@
 /*
  * Seattle records on arbitrary bytes: a server whose handshake with a
- * real client (recorded once) is done is fed the input, either raw (an established session
- * fed garbage) or, if the first byte is odd, XORed with the client's real
- * keystream, so that the fuzzer writes record plaintext (LEN, FLAGS, DATA,
- * CODE) and reaches every check of the record parser.  The fuzzer cannot
+ * real client (recorded once) is done is fed the input, either raw (an
+ * established session fed garbage) or, if the first byte is odd, XORed
+ * with the client's real keystream, so that the fuzzer writes record
+ * plaintext (LEN, FLAGS, DATA, CODE) and reaches every check of the record
+ * parser.  The fuzzer cannot
  * forge a MAC: no application data may ever come out.
  */
 #include <stddef.h>
@@ -37,7 +38,8 @@ static uint8_t b[32];
 static void
 client_once(void)
 {
-	static struct dust_rng_seeded rk, rc, rs, rc2;	/* Outlive the calls. */
+	/* The generators outlive this call: the sessions keep them. */
+	static struct dust_rng_seeded rk, rc, rs, rc2;
 	struct seattle * c, * s;
 	uint8_t B[32], x[32], X[32], iv[32], K[32], buf[96];
 

@@ -195,7 +195,7 @@ utf8_ok(const uint8_t * s, size_t len)
 				return (0);
 			c = (c << 6) | (s[i + k] & 0x3f);
 		}
-		/* No overlong forms, surrogates or code points past U+10FFFF. */
+		/* No overlong forms, surrogates, or code points > U+10FFFF. */
 		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
 			return (0);
 		i += n + 1;
