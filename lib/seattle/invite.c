@@ -203,6 +203,22 @@ utf8_ok(const uint8_t * s, size_t len)
 	return (1);
 }
 
+/*
+ * pubkey_ok(pk): nonzero unless ${pk} is a low-order point (then every DH
+ * with it would be all zero, and the handshake could never succeed).
+ */
+static int
+pubkey_ok(const uint8_t pk[32])
+{
+	static const uint8_t one[32] = {1};
+	uint8_t out[32];
+	int rc;
+
+	rc = crypto_scalarmult(out, one, pk);
+	sodium_memzero(out, sizeof(out));
+	return (rc == 0);
+}
+
 /* be32(p): the big-endian 32-bit integer at ${p}. */
 static uint32_t
 be32(const uint8_t * p)
@@ -275,6 +291,11 @@ decode(struct dust_invite * inv, const uint8_t * bin, size_t len, char * why)
 	}
 	memcpy(inv->pubkey, bin + p, 32);
 	p += 32 + 4;
+	if (!pubkey_ok(inv->pubkey)) {
+		snprintf(why, INVITE_WHY_MAX, "invite public key is a "
+		    "low-order point, not a server's X25519 key");
+		return (-1);
+	}
 	if (!utf8_ok(bin + p, mlen)) {
 		snprintf(why, INVITE_WHY_MAX,
 		    "invite model is not valid UTF-8 text");

@@ -73,6 +73,7 @@ test_roundtrip(void ** state)
 	/* White space around a pasted invite is fine. */
 	memset(&a, 0, sizeof(a));
 	assert_int_equal(invite_set_address(&a, "192.0.2.9:80", why), 0);
+	fill_key(a.pubkey, 99);
 	assert_non_null(text = invite_format(&a));
 	{
 		char padded[256];
@@ -273,6 +274,11 @@ test_bad_invite(void ** state)
 	bin[46] = 0x80;
 	expect_invite(text = make(bin, len),
 	    "invite model is not valid UTF-8 text");
+	free(text);
+	len = good_bin(bin);
+	memset(bin + 8, 0, 32);	/* u = 0: a low-order point. */
+	expect_invite(text = make(bin, len), "invite public key is a "
+	    "low-order point, not a server's X25519 key");
 	free(text);
 	len = good_bin(bin);
 	bin[45] = 0;		/* A NUL in the model. */
