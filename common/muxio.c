@@ -372,6 +372,17 @@ ml_freed(void * cookie, void * user)
 	conn_maybe_done(c);
 }
 
+/* muxlink callback: the peer's side is gone; reset ours. */
+static void
+ml_reset(void * cookie, void * user)
+{
+	struct mconn * c = user;
+
+	info0("%s: connection %u: reset by the peer", c->m->name, c->id);
+	c->attached = 0;
+	conn_free(c, 1);
+}
+
 static const struct muxlink_cbs ml_cbs = {
 	.output = ml_output,
 	.open = ml_open,
@@ -379,6 +390,7 @@ static const struct muxlink_cbs ml_cbs = {
 	.eof = ml_eof,
 	.credit = ml_credit,
 	.freed = ml_freed,
+	.reset = ml_reset,
 };
 
 /* Free everything of ${m}, resetting its local connections. */

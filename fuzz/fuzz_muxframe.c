@@ -77,7 +77,7 @@ fz_freed(void * cookie, void * user)
 }
 
 static const struct muxlink_cbs fz_cbs = {
-	fz_output, fz_open, fz_data, fz_eof, fz_credit, fz_freed
+	fz_output, fz_open, fz_data, fz_eof, fz_credit, fz_freed, fz_freed
 };
 
 int

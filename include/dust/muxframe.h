@@ -16,6 +16,7 @@
  * of control messages:
  *
  *   WINDOW: [0x01] [id:16] [increment:32, >= 1]
+ *   RESET:  [0x02] [id:16]
  */
 
 #define MUXFRAME_HDR		4	/* Header of a write or close frame. */
@@ -25,6 +26,8 @@
 
 #define MUXCTL_WINDOW		0x01	/* Control message type: credit. */
 #define MUXCTL_WINDOW_LEN	7	/* Its length on the wire. */
+#define MUXCTL_RESET		0x02	/* Control message type: reset. */
+#define MUXCTL_RESET_LEN	3	/* Its length on the wire. */
 
 enum muxframe_kind {
 	MUXFRAME_OPEN,
@@ -43,9 +46,9 @@ struct muxframe {
 
 /* A decoded control message. */
 struct muxctl {
-	uint8_t type;			/* MUXCTL_WINDOW. */
+	uint8_t type;			/* MUXCTL_WINDOW or MUXCTL_RESET. */
 	uint16_t id;
-	uint32_t increment;
+	uint32_t increment;		/* WINDOW only; 0 for RESET. */
 };
 
 /* Streaming decoder state; initialize with muxframe_dec_init. */
@@ -118,6 +121,13 @@ int muxframe_dec_end(const struct muxframe_dec *, const char **);
  * Return MUXCTL_WINDOW_LEN.
  */
 size_t muxctl_window(uint8_t *, uint16_t, uint32_t);
+
+/**
+ * muxctl_reset(buf, id):
+ * Write a RESET control message (MUXCTL_RESET_LEN bytes) into ${buf}.
+ * Return MUXCTL_RESET_LEN.
+ */
+size_t muxctl_reset(uint8_t *, uint16_t);
 
 /**
  * muxctl_next(p, len, msg, err):

@@ -50,6 +50,13 @@ struct muxlink_cbs {
 
 	/* Both sides have closed: the id is free, ${user} is detached. */
 	void (*freed)(void * cookie, void * user);
+
+	/*
+	 * The peer's local connection is gone (a RESET message): drop the
+	 * local connection ${user} at once, with a reset.  ${user} is
+	 * detached: no callback names it again.
+	 */
+	void (*reset)(void * cookie, void * user);
 };
 
 /**
@@ -128,9 +135,10 @@ int muxlink_consumed(struct muxlink *, uint16_t, size_t);
 /**
  * muxlink_abandon(link, id):
  * The local connection of ${id} is gone (error, refused connect): send a
- * close frame if none was sent, detach it (no more callbacks for it), and
- * from now on discard and credit whatever the peer sends on ${id} until it
- * closes.  The freed callback is not made.  Return 0, or -1.
+ * close frame if none was sent and, if the peer may still send, a RESET
+ * message; detach it (no more callbacks for it), and from now on discard
+ * and credit whatever the peer sends on ${id} until it closes.  The freed
+ * callback is not made.  Return 0, or -1.
  */
 int muxlink_abandon(struct muxlink *, uint16_t);
 

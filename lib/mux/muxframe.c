@@ -234,6 +234,20 @@ muxctl_window(uint8_t * buf, uint16_t id, uint32_t inc)
 }
 
 /**
+ * muxctl_reset(buf, id):
+ * Write a RESET control message (MUXCTL_RESET_LEN bytes) into ${buf}.
+ * Return MUXCTL_RESET_LEN.
+ */
+size_t
+muxctl_reset(uint8_t * buf, uint16_t id)
+{
+
+	buf[0] = MUXCTL_RESET;
+	be16enc(buf + 1, id);
+	return (MUXCTL_RESET_LEN);
+}
+
+/**
  * muxctl_next(p, len, msg, err):
  * Parse the next control message from the data *${p} of *${len} bytes of
  * a write frame on the control channel, advancing both.  Return 1 with
@@ -246,29 +260,43 @@ muxctl_next(const uint8_t ** p, size_t * len, struct muxctl * m,
     const char ** err)
 {
 	const uint8_t * b = *p;
+	size_t need;
 
 	if (*len == 0)
 		return (0);
-	if (b[0] != MUXCTL_WINDOW) {
+	switch (b[0]) {
+	case MUXCTL_WINDOW:
+		need = MUXCTL_WINDOW_LEN;
+		break;
+	case MUXCTL_RESET:
+		need = MUXCTL_RESET_LEN;
+		break;
+	default:
 		*err = "control message of unknown type";
 		return (-1);
 	}
-	if (*len < MUXCTL_WINDOW_LEN) {
-		*err = "truncated WINDOW control message";
+	if (*len < need) {
+		*err = (b[0] == MUXCTL_WINDOW) ?
+		    "truncated WINDOW control message" :
+		    "truncated RESET control message";
 		return (-1);
 	}
 	m->type = b[0];
 	m->id = be16dec(b + 1);
-	m->increment = ((uint32_t)be16dec(b + 3) << 16) | be16dec(b + 5);
+	m->increment = 0;
 	if (m->id == MUXFRAME_CONTROL_ID) {
-		*err = "WINDOW control message for connection id 0";
+		*err = "control message for connection id 0";
 		return (-1);
 	}
-	if (m->increment == 0) {
-		*err = "WINDOW control message with a zero increment";
-		return (-1);
+	if (m->type == MUXCTL_WINDOW) {
+		m->increment = ((uint32_t)be16dec(b + 3) << 16) |
+		    be16dec(b + 5);
+		if (m->increment == 0) {
+			*err = "WINDOW control message with a zero increment";
+			return (-1);
+		}
 	}
-	*p += MUXCTL_WINDOW_LEN;
-	*len -= MUXCTL_WINDOW_LEN;
+	*p += need;
+	*len -= need;
 	return (1);
 }

@@ -169,6 +169,17 @@ send_close(struct muxlink * l, uint16_t id)
 	return (out(l, h, muxframe_close(h, id), NULL, 0));
 }
 
+/* Send a RESET message for ${id}. */
+static int
+send_reset(struct muxlink * l, uint16_t id)
+{
+	uint8_t h[MUXFRAME_HDR], m[MUXCTL_RESET_LEN];
+
+	muxctl_reset(m, id);
+	muxframe_write_hdr(h, MUXFRAME_CONTROL_ID, sizeof(m));
+	return (out(l, h, sizeof(h), m, sizeof(m)));
+}
+
 /* Return credit for ${id} if a batch is due (or ${force} and any is). */
 static int
 credit_peer(struct muxlink * l, uint16_t id, int force)
@@ -188,6 +199,26 @@ credit_peer(struct muxlink * l, uint16_t id, int force)
 	return (out(l, h, sizeof(h), m, sizeof(m)));
 }
 
+/* A RESET message: the peer's local side of ${id} is gone. */
+static int
+handle_reset(struct muxlink * l, uint16_t id)
+{
+	struct conn * c = l->conns[id];
+	void * user;
+
+	/* Unknown or already abandoned: it crossed our own close. */
+	if (c == NULL || c->gone)
+		return (0);
+	user = c->user;
+	c->gone = 1;
+	c->user = NULL;
+	if (!c->sent_close && send_close(l, id))
+		return (-1);
+	l->cb->reset(l->cookie, user);
+	conn_maybe_release(l, id);
+	return (0);
+}
+
 /* A write frame on the control channel: apply its messages. */
 static int
 handle_control(struct muxlink * l, const uint8_t * p, size_t len)
@@ -198,6 +229,11 @@ handle_control(struct muxlink * l, const uint8_t * p, size_t len)
 	int r;
 
 	while ((r = muxctl_next(&p, &len, &m, &e)) == 1) {
+		if (m.type == MUXCTL_RESET) {
+			if (handle_reset(l, m.id))
+				return (-1);
+			continue;
+		}
 		/*
 		 * Credit for an id we have closed (or that is free again)
 		 * crossed our close frame on the way: it is not needed.
@@ -467,9 +503,10 @@ muxlink_consumed(struct muxlink * l, uint16_t id, size_t n)
 /**
  * muxlink_abandon(link, id):
  * The local connection of ${id} is gone (error, refused connect): send a
- * close frame if none was sent, detach it (no more callbacks for it), and
- * from now on discard and credit whatever the peer sends on ${id} until it
- * closes.  The freed callback is not made.  Return 0, or -1.
+ * close frame if none was sent and, if the peer may still send, a RESET
+ * message; detach it (no more callbacks for it), and from now on discard
+ * and credit whatever the peer sends on ${id} until it closes.  The freed
+ * callback is not made.  Return 0, or -1.
  */
 int
 muxlink_abandon(struct muxlink * l, uint16_t id)
@@ -481,6 +518,9 @@ muxlink_abandon(struct muxlink * l, uint16_t id)
 	c->gone = 1;
 	c->user = NULL;
 	if (!c->sent_close && send_close(l, id))
+		return (-1);
+	/* The peer may still be sending: tell it nobody reads any more. */
+	if (!c->got_close && send_reset(l, id))
 		return (-1);
 	/* Data delivered but never written is credited too. */
 	c->unacked = MUXLINK_WINDOW - c->recv_avail;

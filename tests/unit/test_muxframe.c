@@ -240,11 +240,38 @@ test_control(void ** state)
 	assert_int_equal(m.increment, 65536);
 	assert_int_equal(muxctl_next(&p, &len, &m, &err), 0);
 
+	/* RESET, between two WINDOWs. */
+	muxctl_window(buf, 1, 1);
+	assert_int_equal(muxctl_reset(buf + 7, 0x0203), MUXCTL_RESET_LEN);
+	assert_int_equal(buf[7], 0x02);
+	assert_int_equal(buf[8], 0x02);
+	assert_int_equal(buf[9], 0x03);
+	muxctl_window(buf + 10, 4, 4);
+	p = buf;
+	len = 17;
+	assert_int_equal(muxctl_next(&p, &len, &m, &err), 1);
+	assert_int_equal(muxctl_next(&p, &len, &m, &err), 1);
+	assert_int_equal(m.type, MUXCTL_RESET);
+	assert_int_equal(m.id, 0x0203);
+	assert_int_equal(muxctl_next(&p, &len, &m, &err), 1);
+	assert_int_equal(m.id, 4);
+	assert_int_equal(muxctl_next(&p, &len, &m, &err), 0);
+	p = buf + 7;
+	len = 2;
+	assert_int_equal(muxctl_next(&p, &len, &m, &err), -1);
+	assert_non_null(strstr(err, "truncated RESET"));
+	muxctl_reset(buf, 0);
+	p = buf;
+	len = 3;
+	assert_int_equal(muxctl_next(&p, &len, &m, &err), -1);
+	assert_non_null(strstr(err, "id 0"));
+
+	muxctl_window(buf, 1, 1);
 	p = buf;
 	len = 6;
 	assert_int_equal(muxctl_next(&p, &len, &m, &err), -1);
 	assert_non_null(strstr(err, "truncated"));
-	buf[0] = 0x02;
+	buf[0] = 0x09;
 	p = buf;
 	len = 7;
 	assert_int_equal(muxctl_next(&p, &len, &m, &err), -1);
@@ -267,7 +294,7 @@ struct side {
 	uint8_t * out;			/* Bytes for the peer. */
 	size_t outlen;
 	int refuse;			/* Refuse opens. */
-	int nopen, neof, ncredit, nfreed;
+	int nopen, neof, ncredit, nfreed, nreset;
 	size_t ndata;			/* Data bytes delivered. */
 	uint8_t lastport;
 	void * lastuser;
@@ -342,8 +369,18 @@ cb_freed(void * cookie, void * user)
 	s->lastuser = user;
 }
 
+/* Callback: the peer reset. */
+static void
+cb_reset(void * cookie, void * user)
+{
+	struct side * s = cookie;
+
+	s->nreset++;
+	s->lastuser = user;
+}
+
 static const struct muxlink_cbs cbs = {
-	cb_output, cb_open, cb_data, cb_eof, cb_credit, cb_freed
+	cb_output, cb_open, cb_data, cb_eof, cb_credit, cb_freed, cb_reset
 };
 
 static uint8_t bigbuf[MUXLINK_WINDOW + 1];
@@ -513,13 +550,39 @@ test_link_abandon(void ** state)
 	assert_int_equal(muxlink_send(c.l, id, bigbuf, 1000), 0);
 	assert_int_equal(flush(&c, &s), 0);
 	assert_int_equal(muxlink_abandon(s.l, id), 0);
+	/* A close, full credit back, and a RESET. */
+	assert_int_equal(s.outlen, MUXFRAME_HDR +
+	    MUXFRAME_HDR + MUXCTL_RESET_LEN + MUXFRAME_HDR + MUXCTL_WINDOW_LEN);
 	assert_int_equal(flush(&s, &c), 0);
 	assert_int_equal(c.neof, 1);
-	assert_int_equal(muxlink_sendable(c.l, id), MUXLINK_WINDOW);
-	assert_int_equal(muxlink_close(c.l, id), 0);
+	assert_int_equal(c.nreset, 1);
+	assert_ptr_equal(c.lastuser, &cu);
+	/* The reset side closed by itself; no freed callback after reset. */
+	assert_int_equal(muxlink_count(c.l), 0);
+	assert_int_equal(c.nfreed, 0);
 	assert_int_equal(flush(&c, &s), 0);
 	assert_int_equal(muxlink_count(s.l), 0);
 	assert_int_equal(s.nfreed, 0);
+
+	/* Abandon after the peer's close: a close only, no RESET. */
+	assert_int_equal(muxlink_open(c.l, 1, &cu, &id), 0);
+	assert_int_equal(muxlink_close(c.l, id), 0);
+	assert_int_equal(flush(&c, &s), 0);
+	assert_int_equal(muxlink_abandon(s.l, id), 0);
+	assert_int_equal(s.outlen, MUXFRAME_HDR);
+	assert_int_equal(flush(&s, &c), 0);
+	assert_int_equal(c.nreset, 1);
+	assert_int_equal(muxlink_count(c.l), 0);
+	assert_int_equal(muxlink_count(s.l), 0);
+
+	/* A RESET for an id not in use is stale: ignored. */
+	{
+		uint8_t b[MUXFRAME_HDR + MUXCTL_RESET_LEN];
+
+		muxframe_write_hdr(b, 0, MUXCTL_RESET_LEN);
+		muxctl_reset(b + MUXFRAME_HDR, 77);
+		assert_int_equal(muxlink_input(c.l, b, sizeof(b)), 0);
+	}
 	pair_free(&c, &s);
 }
 
