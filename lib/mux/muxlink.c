@@ -517,10 +517,14 @@ muxlink_abandon(struct muxlink * l, uint16_t id)
 		return (0);
 	c->gone = 1;
 	c->user = NULL;
-	if (!c->sent_close && send_close(l, id))
-		return (-1);
-	/* The peer may still be sending: tell it nobody reads any more. */
+	/*
+	 * The peer may still be sending: tell it nobody reads any more.
+	 * The RESET goes before our close, so the peer cannot have freed
+	 * (and reused) the id when it arrives.
+	 */
 	if (!c->got_close && send_reset(l, id))
+		return (-1);
+	if (!c->sent_close && send_close(l, id))
 		return (-1);
 	/* Data delivered but never written is credited too. */
 	c->unacked = MUXLINK_WINDOW - c->recv_avail;

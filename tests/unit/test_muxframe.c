@@ -550,9 +550,13 @@ test_link_abandon(void ** state)
 	assert_int_equal(muxlink_send(c.l, id, bigbuf, 1000), 0);
 	assert_int_equal(flush(&c, &s), 0);
 	assert_int_equal(muxlink_abandon(s.l, id), 0);
-	/* A close, full credit back, and a RESET. */
-	assert_int_equal(s.outlen, MUXFRAME_HDR +
-	    MUXFRAME_HDR + MUXCTL_RESET_LEN + MUXFRAME_HDR + MUXCTL_WINDOW_LEN);
+	/* A RESET, then a close, then full credit back. */
+	assert_int_equal(s.outlen, MUXFRAME_HDR + MUXCTL_RESET_LEN +
+	    MUXFRAME_HDR + MUXFRAME_HDR + MUXCTL_WINDOW_LEN);
+	assert_int_equal(s.out[4], MUXCTL_RESET);
+	assert_int_equal(s.out[7], 0x00);	/* close: length 0 */
+	assert_int_equal(s.out[8], 0x00);
+	assert_int_equal(s.out[15], MUXCTL_WINDOW);
 	assert_int_equal(flush(&s, &c), 0);
 	assert_int_equal(c.neof, 1);
 	assert_int_equal(c.nreset, 1);
