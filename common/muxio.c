@@ -172,7 +172,9 @@ conn_abandon(struct mconn * c, const char * what)
 	struct muxio * m = c->m;
 
 	info0("%s: connection %u: %s", m->name, c->id, what);
-	if (c->attached && muxlink_abandon(m->ml, c->id))
+	/* A target that could not be reached gets a close, not a reset. */
+	if (c->attached && (c->connecting ? muxlink_refuse(m->ml, c->id) :
+	    muxlink_abandon(m->ml, c->id)))
 		link_fail(m, "%s", muxlink_error(m->ml));
 	conn_free(c, 1);
 }

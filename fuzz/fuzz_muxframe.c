@@ -130,8 +130,10 @@ LLVMFuzzerTestOneInput(const uint8_t * data, size_t size)
 			break;
 		if ((mode & 8) && n >= 2) {
 			id = (uint16_t)((p[0] << 8) | p[1]);
-			if (p[0] & 1)
+			if ((p[0] & 3) == 1)
 				(void)muxlink_abandon(z.l, id);
+			else if ((p[0] & 3) == 3)
+				(void)muxlink_refuse(z.l, id);
 			else if (muxlink_sendable(z.l, id) > 0)
 				(void)muxlink_close(z.l, id);
 		}

@@ -134,13 +134,21 @@ int muxlink_consumed(struct muxlink *, uint16_t, size_t);
 
 /**
  * muxlink_abandon(link, id):
- * The local connection of ${id} is gone (error, refused connect): send a
- * close frame if none was sent and, if the peer may still send, a RESET
- * message; detach it (no more callbacks for it), and from now on discard
- * and credit whatever the peer sends on ${id} until it closes.  The freed
+ * The local connection of ${id} is gone (reset, write error): send a
+ * RESET message if the peer may still send, and a close frame if none was
+ * sent; detach it (no more callbacks for it), and from now on discard and
+ * credit whatever the peer sends on ${id} until it closes.  The freed
  * callback is not made.  Return 0, or -1.
  */
 int muxlink_abandon(struct muxlink *, uint16_t);
+
+/**
+ * muxlink_refuse(link, id):
+ * Server side: the target of ${id} could not be reached.  As
+ * muxlink_abandon, but with a close frame only (the client sees EOF, as
+ * for an unknown port id).  Return 0, or -1.
+ */
+int muxlink_refuse(struct muxlink *, uint16_t);
 
 /**
  * muxlink_count(link):

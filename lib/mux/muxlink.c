@@ -500,16 +500,9 @@ muxlink_consumed(struct muxlink * l, uint16_t id, size_t n)
 	return (credit_peer(l, id, 0));
 }
 
-/**
- * muxlink_abandon(link, id):
- * The local connection of ${id} is gone (error, refused connect): send a
- * close frame if none was sent and, if the peer may still send, a RESET
- * message; detach it (no more callbacks for it), and from now on discard
- * and credit whatever the peer sends on ${id} until it closes.  The freed
- * callback is not made.  Return 0, or -1.
- */
-int
-muxlink_abandon(struct muxlink * l, uint16_t id)
+/* Detach ${id}'s local side; with a RESET first if ${reset}. */
+static int
+detach(struct muxlink * l, uint16_t id, int reset)
 {
 	struct conn * c = l->conns[id];
 
@@ -522,7 +515,7 @@ muxlink_abandon(struct muxlink * l, uint16_t id)
 	 * The RESET goes before our close, so the peer cannot have freed
 	 * (and reused) the id when it arrives.
 	 */
-	if (!c->got_close && send_reset(l, id))
+	if (reset && !c->got_close && send_reset(l, id))
 		return (-1);
 	if (!c->sent_close && send_close(l, id))
 		return (-1);
@@ -532,4 +525,32 @@ muxlink_abandon(struct muxlink * l, uint16_t id)
 		return (-1);
 	conn_maybe_release(l, id);
 	return (0);
+}
+
+/**
+ * muxlink_abandon(link, id):
+ * The local connection of ${id} is gone (reset, write error): send a
+ * RESET message if the peer may still send, and a close frame if none was
+ * sent; detach it (no more callbacks for it), and from now on discard and
+ * credit whatever the peer sends on ${id} until it closes.  The freed
+ * callback is not made.  Return 0, or -1.
+ */
+int
+muxlink_abandon(struct muxlink * l, uint16_t id)
+{
+
+	return (detach(l, id, 1));
+}
+
+/**
+ * muxlink_refuse(link, id):
+ * Server side: the target of ${id} could not be reached.  As
+ * muxlink_abandon, but with a close frame only (the client sees EOF, as
+ * for an unknown port id).  Return 0, or -1.
+ */
+int
+muxlink_refuse(struct muxlink * l, uint16_t id)
+{
+
+	return (detach(l, id, 0));
 }

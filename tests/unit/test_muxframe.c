@@ -580,6 +580,22 @@ test_link_abandon(void ** state)
 	assert_int_equal(muxlink_count(c.l), 0);
 	assert_int_equal(muxlink_count(s.l), 0);
 
+	/* Refuse: a close and the credit, no RESET; the client sees EOF. */
+	assert_int_equal(muxlink_open(c.l, 1, &cu, &id), 0);
+	assert_int_equal(muxlink_send(c.l, id, bigbuf, 1000), 0);
+	assert_int_equal(flush(&c, &s), 0);
+	assert_int_equal(muxlink_refuse(s.l, id), 0);
+	assert_int_equal(s.outlen, MUXFRAME_HDR + MUXFRAME_HDR +
+	    MUXCTL_WINDOW_LEN);
+	assert_int_equal(flush(&s, &c), 0);
+	assert_int_equal(c.neof, 2);	/* one per block above */
+	assert_int_equal(c.nreset, 1);
+	assert_int_equal(muxlink_sendable(c.l, id), MUXLINK_WINDOW);
+	assert_int_equal(muxlink_close(c.l, id), 0);
+	assert_int_equal(flush(&c, &s), 0);
+	assert_int_equal(muxlink_count(c.l), 0);
+	assert_int_equal(muxlink_count(s.l), 0);
+
 	/* A RESET for an id not in use is stale: ignored. */
 	{
 		uint8_t b[MUXFRAME_HDR + MUXCTL_RESET_LEN];
