@@ -588,7 +588,7 @@ test_link_abandon(void ** state)
 	assert_int_equal(s.outlen, MUXFRAME_HDR + MUXFRAME_HDR +
 	    MUXCTL_WINDOW_LEN);
 	assert_int_equal(flush(&s, &c), 0);
-	assert_int_equal(c.neof, 2);	/* one per block above */
+	assert_int_equal(c.neof, 2);	/* the block above made one */
 	assert_int_equal(c.nreset, 1);
 	assert_int_equal(muxlink_sendable(c.l, id), MUXLINK_WINDOW);
 	assert_int_equal(muxlink_close(c.l, id), 0);
