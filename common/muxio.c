@@ -19,10 +19,27 @@
 #include "muxio.h"
 #include "warnp.h"
 
+/*
+ * Reads are done here, not by the bufferevents: libevent 2.1 reads at most
+ * 4096 bytes per call, and a local socket must be read only as far as its
+ * credit goes.  The bufferevents do the writing.
+ */
+
+/* Reads of a local socket per event, at most (fairness between them). */
+#define PUMP_READS	8
+/* Reads of the link per event, at most. */
+#define LINK_READS	8
+/* Bytes per read of the link. */
+#define LINK_READ_SIZE	65536
+/* Bytes per write (libevent's default is 16 KiB). */
+#define MAX_WRITE	262144
+
 /* One local connection carried on the link. */
 struct mconn {
 	struct muxio * m;
-	struct bufferevent * bev;
+	struct bufferevent * bev;	/* Writes to the local socket. */
+	struct event * rd;		/* Its readability, or NULL. */
+	int rd_on;			/* ${rd} is added. */
 	uint16_t id;
 	uint8_t port;
 	int attached;		/* Holds ${id} in the link state. */
@@ -36,7 +53,8 @@ struct mconn {
 
 struct muxio {
 	struct event_base * base;
-	struct bufferevent * bev;	/* The link. */
+	struct bufferevent * bev;	/* Writes to the link. */
+	struct event * rd;		/* The link's readability. */
 	struct muxlink * ml;
 	int server;
 	const struct muxio_hooks * hooks;
@@ -48,7 +66,7 @@ struct muxio {
 	char name[128];
 };
 
-static void conn_readcb(struct bufferevent *, void *);
+static void conn_readcb(evutil_socket_t, short, void *);
 static void conn_writecb(struct bufferevent *, void *);
 static void conn_eventcb(struct bufferevent *, short, void *);
 static void conn_outcb(struct evbuffer *, const struct evbuffer_cb_info *,
@@ -72,6 +90,7 @@ link_fail(struct muxio * m, const char * fmt, ...)
 	vsnprintf(m->why, sizeof(m->why), fmt, ap);
 	va_end(ap);
 	bufferevent_disable(m->bev, EV_READ | EV_WRITE);
+	event_del(m->rd);
 	event_active(m->kill_ev, EV_TIMEOUT, 0);
 }
 
@@ -84,6 +103,8 @@ conn_free(struct mconn * c, int reset)
 
 	if (reset && (fd = bufferevent_getfd(c->bev)) != -1)
 		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	if (c->rd != NULL)
+		event_free(c->rd);
 	evbuffer_remove_cb(bufferevent_get_output(c->bev), conn_outcb, c);
 	bufferevent_free(c->bev);
 	if (c->prev != NULL)
@@ -104,49 +125,70 @@ link_room(struct muxio * m)
 	return ((q < MUXIO_LINK_HIGH) ? MUXIO_LINK_HIGH - q : 0);
 }
 
+/* Watch ${c}'s socket for reading if ${on}, else stop. */
+static void
+rd_set(struct mconn * c, int on)
+{
+
+	if (c->rd == NULL || on == c->rd_on)
+		return;
+	if (on)
+		event_add(c->rd, NULL);
+	else
+		event_del(c->rd);
+	c->rd_on = on;
+}
+
+static void conn_abandon(struct mconn *, const char *);
+
 /*
- * Move what the local side of ${c} has sent onto the link, as far as its
- * credit and the link's buffer allow, and read on only if all of it
- * went.  Send the close frame once the local side's EOF is reached.
- * ${c} may be freed when this returns.
+ * Read what the local side of ${c} sends and put it on the link, as far
+ * as its credit and the link's buffer allow; stop watching the socket
+ * while either is exhausted.  Send the close frame once the local side's
+ * EOF is read.  ${c} may be freed when this returns.
  */
 static void
 pump(struct mconn * c)
 {
 	struct muxio * m = c->m;
-	struct evbuffer * in;
-	size_t have, n, room;
+	uint8_t buf[MUXFRAME_MAXDATA];
+	size_t n, room;
+	ssize_t r;
+	int i;
 
 	if (m->failing || !c->attached || c->sent_close || c->connecting)
 		return;
-	in = bufferevent_get_input(c->bev);
-	while ((have = evbuffer_get_length(in)) > 0) {
+	for (i = 0; i < PUMP_READS && !c->read_eof; i++) {
 		n = muxlink_sendable(m->ml, c->id);
 		room = link_room(m);
 		if (n > room)
 			n = room;
-		if (n > have)
-			n = have;
-		if (n > MUXFRAME_MAXDATA)
-			n = MUXFRAME_MAXDATA;
-		if (n == 0)
-			break;
-		if (muxlink_send(m->ml, c->id, evbuffer_pullup(in, (ssize_t)n),
-		    n)) {
-			link_fail(m, "%s", muxlink_error(m->ml));
+		if (n > sizeof(buf))
+			n = sizeof(buf);
+		if (n == 0) {
+			/* No credit or the link is full: stop reading. */
+			rd_set(c, 0);
 			return;
 		}
-		evbuffer_drain(in, n);
-	}
-	if (have > 0) {
-		/* No credit or the link is full: stop reading. */
-		bufferevent_disable(c->bev, EV_READ);
-		return;
+		if ((r = read(bufferevent_getfd(c->bev), buf, n)) > 0) {
+			if (muxlink_send(m->ml, c->id, buf, (size_t)r)) {
+				link_fail(m, "%s", muxlink_error(m->ml));
+				return;
+			}
+		} else if (r == 0) {
+			c->read_eof = 1;
+		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			break;
+		} else if (errno != EINTR) {
+			conn_abandon(c, strerror(errno));
+			return;
+		}
 	}
 	if (!c->read_eof) {
-		bufferevent_enable(c->bev, EV_READ);
+		rd_set(c, 1);
 		return;
 	}
+	rd_set(c, 0);
 	c->sent_close = 1;
 	info0("%s: connection %u: local side closed", m->name, c->id);
 	/* This may free ${c} through the freed callback. */
@@ -192,9 +234,9 @@ conn_outcb(struct evbuffer * buf, const struct evbuffer_cb_info * info,
 		link_fail(c->m, "%s", muxlink_error(c->m->ml));
 }
 
-/* The local side sent data. */
+/* The local socket is readable. */
 static void
-conn_readcb(struct bufferevent * bev, void * arg)
+conn_readcb(evutil_socket_t fd, short what, void * arg)
 {
 
 	pump(arg);
@@ -236,12 +278,18 @@ conn_eventcb(struct bufferevent * bev, short what, void * arg)
 		nodelay(bufferevent_getfd(bev));
 		info0("%s: connection %u: connected to target of port id %u",
 		    c->m->name, c->id, c->port);
-		bufferevent_enable(bev, EV_READ);
+		if ((c->rd = event_new(c->m->base, bufferevent_getfd(bev),
+		    EV_READ | EV_PERSIST, conn_readcb, c)) == NULL) {
+			conn_abandon(c, "out of memory");
+			return;
+		}
 		/* A close that came while connecting, with nothing to send. */
-		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-			conn_writecb(bev, c);
-		else
-			pump(c);
+		if (c->got_eof && !c->shut &&
+		    evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
+			c->shut = 1;
+			(void)shutdown(bufferevent_getfd(bev), SHUT_WR);
+		}
+		pump(c);
 		return;
 	}
 	if (what & BEV_EVENT_ERROR) {
@@ -251,15 +299,11 @@ conn_eventcb(struct bufferevent * bev, short what, void * arg)
 		conn_abandon(c, msg);
 		return;
 	}
-	if (what & BEV_EVENT_EOF) {
-		c->read_eof = 1;
-		pump(c);
-	}
 }
 
-/* Create a local connection on ${bev}. */
+/* Create a local connection on ${bev}, whose socket is ${fd} (or -1). */
 static struct mconn *
-conn_new(struct muxio * m, struct bufferevent * bev, uint8_t port)
+conn_new(struct muxio * m, struct bufferevent * bev, int fd, uint8_t port)
 {
 	struct mconn * c;
 
@@ -268,12 +312,20 @@ conn_new(struct muxio * m, struct bufferevent * bev, uint8_t port)
 	c->m = m;
 	c->bev = bev;
 	c->port = port;
-	if (evbuffer_add_cb(bufferevent_get_output(bev), conn_outcb, c) ==
-	    NULL) {
+	if (fd != -1 && (c->rd = event_new(m->base, fd,
+	    EV_READ | EV_PERSIST, conn_readcb, c)) == NULL) {
 		free(c);
 		return (NULL);
 	}
-	bufferevent_setcb(bev, conn_readcb, conn_writecb, conn_eventcb, c);
+	if (evbuffer_add_cb(bufferevent_get_output(bev), conn_outcb, c) ==
+	    NULL) {
+		if (c->rd != NULL)
+			event_free(c->rd);
+		free(c);
+		return (NULL);
+	}
+	bufferevent_setcb(bev, NULL, conn_writecb, conn_eventcb, c);
+	bufferevent_set_max_single_write(bev, MAX_WRITE);
 	if ((c->next = m->conns) != NULL)
 		c->next->prev = c;
 	m->conns = c;
@@ -312,7 +364,7 @@ ml_open(void * cookie, uint16_t id, uint8_t port)
 	if ((bev = bufferevent_socket_new(m->base, -1,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
 		return (NULL);
-	if ((c = conn_new(m, bev, port)) == NULL) {
+	if ((c = conn_new(m, bev, -1, port)) == NULL) {
 		bufferevent_free(bev);
 		return (NULL);
 	}
@@ -403,6 +455,7 @@ link_destroy(struct muxio * m)
 	while (m->conns != NULL)
 		conn_free(m->conns, 1);
 	muxlink_free(m->ml);
+	event_free(m->rd);
 	bufferevent_free(m->bev);
 	event_free(m->kill_ev);
 	free(m);
@@ -422,22 +475,31 @@ link_killcb(evutil_socket_t fd, short what, void * arg)
 	hooks->dead(cookie, why);
 }
 
-/* Bytes from the link. */
+/* The link is readable: feed what it carries to the link state. */
 static void
-link_readcb(struct bufferevent * bev, void * arg)
+link_readcb(evutil_socket_t fd, short what, void * arg)
 {
 	struct muxio * m = arg;
-	struct evbuffer * in = bufferevent_get_input(bev);
-	size_t len;
-	int r;
+	uint8_t buf[LINK_READ_SIZE];
+	ssize_t r;
+	int i;
 
-	while (!m->failing && (len = evbuffer_get_contiguous_space(in)) > 0) {
-		r = muxlink_input(m->ml, evbuffer_pullup(in, (ssize_t)len),
-		    len);
-		evbuffer_drain(in, len);
-		if (r)
-			link_fail(m, "protocol error: %s",
-			    muxlink_error(m->ml));
+	for (i = 0; i < LINK_READS && !m->failing; i++) {
+		if ((r = read(fd, buf, sizeof(buf))) > 0) {
+			if (muxlink_input(m->ml, buf, (size_t)r))
+				link_fail(m, "protocol error: %s",
+				    muxlink_error(m->ml));
+		} else if (r == 0) {
+			if (muxlink_end(m->ml))
+				link_fail(m, "protocol error: %s",
+				    muxlink_error(m->ml));
+			else
+				link_fail(m, "link closed by the peer");
+		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			return;
+		} else if (errno != EINTR) {
+			link_fail(m, "link error: %s", strerror(errno));
+		}
 	}
 }
 
@@ -454,7 +516,7 @@ link_writecb(struct bufferevent * bev, void * arg)
 	}
 }
 
-/* EOF or error on the link. */
+/* An error writing to the link. */
 static void
 link_eventcb(struct bufferevent * bev, short what, void * arg)
 {
@@ -463,13 +525,6 @@ link_eventcb(struct bufferevent * bev, short what, void * arg)
 	if (what & BEV_EVENT_ERROR)
 		link_fail(m, "link error: %s",
 		    strerror(EVUTIL_SOCKET_ERROR()));
-	else if (what & BEV_EVENT_EOF) {
-		if (muxlink_end(m->ml))
-			link_fail(m, "protocol error: %s",
-			    muxlink_error(m->ml));
-		else
-			link_fail(m, "link closed by the peer");
-	}
 }
 
 /**
@@ -498,12 +553,19 @@ muxio_new(struct event_base * base, struct bufferevent * bev, int server,
 		goto err1;
 	if ((m->kill_ev = event_new(base, -1, 0, link_killcb, m)) == NULL)
 		goto err2;
-	bufferevent_setcb(bev, link_readcb, link_writecb, link_eventcb, m);
-	bufferevent_setwatermark(bev, EV_WRITE, MUXIO_LINK_LOW, 0);
-	if (bufferevent_enable(bev, EV_READ | EV_WRITE))
+	if ((m->rd = event_new(base, bufferevent_getfd(bev),
+	    EV_READ | EV_PERSIST, link_readcb, m)) == NULL)
 		goto err3;
+	bufferevent_setcb(bev, NULL, link_writecb, link_eventcb, m);
+	bufferevent_set_max_single_write(bev, MAX_WRITE);
+	bufferevent_setwatermark(bev, EV_WRITE, MUXIO_LINK_LOW, 0);
+	if (bufferevent_disable(bev, EV_READ) ||
+	    bufferevent_enable(bev, EV_WRITE) || event_add(m->rd, NULL))
+		goto err4;
 	return (m);
 
+err4:
+	event_free(m->rd);
 err3:
 	event_free(m->kill_ev);
 err2:
@@ -536,7 +598,7 @@ muxio_accept(struct muxio * m, int fd, uint8_t port)
 		close(fd);
 		return (-1);
 	}
-	if ((c = conn_new(m, bev, port)) == NULL) {
+	if ((c = conn_new(m, bev, fd, port)) == NULL) {
 		bufferevent_free(bev);
 		return (-1);
 	}
@@ -548,7 +610,7 @@ muxio_accept(struct muxio * m, int fd, uint8_t port)
 	}
 	c->attached = 1;
 	info0("%s: connection %u: open to port id %u", m->name, c->id, port);
-	bufferevent_enable(bev, EV_READ);
+	rd_set(c, 1);
 	return (0);
 }
 
