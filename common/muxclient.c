@@ -153,6 +153,17 @@ reset_close(int fd)
 	close(fd);
 }
 
+static const struct timeval pause_tv = {0, 250000};
+
+/* Accept again after a pause. */
+static void
+resumecb(evutil_socket_t fd, short what, void * arg)
+{
+	struct listener * l = arg;
+
+	event_add(l->ev, NULL);
+}
+
 /* Connections wait on a listening socket. */
 static void
 acceptcb(evutil_socket_t lfd, short what, void * arg)
@@ -169,8 +180,14 @@ acceptcb(evutil_socket_t lfd, short what, void * arg)
 		}
 		(void)muxio_accept(l->mc->link, fd, l->port);
 	}
-	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED)
-		warnp("accept");
+	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED) {
+		/* Out of descriptors or memory: pause rather than spin. */
+		warnp("accept on port id %u (pausing 250 ms)", l->port);
+		event_del(l->ev);
+		if (event_base_once(l->mc->base, -1, EV_TIMEOUT, resumecb, l,
+		    &pause_tv))
+			event_add(l->ev, NULL);
+	}
 }
 
 /**

@@ -69,6 +69,17 @@ static const struct muxio_hooks server_hooks = {
 	.dead = slink_dead,
 };
 
+static const struct timeval pause_tv = {0, 250000};
+
+/* Accept again after a pause. */
+static void
+resumecb(evutil_socket_t fd, short what, void * arg)
+{
+	struct muxserver * s = arg;
+
+	event_add(s->ev, NULL);
+}
+
 /* Links wait on the listening socket. */
 static void
 acceptcb(evutil_socket_t lfd, short what, void * arg)
@@ -101,8 +112,14 @@ acceptcb(evutil_socket_t lfd, short what, void * arg)
 		s->links = sl;
 		info0("link %s: accepted", sl->name);
 	}
-	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED)
-		warnp("accept");
+	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED) {
+		/* Out of descriptors or memory: pause rather than spin. */
+		warnp("accept (pausing 250 ms)");
+		event_del(s->ev);
+		if (event_base_once(s->base, -1, EV_TIMEOUT, resumecb, s,
+		    &pause_tv))
+			event_add(s->ev, NULL);
+	}
 }
 
 /**

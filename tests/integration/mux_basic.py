@@ -88,6 +88,11 @@ def rss_kb(pid):
     return 0
 
 
+def cpu_secs(pid):
+    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def log_text(name):
     return open(os.path.join(T, name + ".log")).read()
 
@@ -537,6 +542,35 @@ def main():
     if os.path.exists("/proc/%d" % pid):
         fail("daemon did not exit on SIGTERM")
     print("ok: daemon mode with -P pidfile")
+
+    # 9. Out of descriptors: pipemuxd with 16 of them pauses accepting
+    # (no busy loop: under 0.5 s of CPU in the 1.5 s it is starved), and
+    # serves a new link once links are closed.
+    src3 = free_port()
+    starved = spawn("pipemuxd3", ["sh", "-c", "ulimit -n 16 && exec \"$0\" \"$@\"",
+                                  os.path.join(BIN, "pipemuxd"), "-F", "-s",
+                                  "[127.0.0.1]:%d" % src3,
+                                  "-p", "1:[127.0.0.1]:%d" % pe])
+    wait_port(src3)
+    cpu0 = cpu_secs(starved.pid)
+    many = [socket.create_connection(("127.0.0.1", src3), 5)
+            for _ in range(30)]
+    time.sleep(1.5)
+    cpu = cpu_secs(starved.pid) - cpu0
+    if "pausing" not in log_text("pipemuxd3"):
+        fail("no log line when out of descriptors")
+    if cpu > 0.5:
+        fail("pipemuxd used %.2f s of CPU while out of descriptors" % cpu)
+    for c in many:
+        c.close()
+    time.sleep(0.5)
+    h = socket.create_connection(("127.0.0.1", src3), 5)
+    h.settimeout(5)
+    h.sendall(b"\x80\x00\x00\x01\xc8")    # open id 1 to port id 200
+    if h.recv(4) != b"\x00\x00\x00\x01":
+        fail("no close frame for an unknown port id after the starvation")
+    h.close()
+    print("ok: out of descriptors: paused (%.2f s CPU), then served" % cpu)
     print("PASS")
 
 
