@@ -39,6 +39,7 @@ struct muxclient {
 	struct muxio * link;		/* The link, when up. */
 	struct event * retry_ev;
 	unsigned int backoff_ms;	/* Delay before the next attempt. */
+	struct muxio_limit limit;	/* Local connections at once. */
 };
 
 static void start_connect(struct muxclient *);
@@ -101,7 +102,7 @@ connect_eventcb(struct bufferevent * bev, short what, void * arg)
 	}
 	nodelay(bufferevent_getfd(bev));
 	if ((mc->link = muxio_new(mc->base, bev, 0, &client_hooks, mc,
-	    mc->tname)) == NULL) {
+	    mc->tname, &mc->limit)) == NULL) {
 		warn0("link %s: out of memory", mc->tname);
 		schedule_retry(mc);
 		return;
@@ -191,17 +192,18 @@ acceptcb(evutil_socket_t lfd, short what, void * arg)
 }
 
 /**
- * muxclient_new(base, target, ntarget, tname, lfds, ports, nl):
+ * muxclient_new(base, target, ntarget, tname, lfds, ports, nl, maxconns):
  * Start a client on ${base}: connect to ${target} (${ntarget} addresses,
  * tried in turn; ${tname} names it in log lines) and accept connections
  * on the ${nl} listening sockets ${lfds}, giving those of lfds[i] the port
- * id ports[i].  The client takes over the sockets.  Return the client, or
- * NULL on failure.
+ * id ports[i]; at most ${maxconns} at once (0: no limit), more are
+ * closed.  The client takes over the sockets.  Return the client, or NULL
+ * on failure.
  */
 struct muxclient *
 muxclient_new(struct event_base * base, const struct sock_addr * target,
     size_t ntarget, const char * tname, const int * lfds,
-    const uint8_t * ports, size_t nl)
+    const uint8_t * ports, size_t nl, size_t maxconns)
 {
 	struct muxclient * mc;
 	size_t i;
@@ -215,6 +217,7 @@ muxclient_new(struct event_base * base, const struct sock_addr * target,
 	mc->ntarget = ntarget;
 	snprintf(mc->tname, sizeof(mc->tname), "%s", tname);
 	mc->backoff_ms = MUXCLIENT_BACKOFF_MIN;
+	mc->limit.max = maxconns;
 	if ((mc->retry_ev = evtimer_new(base, retrycb, mc)) == NULL)
 		goto err;
 	if ((mc->ls = calloc(nl, sizeof(mc->ls[0]))) == NULL)

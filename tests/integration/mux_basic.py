@@ -579,7 +579,7 @@ def main():
     src3 = free_port()
     starved = spawn("pipemuxd3", ["sh", "-c", "ulimit -n 16 && exec \"$0\" \"$@\"",
                                   os.path.join(BIN, "pipemuxd"), "-F", "-s",
-                                  "[127.0.0.1]:%d" % src3,
+                                  "[127.0.0.1]:%d" % src3, "-n", "2",
                                   "-p", "1:[127.0.0.1]:%d" % pe])
     wait_port(src3)
     cpu0 = cpu_secs(starved.pid)
@@ -601,6 +601,24 @@ def main():
         fail("no close frame for an unknown port id after the starvation")
     h.close()
     print("ok: out of descriptors: paused (%.2f s CPU), then served" % cpu)
+
+    # 10. -n 2: a third connection at once is refused with a close frame.
+    h = socket.create_connection(("127.0.0.1", src3), 5)
+    h.settimeout(3)
+    h.sendall(b"\x80\x00\x00\x01\x01" b"\x80\x00\x00\x02\x01"
+              b"\x80\x00\x00\x03\x01")
+    if h.recv(4) != b"\x00\x00\x00\x03":
+        fail("-n 2: the third connection was not refused")
+    try:
+        extra = h.recv(4)
+    except socket.timeout:
+        extra = b""
+    if extra:
+        fail("-n 2: unexpected frame %r" % extra)
+    h.close()
+    if "refused, 2 connections already" not in log_text("pipemuxd3"):
+        fail("-n 2: no log line")
+    print("ok: -n 2 refuses the third connection")
     print("PASS")
 
 
