@@ -434,7 +434,7 @@ start_connect(struct link * l)
 	struct event_base * base = l->svc->base;
 	struct timeval tv = {c->connect_timeout, 0};
 	char a[300];
-	int fd;
+	int fd = -1;
 
 	for (; l->target_idx < c->ntargets; l->target_idx++) {
 		if ((fd = sock_connect(&c->target[l->target_idx])) != -1)
