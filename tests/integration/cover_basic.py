@@ -168,7 +168,13 @@ class Relay(threading.Thread):
                 dst.sendall(d)
             dst.shutdown(socket.SHUT_WR)
         except OSError:
-            pass
+            # A reset (e.g. the peer was killed) ends both sides, as
+            # spiped would.
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
 
 
 def parse(stream, block):
