@@ -1,0 +1,258 @@
+"""coverpipe/coverpiped benchmarks (driver for bench/run-cover.sh).
+
+Release binaries from $DUST_BUILD/bin (default build/bin), tools from
+$DUST_BUILD/tests/tools.  Everything on loopback, ports chosen free.
+
+  idle N      N idle links: client -> coverpipe -> coverpiped -> holder.
+              CPU of each process from /proc/PID/stat over SECS seconds,
+              RSS delta per link, kernel TCP memory per link (whole chain).
+  jitter N    coverpipe -> cover_sink (C): block arrival vs each link's
+              schedule, p50/p99/max over N links for SECS seconds.
+  rate        one busy link at the defaults: throughput vs the ceiling
+              (block - 2) * rate.
+"""
+import os
+import resource
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+BUILD = os.environ.get("DUST_BUILD", "build")
+BIN = os.path.join(BUILD, "bin")
+TOOLS = os.path.join(BUILD, "tests", "tools")
+HZ = os.sysconf("SC_CLK_TCK")
+PROCS = []
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def wait_port(port):
+    for _ in range(200):
+        out = subprocess.run(["ss", "-Hltn", "sport = :%d" % port],
+                             capture_output=True, text=True).stdout
+        if out.strip():
+            return
+        time.sleep(0.05)
+    raise SystemExit("nothing listens on %d" % port)
+
+
+def start(args, port):
+    p = subprocess.Popen(args, stderr=subprocess.DEVNULL)
+    PROCS.append(p)
+    wait_port(port)
+    return p
+
+
+def cpu_s(pid):
+    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / HZ
+
+
+def rss_kib(pid):
+    for line in open("/proc/%d/status" % pid):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def tcp_mem_pages():
+    for line in open("/proc/net/sockstat"):
+        if line.startswith("TCP:"):
+            f = line.split()
+            return int(f[f.index("mem") + 1])
+    return 0
+
+
+class Holder(threading.Thread):
+    """Accept connections and keep them open, reading nothing."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.port = free_port()
+        self.s = socket.socket()
+        self.s.bind(("127.0.0.1", self.port))
+        self.s.listen(4096)
+        self.conns = []
+        self.start()
+
+    def run(self):
+        while True:
+            try:
+                c, _ = self.s.accept()
+            except OSError:
+                return
+            self.conns.append(c)
+
+
+def idle(n, secs):
+    """N idle links through the pair; return a dict of figures."""
+    h = Holder()
+    pd, pa = free_port(), free_port()
+    d = start([BIN + "/coverpiped", "-F", "-s", "[127.0.0.1]:%d" % pd,
+               "-t", "[127.0.0.1]:%d" % h.port], pd)
+    p = start([BIN + "/coverpipe", "-F", "-s", "[127.0.0.1]:%d" % pa,
+               "-t", "[127.0.0.1]:%d" % pd], pa)
+    time.sleep(0.3)
+    rss0 = (rss_kib(p.pid), rss_kib(d.pid))
+    mem0 = tcp_mem_pages()
+    clients = []
+    for i in range(n):
+        clients.append(socket.create_connection(("127.0.0.1", pa)))
+        if i % 500 == 499:
+            time.sleep(0.05)
+    end = time.time() + 30
+    while len(h.conns) < n and time.time() < end:
+        time.sleep(0.05)
+    if len(h.conns) < n:
+        raise SystemExit("only %d of %d links came up" % (len(h.conns), n))
+    time.sleep(2.0)                     # every link past its first tick
+    c0 = (cpu_s(p.pid), cpu_s(d.pid))
+    t0 = time.monotonic()
+    time.sleep(secs)
+    c1 = (cpu_s(p.pid), cpu_s(d.pid))
+    el = time.monotonic() - t0
+    rss1 = (rss_kib(p.pid), rss_kib(d.pid))
+    mem1 = tcp_mem_pages()
+    r = {
+        "links": n,
+        "cpu_pipe": (c1[0] - c0[0]) / el,
+        "cpu_piped": (c1[1] - c0[1]) / el,
+        "rss_pipe_per_link": (rss1[0] - rss0[0]) * 1024 / n,
+        "rss_piped_per_link": (rss1[1] - rss0[1]) * 1024 / n,
+        "tcp_mem_per_link": (mem1 - mem0) * 4096 / n,
+    }
+    for c in clients:
+        c.close()
+    for x in (p, d):
+        x.terminate()
+        x.wait()
+    h.s.close()
+    for c in h.conns:
+        c.close()
+    return r
+
+
+def jitter(n, secs):
+    """coverpipe -> cover_sink with N links; return the sink's line."""
+    h = Holder()
+    ps, pa = free_port(), free_port()
+    sink = subprocess.Popen([TOOLS + "/cover_sink", str(ps), str(n),
+                             str(secs), "1024", "40"],
+                            stdout=subprocess.PIPE, text=True)
+    PROCS.append(sink)
+    wait_port(ps)
+    p = start([BIN + "/coverpipe", "-F", "-s", "[127.0.0.1]:%d" % pa,
+               "-t", "[127.0.0.1]:%d" % ps], pa)
+    clients = [socket.create_connection(("127.0.0.1", pa))
+               for _ in range(n)]
+    out, _ = sink.communicate(timeout=secs + 60)
+    for c in clients:
+        c.close()
+    p.terminate()
+    p.wait()
+    h.s.close()
+    return out.strip()
+
+
+def rate(secs, r=40, b=1024):
+    """One link pushing data both ways (echo) through the pair."""
+    pe = free_port()
+    es = socket.socket()
+    es.bind(("127.0.0.1", pe))
+    es.listen(4)
+
+    def echo():
+        c, _ = es.accept()
+        while True:
+            d = c.recv(65536)
+            if not d:
+                break
+            c.sendall(d)
+        c.close()
+    threading.Thread(target=echo, daemon=True).start()
+    pd, pa = free_port(), free_port()
+    extra = ["-r", str(r), "-b", str(b)]
+    d = start([BIN + "/coverpiped", "-F", "-s", "[127.0.0.1]:%d" % pd,
+               "-t", "[127.0.0.1]:%d" % pe] + extra, pd)
+    p = start([BIN + "/coverpipe", "-F", "-s", "[127.0.0.1]:%d" % pa,
+               "-t", "[127.0.0.1]:%d" % pd] + extra, pa)
+    c = socket.create_connection(("127.0.0.1", pa))
+    got = [0, None, None]
+
+    def reader():
+        while True:
+            x = c.recv(65536)
+            if not x:
+                break
+            now = time.monotonic()
+            if got[1] is None:
+                got[1] = now
+            got[0] += len(x)
+            got[2] = now
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    chunk = bytes(65536)
+    end = time.monotonic() + secs
+    c.setblocking(False)
+    while time.monotonic() < end:
+        try:
+            c.send(chunk)
+        except BlockingIOError:
+            time.sleep(0.005)
+    # Bytes received in the steady part: from the first to the last read.
+    first, last, total = got[1], got[2], got[0]
+    c.close()
+    for x in (p, d):
+        x.terminate()
+        x.wait()
+    es.close()
+    measured = total / (last - first) if last and last > first else 0
+    return measured, (b - 2) * r
+
+
+def main():
+    secs = float(os.environ.get("SECS", "10"))
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = hard
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, max(hard, want)))
+    except (ValueError, OSError):
+        pass
+    print("## coverpipe benchmarks (%s, %d CPUs, %.0f s windows)"
+          % (time.strftime("%Y-%m-%d"), os.cpu_count(), secs))
+    m, ceil = rate(5)
+    print("throughput, one busy link at 40/s x 1024 B: %.0f B/s of the "
+          "%d B/s ceiling (%.3f)" % (m, ceil, m / ceil))
+    m, ceil = rate(3, 500, 8192)
+    print("throughput, one busy link at 500/s x 8192 B: %.0f B/s of the "
+          "%d B/s ceiling (%.3f)" % (m, ceil, m / ceil))
+    print("jitter, coverpipe -> cover_sink, 200 links, defaults: "
+          + jitter(200, secs))
+    for n in [int(x) for x in os.environ.get("LINKS",
+                                             "1000 2500 5000").split()]:
+        r = idle(n, secs)
+        print("idle %5d links: coverpipe %5.1f%% CPU, coverpiped %5.1f%% "
+              "CPU (%.2f / %.2f us CPU per link-second); RSS per link "
+              "%.0f / %.0f B; kernel TCP memory per link (whole chain) "
+              "%.0f B" % (n, r["cpu_pipe"] * 100, r["cpu_piped"] * 100,
+                          r["cpu_pipe"] / n * 1e6, r["cpu_piped"] / n * 1e6,
+                          r["rss_pipe_per_link"], r["rss_piped_per_link"],
+                          r["tcp_mem_per_link"]))
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        for p in PROCS:
+            if p.poll() is None:
+                p.kill()
