@@ -45,7 +45,8 @@ def wait_port(port):
 
 
 def start(args, port):
-    p = subprocess.Popen(args, stderr=subprocess.DEVNULL)
+    log = open(os.environ.get("BENCH_LOG", "/dev/null"), "a")
+    p = subprocess.Popen(args, stderr=log)
     PROCS.append(p)
     wait_port(port)
     return p
@@ -96,9 +97,9 @@ def idle(n, secs):
     """N idle links through the pair; return a dict of figures."""
     h = Holder()
     pd, pa = free_port(), free_port()
-    d = start([BIN + "/coverpiped", "-F", "-s", "[127.0.0.1]:%d" % pd,
+    d = start([BIN + "/coverpiped", "-F", "-v", "-s", "[127.0.0.1]:%d" % pd,
                "-t", "[127.0.0.1]:%d" % h.port], pd)
-    p = start([BIN + "/coverpipe", "-F", "-s", "[127.0.0.1]:%d" % pa,
+    p = start([BIN + "/coverpipe", "-F", "-v", "-s", "[127.0.0.1]:%d" % pa,
                "-t", "[127.0.0.1]:%d" % pd], pa)
     time.sleep(0.3)
     rss0 = (rss_kib(p.pid), rss_kib(d.pid))
@@ -149,7 +150,7 @@ def jitter(n, secs):
                             stdout=subprocess.PIPE, text=True)
     PROCS.append(sink)
     wait_port(ps)
-    p = start([BIN + "/coverpipe", "-F", "-s", "[127.0.0.1]:%d" % pa,
+    p = start([BIN + "/coverpipe", "-F", "-v", "-s", "[127.0.0.1]:%d" % pa,
                "-t", "[127.0.0.1]:%d" % ps], pa)
     clients = [socket.create_connection(("127.0.0.1", pa))
                for _ in range(n)]
@@ -180,9 +181,9 @@ def rate(secs, r=40, b=1024):
     threading.Thread(target=echo, daemon=True).start()
     pd, pa = free_port(), free_port()
     extra = ["-r", str(r), "-b", str(b)]
-    d = start([BIN + "/coverpiped", "-F", "-s", "[127.0.0.1]:%d" % pd,
+    d = start([BIN + "/coverpiped", "-F", "-v", "-s", "[127.0.0.1]:%d" % pd,
                "-t", "[127.0.0.1]:%d" % pe] + extra, pd)
-    p = start([BIN + "/coverpipe", "-F", "-s", "[127.0.0.1]:%d" % pa,
+    p = start([BIN + "/coverpipe", "-F", "-v", "-s", "[127.0.0.1]:%d" % pa,
                "-t", "[127.0.0.1]:%d" % pd] + extra, pa)
     c = socket.create_connection(("127.0.0.1", pa))
     got = [0, None, None]

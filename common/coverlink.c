@@ -63,7 +63,9 @@ struct coversvc {
 	struct link * all;
 	uint64_t nextid;
 	uint64_t nlinks;
-	uint64_t skipped_stall;		/* Blocks skipped by stalls. */
+	uint64_t stall_blocks;		/* Blocks skipped since last said. */
+	uint64_t stall_worst;		/* Worst lateness since then, ns. */
+	uint64_t stall_logged;		/* When a stall was last logged. */
 };
 
 /* Monotonic time in nanoseconds. */
@@ -565,16 +567,24 @@ static void
 tick_cb(evutil_socket_t fd, short what, void * arg)
 {
 	struct coversvc * svc = arg;
-	uint64_t j0 = svc->grid.next, run, skipped, j, n;
+	uint64_t j0 = svc->grid.next, now = mono_ns(), run, skipped, j;
 	struct link * l, * next;
 
-	run = cover_sched_take(&svc->grid, mono_ns(),
+	run = cover_sched_take(&svc->grid, now,
 	    (uint64_t)COVERLINK_CATCHUP * svc->nslots, &skipped);
 	if (skipped > 0) {
-		n = stall_blocks(svc, j0, skipped);
-		svc->skipped_stall += n;
-		warn0("fell behind schedule by %" PRIu64 " ms: %" PRIu64
-		    " blocks skipped", skipped * 1000 / svc->grid.rate, n);
+		/* A stall: count it, and say so at most every 10 s. */
+		svc->stall_blocks += stall_blocks(svc, j0, skipped);
+		if (now - cover_sched_at(&svc->grid, j0) > svc->stall_worst)
+			svc->stall_worst = now - cover_sched_at(&svc->grid,
+			    j0);
+		if (now - svc->stall_logged > 10000000000ULL) {
+			warn0("fell behind schedule (worst %" PRIu64 " ms "
+			    "late): %" PRIu64 " blocks skipped",
+			    svc->stall_worst / 1000000, svc->stall_blocks);
+			svc->stall_logged = now;
+			svc->stall_blocks = svc->stall_worst = 0;
+		}
 	}
 	for (j = svc->grid.next - run; j < svc->grid.next; j++) {
 		for (l = svc->slot_head[j % svc->nslots]; l != NULL;
