@@ -44,11 +44,17 @@ def wait_port(port):
     raise SystemExit("nothing listens on %d" % port)
 
 
-def start(args, port):
+def start(args, port, path=None):
     log = open(os.environ.get("BENCH_LOG", "/dev/null"), "a")
     p = subprocess.Popen(args, stderr=log)
     PROCS.append(p)
-    wait_port(port)
+    if path is None:
+        wait_port(port)
+    else:
+        for _ in range(200):
+            if os.path.exists(path):
+                break
+            time.sleep(0.05)
     return p
 
 
@@ -93,14 +99,19 @@ class Holder(threading.Thread):
             self.conns.append(c)
 
 
-def idle(n, secs):
-    """N idle links through the pair; return a dict of figures."""
+def idle(n, secs, unix=False):
+    """N idle links through the pair; return a dict of figures.  With
+    ${unix} the cover hop is a Unix socket (as spiped allows), else TCP."""
     h = Holder()
     pd, pa = free_port(), free_port()
-    d = start([BIN + "/coverpiped", "-F", "-v", "-s", "[127.0.0.1]:%d" % pd,
-               "-t", "[127.0.0.1]:%d" % h.port], pd)
+    hop = "[127.0.0.1]:%d" % pd
+    if unix:
+        hop = "/tmp/dust-bench-cover.%d.sock" % os.getpid()
+    d = start([BIN + "/coverpiped", "-F", "-v", "-s", hop,
+               "-t", "[127.0.0.1]:%d" % h.port], None if unix else pd,
+              hop if unix else None)
     p = start([BIN + "/coverpipe", "-F", "-v", "-s", "[127.0.0.1]:%d" % pa,
-               "-t", "[127.0.0.1]:%d" % pd], pa)
+               "-t", hop], pa)
     time.sleep(0.3)
     rss0 = (rss_kib(p.pid), rss_kib(d.pid))
     mem0 = tcp_mem_pages()

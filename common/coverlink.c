@@ -34,6 +34,8 @@ struct link {
 	struct event ev_cin;		/* Blocks arriving on cover. */
 	struct event ev_cout;		/* Finish a partial block write. */
 	struct event ev_pout;		/* Finish a partial plain write. */
+	struct event ev_pin;		/* Plain readable (armed while not). */
+	int plain_ready;		/* Plain may have data or EOF. */
 	int cin_paused;			/* ev_cin off until plain drains. */
 	int plain_eof;			/* Plain side sent EOF. */
 	int out_eos;			/* The block in out[] is end of stream. */
@@ -160,6 +162,7 @@ link_free(struct link * l)
 	event_del(&l->ev_cin);
 	event_del(&l->ev_cout);
 	event_del(&l->ev_pout);
+	event_del(&l->ev_pin);
 	if (l->plain != -1)
 		close(l->plain);
 	if (l->cover != -1)
@@ -247,7 +250,10 @@ link_tick(struct link * l)
 		l->skipped++;
 		return;
 	}
-	if (!l->plain_eof) {
+	if (!l->plain_eof && !l->plain_ready) {
+		/* Nothing arrived since a read drained plain: cover. */
+		cover_pack_header(l->out, block, 0);
+	} else if (!l->plain_eof) {
 		do {
 			n = recv(l->plain, l->out + 2, block - 2, 0);
 		} while (n == -1 && errno == EINTR);
@@ -257,6 +263,10 @@ link_tick(struct link * l)
 		} else if (n == 0) {
 			l->plain_eof = 1;
 		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			/* Drained: let the (level-triggered) event say when
+			 * more comes, so idle ticks cost no read. */
+			l->plain_ready = 0;
+			event_add(&l->ev_pin, NULL);
 			cover_pack_header(l->out, block, 0);
 		} else {
 			warnp("link %" PRIu64 ": read from %s", l->id,
@@ -271,6 +281,16 @@ link_tick(struct link * l)
 	}
 	l->out_off = 0;
 	(void)link_flush_out(l);
+}
+
+/* Data or EOF waits on plain: read it at the next tick, and stop
+ * watching until a read finds plain empty again. */
+static void
+pin_cb(evutil_socket_t fd, short what, void * arg)
+{
+	struct link * l = arg;
+
+	l->plain_ready = 1;
 }
 
 /* The cover socket can take the rest of a partial block. */
@@ -458,6 +478,7 @@ start_connect(struct link * l)
 	    cin_cb, l);
 	event_assign(&l->ev_cout, base, l->cover, EV_WRITE, cout_cb, l);
 	event_assign(&l->ev_pout, base, l->plain, EV_WRITE, pout_cb, l);
+	event_assign(&l->ev_pin, base, l->plain, EV_READ, pin_cb, l);
 	event_add(&l->ev_conn, &tv);
 }
 
@@ -489,6 +510,8 @@ link_new(struct coversvc * svc, int fd)
 	event_assign(&l->ev_cin, svc->base, -1, 0, cin_cb, l);
 	event_assign(&l->ev_cout, svc->base, -1, 0, cout_cb, l);
 	event_assign(&l->ev_pout, svc->base, -1, 0, pout_cb, l);
+	event_assign(&l->ev_pin, svc->base, -1, 0, pin_cb, l);
+	l->plain_ready = 1;
 	l->anext = svc->all;
 	if (svc->all != NULL)
 		svc->all->aprev = l;
