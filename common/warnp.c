@@ -57,7 +57,7 @@ warnp_verbose(void)
 }
 
 /* Format one line and send it where lines go. */
-static void
+static void __attribute__((format(printf, 3, 0)))
 emit(int priority, const char * suffix, const char * fmt, va_list ap)
 {
 	char line[1024];
