@@ -27,12 +27,13 @@ usage(FILE * f, const char * name, int plain_is_source)
 	    "[-b BLOCK_BYTES]\n"
 	    "       [-F] [-p PIDFILE] [-v] [--syslog]\n"
 	    "       %s -h | --version\n\n"
-	    "Accept %s on SOURCE, connect each to TARGET, and send one\n"
-	    "block of BLOCK_BYTES (default %d) PER_SECOND times a second\n"
-	    "(default %d) each way on the %s side, data or not.\n",
-	    name, name, plain_is_source ? "connections carrying real data" :
-	    "block streams (from spiped -d)", COVER_BLOCK_DEFAULT,
-	    COVER_RATE_DEFAULT, plain_is_source ? "TARGET" : "SOURCE");
+	    "Accept %s on SOURCE and connect each to TARGET.\n"
+	    "Each way, on the %s side, send one block of BLOCK_BYTES\n"
+	    "(default %d) PER_SECOND times a second (default %d),\n"
+	    "whether or not real data is waiting.  See %s(1).\n",
+	    name, name, plain_is_source ? "real data" :
+	    "block streams (from spiped -d)", plain_is_source ? "TARGET" :
+	    "SOURCE", COVER_BLOCK_DEFAULT, COVER_RATE_DEFAULT, name);
 }
 
 /* SIGTERM or SIGINT: leave the loop. */
