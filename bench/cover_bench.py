@@ -5,7 +5,8 @@ $DUST_BUILD/tests/tools.  Everything on loopback, ports chosen free.
 
   idle N      N idle links: client -> coverpipe -> coverpiped -> holder.
               CPU of each process from /proc/PID/stat over SECS seconds,
-              RSS delta per link, kernel TCP memory per link (whole chain).
+              RSS delta per link (socket buffers are kernel memory, not
+              in RSS).  Also once with the hop on a Unix socket.
   jitter N    coverpipe -> cover_sink (C): block arrival vs each link's
               schedule, p50/p99/max over N links for SECS seconds.
   rate        one busy link at the defaults: throughput vs the ceiling
@@ -70,14 +71,6 @@ def rss_kib(pid):
     return 0
 
 
-def tcp_mem_pages():
-    for line in open("/proc/net/sockstat"):
-        if line.startswith("TCP:"):
-            f = line.split()
-            return int(f[f.index("mem") + 1])
-    return 0
-
-
 class Holder(threading.Thread):
     """Accept connections and keep them open, reading nothing."""
 
@@ -114,7 +107,6 @@ def idle(n, secs, unix=False):
                "-t", hop], pa)
     time.sleep(0.3)
     rss0 = (rss_kib(p.pid), rss_kib(d.pid))
-    mem0 = tcp_mem_pages()
     clients = []
     for i in range(n):
         clients.append(socket.create_connection(("127.0.0.1", pa)))
@@ -132,14 +124,12 @@ def idle(n, secs, unix=False):
     c1 = (cpu_s(p.pid), cpu_s(d.pid))
     el = time.monotonic() - t0
     rss1 = (rss_kib(p.pid), rss_kib(d.pid))
-    mem1 = tcp_mem_pages()
     r = {
         "links": n,
         "cpu_pipe": (c1[0] - c0[0]) / el,
         "cpu_piped": (c1[1] - c0[1]) / el,
         "rss_pipe_per_link": (rss1[0] - rss0[0]) * 1024 / n,
         "rss_piped_per_link": (rss1[1] - rss0[1]) * 1024 / n,
-        "tcp_mem_per_link": (mem1 - mem0) * 4096 / n,
     }
     for c in clients:
         c.close()
@@ -248,18 +238,20 @@ def main():
           "%d B/s ceiling (%.3f)" % (m, ceil, m / ceil))
     print("jitter, coverpipe -> cover_sink, 200 links, defaults: "
           + jitter(200, secs))
-    for n in [int(x) for x in os.environ.get("LINKS",
-                                             "1000 2500 5000").split()]:
-        r = idle(n, secs)
-        print("idle %5d links: coverpipe %5.1f%% CPU, coverpiped %5.1f%% "
-              "CPU (%.2f / %.2f us CPU per link-second); RSS per link "
-              "%.0f / %.0f B; kernel TCP memory per link (whole chain) "
-              "%.0f B" % (n, r["cpu_pipe"] * 100, r["cpu_piped"] * 100,
-                          r["cpu_pipe"] / n * 1e6, r["cpu_piped"] / n * 1e6,
-                          r["rss_pipe_per_link"], r["rss_piped_per_link"],
-                          r["tcp_mem_per_link"]))
+    runs = [(int(x), False) for x in
+            os.environ.get("LINKS", "1000 2500 5000").split()]
+    runs.append((2500, True))
+    for n, unix in runs:
+        r = idle(n, secs, unix)
+        worst = max(r["cpu_pipe"], r["cpu_piped"]) / n
+        print("idle %5d links, %s hop: coverpipe %5.1f%% CPU, coverpiped "
+              "%5.1f%% CPU (%.0f / %.0f us CPU per link-second); at 50%% "
+              "of a core: %.0f links; RSS per link %.0f / %.0f B"
+              % (n, "Unix" if unix else "TCP ", r["cpu_pipe"] * 100,
+                 r["cpu_piped"] * 100, r["cpu_pipe"] / n * 1e6,
+                 r["cpu_piped"] / n * 1e6, 0.5 / worst,
+                 r["rss_pipe_per_link"], r["rss_piped_per_link"]))
         sys.stdout.flush()
-
 
 if __name__ == "__main__":
     try:

@@ -375,44 +375,56 @@ pout_cb(evutil_socket_t fd, short what, void * arg)
 	(void)link_process_in(arg);
 }
 
-/* Blocks (or the end) arrive on the cover socket. */
+/* Blocks (or the end) arrive on the cover socket: read until it is empty
+ * (up to CIN_BURST blocks), so that a loop slowed down by other work still
+ * keeps up with the blocks coming in. */
+#define CIN_BURST	64
 static void
 cin_cb(evutil_socket_t fd, short what, void * arg)
 {
 	struct link * l = arg;
 	ssize_t r;
-	int e;
+	int e, i;
 
-	r = recv(l->cover, l->in, l->svc->conf.block, 0);
-	if (r == -1) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-			return;
-		warnp("link %" PRIu64 ": read from %s", l->id, cover_name(l));
-		link_end(l, 0, "read error on cover side");
-		return;
-	}
-	if (r == 0) {
-		if ((e = cover_unpack_finish(&l->up)) == 0) {
-			/* Clean: end of stream came first. */
-			event_del(&l->ev_cin);
+	for (i = 0; i < CIN_BURST && !l->cin_paused; i++) {
+		r = recv(l->cover, l->in, l->svc->conf.block, 0);
+		if (r == -1) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == EINTR)
+				return;
+			warnp("link %" PRIu64 ": read from %s", l->id,
+			    cover_name(l));
+			link_end(l, 0, "read error on cover side");
 			return;
 		}
-		if (e == COVER_E_NO_EOS) {
-			/* The peer went away (killed, or the hop broke). */
-			link_end(l, 0, "cover side closed without end of "
-			    "stream");
-		} else {
-			char why[200];
+		if (r == 0) {
+			if ((e = cover_unpack_finish(&l->up)) == 0) {
+				/* Clean: end of stream came first. */
+				event_del(&l->ev_cin);
+				return;
+			}
+			if (e == COVER_E_NO_EOS) {
+				/* The peer went away (killed, or the hop
+				 * broke). */
+				link_end(l, 0, "cover side closed without "
+				    "end of stream");
+			} else {
+				char why[200];
 
-			snprintf(why, sizeof(why), "protocol error from %s: "
-			    "%s", cover_name(l), cover_strerror(e));
-			link_end(l, 1, why);
+				snprintf(why, sizeof(why), "protocol error "
+				    "from %s: %s", cover_name(l),
+				    cover_strerror(e));
+				link_end(l, 1, why);
+			}
+			return;
 		}
-		return;
+		l->in_off = 0;
+		l->in_len = (size_t)r;
+		if (link_process_in(l))
+			return;
+		if ((size_t)r < l->svc->conf.block)
+			return;
 	}
-	l->in_off = 0;
-	l->in_len = (size_t)r;
-	(void)link_process_in(l);
 }
 
 static void start_connect(struct link *);
@@ -669,6 +681,10 @@ void
 coversvc_free(struct coversvc * svc)
 {
 
+	if (svc->stall_blocks > 0)
+		warn0("fell behind schedule (worst %" PRIu64 " ms late): %"
+		    PRIu64 " blocks skipped", svc->stall_worst / 1000000,
+		    svc->stall_blocks);
 	while (svc->all != NULL)
 		link_free(svc->all);
 	event_del(&svc->ev_listen);
