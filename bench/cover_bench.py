@@ -13,6 +13,7 @@ $DUST_BUILD/tests/tools.  Everything on loopback, ports chosen free.
               (block - 2) * rate.
 """
 import os
+import re
 import resource
 import socket
 import subprocess
@@ -71,6 +72,18 @@ def rss_kib(pid):
     return 0
 
 
+def hop_blocks(port, block=1024):
+    """Blocks sent so far each way on the TCP hop to ${port} (from the
+    kernel's per-socket bytes_sent, as ss shows it)."""
+    res = []
+    for f in ("dport = :%d" % port, "sport = :%d" % port):
+        out = subprocess.run(["ss", "-Htin", f], capture_output=True,
+                             text=True).stdout
+        res.append(sum(int(x) for x in
+                       re.findall(r"bytes_sent:(\d+)", out)) // block)
+    return res
+
+
 class Holder(threading.Thread):
     """Accept connections and keep them open, reading nothing."""
 
@@ -119,13 +132,17 @@ def idle(n, secs, unix=False):
         raise SystemExit("only %d of %d links came up" % (len(h.conns), n))
     time.sleep(2.0)                     # every link past its first tick
     c0 = (cpu_s(p.pid), cpu_s(d.pid))
+    b0 = None if unix else hop_blocks(pd)
     t0 = time.monotonic()
     time.sleep(secs)
     c1 = (cpu_s(p.pid), cpu_s(d.pid))
     el = time.monotonic() - t0
+    b1 = None if unix else hop_blocks(pd)
     rss1 = (rss_kib(p.pid), rss_kib(d.pid))
     r = {
         "links": n,
+        "delivered": None if unix else min(
+            (b1[0] - b0[0]) / el / (40 * n), (b1[1] - b0[1]) / el / (40 * n)),
         "cpu_pipe": (c1[0] - c0[0]) / el,
         "cpu_piped": (c1[1] - c0[1]) / el,
         "rss_pipe_per_link": (rss1[0] - rss0[0]) * 1024 / n,
@@ -191,7 +208,10 @@ def rate(secs, r=40, b=1024):
 
     def reader():
         while True:
-            x = c.recv(65536)
+            try:
+                x = c.recv(65536)
+            except OSError:
+                break
             if not x:
                 break
             now = time.monotonic()
@@ -201,14 +221,11 @@ def rate(secs, r=40, b=1024):
             got[2] = now
     t = threading.Thread(target=reader, daemon=True)
     t.start()
-    chunk = bytes(65536)
+    chunk = bytes(4096)
     end = time.monotonic() + secs
-    c.setblocking(False)
     while time.monotonic() < end:
-        try:
-            c.send(chunk)
-        except BlockingIOError:
-            time.sleep(0.005)
+        c.sendall(chunk)
+    time.sleep(0.5)
     # Bytes received in the steady part: from the first to the last read.
     first, last, total = got[1], got[2], got[0]
     c.close()
@@ -244,13 +261,16 @@ def main():
     for n, unix in runs:
         r = idle(n, secs, unix)
         worst = max(r["cpu_pipe"], r["cpu_piped"]) / n
+        dl = ("blocks on the hop: %.1f%% of 40/s per link, worse way"
+              % (r["delivered"] * 100) if r["delivered"] is not None
+              else "blocks on the hop: not counted (Unix socket)")
         print("idle %5d links, %s hop: coverpipe %5.1f%% CPU, coverpiped "
-              "%5.1f%% CPU (%.0f / %.0f us CPU per link-second); at 50%% "
-              "of a core: %.0f links; RSS per link %.0f / %.0f B"
+              "%5.1f%% CPU (%.0f / %.0f us CPU per link-second; 50%% of a "
+              "core would serve %.0f links); RSS per link %.0f / %.0f B; %s"
               % (n, "Unix" if unix else "TCP ", r["cpu_pipe"] * 100,
                  r["cpu_piped"] * 100, r["cpu_pipe"] / n * 1e6,
                  r["cpu_piped"] / n * 1e6, 0.5 / worst,
-                 r["rss_pipe_per_link"], r["rss_piped_per_link"]))
+                 r["rss_pipe_per_link"], r["rss_piped_per_link"], dl))
         sys.stdout.flush()
 
 if __name__ == "__main__":
