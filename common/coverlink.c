@@ -17,6 +17,8 @@
 #include "warnp.h"
 
 #define SLOT_NS		1000000ULL	/* Target width of a wheel slot. */
+#define INBLOCKS	2		/* Read buffer, in blocks: a read that
+					 * fills it means more may wait. */
 #define SLOTS_MAX	1000
 
 struct link {
@@ -48,7 +50,8 @@ struct link {
 	size_t pendlen;
 	struct cover_unpacker up;
 	uint64_t sent, skipped, bytes_out, bytes_in;
-	uint8_t * out, * in;		/* One block each, after the struct. */
+	uint8_t * out;			/* One block, after the struct. */
+	uint8_t * in;			/* INBLOCKS blocks, after out[]. */
 };
 
 struct coversvc {
@@ -376,9 +379,10 @@ pout_cb(evutil_socket_t fd, short what, void * arg)
 }
 
 /* Blocks (or the end) arrive on the cover socket: read until it is empty
- * (up to CIN_BURST blocks), so that a loop slowed down by other work still
- * keeps up with the blocks coming in. */
-#define CIN_BURST	64
+ * (up to CIN_BURST reads), so that a loop slowed down by other work still
+ * keeps up with the blocks coming in.  A read that does not fill in[]
+ * emptied the socket, so the usual single block costs a single read. */
+#define CIN_BURST	32
 static void
 cin_cb(evutil_socket_t fd, short what, void * arg)
 {
@@ -387,7 +391,7 @@ cin_cb(evutil_socket_t fd, short what, void * arg)
 	int e, i;
 
 	for (i = 0; i < CIN_BURST && !l->cin_paused; i++) {
-		r = recv(l->cover, l->in, l->svc->conf.block, 0);
+		r = recv(l->cover, l->in, INBLOCKS * l->svc->conf.block, 0);
 		if (r == -1) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK ||
 			    errno == EINTR)
@@ -422,7 +426,7 @@ cin_cb(evutil_socket_t fd, short what, void * arg)
 		l->in_len = (size_t)r;
 		if (link_process_in(l))
 			return;
-		if ((size_t)r < l->svc->conf.block)
+		if ((size_t)r < INBLOCKS * l->svc->conf.block)
 			return;
 	}
 }
@@ -501,7 +505,7 @@ link_new(struct coversvc * svc, int fd)
 	size_t block = svc->conf.block;
 	struct link * l;
 
-	if ((l = calloc(1, sizeof(*l) + 2 * block)) == NULL) {
+	if ((l = calloc(1, sizeof(*l) + (1 + INBLOCKS) * block)) == NULL) {
 		warnp("link: out of memory");
 		close(fd);
 		return;
