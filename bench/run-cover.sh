@@ -4,7 +4,7 @@
 # BUILD (default build) holds a release build: make all
 # build/bench/bench_cover_timer build/bench/bench_cover_floor
 # build/tests/tools/cover_sink (make bench builds them).  SECS (default 10) is each measuring window; LINKS (default
-# "1000 2500 5000") the idle link counts.  Figures go to stdout; the ones
+# "1000 5000") the idle link counts.  Figures go to stdout; the ones
 # in docs/benchmarks.md come from this script.
 set -eu
 BUILD=${1:-build}

@@ -67,7 +67,10 @@ struct coversvc {
 	unsigned int * slot_count;
 	struct link * all;
 	uint64_t nextid;
-	uint64_t nlinks;
+	uint64_t nlinks;		/* Links in the wheel. */
+	uint64_t sent;			/* Blocks sent, all links. */
+	uint64_t skipped;		/* Ticks skipped (block unfinished). */
+	uint64_t stalled;		/* Blocks skipped by stalls, all time. */
 	uint64_t stall_blocks;		/* Blocks skipped since last said. */
 	uint64_t stall_worst;		/* Worst lateness since then, ns. */
 	uint64_t stall_logged;		/* When a stall was last logged. */
@@ -231,6 +234,7 @@ link_flush_out(struct link * l)
 		return (-1);
 	}
 	l->sent++;
+	l->svc->sent++;
 	if (l->out_eos && !l->out_done) {
 		l->out_done = 1;
 		(void)shutdown(l->cover, SHUT_WR);
@@ -251,6 +255,7 @@ link_tick(struct link * l)
 	if (l->out_off < block) {
 		/* Last block still going out: skip this tick (counted). */
 		l->skipped++;
+		l->svc->skipped++;
 		return;
 	}
 	if (!l->plain_eof && !l->plain_ready) {
@@ -606,14 +611,16 @@ static void
 tick_cb(evutil_socket_t fd, short what, void * arg)
 {
 	struct coversvc * svc = arg;
-	uint64_t j0 = svc->grid.next, now = mono_ns(), run, skipped, j;
+	uint64_t j0 = svc->grid.next, now = mono_ns(), run, skipped, j, n;
 	struct link * l, * next;
 
 	run = cover_sched_take(&svc->grid, now,
 	    (uint64_t)COVERLINK_CATCHUP * svc->nslots, &skipped);
 	if (skipped > 0) {
 		/* A stall: count it, and say so at most every 10 s. */
-		svc->stall_blocks += stall_blocks(svc, j0, skipped);
+		n = stall_blocks(svc, j0, skipped);
+		svc->stall_blocks += n;
+		svc->stalled += n;
 		if (now - cover_sched_at(&svc->grid, j0) > svc->stall_worst)
 			svc->stall_worst = now - cover_sched_at(&svc->grid,
 			    j0);
@@ -675,6 +682,20 @@ err:
 	free(svc->slot_count);
 	free(svc);
 	return (NULL);
+}
+
+/**
+ * coversvc_stats(svc):
+ * Log one line of counters: links, blocks sent, ticks skipped.
+ */
+void
+coversvc_stats(const struct coversvc * svc)
+{
+
+	warn0("stats: %" PRIu64 " links sending, %" PRIu64 " blocks sent, %"
+	    PRIu64 " ticks skipped (block unfinished), %" PRIu64 " blocks "
+	    "skipped (late)", svc->nlinks, svc->sent, svc->skipped,
+	    svc->stalled);
 }
 
 /**

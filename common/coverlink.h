@@ -44,6 +44,12 @@ struct coversvc * coversvc_new(struct event_base *, int,
     const struct coverlink_conf *);
 
 /**
+ * coversvc_stats(svc):
+ * Log one line of counters: links, blocks sent, ticks skipped.
+ */
+void coversvc_stats(const struct coversvc *);
+
+/**
  * coversvc_free(svc):
  * Close every link of ${svc} and the listening socket; free ${svc}.
  */
