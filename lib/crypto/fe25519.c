@@ -186,25 +186,36 @@ fe25519_neg(fe25519 h, const fe25519 f)
 }
 
 /*
- * Reduce the five 128-bit column sums r of a product into ${h}: carry
- * r[i] into r[i+1], and the carry out of r[4] (below 2^56 for inputs
- * below 2^52) times 19 into h[0].
+ * fe_reduce_wide(h, r0, r1, r2, r3, r4):
+ * Reduce the five 128-bit column sums of a product (column i has weight
+ * 2^(51 i)) into ${h}, limbs below 2^51 + 2^10.  Carries are taken in two
+ * chains side by side, 0 -> 1 -> 2 -> 3 and 3 -> 4 -> 0 -> 1 (times 19
+ * from 4 to 0), then 3 -> 4 once more: four steps deep instead of the six
+ * of a single chain, which the squarings of an exponentiation wait on.
+ * For inputs below 2^52 the columns are below 2^111, so the carry out of
+ * column 4 is below 2^56 and 19 times it fits 64 bits; the carry from
+ * column 2 into limb 3 (below 2^59) is carried on at the end.
  */
-static void
-fe_reduce_wide(fe25519 h, u128 r[5])
+static inline void
+fe_reduce_wide(fe25519 h, u128 r0, u128 r1, u128 r2, u128 r3, u128 r4)
 {
-	uint64_t c;
-	int i;
+	uint64_t c3 = (uint64_t)(r3 >> 51), c4;
 
-	for (i = 0; i < 4; i++) {
-		r[i + 1] += r[i] >> 51;
-		h[i] = (uint64_t)r[i] & MASK51;
-	}
-	c = (uint64_t)(r[4] >> 51);
-	h[4] = (uint64_t)r[4] & MASK51;
-	h[0] += 19 * c;
+	r1 += (uint64_t)(r0 >> 51);
+	h[0] = (uint64_t)r0 & MASK51;
+	h[3] = (uint64_t)r3 & MASK51;
+	r4 += c3;
+	r2 += (uint64_t)(r1 >> 51);
+	h[1] = (uint64_t)r1 & MASK51;
+	c4 = (uint64_t)(r4 >> 51);
+	h[4] = (uint64_t)r4 & MASK51;
+	h[0] += 19 * c4;
+	h[3] += (uint64_t)(r2 >> 51);
+	h[2] = (uint64_t)r2 & MASK51;
 	h[1] += h[0] >> 51;
 	h[0] &= MASK51;
+	h[4] += h[3] >> 51;
+	h[3] &= MASK51;
 }
 
 /**
@@ -218,21 +229,21 @@ fe25519_mul(fe25519 h, const fe25519 f, const fe25519 g)
 	uint64_t g0 = g[0], g1 = g[1], g2 = g[2], g3 = g[3], g4 = g[4];
 	uint64_t g1_19 = 19 * g1, g2_19 = 19 * g2, g3_19 = 19 * g3,
 	    g4_19 = 19 * g4;
-	u128 r[5];
+	u128 r0, r1, r2, r3, r4;
 
 	/* Schoolbook; a term of weight 2^(51 (i + j)) with i + j >= 5 is
 	 * worth 19 times the same term at weight 2^(51 (i + j - 5)). */
-	r[0] = (u128)f0 * g0 + (u128)f1 * g4_19 + (u128)f2 * g3_19 +
+	r0 = (u128)f0 * g0 + (u128)f1 * g4_19 + (u128)f2 * g3_19 +
 	    (u128)f3 * g2_19 + (u128)f4 * g1_19;
-	r[1] = (u128)f0 * g1 + (u128)f1 * g0 + (u128)f2 * g4_19 +
+	r1 = (u128)f0 * g1 + (u128)f1 * g0 + (u128)f2 * g4_19 +
 	    (u128)f3 * g3_19 + (u128)f4 * g2_19;
-	r[2] = (u128)f0 * g2 + (u128)f1 * g1 + (u128)f2 * g0 +
+	r2 = (u128)f0 * g2 + (u128)f1 * g1 + (u128)f2 * g0 +
 	    (u128)f3 * g4_19 + (u128)f4 * g3_19;
-	r[3] = (u128)f0 * g3 + (u128)f1 * g2 + (u128)f2 * g1 +
+	r3 = (u128)f0 * g3 + (u128)f1 * g2 + (u128)f2 * g1 +
 	    (u128)f3 * g0 + (u128)f4 * g4_19;
-	r[4] = (u128)f0 * g4 + (u128)f1 * g3 + (u128)f2 * g2 +
+	r4 = (u128)f0 * g4 + (u128)f1 * g3 + (u128)f2 * g2 +
 	    (u128)f3 * g1 + (u128)f4 * g0;
-	fe_reduce_wide(h, r);
+	fe_reduce_wide(h, r0, r1, r2, r3, r4);
 }
 
 /*
@@ -245,41 +256,29 @@ fe25519_mul(fe25519 h, const fe25519 f, const fe25519 g)
 static void
 fe_sqn(fe25519 h, const fe25519 f, int n)
 {
-	uint64_t f0 = f[0], f1 = f[1], f2 = f[2], f3 = f[3], f4 = f[4];
-	uint64_t d0, d1, f3_19, f3_38, f4_19, f4_38, c;
-	u128 r0, r1, r2, r3, r4;
+	fe25519 g;
+	uint64_t d0, d1, f3_19, f3_38, f4_19, f4_38;
 
+	fe25519_copy(g, f);
 	do {
-		d0 = 2 * f0;
-		d1 = 2 * f1;
-		f3_19 = 19 * f3;
-		f3_38 = 38 * f3;
-		f4_19 = 19 * f4;
-		f4_38 = 38 * f4;
-		r0 = (u128)f0 * f0 + (u128)f1 * f4_38 + (u128)f2 * f3_38;
-		r1 = (u128)d0 * f1 + (u128)f2 * f4_38 + (u128)f3 * f3_19;
-		r2 = (u128)d0 * f2 + (u128)f1 * f1 + (u128)f3 * f4_38;
-		r3 = (u128)d0 * f3 + (u128)d1 * f2 + (u128)f4 * f4_19;
-		r4 = (u128)d0 * f4 + (u128)d1 * f3 + (u128)f2 * f2;
-		r1 += (uint64_t)(r0 >> 51);
-		f0 = (uint64_t)r0 & MASK51;
-		r2 += (uint64_t)(r1 >> 51);
-		f1 = (uint64_t)r1 & MASK51;
-		r3 += (uint64_t)(r2 >> 51);
-		f2 = (uint64_t)r2 & MASK51;
-		r4 += (uint64_t)(r3 >> 51);
-		f3 = (uint64_t)r3 & MASK51;
-		c = (uint64_t)(r4 >> 51);
-		f4 = (uint64_t)r4 & MASK51;
-		f0 += 19 * c;
-		f1 += f0 >> 51;
-		f0 &= MASK51;
+		d0 = 2 * g[0];
+		d1 = 2 * g[1];
+		f3_19 = 19 * g[3];
+		f3_38 = 38 * g[3];
+		f4_19 = 19 * g[4];
+		f4_38 = 38 * g[4];
+		fe_reduce_wide(g,
+		    (u128)g[0] * g[0] + (u128)g[1] * f4_38 +
+		    (u128)g[2] * f3_38,
+		    (u128)d0 * g[1] + (u128)g[2] * f4_38 +
+		    (u128)g[3] * f3_19,
+		    (u128)d0 * g[2] + (u128)g[1] * g[1] +
+		    (u128)g[3] * f4_38,
+		    (u128)d0 * g[3] + (u128)d1 * g[2] + (u128)g[4] * f4_19,
+		    (u128)d0 * g[4] + (u128)d1 * g[3] + (u128)g[2] * g[2]);
 	} while (--n > 0);
-	h[0] = f0;
-	h[1] = f1;
-	h[2] = f2;
-	h[3] = f3;
-	h[4] = f4;
+	fe25519_copy(h, g);
+	fe25519_wipe(g);
 }
 
 /**
@@ -300,12 +299,9 @@ fe25519_sq(fe25519 h, const fe25519 f)
 void
 fe25519_mul_small(fe25519 h, const fe25519 f, uint32_t n)
 {
-	u128 r[5];
-	int i;
 
-	for (i = 0; i < 5; i++)
-		r[i] = (u128)f[i] * n;
-	fe_reduce_wide(h, r);
+	fe_reduce_wide(h, (u128)f[0] * n, (u128)f[1] * n, (u128)f[2] * n,
+	    (u128)f[3] * n, (u128)f[4] * n);
 }
 
 /*
