@@ -51,12 +51,13 @@ static const uint8_t ed_d[32] = {
 };
 
 /*
- * s T for s = 0..7 on edwards25519, affine (x, y), little-endian, in the
- * RFC 7748 / RFC 8032 convention (the Ed25519 base point has an even x).
- * The Montgomery point (u, v) of T is the one of docs/elligator.md, with
- * u(T) = 5f9c95bc..57; the Edwards x is sqrt(-486664) u / v.  The table
- * is checked by the dirty-key vectors (all eight s) and by the
- * differential test against tests/ref/curve_ref.py.
+ * s T for s = 0..7 on edwards25519, affine (x, y), little-endian, as
+ * printed by tests/ref/curve_ref.py.  (u, v) -> (x, y) = (c u / v,
+ * (u - 1)/(u + 1)) with c the square root of -486664 for which the
+ * Montgomery base point goes to the Ed25519 base point (RFC 7748 4.1;
+ * x of the latter is even), and T the point (u, v) of docs/elligator.md,
+ * u(T) = 5f9c95bc..57.  The dirty-key vectors (all eight s) and the
+ * differential test against tests/ref/curve_ref.py check the table.
  */
 static const uint8_t low_order[8][2][32] = {
 	{ /* 0 T */
