@@ -21,6 +21,7 @@ Checks, each with its threshold:
      stays up and exits cleanly (no sanitizer report) on SIGTERM; and to
      coverpipe from a fake far end (random bytes, oversize length, bad
      padding): each source connection closed, one log line each.
+  7. the hop on a Unix socket: data echoed intact.
 """
 import hashlib
 import os
@@ -75,13 +76,23 @@ def wait_port(port, secs=10):
     fail("nothing listens on port %d" % port)
 
 
+def addr(a):
+    """A port number is [127.0.0.1]:port; a string is a Unix path."""
+    return a if isinstance(a, str) else "[127.0.0.1]:%d" % a
+
+
 def start(name, prog, src, dst, *extra):
     log = open(os.path.join(TMP, name + ".log"), "a")
-    args = [os.path.join(BIN, prog), "-F", "-v", "-s", "[127.0.0.1]:%d" % src,
-            "-t", "[127.0.0.1]:%d" % dst] + list(extra)
+    args = [os.path.join(BIN, prog), "-F", "-v", "-s", addr(src),
+            "-t", addr(dst)] + list(extra)
     p = subprocess.Popen(args, stdout=log, stderr=log)
     PROCS.append(p)
-    wait_port(src)
+    if isinstance(src, str):
+        end = time.time() + 10
+        while not os.path.exists(src) and time.time() < end:
+            time.sleep(0.05)
+    else:
+        wait_port(src)
     return p
 
 
@@ -427,6 +438,16 @@ def main():
     time.sleep(0.2)
     stop(p2, "coverpipe2")
     stop(d2, "coverpiped2")
+
+    # 7. The hop on a Unix socket (as with spiped -s /path).
+    sock = os.path.join(TMP, "hop.sock")
+    d5 = start("coverpiped5", "coverpiped", sock, echo.port)
+    pp5 = free_port()
+    p5 = start("coverpipe5", "coverpipe", pp5, sock)
+    msg = rng.randbytes(5000)
+    check(roundtrip(pp5, msg) == msg, "Unix-socket hop: 5000 bytes echoed")
+    stop(p5, "coverpipe5")
+    stop(d5, "coverpiped5")
     print("PASS")
 
 
