@@ -1,5 +1,5 @@
 #!/bin/sh
-# coverpipe/coverpiped benchmarks, about 2 minutes (bench/run.sh calls it):
+# coverpipe/coverpiped benchmarks, 1.5 to 2 minutes (bench/run.sh calls it):
 #   sh bench/run-cover.sh [BUILD]
 # The C parts are named cover_*.c, not bench_*.c, so that bench/run.sh
 # runs them once, from here.
