@@ -20,6 +20,7 @@
 #define INBLOCKS	2		/* Read buffer, in blocks: a read that
 					 * fills it means more may wait. */
 #define SLOTS_MAX	1000
+#define CIN_BURST	32		/* Reads per cover callback, at most. */
 
 struct link {
 	struct coversvc * svc;
@@ -86,13 +87,15 @@ mono_ns(void)
 	return ((uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec);
 }
 
-/* Names for log lines. */
+/* Name of the cover side of ${l} in log lines ("source" or "target"). */
 static const char *
 cover_name(const struct link * l)
 {
 
 	return (l->svc->conf.plain_is_source ? "target" : "source");
 }
+
+/* Name of the plain side of ${l} in log lines. */
 static const char *
 plain_name(const struct link * l)
 {
@@ -387,7 +390,6 @@ pout_cb(evutil_socket_t fd, short what, void * arg)
  * (up to CIN_BURST reads), so that a loop slowed down by other work still
  * keeps up with the blocks coming in.  A read that does not fill in[]
  * emptied the socket, so the usual single block costs a single read. */
-#define CIN_BURST	32
 static void
 cin_cb(evutil_socket_t fd, short what, void * arg)
 {

@@ -1,5 +1,5 @@
 /*
- * bench_cover_floor: the kernel's share of an idle coverpipe link.
+ * cover_floor: the kernel's share of an idle coverpipe link.
  * N pairs of TCP sockets on 127.0.0.1 in one process; every 25 ms each
  * pair sends one 1024-byte block each way and the other end reads it
  * (epoll, one timer per 1 ms slot, as coverpipe spreads links).  That is
@@ -152,7 +152,7 @@ main(void)
 {
 
 	if (run(1000, 0) || run(1000, 1)) {
-		perror("bench_cover_floor");
+		perror("cover_floor");
 		return (1);
 	}
 	return (0);
