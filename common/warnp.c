@@ -57,7 +57,9 @@ warnp_verbose(void)
 }
 
 /* Format one line and send it where lines go. */
-static void __attribute__((format(printf, 3, 0)))
+static void emit(int, const char *, const char *, va_list)
+    __attribute__((format(printf, 3, 0)));
+static void
 emit(int priority, const char * suffix, const char * fmt, va_list ap)
 {
 	char line[1024];
