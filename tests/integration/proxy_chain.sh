@@ -1,0 +1,158 @@
+#!/bin/sh
+# proxymux | coverpipe | spiped -e | spiped -d | coverpiped | proxymuxd,
+# all real, on loopback, with curl as the SOCKS client and nginx-light
+# (started here) as the destination.  Checked: 10 MiB by IP and by name
+# (localhost from the hosts file; web.test from a DNS server, asked
+# asynchronously) with sha256; SOCKS errors for a denied network, a
+# denied port, names resolving to denied addresses, a refused port, a
+# name that does not exist and one whose resolve times out; malformed
+# SOCKS requests (tests/integration/proxy/socks_bad.py) with proxymux
+# alive after them; proxymuxd's onward writes on its tick schedule
+# (proxy/rate.py); -h, --version, daemon mode with -p, and clean SIGTERM
+# exits (under ASan a leak makes the exit status non-zero).
+. tests/lib.sh
+command -v spiped >/dev/null || skip "spiped not installed"
+command -v curl >/dev/null || skip "curl not installed"
+[ -x /usr/sbin/nginx ] || skip "nginx-light not installed"
+H=tests/integration/proxy
+
+# Programs: usage and version.
+for p in proxymux proxymuxd; do
+	"$DUST_BIN/$p" -h | grep -q "usage: $p" || fail "$p -h"
+	"$DUST_BIN/$p" --version | grep -q "^$p [0-9]" || fail "$p --version"
+	if "$DUST_BIN/$p" -Z >/dev/null 2>&1; then fail "$p -Z accepted"; fi
+done
+"$DUST_BIN/proxymuxd" -s "[127.0.0.1]:1" --allow 300.0.0.0/8 2>"$T/e" &&
+    fail "bad --allow accepted"
+grep -q -- "--allow" "$T/e" || fail "bad --allow: $(cat "$T/e")"
+
+PN=$(free_port); PNS=$(free_port); PX=$(free_port); PD=$(free_port)
+PC=$(free_port); PB=$(free_port); PA=$(free_port); PS=$(free_port)
+PDNS=$(free_port); PCLOSED=$(free_port)
+RATE=20 BYTES=4096
+
+# The destination: nginx-light serving 10 MiB of seeded bytes.
+mkdir -p "$T/www" "$T/tmp"
+/usr/bin/python3 -c 'import random,sys; sys.stdout.buffer.write(random.Random(11).randbytes(10 << 20))' > "$T/www/10m.bin"
+WANT=$(sha256sum < "$T/www/10m.bin" | cut -d' ' -f1)
+chmod 755 "$T"
+cat > "$T/nginx.conf" <<NGINX
+user root root;
+daemon off;
+worker_processes 1;
+pid $T/nginx.pid;
+error_log $T/nginx-error.log;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path $T/tmp/cb; proxy_temp_path $T/tmp/px;
+    fastcgi_temp_path $T/tmp/fc; uwsgi_temp_path $T/tmp/uw;
+    scgi_temp_path $T/tmp/sc;
+    server { listen 127.0.0.1:$PN; root $T/www; }
+    server { listen 127.0.0.1:$PNS; root $T/www; }
+}
+NGINX
+spawn nginx /usr/sbin/nginx -c "$T/nginx.conf" -p "$T"
+spawn dns /usr/bin/python3 "$H/dns.py" "$PDNS"
+printf 'nameserver 127.0.0.1:%s\n' "$PDNS" > "$T/resolv.conf"
+wait_port "$PN"
+
+# The chain.  Only 127.0.0.1 is allowed, on the ports the test uses:
+# $PNS is left out of --ports to be a denied port.  The sink of rate.py
+# takes a port the kernel chooses, so all ports above 1023 but $PNS are
+# allowed.
+dd if=/dev/urandom of="$T/key" bs=32 count=1 2>/dev/null
+lo=$((PNS - 1)) hi=$((PNS + 1))
+spawn proxymuxd "$DUST_BIN/proxymuxd" -F -v -s "[127.0.0.1]:$PD" \
+    -r $RATE -b $BYTES --allow 127.0.0.1/32 --timeout 2 \
+    --ports "80,1024-$lo,$hi-65535" --resolv-conf "$T/resolv.conf"
+spawn coverpiped "$DUST_BIN/coverpiped" -F -s "[127.0.0.1]:$PC" \
+    -t "[127.0.0.1]:$PD" -r 200 -b 65536
+spawn spipedd spiped -d -F -k "$T/key" -s "[127.0.0.1]:$PB" \
+    -t "[127.0.0.1]:$PC"
+spawn spipede spiped -e -F -k "$T/key" -s "[127.0.0.1]:$PA" \
+    -t "[127.0.0.1]:$PB"
+spawn coverpipe "$DUST_BIN/coverpipe" -F -s "[127.0.0.1]:$PX" \
+    -t "[127.0.0.1]:$PA" -r 200 -b 65536
+spawn proxymux "$DUST_BIN/proxymux" -F -v -s "[127.0.0.1]:$PS" \
+    -t "[127.0.0.1]:$PX"
+for p in $PD $PC $PB $PA $PX $PS; do wait_port "$p"; done
+i=0
+until grep -q "link .*: up" "$T/proxymux.log"; do
+	i=$((i + 1)); [ $i -lt 100 ] || fail "proxymux link not up"
+	sleep 0.1
+done
+
+# get NAME URL: download through the chain; print the sha256.
+get() {
+	curl -sS -m 60 --socks5-hostname "127.0.0.1:$PS" -o "$T/$1" "$2" ||
+	    fail "curl $2: exit $?"
+	sha256sum < "$T/$1" | cut -d' ' -f1
+}
+# refused URL CODE: curl must see SOCKS reply CODE.
+refused() {
+	if curl -sS -m 20 --socks5-hostname "127.0.0.1:$PS" -o /dev/null \
+	    "$1" 2>"$T/curl.err"; then
+		fail "$1 was not refused"
+	fi
+	grep -q "SOCKS5.*($2)" "$T/curl.err" ||
+	    fail "$1: wanted SOCKS reply $2, curl said: $(cat "$T/curl.err")"
+	echo "refused as wanted ($2): $1"
+}
+
+start=$(date +%s.%N)
+[ "$(get ip "http://127.0.0.1:$PN/10m.bin")" = "$WANT" ] ||
+    fail "10 MiB by IP: wrong sha256"
+mid=$(date +%s.%N)
+[ "$(get name "http://localhost:$PN/10m.bin")" = "$WANT" ] ||
+    fail "10 MiB by name (localhost): wrong sha256"
+[ "$(get dns "http://web.test:$PN/10m.bin")" = "$WANT" ] ||
+    fail "10 MiB by name (web.test, DNS): wrong sha256"
+echo "10 MiB three times intact; by IP in" \
+    "$(echo "$mid - $start" | bc) s"
+# Also socks5 with the name resolved by curl (an IPv4 request).
+curl -sS -m 60 --socks5 "127.0.0.1:$PS" -o "$T/v4" \
+    "http://localhost:$PN/10m.bin" || fail "curl --socks5"
+cmp -s "$T/v4" "$T/www/10m.bin" || fail "--socks5: wrong bytes"
+
+refused "http://10.1.2.3:80/" 2		# a private network
+refused "http://127.0.0.2:$PN/" 2	# loopback beyond the --allow
+refused "http://[::1]:$PN/" 2		# IPv6 loopback
+refused "http://127.0.0.1:$PNS/" 2	# a port --ports leaves out
+refused "http://denied.test:80/" 2	# a name resolving to 10.9.8.7
+refused "http://127.0.0.1:$PCLOSED/" 5	# nothing listens there
+refused "http://nx.test:80/" 4		# NXDOMAIN
+refused "http://slow.test:80/" 6	# no answer within --timeout 2
+grep -q "query denied.test" "$T/dns.log" || fail "denied.test not asked"
+
+/usr/bin/python3 "$H/socks_bad.py" "$PS" || fail "malformed SOCKS requests"
+alive "$PID_proxymux" || fail "proxymux died"
+alive "$PID_proxymuxd" || fail "proxymuxd died"
+[ "$(get after "http://127.0.0.1:$PN/10m.bin")" = "$WANT" ] ||
+    fail "download after the malformed requests"
+
+/usr/bin/python3 "$H/rate.py" "$PS" $RATE $BYTES 204800 ||
+    fail "onward pacing"
+
+# Daemon mode with -p, then SIGTERM.
+PDD=$(free_port)
+"$DUST_BIN/proxymuxd" -s "[127.0.0.1]:$PDD" -p "$T/d.pid" ||
+    fail "proxymuxd daemon"
+i=0
+until [ -s "$T/d.pid" ]; do
+	i=$((i + 1)); [ $i -lt 50 ] || fail "no pidfile"; sleep 0.1
+done
+kill -TERM "$(cat "$T/d.pid")"
+i=0
+while kill -0 "$(cat "$T/d.pid")" 2>/dev/null; do
+	i=$((i + 1)); [ $i -lt 50 ] || fail "daemon did not stop"; sleep 0.1
+done
+
+# Clean exits: SIGTERM, status 0 (ASan would fail it on a leak).
+for p in proxymux proxymuxd; do
+	eval pid=\$PID_$p
+	kill -TERM "$pid"
+	wait "$pid" || fail "$p exited with $?: $(tail -5 "$T/$p.log")"
+done
+if grep -l "Sanitizer" "$T"/*.log; then fail "sanitizer report"; fi
+echo "proxy chain: all checks passed"
