@@ -45,6 +45,7 @@ struct muxclient {
 	struct event * retry_ev;
 	struct socksfront * front;	/* SOCKS exchanges, if any. */
 	unsigned int backoff_ms;	/* Delay before the next attempt. */
+	struct muxio_limit limit;	/* Local connections at once. */
 };
 
 static void start_connect(struct muxclient *);
@@ -107,7 +108,7 @@ connect_eventcb(struct bufferevent * bev, short what, void * arg)
 	}
 	nodelay(bufferevent_getfd(bev));
 	if ((mc->link = muxio_new(mc->base, bev, 0, &client_hooks, mc,
-	    mc->tname)) == NULL) {
+	    mc->tname, &mc->limit)) == NULL) {
 		warn0("link %s: out of memory", mc->tname);
 		schedule_retry(mc);
 		return;
@@ -159,6 +160,17 @@ reset_close(int fd)
 	close(fd);
 }
 
+static const struct timeval pause_tv = {0, 250000};
+
+/* Accept again after a pause. */
+static void
+resumecb(evutil_socket_t fd, short what, void * arg)
+{
+	struct listener * l = arg;
+
+	event_add(l->ev, NULL);
+}
+
 /* Connections wait on a listening socket. */
 static void
 acceptcb(evutil_socket_t lfd, short what, void * arg)
@@ -180,8 +192,14 @@ acceptcb(evutil_socket_t lfd, short what, void * arg)
 		}
 		(void)muxio_accept(l->mc->link, fd, l->port);
 	}
-	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED)
-		warnp("accept");
+	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED) {
+		/* Out of descriptors or memory: pause rather than spin. */
+		warnp("accept on port id %u (pausing 250 ms)", l->port);
+		event_del(l->ev);
+		if (event_base_once(l->mc->base, -1, EV_TIMEOUT, resumecb, l,
+		    &pause_tv))
+			event_add(l->ev, NULL);
+	}
 }
 
 /* A SOCKS request is in: carry it, or refuse it if the link is down. */
@@ -218,17 +236,18 @@ muxclient_socks(struct muxclient * mc, size_t i)
 }
 
 /**
- * muxclient_new(base, target, ntarget, tname, lfds, ports, nl):
+ * muxclient_new(base, target, ntarget, tname, lfds, ports, nl, maxconns):
  * Start a client on ${base}: connect to ${target} (${ntarget} addresses,
  * tried in turn; ${tname} names it in log lines) and accept connections
  * on the ${nl} listening sockets ${lfds}, giving those of lfds[i] the port
- * id ports[i].  The client takes over the sockets.  Return the client, or
- * NULL on failure.
+ * id ports[i]; at most ${maxconns} at once (0: no limit), more are
+ * closed.  The client takes over the sockets.  Return the client, or NULL
+ * on failure.
  */
 struct muxclient *
 muxclient_new(struct event_base * base, const struct sock_addr * target,
     size_t ntarget, const char * tname, const int * lfds,
-    const uint8_t * ports, size_t nl)
+    const uint8_t * ports, size_t nl, size_t maxconns)
 {
 	struct muxclient * mc;
 	size_t i;
@@ -242,6 +261,7 @@ muxclient_new(struct event_base * base, const struct sock_addr * target,
 	mc->ntarget = ntarget;
 	snprintf(mc->tname, sizeof(mc->tname), "%s", tname);
 	mc->backoff_ms = MUXCLIENT_BACKOFF_MIN;
+	mc->limit.max = maxconns;
 	if ((mc->retry_ev = evtimer_new(base, retrycb, mc)) == NULL)
 		goto err;
 	if ((mc->ls = calloc(nl, sizeof(mc->ls[0]))) == NULL)

@@ -23,16 +23,17 @@
 struct muxclient;
 
 /**
- * muxclient_new(base, target, ntarget, tname, lfds, ports, nl):
+ * muxclient_new(base, target, ntarget, tname, lfds, ports, nl, maxconns):
  * Start a client on ${base}: connect to ${target} (${ntarget} addresses,
  * tried in turn; ${tname} names it in log lines) and accept connections
  * on the ${nl} listening sockets ${lfds}, giving those of lfds[i] the port
- * id ports[i].  The client takes over the sockets.  Return the client, or
- * NULL on failure.
+ * id ports[i]; at most ${maxconns} at once (0: no limit), more are
+ * closed.  The client takes over the sockets.  Return the client, or NULL
+ * on failure.
  */
 struct muxclient * muxclient_new(struct event_base *,
     const struct sock_addr *, size_t, const char *, const int *,
-    const uint8_t *, size_t);
+    const uint8_t *, size_t, size_t);
 
 /**
  * muxclient_socks(client, i):

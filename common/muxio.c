@@ -73,6 +73,7 @@ struct muxio {
 	void * cookie;
 	struct muxio_proxy proxy;	/* Server: SOCKS destinations. */
 	struct mconn * conns;		/* Every local connection. */
+	struct muxio_limit * limit;	/* Shared count and limit, or NULL. */
 	struct event * kill_ev;		/* Deferred teardown. */
 	int failing;			/* Teardown scheduled. */
 	char why[200];
@@ -129,7 +130,18 @@ conn_free(struct mconn * c, int reset)
 		c->m->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
+	if (c->m->limit != NULL)
+		c->m->limit->n--;
 	free(c);
+}
+
+/* Return nonzero if another local connection would pass the limit. */
+static int
+at_limit(struct muxio * m)
+{
+
+	return (m->limit != NULL && m->limit->max > 0 &&
+	    m->limit->n >= m->limit->max);
 }
 
 /* Bytes of the link's output: the bound on local reads. */
@@ -359,6 +371,8 @@ conn_new(struct muxio * m, struct bufferevent * bev, int fd, uint8_t port)
 	if ((c->next = m->conns) != NULL)
 		c->next->prev = c;
 	m->conns = c;
+	if (m->limit != NULL)
+		m->limit->n++;
 	return (c);
 }
 
@@ -568,6 +582,11 @@ ml_open(void * cookie, uint16_t id, uint8_t port)
 		    m->name, id, port);
 		return (NULL);
 	}
+	if (at_limit(m)) {
+		warn0("%s: connection %u: refused, %zu connections already",
+		    m->name, id, m->limit->n);
+		return (NULL);
+	}
 	if ((bev = bufferevent_socket_new(m->base, -1,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
 		return (NULL);
@@ -758,16 +777,18 @@ link_eventcb(struct bufferevent * bev, short what, void * arg)
 }
 
 /**
- * muxio_new(base, bev, server, hooks, cookie, name):
+ * muxio_new(base, bev, server, hooks, cookie, name, limit):
  * Run a link over the connected bufferevent ${bev} (which it takes
  * over, and frees) as the client (${server} = 0) or the server side,
  * naming it ${name} in log lines; ${cookie} (one per link) is passed to
- * ${hooks}.  Return the link, or NULL on failure
+ * ${hooks}.  Local connections count against ${limit} (NULL: no limit);
+ * beyond it they are refused.  Return the link, or NULL on failure
  * (${bev} is then freed too).
  */
 struct muxio *
 muxio_new(struct event_base * base, struct bufferevent * bev, int server,
-    const struct muxio_hooks * hooks, void * cookie, const char * name)
+    const struct muxio_hooks * hooks, void * cookie, const char * name,
+    struct muxio_limit * limit)
 {
 	struct muxio * m;
 
@@ -778,6 +799,7 @@ muxio_new(struct event_base * base, struct bufferevent * bev, int server,
 	m->server = server;
 	m->hooks = hooks;
 	m->cookie = cookie;
+	m->limit = limit;
 	snprintf(m->name, sizeof(m->name), "link %s", name);
 	if ((m->ml = muxlink_new(server, &ml_cbs, m)) == NULL)
 		goto err1;
@@ -820,6 +842,12 @@ muxio_accept(struct muxio * m, int fd, uint8_t port)
 	struct mconn * c;
 
 	if (m->failing) {
+		close(fd);
+		return (-1);
+	}
+	if (at_limit(m)) {
+		warn0("%s: connection for port id %u refused, %zu connections "
+		    "already", m->name, port, m->limit->n);
 		close(fd);
 		return (-1);
 	}

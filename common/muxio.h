@@ -37,6 +37,15 @@ struct muxio_proxy {
 	struct pacer * pacer;
 };
 
+/*
+ * A limit on local connections at once, shared by the links that point
+ * to it (spiped's -n): ${max} (0 = none) and the count ${n} now.
+ */
+struct muxio_limit {
+	size_t max;
+	size_t n;
+};
+
 struct muxio_hooks {
 	/*
 	 * Server side: the address to connect to for port id ${port}, or
@@ -52,15 +61,16 @@ struct muxio_hooks {
 };
 
 /**
- * muxio_new(base, bev, server, hooks, cookie, name):
+ * muxio_new(base, bev, server, hooks, cookie, name, limit):
  * Run a link over the connected bufferevent ${bev} (which it takes
  * over, and frees) as the client (${server} = 0) or the server side,
  * naming it ${name} in log lines; ${cookie} (one per link) is passed to
- * ${hooks}.  Return the link, or NULL on failure
+ * ${hooks}.  Local connections count against ${limit} (NULL: no limit);
+ * beyond it they are refused.  Return the link, or NULL on failure
  * (${bev} is then freed too).
  */
 struct muxio * muxio_new(struct event_base *, struct bufferevent *, int,
-    const struct muxio_hooks *, void *, const char *);
+    const struct muxio_hooks *, void *, const char *, struct muxio_limit *);
 
 /**
  * muxio_accept(link, fd, port):

@@ -31,6 +31,7 @@ struct muxserver {
 	struct muxio_proxy proxy;	/* SOCKS destinations, if any. */
 	int has_proxy;
 	unsigned long nlinks;		/* Links accepted so far. */
+	struct muxio_limit limit;	/* Target connections at once. */
 };
 
 /* Remove ${sl} from its server's list and free it. */
@@ -71,6 +72,17 @@ static const struct muxio_hooks server_hooks = {
 	.dead = slink_dead,
 };
 
+static const struct timeval pause_tv = {0, 250000};
+
+/* Accept again after a pause. */
+static void
+resumecb(evutil_socket_t fd, short what, void * arg)
+{
+	struct muxserver * s = arg;
+
+	event_add(s->ev, NULL);
+}
+
 /* Links wait on the listening socket. */
 static void
 acceptcb(evutil_socket_t lfd, short what, void * arg)
@@ -94,7 +106,7 @@ acceptcb(evutil_socket_t lfd, short what, void * arg)
 			continue;
 		}
 		if ((sl->m = muxio_new(s->base, bev, 1, &server_hooks, sl,
-		    sl->name)) == NULL) {
+		    sl->name, &s->limit)) == NULL) {
 			free(sl);
 			continue;
 		}
@@ -105,19 +117,28 @@ acceptcb(evutil_socket_t lfd, short what, void * arg)
 		s->links = sl;
 		info0("link %s: accepted", sl->name);
 	}
-	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED)
-		warnp("accept");
+	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED) {
+		/* Out of descriptors or memory: pause rather than spin. */
+		warnp("accept (pausing 250 ms)");
+		event_del(s->ev);
+		if (event_base_once(s->base, -1, EV_TIMEOUT, resumecb, s,
+		    &pause_tv))
+			event_add(s->ev, NULL);
+	}
 }
 
 /**
- * muxserver_new(base, lfd, target, cookie):
+ * muxserver_new(base, lfd, target, cookie, maxconns):
  * Accept links on the listening socket ${lfd} (which the server takes
  * over); an open frame for port id P connects to target(cookie, P), or is
- * refused when that is NULL.  Return the server, or NULL on failure.
+ * refused when that is NULL or when ${maxconns} target connections (over
+ * all links; 0: no limit) are open already.  Return the server, or NULL
+ * on failure.
  */
 struct muxserver *
 muxserver_new(struct event_base * base, int lfd,
-    const struct sock_addr * (*target)(void *, uint8_t), void * cookie)
+    const struct sock_addr * (*target)(void *, uint8_t), void * cookie,
+    size_t maxconns)
 {
 	struct muxserver * s;
 
@@ -127,6 +148,7 @@ muxserver_new(struct event_base * base, int lfd,
 	s->lfd = lfd;
 	s->target = target;
 	s->cookie = cookie;
+	s->limit.max = maxconns;
 	if ((s->ev = event_new(base, lfd, EV_READ | EV_PERSIST, acceptcb,
 	    s)) == NULL || event_add(s->ev, NULL)) {
 		muxserver_free(s);

@@ -2,8 +2,9 @@
  * libFuzzer target: the pipemux frame decoder, the control-message parser
  * and the link state machine on arbitrary bytes.  The first byte picks the
  * mode (bit 0: server side; bit 1: consume data at once, returning credit;
- * bit 2: refuse opens; bit 3: close or abandon connections as chunks
- * arrive), the second the chunk size; the rest is the link's input.
+ * bit 2: refuse opens; bit 3: close, abandon or refuse connections as
+ * chunks arrive; bit 4: send and close from inside the credit callback),
+ * the second the chunk size; the rest is the link's input.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -16,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 struct fz {
 	struct muxlink * l;
-	int consume, refuse;
+	int consume, refuse, resend;
 	size_t out;
 };
 
@@ -62,11 +63,24 @@ fz_eof(void * cookie, void * user)
 	(void)user;
 }
 
+/* Credit: with mode bit 4, send into it at once (a re-entrant call). */
 static void
 fz_credit(void * cookie, void * user)
 {
+	static const uint8_t junk[40000];
+	struct fz * z = cookie;
+	uint16_t id = (uint16_t)((uintptr_t)user - 0x10000);
+	size_t n;
 
-	(void)user;
+	if (!z->resend || (uintptr_t)user < 0x10000)
+		return;
+	n = muxlink_sendable(z->l, id);
+	if (n > sizeof(junk))
+		n = sizeof(junk);
+	if (n > 0)
+		(void)muxlink_send(z->l, id, junk, n);
+	if (z->out & 1)
+		(void)muxlink_close(z->l, id);
 }
 
 static void
@@ -119,11 +133,13 @@ LLVMFuzzerTestOneInput(const uint8_t * data, size_t size)
 	memset(&z, 0, sizeof(z));
 	z.consume = (mode >> 1) & 1;
 	z.refuse = (mode >> 2) & 1;
+	z.resend = (mode >> 4) & 1;
 	if ((z.l = muxlink_new(mode & 1, &fz_cbs, &z)) == NULL)
 		return (0);
 	if (!(mode & 1))
 		for (i = 0; i < 4; i++)
-			(void)muxlink_open(z.l, (uint8_t)i, &z, &id);
+			(void)muxlink_open(z.l, (uint8_t)i,
+			    (void *)(uintptr_t)(0x10001 + i), &id);
 	for (p = data, len = size; len > 0; p += n, len -= n) {
 		n = (len < chunk) ? len : chunk;
 		if (muxlink_input(z.l, p, n))

@@ -206,7 +206,10 @@ handle_reset(struct muxlink * l, uint16_t id)
 	struct conn * c = l->conns[id];
 	void * user;
 
-	/* Unknown or already abandoned: it crossed our own close. */
+	/*
+	 * Free (it crossed our close and the id was released) or already
+	 * abandoned here: nothing is left to reset.
+	 */
 	if (c == NULL || c->gone)
 		return (0);
 	user = c->user;
