@@ -492,6 +492,11 @@ proxy_open(struct muxio * m, uint16_t id)
 	struct bufferevent * bev;
 	struct mconn * c;
 
+	if (at_limit(m)) {
+		warn0("%s: connection %u: refused, %zu connections already",
+		    m->name, id, m->limit->n);
+		return (NULL);
+	}
 	if ((bev = bufferevent_socket_new(m->base, -1,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
 		return (NULL);
@@ -512,7 +517,10 @@ proxy_open(struct muxio * m, uint16_t id)
 	return (c);
 }
 
-/* Client side: write the SOCKS5 reply ${code} for ${c}. */
+/*
+ * Client side: write the SOCKS5 reply ${code} for ${c}.  On a failure,
+ * close our side too; ${c} lives on until the reply is flushed.
+ */
 static int
 proxy_reply(struct mconn * c, uint8_t code)
 {
@@ -523,19 +531,21 @@ proxy_reply(struct mconn * c, uint8_t code)
 	if (code > SOCKS5_BAD_ATYP)
 		code = SOCKS5_FAILURE;
 	c->extra += socks5_reply(r, code);
-	if (code != SOCKS5_OK) {
-		info0("%s: connection %u: SOCKS reply 0x%02x (%s)",
-		    c->m->name, c->id, code, proxyopen_code_name(code));
-		/* Nothing more to carry: close our side. */
-		rd_set(c, 0);
-		c->read_eof = 1;
-		if (!c->sent_close) {
-			c->sent_close = 1;
-			if (muxlink_close(c->m->ml, c->id))
-				return (-1);
-		}
+	/* Queued first: with output pending, a freed id cannot free ${c}. */
+	if (evbuffer_add(bufferevent_get_output(c->bev), r, sizeof(r)))
+		return (-1);
+	if (code == SOCKS5_OK)
+		return (0);
+	info0("%s: connection %u: SOCKS reply 0x%02x (%s)", c->m->name, c->id,
+	    code, proxyopen_code_name(code));
+	rd_set(c, 0);
+	c->read_eof = 1;
+	if (!c->sent_close) {
+		c->sent_close = 1;
+		if (muxlink_close(c->m->ml, c->id))
+			return (-1);
 	}
-	return (evbuffer_add(bufferevent_get_output(c->bev), r, sizeof(r)));
+	return (0);
 }
 
 /* Client side: data for ${c} whose first byte is the status. */
@@ -887,8 +897,14 @@ muxio_accept_proxy(struct muxio * m, int fd, const uint8_t * prefix,
 {
 	struct bufferevent * bev;
 	struct mconn * c;
+	uint8_t r[10];
 
-	if (m->failing) {
+	if (m->failing || at_limit(m)) {
+		if (!m->failing)
+			warn0("%s: SOCKS connection refused, %zu connections "
+			    "already", m->name, m->limit->n);
+		/* The SOCKS client waits for a reply: a general failure. */
+		(void)!write(fd, r, socks5_reply(r, SOCKS5_FAILURE));
 		close(fd);
 		return (-1);
 	}

@@ -13,6 +13,7 @@
 #include "dust/proxyopen.h"
 
 #include "addr.h"
+#include "args.h"
 #include "muxclient.h"
 #include "muxrun.h"
 #include "sock.h"
@@ -25,8 +26,9 @@ usage(int rc)
 {
 
 	fprintf(rc ? stderr : stdout,
-	    "usage: proxymux -s LISTEN -t TARGET [-F] [-p pidfile] [-v] "
-	    "[--syslog]\n"
+	    "usage: proxymux -s LISTEN -t TARGET [-n conns] [-F] [-p pidfile] "
+	    "[-v]\n"
+	    "                [--syslog]\n"
 	    "       proxymux -h | --version\n");
 	exit(rc);
 }
@@ -43,13 +45,14 @@ main(int argc, char * argv[])
 	struct sock_addr target[8], la;
 	const char * tspec = NULL, * lspec = NULL, * pidfile = NULL;
 	uint8_t port = PROXYOPEN_PORT;
+	uint64_t maxconns = 100;
 	int fg = 0, use_syslog = 0, nt, ch, lfd, rc = 1;
 	char why[256];
 	struct event_base * base;
 	struct muxclient * mc;
 
 	warnp_init(argv[0]);
-	while ((ch = getopt_long(argc, argv, "s:t:p:Fvh", longopts, NULL))
+	while ((ch = getopt_long(argc, argv, "s:t:n:p:Fvh", longopts, NULL))
 	    != -1) {
 		switch (ch) {
 		case 's':
@@ -57,6 +60,10 @@ main(int argc, char * argv[])
 			break;
 		case 't':
 			tspec = optarg;
+			break;
+		case 'n':
+			if (args_uint("-n", optarg, 0, 1000000, &maxconns))
+				exit(1);
 			break;
 		case 'p':
 			pidfile = optarg;
@@ -104,7 +111,7 @@ main(int argc, char * argv[])
 	}
 	/* pipemux's client, its one listener a SOCKS front end. */
 	if ((mc = muxclient_new(base, target, (size_t)nt, tspec, &lfd, &port,
-	    1)) == NULL || muxclient_socks(mc, 0))
+	    1, (size_t)maxconns)) == NULL || muxclient_socks(mc, 0))
 		warn0("cannot start");
 	else if (muxrun_loop(base) == 0)
 		rc = 0;

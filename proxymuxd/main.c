@@ -37,12 +37,11 @@ usage(int rc)
 {
 
 	fprintf(rc ? stderr : stdout,
-	    "usage: proxymuxd -s SOURCE [-r PER_SECOND] [-b BYTES] "
-	    "[--allow CIDR ...]\n"
-	    "                 [--deny CIDR ...] [--ports LIST] "
-	    "[--timeout SECONDS]\n"
-	    "                 [--resolv-conf FILE] [-F] [-p pidfile] [-v] "
-	    "[--syslog]\n"
+	    "usage: proxymuxd -s SOURCE [-r PER_SECOND] [-b BYTES] [-n conns]\n"
+	    "                 [--allow CIDR ...] [--deny CIDR ...] "
+	    "[--ports LIST]\n"
+	    "                 [--timeout SECONDS] [--resolv-conf FILE] [-F]\n"
+	    "                 [-p pidfile] [-v] [--syslog]\n"
 	    "       proxymuxd -h | --version\n");
 	exit(rc);
 }
@@ -73,7 +72,7 @@ main(int argc, char * argv[])
 	const char * sspec = NULL, * pidfile = NULL;
 	const char * resolv = "/etc/resolv.conf";
 	uint64_t rate = DEFAULT_RATE, bytes = DEFAULT_BYTES;
-	uint64_t timeout = DEFAULT_TIMEOUT;
+	uint64_t timeout = DEFAULT_TIMEOUT, maxconns = 100;
 	int fg = 0, use_syslog = 0, ch, lfd, r, rc = 1;
 	char why[256];
 	struct event_base * base;
@@ -84,7 +83,7 @@ main(int argc, char * argv[])
 
 	warnp_init(argv[0]);
 	policy_init(&policy);
-	while ((ch = getopt_long(argc, argv, "s:r:b:p:Fvh", longopts, NULL))
+	while ((ch = getopt_long(argc, argv, "s:r:b:n:p:Fvh", longopts, NULL))
 	    != -1) {
 		switch (ch) {
 		case 's':
@@ -96,6 +95,10 @@ main(int argc, char * argv[])
 			break;
 		case 'b':
 			if (args_uint("-b", optarg, 1, 1048576, &bytes))
+				exit(1);
+			break;
+		case 'n':
+			if (args_uint("-n", optarg, 0, 1000000, &maxconns))
 				exit(1);
 			break;
 		case 'A':
@@ -176,7 +179,8 @@ main(int argc, char * argv[])
 	if (rate > 0 && (proxy.pacer = pacer_new(base, (unsigned int)rate,
 	    (size_t)bytes)) == NULL)
 		warn0("cannot start");
-	else if ((s = muxserver_new(base, lfd, no_target, NULL)) == NULL)
+	else if ((s = muxserver_new(base, lfd, no_target, NULL,
+	    (size_t)maxconns)) == NULL)
 		warn0("cannot start");
 	else {
 		muxserver_set_proxy(s, &proxy);

@@ -8,7 +8,8 @@
 # name that does not exist and one whose resolve times out; malformed
 # SOCKS requests (tests/integration/proxy/socks_bad.py) with proxymux
 # alive after them; proxymuxd's onward writes on its tick schedule
-# (proxy/rate.py); -h, --version, daemon mode with -p, and clean SIGTERM
+# (proxy/rate.py); proxymuxd -n; -h, --version, daemon mode with -p, and
+# clean SIGTERM
 # exits (under ASan a leak makes the exit status non-zero).
 . tests/lib.sh
 command -v spiped >/dev/null || skip "spiped not installed"
@@ -133,6 +134,70 @@ alive "$PID_proxymuxd" || fail "proxymuxd died"
 
 /usr/bin/python3 "$H/rate.py" "$PS" $RATE $BYTES 204800 ||
     fail "onward pacing"
+
+# Connection limits: proxymuxd -n 1 behind a direct proxymux.  While one
+# SOCKS connection is held open, a second gets reply 01.
+PLD=$(free_port); PLS=$(free_port)
+spawn limd "$DUST_BIN/proxymuxd" -F -v -s "[127.0.0.1]:$PLD" -n 1 \
+    --allow 127.0.0.1/32
+spawn lim "$DUST_BIN/proxymux" -F -v -s "[127.0.0.1]:$PLS" \
+    -t "[127.0.0.1]:$PLD"
+wait_port "$PLD"; wait_port "$PLS"
+i=0
+until grep -q "link .*: up" "$T/lim.log"; do
+	i=$((i + 1)); [ $i -lt 100 ] || fail "limit pair: link not up"
+	sleep 0.1
+done
+spawn hold /usr/bin/python3 -c '
+import socket, struct, sys, time
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+c.sendall(b"\x05\x01\x00"); assert c.recv(2) == b"\x05\x00"
+c.sendall(b"\x05\x01\x00\x01\x7f\x00\x00\x01" + struct.pack(">H", int(sys.argv[2])))
+r = c.recv(10); print("held, reply", r[1], flush=True); time.sleep(30)
+' "$PLS" "$PN"
+i=0
+until grep -q "held, reply 0" "$T/hold.log"; do
+	i=$((i + 1)); [ $i -lt 100 ] || fail "limit: first connection: $(cat "$T/hold.log")"
+	sleep 0.1
+done
+PS_SAVE=$PS PS=$PLS
+refused "http://127.0.0.1:$PN/" 1	# beyond proxymuxd -n 1
+PS=$PS_SAVE
+grep -q "refused, 1 connections already" "$T/limd.log" ||
+    fail "limit: no log line"
+kill "$PID_hold"
+
+# Compatibility with plain pipemux (docs/proxymux.md): proxymux against
+# pipemuxd gets a close before any status, so curl sees reply 01; pipemux
+# against proxymuxd (port id 1) gets EOF at once.
+PPD=$(free_port); PPS=$(free_port); PPL=$(free_port)
+spawn pmd "$DUST_BIN/pipemuxd" -F -s "[127.0.0.1]:$PPD" \
+    -p "1:[127.0.0.1]:$PN"
+spawn pxm "$DUST_BIN/proxymux" -F -v -s "[127.0.0.1]:$PPS" \
+    -t "[127.0.0.1]:$PPD"
+spawn pm "$DUST_BIN/pipemux" -F -t "[127.0.0.1]:$PLD" \
+    -p "1:[127.0.0.1]:$PPL"
+wait_port "$PPD"; wait_port "$PPS"; wait_port "$PPL"
+i=0
+until grep -q "link .*: up" "$T/pxm.log"; do
+	i=$((i + 1)); [ $i -lt 100 ] || fail "proxymux-pipemuxd: link not up"
+	sleep 0.1
+done
+PS=$PPS
+refused "http://127.0.0.1:$PN/" 1	# pipemuxd knows no port id 255
+PS=$PS_SAVE
+sleep 0.5
+/usr/bin/python3 - "$PPL" <<'PY' || fail "pipemux -> proxymuxd: no prompt EOF"
+import socket, sys, time
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)
+c.settimeout(5)
+t0 = time.monotonic()
+c.sendall(b"GET / HTTP/1.0\r\n\r\n")
+got = c.recv(100)
+print("pipemux -> proxymuxd: got %r after %.2f s" % (got, time.monotonic() - t0))
+sys.exit(0 if got == b"" else 1)
+PY
+alive "$PID_pmd" && alive "$PID_limd" || fail "pipemuxd or proxymuxd died"
 
 # Daemon mode with -p, then SIGTERM.
 PDD=$(free_port)
