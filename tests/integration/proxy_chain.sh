@@ -8,7 +8,8 @@
 # name that does not exist and one whose resolve times out; malformed
 # SOCKS requests (tests/integration/proxy/socks_bad.py) with proxymux
 # alive after them; proxymuxd's onward writes on its tick schedule
-# (proxy/rate.py); proxymuxd -n; -h, --version, daemon mode with -p, and
+# (proxy/rate.py); an IPv6 destination and proxymuxd -n on a direct pair;
+# compatibility with pipemux/pipemuxd; -h, --version, daemon mode with -p, and
 # clean SIGTERM
 # exits (under ASan a leak makes the exit status non-zero).
 . tests/lib.sh
@@ -51,6 +52,7 @@ http {
     scgi_temp_path $T/tmp/sc;
     server { listen 127.0.0.1:$PN; root $T/www; }
     server { listen 127.0.0.1:$PNS; root $T/www; }
+    server { listen [::1]:$PN; root $T/www; }
 }
 NGINX
 spawn nginx /usr/sbin/nginx -c "$T/nginx.conf" -p "$T"
@@ -135,11 +137,12 @@ alive "$PID_proxymuxd" || fail "proxymuxd died"
 /usr/bin/python3 "$H/rate.py" "$PS" $RATE $BYTES 204800 ||
     fail "onward pacing"
 
-# Connection limits: proxymuxd -n 1 behind a direct proxymux.  While one
-# SOCKS connection is held open, a second gets reply 01.
+# A direct pair, proxymuxd with -n 1 and ::1 allowed: an IPv6 request
+# succeeds; then, while one SOCKS connection is held open, a second gets
+# reply 01.
 PLD=$(free_port); PLS=$(free_port)
 spawn limd "$DUST_BIN/proxymuxd" -F -v -s "[127.0.0.1]:$PLD" -n 1 \
-    --allow 127.0.0.1/32
+    --allow 127.0.0.1/32 --allow ::1/128
 spawn lim "$DUST_BIN/proxymux" -F -v -s "[127.0.0.1]:$PLS" \
     -t "[127.0.0.1]:$PLD"
 wait_port "$PLD"; wait_port "$PLS"
@@ -148,6 +151,11 @@ until grep -q "link .*: up" "$T/lim.log"; do
 	i=$((i + 1)); [ $i -lt 100 ] || fail "limit pair: link not up"
 	sleep 0.1
 done
+PS_SAVE=$PS PS=$PLS
+[ "$(get v6 "http://[::1]:$PN/10m.bin")" = "$WANT" ] ||
+    fail "10 MiB by IPv6: wrong sha256"
+PS=$PS_SAVE
+echo "10 MiB by IPv6 intact"
 spawn hold /usr/bin/python3 -c '
 import socket, struct, sys, time
 c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
@@ -160,7 +168,7 @@ until grep -q "held, reply 0" "$T/hold.log"; do
 	i=$((i + 1)); [ $i -lt 100 ] || fail "limit: first connection: $(cat "$T/hold.log")"
 	sleep 0.1
 done
-PS_SAVE=$PS PS=$PLS
+PS=$PLS
 refused "http://127.0.0.1:$PN/" 1	# beyond proxymuxd -n 1
 PS=$PS_SAVE
 grep -q "refused, 1 connections already" "$T/limd.log" ||
