@@ -9,9 +9,9 @@
 # SOCKS requests (tests/integration/proxy/socks_bad.py) with proxymux
 # alive after them; proxymuxd's onward writes on its tick schedule
 # (proxy/rate.py); an IPv6 destination and proxymuxd -n on a direct pair;
-# compatibility with pipemux/pipemuxd; -h, --version, daemon mode with -p, and
-# clean SIGTERM
-# exits (under ASan a leak makes the exit status non-zero).
+# compatibility with pipemux/pipemuxd; -h, --version, daemon mode with
+# -p, and clean SIGTERM exits (under ASan a leak makes the exit status
+# non-zero).
 . tests/lib.sh
 command -v spiped >/dev/null || skip "spiped not installed"
 command -v curl >/dev/null || skip "curl not installed"
