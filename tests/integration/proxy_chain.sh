@@ -37,6 +37,7 @@ RATE=20 BYTES=4096
 mkdir -p "$T/www" "$T/tmp"
 /usr/bin/python3 -c 'import random,sys; sys.stdout.buffer.write(random.Random(11).randbytes(10 << 20))' > "$T/www/10m.bin"
 WANT=$(sha256sum < "$T/www/10m.bin" | cut -d' ' -f1)
+printf '%1024s' '' | tr ' ' x > "$T/www/small"
 chmod 755 "$T"
 cat > "$T/nginx.conf" <<NGINX
 user root root;
@@ -156,6 +157,26 @@ PS_SAVE=$PS PS=$PLS
     fail "10 MiB by IPv6: wrong sha256"
 PS=$PS_SAVE
 echo "10 MiB by IPv6 intact"
+/usr/bin/python3 "$H/raw_link.py" "$PLD" "$PN" || fail "raw link to proxymuxd"
+# Early data: the HTTP request in the same write as the SOCKS request
+# travels in the open frame.
+/usr/bin/python3 - "$PLS" "$PN" <<'PY' || fail "early data"
+import socket, struct, sys
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)
+c.settimeout(5)
+c.sendall(b"\x05\x01\x00\x05\x01\x00\x01\x7f\x00\x00\x01" +
+          struct.pack(">H", int(sys.argv[2])) + b"GET /small HTTP/1.0\r\n\r\n")
+got = b""
+while True:
+    d = c.recv(65536)
+    if not d:
+        break
+    got += d
+ok = (got[:2] == b"\x05\x00" and got[2:4] == b"\x05\x00" and
+      got[12:24] == b"HTTP/1.1 200" and got.endswith(b"x" * 1024))
+print("early data: %s (%d bytes back)" % ("ok" if ok else "WRONG", len(got)))
+sys.exit(0 if ok else 1)
+PY
 spawn hold /usr/bin/python3 -c '
 import socket, struct, sys, time
 c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
