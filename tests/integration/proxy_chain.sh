@@ -236,6 +236,20 @@ i=0
 until [ -s "$T/d.pid" ]; do
 	i=$((i + 1)); [ $i -lt 50 ] || fail "no pidfile"; sleep 0.1
 done
+# ... whose default policy refuses loopback, by address and by name.
+PDS=$(free_port)
+spawn dflt "$DUST_BIN/proxymux" -F -v -s "[127.0.0.1]:$PDS" \
+    -t "[127.0.0.1]:$PDD"
+wait_port "$PDS"
+i=0
+until grep -q "link .*: up" "$T/dflt.log"; do
+	i=$((i + 1)); [ $i -lt 100 ] || fail "default policy: link not up"
+	sleep 0.1
+done
+PS=$PDS
+refused "http://127.0.0.1:$PN/" 2	# default policy: loopback
+refused "http://localhost:$PN/" 2	# a name for 127.0.0.1
+PS=$PS_SAVE
 kill -TERM "$(cat "$T/d.pid")"
 i=0
 while kill -0 "$(cat "$T/d.pid")" 2>/dev/null; do
