@@ -75,6 +75,7 @@ main(int argc, char * argv[])
 	uint64_t timeout = DEFAULT_TIMEOUT, maxconns = 100;
 	int fg = 0, use_syslog = 0, ch, lfd, r, rc = 1;
 	char why[256];
+	struct event_config * ecfg;
 	struct event_base * base;
 	struct evdns_base * dns;
 	struct proxyconnect_cfg cfg;
@@ -158,10 +159,14 @@ main(int argc, char * argv[])
 	if (muxrun_daemonize(fg, pidfile, sspec, use_syslog))
 		exit(1);
 
-	if ((base = event_base_new()) == NULL) {
+	/* The tick schedule wants CLOCK_MONOTONIC, not its coarse variant. */
+	if ((ecfg = event_config_new()) == NULL ||
+	    event_config_set_flag(ecfg, EVENT_BASE_FLAG_PRECISE_TIMER) ||
+	    (base = event_base_new_with_config(ecfg)) == NULL) {
 		warn0("cannot create an event base");
 		exit(1);
 	}
+	event_config_free(ecfg);
 	/* Names are resolved here, with the hosts file and ${resolv}. */
 	if ((dns = evdns_base_new(base, 0)) == NULL) {
 		warn0("cannot create a resolver");

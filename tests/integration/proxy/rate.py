@@ -56,18 +56,22 @@ c.close()
 total = sum(n for _, n in arrivals)
 t0 = arrivals[0][0]
 late = 0
+worst = 0.0
 for t, n in arrivals:
     k = round((t - t0) / TICK)
-    if abs((t - t0) - k * TICK) > TOL:
+    dev = abs((t - t0) - k * TICK)
+    worst = max(worst, dev)
+    if dev > TOL:
         late += 1
 big = sum(1 for _, n in arrivals if n > BYTES)
 span = arrivals[-1][0] - t0
 need = (math.ceil(SIZE / BYTES) - 1) * TICK
 print("%d bytes in %d reads over %.3f s (at least %.3f s due); largest "
       "read %d (limit %d), %d larger; %d of %d reads more than %.0f ms off "
-      "the %.0f ms tick" % (total, len(arrivals), span, need,
-                            max(n for _, n in arrivals), BYTES, big, late,
-                            len(arrivals), TOL * 1000, TICK * 1000))
+      "the %.0f ms tick (worst %.1f ms)" % (
+          total, len(arrivals), span, need, max(n for _, n in arrivals),
+          BYTES, big, late, len(arrivals), TOL * 1000, TICK * 1000,
+          worst * 1000))
 ok = (total == SIZE and span >= need - TOL and late <= MAX_LATE *
       len(arrivals) and big <= MAX_BIG * len(arrivals) and
       max(n for _, n in arrivals) <= 2 * BYTES)
