@@ -553,7 +553,9 @@ static int
 proxy_status_data(struct mconn * c, const uint8_t * buf, size_t len)
 {
 
-	if (muxlink_consumed(c->m->ml, c->id, 1) || proxy_reply(c, buf[0]))
+	/* After a failure status nothing is passed on: all consumed. */
+	if (muxlink_consumed(c->m->ml, c->id, buf[0] == SOCKS5_OK ? 1 : len) ||
+	    proxy_reply(c, buf[0]))
 		return (-1);
 	if (buf[0] != SOCKS5_OK || len == 1)
 		return (0);
