@@ -227,8 +227,8 @@ dnscb(int result, struct evutil_addrinfo * res, void * arg)
 	}
 	pc->req = NULL;
 	socks5_dest_format(&pc->dest, dname, sizeof(dname));
-	if (result == EVUTIL_EAI_CANCEL) {
-		/* Our deadline cancelled it. */
+	if (result == EVUTIL_EAI_CANCEL || pc->timed_out) {
+		/* Our deadline cancelled it (or passed as it answered). */
 		if (res != NULL)
 			evutil_freeaddrinfo(res);
 		finish(pc, SOCKS5_TTL_EXPIRED, "cannot resolve %s: timed out "
