@@ -31,6 +31,7 @@ struct socksfront {
 	socksfront_cb * cb;
 	void * arg;
 	struct pending * list;
+	size_t n;			/* Entries of ${list}. */
 };
 
 /* Unlink and free ${p}; close its socket if ${closefd}. */
@@ -44,6 +45,7 @@ pending_free(struct pending * p, int closefd)
 		p->sf->list = p->next;
 	if (p->next != NULL)
 		p->next->prev = p->prev;
+	p->sf->n--;
 	event_free(p->ev);
 	if (closefd)
 		close(p->fd);
@@ -175,6 +177,7 @@ pending_new(struct socksfront * sf, int fd)
 	if ((p->next = sf->list) != NULL)
 		p->next->prev = p;
 	sf->list = p;
+	sf->n++;
 	return (p);
 }
 
@@ -187,6 +190,12 @@ void
 socksfront_add(struct socksfront * sf, int fd)
 {
 
+	if (sf->n >= SOCKSFRONT_MAX) {
+		warn0("socks: %d clients in the SOCKS exchange already, "
+		    "connection closed", SOCKSFRONT_MAX);
+		close(fd);
+		return;
+	}
 	if (pending_new(sf, fd) == NULL)
 		close(fd);
 }

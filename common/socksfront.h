@@ -16,6 +16,8 @@
 
 /* Seconds a client has for its greeting and request. */
 #define SOCKSFRONT_TIMEOUT	10
+/* Connections in the exchange at once, at most; more are closed. */
+#define SOCKSFRONT_MAX		256
 
 /*
  * A request is complete: carry ${fd} (now the callee's) with the ${len}
