@@ -73,17 +73,37 @@ for name, data, halfclose, want in CASES:
         "" if ended else ", no close", time.monotonic() - t0))
     bad += not ok
 
-# A client that says nothing is closed after proxymux's 10 s limit.
-c = socket.create_connection(("127.0.0.1", PORT), 5)
-c.settimeout(14)
+# Clients that say nothing: 256 are kept in the exchange (SOCKSFRONT_MAX)
+# and closed after proxymux's 10 s limit; those beyond are closed at once.
+time.sleep(0.5)   # Refused clients above have finished lingering.
+silent = []
+for i in range(262):
+    s = socket.create_connection(("127.0.0.1", PORT), 5)
+    silent.append(s)
 t0 = time.monotonic()
-try:
-    got = c.recv(16)
-except (socket.timeout, ConnectionResetError):
-    got = None
-dt = time.monotonic() - t0
-ok = got == b"" and 9 <= dt <= 13
-print("%-36s %s: closed after %.1f s" % ("silent client", "ok" if ok else
-                                          "WRONG", dt))
+quick = 0
+for s in silent[256:]:
+    s.settimeout(2)
+    try:
+        quick += s.recv(16) == b""
+    except socket.timeout:
+        pass
+ok = quick == 6
+print("%-36s %s: %d of the 6 beyond 256 closed at once" % (
+    "262 silent clients", "ok" if ok else "WRONG", quick))
 bad += not ok
+kept = 0
+for s in silent[:256]:
+    s.settimeout(max(0.1, 14 - (time.monotonic() - t0)))
+    try:
+        kept += s.recv(16) == b""
+    except (socket.timeout, ConnectionResetError):
+        pass
+dt = time.monotonic() - t0
+ok = kept == 256 and 9 <= dt <= 14
+print("%-36s %s: %d closed, the last after %.1f s" % (
+    "... the first 256", "ok" if ok else "WRONG", kept, dt))
+bad += not ok
+for s in silent:
+    s.close()
 sys.exit(1 if bad else 0)
