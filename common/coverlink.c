@@ -20,6 +20,7 @@
 #define INBLOCKS	2		/* Read buffer, in blocks: a read that
 					 * fills it means more may wait. */
 #define SLOTS_MAX	1000
+#define CIN_BURST	32		/* Reads per cover callback, at most. */
 
 struct link {
 	struct coversvc * svc;
@@ -67,7 +68,10 @@ struct coversvc {
 	unsigned int * slot_count;
 	struct link * all;
 	uint64_t nextid;
-	uint64_t nlinks;
+	uint64_t nlinks;		/* Links in the wheel. */
+	uint64_t sent;			/* Blocks sent, all links. */
+	uint64_t skipped;		/* Ticks skipped (block unfinished). */
+	uint64_t stalled;		/* Blocks skipped by stalls, all time. */
 	uint64_t stall_blocks;		/* Blocks skipped since last said. */
 	uint64_t stall_worst;		/* Worst lateness since then, ns. */
 	uint64_t stall_logged;		/* When a stall was last logged. */
@@ -83,13 +87,15 @@ mono_ns(void)
 	return ((uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec);
 }
 
-/* Names for log lines. */
+/* Name of the cover side of ${l} in log lines ("source" or "target"). */
 static const char *
 cover_name(const struct link * l)
 {
 
 	return (l->svc->conf.plain_is_source ? "target" : "source");
 }
+
+/* Name of the plain side of ${l} in log lines. */
 static const char *
 plain_name(const struct link * l)
 {
@@ -231,6 +237,7 @@ link_flush_out(struct link * l)
 		return (-1);
 	}
 	l->sent++;
+	l->svc->sent++;
 	if (l->out_eos && !l->out_done) {
 		l->out_done = 1;
 		(void)shutdown(l->cover, SHUT_WR);
@@ -251,6 +258,7 @@ link_tick(struct link * l)
 	if (l->out_off < block) {
 		/* Last block still going out: skip this tick (counted). */
 		l->skipped++;
+		l->svc->skipped++;
 		return;
 	}
 	if (!l->plain_eof && !l->plain_ready) {
@@ -382,7 +390,6 @@ pout_cb(evutil_socket_t fd, short what, void * arg)
  * (up to CIN_BURST reads), so that a loop slowed down by other work still
  * keeps up with the blocks coming in.  A read that does not fill in[]
  * emptied the socket, so the usual single block costs a single read. */
-#define CIN_BURST	32
 static void
 cin_cb(evutil_socket_t fd, short what, void * arg)
 {
@@ -606,14 +613,16 @@ static void
 tick_cb(evutil_socket_t fd, short what, void * arg)
 {
 	struct coversvc * svc = arg;
-	uint64_t j0 = svc->grid.next, now = mono_ns(), run, skipped, j;
+	uint64_t j0 = svc->grid.next, now = mono_ns(), run, skipped, j, n;
 	struct link * l, * next;
 
 	run = cover_sched_take(&svc->grid, now,
 	    (uint64_t)COVERLINK_CATCHUP * svc->nslots, &skipped);
 	if (skipped > 0) {
 		/* A stall: count it, and say so at most every 10 s. */
-		svc->stall_blocks += stall_blocks(svc, j0, skipped);
+		n = stall_blocks(svc, j0, skipped);
+		svc->stall_blocks += n;
+		svc->stalled += n;
 		if (now - cover_sched_at(&svc->grid, j0) > svc->stall_worst)
 			svc->stall_worst = now - cover_sched_at(&svc->grid,
 			    j0);
@@ -675,6 +684,20 @@ err:
 	free(svc->slot_count);
 	free(svc);
 	return (NULL);
+}
+
+/**
+ * coversvc_stats(svc):
+ * Log one line of counters: links, blocks sent, ticks skipped.
+ */
+void
+coversvc_stats(const struct coversvc * svc)
+{
+
+	warn0("stats: %" PRIu64 " links sending, %" PRIu64 " blocks sent, %"
+	    PRIu64 " ticks skipped (block unfinished), %" PRIu64 " blocks "
+	    "skipped (late)", svc->nlinks, svc->sent, svc->skipped,
+	    svc->stalled);
 }
 
 /**

@@ -21,7 +21,13 @@
  */
 
 #define COVERLINK_TARGETS	8	/* Addresses kept for the target. */
-#define COVERLINK_CATCHUP	4	/* Late blocks sent per link after a stall. */
+/*
+ * After a stall, the grid ticks of the last COVERLINK_CATCHUP intervals are
+ * run, late; older ones are skipped.  One interval means each link sends at
+ * most its one latest due block: a link never puts two blocks back to back
+ * on the wire (where spiped and TCP could merge them), it leaves a gap.
+ */
+#define COVERLINK_CATCHUP	1
 
 struct event_base;
 struct coversvc;
@@ -42,6 +48,12 @@ struct coverlink_conf {
  */
 struct coversvc * coversvc_new(struct event_base *, int,
     const struct coverlink_conf *);
+
+/**
+ * coversvc_stats(svc):
+ * Log one line of counters: links, blocks sent, ticks skipped.
+ */
+void coversvc_stats(const struct coversvc *);
 
 /**
  * coversvc_free(svc):

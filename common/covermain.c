@@ -36,6 +36,14 @@ usage(FILE * f, const char * name, int plain_is_source)
 	    "SOURCE", COVER_BLOCK_DEFAULT, COVER_RATE_DEFAULT, name);
 }
 
+/* SIGUSR1: log the counters. */
+static void
+stats_cb(evutil_socket_t sig, short what, void * arg)
+{
+
+	coversvc_stats(arg);
+}
+
 /* SIGTERM or SIGINT: leave the loop. */
 static void
 stop_cb(evutil_socket_t sig, short what, void * arg)
@@ -67,7 +75,7 @@ covermain(int argc, char ** argv, int plain_is_source)
 	struct sock_addr src;
 	struct event_config * cfg;
 	struct event_base * base;
-	struct event * sigterm, * sigint;
+	struct event * sigterm, * sigint, * sigusr1;
 	struct coversvc * svc;
 	char why[300], pidbuf[4096];
 	uint64_t v;
@@ -174,8 +182,10 @@ covermain(int argc, char ** argv, int plain_is_source)
 		goto nomem;
 	sigterm = evsignal_new(base, SIGTERM, stop_cb, base);
 	sigint = evsignal_new(base, SIGINT, stop_cb, base);
-	if (sigterm == NULL || sigint == NULL || event_add(sigterm, NULL) ||
-	    event_add(sigint, NULL))
+	sigusr1 = evsignal_new(base, SIGUSR1, stats_cb, svc);
+	if (sigterm == NULL || sigint == NULL || sigusr1 == NULL ||
+	    event_add(sigterm, NULL) || event_add(sigint, NULL) ||
+	    event_add(sigusr1, NULL))
 		goto nomem;
 	info0("listening on %s, target %s, %d blocks of %zu bytes a second",
 	    source, target, (int)conf.rate, conf.block);
@@ -187,6 +197,7 @@ covermain(int argc, char ** argv, int plain_is_source)
 	coversvc_free(svc);
 	event_free(sigterm);
 	event_free(sigint);
+	event_free(sigusr1);
 	event_base_free(base);
 	return (0);
 

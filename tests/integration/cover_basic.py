@@ -18,7 +18,10 @@ Checks, each with its threshold:
   6. hostile input to coverpiped (random bytes, oversize length, reserved
      0xFFFE, bad padding, bytes after EOS, truncated block): each link is
      dropped with its log line, another link keeps working, the process
-     stays up and exits cleanly (no sanitizer report) on SIGTERM.
+     stays up and exits cleanly (no sanitizer report) on SIGTERM; and to
+     coverpipe from a fake far end (random bytes, oversize length, bad
+     padding): each source connection closed, one log line each.
+  7. the hop on a Unix socket: data echoed intact.
 """
 import hashlib
 import os
@@ -73,13 +76,23 @@ def wait_port(port, secs=10):
     fail("nothing listens on port %d" % port)
 
 
+def addr(a):
+    """A port number is [127.0.0.1]:port; a string is a Unix path."""
+    return a if isinstance(a, str) else "[127.0.0.1]:%d" % a
+
+
 def start(name, prog, src, dst, *extra):
     log = open(os.path.join(TMP, name + ".log"), "a")
-    args = [os.path.join(BIN, prog), "-F", "-v", "-s", "[127.0.0.1]:%d" % src,
-            "-t", "[127.0.0.1]:%d" % dst] + list(extra)
+    args = [os.path.join(BIN, prog), "-F", "-v", "-s", addr(src),
+            "-t", addr(dst)] + list(extra)
     p = subprocess.Popen(args, stdout=log, stderr=log)
     PROCS.append(p)
-    wait_port(src)
+    if isinstance(src, str):
+        end = time.time() + 10
+        while not os.path.exists(src) and time.time() < end:
+            time.sleep(0.05)
+    else:
+        wait_port(src)
     return p
 
 
@@ -386,11 +399,55 @@ def main():
               "hostile %s: one log line naming it" % what)
         check(good_ok(b"good-%d" % (i + 1)), "other link fine after %s" % what)
     check(d2.poll() is None, "coverpiped alive after hostile input")
+
+    # 6b. Hostile input to coverpipe, from its target: a fake far end that
+    # answers each link with one kind of bad stream.
+    bad = [rng.randbytes(2048), blk(0) + blk(5000), blk(2, b"ok", pad=40)]
+    fake = socket.socket()
+    fake.bind(("127.0.0.1", 0))
+    fake.listen(8)
+
+    def fake_link(c, b):
+        c.sendall(b)
+        time.sleep(5)
+        c.close()
+
+    def fake_far_end():
+        for b in bad:
+            c, _ = fake.accept()
+            threading.Thread(target=fake_link, args=(c, b),
+                             daemon=True).start()
+    threading.Thread(target=fake_far_end, daemon=True).start()
+    p4 = start("coverpipe4", "coverpipe", free_port(),
+               fake.getsockname()[1])
+    src4 = int(p4.args[p4.args.index("-s") + 1].split(":")[-1])
+    for i in range(len(bad)):
+        c = socket.create_connection(("127.0.0.1", src4))
+        check(closed_within(c, 3), "coverpipe: hostile target %d: source "
+              "connection closed" % i)
+        c.close()
+    time.sleep(0.2)
+    dropped = [ln for ln in logtext("coverpipe4").splitlines()
+               if "protocol error from target" in ln and "dropped" in ln]
+    check(len(dropped) == len(bad), "coverpipe: one log line per hostile "
+          "target link (%d)" % len(dropped))
+    check(good_ok(b"good-after-coverpipe4"), "other links fine")
+    stop(p4, "coverpipe4")
     print([l for l in logtext("coverpiped2").splitlines() if "dropped" in l])
     good.close()
     time.sleep(0.2)
     stop(p2, "coverpipe2")
     stop(d2, "coverpiped2")
+
+    # 7. The hop on a Unix socket (as with spiped -s /path).
+    sock = os.path.join(TMP, "hop.sock")
+    d5 = start("coverpiped5", "coverpiped", sock, echo.port)
+    pp5 = free_port()
+    p5 = start("coverpipe5", "coverpipe", pp5, sock)
+    msg = rng.randbytes(5000)
+    check(roundtrip(pp5, msg) == msg, "Unix-socket hop: 5000 bytes echoed")
+    stop(p5, "coverpipe5")
+    stop(d5, "coverpiped5")
     print("PASS")
 
 

@@ -6,6 +6,10 @@
 # idle (2 s) and busy (~3 s at the 40 x 1022 B/s ceiling), is exactly
 # 1060 bytes (one spiped packet per 1024-byte block); each direction
 # carries 60 +- 3 such segments in an idle 1.5 s window (40 a second).
+# Any size that is not 1060 fails, with one exception, counted and capped:
+# when spiped falls behind (an overloaded machine) it writes two packets
+# back to back and TCP may carry them as one 2120-byte segment; at most 1%
+# of segments may be such whole multiples of 1060.
 . tests/lib.sh
 command -v spiped >/dev/null || skip "spiped not installed"
 command -v tcpdump >/dev/null || skip "tcpdump not installed"
@@ -92,7 +96,8 @@ for d, segs in dirs.items():
     first = next(i for i, (_, n) in enumerate(segs) if n == 1060)
     hs = [n for _, n in segs[:first]]
     data = segs[first:]
-    bad = [n for _, n in data if n != 1060]
+    bad = [n for _, n in data if n % 1060 != 0]
+    merged = [n for _, n in data if n != 1060 and n % 1060 == 0]
     t0 = data[0][0]
     idle = sum(1 for t, _ in data if t0 + 0.5 <= t < t0 + 2.0)
     print("%s: handshake segments %s, then %d segments, sizes %s; "
@@ -101,6 +106,12 @@ for d, segs in dirs.items():
     if bad or len(data) < 150:
         ok = False
         print("  FAIL: segments not all 1060 bytes: %s" % bad[:10])
+    if merged:
+        print("  note: %d segment(s) of merged packets %s" % (len(merged),
+              merged[:5]))
+    if len(merged) > len(data) // 100:
+        ok = False
+        print("  FAIL: more than 1% merged segments")
     if not 57 <= idle <= 63:
         ok = False
         print("  FAIL: idle rate not 40 +- 2 per second")

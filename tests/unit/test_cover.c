@@ -3,6 +3,8 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -85,6 +87,69 @@ test_pack_bytes(void ** state)
 	assert_int_equal(b[1], 2);
 	assert_int_equal(b[4], 0);
 	assert_int_equal(b[BLK - 1], 0);
+}
+
+/* Parse hex ${h} ("-" = empty) into ${out}; return the length. */
+static size_t
+unhex(const char * h, uint8_t * out)
+{
+	size_t n = 0;
+	unsigned int v;
+
+	if (strcmp(h, "-") == 0)
+		return (0);
+	for (; h[0] != '\0' && h[1] != '\0'; h += 2) {
+		assert_int_equal(sscanf(h, "%2x", &v), 1);
+		out[n++] = (uint8_t)v;
+	}
+	return (n);
+}
+
+/* tests/vectors/coverpipe-blocks.txt: packing gives the wire bytes, and
+ * unpacking the wire bytes gives the data back (or the end of stream). */
+static void
+test_vectors(void ** state)
+{
+	FILE * f = fopen("tests/vectors/coverpipe-blocks.txt", "r");
+	char line[1024], kind[16], dhex[300], whex[300];
+	uint8_t d[150], w[150], b[150];
+	struct cover_unpacker u;
+	const uint8_t * p;
+	size_t block, dl, wl, used, pl;
+	int nvec = 0, r;
+
+	(void)state;
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (line[0] == '#')
+			continue;
+		assert_int_equal(sscanf(line, "block=%zu kind=%15s data=%299s "
+		    "wire=%299s", &block, kind, dhex, whex), 4);
+		dl = unhex(dhex, d);
+		wl = unhex(whex, w);
+		assert_int_equal(wl, block);
+		if (strcmp(kind, "eos") == 0)
+			cover_pack_eos(b, block);
+		else
+			cover_pack(b, block, d, dl);
+		assert_memory_equal(b, w, block);
+		cover_unpack_init(&u, block);
+		r = cover_unpack(&u, w, wl, &used, &p, &pl);
+		if (strcmp(kind, "eos") == 0) {
+			assert_int_equal(r, COVER_END);
+		} else if (dl > 0) {
+			assert_int_equal(r, COVER_DATA);
+			assert_int_equal(pl, dl);
+			assert_memory_equal(p, d, dl);
+			r = cover_unpack(&u, w + used, wl - used, &used, &p,
+			    &pl);
+			assert_int_equal(r, COVER_NEED);
+		} else
+			assert_int_equal(r, COVER_NEED);
+		nvec++;
+	}
+	fclose(f);
+	assert_int_equal(nvec, 7);
 }
 
 /* Every cut of the stream into two pieces, and byte by byte, unpacks. */
@@ -308,6 +373,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pack_bytes),
+		cmocka_unit_test(test_vectors),
 		cmocka_unit_test(test_every_split),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_max_block),

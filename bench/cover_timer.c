@@ -1,5 +1,5 @@
 /*
- * bench_cover_timer: what does it cost to wake N links 40 times a second?
+ * cover_timer: what does it cost to wake N links 40 times a second?
  * Side by side, in one run, with no I/O (the timers alone):
  *   per-link  one libevent timer per link, re-armed after each tick at
  *             the link's exact next deadline (cover_sched), as a simple

@@ -1,11 +1,12 @@
 /*
- * bench_cover_floor: the kernel's share of an idle coverpipe link.
+ * cover_floor: the kernel's share of an idle coverpipe link.
  * N pairs of TCP sockets on 127.0.0.1 in one process; every 25 ms each
  * pair sends one 1024-byte block each way and the other end reads it
  * (epoll, one timer per 1 ms slot, as coverpipe spreads links).  That is
  * exactly the socket work an idle link costs coverpipe and coverpiped
  * together on the hop, with nothing else: compare its CPU per
  * link-second with the sum of theirs (bench/run-cover.sh prints both).
+ * Then the same over Unix socket pairs (spiped takes Unix paths too).
  */
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -46,15 +47,22 @@ cpu_s(void)
 	    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
 }
 
-/* Make ${n} connected TCP pairs into fds[2 * i], fds[2 * i + 1]. */
+/* Make ${n} connected TCP pairs (Unix pairs if ${unix}) into
+ * fds[2 * i], fds[2 * i + 1]. */
 static int
-make_pairs(int * fds, size_t n)
+make_pairs(int * fds, size_t n, int unix)
 {
 	struct sockaddr_in sin;
 	socklen_t sl = sizeof(sin);
 	int lfd, one = 1;
 	size_t i;
 
+	if (unix) {
+		for (i = 0; i < n; i++)
+			if (socketpair(AF_UNIX, SOCK_STREAM, 0, &fds[2 * i]))
+				return (-1);
+		return (0);
+	}
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -79,9 +87,10 @@ make_pairs(int * fds, size_t n)
 	return (0);
 }
 
-/* Run ${n} pairs for SECS seconds; print CPU per link-second. */
+/* Run ${n} pairs (Unix if ${unix}) for SECS seconds; print CPU per
+ * link-second. */
 static int
-run(size_t n)
+run(size_t n, int unix)
 {
 	int * fds = calloc(2 * n, sizeof(int));
 	struct epoll_event ev, evs[512];
@@ -92,7 +101,7 @@ run(size_t n)
 	int ep, k, r;
 
 	memset(blk, 0, sizeof(blk));
-	if (fds == NULL || make_pairs(fds, n) || (ep = epoll_create1(0)) == -1)
+	if (fds == NULL || make_pairs(fds, n, unix) || (ep = epoll_create1(0)) == -1)
 		return (-1);
 	for (i = 0; i < 2 * n; i++) {
 		ev.events = EPOLLIN;
@@ -103,14 +112,16 @@ run(size_t n)
 	end = start + SECS * 1000000000ULL;
 	c0 = cpu_s();
 	while (next < end) {
-		int64_t wait = (int64_t)(next - now_ns()) / 1000000;
+		/* Round up: a zero timeout would spin. */
+		int64_t wait = ((int64_t)(next - now_ns()) + 999999) / 1000000;
 
 		k = epoll_wait(ep, evs, 512, wait > 0 ? (int)wait : 0);
+		/* One read per ready socket (level-triggered: more waiting
+		 * is reported again), as coverpipe does. */
 		for (r = 0; r < k; r++)
-			while (recv(evs[r].data.fd, buf, sizeof(buf),
-			    MSG_DONTWAIT) == BLOCK)
-				;
-		while (now_ns() >= next) {
+			(void)recv(evs[r].data.fd, buf, sizeof(buf),
+			    MSG_DONTWAIT);
+		while (now_ns() >= next && next < end) {
 			/* One slot: its links send a block each way. */
 			for (i = slot % SLOTS; i < n; i += SLOTS) {
 				sent += send(fds[2 * i], blk, BLOCK, 0) ==
@@ -123,10 +134,12 @@ run(size_t n)
 		}
 	}
 	c1 = cpu_s();
-	printf("floor %5zu links: %ju blocks sent (%.1f%% of 2 x 40/s), "
+	/* A link-second is 2 x RATE blocks (both ends of the hop). */
+	printf("floor %5zu links, %s: %ju blocks sent (%.1f%% of 2 x 40/s), "
 	    "%.0f us CPU per link-second (both ends of the hop)\n", n,
+	    unix ? "Unix" : "TCP ",
 	    (uintmax_t)sent, 100.0 * (double)sent / (2.0 * RATE * SECS * n),
-	    (c1 - c0) * 1e6 / SECS / (double)n);
+	    sent ? (c1 - c0) * 1e6 / ((double)sent / (2.0 * RATE)) : 0.0);
 	for (i = 0; i < 2 * n; i++)
 		close(fds[i]);
 	close(ep);
@@ -138,8 +151,8 @@ int
 main(void)
 {
 
-	if (run(1000)) {
-		perror("bench_cover_floor");
+	if (run(1000, 0) || run(1000, 1)) {
+		perror("cover_floor");
 		return (1);
 	}
 	return (0);
