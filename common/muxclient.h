@@ -36,6 +36,15 @@ struct muxclient * muxclient_new(struct event_base *,
     const uint8_t *, size_t, size_t);
 
 /**
+ * muxclient_socks(client, i):
+ * Make the listening socket ${i} of ${client} a SOCKS5 front end: the
+ * connections it accepts are carried, after their SOCKS exchange, to the
+ * destination they ask for (docs/proxymux.md) instead of to a port id.
+ * Return 0, or -1 on failure.
+ */
+int muxclient_socks(struct muxclient *, size_t);
+
+/**
  * muxclient_free(client):
  * Close the link, the local connections and the listening sockets of
  * ${client}, and free it.

@@ -28,6 +28,8 @@ struct muxserver {
 	const struct sock_addr * (*target)(void *, uint8_t);
 	void * cookie;
 	struct slink * links;
+	struct muxio_proxy proxy;	/* SOCKS destinations, if any. */
+	int has_proxy;
 	unsigned long nlinks;		/* Links accepted so far. */
 	struct muxio_limit limit;	/* Target connections at once. */
 };
@@ -108,6 +110,8 @@ acceptcb(evutil_socket_t lfd, short what, void * arg)
 			free(sl);
 			continue;
 		}
+		if (s->has_proxy)
+			muxio_set_proxy(sl->m, &s->proxy);
 		if ((sl->next = s->links) != NULL)
 			sl->next->prev = sl;
 		s->links = sl;
@@ -151,6 +155,20 @@ muxserver_new(struct event_base * base, int lfd,
 		return (NULL);
 	}
 	return (s);
+}
+
+/**
+ * muxserver_set_proxy(server, proxy):
+ * Open the connections on port id PROXYOPEN_PORT of the links accepted
+ * from now on to the destinations they carry, as ${proxy} says (which
+ * must outlive ${server}).
+ */
+void
+muxserver_set_proxy(struct muxserver * s, const struct muxio_proxy * proxy)
+{
+
+	s->proxy = *proxy;
+	s->has_proxy = 1;
 }
 
 /**

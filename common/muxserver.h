@@ -26,6 +26,16 @@ struct muxserver;
 struct muxserver * muxserver_new(struct event_base *, int,
     const struct sock_addr * (*)(void *, uint8_t), void *, size_t);
 
+struct muxio_proxy;
+
+/**
+ * muxserver_set_proxy(server, proxy):
+ * Open the connections on port id PROXYOPEN_PORT of the links accepted
+ * from now on to the destinations they carry, as ${proxy} says (which
+ * must outlive ${server}).
+ */
+void muxserver_set_proxy(struct muxserver *, const struct muxio_proxy *);
+
 /**
  * muxserver_free(server):
  * Close every link of ${server} (resetting their target connections) and
