@@ -15,6 +15,9 @@
 #include "pcapread.h"
 #include "model_learn.h"
 
+/* Share of the connections whose first segment has the model's prefix. */
+#define PREFIX_SHARE	0.75
+
 /* A growable array of samples. */
 struct vals {
 	int64_t * v;
@@ -81,36 +84,87 @@ round2(double x)
 	return ((int64_t)(llround(x / p) * p));
 }
 
+/* One first data segment, for sorting. */
+struct firstseg {
+	const uint8_t * p;
+	size_t n;
+};
+
+/* cmpseg(a, b): qsort order of first segments (bytes, then length). */
+static int
+cmpseg(const void * a, const void * b)
+{
+	const struct firstseg * x = a, * y = b;
+	int c;
+
+	if ((c = memcmp(x->p, y->p, x->n < y->n ? x->n : y->n)) != 0)
+		return (c);
+	return ((x->n > y->n) - (x->n < y->n));
+}
+
 /*
  * common_prefix(ct, dir, len):
- * Return the first data segment of direction ${dir} of the first
- * connection having one, with in ${len} the length of the prefix every
- * connection's first data segment in that direction shares, cut before
- * the first byte >= 0x80 (a model prefix is a JSON string of bytes).
+ * Return the longest prefix that at least PREFIX_SHARE of the connections'
+ * first data segments of direction ${dir} start with, its length in
+ * ${len} (0 if none), cut before the first byte >= 0x80 (a model prefix is
+ * a JSON string of bytes).  Return NULL when out of memory.
  */
 static const uint8_t *
 common_prefix(const struct dust_ct * ct, int dir, size_t * len)
 {
 	const struct dust_ct_side * s;
-	const uint8_t * p = NULL;
-	size_t i, j, n = 0;
+	struct firstseg * v;
+	size_t i, j, n = 0, lo, hi, best, bestlo, need, L;
+	const uint8_t * p;
 
+	*len = 0;
+	if ((v = malloc((dust_ct_nconns(ct) + 1) * sizeof(*v))) == NULL)
+		return (NULL);
 	for (i = 0; i < dust_ct_nconns(ct); i++) {
 		s = &dust_ct_conn(ct, i)->side[dir];
-		if (s->first == NULL)
-			continue;
-		if (p == NULL) {
-			p = s->first;
-			n = s->firstlen;
+		if (s->first != NULL) {
+			v[n].p = s->first;
+			v[n++].n = s->firstlen;
 		}
-		for (j = 0; j < n && j < s->firstlen && s->first[j] == p[j];
-		    j++)
-			;
-		n = j;
 	}
-	for (i = 0; i < n && p[i] < 0x80; i++)
-		;
-	*len = (i > MODELIO_PREFIX_MAX) ? MODELIO_PREFIX_MAX : i;
+	if (n == 0) {
+		free(v);
+		return ((const uint8_t *)"");
+	}
+	qsort(v, n, sizeof(*v), cmpseg);
+	need = (size_t)ceil(PREFIX_SHARE * (double)n);
+
+	/*
+	 * The segments sharing the prefix of length L are a run of the sorted
+	 * list; more than half of them share it, so the run for L + 1 is the
+	 * longest sub-run (by byte L) of the run for L.
+	 */
+	lo = 0;
+	hi = n;
+	for (L = 0; L < MODELIO_PREFIX_MAX; L++) {
+		best = 0;
+		bestlo = lo;
+		for (i = lo; i < hi; i = j) {
+			if (v[i].n <= L) {
+				j = i + 1;
+				continue;
+			}
+			for (j = i; j < hi && v[j].n > L &&
+			    v[j].p[L] == v[i].p[L]; j++)
+				;
+			if (j - i > best) {
+				best = j - i;
+				bestlo = i;
+			}
+		}
+		if (best < need || v[bestlo].p[L] >= 0x80)
+			break;
+		lo = bestlo;
+		hi = bestlo + best;
+	}
+	p = v[lo].p;
+	*len = L;
+	free(v);
 	return (p);
 }
 
@@ -178,7 +232,8 @@ learn_part(FILE * f, const struct dust_ct * ct, int dir, const char * name)
 	}
 
 	fprintf(f, "  \"%s\": {\n    \"coder\": \"huffman\",\n", name);
-	prefix = common_prefix(ct, dir, &plen);
+	if ((prefix = common_prefix(ct, dir, &plen)) == NULL)
+		goto oom;
 	if (plen > 0) {
 		fputs("    \"prefix\": ", f);
 		jsonw_string(f, prefix, plen);
@@ -236,7 +291,7 @@ model_learn_main(int argc, char ** argv)
 	};
 	const char * filter = NULL, * out = NULL, * name = NULL, * cap;
 	const char * base;
-	char desc[512];
+	char desc[512], mname[128], * dot;
 	struct dust_ct * ct;
 	uint64_t port = 0;
 	size_t nconns, ndata, i;
@@ -293,9 +348,16 @@ model_learn_main(int argc, char ** argv)
 		dust_ct_free(ct);
 		return (1);
 	}
+	if (name == NULL) {
+		/* The output file's name without its folder and ".json". */
+		snprintf(mname, sizeof(mname), "%s", strrchr(out, '/') ?
+		    strrchr(out, '/') + 1 : out);
+		if ((dot = strrchr(mname, '.')) != NULL && dot != mname)
+			*dot = '\0';
+		name = mname;
+	}
 	fputs("{\n  \"name\": ", f);
-	jsonw_string(f, (const uint8_t *)(name ? name : "learned"),
-	    strlen(name ? name : "learned"));
+	jsonw_string(f, (const uint8_t *)name, strlen(name));
 	if (port)
 		snprintf(desc, sizeof(desc), "Learned by dust model learn from "
 		    "%zu TCP connections to port %u of %s.", ndata,
