@@ -98,6 +98,80 @@ write_conns(const char * path, const struct dust_ct * ct,
 }
 
 /*
+ * write_cdf(f, d, geometric):
+ * Write the CDF of ${d} as [[k, P(X <= k)], ...] from its minimum until it
+ * reaches 1: at every integer, or (${geometric}) at every integer to 1000
+ * and then at steps of 1%.
+ */
+static void
+write_cdf(FILE * f, const struct dust_dist * d, int geometric)
+{
+	double k, p;
+	int first = 1;
+
+	fputc('[', f);
+	for (k = (double)d->min; k <= (double)d->max; ) {
+		p = dust_dist_cdf(d, (int64_t)k);
+		fprintf(f, "%s[%.0f, %.9g]", first ? "" : ", ", k, p);
+		first = 0;
+		if (p >= 1.0)
+			break;
+		if (geometric && k >= 1000)
+			k = k * 1.01 > k + 1 ? (double)(int64_t)(k * 1.01) :
+			    k + 1;
+		else
+			k += 1;
+	}
+	fputc(']', f);
+}
+
+/*
+ * write_model(path, m):
+ * Write what the report needs of the loaded model ${m} to ${path}: byte
+ * weights, prefix (hex) and the CDFs of length, flow and duration per
+ * direction, as the loader understood them.  Return 0, or -1 after
+ * printing the error.
+ */
+static int
+write_model(const char * path, const struct dust_model * m)
+{
+	const struct dust_model_part * pt;
+	FILE * f;
+	int d, i;
+
+	if ((f = fopen(path, "w")) == NULL) {
+		warnp("%s", path);
+		return (-1);
+	}
+	fputs("{\"name\": ", f);
+	jsonw_string(f, (const uint8_t *)(m->name ? m->name : ""),
+	    m->name ? strlen(m->name) : 0);
+	for (d = 0; d < 2; d++) {
+		pt = &m->part[d];
+		fprintf(f, ",\n \"%s\": {\"weight\": [", d ? "s2c" : "c2s");
+		for (i = 0; i < 256; i++)
+			fprintf(f, "%s%.9g", i ? ", " : "", pt->weight[i]);
+		fputs("],\n  \"prefix\": ", f);
+		write_hex(f, pt->prefix, pt->prefixlen);
+		fputs(",\n  \"length\": ", f);
+		write_cdf(f, &pt->length, 0);
+		fputs(",\n  \"flow\": ", f);
+		write_cdf(f, &pt->flow, 0);
+		fputs(",\n  \"duration\": ", f);
+		write_cdf(f, &pt->duration, 1);
+		fputc('}', f);
+	}
+	fputs("}\n", f);
+	if (fflush(f) || ferror(f)) {
+		warnp("%s", path);
+		fclose(f);
+		return (-1);
+	}
+	fclose(f);
+	return (0);
+}
+
+/*
  * extract(capture, port, dir, name):
  * Read ${capture} and write its connections to ${dir}/${name}.  Return 0,
  * or -1 after printing the error.
@@ -198,10 +272,8 @@ model_check_main(int argc, char ** argv)
 	const char * python;
 	char analysis[PATH_MAX], path[PATH_MAX + 32], script[PATH_MAX + 32];
 	uint64_t port = 0, aport = 0;
-	char * text;
-	size_t len;
+	struct dust_model * m = NULL;
 	pid_t pid;
-	FILE * f;
 	int ch, status;
 
 	optind = 1;
@@ -235,33 +307,28 @@ model_check_main(int argc, char ** argv)
 	cap = argv[optind + 1];
 
 	/* The model must load before anything is measured against it. */
-	if (modelio_check(model))
+	if ((m = modelio_load(model)) == NULL)
 		return (1);
 	if (find_analysis(analysis, sizeof(analysis)))
-		return (1);
+		goto err;
 	if (mkdir(out, 0755) != 0 && errno != EEXIST) {
 		warnp("%s", out);
-		return (1);
+		goto err;
 	}
-	if ((text = modelio_text(model, &len)) == NULL)
-		return (1);
 	snprintf(path, sizeof(path), "%s/model.json", out);
-	if ((f = fopen(path, "w")) == NULL ||
-	    fwrite(text, 1, len, f) != len || fclose(f) != 0) {
-		warnp("%s", path);
-		free(text);
-		return (1);
-	}
-	free(text);
+	if (write_model(path, m))
+		goto err;
+	dust_model_free(m);
+	m = NULL;
 	if (extract(cap, (unsigned)port, out, "observed.json"))
-		return (1);
+		goto err;
 	snprintf(path, sizeof(path), "%s/against.json", out);
 	if (against != NULL) {
 		if (extract(against, (unsigned)aport, out, "against.json"))
-			return (1);
+			goto err;
 	} else if (unlink(path) != 0 && errno != ENOENT) {
 		warnp("%s", path);
-		return (1);
+		goto err;
 	}
 
 	/* The statistics, detectors and plots are in Python. */
@@ -287,4 +354,8 @@ model_check_main(int argc, char ** argv)
 		return (1);
 	}
 	return (0);
+
+err:
+	dust_model_free(m);
+	return (1);
 }
