@@ -67,4 +67,6 @@ class Capture:
                               + [np.zeros(0, dtype=int)])
 
     def durations_ms(self):
-        return np.array([max(1.0, c.duration * 1000) for c in self.conns])
+        # Whole milliseconds, at least 1, as dust model learn writes them.
+        return np.array([max(1.0, round(c.duration * 1000))
+                         for c in self.conns])

@@ -8,13 +8,14 @@ import numpy as np  # noqa: E402
 from fit import StepCDF  # noqa: E402
 
 DIRS = ((0, "c2s", "client to server"), (1, "s2c", "server to client"))
-plt.rcParams["svg.hashsalt"] = "dust"	# Same input, same file.
+plt.rcParams["svg.hashsalt"] = "dust"  # Same input, same file.
 
 
 def _save(fig, path):
     for ax in fig.axes:
         if ax.get_legend_handles_labels()[0]:
-        fig.tight_layout()
+            ax.legend(fontsize=8)
+    fig.tight_layout()
     fig.savefig(path, format="svg", metadata={"Date": None})
     plt.close(fig)
 

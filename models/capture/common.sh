@@ -31,13 +31,19 @@ pick_file() {
 	echo "$k$(( (r / 3) % NFILES )).$([ $k = blob ] && echo bin || echo html)"
 }
 
-# start_tcpdump PORT: capture TCP port PORT on lo into $OUT.
+# start_tcpdump PORT: capture TCP port PORT on lo into $OUT.  tcpdump says
+# "listening" a little before its filter sees packets: empty connections
+# (no data, so not part of any model) probe until one is in the file.
 start_tcpdump() {
-	spawn tcpdump tcpdump -Z root -i lo -U -w "$OUT" "tcp port $1"
+	rm -f "$OUT"
+	spawn tcpdump tcpdump -Z root -i lo -U --immediate-mode -w "$OUT" "tcp port $1"
 	i=0
-	until grep -q "listening on" "$T/tcpdump.log" 2>/dev/null; do
+	until [ "$(stat -c %s "$OUT" 2>/dev/null || echo 0)" -gt 24 ]; do
 		i=$((i + 1))
 		[ $i -lt 100 ] || fail "tcpdump did not start: $(cat "$T/tcpdump.log")"
+		/usr/bin/python3 -c 'import socket, sys
+socket.create_connection(("127.0.0.1", int(sys.argv[1]))).close()' "$1" ||
+			true
 		sleep 0.1
 	done
 }
