@@ -51,7 +51,8 @@ struct dust_exact_deshaper {
 	void * ctx;
 	uint64_t low, high;
 	uint64_t pending;	/* E3 steps whose bit is not known yet. */
-	unsigned int acc, nbits;	/* Output bits of an unfinished byte. */
+	uint64_t acc;		/* Output bits of an unfinished byte: */
+	unsigned int nbits;	/* the low ${nbits} of ${acc}. */
 	uint8_t out[256];
 	size_t outlen;
 };

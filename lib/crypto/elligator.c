@@ -84,7 +84,11 @@ elligator2_map(uint8_t u[32], const uint8_t rep[32])
  * elligator2_rev(rep, u, tweak):
  * Find the representative of ${u}: the low bit of ${tweak} picks which of
  * the two, its top two bits become bits 254 and 255.  Return 0, or -1 if
- * ${u} has no representative (then ${rep} is undefined).
+ * ${u} has no representative (then ${rep} is undefined; this
+ * implementation zeroes it).  Bit 255 of ${u} is ignored and values >= p
+ * are taken mod p, as X25519 does.  Points off the curve have no
+ * representative (Monocypher would return one that maps elsewhere), so
+ * on success elligator2_map(rep) = u mod p, always.
  */
 int
 elligator2_rev(uint8_t rep[32], const uint8_t u_bytes[32], uint8_t tweak)

@@ -240,8 +240,19 @@ fe25519_mul(fe25519 h, const fe25519 f, const fe25519 g)
 void
 fe25519_sq(fe25519 h, const fe25519 f)
 {
+	uint64_t f0 = f[0], f1 = f[1], f2 = f[2], f3 = f[3], f4 = f[4];
+	uint64_t d0 = 2 * f0, d1 = 2 * f1;
+	uint64_t f3_19 = 19 * f3, f3_38 = 38 * f3, f4_19 = 19 * f4,
+	    f4_38 = 38 * f4;
+	u128 r[5];
 
-	fe25519_mul(h, f, f);
+	/* fe25519_mul(h, f, f) with the equal cross terms paired. */
+	r[0] = (u128)f0 * f0 + (u128)f1 * f4_38 + (u128)f2 * f3_38;
+	r[1] = (u128)d0 * f1 + (u128)f2 * f4_38 + (u128)f3 * f3_19;
+	r[2] = (u128)d0 * f2 + (u128)f1 * f1 + (u128)f3 * f4_38;
+	r[3] = (u128)d0 * f3 + (u128)d1 * f2 + (u128)f4 * f4_19;
+	r[4] = (u128)d0 * f4 + (u128)d1 * f3 + (u128)f2 * f2;
+	fe_reduce_wide(h, r);
 }
 
 /**

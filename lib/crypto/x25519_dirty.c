@@ -30,7 +30,7 @@
  * One constant-time Montgomery ladder over the 256-bit k (k < 2^255 +
  * 7 L < 2^256) on u(G) therefore gives the dirty key.  This is the same
  * construction as Monocypher 4's crypto_x25519_dirty_small, whose dirty
- * base point has this u-coordinate, so the keys should agree with its.
+ * base point has this u-coordinate: its keys and ours should be equal.
  */
 
 /* u(G), G = B + T0, little-endian (printed by tests/ref/curve_ref.py). */
@@ -119,7 +119,8 @@ ladder(uint8_t out[32], const uint8_t k[32], const uint8_t u[32])
 /**
  * x25519_dirty_public(u, sk):
  * The "dirty" public key of the 32-byte secret ${sk}: the u-coordinate of
- * clamp(sk)*B + (sk[0] & 7)*T, where T is a point of order 8, so that the
+ * clamp(sk)*B + (sk[0] & 7)*T, where T is a point of order 8 (fixed in
+ * docs/elligator.md: Monocypher 4's construction), so that the
  * point lies in the prime-order subgroup one time in eight, as the map of
  * a random representative does.  X25519(sk, .) ignores the low-order part.
  */
@@ -153,8 +154,9 @@ x25519_dirty_public(uint8_t u[32], const uint8_t sk[32])
  * elligator2_key_pair(rep, sk, rng):
  * Draw ephemeral key pairs from ${rng} until the dirty public key has a
  * representative; write the secret key to ${sk} and a uniformly random
- * representative of its public key to ${rep}.  Return the number of
- * tries it took (about 2 on average).
+ * representative of its public key to ${rep}.  Each try takes 32 bytes
+ * (the secret key) then 1 byte (the tweak of elligator2_rev) from ${rng}.
+ * Return the number of tries it took (about 2 on average).
  */
 int
 elligator2_key_pair(uint8_t rep[32], uint8_t sk[32],

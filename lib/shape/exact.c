@@ -84,7 +84,7 @@ dust_exact_shape(struct dust_exact_shaper * s, uint8_t * out, size_t n)
 	const uint32_t * cum = s->c->cum;
 	uint64_t low = s->low, high = s->high, value = s->value;
 	uint64_t range, count;
-	unsigned int sym;
+	unsigned int sym, k;
 	size_t i;
 
 	/* The first DUST_EXACT_BITS input bits fill the value register. */
@@ -108,26 +108,31 @@ dust_exact_shape(struct dust_exact_shaper * s, uint8_t * out, size_t n)
 		high = low + (range * cum[sym + 1]) / T - 1;
 		low = low + (range * cum[sym]) / T;
 
-		/* Scale as the encoder does, reading a bit per doubling. */
-		for (;;) {
-			if (high < HALF) {
-				/* E1: nothing to subtract. */
-			} else if (low >= HALF) {
-				low -= HALF;
-				high -= HALF;
-				value -= HALF;
-			} else if (low >= Q1 && high < Q3) {
-				low -= Q1;
-				high -= Q1;
-				value -= Q1;
-			} else
-				break;
+		/*
+		 * Scale as the encoder does, reading a bit per doubling.
+		 * E1/E2 (the top bits of low and high agree): all k agreeing
+		 * bits at once; each shifts out the top bit (E2's subtraction
+		 * of HALF clears it) and reads one.  E1/E2 cannot apply after
+		 * an E3 step, so E3 steps come last, one by one.
+		 */
+		k = (unsigned int)__builtin_clzll(low ^ high) -
+		    (64 - DUST_EXACT_BITS);
+		if (k > 0) {
+			if (s->nbits < k)
+				refill(s);
+			s->nbits -= k;
+			low = (low << k) & TOP;
+			high = ((high << k) & TOP) | ((UINT64_C(1) << k) - 1);
+			value = ((value << k) & TOP) |
+			    ((s->acc >> s->nbits) & ((UINT64_C(1) << k) - 1));
+		}
+		while (low >= Q1 && high < Q3) {
 			if (s->nbits == 0)
 				refill(s);
 			s->nbits--;
-			low = 2 * low;
-			high = 2 * high + 1;
-			value = 2 * value + ((s->acc >> s->nbits) & 1);
+			low = 2 * (low - Q1);
+			high = 2 * (high - Q1) + 1;
+			value = 2 * (value - Q1) + ((s->acc >> s->nbits) & 1);
 		}
 	}
 	s->low = low;
@@ -155,16 +160,16 @@ dust_exact_deshaper_init(struct dust_exact_deshaper * d,
 	d->outlen = 0;
 }
 
-/* Append one recovered bit. */
+/* Append the low ${n} bits of ${v} (n <= 32), most significant first. */
 static inline void
-put_bit(struct dust_exact_deshaper * d, unsigned int bit)
+put_nbits(struct dust_exact_deshaper * d, uint64_t v, unsigned int n)
 {
 
-	d->acc = (d->acc << 1) | bit;
-	if (++d->nbits == 8) {
-		d->out[d->outlen++] = (uint8_t)d->acc;
-		d->acc = 0;
-		d->nbits = 0;
+	d->acc = (d->acc << n) | (v & ((UINT64_C(1) << n) - 1));
+	d->nbits += n;
+	while (d->nbits >= 8) {
+		d->nbits -= 8;
+		d->out[d->outlen++] = (uint8_t)(d->acc >> d->nbits);
 		if (d->outlen == sizeof(d->out)) {
 			d->push(d->ctx, d->out, d->outlen);
 			d->outlen = 0;
@@ -174,12 +179,15 @@ put_bit(struct dust_exact_deshaper * d, unsigned int bit)
 
 /* Append ${bit}, then the pending bits, which are its complement. */
 static void
-put_bits(struct dust_exact_deshaper * d, unsigned int bit)
+put_pending(struct dust_exact_deshaper * d, unsigned int bit)
 {
+	uint64_t fill = bit ? 0 : UINT64_MAX;
 
-	put_bit(d, bit);
-	for (; d->pending > 0; d->pending--)
-		put_bit(d, !bit);
+	put_nbits(d, bit, 1);
+	for (; d->pending >= 32; d->pending -= 32)
+		put_nbits(d, fill, 32);
+	put_nbits(d, fill, (unsigned int)d->pending);
+	d->pending = 0;
 }
 
 /**
@@ -193,8 +201,8 @@ dust_exact_deshape(struct dust_exact_deshaper * d, const uint8_t * in,
     size_t n, size_t * bad)
 {
 	const uint32_t * cum = d->c->cum;
-	uint64_t low = d->low, high = d->high, range;
-	unsigned int sym;
+	uint64_t low = d->low, high = d->high, range, top;
+	unsigned int sym, k;
 	size_t i;
 	int rc = 0;
 
@@ -208,21 +216,23 @@ dust_exact_deshape(struct dust_exact_deshaper * d, const uint8_t * in,
 		range = high - low + 1;
 		high = low + (range * cum[sym + 1]) / T - 1;
 		low = low + (range * cum[sym]) / T;
-		for (;;) {
-			if (high < HALF) {
-				put_bits(d, 0);
-			} else if (low >= HALF) {
-				put_bits(d, 1);
-				low -= HALF;
-				high -= HALF;
-			} else if (low >= Q1 && high < Q3) {
-				d->pending++;
-				low -= Q1;
-				high -= Q1;
-			} else
-				break;
-			low = 2 * low;
-			high = 2 * high + 1;
+		/*
+		 * E1/E2: the k top bits low and high agree on are known; the
+		 * first of them settles the pending bits.  Then E3 steps.
+		 */
+		k = (unsigned int)__builtin_clzll(low ^ high) -
+		    (64 - DUST_EXACT_BITS);
+		if (k > 0) {
+			top = low >> (DUST_EXACT_BITS - k);
+			put_pending(d, (unsigned int)(top >> (k - 1)) & 1);
+			put_nbits(d, top, k - 1);
+			low = (low << k) & TOP;
+			high = ((high << k) & TOP) | ((UINT64_C(1) << k) - 1);
+		}
+		while (low >= Q1 && high < Q3) {
+			d->pending++;
+			low = 2 * (low - Q1);
+			high = 2 * (high - Q1) + 1;
 		}
 	}
 	d->low = low;

@@ -106,6 +106,7 @@ static int
 command(char * line, unsigned long lineno)
 {
 	char * op, * a1, * a2, * a3;
+	char padded[32];
 	uint8_t x[32], y[32], out[32], sk[32];
 	unsigned long long seed, n, i;
 	char * end;
@@ -140,6 +141,16 @@ command(char * line, unsigned long lineno)
 		}
 		return (0);
 	}
+	snprintf(padded, sizeof(padded), " %s ", op);
+	if (strstr(" map rev dirty base x25519 edvalid canon add sub mul neg sq"
+	    " inv pow22523 invsqrt isneg iszero ", padded) == NULL) {
+		printf("error: line %lu: unknown command %s\n", lineno, op);
+		return (-1);
+	}
+	/* Binary field operations take two arguments, the others one. */
+	if ((strcmp(op, "add") == 0 || strcmp(op, "sub") == 0 ||
+	    strcmp(op, "mul") == 0) && a2 == NULL)
+		goto usage;
 	if (a1 == NULL || unhex32(x, a1) != 0) {
 		printf("error: line %lu: %s needs a 64-digit hex argument\n",
 		    lineno, op);
@@ -171,8 +182,9 @@ command(char * line, unsigned long lineno)
 			put32(out);
 	} else if (strcmp(op, "edvalid") == 0 && a2 == NULL) {
 		printf("%d\n", crypto_core_ed25519_is_valid_point(x));
-	} else if (a3 == NULL && (a2 == NULL || unhex32(y, a2) == 0) &&
-	    field_op(op, x, y, out, &flag) == 0) {
+	} else if (a3 == NULL && (a2 == NULL || (unhex32(y, a2) == 0 &&
+	    (strcmp(op, "add") == 0 || strcmp(op, "sub") == 0 ||
+	    strcmp(op, "mul") == 0))) && field_op(op, x, y, out, &flag) == 0) {
 		if (flag == -1)
 			put32(out);
 		else if (strcmp(op, "invsqrt") != 0)

@@ -22,7 +22,7 @@ struct bytes {
 	size_t len, cap;
 };
 
-static void
+static inline void
 bytes_add(struct bytes * x, const uint8_t * p, size_t n)
 {
 
@@ -42,7 +42,7 @@ struct source {
 	struct bytes sent;
 };
 
-static void
+static inline void
 source_pull(void * ctx, uint8_t * buf, size_t n)
 {
 	struct source * s = ctx;
@@ -51,7 +51,7 @@ source_pull(void * ctx, uint8_t * buf, size_t n)
 	bytes_add(&s->sent, buf, n);
 }
 
-static void
+static inline void
 sink_push(void * ctx, const uint8_t * buf, size_t n)
 {
 
@@ -59,7 +59,7 @@ sink_push(void * ctx, const uint8_t * buf, size_t n)
 }
 
 /* A random size 1..max from ${rng}. */
-static size_t
+static inline size_t
 rand_size(struct dust_rng_seeded * r, uint32_t max)
 {
 
@@ -74,7 +74,7 @@ rand_size(struct dust_rng_seeded * r, uint32_t max)
  * recovered ones to ${got}, the wire bytes to ${wire} (if not NULL).
  * Return the de-shaper's result (0 or -1).
  */
-static int
+static inline int
 roundtrip(const struct dust_model_part * part, enum dust_coder coder,
     uint64_t seed, size_t wirelen, struct bytes * sent, struct bytes * got,
     struct bytes * wire)
@@ -126,7 +126,7 @@ roundtrip(const struct dust_model_part * part, enum dust_coder coder,
  * only; powers of two.
  */
 #define NKINDS	6
-static void
+static inline void
 random_weights(struct dust_rng_seeded * r, int kind, double w[256])
 {
 	unsigned int i, k, nz;
@@ -183,7 +183,7 @@ random_weights(struct dust_rng_seeded * r, int kind, double w[256])
 }
 
 /* A model JSON text with ${w} as the bytes of both directions. */
-static struct dust_model *
+static inline struct dust_model *
 model_of_weights(const double w[256], const char * coder,
     const char * prefix)
 {
@@ -218,7 +218,7 @@ model_of_weights(const double w[256], const char * coder,
  * chi2_crit(df): the chi-square value exceeded with probability 1e-4 at
  * ${df} degrees of freedom (Wilson-Hilferty: z = 3.719).
  */
-static double
+static inline double
 chi2_crit(double df)
 {
 	double a = 2 / (9 * df);
@@ -231,12 +231,13 @@ chi2_crit(double df)
  * ${count} (of ${n} bytes) against the probabilities ${p}; bins expecting
  * fewer than 5 are pooled.  The degrees of freedom go to ${df}.
  */
-static double
+static inline double
 chi2(const uint64_t count[256], const double p[256], uint64_t n, int * df)
 {
 	double x = 0, e, pooled_e = 0, pooled_o = 0;
 	int i, bins = 0;
 
+	*df = 1;
 	for (i = 0; i < 256; i++) {
 		if (p[i] == 0) {
 			if (count[i] != 0)

@@ -34,8 +34,9 @@ test_roundtrip(void ** state)
 	    "[2001:db8::17]:8025", "10.1.2.3:1", "[::1]:65535"};
 	static const char * shown[] = {"192.0.2.1:443", "192.0.2.1:443",
 	    "[2001:db8::17]:8025", "10.1.2.3:1", "[::1]:65535"};
-	static const char * models[] = {"", "http", "model text\n\"quoted\""
-	    "\n\xc3\xa9t\xc3\xa9 \xf0\x9f\x98\x80\n"};
+	static const char model3[] = "model text\n\"quoted\"\n"
+	    "\xc3\xa9t\xc3\xa9 \xf0\x9f\x98\x80\n";
+	static const char * models[] = {"", "http", model3};
 	struct dust_invite a, b;
 	char why[INVITE_WHY_MAX], buf[64], * text;
 	uint8_t sa[19], sb[19];
