@@ -240,12 +240,12 @@ find_analysis(char * buf, size_t len)
 	return (-1);
 }
 
-/* usage(): print the usage of "dust model check"; return 1. */
+/* usage(f): print the usage of "dust model check" to ${f}; return 1. */
 static int
-usage(void)
+usage(FILE * f)
 {
 
-	fprintf(stderr, "usage: dust model check MODEL CAPTURE [--against "
+	fprintf(f, "usage: dust model check MODEL CAPTURE [--against "
 	    "REAL_CAPTURE] [--port P] [--against-port P] [-o REPORT_DIR]\n");
 	return (1);
 }
@@ -295,14 +295,14 @@ model_check_main(int argc, char ** argv)
 			out = optarg;
 			break;
 		case 'h':
-			usage();
+			usage(stdout);
 			return (0);
 		default:
-			return (usage());
+			return (usage(stderr));
 		}
 	}
 	if (optind != argc - 2)
-		return (usage());
+		return (usage(stderr));
 	model = argv[optind];
 	cap = argv[optind + 1];
 

@@ -263,12 +263,12 @@ done:
 	return (rc);
 }
 
-/* usage(): print the usage of "dust model learn"; return 1. */
+/* usage(f): print the usage of "dust model learn" to ${f}; return 1. */
 static int
-usage(void)
+usage(FILE * f)
 {
 
-	fprintf(stderr, "usage: dust model learn CAPTURE [--port P | "
+	fprintf(f, "usage: dust model learn CAPTURE [--port P | "
 	    "--filter BPF] [--name NAME] -o MODEL\n");
 	return (1);
 }
@@ -315,14 +315,14 @@ model_learn_main(int argc, char ** argv)
 			out = optarg;
 			break;
 		case 'h':
-			usage();
+			usage(stdout);
 			return (0);
 		default:
-			return (usage());
+			return (usage(stderr));
 		}
 	}
 	if (optind != argc - 1 || out == NULL)
-		return (usage());
+		return (usage(stderr));
 	cap = argv[optind];
 	if ((base = strrchr(cap, '/')) != NULL)
 		base++;
