@@ -1,0 +1,56 @@
+#!/bin/sh
+# Re-measure everything in docs/detectability.md:
+#   sh analysis/detectability.sh OUTDIR [BUILD]
+# Captures real HTTP/1.1, TLS 1.3 and SSH twice each (one capture to learn
+# from, one to test with) and obfs4proxy once, with models/capture/*.sh;
+# learns models/{http,tls,ssh}-learned.json from the first captures (with
+# UPDATE_MODELS=1 they are copied into models/); runs `dust model check`:
+#   real-P   the second capture of P against the model of P, --against the
+#            first (the baseline: a real program against itself);
+#   obfs4-P  obfs4proxy against the model of P, --against the real P.
+# Then prints the table of docs/detectability.md from the summaries.
+set -eu
+OUT=${1:?usage: detectability.sh OUTDIR [BUILD]}
+BUILD=${2:-build}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DUST="$ROOT/$BUILD/bin/dust"
+N=${N:-300}
+NSSH=${NSSH:-150}
+mkdir -p "$OUT"
+cd "$ROOT"
+
+port_of() { sed -n 's/^port //p' "$1"; }
+
+for p in http tls ssh; do
+	n=$N; [ $p = ssh ] && n=$NSSH
+	sh models/capture/$p.sh "$OUT/$p-learn.pcap" "$n" > "$OUT/$p-learn.log"
+	sh models/capture/$p.sh "$OUT/$p-test.pcap" "$n" > "$OUT/$p-test.log"
+	"$DUST" model learn "$OUT/$p-learn.pcap" --port "$(port_of "$OUT/$p-learn.log")" \
+	    --name "$p-learned" -o "$OUT/$p-learned.json"
+	[ "${UPDATE_MODELS:-0}" = 1 ] && cp "$OUT/$p-learned.json" models/
+done
+sh models/capture/obfs4.sh "$OUT/obfs4.pcap" "$N" > "$OUT/obfs4.log"
+
+for p in http tls ssh; do
+	"$DUST" model check "$OUT/$p-learned.json" "$OUT/$p-test.pcap" \
+	    --port "$(port_of "$OUT/$p-test.log")" --against "$OUT/$p-learn.pcap" \
+	    --against-port "$(port_of "$OUT/$p-learn.log")" -o "$OUT/real-$p"
+	"$DUST" model check "$OUT/$p-learned.json" "$OUT/obfs4.pcap" \
+	    --port "$(port_of "$OUT/obfs4.log")" --against "$OUT/$p-test.pcap" \
+	    --against-port "$(port_of "$OUT/$p-test.log")" -o "$OUT/obfs4-$p"
+done
+
+/usr/bin/python3 - "$OUT" <<'PY'
+import json, os, sys
+out = sys.argv[1]
+print("| run | connections | GFW exempt | GFW blocked | looks uniform | "
+      "classifier AUC | accuracy | KL c2s bytes (bits) | KS D c2s lengths |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+for run in sorted(d for d in os.listdir(out) if os.path.isdir(os.path.join(out, d))):
+    s = json.load(open(os.path.join(out, run, "summary.json")))
+    c = s.get("classifier", {})
+    print(f"| {run} | {s['connections']} | {100*s['gfw']['exempt']:.1f}% | "
+          f"{100*s['gfw']['blocked']:.1f}% | {100*s['entropy']['uniform']:.1f}% | "
+          f"{c.get('auc', float('nan')):.3f} | {c.get('accuracy', float('nan')):.3f} | "
+          f"{s['fit']['c2s']['bytes']['kl_bits']:.3f} | {s['fit']['c2s']['length']['D']:.3f} |")
+PY
