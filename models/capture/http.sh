@@ -4,7 +4,10 @@
 #   build/bin/dust model learn OUT.pcap --port PORT -o models/http-learned.json
 # (the port is printed).  Each connection is one curl run: a GET of a
 # random page or blob of the web root (120 B to 200 kB), or one time in
-# five a POST of a small form, with one of a few User-Agent strings.
+# five a POST of a small form, with one of a few User-Agent strings, and
+# "Host: www.example.com" as a browser sends it for a site on port 80 (so
+# that the capture's random port does not show in the requests: two
+# captures would differ by its digits alone).
 OUT=${1:?usage: http.sh OUT.pcap [CONNECTIONS]}
 N=${2:-200}
 . "$(dirname "$0")/common.sh"
@@ -23,10 +26,10 @@ while [ $i -lt "$N" ]; do
 	3) ua="Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36" ;;
 	esac
 	if [ $((i % 5)) -eq 4 ]; then
-		curl -s -o /dev/null -A "$ua" -d "name=user$i&text=hello+world+$i" \
+		curl -s -o /dev/null -A "$ua" -H "Host: www.example.com" -d "name=user$i&text=hello+world+$i" \
 		    "http://127.0.0.1:$PORT/post" || fail "curl POST failed"
 	else
-		curl -s -o /dev/null -A "$ua" -H "Accept: */*" \
+		curl -s -o /dev/null -A "$ua" -H "Host: www.example.com" \
 		    "http://127.0.0.1:$PORT/$(pick_file)" || fail "curl failed"
 	fi
 	i=$((i + 1))
