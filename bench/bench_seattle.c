@@ -1,0 +1,224 @@
+/*
+ * bench_seattle: the Seattle layer's speed, with libsodium's X25519 as the
+ * yardstick measured in the same run.
+ *
+ *   bench_seattle [SECONDS]
+ *
+ * Figures (each the best of 5 rounds of SECONDS/5 per figure, default
+ * 2 s in all):
+ *  - records: application data through 16 KiB data records, encrypt+MAC
+ *    (seattle_write + seattle_pull) and decrypt+verify (seattle_push +
+ *    seattle_read), MB/s (10^6 bytes);
+ *  - handshakes per second per core, client side and server side timed
+ *    separately while the two state machines run back to back (creation,
+ *    key pair, DH, codes, first IV), against libsodium's crypto_scalarmult
+ *    (X25519) per second; goal: server side >= 1/4 of the X25519 rate;
+ *  - ephemeral key generation: tries per key of elligator2_key_pair
+ *    (about 2 expected: half of all points have a representative).
+ * Output: a markdown table on stdout.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "dust/elligator.h"
+#include "dust/seattle.h"
+
+#define RECDATA	16384
+#define ROUNDS	5
+
+static const uint8_t sid[7] = {0, 127, 0, 0, 1, 0x1f, 0x59};
+static uint8_t b[32], B[32];
+static volatile uint8_t sink;
+
+/* Seconds on the monotonic clock. */
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+}
+
+/* pair(c, s): a client and server whose handshake is done. */
+static void
+pair(struct seattle ** c, struct seattle ** s)
+{
+	uint8_t buf[96];
+
+	*c = seattle_client_new(B, sid, sizeof(sid), NULL);
+	*s = seattle_server_new(b, sid, sizeof(sid), NULL, NULL);
+	if (*c == NULL || *s == NULL)
+		exit(1);
+	seattle_pull(*c, buf, 32);
+	seattle_push(*s, buf, 32);
+	seattle_pull(*s, buf, 96);
+	seattle_push(*c, buf, 96);
+	seattle_pull(*c, buf, 64);
+	seattle_push(*s, buf, 64);
+	if (seattle_status(*s) != SEATTLE_ESTABLISHED)
+		exit(1);
+}
+
+/* records(secs, seal, open): best MB/s of sealing and of opening. */
+static void
+records(double secs, double * seal, double * open)
+{
+	static uint8_t data[RECDATA], wire[RECDATA + 35];
+	struct seattle * c, * s;
+	double t0, tseal, topen, end;
+	size_t n;
+	int r;
+
+	pair(&c, &s);
+	seattle_set_record_data(c, RECDATA);
+	randombytes_buf(data, sizeof(data));
+	*seal = *open = 0;
+	for (r = 0; r < ROUNDS; r++) {
+		tseal = topen = 0;
+		n = 0;
+		end = now() + secs / ROUNDS;
+		while (now() < end) {
+			t0 = now();
+			seattle_write(c, data, RECDATA);
+			seattle_pull(c, wire, sizeof(wire));
+			tseal += now() - t0;
+			t0 = now();
+			seattle_push(s, wire, sizeof(wire));
+			if (seattle_read(s, data, RECDATA) != RECDATA)
+				exit(1);
+			topen += now() - t0;
+			n += RECDATA;
+		}
+		if (n / tseal / 1e6 > *seal)
+			*seal = n / tseal / 1e6;
+		if (n / topen / 1e6 > *open)
+			*open = n / topen / 1e6;
+	}
+	seattle_free(c);
+	seattle_free(s);
+}
+
+/* handshakes(secs, client, server): best handshakes/s of each side. */
+static void
+handshakes(double secs, double * client, double * server)
+{
+	struct seattle * c, * s;
+	uint8_t buf[96];
+	double t[5], tc, ts, end;
+	size_t n;
+	int r;
+
+	*client = *server = 0;
+	for (r = 0; r < ROUNDS; r++) {
+		tc = ts = 0;
+		n = 0;
+		end = now() + secs / ROUNDS;
+		while (now() < end) {
+			t[0] = now();
+			c = seattle_client_new(B, sid, sizeof(sid), NULL);
+			seattle_pull(c, buf, 32);
+			t[1] = now();
+			s = seattle_server_new(b, sid, sizeof(sid), NULL, NULL);
+			seattle_push(s, buf, 32);
+			seattle_pull(s, buf, 96);
+			t[2] = now();
+			seattle_push(c, buf, 96);
+			seattle_pull(c, buf, 64);
+			t[3] = now();
+			seattle_push(s, buf, 64);
+			t[4] = now();
+			if (seattle_status(s) != SEATTLE_ESTABLISHED)
+				exit(1);
+			seattle_free(c);
+			seattle_free(s);
+			tc += (t[1] - t[0]) + (t[3] - t[2]);
+			ts += (t[2] - t[1]) + (t[4] - t[3]);
+			n++;
+		}
+		if (n / tc > *client)
+			*client = n / tc;
+		if (n / ts > *server)
+			*server = n / ts;
+	}
+}
+
+/* x25519(secs): best crypto_scalarmult per second. */
+static double
+x25519(double secs)
+{
+	uint8_t sk[32], pk[32], out[32];
+	double t0, best = 0;
+	size_t n;
+	int r;
+
+	randombytes_buf(sk, 32);
+	crypto_scalarmult_base(pk, sk);
+	for (r = 0; r < ROUNDS; r++) {
+		n = 0;
+		t0 = now();
+		while (now() < t0 + secs / ROUNDS) {
+			if (crypto_scalarmult(out, sk, pk) != 0)
+				exit(1);
+			sk[0] ^= out[0];
+			n++;
+		}
+		if (n / (now() - t0) > best)
+			best = n / (now() - t0);
+	}
+	sink = out[0];
+	return (best);
+}
+
+/* tries(keys): mean tries per ephemeral key over ${keys} keys. */
+static double
+tries(int keys)
+{
+	uint8_t rep[32], sk[32];
+	long total = 0;
+	int i;
+
+	for (i = 0; i < keys; i++)
+		total += elligator2_key_pair(rep, sk, NULL);
+	return ((double)total / keys);
+}
+
+int
+main(int argc, char ** argv)
+{
+	double secs = argc > 1 ? atof(argv[1]) : 2.0;
+	double seal, open, hc, hs, x, t;
+
+	if (sodium_init() < 0 || secs <= 0) {
+		fprintf(stderr, "usage: bench_seattle [SECONDS]\n");
+		return (1);
+	}
+	randombytes_buf(b, 32);
+	crypto_scalarmult_base(B, b);
+
+	x = x25519(secs);
+	handshakes(secs, &hc, &hs);
+	records(secs, &seal, &open);
+	t = tries(2000);
+
+	printf("| figure | value | note |\n| --- | ---: | --- |\n");
+	printf("| records: encrypt+MAC, 16 KiB data | %.1f MB/s | "
+	    "seattle_write + seattle_pull |\n", seal);
+	printf("| records: decrypt+verify, 16 KiB data | %.1f MB/s | "
+	    "seattle_push + seattle_read |\n", open);
+	printf("| X25519 (libsodium crypto_scalarmult) | %.0f /s | "
+	    "yardstick |\n", x);
+	printf("| handshakes, client side | %.0f /s | %.2f x X25519 |\n",
+	    hc, hc / x);
+	printf("| handshakes, server side | %.0f /s | %.2f x X25519 "
+	    "(goal >= 0.25: %s) |\n", hs, hs / x, hs / x >= 0.25 ?
+	    "met" : "NOT met");
+	printf("| ephemeral key tries per key | %.2f | 2000 keys; "
+	    "about 2 expected |\n", t);
+	return (0);
+}
