@@ -16,8 +16,15 @@ MIN_PER_CLASS = 10
 FOLDS = 5
 
 
-def evaluate(observed, against):
+TIMING = ("duration", "gap")
+
+
+def evaluate(observed, against, timing=True):
     xo, xa = features.matrix(observed), features.matrix(against)
+    keep = [i for i, n in enumerate(features.NAMES)
+            if timing or not any(t in n for t in TIMING)]
+    names = [features.NAMES[i] for i in keep]
+    xo, xa = xo[:, keep], xa[:, keep]
     n = min(len(xo), len(xa))
     if n < MIN_PER_CLASS:
         return {"skipped": f"fewer than {MIN_PER_CLASS} connections in a "
@@ -31,7 +38,7 @@ def evaluate(observed, against):
     cv = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=0)
     p = cross_val_predict(clf, x, y, cv=cv, method="predict_proba")[:, 1]
     clf.fit(x, y)
-    top = sorted(zip(clf.feature_importances_, features.NAMES),
+    top = sorted(zip(clf.feature_importances_, names),
                  reverse=True)[:5]
     return {"n_per_class": n, "folds": FOLDS,
             "accuracy": float(accuracy_score(y, p >= 0.5)),

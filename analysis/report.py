@@ -63,6 +63,8 @@ def main():
         s["against_entropy"] = entropy.evaluate(against.conns)
         s["against_fit"] = fit.evaluate(model, against)
         s["classifier"] = classify.evaluate(obs.conns, against.conns)
+        s["classifier_untimed"] = classify.evaluate(
+            obs.conns, against.conns, timing=False)
 
     caps = [(obs, "observed", "C0")]
     if against is not None:
@@ -94,8 +96,10 @@ def main():
     print(f"  entropy: {pct(s['entropy']['uniform'])} look uniform")
     if "classifier" in s and "auc" in s["classifier"]:
         c = s["classifier"]
+        cu = s["classifier_untimed"]
         print(f"  classifier: AUC {c['auc']:.3f}, accuracy "
-              f"{c['accuracy']:.3f} ({c['n_per_class']} per class)")
+              f"{c['accuracy']:.3f} ({c['n_per_class']} per class); "
+              f"without timing AUC {cu['auc']:.3f}")
 
 
 def fit_rows(fr):
@@ -144,10 +148,12 @@ def markdown(s):
              f"uniform | {pct(e['uniform'])} |"
              + (f" {pct(s['against_entropy']['uniform'])} |" if a else ""))
     c = s.get("classifier")
+    cu = s.get("classifier_untimed")
     if c and "auc" in c:
-        L.append(f"| classifier vs against: AUC | {fmt(c['auc'])} | |")
-        L.append(f"| classifier vs against: accuracy | "
-                 f"{fmt(c['accuracy'])} | |")
+        L.append(f"| classifier vs against: AUC (accuracy) | "
+                 f"{fmt(c['auc'])} ({fmt(c['accuracy'])}) | |")
+        L.append(f"| same without timing features: AUC (accuracy) | "
+                 f"{fmt(cu['auc'])} ({fmt(cu['accuracy'])}) | |")
     L += ["", "## Fit to the model", "",
           "One-sample Kolmogorov-Smirnov against the model's CDFs (p "
           "conservative for discrete models); chi-square and "
@@ -194,10 +200,14 @@ def markdown(s):
     else:
         L += [f"Random forest (200 trees, random_state=0), stratified "
               f"{c['folds']}-fold cross-validation, {c['n_per_class']} "
-              f"connections per class: AUC **{fmt(c['auc'])}**, accuracy "
-              f"**{fmt(c['accuracy'])}**.  Most important features: "
-              + ", ".join(f"{n} ({w:.2f})" for n, w in c["top_features"])
-              + "."]
+              f"connections per class (features: analysis/features.py).",
+              "", "| features | AUC | accuracy | most important |",
+              "| --- | --- | --- | --- |"]
+        for what, r in (("all", c), ("without timing (duration, gaps)",
+                                     s["classifier_untimed"])):
+            L.append(f"| {what} | **{fmt(r['auc'])}** | {fmt(r['accuracy'])}"
+                     " | " + ", ".join(f"{n} ({w:.2f})"
+                                       for n, w in r["top_features"]) + " |")
     return "\n".join(L) + "\n"
 
 

@@ -107,7 +107,7 @@ cmpseg(const void * a, const void * b)
  * Return the longest prefix that at least PREFIX_SHARE of the connections'
  * first data segments of direction ${dir} start with, its length in
  * ${len} (0 if none), cut before the first byte >= 0x80 (a model prefix is
- * a JSON string of bytes).  Return NULL when out of memory.
+ * a JSON string of bytes) and, if it holds a CR LF, after the last one.  Return NULL when out of memory.
  */
 static const uint8_t *
 common_prefix(const struct dust_ct * ct, int dir, size_t * len)
@@ -163,6 +163,13 @@ common_prefix(const struct dust_ct * ct, int dir, size_t * len)
 		hi = bestlo + best;
 	}
 	p = v[lo].p;
+
+	/* A text prefix ends on a whole line (not inside a Date: header). */
+	for (i = L; i >= 2; i--)
+		if (p[i - 2] == '\r' && p[i - 1] == '\n') {
+			L = i;
+			break;
+		}
 	*len = L;
 	free(v);
 	return (p);
