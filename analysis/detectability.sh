@@ -8,7 +8,12 @@
 #   real-P   the second capture of P against the model of P, --against the
 #            first (the baseline: a real program against itself);
 #   obfs4-P  obfs4proxy against the model of P, --against the real P.
+#   dust-P   Dust with the model of P (and dust-uniform with the built-in
+#            uniform model), simulated by tests/tools/dust_wire (client and
+#            server engines back to back, HTTP-like exchanges; the tunnel
+#            does not exist yet), against the real P (uniform: real HTTP).
 # Then prints the table of docs/detectability.md from the summaries.
+# REUSE=1 keeps captures already in OUTDIR.
 set -eu
 OUT=${1:?usage: detectability.sh OUTDIR [BUILD]}
 BUILD=${2:-build}
@@ -23,13 +28,16 @@ port_of() { sed -n 's/^port //p' "$1"; }
 
 for p in http tls ssh; do
 	n=$N; [ $p = ssh ] && n=$NSSH
-	sh models/capture/$p.sh "$OUT/$p-learn.pcap" "$n" > "$OUT/$p-learn.log"
-	sh models/capture/$p.sh "$OUT/$p-test.pcap" "$n" > "$OUT/$p-test.log"
+	for k in learn test; do
+		[ "${REUSE:-0}" = 1 ] && [ -s "$OUT/$p-$k.pcap" ] && continue
+		sh models/capture/$p.sh "$OUT/$p-$k.pcap" "$n" > "$OUT/$p-$k.log"
+	done
 	"$DUST" model learn "$OUT/$p-learn.pcap" --port "$(port_of "$OUT/$p-learn.log")" \
 	    --name "$p-learned" -o "$OUT/$p-learned.json"
 	[ "${UPDATE_MODELS:-0}" = 1 ] && cp "$OUT/$p-learned.json" models/
 done
-sh models/capture/obfs4.sh "$OUT/obfs4.pcap" "$N" > "$OUT/obfs4.log"
+[ "${REUSE:-0}" = 1 ] && [ -s "$OUT/obfs4.pcap" ] ||
+	sh models/capture/obfs4.sh "$OUT/obfs4.pcap" "$N" > "$OUT/obfs4.log"
 
 for p in http tls ssh; do
 	"$DUST" model check "$OUT/$p-learned.json" "$OUT/$p-test.pcap" \
@@ -40,17 +48,36 @@ for p in http tls ssh; do
 	    --against-port "$(port_of "$OUT/$p-test.log")" -o "$OUT/obfs4-$p"
 done
 
+# Dust, simulated (20 s of simulated time at most per connection).
+WIRE="$ROOT/$BUILD/tests/tools/dust_wire"
+if [ -x "$WIRE" ]; then
+	export DUST_WIRE_MAX_MS=20000
+	for p in http tls ssh; do
+		"$WIRE" "$OUT/$p-learned.json" "$N" "$OUT/dust-$p.pcap" 1
+		"$DUST" model check "$OUT/$p-learned.json" "$OUT/dust-$p.pcap" \
+		    --against "$OUT/$p-test.pcap" \
+		    --against-port "$(port_of "$OUT/$p-test.log")" -o "$OUT/dust-$p"
+	done
+	"$WIRE" uniform "$N" "$OUT/dust-uniform.pcap" 1
+	"$DUST" model check uniform "$OUT/dust-uniform.pcap" \
+	    --against "$OUT/http-test.pcap" \
+	    --against-port "$(port_of "$OUT/http-test.log")" -o "$OUT/dust-uniform"
+else
+	echo "no $WIRE (make BUILD=$BUILD tests): Dust not measured"
+fi
+
 /usr/bin/python3 - "$OUT" <<'PY'
 import json, os, sys
 out = sys.argv[1]
 print("| run | connections | GFW exempt | GFW blocked | looks uniform | "
-      "classifier AUC | accuracy | KL c2s bytes (bits) | KS D c2s lengths |")
-print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+      "AUC | accuracy | AUC untimed | KL c2s bytes (bits) | KS D c2s lengths |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 for run in sorted(d for d in os.listdir(out) if os.path.isdir(os.path.join(out, d))):
     s = json.load(open(os.path.join(out, run, "summary.json")))
     c = s.get("classifier", {})
     print(f"| {run} | {s['connections']} | {100*s['gfw']['exempt']:.1f}% | "
           f"{100*s['gfw']['blocked']:.1f}% | {100*s['entropy']['uniform']:.1f}% | "
           f"{c.get('auc', float('nan')):.3f} | {c.get('accuracy', float('nan')):.3f} | "
+          f"{s.get('classifier_untimed', {}).get('auc', float('nan')):.3f} | "
           f"{s['fit']['c2s']['bytes']['kl_bits']:.3f} | {s['fit']['c2s']['length']['D']:.3f} |")
 PY

@@ -32,18 +32,20 @@ pick_file() {
 }
 
 # start_tcpdump PORT: capture TCP port PORT on lo into $OUT.  tcpdump says
-# "listening" a little before its filter sees packets: empty connections
-# (no data, so not part of any model) probe until one is in the file.
+# "listening" a little before its filter sees packets: UDP datagrams to
+# the port (no TCP connection, so no part of any model) probe until one is
+# in the file.
 start_tcpdump() {
 	rm -f "$OUT"
-	spawn tcpdump tcpdump -Z root -i lo -U --immediate-mode -w "$OUT" "tcp port $1"
+	spawn tcpdump tcpdump -Z root -i lo -U --immediate-mode -w "$OUT" \
+	    "port $1"
 	i=0
 	until [ "$(stat -c %s "$OUT" 2>/dev/null || echo 0)" -gt 24 ]; do
 		i=$((i + 1))
 		[ $i -lt 100 ] || fail "tcpdump did not start: $(cat "$T/tcpdump.log")"
 		/usr/bin/python3 -c 'import socket, sys
-socket.create_connection(("127.0.0.1", int(sys.argv[1]))).close()' "$1" ||
-			true
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"probe",
+    ("127.0.0.1", int(sys.argv[1])))' "$1"
 		sleep 0.1
 	done
 }

@@ -7,7 +7,7 @@
  * 200 kB); each side sends what dust_packet_count says, each packet of
  * dust_encoded_ready's length, and the connection ends (FIN) once the
  * response has arrived and the client's drawn duration has elapsed, or
- * after 120 s of simulated time.  Each packet becomes one TCP segment
+ * after $DUST_WIRE_MAX_MS (default 120000) ms of simulated time.  Each packet becomes one TCP segment
  * (split at 65495 bytes) of an Ethernet/IPv4 frame between 127.0.0.1
  * ports, after a SYN / SYN-ACK / ACK, written with libpcap.
  *
@@ -30,8 +30,10 @@
 
 #define SERVER_PORT	8080
 #define TICK_MS		1
-#define MAX_MS		120000
+#define MAX_MS		120000.0
 #define SEG_MAX		65495
+
+static double max_ms = MAX_MS;
 
 static const uint32_t sizes[] = { 120, 300, 700, 1200, 2500, 4000, 6000,
     9000, 14000, 20000, 30000, 45000, 64000, 90000, 130000, 200000 };
@@ -150,7 +152,7 @@ conn(struct wire * w, const struct dust_model * m, const uint8_t B[32],
 	frame(w, 0, &ce, &se, 0x10, NULL, 0);
 	dust_rng_fill(&rng->rng, buf, req);
 	dust_put_decoded(c, buf, (uint16_t)req);
-	for (ms = 0; ms < MAX_MS; ms += TICK_MS) {
+	for (ms = 0; ms < max_ms; ms += TICK_MS) {
 		send_side(w, c, ms, s, &ce, &se);
 		send_side(w, s, ms, c, &se, &ce);
 		if (got_req < req && (n = dust_decoded_ready(s)) > 0) {
@@ -210,6 +212,8 @@ main(int argc, char ** argv)
 		fprintf(stderr, "dust_wire: %s: %s\n", argv[1], err);
 		return (1);
 	}
+	if (getenv("DUST_WIRE_MAX_MS") != NULL)
+		max_ms = strtod(getenv("DUST_WIRE_MAX_MS"), NULL);
 	dust_rng_seeded_u64(&rng, argc == 5 ? strtoull(argv[4], NULL, 10) : 1);
 	keyfile_generate(b, B, &rng.rng);
 	sidlen = seattle_sid(sid, 0, addr, SERVER_PORT, 0);
