@@ -13,7 +13,11 @@
 #      HTTP capture: at least 90% blocked by the GFW rules, at least 90%
 #      look uniform, classifier AUC >= 0.9.  Skipped (with a message) when
 #      obfs4proxy is not installed.
-#   4. Bad input: a missing file, an empty file, a text file, a truncated
+#   4. Dust (tests/tools/dust_wire: client and server engines back to back
+#      on a simulated clock, 30 connections of at most 3 s, 1 s for uniform) with the
+#      learned model: at least 99% exempt from the GFW rules, none looking
+#      uniform; with the built-in uniform model: at least 90% blocked.
+#   5. Bad input: a missing file, an empty file, a text file, a truncated
 #      capture, a capture without the port, an unknown model: a message
 #      naming the problem, exit 1, no crash.
 . tests/lib.sh
@@ -79,7 +83,20 @@ else
 	echo "obfs4proxy is not installed: part 3 skipped (apt-get install -y obfs4proxy)"
 fi
 
-echo "== 4. bad input"
+echo "== 4. Dust, simulated, with the learned model and with uniform"
+export DUST_WIRE_MAX_MS=3000
+"$DUST_TOOLS/dust_wire" "$T/http.json" 30 "$T/dust.pcap" 1 || fail "dust_wire"
+R="$T/report-dust"
+"$DUST" model check "$T/http.json" "$T/dust.pcap" --against "$T/http2.pcap" \
+    -o "$R" || fail "check dust"
+at_least "$(summary gfw exempt)" 0.99 "Dust (learned HTTP) exempt from the GFW rules"
+[ "$(summary entropy uniform)" = 0.0 ] || fail "Dust (learned HTTP) looks uniform"
+DUST_WIRE_MAX_MS=1000 "$DUST_TOOLS/dust_wire" uniform 30 "$T/dust-u.pcap" 2 || fail "dust_wire uniform"
+R="$T/report-dust-u"
+"$DUST" model check uniform "$T/dust-u.pcap" -o "$R" || fail "check uniform"
+at_least "$(summary gfw blocked)" 0.9 "Dust (uniform) blocked by the GFW rules"
+
+echo "== 5. bad input"
 # expect_error MESSAGE CMD...: CMD must exit 1 and say MESSAGE.
 expect_error() {
 	msg=$1; shift
