@@ -194,9 +194,10 @@ extract(const char * capture, unsigned port, const char * dir,
 
 /*
  * find_analysis(buf, len):
- * Find the folder holding report.py: $DUST_ANALYSIS, else analysis/ in
- * the source tree the program was built in (up to four folders above the
- * executable), else the installed copies.  Return 0 with it in ${buf}, or
+ * Find the folder holding report.py: $DUST_ANALYSIS, else analysis/ of
+ * the source tree the program was built in or share/dust/analysis of the
+ * prefix it was installed in (up to five folders above the executable),
+ * else /usr/local/share/dust/analysis or /usr/share/dust/analysis.  Return 0 with it in ${buf}, or
  * -1 after printing where it looked.
  */
 static int
@@ -222,6 +223,15 @@ find_analysis(char * buf, size_t len)
 			if (access(probe, R_OK) == 0) {
 				if ((size_t)snprintf(buf, len, "%s/analysis",
 				    exe) >= len)
+					break;
+				return (0);
+			}
+			/* Installed: PREFIX/bin/dust, PREFIX/share/dust. */
+			snprintf(probe, sizeof(probe),
+			    "%s/share/dust/analysis/report.py", exe);
+			if (access(probe, R_OK) == 0) {
+				if ((size_t)snprintf(buf, len,
+				    "%s/share/dust/analysis", exe) >= len)
 					break;
 				return (0);
 			}
