@@ -48,8 +48,10 @@ def main():
     obs = Capture(os.path.join(out, "observed.json"))
     ap = os.path.join(out, "against.json")
     against = Capture(ap) if os.path.exists(ap) else None
-    if not obs.conns:
-        sys.exit(f"{obs.name}: no connection carries data from the client")
+    for cap in (obs, against):
+        if cap is not None and not cap.conns:
+            sys.exit(f"{cap.name}: no connection carries data from the "
+                     "client")
 
     s = {"model": label, "model_name": model["name"],
          "capture": obs.name, "connections": len(obs.conns),
