@@ -14,7 +14,9 @@
  *    key pair, DH, codes, first IV), against libsodium's crypto_scalarmult
  *    (X25519) per second; goal: server side >= 1/4 of the X25519 rate;
  *  - ephemeral key generation: tries per key of elligator2_key_pair
- *    (about 2 expected: half of all points have a representative).
+ *    (about 2 expected: half of all points have a representative);
+ *  - the server's cost broken down in X25519 units (key pair, dirty
+ *    public key, map), and the ceiling they put on the server's rate.
  * Output: a markdown table on stdout.
  */
 #include <stdint.h>
@@ -175,6 +177,63 @@ x25519(double secs)
 	return (best);
 }
 
+/* One curve operation, for the breakdown of a handshake's cost. */
+static uint8_t op_in[32], op_out[32];
+
+static void
+op_keypair(void)
+{
+	uint8_t sk[32];
+
+	elligator2_key_pair(op_out, sk, NULL);
+}
+
+static void
+op_dirty(void)
+{
+
+	x25519_dirty_public(op_out, op_in);
+	op_in[0] ^= op_out[0];
+}
+
+static void
+op_base(void)
+{
+
+	crypto_scalarmult_base(op_out, op_in);
+	op_in[0] ^= op_out[0];
+}
+
+static void
+op_map(void)
+{
+
+	elligator2_map(op_out, op_in);
+	op_in[0] ^= op_out[0];
+}
+
+/* rate(secs, op): best calls of ${op} per second. */
+static double
+rate(double secs, void (* op)(void))
+{
+	double t0, best = 0;
+	size_t n;
+	int r;
+
+	randombytes_buf(op_in, 32);
+	for (r = 0; r < ROUNDS; r++) {
+		n = 0;
+		t0 = now();
+		while (now() < t0 + secs / ROUNDS) {
+			op();
+			n++;
+		}
+		if (n / (now() - t0) > best)
+			best = n / (now() - t0);
+	}
+	return (best);
+}
+
 /* tries(keys): mean tries per ephemeral key over ${keys} keys. */
 static double
 tries(int keys)
@@ -192,7 +251,7 @@ int
 main(int argc, char ** argv)
 {
 	double secs = argc > 1 ? atof(argv[1]) : 2.0;
-	double seal, open, hc, hs, x, t;
+	double seal, open, hc, hs, x, t, kp, dirty, base, map;
 
 	if (sodium_init() < 0 || secs <= 0) {
 		fprintf(stderr, "usage: bench_seattle [SECONDS]\n");
@@ -205,6 +264,10 @@ main(int argc, char ** argv)
 	handshakes(secs, &hc, &hs);
 	records(secs, &seal, &open);
 	t = tries(2000);
+	kp = rate(secs / 2, op_keypair);
+	dirty = rate(secs / 2, op_dirty);
+	base = rate(secs / 2, op_base);
+	map = rate(secs / 2, op_map);
 
 	printf("| figure | value | note |\n| --- | ---: | --- |\n");
 	printf("| records: encrypt+MAC, 16 KiB data | %.1f MB/s | "
@@ -220,5 +283,15 @@ main(int argc, char ** argv)
 	    "met" : "NOT met");
 	printf("| ephemeral key tries per key | %.2f | 2000 keys; "
 	    "about 2 expected |\n", t);
+	printf("| cost: ephemeral key pair | %.2f X25519 | "
+	    "elligator2_key_pair |\n", x / kp);
+	printf("| cost: dirty public key | %.2f X25519 | "
+	    "x25519_dirty_public (libsodium fixed base: %.2f) |\n",
+	    x / dirty, x / base);
+	printf("| cost: Elligator 2 map | %.2f X25519 | elligator2_map |\n",
+	    x / map);
+	printf("| server cost model | %.2f X25519 | key pair + map + 2 DH: "
+	    "ceiling %.2f x X25519 |\n", x / kp + x / map + 2,
+	    1 / (x / kp + x / map + 2));
 	return (0);
 }
