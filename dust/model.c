@@ -27,7 +27,8 @@ cmd_model(int argc, char ** argv)
 	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "--help") == 0)) {
 		printf("usage: dust model learn CAPTURE [--port P | --filter "
-		    "BPF] [--name NAME] -o MODEL\n"
+		    "BPF] [--name NAME] [--timing MODEL]\n"
+		    "                  -o MODEL\n"
 		    "       dust model check MODEL CAPTURE [--against "
 		    "REAL_CAPTURE] [--port P] [--against-port P] "
 		    "[-o REPORT_DIR]\n");

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "args.h"
 #include "dust/conntrack.h"
 #include "warnp.h"
@@ -176,12 +178,30 @@ common_prefix(const struct dust_ct * ct, int dir, size_t * len)
 }
 
 /*
- * learn_part(f, ct, dir, name):
+ * write_json(f, v):
+ * Write the JSON value ${v} compactly to ${f}.
+ */
+static void
+write_json(FILE * f, const json_t * v)
+{
+	char * t;
+
+	if ((t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)) != NULL) {
+		fputs(t, f);
+		free(t);
+	}
+}
+
+/*
+ * learn_part(f, ct, dir, name, timing):
  * Write the model part of direction ${dir} (named ${name}) learned from
- * ${ct} to ${f}.  Return 0, or -1 after printing why it cannot be learned.
+ * ${ct} to ${f}, with the flow and duration of the same part of the model
+ * ${timing} if it is not NULL.  Return 0, or -1 after printing why it
+ * cannot be learned.
  */
 static int
-learn_part(FILE * f, const struct dust_ct * ct, int dir, const char * name)
+learn_part(FILE * f, const struct dust_ct * ct, int dir, const char * name,
+    const json_t * timing)
 {
 	struct vals len = { 0 }, flow = { 0 }, dur = { 0 };
 	const struct dust_ct_conn * c;
@@ -253,9 +273,17 @@ learn_part(FILE * f, const struct dust_ct * ct, int dir, const char * name)
 	fputs("\n    ],\n    \"length\": ", f);
 	write_points(f, &len);
 	fputs(",\n    \"flow\": ", f);
-	write_points(f, &flow);
+	if (timing != NULL)
+		write_json(f, json_object_get(json_object_get(timing, name),
+		    "flow"));
+	else
+		write_points(f, &flow);
 	fputs(",\n    \"duration\": ", f);
-	write_points(f, &dur);
+	if (timing != NULL)
+		write_json(f, json_object_get(json_object_get(timing, name),
+		    "duration"));
+	else
+		write_points(f, &dur);
 	fputs("\n  }", f);
 	rc = 0;
 	goto done;
@@ -276,7 +304,7 @@ usage(FILE * f)
 {
 
 	fprintf(f, "usage: dust model learn CAPTURE [--port P | "
-	    "--filter BPF] [--name NAME] -o MODEL\n");
+	    "--filter BPF] [--name NAME] [--timing MODEL] -o MODEL\n");
 	return (1);
 }
 
@@ -292,11 +320,16 @@ model_learn_main(int argc, char ** argv)
 		{ "port", required_argument, NULL, 'P' },
 		{ "filter", required_argument, NULL, 'f' },
 		{ "name", required_argument, NULL, 'n' },
+		{ "timing", required_argument, NULL, 't' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char * filter = NULL, * out = NULL, * name = NULL, * cap;
+	const char * timing = NULL;
+	json_t * tjson = NULL;
+	char * ttext;
+	size_t tlen;
 	const char * base;
 	char desc[512], mname[128], * dot;
 	struct dust_ct * ct;
@@ -318,6 +351,9 @@ model_learn_main(int argc, char ** argv)
 		case 'n':
 			name = optarg;
 			break;
+		case 't':
+			timing = optarg;
+			break;
 		case 'o':
 			out = optarg;
 			break;
@@ -336,8 +372,20 @@ model_learn_main(int argc, char ** argv)
 	else
 		base = cap;
 
-	if ((ct = pcapread(cap, (uint16_t)port, filter)) == NULL)
+	/* Flow and duration from another model: it must load. */
+	if (timing != NULL) {
+		if (modelio_check(timing) ||
+		    (ttext = modelio_text(timing, &tlen)) == NULL)
+			return (1);
+		tjson = json_loadb(ttext, tlen, 0, NULL);
+		free(ttext);
+		if (tjson == NULL)
+			return (1);
+	}
+	if ((ct = pcapread(cap, (uint16_t)port, filter)) == NULL) {
+		json_decref(tjson);
 		return (1);
+	}
 	nconns = dust_ct_nconns(ct);
 	for (i = ndata = 0; i < nconns; i++)
 		ndata += (dust_ct_conn(ct, i)->npkts > 0);
@@ -345,6 +393,7 @@ model_learn_main(int argc, char ** argv)
 		warn0("%s: %zu TCP connections, none carrying data", cap,
 		    nconns);
 		dust_ct_free(ct);
+		json_decref(tjson);
 		return (1);
 	}
 
@@ -353,6 +402,7 @@ model_learn_main(int argc, char ** argv)
 	else if ((f = fopen(out, "w")) == NULL) {
 		warnp("%s", out);
 		dust_ct_free(ct);
+		json_decref(tjson);
 		return (1);
 	}
 	if (name == NULL) {
@@ -372,13 +422,16 @@ model_learn_main(int argc, char ** argv)
 	else
 		snprintf(desc, sizeof(desc), "Learned by dust model learn from "
 		    "%zu TCP connections of %s.", ndata, base);
+	if (timing != NULL)
+		snprintf(desc + strlen(desc), sizeof(desc) - strlen(desc),
+		    " Flow and duration from the model %s.", timing);
 	fputs(",\n  \"description\": ", f);
 	jsonw_string(f, (const uint8_t *)desc, strlen(desc));
 	fputs(",\n", f);
-	if (learn_part(f, ct, DUST_CT_C2S, "client_to_server"))
+	if (learn_part(f, ct, DUST_CT_C2S, "client_to_server", tjson))
 		goto err;
 	fputs(",\n", f);
-	if (learn_part(f, ct, DUST_CT_S2C, "server_to_client"))
+	if (learn_part(f, ct, DUST_CT_S2C, "server_to_client", tjson))
 		goto err;
 	fputs("\n}\n", f);
 	if (fflush(f) || ferror(f)) {
@@ -388,6 +441,7 @@ model_learn_main(int argc, char ** argv)
 	if (f != stdout)
 		fclose(f);
 	dust_ct_free(ct);
+	json_decref(tjson);
 
 	/* What was written must load. */
 	if (f != stdout && modelio_check(out))
@@ -400,5 +454,6 @@ err:
 		remove(out);
 	}
 	dust_ct_free(ct);
+	json_decref(tjson);
 	return (1);
 }
