@@ -50,6 +50,12 @@ P1=$(echo "$out" | sed -n 's/^port //p')
 	fail "learn"
 grep -q '"prefix": "GET /"' "$T/http.json" || fail "no GET prefix learned"
 grep -q '"prefix": "HTTP/1.1 ' "$T/http.json" || fail "no response prefix"
+# --timing: flow and duration from the built-in http model, the rest learned.
+"$DUST" model learn "$T/http1.pcap" --port "$P1" --timing http \
+    -o "$T/http-timed.json" || fail "learn --timing"
+grep -q '"flow": {"family":"poisson","lambda":3}' "$T/http-timed.json" ||
+	fail "--timing: no flow of the http model"
+[ "$(grep -c '"bytes"' "$T/http-timed.json")" = 2 ] || fail "--timing: bytes"
 
 echo "== 2. check real HTTP against it"
 out=$(sh models/capture/http.sh "$T/http2.pcap" 30) || fail "capture: $out"
