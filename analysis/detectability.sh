@@ -8,10 +8,15 @@
 #   real-P   the second capture of P against the model of P, --against the
 #            first (the baseline: a real program against itself);
 #   obfs4-P  obfs4proxy against the model of P, --against the real P.
-#   dust-P   Dust with the model of P (and dust-uniform with the built-in
-#            uniform model), simulated by tests/tools/dust_wire (client and
-#            server engines back to back, HTTP-like exchanges; the tunnel
-#            does not exist yet), against the real P (uniform: real HTTP).
+#   tunnel-M the Dust tunnel (dust client -> dust server, models/capture/
+#            dust.sh) carrying http.sh's workload, with the built-in http
+#            or uniform model, or P-learned-timed (the learned model of P
+#            with the built-in http model's flow and duration: --timing),
+#            against the real P (built-in models: real HTTP);
+#   sim-P    Dust with the learned model of P (and sim-uniform with the
+#            built-in uniform model) simulated by tests/tools/dust_wire
+#            (client and server engines back to back on a simulated clock,
+#            HTTP-like exchanges), against the real P (uniform: real HTTP).
 # Then prints the table of docs/detectability.md from the summaries.
 # REUSE=1 keeps captures already in OUTDIR.
 set -eu
@@ -34,7 +39,11 @@ for p in http tls ssh; do
 	done
 	"$DUST" model learn "$OUT/$p-learn.pcap" --port "$(port_of "$OUT/$p-learn.log")" \
 	    --name "$p-learned" -o "$OUT/$p-learned.json"
-	[ "${UPDATE_MODELS:-0}" = 1 ] && cp "$OUT/$p-learned.json" models/
+	"$DUST" model learn "$OUT/$p-learn.pcap" --port "$(port_of "$OUT/$p-learn.log")" \
+	    --timing http --name "$p-learned-timed" -o "$OUT/$p-learned-timed.json"
+	if [ "${UPDATE_MODELS:-0}" = 1 ]; then
+		cp "$OUT/$p-learned.json" "$OUT/$p-learned-timed.json" models/
+	fi
 done
 [ "${REUSE:-0}" = 1 ] && [ -s "$OUT/obfs4.pcap" ] ||
 	sh models/capture/obfs4.sh "$OUT/obfs4.pcap" "$N" > "$OUT/obfs4.log"
@@ -48,22 +57,39 @@ for p in http tls ssh; do
 	    --against-port "$(port_of "$OUT/$p-test.log")" -o "$OUT/obfs4-$p"
 done
 
+# Dust through the tunnel.
+NT=${NT:-100}
+for m in http uniform http-learned-timed tls-learned-timed; do
+	case $m in
+	http|uniform) model=$m real=http ;;
+	*) model="$OUT/$m.json" real=${m%%-*} ;;
+	esac
+	if ! { [ "${REUSE:-0}" = 1 ] && [ -s "$OUT/dust-$m.pcap" ]; }; then
+		DUST="$DUST" sh models/capture/dust.sh "$model" \
+		    "$OUT/dust-$m.pcap" "$NT" > "$OUT/dust-$m.log"
+	fi
+	"$DUST" model check "$model" "$OUT/dust-$m.pcap" \
+	    --port "$(port_of "$OUT/dust-$m.log")" \
+	    --against "$OUT/$real-test.pcap" \
+	    --against-port "$(port_of "$OUT/$real-test.log")" -o "$OUT/tunnel-$m"
+done
+
 # Dust, simulated (20 s of simulated time at most per connection).
 WIRE="$ROOT/$BUILD/tests/tools/dust_wire"
 if [ -x "$WIRE" ]; then
 	export DUST_WIRE_MAX_MS=20000
 	for p in http tls ssh; do
-		"$WIRE" "$OUT/$p-learned.json" "$N" "$OUT/dust-$p.pcap" 1
-		"$DUST" model check "$OUT/$p-learned.json" "$OUT/dust-$p.pcap" \
+		"$WIRE" "$OUT/$p-learned.json" "$N" "$OUT/sim-$p.pcap" 1
+		"$DUST" model check "$OUT/$p-learned.json" "$OUT/sim-$p.pcap" \
 		    --against "$OUT/$p-test.pcap" \
-		    --against-port "$(port_of "$OUT/$p-test.log")" -o "$OUT/dust-$p"
+		    --against-port "$(port_of "$OUT/$p-test.log")" -o "$OUT/sim-$p"
 	done
-	"$WIRE" uniform "$N" "$OUT/dust-uniform.pcap" 1
-	"$DUST" model check uniform "$OUT/dust-uniform.pcap" \
+	"$WIRE" uniform "$N" "$OUT/sim-uniform.pcap" 1
+	"$DUST" model check uniform "$OUT/sim-uniform.pcap" \
 	    --against "$OUT/http-test.pcap" \
-	    --against-port "$(port_of "$OUT/http-test.log")" -o "$OUT/dust-uniform"
+	    --against-port "$(port_of "$OUT/http-test.log")" -o "$OUT/sim-uniform"
 else
-	echo "no $WIRE (make BUILD=$BUILD tests): Dust not measured"
+	echo "no $WIRE (make BUILD=$BUILD tests): simulated Dust not measured"
 fi
 
 /usr/bin/python3 - "$OUT" <<'PY'

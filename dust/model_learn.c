@@ -405,6 +405,8 @@ model_learn_main(int argc, char ** argv)
 		json_decref(tjson);
 		return (1);
 	}
+	if (name == NULL && strcmp(out, "-") == 0)
+		name = "learned";
 	if (name == NULL) {
 		/* The output file's name without its folder and ".json". */
 		snprintf(mname, sizeof(mname), "%s", strrchr(out, '/') ?
