@@ -41,7 +41,8 @@ while [ $i -lt "$N" ]; do
 done
 stop_tcpdump
 echo "Dust connections without server confirmation (client log):" \
-    "$(grep -c 'no server confirmation' "$T/client.log" || true) of" \
-    "$(grep -c 'connection #[0-9]*: opened\|connection #[0-9]*: closed' "$T/client.log" || true) connection lines"
+    "$(grep 'no server confirmation' "$T/client.log" |
+	grep -o 'connection #[0-9]*' | sort -u | wc -l) of" \
+    "$(grep -o 'connection #[0-9]*' "$T/client.log" | sort -u | wc -l)"
 echo "transfers failed or timed out: $failed of $N"
 echo "port $P_SRV"
