@@ -98,7 +98,8 @@ out = sys.argv[1]
 print("| run | connections | GFW exempt | GFW blocked | looks uniform | "
       "AUC | accuracy | AUC untimed | KL c2s bytes (bits) | KS D c2s lengths |")
 print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-for run in sorted(d for d in os.listdir(out) if os.path.isdir(os.path.join(out, d))):
+for run in sorted(d for d in os.listdir(out)
+                  if os.path.exists(os.path.join(out, d, "summary.json"))):
     s = json.load(open(os.path.join(out, run, "summary.json")))
     c = s.get("classifier", {})
     print(f"| {run} | {s['connections']} | {100*s['gfw']['exempt']:.1f}% | "
