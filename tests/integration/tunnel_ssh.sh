@@ -5,7 +5,8 @@
 #
 # with the rotating test model (connections of 1.5 to 2.5 s), so pipemux's
 # one link is an Ensemble session that moves across many Dust connections.
-# 5 MB go up through `ssh cat` and come back; SHA-256 checked both ways.
+# 5 MB go up through ssh, and after 3 s (so that the session has moved
+# to a new connection) 5 MB come back; SHA-256 checked both ways.
 . tests/lib.sh
 for b in /usr/sbin/sshd /usr/bin/ssh; do
 	[ -x "$b" ] || skip "$b is not installed"
@@ -52,7 +53,7 @@ want=$(sha256sum < "$T/five" | cut -d' ' -f1)
 timeout 120 ssh -q -p "$P_SSH" -i "$T/user_key" -o BatchMode=yes \
     -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
     -o ConnectTimeout=30 root@127.0.0.1 \
-    "sha256sum > $T/up.sum; cat $T/five" < "$T/five" > "$T/back" ||
+    "sha256sum > $T/up.sum; sleep 3; cat $T/five" < "$T/five" > "$T/back" ||
 	fail "ssh through the tunnel failed"
 up=$(cut -d' ' -f1 < "$T/up.sum")
 back=$(sha256sum < "$T/back" | cut -d' ' -f1)
