@@ -46,7 +46,8 @@ struct csess {
 	struct ens_session * s;
 	struct tconn * conns;
 	size_t nconns, nlinks_total;
-	struct event * retry;
+	struct event * retry;		/* Reconnect timer. */
+	struct event * kick;		/* Deferred pump. */
 	uint32_t backoff;
 	int fails;
 	uint64_t no;
@@ -108,6 +109,7 @@ csess_free(struct csess * cs)
 	tapp_close(&cs->app, 1);
 	ens_session_free(cs->s);
 	event_free(cs->retry);
+	event_free(cs->kick);
 	*cs->prevp = cs->next;
 	if (cs->next != NULL)
 		cs->next->prevp = cs->prevp;
@@ -170,7 +172,7 @@ conn_ended(struct tconn * c, void * cookie, const char * why)
 		evtimer_add(cs->retry, &tv);
 	}
 	/* The link ends after this: pump once it has. */
-	event_active(cs->retry, 0, 0);
+	event_active(cs->kick, 0, 0);
 }
 
 static const struct tconn_hooks hooks = {
@@ -207,10 +209,21 @@ retry_cb(evutil_socket_t fd, short what, void * arg)
 	struct csess * cs = arg;
 
 	(void)fd;
-	if ((what & EV_TIMEOUT) && cs->nconns == 0 &&
-	    !ens_session_idle(cs->s))
+	(void)what;
+	if (cs->nconns == 0 && !ens_session_idle(cs->s) &&
+	    cs->fails <= FAILS_MAX)
 		open_conn(cs);
 	csess_pump(cs);
+}
+
+/* Deferred pump. */
+static void
+kick_cb(evutil_socket_t fd, short what, void * arg)
+{
+
+	(void)fd;
+	(void)what;
+	csess_pump(arg);
 }
 
 /* Move data between the application and the session; free when done. */
@@ -219,7 +232,9 @@ csess_pump(struct csess * cs)
 {
 	int done = tapp_pump(&cs->app, &cs->cl->tun);
 
-	if (done && ens_session_idle(cs->s)) {
+	/* Done, or the server cannot be reached: nothing more to say. */
+	if ((done && ens_session_idle(cs->s)) ||
+	    (cs->fails > FAILS_MAX && cs->nconns == 0)) {
 		csess_free(cs);
 		return;
 	}
@@ -267,6 +282,8 @@ accept_cb(evutil_socket_t lfd, short what, void * arg)
 		    (cs->s = ens_session_client_new()) == NULL ||
 		    (cs->retry = event_new(cl->tun.base, -1, 0, retry_cb,
 		    cs)) == NULL ||
+		    (cs->kick = event_new(cl->tun.base, -1, 0, kick_cb,
+		    cs)) == NULL ||
 		    (cs->app.bev = bufferevent_socket_new(cl->tun.base, fd,
 		    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 			warn0("out of memory: connection refused");
@@ -274,6 +291,8 @@ accept_cb(evutil_socket_t lfd, short what, void * arg)
 				ens_session_free(cs->s);
 				if (cs->retry)
 					event_free(cs->retry);
+				if (cs->kick)
+					event_free(cs->kick);
 			}
 			free(cs);
 			close(fd);

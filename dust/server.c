@@ -31,6 +31,8 @@
 
 /* A session with no connection for this long is dropped (seconds). */
 #define IDLE_DEFAULT	120
+/* ... or this long (ms) if the client never used its ID. */
+#define ORPHAN_MS	5000
 
 struct server {
 	struct tunnel tun;
@@ -265,6 +267,10 @@ sweep_cb(evutil_socket_t fd, short what, void * arg)
 		if (ens_session_links(ss->s) > 0)
 			continue;
 		if (ens_session_idle(ss->s) && ss->app.gone) {
+			ssess_free(ss);
+		} else if (!ens_session_heard(ss->s) &&
+		    ms_since(&ss->lonely) > ORPHAN_MS) {
+			ens_session_abort(ss->s, "NEW_OK never acknowledged");
 			ssess_free(ss);
 		} else if (ms_since(&ss->lonely) > sv->idle_ms) {
 			ens_session_abort(ss->s, "no connection for too long");

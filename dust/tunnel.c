@@ -308,6 +308,14 @@ static void
 start(struct tconn * c)
 {
 	uint64_t overlap;
+	int fd = bufferevent_getfd(c->bev), sz = TUNNEL_SOCKBUF;
+
+	/*
+	 * Small socket buffers: a model may ask for more cover than the
+	 * path carries, and cover queued in buffers delays data and ACKs.
+	 */
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 
 	c->connected = 1;
 	clock_gettime(CLOCK_MONOTONIC, &c->last);

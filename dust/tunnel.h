@@ -26,7 +26,9 @@
 /* Application output buffered before a session stops giving bytes. */
 #define TUNNEL_APP_HIGH		(256 * 1024)
 /* Wire output buffered before packets are skipped (the path is full). */
-#define TUNNEL_WIRE_HIGH	(512 * 1024)
+#define TUNNEL_WIRE_HIGH	(128 * 1024)
+/* Kernel buffers of Dust sockets. */
+#define TUNNEL_SOCKBUF		(256 * 1024)
 
 /* Counters, printed on SIGUSR1. */
 struct tunnel_stats {

@@ -213,6 +213,14 @@ void ens_session_abort(struct ens_session *, const char *);
 int ens_session_idle(const struct ens_session *);
 
 /**
+ * ens_session_heard(s):
+ * Return 1 if the client of the server session ${s} has shown that it
+ * knows the session's ID: a session never heard of whose connections are
+ * all gone is an orphan of a lost NEW_OK.
+ */
+int ens_session_heard(const struct ens_session *);
+
+/**
  * ens_session_links(s):
  * Return the number of links attached to ${s}.
  */

@@ -143,6 +143,7 @@ client_msg(struct ens_link * l, const struct ens_msg * m)
 			return (fail(l, "unexpected NEW_OK"));
 		ens_session_add_id(s, m->id);
 		s->new_on = 0;
+		s->ack_force = 1;
 		if (s->state == ENS_OPENING)
 			s->state = ENS_OPEN;
 		return (0);
@@ -226,6 +227,7 @@ server_msg(struct ens_link * l, const struct ens_msg * m)
 		return (error_reply(l, ENS_ERR_UNKNOWN,
 		    "message for another session ID"));
 	/* The client knows every ID up to the one it uses. */
+	s->heard = 1;
 	if ((size_t)idx > s->confirmed)
 		s->confirmed = (size_t)idx;
 	switch (m->cmd) {

@@ -185,6 +185,19 @@ ens_session_detach(struct ens_session * s, struct ens_link * l)
 }
 
 /**
+ * ens_session_heard(s):
+ * Return 1 if the client of the server session ${s} has shown that it
+ * knows the session's ID: a session never heard of whose connections are
+ * all gone is an orphan of a lost NEW_OK.
+ */
+int
+ens_session_heard(const struct ens_session * s)
+{
+
+	return (s->heard);
+}
+
+/**
  * ens_session_links(s):
  * Return the number of links attached to ${s}.
  */
@@ -588,6 +601,8 @@ static int
 ack_due(const struct ens_session * s, int busy)
 {
 
+	if (s->ack_force)
+		return (1);
 	if (s->rx_base == s->ack_sent)
 		return (s->ack_needed && (s->rx_base > 0 || s->rx_fin));
 	if (s->ack_needed || s->rx_fin || !busy)
@@ -720,6 +735,7 @@ ens_session_pull(struct ens_session * s, struct ens_link * l, uint8_t * buf,
 		n += ens_msg_encode(&m, buf + n);
 		s->ack_sent = s->rx_base;
 		s->ack_needed = 0;
+		s->ack_force = 0;
 	}
 	while ((t = next_unsent(s)) != NULL &&
 	    max - n >= ENS_DATA_HEADER + t->len) {

@@ -61,6 +61,9 @@ struct ens_session {
 	uint64_t rx_idbase;
 	uint64_t ack_sent;		/* Last ACK value sent. */
 	int ack_needed;			/* Send one even if unchanged. */
+	int ack_force;			/* Client: tell the server its ID
+					   arrived (an ACK of 0). */
+	int heard;			/* Server: the client used the ID. */
 
 	/* Control messages waiting for a link (client), by link serial. */
 	uint64_t new_on;		/* NEW outstanding on this link. */
