@@ -176,7 +176,7 @@ heap(void)
 }
 
 #define NMEM	256		/* Engines per memory measurement. */
-#define MEMDATA	(16 * 16384)	/* Bytes each way before measuring. */
+#define MEMDATA	(16 * 16384)	/* Bytes each way, then measure. */
 
 /*
  * memory(m): heap per engine of ${m}: fresh client and server engines,

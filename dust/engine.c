@@ -155,7 +155,7 @@ writeall(const uint8_t * buf, size_t len)
 	return (0);
 }
 
-/* The name of command byte ${c}, or NULL for an unknown one. */
+/* cmdname(c): the name of command byte ${c}, or NULL if unknown. */
 static const char *
 cmdname(uint8_t c)
 {

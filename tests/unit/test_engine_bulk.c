@@ -56,7 +56,7 @@
 
 #define BULK_MB		10
 #define EXACT_MB	10
-#define AHEAD		(1 << 20)	/* Queued beyond what the peer read. */
+#define AHEAD		(1 << 20)	/* Queued ahead of the peer's reads. */
 #define NLEN		10000
 #define NSEC		5000
 #define NBYTES		(1 << 20)
@@ -322,6 +322,31 @@ struct idle {
 };
 
 /*
+ * take(o, e, peer): take one packet from ${e} into the sample ${o};
+ * during the handshake, also hand it to ${peer}.
+ */
+static void
+take(struct idle * o, struct dust_engine * e, struct dust_engine * peer)
+{
+	static uint8_t pkt[65535];
+	size_t a, skip;
+	uint16_t len;
+
+	len = dust_encoded_ready(e);
+	if (o->nlen < NLEN)
+		o->len[o->nlen++] = len;
+	dust_get_encoded(e, pkt, len);
+	if (dust_engine_state(peer) == DUST_ENGINE_HANDSHAKING)
+		assert_int_equal(dust_put_encoded(peer, pkt, len), 0);
+	skip = o->prefixleft < len ? o->prefixleft : len;
+	o->prefixleft -= skip;
+	for (a = skip; a < len && o->nbytes < NBYTES; a++) {
+		o->count[pkt[a]]++;
+		o->nbytes++;
+	}
+}
+
+/*
  * idle_run(m, seed, out): run an idle connection of ${m} for NSEC
  * seconds of each side's clock; the client's traffic goes to ${out}[0],
  * the server's to ${out}[1].  Packets are taken (get_encoded) while their
@@ -331,13 +356,12 @@ struct idle {
 static void
 idle_run(const struct dust_model * m, uint64_t seed, struct idle out[2])
 {
-	static uint8_t pkt[65535];
 	struct dust_rng_seeded rc, rs, r;
 	struct dust_engine * e[2];
 	struct idle * o;
 	uint32_t cut[10], ms, t;
-	size_t sec, ncut, k, a, skip;
-	uint16_t n, len;
+	size_t sec, ncut, k;
+	uint16_t n;
 	int side;
 
 	dust_rng_seeded_u64(&rc, seed);
@@ -366,26 +390,8 @@ idle_run(const struct dust_model * m, uint64_t seed, struct idle out[2])
 				n = dust_packet_count(e[side], (uint16_t)ms);
 				o->persec[sec] += n;
 				for (; n > 0 && (o->nlen < NLEN ||
-				    o->nbytes < NBYTES); n--) {
-					len = dust_encoded_ready(e[side]);
-					if (o->nlen < NLEN)
-						o->len[o->nlen++] = len;
-					dust_get_encoded(e[side], pkt, len);
-					/* The handshake: to the peer. */
-					if (dust_engine_state(e[1 - side]) ==
-					    DUST_ENGINE_HANDSHAKING)
-						assert_int_equal(
-						    dust_put_encoded(e[1 - side],
-						    pkt, len), 0);
-					skip = o->prefixleft < len ?
-					    o->prefixleft : len;
-					o->prefixleft -= skip;
-					for (a = skip; a < len &&
-					    o->nbytes < NBYTES; a++) {
-						o->count[pkt[a]]++;
-						o->nbytes++;
-					}
-				}
+				    o->nbytes < NBYTES); n--)
+					take(o, e[side], e[1 - side]);
 			}
 		}
 	}
