@@ -24,10 +24,12 @@ must be the model's prefixes ("GET /", "HTTP/1.1 200 OK\\r\\n"), every
 packet must be as long as encoded_ready said, both processes must end
 with status 0 and say nothing on standard error when their input ends.
 
-Then the calls outside the rules: an unknown command byte, get_decoded of
+Requests written a byte at a time get the same answers.  Then the calls
+outside the rules: an unknown command byte, get_decoded of
 more than decoded_ready, a request cut short by the end of input (inside
 the argument, inside the data), and bad command lines (no role, server
-without key, a key file that is not the invite's, a mistyped invite):
+without key, a key file that is not the invite's, a mistyped invite, a
+missing invite file, an invite whose model does not load):
 each must exit non-zero with a message on stderr naming the problem,
 after answering the requests that came before it.  Fixed seed (the
 engines draw their own keys and samples from the system's generator).
@@ -210,7 +212,34 @@ def expect_error(what, args, stdin, message, stdout=b""):
     print("%s: status %d, %s" % (what, r.returncode, err.strip()))
 
 
-def errors(invite, key, other_key):
+def splits(invite):
+    """Requests written a byte at a time, each read on its own by the
+    engine (10 ms apart): the answers are the same."""
+    import time
+    c = Engine(["--role", "client", "--invite", invite])
+    for b in b"\x03\x00\x05\x11":
+        c.send(bytes([b]))
+        time.sleep(0.01)
+    if c.recv(7) != b"GET /\x00\x00":
+        fail("get_encoded(5), decoded_ready written bytewise")
+    for b in b"\x12\x00\x02HT\x11":
+        c.send(bytes([b]))
+        time.sleep(0.01)
+    if c.u16() != 0:
+        fail("decoded_ready after a split put_encoded")
+    rc, err = c.finish()
+    if rc != 0 or err:
+        fail("split requests: status %d, stderr %r" % (rc, err))
+    r = run(["engine", "-h"], b"")
+    if r.returncode != 0 or b"usage: dust engine" not in r.stdout:
+        fail("dust engine -h")
+    r = run(["-h"], b"")
+    if b"engine" not in r.stdout:
+        fail("dust -h does not list engine")
+    print("requests split byte by byte: same answers; -h")
+
+
+def errors(invite, key, other_key, tmp):
     client = ["engine", "--role", "client", "--invite", invite]
     server = ["engine", "--role", "server", "--key", key, "--invite", invite]
     # encoded_ready is answered, then the unknown byte ends it.
@@ -252,6 +281,20 @@ def errors(invite, key, other_key):
     expect_error("mistyped invite", ["engine", "--role", "client",
                                      "--invite", bad], b"",
                  "invite checksum does not match")
+    # Invites whose model does not load.
+    badmodel = os.path.join(tmp, "bad.json")
+    with open(badmodel, "w") as f:
+        f.write('{"name": 1}')
+    for what, m, msg in (("bad embedded model", badmodel,
+                          "invite's model: name: must be a string"),
+                         ("unknown model name", "nosuch",
+                          "invite's model: model: no built-in model "
+                          "\"nosuch\"")):
+        r = run(["invite", "-k", key, "-a", "127.0.0.1:8025", "-m", m], b"")
+        if r.returncode != 0:
+            fail("invite -m %s: %s" % (m, r.stderr.decode()))
+        expect_error(what, ["engine", "--role", "client", "--invite",
+                            r.stdout.decode().strip()], b"", msg)
     expect_error("missing invite file", ["engine", "--role", "client",
                                          "--invite", "/nonexistent/inv"],
                  b"", "cannot open invite file /nonexistent/inv")
@@ -299,7 +342,8 @@ def main():
             fail("invite without model: %s" % r.stderr.decode())
         exchange("no model (uniform)", r.stdout.decode().strip(), key, rng,
                  TOTAL // 4, (b"", b""))
-        errors(invite, key, other)
+        splits(invite)
+        errors(invite, key, other, tmp)
     finally:
         shutil.rmtree(tmp)
     print("ok")
