@@ -12,8 +12,9 @@ The key and the invites come from `dust keygen` and `dust invite`: -m
 http (1 MiB each way, the invite given as a file), an embedded model file
 (http with the exact coder, 256 KiB each way) and no model (uniform,
 256 KiB).
-The script plays the network: each step it passes a random number of
-milliseconds to packet_count, asks encoded_ready for each packet's
+The script plays the network: each step it passes the same random number
+of milliseconds (1..1000) to both sides' packet_count, asks
+encoded_ready for each packet's
 length, takes the packet with get_encoded, and hands the wire bytes to
 the other side's put_encoded cut at random points (1..65535 bytes, as TCP
 may re-segment them).  It queues random data on each side in
@@ -24,6 +25,8 @@ must be the model's prefixes ("GET /", "HTTP/1.1 200 OK\\r\\n"), every
 packet must be as long as encoded_ready said, both processes must end
 with status 0 and say nothing on standard error when their input ends.
 
+A client holding another server's invite gets no data, and says on
+stderr that no server confirmation came within the filler bound.
 Requests written a byte at a time get the same answers.  Then the calls
 outside the rules: an unknown command byte, get_decoded of
 more than decoded_ready, a request cut short by the end of input (inside
@@ -33,6 +36,12 @@ missing invite file, an invite whose model does not load):
 each must exit non-zero with a message on stderr naming the problem,
 after answering the requests that came before it.  Fixed seed (the
 engines draw their own keys and samples from the system's generator).
+
+A handshake may fail silently when the client's first packets come late
+(measured about 1 in 1500 for http: docs/engine.md, "The handshake and
+slow client flows"); the script sees no data after 100 steps, checks that
+the engines said "connection failed" on stderr, and runs that exchange
+once more.  Two failures in a row fail the test, as does any stall.
 """
 
 import os
@@ -48,7 +57,8 @@ BIN = os.environ.get("DUST_BIN", os.path.join(ROOT, "build", "asan", "bin"))
 DUST = os.path.join(BIN, "dust")
 SEED = 20261125
 TOTAL = 1 << 20            # application bytes each way
-MAX_STEPS = 200000
+HANDSHAKE_STEPS = 100      # steps (~50 s of simulated time) to first data
+STALL_STEPS = 2000         # steps without any byte arriving
 
 
 def fail(msg):
@@ -133,7 +143,19 @@ def run(args, stdin):
 
 
 def exchange(label, invite, key, rng, total, prefixes):
-    c = Engine(["--role", "client", "--invite", invite])
+    """Run one exchange; if its handshake fails silently (a known and
+    measured rare case, see docs/engine.md, "The handshake and slow client
+    flows"), say so and run it once more with fresh engines."""
+    for attempt in (1, 2):
+        if exchange1(label, invite, key, rng, total, prefixes) is None:
+            return
+        print("%s: the handshake failed silently (attempt %d)"
+              % (label, attempt))
+    fail("%s: two handshakes in a row failed" % label)
+
+
+def exchange1(label, invite, key, rng, total, prefixes, cinvite=None):
+    c = Engine(["--role", "client", "--invite", cinvite or invite])
     s = Engine(["--role", "server", "--key", key, "--invite", invite])
     data = {c: rng.randbytes(total), s: rng.randbytes(total)}
     queued = {c: 0, s: 0}
@@ -141,12 +163,21 @@ def exchange(label, invite, key, rng, total, prefixes):
     wire = {c: bytearray(), s: bytearray()}
     pending = {c: bytearray(), s: bytearray()}  # wire bytes in flight
     peer = {c: s, s: c}
-    steps = 0
+    steps = progress = 0
     while len(got[c]) < total or len(got[s]) < total:
         steps += 1
-        if steps > MAX_STEPS:
-            fail("no progress: client has %d of %d bytes, server %d"
-                 % (len(got[c]), total, len(got[s])))
+        if steps > HANDSHAKE_STEPS and not got[c] and not got[s]:
+            errs = [e.finish()[1] for e in (c, s)]
+            if any("connection failed" in x for x in errs):
+                print("  client: %r\n  server: %r" % tuple(errs))
+                return errs
+            fail("no data after %d steps, no failure said: %r"
+                 % (steps, errs))
+        if steps - progress > STALL_STEPS:
+            fail("stalled: client has %d of %d bytes, server %d; %r"
+                 % (len(got[c]), total, len(got[s]),
+                    [e.finish()[1] for e in (c, s)]))
+        ms = rng.randint(1, 1000)
         for e in (c, s):
             # Queue a random piece of application data.
             if queued[e] < total and rng.random() < 0.5:
@@ -154,17 +185,17 @@ def exchange(label, invite, key, rng, total, prefixes):
                 e.put_decoded(data[e][queued[e]:queued[e] + n])
                 queued[e] += n
             # The packets due in a random stretch of time.
-            n = e.packet_count(rng.randint(1, 3000))
+            n = e.packet_count(ms)
             if n:
                 lens, pkts = e.packets(n)
                 if any(x < 1 for x in lens) or len(pkts) != sum(lens):
                     fail("packet lengths %r, %d bytes" % (lens, len(pkts)))
                 wire[e] += pkts
                 pending[e] += pkts
-            # The network delivers a random share of what is in flight,
-            # re-cut at random points.
+            # The network delivers what is in flight, re-cut at random
+            # points.
             q = pending[e]
-            upto = rng.randint(0, len(q)) if rng.random() < 0.7 else len(q)
+            upto = len(q)
             off = 0
             while off < upto:
                 k = min(rng.randint(1, 65535), upto - off)
@@ -176,6 +207,7 @@ def exchange(label, invite, key, rng, total, prefixes):
             if ready:
                 k = ready if rng.random() < 0.8 else rng.randint(1, ready)
                 got[e] += e.get_decoded(k)
+                progress = steps
                 if len(got[e]) > total:
                     fail("more bytes arrived than were sent")
     if bytes(got[s]) != data[c]:
@@ -198,6 +230,7 @@ def exchange(label, invite, key, rng, total, prefixes):
           "up (%.3f per byte), %d down (%.3f per byte)"
           % (label, total, steps, len(wire[c]), len(wire[c]) / total,
              len(wire[s]), len(wire[s]) / total))
+    return None
 
 
 def expect_error(what, args, stdin, message, stdout=b""):
@@ -342,6 +375,16 @@ def main():
             fail("invite without model: %s" % r.stderr.decode())
         exchange("no model (uniform)", r.stdout.decode().strip(), key, rng,
                  TOTAL // 4, (b"", b""))
+        # A client holding another server's invite (same address): the
+        # handshake fails silently, and both engines say so on stderr.
+        r = run(["invite", "-k", other, "-a", "127.0.0.1:8025", "-m",
+                 "http"], b"")
+        errs = exchange1("wrong server key", invite, key, rng, 1000, http,
+                         cinvite=r.stdout.decode().strip())
+        if errs is None:
+            fail("data flowed with the wrong server key")
+        if "no server confirmation within the filler bound" not in errs[0]:
+            fail("wrong server key: client said %r" % errs[0])
         splits(invite)
         errors(invite, key, other, tmp)
     finally:
