@@ -15,7 +15,7 @@
  * the test at once with its reason (a silent failure would otherwise
  * leave the loop turning): e.g. with http, a client whose first packets
  * come late (seconds of flow 0) lets the server send more than Seattle's
- * 64 KiB filler bound before it hears X, about 1 handshake in 1500 here.
+ * 64 KiB filler bound before it hears X (bench/bench_handshake.c).
  *
  * At rest: the traffic of an idle connection (no data queued; both
  * engines exchange bytes until the handshake is done, as the peer's input
