@@ -39,9 +39,9 @@ engines draw their own keys and samples from the system's generator).
 
 A handshake may fail silently when the client's first packets come late
 (1 in 400 to 1500 for http: bench/bench_handshake.c; docs/engine.md,
-"The handshake and slow client flows"); the script sees no data after 100 steps, checks that
-the engines said "connection failed" on stderr, and runs that exchange
-once more.  Two failures in a row fail the test, as does any stall.
+"The handshake and slow client flows"); the script sees no data after
+100 steps, checks that the engines said "connection failed" on stderr,
+and runs that exchange once more.  Two failures in a row fail the test, as does any stall.
 """
 
 import os
