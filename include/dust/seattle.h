@@ -30,8 +30,8 @@
 
 #define SEATTLE_KEY_BYTES	32	/* Keys, representatives, codes, IV. */
 #define SEATTLE_SID_MAX		19	/* Longest server identifier. */
-#define SEATTLE_FILLER_MAX	2048	/* 32-byte chunks a receiver accepts
-					   before the code: 64 KiB. */
+#define SEATTLE_FILLER_MAX	32768	/* 32-byte chunks a receiver accepts
+					   before the code: 1 MiB. */
 #define SEATTLE_LEN_MIN		33	/* LEN of an empty record. */
 #define SEATTLE_LEN_MAX		65535
 #define SEATTLE_DATA_MAX	(SEATTLE_LEN_MAX - SEATTLE_LEN_MIN)

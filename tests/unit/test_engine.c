@@ -225,18 +225,19 @@ test_silent_failure(void ** state)
 	    NULL));
 	assert_non_null(s = dust_engine_server_new(m, srv_b, sid, sidlen,
 	    NULL, NULL));
-	for (t = 0; t < 3000; t++) {
+	for (t = 0; t < 6000; t++) {
 		tick(c, 10, &cw);
 		tick(s, 10, &sw);
 		deliver(s, &cw, &coff, &cut);
 		deliver(c, &sw, &soff, &cut);
 	}
-	printf("after 30 s: client %d, server %d\n", dust_engine_state(c),
+	printf("after 60 s: client %d, server %d\n", dust_engine_state(c),
 	    dust_engine_state(s));
 	/*
-	 * The client finds no valid confirmation within 2048 chunks (the
-	 * server sends ~27 kB/s); the server, receiving ~0.9 kB/s, is still
-	 * looking for the client's code (64 kB) but has not accepted it.
+	 * The client finds no valid confirmation within SEATTLE_FILLER_MAX
+	 * chunks (1 MiB; the server sends ~27 kB/s, so ~39 s); the server,
+	 * receiving ~0.9 kB/s, is still looking for the client's code but
+	 * has not accepted it.
 	 */
 	assert_int_equal(dust_engine_state(c), DUST_ENGINE_FAILED);
 	assert_non_null(dust_engine_failure(c));
@@ -246,8 +247,9 @@ test_silent_failure(void ** state)
 	dust_get_encoded(c, buf, sizeof(buf));
 	for (i = 0; i < (int)sizeof(buf); i++)
 		assert_true(m->part[DUST_C2S].weight[buf[i]] > 0);
-	/* After 150 s more the server has given up too, silently. */
-	for (t = 0; t < 15000; t++) {
+	/* After 1300 s more (1 MiB at ~0.9 kB/s) the server has given up
+	 * too, silently. */
+	for (t = 0; t < 130000; t++) {
 		tick(c, 10, &cw);
 		tick(s, 10, &sw);
 		deliver(s, &cw, &coff, &cut);

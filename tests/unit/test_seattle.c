@@ -370,7 +370,8 @@ test_wrong_server_key(void ** state)
 	assert_non_null(p.c = seattle_client_new(wrong, sid, sidlen,
 	    &p.rc.rng));
 	assert_int_equal(seattle_write(p.c, (const uint8_t *)"hi", 2), 0);
-	for (i = 0; i < 100; i++) {
+	/* Past the filler bound, 1000 bytes a step. */
+	for (i = 0; i < 32 * SEATTLE_FILLER_MAX / 1000 + 10; i++) {
 		pipe_pull(&p.c2s, p.c, 1000);
 		pipe_pull(&p.s2c, p.s, 1000);
 		pipe_push(&p.c2s, p.s, 1000);
@@ -461,7 +462,7 @@ test_reflection(void ** state)
 	(void)state;
 	/* The whole stream back: no code is ever found. */
 	pair_new(&p, 600, NULL);
-	for (i = 0; i < 70; i++) {
+	for (i = 0; i < 32 * SEATTLE_FILLER_MAX / 1000 + 10; i++) {
 		pipe_pull(&own, p.s, 1000);
 		pipe_push(&own, p.s, 1000);
 	}
