@@ -29,7 +29,7 @@
 /* Reconnect delays after failed connections (ms), and the give-up count. */
 #define BACKOFF_MIN	100
 #define BACKOFF_MAX	5000
-#define FAILS_MAX	10
+#define FAILS_MAX	6
 
 struct client {
 	struct tunnel tun;
