@@ -130,6 +130,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(PROG_BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -d $(DESTDIR)$(PREFIX)/share/dust/analysis
+	install -m 0644 analysis/*.py $(DESTDIR)$(PREFIX)/share/dust/analysis/
 
 clean:
 	rm -rf build

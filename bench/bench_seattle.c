@@ -5,7 +5,8 @@
  *   bench_seattle [SECONDS]
  *
  * Figures (each the best of 5 rounds of SECONDS/5 per figure, default
- * 2 s in all):
+ * 2 s in all; the rounds of X25519, of handshakes and of the curve
+ * operations take turns, so that the ratios compare like with like):
  *  - records: application data through 16 KiB data records, encrypt+MAC
  *    (seattle_write + seattle_pull) and decrypt+verify (seattle_push +
  *    seattle_read), MB/s (10^6 bytes);
@@ -14,7 +15,9 @@
  *    key pair, DH, codes, first IV), against libsodium's crypto_scalarmult
  *    (X25519) per second; goal: server side >= 1/4 of the X25519 rate;
  *  - ephemeral key generation: tries per key of elligator2_key_pair
- *    (about 2 expected: half of all points have a representative).
+ *    (about 2 expected: half of all points have a representative);
+ *  - the server's cost broken down in X25519 units (key pair, dirty
+ *    public key, map), and the ceiling they put on the server's rate.
  * Output: a markdown table on stdout.
  */
 #include <stdint.h>
@@ -104,75 +107,112 @@ records(double secs, double * seal, double * open)
 	seattle_free(s);
 }
 
-/* handshakes(secs, client, server): best handshakes/s of each side. */
+/*
+ * handshake_round(secs, client, server): run handshakes for ${secs}
+ * seconds; raise ${client} and ${server} to the handshakes/s of each side
+ * in this round if higher.
+ */
 static void
-handshakes(double secs, double * client, double * server)
+handshake_round(double secs, double * client, double * server)
 {
 	struct seattle * c, * s;
 	uint8_t buf[96];
-	double t[5], tc, ts, end;
-	size_t n;
-	int r;
+	double t[5], tc = 0, ts = 0, end;
+	size_t n = 0;
 
-	*client = *server = 0;
-	for (r = 0; r < ROUNDS; r++) {
-		tc = ts = 0;
-		n = 0;
-		end = now() + secs / ROUNDS;
-		while (now() < end) {
-			t[0] = now();
-			c = seattle_client_new(B, sid, sizeof(sid), NULL);
-			seattle_pull(c, buf, 32);
-			t[1] = now();
-			s = seattle_server_new(b, sid, sizeof(sid), NULL, NULL);
-			seattle_push(s, buf, 32);
-			seattle_pull(s, buf, 96);
-			t[2] = now();
-			seattle_push(c, buf, 96);
-			seattle_pull(c, buf, 64);
-			t[3] = now();
-			seattle_push(s, buf, 64);
-			t[4] = now();
-			if (seattle_status(s) != SEATTLE_ESTABLISHED)
-				exit(1);
-			seattle_free(c);
-			seattle_free(s);
-			tc += (t[1] - t[0]) + (t[3] - t[2]);
-			ts += (t[2] - t[1]) + (t[4] - t[3]);
-			n++;
-		}
-		if (n / tc > *client)
-			*client = n / tc;
-		if (n / ts > *server)
-			*server = n / ts;
+	end = now() + secs;
+	while (now() < end) {
+		t[0] = now();
+		c = seattle_client_new(B, sid, sizeof(sid), NULL);
+		seattle_pull(c, buf, 32);
+		t[1] = now();
+		s = seattle_server_new(b, sid, sizeof(sid), NULL, NULL);
+		seattle_push(s, buf, 32);
+		seattle_pull(s, buf, 96);
+		t[2] = now();
+		seattle_push(c, buf, 96);
+		seattle_pull(c, buf, 64);
+		t[3] = now();
+		seattle_push(s, buf, 64);
+		t[4] = now();
+		if (seattle_status(s) != SEATTLE_ESTABLISHED)
+			exit(1);
+		seattle_free(c);
+		seattle_free(s);
+		tc += (t[1] - t[0]) + (t[3] - t[2]);
+		ts += (t[2] - t[1]) + (t[4] - t[3]);
+		n++;
 	}
+	if (n / tc > *client)
+		*client = n / tc;
+	if (n / ts > *server)
+		*server = n / ts;
 }
 
-/* x25519(secs): best crypto_scalarmult per second. */
-static double
-x25519(double secs)
-{
-	uint8_t sk[32], pk[32], out[32];
-	double t0, best = 0;
-	size_t n;
-	int r;
+/* One curve operation, for the breakdown of a handshake's cost. */
+static uint8_t op_in[32], op_out[32], op_pt[32];
 
-	randombytes_buf(sk, 32);
-	crypto_scalarmult_base(pk, sk);
-	for (r = 0; r < ROUNDS; r++) {
-		n = 0;
-		t0 = now();
-		while (now() < t0 + secs / ROUNDS) {
-			if (crypto_scalarmult(out, sk, pk) != 0)
-				exit(1);
-			sk[0] ^= out[0];
-			n++;
-		}
-		if (n / (now() - t0) > best)
-			best = n / (now() - t0);
-	}
-	sink = out[0];
-	return (best);
+static void
+op_keypair(void)
+{
+	uint8_t sk[32];
+
+	elligator2_key_pair(op_out, sk, NULL);
+}
+
+static void
+op_dirty(void)
+{
+
+	x25519_dirty_public(op_out, op_in);
+	op_in[0] ^= op_out[0];
+}
+
+static void
+op_base(void)
+{
+
+	/* -1 only for a zero scalar: the result does not matter here. */
+	if (crypto_scalarmult_ed25519_base_noclamp(op_out, op_in) == 0)
+		op_in[0] ^= op_out[0];
+	op_in[1]++;
+}
+
+static void
+op_map(void)
+{
+
+	elligator2_map(op_out, op_in);
+	op_in[0] ^= op_out[0];
+}
+
+static void
+op_x25519(void)
+{
+
+	/* op_pt is a valid public key: the result is never all zero. */
+	if (crypto_scalarmult(op_out, op_in, op_pt) != 0)
+		exit(1);
+	op_in[0] ^= op_out[0];
+}
+
+/*
+ * rate(secs, op, best): call ${op} for ${secs} seconds; raise ${best} to
+ * the calls per second of this round if higher.
+ */
+static void
+rate(double secs, void (* op)(void), double * best)
+{
+	double t0, t;
+	size_t n = 0;
+
+	t0 = now();
+	do {
+		op();
+		n++;
+	} while ((t = now() - t0) < secs);
+	if (n / t > *best)
+		*best = n / t;
 }
 
 /* tries(keys): mean tries per ephemeral key over ${keys} keys. */
@@ -192,7 +232,9 @@ int
 main(int argc, char ** argv)
 {
 	double secs = argc > 1 ? atof(argv[1]) : 2.0;
-	double seal, open, hc, hs, x, t;
+	double seal, open, hc = 0, hs = 0, x = 0, t, kp = 0, dirty = 0,
+	    base = 0, map = 0;
+	int r;
 
 	if (sodium_init() < 0 || secs <= 0) {
 		fprintf(stderr, "usage: bench_seattle [SECONDS]\n");
@@ -201,8 +243,19 @@ main(int argc, char ** argv)
 	randombytes_buf(b, 32);
 	crypto_scalarmult_base(B, b);
 
-	x = x25519(secs);
-	handshakes(secs, &hc, &hs);
+	randombytes_buf(op_in, 32);
+	crypto_scalarmult_base(op_pt, op_in);
+
+	/* Rounds of the yardstick and of what is compared to it take
+	 * turns, so that all see the same machine state. */
+	for (r = 0; r < ROUNDS; r++) {
+		rate(secs / ROUNDS, op_x25519, &x);
+		handshake_round(secs / ROUNDS, &hc, &hs);
+		rate(secs / 2 / ROUNDS, op_keypair, &kp);
+		rate(secs / 2 / ROUNDS, op_dirty, &dirty);
+		rate(secs / 2 / ROUNDS, op_base, &base);
+		rate(secs / 2 / ROUNDS, op_map, &map);
+	}
 	records(secs, &seal, &open);
 	t = tries(2000);
 
@@ -220,5 +273,16 @@ main(int argc, char ** argv)
 	    "met" : "NOT met");
 	printf("| ephemeral key tries per key | %.2f | 2000 keys; "
 	    "about 2 expected |\n", t);
+	printf("| cost: ephemeral key pair | %.2f X25519 | "
+	    "elligator2_key_pair |\n", x / kp);
+	printf("| cost: dirty public key | %.2f X25519 | "
+	    "x25519_dirty_public (libsodium's fixed-base Edwards "
+	    "multiplication alone: %.2f) |\n",
+	    x / dirty, x / base);
+	printf("| cost: Elligator 2 map | %.2f X25519 | elligator2_map |\n",
+	    x / map);
+	printf("| server cost model | %.2f X25519 | key pair + map + 2 DH: "
+	    "ceiling %.2f x X25519 |\n", x / kp + x / map + 2,
+	    1 / (x / kp + x / map + 2));
 	return (0);
 }

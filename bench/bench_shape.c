@@ -29,6 +29,7 @@ struct cursor {
 	size_t off;
 };
 
+/* pull(ctx, buf, n): the next ${n} bytes of src (the shaper's source). */
 static void
 pull(void * ctx, uint8_t * buf, size_t n)
 {
@@ -44,6 +45,7 @@ pull(void * ctx, uint8_t * buf, size_t n)
 	}
 }
 
+/* push(ctx, buf, n): count the recovered bytes. */
 static void
 push(void * ctx, const uint8_t * buf, size_t n)
 {
@@ -51,6 +53,7 @@ push(void * ctx, const uint8_t * buf, size_t n)
 	*(uint64_t *)ctx += n + buf[0] * 0;
 }
 
+/* now(): a monotonic time in seconds. */
 static double
 now(void)
 {
@@ -77,7 +80,7 @@ kl(const double p[256], const double q[256])
 	return (d);
 }
 
-/* One row of the table. */
+/* row(name, part, coder, dir, wirelen): measure and print one row. */
 static void
 row(const char * name, const struct dust_model_part * part,
     enum dust_coder coder, const char * dir, size_t wirelen)

@@ -12,9 +12,13 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "dust/proxyopen.h"
+#include "dust/socks5.h"
+
 #include "muxclient.h"
 #include "muxio.h"
 #include "sock.h"
+#include "socksfront.h"
 #include "warnp.h"
 
 #define MAXTARGETS	8
@@ -25,6 +29,7 @@ struct listener {
 	struct event * ev;
 	int fd;
 	uint8_t port;
+	int socks;		/* A SOCKS front end (proxymux). */
 };
 
 struct muxclient {
@@ -38,7 +43,9 @@ struct muxclient {
 	struct bufferevent * connecting;	/* Connect in progress. */
 	struct muxio * link;		/* The link, when up. */
 	struct event * retry_ev;
+	struct socksfront * front;	/* SOCKS exchanges, if any. */
 	unsigned int backoff_ms;	/* Delay before the next attempt. */
+	struct muxio_limit limit;	/* Local connections at once. */
 };
 
 static void start_connect(struct muxclient *);
@@ -101,7 +108,7 @@ connect_eventcb(struct bufferevent * bev, short what, void * arg)
 	}
 	nodelay(bufferevent_getfd(bev));
 	if ((mc->link = muxio_new(mc->base, bev, 0, &client_hooks, mc,
-	    mc->tname)) == NULL) {
+	    mc->tname, &mc->limit)) == NULL) {
 		warn0("link %s: out of memory", mc->tname);
 		schedule_retry(mc);
 		return;
@@ -172,6 +179,11 @@ acceptcb(evutil_socket_t lfd, short what, void * arg)
 	int fd;
 
 	while ((fd = sock_accept(l->fd)) != -1) {
+		if (l->socks) {
+			/* The link is chosen once the request is in. */
+			socksfront_add(l->mc->front, fd);
+			continue;
+		}
 		if (l->mc->link == NULL) {
 			info0("link %s: down, connection for port id %u "
 			    "refused", l->mc->tname, l->port);
@@ -190,18 +202,52 @@ acceptcb(evutil_socket_t lfd, short what, void * arg)
 	}
 }
 
+/* A SOCKS request is in: carry it, or refuse it if the link is down. */
+static void
+socks_request(void * arg, int fd, const uint8_t * prefix, size_t len)
+{
+	struct muxclient * mc = arg;
+
+	if (mc->link == NULL) {
+		info0("link %s: down, SOCKS request refused", mc->tname);
+		socksfront_refuse(mc->front, fd, SOCKS5_FAILURE);
+		return;
+	}
+	(void)muxio_accept_proxy(mc->link, fd, prefix, len);
+}
+
 /**
- * muxclient_new(base, target, ntarget, tname, lfds, ports, nl):
+ * muxclient_socks(client, i):
+ * Make the listening socket ${i} of ${client} a SOCKS5 front end: the
+ * connections it accepts are carried, after their SOCKS exchange, to the
+ * destination they ask for (docs/proxymux.md) instead of to a port id.
+ * Return 0, or -1 on failure.
+ */
+int
+muxclient_socks(struct muxclient * mc, size_t i)
+{
+
+	if (mc->front == NULL &&
+	    (mc->front = socksfront_new(mc->base, socks_request, mc)) == NULL)
+		return (-1);
+	mc->ls[i].socks = 1;
+	mc->ls[i].port = PROXYOPEN_PORT;
+	return (0);
+}
+
+/**
+ * muxclient_new(base, target, ntarget, tname, lfds, ports, nl, maxconns):
  * Start a client on ${base}: connect to ${target} (${ntarget} addresses,
  * tried in turn; ${tname} names it in log lines) and accept connections
  * on the ${nl} listening sockets ${lfds}, giving those of lfds[i] the port
- * id ports[i].  The client takes over the sockets.  Return the client, or
- * NULL on failure.
+ * id ports[i]; at most ${maxconns} at once (0: no limit), more are
+ * closed.  The client takes over the sockets.  Return the client, or NULL
+ * on failure.
  */
 struct muxclient *
 muxclient_new(struct event_base * base, const struct sock_addr * target,
     size_t ntarget, const char * tname, const int * lfds,
-    const uint8_t * ports, size_t nl)
+    const uint8_t * ports, size_t nl, size_t maxconns)
 {
 	struct muxclient * mc;
 	size_t i;
@@ -215,6 +261,7 @@ muxclient_new(struct event_base * base, const struct sock_addr * target,
 	mc->ntarget = ntarget;
 	snprintf(mc->tname, sizeof(mc->tname), "%s", tname);
 	mc->backoff_ms = MUXCLIENT_BACKOFF_MIN;
+	mc->limit.max = maxconns;
 	if ((mc->retry_ev = evtimer_new(base, retrycb, mc)) == NULL)
 		goto err;
 	if ((mc->ls = calloc(nl, sizeof(mc->ls[0]))) == NULL)
@@ -261,6 +308,7 @@ muxclient_free(struct muxclient * mc)
 		close(mc->ls[i].fd);
 	}
 	free(mc->ls);
+	socksfront_free(mc->front);
 	if (mc->retry_ev != NULL)
 		event_free(mc->retry_ev);
 	free(mc);

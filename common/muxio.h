@@ -1,6 +1,7 @@
 #ifndef DUST_MUXIO_H
 #define DUST_MUXIO_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <event2/bufferevent.h>
@@ -23,6 +24,27 @@
 #define MUXIO_LINK_LOW		(64 * 1024)
 
 struct muxio;
+struct pacer;
+struct proxyconnect_cfg;
+
+/*
+ * Server side: how SOCKS connections (port id PROXYOPEN_PORT, see
+ * docs/proxymux.md) reach their destinations, and the schedule their
+ * writes to the destination keep (NULL: written as fast as they go).
+ */
+struct muxio_proxy {
+	const struct proxyconnect_cfg * connect;
+	struct pacer * pacer;
+};
+
+/*
+ * A limit on local connections at once, shared by the links that point
+ * to it (spiped's -n): ${max} (0 = none) and the count ${n} now.
+ */
+struct muxio_limit {
+	size_t max;
+	size_t n;
+};
 
 struct muxio_hooks {
 	/*
@@ -39,15 +61,16 @@ struct muxio_hooks {
 };
 
 /**
- * muxio_new(base, bev, server, hooks, cookie, name):
+ * muxio_new(base, bev, server, hooks, cookie, name, limit):
  * Run a link over the connected bufferevent ${bev} (which it takes
  * over, and frees) as the client (${server} = 0) or the server side,
  * naming it ${name} in log lines; ${cookie} (one per link) is passed to
- * ${hooks}.  Return the link, or NULL on failure
+ * ${hooks}.  Local connections count against ${limit} (NULL: no limit);
+ * beyond it they are refused.  Return the link, or NULL on failure
  * (${bev} is then freed too).
  */
 struct muxio * muxio_new(struct event_base *, struct bufferevent *, int,
-    const struct muxio_hooks *, void *, const char *);
+    const struct muxio_hooks *, void *, const char *, struct muxio_limit *);
 
 /**
  * muxio_accept(link, fd, port):
@@ -56,6 +79,24 @@ struct muxio * muxio_new(struct event_base *, struct bufferevent *, int,
  * could not be opened (${fd} is then closed).
  */
 int muxio_accept(struct muxio *, int, uint8_t);
+
+/**
+ * muxio_accept_proxy(link, fd, prefix, len):
+ * Client side: carry the SOCKS connection ${fd} (which the link takes
+ * over), whose request is answered, on ${link}: an open frame for port id
+ * PROXYOPEN_PORT carrying the ${len} bytes of ${prefix} (the destination
+ * and any early data; see proxyopen_encode).  The SOCKS5 reply is written
+ * when the status arrives.  Return 0, or -1 if it could not be opened
+ * (${fd} is then closed).
+ */
+int muxio_accept_proxy(struct muxio *, int, const uint8_t *, size_t);
+
+/**
+ * muxio_set_proxy(link, proxy):
+ * Server side: open the connections on port id PROXYOPEN_PORT to the
+ * destinations they carry, as ${proxy} says (which must outlive ${link}).
+ */
+void muxio_set_proxy(struct muxio *, const struct muxio_proxy *);
 
 /**
  * muxio_free(link):

@@ -28,7 +28,10 @@ struct muxserver {
 	const struct sock_addr * (*target)(void *, uint8_t);
 	void * cookie;
 	struct slink * links;
+	struct muxio_proxy proxy;	/* SOCKS destinations, if any. */
+	int has_proxy;
 	unsigned long nlinks;		/* Links accepted so far. */
+	struct muxio_limit limit;	/* Target connections at once. */
 };
 
 /* Remove ${sl} from its server's list and free it. */
@@ -103,10 +106,12 @@ acceptcb(evutil_socket_t lfd, short what, void * arg)
 			continue;
 		}
 		if ((sl->m = muxio_new(s->base, bev, 1, &server_hooks, sl,
-		    sl->name)) == NULL) {
+		    sl->name, &s->limit)) == NULL) {
 			free(sl);
 			continue;
 		}
+		if (s->has_proxy)
+			muxio_set_proxy(sl->m, &s->proxy);
 		if ((sl->next = s->links) != NULL)
 			sl->next->prev = sl;
 		s->links = sl;
@@ -123,14 +128,17 @@ acceptcb(evutil_socket_t lfd, short what, void * arg)
 }
 
 /**
- * muxserver_new(base, lfd, target, cookie):
+ * muxserver_new(base, lfd, target, cookie, maxconns):
  * Accept links on the listening socket ${lfd} (which the server takes
  * over); an open frame for port id P connects to target(cookie, P), or is
- * refused when that is NULL.  Return the server, or NULL on failure.
+ * refused when that is NULL or when ${maxconns} target connections (over
+ * all links; 0: no limit) are open already.  Return the server, or NULL
+ * on failure.
  */
 struct muxserver *
 muxserver_new(struct event_base * base, int lfd,
-    const struct sock_addr * (*target)(void *, uint8_t), void * cookie)
+    const struct sock_addr * (*target)(void *, uint8_t), void * cookie,
+    size_t maxconns)
 {
 	struct muxserver * s;
 
@@ -140,12 +148,27 @@ muxserver_new(struct event_base * base, int lfd,
 	s->lfd = lfd;
 	s->target = target;
 	s->cookie = cookie;
+	s->limit.max = maxconns;
 	if ((s->ev = event_new(base, lfd, EV_READ | EV_PERSIST, acceptcb,
 	    s)) == NULL || event_add(s->ev, NULL)) {
 		muxserver_free(s);
 		return (NULL);
 	}
 	return (s);
+}
+
+/**
+ * muxserver_set_proxy(server, proxy):
+ * Open the connections on port id PROXYOPEN_PORT of the links accepted
+ * from now on to the destinations they carry, as ${proxy} says (which
+ * must outlive ${server}).
+ */
+void
+muxserver_set_proxy(struct muxserver * s, const struct muxio_proxy * proxy)
+{
+
+	s->proxy = *proxy;
+	s->has_proxy = 1;
 }
 
 /**

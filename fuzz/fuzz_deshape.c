@@ -37,6 +37,7 @@ struct input {
 	struct dust_rng_seeded tail;
 };
 
+/* pull_input(ctx, buf, n): the input, then the seeded tail. */
 static void
 pull_input(void * ctx, uint8_t * buf, size_t n)
 {
@@ -58,6 +59,7 @@ struct cmp {
 	struct dust_rng_seeded tail;
 };
 
+/* push_cmp(ctx, buf, n): abort unless ${buf} is the next input. */
 static void
 push_cmp(void * ctx, const uint8_t * buf, size_t n)
 {

@@ -29,6 +29,7 @@ struct check {
 	int bad;
 };
 
+/* push(ctx, buf, n): abort (later) unless ${buf} is what was pulled. */
 static void
 push(void * ctx, const uint8_t * buf, size_t n)
 {

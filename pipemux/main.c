@@ -26,7 +26,7 @@ usage(int rc)
 
 	fprintf(rc ? stderr : stdout,
 	    "usage: pipemux -t TARGET -p ID:LISTEN [-p ID:LISTEN ...] [-F]\n"
-	    "               [-P pidfile] [-v] [--syslog]\n"
+	    "               [-n conns] [-P pidfile] [-v] [--syslog]\n"
 	    "       pipemux -h | --version\n");
 	exit(rc);
 }
@@ -46,13 +46,14 @@ main(int argc, char * argv[])
 	int lfds[MAXPORTS];
 	unsigned int id;
 	size_t np = 0, i;
+	uint64_t maxconns = 100;
 	int fg = 0, use_syslog = 0, nt, ch, rc = 1;
 	char why[256];
 	struct event_base * base;
 	struct muxclient * mc;
 
 	warnp_init(argv[0]);
-	while ((ch = getopt_long(argc, argv, "t:p:P:Fvh", longopts, NULL))
+	while ((ch = getopt_long(argc, argv, "t:p:P:n:Fvh", longopts, NULL))
 	    != -1) {
 		switch (ch) {
 		case 't':
@@ -67,6 +68,10 @@ main(int argc, char * argv[])
 			if (args_id_addr("-p", optarg, &id, &lspec[np]))
 				exit(1);
 			ports[np++] = (uint8_t)id;
+			break;
+		case 'n':
+			if (args_uint("-n", optarg, 0, 1000000, &maxconns))
+				exit(1);
 			break;
 		case 'P':
 			pidfile = optarg;
@@ -115,7 +120,7 @@ main(int argc, char * argv[])
 		exit(1);
 	}
 	if ((mc = muxclient_new(base, target, (size_t)nt, tspec, lfds, ports,
-	    np)) == NULL)
+	    np, (size_t)maxconns)) == NULL)
 		warn0("cannot start");
 	else if (muxrun_loop(base) == 0)
 		rc = 0;

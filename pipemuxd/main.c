@@ -27,7 +27,7 @@ usage(int rc)
 
 	fprintf(rc ? stderr : stdout,
 	    "usage: pipemuxd -s SOURCE -p ID:TARGET [-p ID:TARGET ...] [-F]\n"
-	    "                [-P pidfile] [-v] [--syslog]\n"
+	    "                [-n conns] [-P pidfile] [-v] [--syslog]\n"
 	    "       pipemuxd -h | --version\n");
 	exit(rc);
 }
@@ -62,6 +62,7 @@ main(int argc, char * argv[])
 	struct sock_addr sa;
 	const char * sspec = NULL, * pidfile = NULL, * tspec;
 	unsigned int id;
+	uint64_t maxconns = 100;
 	int fg = 0, use_syslog = 0, ch, lfd, rc = 1;
 	char why[256];
 	struct event_base * base;
@@ -69,7 +70,7 @@ main(int argc, char * argv[])
 
 	warnp_init(argv[0]);
 	atexit(free_targets);
-	while ((ch = getopt_long(argc, argv, "s:p:P:Fvh", longopts, NULL))
+	while ((ch = getopt_long(argc, argv, "s:p:P:n:Fvh", longopts, NULL))
 	    != -1) {
 		switch (ch) {
 		case 's':
@@ -89,6 +90,10 @@ main(int argc, char * argv[])
 				    "out of memory");
 				exit(1);
 			}
+			break;
+		case 'n':
+			if (args_uint("-n", optarg, 0, 1000000, &maxconns))
+				exit(1);
 			break;
 		case 'P':
 			pidfile = optarg;
@@ -128,7 +133,8 @@ main(int argc, char * argv[])
 		warn0("cannot create an event base");
 		exit(1);
 	}
-	if ((s = muxserver_new(base, lfd, target_of, NULL)) == NULL)
+	if ((s = muxserver_new(base, lfd, target_of, NULL,
+	    (size_t)maxconns)) == NULL)
 		warn0("cannot start");
 	else if (muxrun_loop(base) == 0)
 		rc = 0;

@@ -5,9 +5,11 @@
 
 Starts the chain with real spiped and an echo backend, pushes a load that
 varies from nothing to more than the cover can carry, and prints a line a
-second: the real bytes each way (what the application moved), the cover
-bytes each way (block bytes that carried no data), and the wire bytes each
-way on the encrypted hop, which stay flat whatever the load.
+second: the real bytes each way (data carried in blocks, from the
+counters coverpipe and coverpiped log on SIGUSR1), the cover bytes each way
+(block bytes that carried no data), and the wire bytes each way on the
+encrypted hop (from the kernel's counters), which stay flat whatever the
+load.
 
     demo.py BUILD_DIR [SECONDS]
 """
@@ -50,8 +52,11 @@ def echo_server(port):
 
     def serve(c):
         with c:
-            while (d := c.recv(65536)):
-                c.sendall(d)
+            try:
+                while (d := c.recv(65536)):
+                    c.sendall(d)
+            except OSError:
+                pass
     while True:
         c, _ = srv.accept()
         threading.Thread(target=serve, args=(c,), daemon=True).start()
@@ -66,6 +71,28 @@ def hop_bytes(port):
     return sent, recv
 
 
+STATS = re.compile(r"(\d+) blocks sent, (\d+) data bytes sent")
+
+
+class Counters:
+    """The last counters a coverpipe or coverpiped logged on SIGUSR1."""
+
+    def __init__(self, proc):
+        self.proc, self.blocks, self.data = proc, 0, 0
+        threading.Thread(target=self.reader, daemon=True).start()
+
+    def reader(self):
+        for line in self.proc.stderr:
+            m = STATS.search(line)
+            if m:
+                self.blocks, self.data = int(m[1]), int(m[2])
+            elif "stats:" not in line:
+                sys.stderr.write(line)
+
+    def ask(self):
+        self.proc.send_signal(signal.SIGUSR1)
+
+
 class Load:
     """One connection through the chain: sends at a set rate, counts."""
 
@@ -76,19 +103,24 @@ class Load:
         threading.Thread(target=self.writer, daemon=True).start()
 
     def reader(self):
-        while (d := self.sock.recv(65536)):
-            self.down += len(d)
+        try:
+            while (d := self.sock.recv(65536)):
+                self.down += len(d)
+        except OSError:
+            pass
 
     def writer(self):
         chunk = os.urandom(1000)
-        while True:
-            if self.rate == 0:
-                time.sleep(0.05)
-                continue
-            # Keep at most a second of data queued beyond what was sent.
-            self.sock.sendall(chunk)
-            self.up += len(chunk)
-            time.sleep(len(chunk) / self.rate)
+        try:
+            while True:
+                if self.rate == 0:
+                    time.sleep(0.05)
+                    continue
+                self.sock.sendall(chunk)
+                self.up += len(chunk)
+                time.sleep(len(chunk) / self.rate)
+        except OSError:
+            pass
 
 
 def main():
@@ -116,8 +148,10 @@ def main():
     try:
         for cmd, port in zip(chain, ("muxd", "covd", "hop", "spe", "cov",
                                      "app")):
-            procs.append(subprocess.Popen(cmd))
+            procs.append(subprocess.Popen(cmd, stderr=subprocess.PIPE,
+                                          text=True))
             wait_port(p[port])
+        cov_up, cov_down = Counters(procs[4]), Counters(procs[1])
         time.sleep(1)
         load = Load(p["app"])
         print("Cover: 1024-byte blocks 40 times a second each way, under "
@@ -125,20 +159,26 @@ def main():
         print(f"{'s':>3} {'offered':>8} | {'real up':>8} {'cover up':>8} "
               f"{'wire up':>8} | {'real dn':>8} {'cover dn':>8} "
               f"{'wire dn':>8}   (bytes/s)")
-        last = (load.up, load.down, *hop_bytes(p["hop"]))
+        def sample():
+            cov_up.ask()
+            cov_down.ask()
+            time.sleep(0.05)
+            return (cov_up.data, cov_up.blocks * BLOCK, cov_down.data,
+                    cov_down.blocks * BLOCK, *hop_bytes(p["hop"]))
+        last = sample()
         for t in range(seconds):
             load.rate = LOAD[t % len(LOAD)]
-            time.sleep(1)
-            now = (load.up, load.down, *hop_bytes(p["hop"]))
-            up, down, wup, wdown = (n - o for n, o in zip(now, last))
+            time.sleep(0.95)
+            now = sample()
+            up, bup, down, bdown, wup, wdown = (n - o for n, o in
+                                                zip(now, last))
             last = now
-            # Block bytes a second = wire bytes * 1024 / 1060; what is
-            # not real data is cover.
-            cup = max(0, wup * BLOCK // 1060 - up)
-            cdown = max(0, wdown * BLOCK // 1060 - down)
-            print(f"{t:>3} {load.rate:>8} | {up:>8} {cup:>8} {wup:>8} | "
-                  f"{down:>8} {cdown:>8} {wdown:>8}", flush=True)
+            print(f"{t:>3} {load.rate:>8} | {up:>8} {bup - up:>8} "
+                  f"{wup:>8} | {down:>8} {bdown - down:>8} {wdown:>8}",
+                  flush=True)
     finally:
+        print("(real: data carried in blocks; cover: the rest of the "
+              "blocks; wire: bytes on the encrypted hop)")
         for pr in reversed(procs):
             pr.send_signal(signal.SIGTERM)
         for pr in procs:

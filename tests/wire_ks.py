@@ -1,13 +1,15 @@
 #!/usr/bin/python3
 """Check a capture of a coverpipe-over-spiped hop.
 
-    wire_ks.py CAPTURE HOP_PORT IDLE_START IDLE_END BUSY_START BUSY_END
+    wire_ks.py CAPTURE HOP_PORT PERIODS
 
-Every data-carrying TCP segment after the first 1060-byte one (the end of
+PERIODS has lines "idle|busy START END" (epoch seconds).  Every
+data-carrying TCP segment after the first 1060-byte one (the end of
 spiped's handshake) must be exactly 1060 bytes, in each direction.  The
-gaps between consecutive segments inside the idle window and inside the
-busy window must be indistinguishable: two-sample Kolmogorov-Smirnov test,
-p > 0.01, with at least 1000 gaps in each window and direction.
+gaps between consecutive segments inside the idle periods and inside the
+busy periods (each period less its first SETTLE seconds, while queues fill
+or drain) must be indistinguishable: two-sample Kolmogorov-Smirnov test,
+p > 0.01, with at least 1000 gaps of each kind in each direction.
 Exits 1 with the figures when a check fails.
 """
 import subprocess
@@ -18,6 +20,7 @@ from scipy import stats
 SPIPED_PACKET = 1060
 MIN_GAPS = 1000
 ALPHA = 0.01
+SETTLE = 1.0
 
 
 def segments(capture, port):
@@ -44,9 +47,12 @@ def check_sizes(name, segs):
     return not odd
 
 
-def gaps(segs, start, end):
-    times = [t for t, _ in segs if start <= t <= end]
-    return [b - a for a, b in zip(times, times[1:])]
+def gaps(segs, periods):
+    out = []
+    for start, end in periods:
+        times = [t for t, _ in segs if start + SETTLE <= t <= end]
+        out += [b - a for a, b in zip(times, times[1:])]
+    return out
 
 
 def pct(xs, q):
@@ -56,12 +62,14 @@ def pct(xs, q):
 
 def main():
     capture, port = sys.argv[1], int(sys.argv[2])
-    idle = (float(sys.argv[3]), float(sys.argv[4]))
-    busy = (float(sys.argv[5]), float(sys.argv[6]))
+    periods = {"idle": [], "busy": []}
+    for line in open(sys.argv[3]):
+        kind, start, end = line.split()
+        periods[kind].append((float(start), float(end)))
     ok = True
     for name, segs in segments(capture, port).items():
         ok &= check_sizes(name, segs)
-        gi, gb = gaps(segs, *idle), gaps(segs, *busy)
+        gi, gb = gaps(segs, periods["idle"]), gaps(segs, periods["busy"])
         if len(gi) < MIN_GAPS or len(gb) < MIN_GAPS:
             print(f"{name}: too few gaps (idle {len(gi)}, busy {len(gb)}, "
                   f"need {MIN_GAPS})")

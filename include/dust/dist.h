@@ -39,11 +39,11 @@ enum dust_dist_family {
 struct dust_dist {
 	enum dust_dist_family family;
 	int64_t min, max;	/* Support: every sample is in [min, max]. */
-	double mean;		/* normal, exponential: mean; poisson: lambda. */
+	double mean;		/* Mean (normal, exponential), lambda. */
 	double sigma;		/* normal: standard deviation. */
 	double below;		/* Untruncated P(X <= min - 1). */
 	double mass;		/* Untruncated P(min <= X <= max). */
-	size_t npoints;		/* empirical: distinct values, ascending, */
+	size_t npoints;		/* Empirical: values, ascending, */
 	int64_t * values;	/* with cumulative probabilities */
 	double * cum;		/* (cum[npoints - 1] == 1). */
 };

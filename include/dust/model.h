@@ -25,10 +25,10 @@ enum dust_coder {
 #define DUST_S2C	1	/* server_to_client */
 
 /* Bounds of the sampled values. */
-#define DUST_LENGTH_MAX		65535		/* bytes per packet, from 1 */
-#define DUST_FLOW_MAX		65535		/* packets per second, from 0 */
-#define DUST_DURATION_MAX	2147483647	/* ms per connection, from 1 */
-#define DUST_PREFIX_MAX		4096		/* bytes of required prefix */
+#define DUST_LENGTH_MAX		65535		/* Bytes per packet, 1.. */
+#define DUST_FLOW_MAX		65535		/* Packets per second, 0.. */
+#define DUST_DURATION_MAX	2147483647	/* ms per connection, 1.. */
+#define DUST_PREFIX_MAX		4096		/* Bytes of prefix. */
 
 /* One direction of a model. */
 struct dust_model_part {

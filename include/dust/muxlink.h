@@ -103,6 +103,15 @@ const char * muxlink_error(const struct muxlink *);
 int muxlink_open(struct muxlink *, uint8_t, void *, uint16_t *);
 
 /**
+ * muxlink_open_data(link, port, data, len, user, id):
+ * As muxlink_open, with the ${len} bytes of ${data} (at most
+ * MUXFRAME_MAXDATA) in the open frame; they count against the new
+ * connection's window like any data.
+ */
+int muxlink_open_data(struct muxlink *, uint8_t, const uint8_t *, size_t,
+    void *, uint16_t *);
+
+/**
  * muxlink_sendable(link, id):
  * Return how many bytes connection ${id} may send now (its credit), 0 if
  * it may not send at all.

@@ -52,6 +52,13 @@ int policy_add(struct policy *, int, const char *, char *, size_t);
 int policy_set_ports(struct policy *, const char *, char *, size_t);
 
 /**
+ * policy_port_ok(p, port):
+ * Return 1 if ${port} is among the allowed ports, 0 if not (so that a
+ * name need not be resolved for a port that is refused anyway).
+ */
+int policy_port_ok(const struct policy *, uint16_t);
+
+/**
  * policy_check(p, family, addr, port, rule):
  * Decide whether the IPv4 (${family} 4, 4 bytes) or IPv6 (6, 16 bytes)
  * address ${addr} and ${port} may be connected to.  Return 1 if allowed,

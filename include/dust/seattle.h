@@ -109,9 +109,10 @@ void seattle_free(struct seattle *);
 /**
  * seattle_set_record_data(s, max):
  * Put at most ${max} bytes (1 .. SEATTLE_DATA_MAX) of application data in
- * each data record ${s} makes from now on.
+ * each data record ${s} makes from now on.  Return 0, or -1 on ENOMEM
+ * (the setting is then unchanged).
  */
-void seattle_set_record_data(struct seattle *, size_t);
+int seattle_set_record_data(struct seattle *, size_t);
 
 /**
  * seattle_write(s, buf, len):

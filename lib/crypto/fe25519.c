@@ -14,10 +14,12 @@ typedef unsigned __int128 u128;
 
 #define MASK51	((UINT64_C(1) << 51) - 1)
 
-/* sqrt(-1) = 2^((p-1)/4) mod p (2 is not a square mod p). */
-static const fe25519 fe_sqrtm1 = {
-	0x61b274a0ea0b0, 0xd5a5fc8f189d, 0x7ef5e9cbd0c60,
-	0x78595a6804c9e, 0x2b8324804fc1d
+/* sqrt(-1) = 2^((p-1)/4) mod p (2 is not a square mod p), canonical. */
+const uint8_t fe25519_sqrtm1_bytes[32] = {
+	0xb0, 0xa0, 0x0e, 0x4a, 0x27, 0x1b, 0xee, 0xc4,
+	0x78, 0xe4, 0x2f, 0xad, 0x06, 0x18, 0x43, 0x2f,
+	0xa7, 0xd7, 0xfb, 0x3d, 0x99, 0x00, 0x4d, 0x2b,
+	0x0b, 0xdf, 0xc1, 0x4f, 0x80, 0x24, 0x83, 0x2b
 };
 
 /* Little-endian loads and stores. */
@@ -184,25 +186,36 @@ fe25519_neg(fe25519 h, const fe25519 f)
 }
 
 /*
- * Reduce the five 128-bit column sums r of a product into ${h}: carry
- * r[i] into r[i+1], and the carry out of r[4] (below 2^56 for inputs
- * below 2^52) times 19 into h[0].
+ * fe_reduce_wide(h, r0, r1, r2, r3, r4):
+ * Reduce the five 128-bit column sums of a product (column i has weight
+ * 2^(51 i)) into ${h}, limbs below 2^51 + 2^10.  Carries are taken in two
+ * chains side by side, 0 -> 1 -> 2 -> 3 and 3 -> 4 -> 0 -> 1 (times 19
+ * from 4 to 0), then 3 -> 4 once more: four steps deep instead of the six
+ * of a single chain, which the squarings of an exponentiation wait on.
+ * For inputs below 2^52 the columns are below 2^111, so the carry out of
+ * column 4 is below 2^56 and 19 times it fits 64 bits; the carry from
+ * column 2 into limb 3 (below 2^59) is carried on at the end.
  */
-static void
-fe_reduce_wide(fe25519 h, u128 r[5])
+static inline void
+fe_reduce_wide(fe25519 h, u128 r0, u128 r1, u128 r2, u128 r3, u128 r4)
 {
-	uint64_t c;
-	int i;
+	uint64_t c3 = (uint64_t)(r3 >> 51), c4;
 
-	for (i = 0; i < 4; i++) {
-		r[i + 1] += r[i] >> 51;
-		h[i] = (uint64_t)r[i] & MASK51;
-	}
-	c = (uint64_t)(r[4] >> 51);
-	h[4] = (uint64_t)r[4] & MASK51;
-	h[0] += 19 * c;
+	r1 += (uint64_t)(r0 >> 51);
+	h[0] = (uint64_t)r0 & MASK51;
+	h[3] = (uint64_t)r3 & MASK51;
+	r4 += c3;
+	r2 += (uint64_t)(r1 >> 51);
+	h[1] = (uint64_t)r1 & MASK51;
+	c4 = (uint64_t)(r4 >> 51);
+	h[4] = (uint64_t)r4 & MASK51;
+	h[0] += 19 * c4;
+	h[3] += (uint64_t)(r2 >> 51);
+	h[2] = (uint64_t)r2 & MASK51;
 	h[1] += h[0] >> 51;
 	h[0] &= MASK51;
+	h[4] += h[3] >> 51;
+	h[3] &= MASK51;
 }
 
 /**
@@ -216,21 +229,56 @@ fe25519_mul(fe25519 h, const fe25519 f, const fe25519 g)
 	uint64_t g0 = g[0], g1 = g[1], g2 = g[2], g3 = g[3], g4 = g[4];
 	uint64_t g1_19 = 19 * g1, g2_19 = 19 * g2, g3_19 = 19 * g3,
 	    g4_19 = 19 * g4;
-	u128 r[5];
+	u128 r0, r1, r2, r3, r4;
 
 	/* Schoolbook; a term of weight 2^(51 (i + j)) with i + j >= 5 is
 	 * worth 19 times the same term at weight 2^(51 (i + j - 5)). */
-	r[0] = (u128)f0 * g0 + (u128)f1 * g4_19 + (u128)f2 * g3_19 +
+	r0 = (u128)f0 * g0 + (u128)f1 * g4_19 + (u128)f2 * g3_19 +
 	    (u128)f3 * g2_19 + (u128)f4 * g1_19;
-	r[1] = (u128)f0 * g1 + (u128)f1 * g0 + (u128)f2 * g4_19 +
+	r1 = (u128)f0 * g1 + (u128)f1 * g0 + (u128)f2 * g4_19 +
 	    (u128)f3 * g3_19 + (u128)f4 * g2_19;
-	r[2] = (u128)f0 * g2 + (u128)f1 * g1 + (u128)f2 * g0 +
+	r2 = (u128)f0 * g2 + (u128)f1 * g1 + (u128)f2 * g0 +
 	    (u128)f3 * g4_19 + (u128)f4 * g3_19;
-	r[3] = (u128)f0 * g3 + (u128)f1 * g2 + (u128)f2 * g1 +
+	r3 = (u128)f0 * g3 + (u128)f1 * g2 + (u128)f2 * g1 +
 	    (u128)f3 * g0 + (u128)f4 * g4_19;
-	r[4] = (u128)f0 * g4 + (u128)f1 * g3 + (u128)f2 * g2 +
+	r4 = (u128)f0 * g4 + (u128)f1 * g3 + (u128)f2 * g2 +
 	    (u128)f3 * g1 + (u128)f4 * g0;
-	fe_reduce_wide(h, r);
+	fe_reduce_wide(h, r0, r1, r2, r3, r4);
+}
+
+/*
+ * fe_sqn(h, f, n):
+ * Set ${h} to ${f}^(2^n), n >= 1: n squarings with the limbs kept in
+ * registers between them (an exponentiation is mostly runs of these).
+ * Each squaring is fe25519_mul(h, f, f) with the equal cross terms paired
+ * (15 products instead of 25), then fe_reduce_wide's carries.
+ */
+static void
+fe_sqn(fe25519 h, const fe25519 f, int n)
+{
+	fe25519 g;
+	uint64_t d0, d1, f3_19, f3_38, f4_19, f4_38;
+
+	fe25519_copy(g, f);
+	do {
+		d0 = 2 * g[0];
+		d1 = 2 * g[1];
+		f3_19 = 19 * g[3];
+		f3_38 = 38 * g[3];
+		f4_19 = 19 * g[4];
+		f4_38 = 38 * g[4];
+		fe_reduce_wide(g,
+		    (u128)g[0] * g[0] + (u128)g[1] * f4_38 +
+		    (u128)g[2] * f3_38,
+		    (u128)d0 * g[1] + (u128)g[2] * f4_38 +
+		    (u128)g[3] * f3_19,
+		    (u128)d0 * g[2] + (u128)g[1] * g[1] +
+		    (u128)g[3] * f4_38,
+		    (u128)d0 * g[3] + (u128)d1 * g[2] + (u128)g[4] * f4_19,
+		    (u128)d0 * g[4] + (u128)d1 * g[3] + (u128)g[2] * g[2]);
+	} while (--n > 0);
+	fe25519_copy(h, g);
+	fe25519_wipe(g);
 }
 
 /**
@@ -240,19 +288,8 @@ fe25519_mul(fe25519 h, const fe25519 f, const fe25519 g)
 void
 fe25519_sq(fe25519 h, const fe25519 f)
 {
-	uint64_t f0 = f[0], f1 = f[1], f2 = f[2], f3 = f[3], f4 = f[4];
-	uint64_t d0 = 2 * f0, d1 = 2 * f1;
-	uint64_t f3_19 = 19 * f3, f3_38 = 38 * f3, f4_19 = 19 * f4,
-	    f4_38 = 38 * f4;
-	u128 r[5];
 
-	/* fe25519_mul(h, f, f) with the equal cross terms paired. */
-	r[0] = (u128)f0 * f0 + (u128)f1 * f4_38 + (u128)f2 * f3_38;
-	r[1] = (u128)d0 * f1 + (u128)f2 * f4_38 + (u128)f3 * f3_19;
-	r[2] = (u128)d0 * f2 + (u128)f1 * f1 + (u128)f3 * f4_38;
-	r[3] = (u128)d0 * f3 + (u128)d1 * f2 + (u128)f4 * f4_19;
-	r[4] = (u128)d0 * f4 + (u128)d1 * f3 + (u128)f2 * f2;
-	fe_reduce_wide(h, r);
+	fe_sqn(h, f, 1);
 }
 
 /**
@@ -262,23 +299,9 @@ fe25519_sq(fe25519 h, const fe25519 f)
 void
 fe25519_mul_small(fe25519 h, const fe25519 f, uint32_t n)
 {
-	u128 r[5];
-	int i;
 
-	for (i = 0; i < 5; i++)
-		r[i] = (u128)f[i] * n;
-	fe_reduce_wide(h, r);
-}
-
-/* h = f^(2^n). */
-static void
-fe_sqn(fe25519 h, const fe25519 f, int n)
-{
-	int i;
-
-	fe25519_sq(h, f);
-	for (i = 1; i < n; i++)
-		fe25519_sq(h, h);
+	fe_reduce_wide(h, (u128)f[0] * n, (u128)f[1] * n, (u128)f[2] * n,
+	    (u128)f[3] * n, (u128)f[4] * n);
 }
 
 /*
@@ -348,25 +371,42 @@ fe25519_pow22523(fe25519 h, const fe25519 f)
 	fe25519_wipe(z11);
 }
 
+/* Return 1 if the 32-byte strings ${a} and ${b} are equal, else 0. */
+static int
+bytes_equal(const uint8_t a[32], const uint8_t b[32])
+{
+	uint32_t acc = 0;
+	int i;
+
+	for (i = 0; i < 32; i++)
+		acc |= (uint32_t)(a[i] ^ b[i]);
+	/* acc is 0..255: acc - 1 wraps to 2^32 - 1 only for 0. */
+	return ((int)(((acc - 1) >> 8) & 1));
+}
+
 /**
  * fe25519_invsqrt(h, f):
  * If ${f} is a non-zero square, set ${h} to a square root of 1/${f} and
  * return 1.  If ${f} is 0, set ${h} to 0 and return 1.  Otherwise (${f}
- * is not a square) set ${h} to some value and return 0.  The sign of the
- * root is not specified.
+ * is not a square) set ${h} to a square root of sqrt(-1)/${f} (so that
+ * ${h}^2 ${f} = sqrt(-1), as in fe25519_sqrtm1_bytes) and return 0.
+ * The sign of the root is not specified.
  */
 int
 fe25519_invsqrt(fe25519 h, const fe25519 f)
 {
-	fe25519 y, check, t, one, minus_one;
-	int is_one, is_minus_one, is_zero;
+	static const uint8_t zero[32] = {0}, one[32] = {1};
+	uint8_t c[32], nc[32];
+	fe25519 y, check, t;
+	int is_one, is_minus_one, is_zero, is_minus_i;
 
 	/*
 	 * y = f^((3p - 7)/8) = (f^3)^((p-5)/8) * f, since
 	 * 3 (p - 5)/8 + 1 = (3p - 7)/8.  Then y^2 f = f^((3p - 3)/4) is the
 	 * cube of f^((p-1)/4), a fourth root of unity: +-1 when f is a
 	 * non-zero square, +-sqrt(-1) when it is not, 0 when f = 0.
-	 * If y^2 f = 1, y is the answer; if -1, y sqrt(-1) is.
+	 * Multiplying y by sqrt(-1) negates y^2 f: done when y^2 f is -1
+	 * (then y^2 f becomes 1) or -sqrt(-1) (then it becomes sqrt(-1)).
 	 */
 	fe25519_sq(t, f);
 	fe25519_mul(t, t, f);			/* f^3 */
@@ -375,16 +415,22 @@ fe25519_invsqrt(fe25519 h, const fe25519 f)
 	fe25519_sq(check, y);
 	fe25519_mul(check, check, f);
 
-	fe25519_set(one, 1);
-	fe25519_neg(minus_one, one);
-	is_one = fe25519_is_equal(check, one);
-	is_minus_one = fe25519_is_equal(check, minus_one);
-	is_zero = fe25519_is_zero(f);
+	/* Compare y^2 f with 0, 1, -1 and -sqrt(-1) on canonical bytes. */
+	fe25519_tobytes(c, check);
+	fe25519_neg(check, check);
+	fe25519_tobytes(nc, check);
+	is_zero = bytes_equal(c, zero);
+	is_one = bytes_equal(c, one);
+	is_minus_one = bytes_equal(nc, one);
+	is_minus_i = bytes_equal(nc, fe25519_sqrtm1_bytes);
 
-	fe25519_mul(t, y, fe_sqrtm1);
-	fe25519_cmov(y, t, (unsigned int)is_minus_one);
+	fe25519_frombytes(t, fe25519_sqrtm1_bytes);
+	fe25519_mul(t, y, t);
+	fe25519_cmov(y, t, (unsigned int)(is_minus_one | is_minus_i));
 	fe25519_copy(h, y);
 
+	sodium_memzero(c, sizeof(c));
+	sodium_memzero(nc, sizeof(nc));
 	fe25519_wipe(y);
 	fe25519_wipe(t);
 	fe25519_wipe(check);

@@ -20,6 +20,9 @@
  */
 typedef uint64_t fe25519[5];
 
+/* sqrt(-1) = 2^((p-1)/4) mod p, the canonical 32 bytes little-endian. */
+extern const uint8_t fe25519_sqrtm1_bytes[32];
+
 /**
  * fe25519_frombytes(h, s):
  * Set ${h} to the little-endian number ${s} with bit 255 ignored (as
@@ -98,8 +101,9 @@ void fe25519_pow22523(fe25519, const fe25519);
  * fe25519_invsqrt(h, f):
  * If ${f} is a non-zero square, set ${h} to a square root of 1/${f} and
  * return 1.  If ${f} is 0, set ${h} to 0 and return 1.  Otherwise (${f}
- * is not a square) set ${h} to some value and return 0.  The sign of the
- * root is not specified.
+ * is not a square) set ${h} to a square root of sqrt(-1)/${f} (so that
+ * ${h}^2 ${f} = sqrt(-1), as in fe25519_sqrtm1_bytes) and return 0.
+ * The sign of the root is not specified.
  */
 int fe25519_invsqrt(fe25519, const fe25519);
 

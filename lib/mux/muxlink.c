@@ -206,7 +206,10 @@ handle_reset(struct muxlink * l, uint16_t id)
 	struct conn * c = l->conns[id];
 	void * user;
 
-	/* Unknown or already abandoned: it crossed our own close. */
+	/*
+	 * Free (it crossed our close and the id was released) or already
+	 * abandoned here: nothing is left to reset.
+	 */
 	if (c == NULL || c->gone)
 		return (0);
 	user = c->user;
@@ -387,12 +390,32 @@ muxlink_end(struct muxlink * l)
 int
 muxlink_open(struct muxlink * l, uint8_t port, void * user, uint16_t * idp)
 {
+
+	return (muxlink_open_data(l, port, NULL, 0, user, idp));
+}
+
+/**
+ * muxlink_open_data(link, port, data, len, user, id):
+ * As muxlink_open, with the ${len} bytes of ${data} (at most
+ * MUXFRAME_MAXDATA) in the open frame; they count against the new
+ * connection's window like any data.
+ */
+int
+muxlink_open_data(struct muxlink * l, uint8_t port, const uint8_t * data,
+    size_t len, void * user, uint16_t * idp)
+{
 	uint8_t h[MUXFRAME_OPEN_HDR];
+	struct conn * c;
 	uint16_t id;
 	size_t i;
 
 	if (l->server)
 		return (fail(l, "the server side cannot open connections"));
+	if (len > MUXFRAME_MAXDATA) {
+		snprintf(l->err, sizeof(l->err), "open frame with %zu bytes "
+		    "of data", len);
+		return (-1);
+	}
 
 	/*
 	 * Round robin over 1..65535: an id freed a moment ago is the last
@@ -409,13 +432,14 @@ muxlink_open(struct muxlink * l, uint8_t port, void * user, uint16_t * idp)
 		    "are in use");
 		return (-1);
 	}
-	if (conn_new(l, id, user) == NULL) {
+	if ((c = conn_new(l, id, user)) == NULL) {
 		snprintf(l->err, sizeof(l->err), "out of memory");
 		return (-1);
 	}
+	c->send_avail -= (uint32_t)len;
 	l->next_id = (id == NIDS - 1) ? 1 : (uint16_t)(id + 1);
 	*idp = id;
-	return (out(l, h, muxframe_open_hdr(h, id, port, 0), NULL, 0));
+	return (out(l, h, muxframe_open_hdr(h, id, port, len), data, len));
 }
 
 /**

@@ -195,12 +195,28 @@ utf8_ok(const uint8_t * s, size_t len)
 				return (0);
 			c = (c << 6) | (s[i + k] & 0x3f);
 		}
-		/* No overlong forms, surrogates or code points past U+10FFFF. */
+		/* No overlong forms, surrogates, or code points > U+10FFFF. */
 		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
 			return (0);
 		i += n + 1;
 	}
 	return (1);
+}
+
+/*
+ * pubkey_ok(pk): nonzero unless ${pk} is a low-order point (then every DH
+ * with it would be all zero, and the handshake could never succeed).
+ */
+static int
+pubkey_ok(const uint8_t pk[32])
+{
+	static const uint8_t one[32] = {1};
+	uint8_t out[32];
+	int rc;
+
+	rc = crypto_scalarmult(out, one, pk);
+	sodium_memzero(out, sizeof(out));
+	return (rc == 0);
 }
 
 /* be32(p): the big-endian 32-bit integer at ${p}. */
@@ -248,7 +264,7 @@ decode(struct dust_invite * inv, const uint8_t * bin, size_t len, char * why)
 		    "invite flags 0x%02x: reserved bits are set", bin[1]);
 		return (-1);
 	}
-	if (mlen > INVITE_MODEL_MAX) {
+	if (len >= HEAD_BYTES(alen) + SUM_BYTES && mlen > INVITE_MODEL_MAX) {
 		snprintf(why, INVITE_WHY_MAX, "invite model is too long");
 		return (-1);
 	}
@@ -275,6 +291,11 @@ decode(struct dust_invite * inv, const uint8_t * bin, size_t len, char * why)
 	}
 	memcpy(inv->pubkey, bin + p, 32);
 	p += 32 + 4;
+	if (!pubkey_ok(inv->pubkey)) {
+		snprintf(why, INVITE_WHY_MAX, "invite public key is a "
+		    "low-order point, not a server's X25519 key");
+		return (-1);
+	}
 	if (!utf8_ok(bin + p, mlen)) {
 		snprintf(why, INVITE_WHY_MAX,
 		    "invite model is not valid UTF-8 text");

@@ -11,7 +11,9 @@
 #include "handshake.h"
 #include "record.h"
 
-#define RECORD_MAX	(2 + SEATTLE_LEN_MAX)
+/* Buffers grow to what is needed: a peer's record may be 65537 bytes. */
+#define OBUF_MIN	(2 + SEATTLE_LEN_MIN + SEATTLE_RECORD_DATA)
+#define IBUF_MIN	4096
 
 /* What the next unit of the outgoing stream is. */
 enum out_state {
@@ -55,6 +57,7 @@ struct seattle {
 	/* Sending. */
 	enum out_state out;
 	uint8_t * obuf;			/* Current unit. */
+	size_t ocap;			/* Bytes allocated at obuf. */
 	size_t olen, opos;
 	size_t odata;			/* Application bytes in obuf. */
 	size_t record_data;		/* DATA per data record. */
@@ -63,6 +66,7 @@ struct seattle {
 	/* Receiving. */
 	enum in_state in;
 	uint8_t * ibuf;
+	size_t icap;			/* Bytes allocated at ibuf. */
 	size_t ineed, ihave;		/* Bytes wanted / held in ibuf. */
 	size_t fillers;			/* Chunks that were not the code. */
 	struct bytequeue rq;		/* Application data received. */
@@ -81,8 +85,8 @@ wipe_keys(struct seattle * s)
 	sodium_memzero(&s->mac, sizeof(s->mac));
 	sodium_memzero(&s->ks_out, sizeof(s->ks_out));
 	sodium_memzero(&s->ks_in, sizeof(s->ks_in));
-	sodium_memzero(s->obuf, RECORD_MAX);
-	sodium_memzero(s->ibuf, RECORD_MAX);
+	sodium_memzero(s->obuf, s->ocap);
+	sodium_memzero(s->ibuf, s->icap);
 }
 
 /*
@@ -103,6 +107,28 @@ fail(struct seattle * s, const char * why)
 	s->olen = s->opos = s->odata = 0;
 }
 
+/*
+ * grow(buf, cap, need, keep): make the buffer *${buf} of *${cap} bytes
+ * hold ${need}, keeping its first ${keep} bytes and wiping the old one.
+ * Return 0, or -1 on ENOMEM (the buffer is then unchanged).
+ */
+static int
+grow(uint8_t ** buf, size_t * cap, size_t need, size_t keep)
+{
+	uint8_t * nbuf;
+
+	if (need <= *cap)
+		return (0);
+	if ((nbuf = malloc(need)) == NULL)
+		return (-1);
+	memcpy(nbuf, *buf, keep);
+	sodium_memzero(*buf, *cap);
+	free(*buf);
+	*buf = nbuf;
+	*cap = need;
+	return (0);
+}
+
 /* create(server, statickey, sid, sidlen, rng): the common part. */
 static struct seattle *
 create(int server, const uint8_t statickey[32], const uint8_t * sid,
@@ -116,8 +142,10 @@ create(int server, const uint8_t statickey[32], const uint8_t * sid,
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return (NULL);
-	if ((s->obuf = malloc(RECORD_MAX)) == NULL ||
-	    (s->ibuf = malloc(RECORD_MAX)) == NULL) {
+	s->ocap = OBUF_MIN;
+	s->icap = IBUF_MIN;
+	if ((s->obuf = malloc(s->ocap)) == NULL ||
+	    (s->ibuf = malloc(s->icap)) == NULL) {
 		free(s->obuf);
 		free(s);
 		return (NULL);
@@ -196,9 +224,10 @@ seattle_free(struct seattle * s)
 /**
  * seattle_set_record_data(s, max):
  * Put at most ${max} bytes (1 .. SEATTLE_DATA_MAX) of application data in
- * each data record ${s} makes from now on.
+ * each data record ${s} makes from now on.  Return 0, or -1 on ENOMEM
+ * (the setting is then unchanged).
  */
-void
+int
 seattle_set_record_data(struct seattle * s, size_t max)
 {
 
@@ -206,7 +235,10 @@ seattle_set_record_data(struct seattle * s, size_t max)
 		max = 1;
 	if (max > SEATTLE_DATA_MAX)
 		max = SEATTLE_DATA_MAX;
+	if (grow(&s->obuf, &s->ocap, 2 + SEATTLE_LEN_MIN + max, s->olen))
+		return (-1);
 	s->record_data = max;
+	return (0);
 }
 
 /**
@@ -273,10 +305,9 @@ peer_key(struct seattle * s)
 		rc = handshake_client_key(K, s->eph_sk, s->statickey,
 		    s->own_rep, s->ibuf, s->sid, s->sidlen);
 	}
-	/* Neither ephemeral secret nor the static key is needed again. */
+	/* Neither the ephemeral secret nor the static key is needed again. */
 	sodium_memzero(s->eph_sk, sizeof(s->eph_sk));
-	if (!s->server)
-		sodium_memzero(s->statickey, sizeof(s->statickey));
+	sodium_memzero(s->statickey, sizeof(s->statickey));
 	if (rc != 0) {
 		fail(s, "Diffie-Hellman result is all zero");
 		return;
@@ -346,8 +377,8 @@ peer_record(struct seattle * s)
 	return (0);
 }
 
-/* peer_len(s): ibuf holds a record's encrypted LEN. */
-static void
+/* peer_len(s): ibuf holds a record's encrypted LEN.  -1 on ENOMEM. */
+static int
 peer_len(struct seattle * s)
 {
 	size_t len;
@@ -356,10 +387,15 @@ peer_len(struct seattle * s)
 	len = (size_t)s->ibuf[0] << 8 | s->ibuf[1];
 	if (len < SEATTLE_LEN_MIN) {
 		fail(s, "record length below 33");
-		return;
+		return (0);
+	}
+	if (grow(&s->ibuf, &s->icap, 2 + len, 2)) {
+		fail(s, "out of memory");
+		return (-1);
 	}
 	s->in = IN_BODY;
 	s->ineed = 2 + len;
+	return (0);
 }
 
 /**
@@ -396,7 +432,7 @@ seattle_push(struct seattle * s, const uint8_t * buf, size_t len)
 			peer_iv(s);
 			break;
 		case IN_LEN:
-			peer_len(s);
+			rc = peer_len(s);
 			/* The body is read after LEN, into the same buffer. */
 			continue;
 		case IN_BODY:

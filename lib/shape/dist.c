@@ -81,6 +81,7 @@ struct point {
 	double w;
 };
 
+/* point_cmp(a, b): order points by value, for qsort. */
 static int
 point_cmp(const void * a, const void * b)
 {
@@ -217,9 +218,9 @@ dust_dist_sample(const struct dust_dist * d, const struct dust_rng * rng)
 	case DUST_DIST_FIXED:
 		return (d->min);
 	case DUST_DIST_UNIFORM:
-		/* Ranges wider than 2^32 - 1 do not occur (the loader's bounds). */
-		return (d->min +
-		    (int64_t)dust_rng_uniform(rng, (uint32_t)(d->max - d->min + 1)));
+		/* Ranges are below 2^32 (the loader's bounds). */
+		return (d->min + (int64_t)dust_rng_uniform(rng,
+		    (uint32_t)(d->max - d->min + 1)));
 	case DUST_DIST_EMPIRICAL:
 		u = dust_rng_unit(rng);
 		/* The first point whose cumulative probability exceeds u. */
@@ -263,7 +264,8 @@ dust_dist_cdf(const struct dust_dist * d, int64_t k)
 		return (1);
 	switch (d->family) {
 	case DUST_DIST_UNIFORM:
-		return ((double)(k - d->min + 1) / (double)(d->max - d->min + 1));
+		return ((double)(k - d->min + 1) /
+		    (double)(d->max - d->min + 1));
 	case DUST_DIST_EMPIRICAL:
 		/* The last point <= k. */
 		lo = 0;

@@ -58,7 +58,7 @@ dust_shaper_count(struct dust_shaper * s, uint16_t ms)
 		step = 1000 - s->elapsed;
 		if (step > left)
 			step = left;
-		/* Packets due by (elapsed + step) minus those due by elapsed. */
+		/* Packets due by elapsed + step, minus those due by elapsed. */
 		count += (uint64_t)s->rate * (s->elapsed + step) / 1000 -
 		    (uint64_t)s->rate * s->elapsed / 1000;
 		s->elapsed += step;

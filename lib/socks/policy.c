@@ -163,6 +163,18 @@ matches(const struct policy_rule * r, int v6, const uint8_t * addr)
 }
 
 /**
+ * policy_port_ok(p, port):
+ * Return 1 if ${port} is among the allowed ports, 0 if not (so that a
+ * name need not be resolved for a port that is refused anyway).
+ */
+int
+policy_port_ok(const struct policy * p, uint16_t port)
+{
+
+	return ((p->ports[port / 8] >> (port % 8)) & 1);
+}
+
+/**
  * policy_check(p, family, addr, port, rule):
  * Decide whether the IPv4 (${family} 4, 4 bytes) or IPv6 (6, 16 bytes)
  * address ${addr} and ${port} may be connected to.  Return 1 if allowed,
@@ -182,7 +194,7 @@ policy_check(const struct policy * p, int family, const uint8_t * addr,
 		addr += 12;
 		v6 = 0;
 	}
-	if (!(p->ports[port / 8] & (1 << (port % 8)))) {
+	if (!policy_port_ok(p, port)) {
 		*rule = "port not allowed";
 		return (0);
 	}

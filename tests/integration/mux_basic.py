@@ -4,12 +4,14 @@
 Port ids: 1 echo (Python), 2 nginx-light (static file), 3 a backend that
 accepts and never reads, 4 a backend that floods and whose client never
 reads, 5 a refused target (nothing listens), 6 a backend that half-closes
-first, 9 unknown to pipemuxd.  Checked: several concurrent multi-MB
+first, 7 a target whose connect never completes (full backlog), 9 unknown
+to pipemuxd.  Checked: several concurrent multi-MB
 transfers with sha256 both ways; half-close both ways; prompt EOF for an
 unknown port id and a refused target; stalled connections do not stall
 another transfer and RSS stays bounded; link loss and reconnection;
 hostile bytes on pipemuxd's SOURCE drop that link only; clean SIGTERM
-exits (under ASan, a leak would make the exit status non-zero).
+exits (under ASan, a leak would make the exit status non-zero); daemon
+mode; running out of descriptors.
 """
 import hashlib
 import os
@@ -175,6 +177,25 @@ def halfclose_handler(c):
     c.close()
 
 
+HOLD = []
+
+
+def blackhole():
+    """A loopback port where connects hang: a full backlog, SYNs dropped."""
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(0)
+    port = ls.getsockname()[1]
+    HOLD.append(ls)
+    for _ in range(3):
+        c = socket.socket()
+        c.setblocking(False)
+        c.connect_ex(("127.0.0.1", port))
+        HOLD.append(c)
+    time.sleep(0.2)
+    return port
+
+
 def start_nginx(port):
     www = os.path.join(T, "www")
     os.makedirs(www)
@@ -316,6 +337,7 @@ def main():
             fail("%s accepts port id 300" % prog)
 
     pe, pn, ps, pf, pr, ph = (free_port() for _ in range(6))
+    pb = blackhole()
     serve(pe, echo_handler)
     serve(ps, stall_handler)
     serve(pf, flood_handler)
@@ -327,7 +349,8 @@ def main():
              "-s", "[127.0.0.1]:%d" % src,
              "-p", "1:[127.0.0.1]:%d" % pe, "-p", "2:[127.0.0.1]:%d" % pn,
              "-p", "3:[127.0.0.1]:%d" % ps, "-p", "4:[127.0.0.1]:%d" % pf,
-             "-p", "5:[127.0.0.1]:%d" % pr, "-p", "6:[127.0.0.1]:%d" % ph]
+             "-p", "5:[127.0.0.1]:%d" % pr, "-p", "6:[127.0.0.1]:%d" % ph,
+             "-p", "7:[127.0.0.1]:%d" % pb]
     muxd = spawn("pipemuxd", dargs)
     wait_port(src)
     L = {i: free_port() for i in (1, 2, 3, 4, 5, 6, 9)}
@@ -434,6 +457,8 @@ def main():
     rnd = random.Random(5)
     hostile = [
         ("random bytes", rnd.randbytes(4096), True, "protocol error"),
+        ("random bytes, 256 KiB", rnd.randbytes(256 << 10), True,
+         "protocol error"),
         ("truncated frame", b"\x00\x10\x00\x01abc", True,
          "inside a frame's data"),
         ("truncated header", b"\x80\x10\x00", True,
@@ -445,6 +470,11 @@ def main():
         ("window overflow", b"\x80\x00\x00\x01\x03" +
          b"\x00\x07\x00\x00\x01\x00\x01\x00\x00\x00\x01", False,
          "window overflow on connection id 1"),
+        # Data beyond the window: the target (port id 7) never finishes
+        # connecting, so nothing is consumed; 9 x 32767 > 262144 bytes.
+        ("oversize data (window overflow)", b"\x80\x00\x00\x01\x07" +
+         (b"\x7f\xff\x00\x01" + b"o" * 32767) * 9, False,
+         "window overflow on connection id 1: 32767 bytes with 8 bytes"),
         ("close on unknown id", b"\x00\x00\x00\x08", False,
          "close frame on unknown connection id 8"),
         ("malformed control", b"\x00\x03\x00\x00\x01\x00\x01", False,
@@ -549,7 +579,7 @@ def main():
     src3 = free_port()
     starved = spawn("pipemuxd3", ["sh", "-c", "ulimit -n 16 && exec \"$0\" \"$@\"",
                                   os.path.join(BIN, "pipemuxd"), "-F", "-s",
-                                  "[127.0.0.1]:%d" % src3,
+                                  "[127.0.0.1]:%d" % src3, "-n", "2",
                                   "-p", "1:[127.0.0.1]:%d" % pe])
     wait_port(src3)
     cpu0 = cpu_secs(starved.pid)
@@ -571,6 +601,24 @@ def main():
         fail("no close frame for an unknown port id after the starvation")
     h.close()
     print("ok: out of descriptors: paused (%.2f s CPU), then served" % cpu)
+
+    # 10. -n 2: a third connection at once is refused with a close frame.
+    h = socket.create_connection(("127.0.0.1", src3), 5)
+    h.settimeout(3)
+    h.sendall(b"\x80\x00\x00\x01\x01" b"\x80\x00\x00\x02\x01"
+              b"\x80\x00\x00\x03\x01")
+    if h.recv(4) != b"\x00\x00\x00\x03":
+        fail("-n 2: the third connection was not refused")
+    try:
+        extra = h.recv(4)
+    except socket.timeout:
+        extra = b""
+    if extra:
+        fail("-n 2: unexpected frame %r" % extra)
+    h.close()
+    if "refused, 2 connections already" not in log_text("pipemuxd3"):
+        fail("-n 2: no log line")
+    print("ok: -n 2 refuses the third connection")
     print("PASS")
 
 

@@ -297,6 +297,23 @@ def dirty_public(sk):
     return encode(e_to_u(acc))
 
 
+def low_order_table():
+    """s T for s = 0..7 as affine Edwards (x, y) in the RFC 7748 / RFC 8032
+    sign convention, where the Ed25519 base point has an even x: the table
+    of lib/crypto/x25519_dirty.c.  to_edwards above may pick the other
+    square root of -(A + 2), i.e. the map that negates every x; the group
+    law is the same either way, so only the sign of x is adjusted here."""
+    flip = _B_ED[0] % 2 == 1
+    rows, acc = [], E_ID
+    for _ in range(8):
+        x, y, z, _t = acc
+        zi = inv(z)
+        x, y = x * zi % P, y * zi % P
+        rows.append(((-x) % P if flip else x, y))
+        acc = e_add(acc, _T_ED)
+    return rows
+
+
 def main():
     def hx(x):
         return encode(x).hex()
@@ -307,6 +324,10 @@ def main():
     print("                v =", hx(T[1]))
     print("order(T) =", m_order(T), " 8*G != O:", m_mul(8, G) is not None)
     print("sqrt(-1)      =", hx(SQRT_M1))
+    print("edwards25519 d =", hx(ED_D))
+    for s, (x, y) in enumerate(low_order_table()):
+        print("%d T (Edwards): x = %s" % (s, hx(x)))
+        print("               y = %s" % hx(y))
     print("L mod 8 =", L % 8, " 1/L mod 8 =", pow(L, -1, 8))
     return 0
 

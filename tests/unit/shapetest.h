@@ -22,6 +22,7 @@ struct bytes {
 	size_t len, cap;
 };
 
+/* bytes_add(x, p, n): append ${n} bytes to ${x} (abort on ENOMEM). */
 static inline void
 bytes_add(struct bytes * x, const uint8_t * p, size_t n)
 {
@@ -42,6 +43,7 @@ struct source {
 	struct bytes sent;
 };
 
+/* source_pull(ctx, buf, n): the shaper's pull callback. */
 static inline void
 source_pull(void * ctx, uint8_t * buf, size_t n)
 {
@@ -51,6 +53,7 @@ source_pull(void * ctx, uint8_t * buf, size_t n)
 	bytes_add(&s->sent, buf, n);
 }
 
+/* sink_push(ctx, buf, n): the de-shaper's push callback: append. */
 static inline void
 sink_push(void * ctx, const uint8_t * buf, size_t n)
 {

@@ -26,6 +26,7 @@
 static uint8_t srv_b[32], srv_B[32], sid[SEATTLE_SID_MAX];
 static size_t sidlen;
 
+/* setup(state): the server's key pair and identifier. */
 static int
 setup(void ** state)
 {
@@ -276,6 +277,83 @@ test_silent_failure(void ** state)
 	dust_model_free(m);
 }
 
+/*
+ * Queued data waits at most one padding record behind (DECISIONS §3):
+ * with the cover model (1024-byte packets, uniform bytes), after 5 s of
+ * idle padding, 100 bytes queued arrive within the next 180 wire bytes:
+ * before their 135-byte record come at most the rest of the 35-byte
+ * padding record under way and the shaper's 7 bytes of look-ahead (which
+ * may have started another one), 177 bytes; with http within 400 (177
+ * bytes at 5.79 bits per wire byte are 245, plus the coder's lag and the
+ * spread of the bits per byte).  10 trials each.
+ */
+static void
+test_latency(void ** state)
+{
+	static const char * const names[2] = { "cover", "http" };
+	static const size_t bound[2] = { 180, 400 };
+	struct dust_model * m;
+	struct dust_engine * c, * s;
+	struct bytes cw = { NULL, 0, 0 }, sw = { NULL, 0, 0 };
+	struct dust_rng_seeded cut, rc, rs;
+	uint8_t pkt[65535], data[100] = { 1, 2, 3 };
+	size_t coff = 0, soff = 0, wire;
+	char err[256];
+	int t, k, trial;
+	uint16_t len, i;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		assert_non_null(m = dust_model_builtin(names[k], err,
+		    sizeof(err)));
+		for (trial = 0; trial < 10; trial++) {
+			dust_rng_seeded_u64(&cut, (uint64_t)(60 + trial));
+			dust_rng_seeded_u64(&rc, (uint64_t)(70 + trial));
+			dust_rng_seeded_u64(&rs, (uint64_t)(80 + trial));
+			c = dust_engine_client_new(m, srv_B, sid, sidlen,
+			    &rc.rng);
+			s = dust_engine_server_new(m, srv_b, sid, sidlen, NULL,
+			    &rs.rng);
+			for (t = 0; t < 500; t++) {
+				tick(c, 10, &cw);
+				tick(s, 10, &sw);
+				deliver(s, &cw, &coff, &cut);
+				deliver(c, &sw, &soff, &cut);
+			}
+			assert_int_equal(dust_engine_state(s),
+			    DUST_ENGINE_ESTABLISHED);
+			assert_int_equal(dust_decoded_ready(s), 0);
+			assert_int_equal(dust_put_decoded(c, data, 100), 0);
+			/*
+			 * Packets of the model's lengths, delivered a byte at
+			 * a time: ${wire} counts the bytes until it is there.
+			 */
+			for (wire = 0; dust_decoded_ready(s) < 100;) {
+				len = dust_encoded_ready(c);
+				dust_get_encoded(c, pkt, len);
+				for (i = 0; i < len &&
+				    dust_decoded_ready(s) < 100; i++, wire++)
+					assert_int_equal(dust_put_encoded(s,
+					    pkt + i, 1), 0);
+				assert_true(wire < 100000);
+			}
+			if (trial == 0)
+				printf("%s: 100 bytes queued after 5 s idle "
+				    "arrived within %zu wire bytes\n",
+				    names[k], wire);
+			assert_true(wire <= bound[k]);
+			dust_engine_free(c);
+			dust_engine_free(s);
+			free(cw.b);
+			free(sw.b);
+			memset(&cw, 0, sizeof(cw));
+			memset(&sw, 0, sizeof(sw));
+			coff = soff = 0;
+		}
+		dust_model_free(m);
+	}
+}
+
 int
 main(void)
 {
@@ -283,6 +361,7 @@ main(void)
 		cmocka_unit_test(test_echo),
 		cmocka_unit_test(test_always_encodes),
 		cmocka_unit_test(test_silent_failure),
+		cmocka_unit_test(test_latency),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, NULL));

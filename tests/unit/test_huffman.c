@@ -102,6 +102,7 @@ test_tie_break(void ** state)
 }
 
 /* Optimal cost by an independent method: sort, then two queues. */
+/* cmp_u64(a, b): for qsort. */
 static int
 cmp_u64(const void * a, const void * b)
 {
@@ -110,6 +111,7 @@ cmp_u64(const void * a, const void * b)
 	return ((x > y) - (x < y));
 }
 
+/* huffman_cost(freq): sum of freq * length of an optimal code. */
 static uint64_t
 huffman_cost(const uint32_t freq[256])
 {

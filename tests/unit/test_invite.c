@@ -17,6 +17,7 @@
 #include "dust/seattle.h"
 #include "dust/skein.h"
 
+/* fill_key(k, seed): 32 reproducible bytes. */
 static void
 fill_key(uint8_t k[32], uint64_t seed)
 {
@@ -72,6 +73,7 @@ test_roundtrip(void ** state)
 	/* White space around a pasted invite is fine. */
 	memset(&a, 0, sizeof(a));
 	assert_int_equal(invite_set_address(&a, "192.0.2.9:80", why), 0);
+	fill_key(a.pubkey, 99);
 	assert_non_null(text = invite_format(&a));
 	{
 		char padded[256];
@@ -120,6 +122,7 @@ expect_addr(const char * s, const char * msg)
 		fail_msg("'%s': got \"%s\", wanted \"%s\"", s, why, msg);
 }
 
+/* Addresses: every malformed form is refused with its reason. */
 static void
 test_bad_address(void ** state)
 {
@@ -183,6 +186,7 @@ good_bin(uint8_t bin[64])
 	return (51);
 }
 
+/* Invites: prefix, base64url, checksum, truncation, fields. */
 static void
 test_bad_invite(void ** state)
 {
@@ -257,6 +261,11 @@ test_bad_invite(void ** state)
 	    "invite length does not match its fields");
 	free(text);
 	len = good_bin(bin);
+	bin[1] = 1;		/* IPv6, but only 4 address bytes follow. */
+	expect_invite(text = make(bin, len),
+	    "invite length does not match its fields");
+	free(text);
+	len = good_bin(bin);
 	bin[40] = 0x10;
 	expect_invite(text = make(bin, len), "invite model is too long");
 	free(text);
@@ -265,6 +274,11 @@ test_bad_invite(void ** state)
 	bin[46] = 0x80;
 	expect_invite(text = make(bin, len),
 	    "invite model is not valid UTF-8 text");
+	free(text);
+	len = good_bin(bin);
+	memset(bin + 8, 0, 32);	/* u = 0: a low-order point. */
+	expect_invite(text = make(bin, len), "invite public key is a "
+	    "low-order point, not a server's X25519 key");
 	free(text);
 	len = good_bin(bin);
 	bin[45] = 0;		/* A NUL in the model. */
@@ -285,6 +299,7 @@ expect_key(const char * text, size_t len, const char * msg)
 		fail_msg("got \"%s\", wanted \"%s\"", why, msg);
 }
 
+/* Key files: round trip, and each malformed form's own message. */
 static void
 test_keyfile(void ** state)
 {

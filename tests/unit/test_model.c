@@ -72,8 +72,8 @@ model_with(const char * key, const char * value)
 {
 	static const char * const keys[] = { "bytes", "length", "flow",
 	    "duration", NULL };
-	static char json[16384];
-	char ones[1024], part[8192];
+	static char json[(1 << 20) + 4096], part[1 << 20];
+	char ones[1024];
 	const char * defaults[4];
 	size_t off = 0, i;
 	int found = 0;
@@ -212,6 +212,16 @@ test_errors(void ** state)
 		{ "coder", "\"lz77\"", "client_to_server.coder: unknown coder "
 		    "\"lz77\" (huffman or exact)" },
 		{ "colour", "1", "client_to_server.colour: unknown field" },
+		{ "coder", "1", "client_to_server.coder: must be a string" },
+		{ "length", "{\"family\": \"normal\", \"mean\": 5, "
+		    "\"sigma\": 2e12}",
+		    "client_to_server.length.sigma: must be <= 1e12" },
+		{ "duration", "{\"family\": \"exponential\", "
+		    "\"mean\": 2e12}",
+		    "client_to_server.duration.mean: must be <= 1e12" },
+		{ "length", "{\"family\": \"exponential\", \"mean\": 1e400}",
+		    "json: line 1 column 608: real number overflow near "
+		    "'1e400'" },
 	};
 	char bytes[2048], json[4096];
 	size_t i, off;
@@ -258,11 +268,27 @@ test_errors(void ** state)
 		    "client_to_server.prefix: must be at most 4096 bytes");
 	}
 
+	/* At most 65536 empirical points. */
+	{
+		static char big[65537 * 9 + 64];
+		size_t k, o;
+
+		o = (size_t)snprintf(big, sizeof(big),
+		    "{\"family\": \"empirical\", \"points\": [");
+		for (k = 0; k < 65537; k++)
+			o += (size_t)snprintf(big + o, sizeof(big) - o,
+			    "%s[5, 1]", k ? "," : "");
+		snprintf(big + o, sizeof(big) - o, "]}");
+		load_fails(model_with("length", big),
+		    "client_to_server.length.points: at most 65536 points");
+	}
+
 	/* Whole-document errors. */
 	load_fails("[1, 2]", "model: must be a JSON object");
 	load_fails("{\"client_to_server\": ", "json: line 1 column 21: "
 	    "unexpected token near end of file");
 	load_fails("{\"name\": 1}", "name: must be a string");
+	load_fails("{\"description\": []}", "description: must be a string");
 	load_fails("{\"name\": \"a\", \"name\": \"b\"}",
 	    "json: line 1 column 20: duplicate object key near '\"name\"'");
 	load_fails("{\"size\": 1}", "size: unknown field");
@@ -320,6 +346,7 @@ test_quantize(void ** state)
 	}
 }
 
+/* cmp_i64(a, b): for qsort. */
 static int
 cmp_i64(const void * a, const void * b)
 {

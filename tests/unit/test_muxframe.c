@@ -469,6 +469,39 @@ test_link_lifecycle(void ** state)
 	pair_free(&c, &s);
 }
 
+/* Ids: 1 to 65535 in turn, never 0; exhaustion; a freed id comes back. */
+static void
+test_link_ids(void ** state)
+{
+	struct side c, s;
+	uint16_t id;
+	uint32_t i;
+	int cu;
+
+	(void)state;
+	pair_new(&c, &s);
+	for (i = 1; i <= 65535; i++) {
+		assert_int_equal(muxlink_open(c.l, 1, &cu, &id), 0);
+		assert_int_equal(id, i);
+	}
+	assert_int_equal(muxlink_count(c.l), 65535);
+	assert_int_equal(muxlink_open(c.l, 1, &cu, &id), -1);
+	assert_non_null(strstr(muxlink_error(c.l), "all 65535"));
+	assert_int_equal(flush(&c, &s), 0);
+	assert_int_equal(s.nopen, 65535);
+
+	/* Free id 7 both ways: the next open gets it. */
+	assert_int_equal(muxlink_close(c.l, 7), 0);
+	assert_int_equal(muxlink_close(s.l, 7), 0);
+	assert_int_equal(flush(&c, &s), 0);
+	assert_int_equal(flush(&s, &c), 0);
+	assert_int_equal(muxlink_open(c.l, 1, &cu, &id), 0);
+	assert_int_equal(id, 7);
+	assert_int_equal(flush(&c, &s), 0);
+	assert_int_equal(muxlink_count(s.l), 65535);
+	pair_free(&c, &s);
+}
+
 /* The window: sending stops at it, credit returns in quarter batches. */
 static void
 test_link_window(void ** state)
@@ -708,6 +741,7 @@ main(void)
 		cmocka_unit_test(test_decoder_errors),
 		cmocka_unit_test(test_control),
 		cmocka_unit_test(test_link_lifecycle),
+		cmocka_unit_test(test_link_ids),
 		cmocka_unit_test(test_link_window),
 		cmocka_unit_test(test_link_refused),
 		cmocka_unit_test(test_link_abandon),

@@ -24,6 +24,7 @@ struct pipe {
 	size_t len, cap;
 };
 
+/* pipe_put(p, b, n): append ${n} bytes of ${b} to ${p}. */
 static void
 pipe_put(struct pipe * p, const uint8_t * b, size_t n)
 {
@@ -66,6 +67,7 @@ pipe_push(struct pipe * p, struct seattle * s, size_t n)
 	p->len -= n;
 }
 
+/* pipe_free(p): free the bytes of ${p}. */
 static void
 pipe_free(struct pipe * p)
 {
@@ -78,6 +80,7 @@ pipe_free(struct pipe * p)
 static uint8_t srv_b[32], srv_B[32], sid[SEATTLE_SID_MAX];
 static size_t sidlen;
 
+/* setup(state): the server's key pair and SID, shared by all tests. */
 static int
 setup(void ** state)
 {
@@ -99,6 +102,7 @@ struct pair {
 	struct pipe c2s, s2c;
 };
 
+/* pair_new(p, seed, replay): a fresh client and server from ${seed}. */
 static void
 pair_new(struct pair * p, uint64_t seed, struct seattle_replay * replay)
 {
@@ -113,6 +117,7 @@ pair_new(struct pair * p, uint64_t seed, struct seattle_replay * replay)
 	    &p->rs.rng));
 }
 
+/* pair_free(p): free both sessions and pipes of ${p}. */
 static void
 pair_free(struct pair * p)
 {
@@ -207,7 +212,7 @@ exchange(struct pair * p, size_t total, size_t head_c, size_t head_s)
 	assert_null(seattle_failure(p->c));
 }
 
-/* 20 seeds of random splits, 40 KiB each way, byte-exact. */
+/* 20 seeds of random splits, 100 kB each way, byte-exact. */
 static void
 test_random_splits(void ** state)
 {
@@ -217,9 +222,14 @@ test_random_splits(void ** state)
 	(void)state;
 	for (seed = 1; seed <= 20; seed++) {
 		pair_new(&p, seed, NULL);
-		if (seed % 2)
-			seattle_set_record_data(p.c, 1 + seed * 37);
-		exchange(&p, 40000, 0, 0);
+		/* Small records, the default 16 KiB, and the largest. */
+		if (seed % 3 == 1)
+			assert_int_equal(seattle_set_record_data(p.c,
+			    1 + seed * 37), 0);
+		else if (seed % 3 == 2)
+			assert_int_equal(seattle_set_record_data(p.s,
+			    SEATTLE_DATA_MAX), 0);
+		exchange(&p, 100000, 0, 0);
 		pair_free(&p);
 	}
 }
@@ -411,6 +421,16 @@ low_order_rep(uint8_t rep[32])
 	assert_true(sodium_is_zero(u, 32));
 }
 
+/* low_order_rep_into(p): fail ${p}'s server with a low-order client key. */
+static void
+low_order_rep_into(struct pair * p)
+{
+	uint8_t rep[32];
+
+	low_order_rep(rep);
+	assert_int_equal(seattle_push(p->s, rep, 32), 0);
+}
+
 /* A key that maps to a low-order point gives an all-zero DH result. */
 static void
 test_zero_dh(void ** state)
@@ -553,6 +573,82 @@ test_bad_length(void ** state)
 	assert_null(seattle_client_new(srv_B, sid, 8, NULL));
 }
 
+/* Data queued during a padding record goes out right after it. */
+static void
+test_padding_latency(void ** state)
+{
+	struct pair p;
+	uint8_t got[10];
+
+	(void)state;
+	pair_new(&p, 900, NULL);
+	handshake(&p);
+	pipe_pull(&p.c2s, p.c, 1);		/* A padding record starts. */
+	assert_int_equal(seattle_write(p.c, (const uint8_t *)"0123456789",
+	    10), 0);
+	/* The rest of the padding (34), then the data record (45) but one. */
+	pipe_pull(&p.c2s, p.c, 34 + 44);
+	pipe_push(&p.c2s, p.s, p.c2s.len);
+	assert_int_equal(seattle_readable(p.s), 0);
+	assert_int_equal(seattle_unsent(p.c), 10);
+	pipe_pull(&p.c2s, p.c, 1);
+	assert_int_equal(seattle_unsent(p.c), 0);
+	pipe_push(&p.c2s, p.s, 1);
+	assert_int_equal(seattle_read(p.s, got, sizeof(got)), 10);
+	assert_memory_equal(got, "0123456789", 10);
+	pair_free(&p);
+}
+
+/*
+ * chi2(b, n): the chi-square statistic of the byte counts of ${b} against
+ * the uniform distribution (255 degrees of freedom).
+ */
+static double
+chi2(const uint8_t * b, size_t n)
+{
+	double count[256] = {0}, e = (double)n / 256, x = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		count[b[i]]++;
+	for (i = 0; i < 256; i++)
+		x += (count[i] - e) * (count[i] - e) / e;
+	return (x);
+}
+
+/*
+ * Both streams, handshake and filler and IV and padding records, and a
+ * failed session's stream, have uniform byte counts: 1 MiB each (fixed
+ * seeds), chi-square with 255 degrees of freedom below 330.5 (p = 0.001).
+ * A stream of zero padding that was not encrypted would score millions.
+ */
+static void
+test_streams_uniform(void ** state)
+{
+	struct pair p;
+	size_t n = 1 << 20;
+
+	(void)state;
+	pair_new(&p, 1000, NULL);
+	pipe_pull(&p.c2s, p.c, 4096);		/* X and filler */
+	pipe_pull(&p.s2c, p.s, 4096);		/* Y and filler */
+	pipe_push(&p.c2s, p.s, 32);
+	pipe_push(&p.s2c, p.c, 4096);		/* client holds K */
+	pipe_pull(&p.c2s, p.c, n - 4096);	/* CC, IV, padding */
+	pipe_pull(&p.s2c, p.s, n);		/* confirmation, IV, padding */
+	assert_true(chi2(p.c2s.buf, n) < 330.5);
+	assert_true(chi2(p.s2c.buf, n) < 330.5);
+	pair_free(&p);
+
+	/* A failed session's stream. */
+	pair_new(&p, 1001, NULL);
+	low_order_rep_into(&p);
+	pipe_pull(&p.s2c, p.s, n);
+	assert_int_equal(seattle_status(p.s), SEATTLE_FAILED);
+	assert_true(chi2(p.s2c.buf, n) < 330.5);
+	pair_free(&p);
+}
+
 int
 main(void)
 {
@@ -569,6 +665,8 @@ main(void)
 		cmocka_unit_test(test_replay),
 		cmocka_unit_test(test_replay_capacity),
 		cmocka_unit_test(test_bad_length),
+		cmocka_unit_test(test_padding_latency),
+		cmocka_unit_test(test_streams_uniform),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, NULL));

@@ -42,6 +42,7 @@ pull_fixed(void * ctx, uint8_t * buf, size_t n)
 	f->off += n;
 }
 
+/* hex(out, b, n): print ${n} bytes in hex. */
 static void
 hex(FILE * out, const uint8_t * b, size_t n)
 {
@@ -51,6 +52,7 @@ hex(FILE * out, const uint8_t * b, size_t n)
 		fprintf(out, "%02x", b[i]);
 }
 
+/* unhex(s, b, n): parse ${n} bytes of hex; 0, or -1 if malformed. */
 static int
 unhex(const char * s, uint8_t * b, size_t n)
 {
