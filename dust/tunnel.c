@@ -353,9 +353,12 @@ static void
 end_cb(evutil_socket_t fd, short what, void * arg)
 {
 
+	struct tconn * c = arg;
+
 	(void)fd;
 	(void)what;
-	tconn_close(arg, NULL);
+	c->expired = 1;
+	tconn_close(c, "duration ended");
 }
 
 /* The duration is nearly over. */

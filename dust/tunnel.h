@@ -83,6 +83,7 @@ struct tconn {
 	uint32_t duration;
 	double credit;
 	int connected;
+	int expired;			/* Closed because its duration ended. */
 	int failed_logged, link_logged;
 	const struct tconn_hooks * hooks;
 	void * cookie;
