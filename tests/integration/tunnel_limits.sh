@@ -11,7 +11,7 @@ D=$DUST_BIN/dust
 [ -x "$D" ] || skip "no dust binary"
 SP=$(free_port); TP=$(free_port); CP=$(free_port)
 "$D" keygen -k "$T/key" > /dev/null
-"$D" invite -k "$T/key" -a "127.0.0.1:$SP" -m tests/models/probe.json \
+"$D" invite -k "$T/key" -a "127.0.0.1:$SP" -m tests/models/long.json \
     > "$T/invite"
 spawn server "$D" server -F -v -n 3 -s "[127.0.0.1]:$SP" \
     -t "[127.0.0.1]:$TP" -k "$T/key" -i "$T/invite"
