@@ -29,7 +29,7 @@
 /* Reconnect delays after failed connections (ms), and the give-up count. */
 #define BACKOFF_MIN	100
 #define BACKOFF_MAX	5000
-#define FAILS_MAX	10
+#define FAILS_MAX	6
 
 struct client {
 	struct tunnel tun;
@@ -154,7 +154,8 @@ conn_ended(struct tconn * c, void * cookie, const char * why)
 		}
 	}
 	/* Connections that die young, or never connect, back off. */
-	if (why != NULL && (!c->connected || ms_since(&c->born) < 1000)) {
+	if (!c->expired && why != NULL &&
+	    (!c->connected || ms_since(&c->born) < 1000)) {
 		cs->fails++;
 		delay = cs->backoff;
 		cs->backoff = cs->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX :

@@ -207,15 +207,18 @@ tick_cb(evutil_socket_t fd, short what, void * arg)
 	}
 	k = dust_packet_count(c->e, (uint16_t)ms);
 	/*
-	 * While handshaking, one packet per tick (the rest wait): a burst
-	 * of large packets could carry more filler than the peer accepts
-	 * before the code (SEATTLE_FILLER_MAX chunks).
+	 * The first packets of a connection go out one per tick (the rest
+	 * wait): a burst of large packets could carry more filler than the
+	 * peer accepts before the code (SEATTLE_FILLER_MAX chunks).  This
+	 * goes by the packet count, not by the handshake's state, so that a
+	 * prober that never completes the handshake sees the same timing as
+	 * a client that does (tunnel_probe checks it).
 	 */
 	if (c->backlog + k > 65535)
 		c->backlog = 65535 - k;
 	k = (uint16_t)(k + c->backlog);
 	c->backlog = 0;
-	if (k > 1 && dust_engine_state(c->e) == DUST_ENGINE_HANDSHAKING) {
+	if (k > 1 && c->npackets < TUNNEL_PACED) {
 		c->backlog = (uint16_t)(k - 1);
 		k = 1;
 	}
@@ -235,6 +238,7 @@ tick_cb(evutil_socket_t fd, short what, void * arg)
 			c->credit = (double)len * c->tun->ratio;
 		dust_get_encoded(c->e, pkt, len);
 		evbuffer_add(out, pkt, len);
+		c->npackets++;
 		c->tun->st.wire_out += len;
 	}
 	/* Tick faster while packets come in bunches, slower while none. */
@@ -353,9 +357,12 @@ static void
 end_cb(evutil_socket_t fd, short what, void * arg)
 {
 
+	struct tconn * c = arg;
+
 	(void)fd;
 	(void)what;
-	tconn_close(arg, NULL);
+	c->expired = 1;
+	tconn_close(c, "duration ended");
 }
 
 /* The duration is nearly over. */

@@ -27,6 +27,8 @@
 #define TUNNEL_APP_HIGH		(256 * 1024)
 /* Wire output buffered before packets are skipped (the path is full). */
 #define TUNNEL_WIRE_HIGH	(128 * 1024)
+/* The first packets of a connection go out one per tick. */
+#define TUNNEL_PACED		16
 /* Kernel buffers of Dust sockets. */
 #define TUNNEL_SOCKBUF		(256 * 1024)
 
@@ -80,9 +82,11 @@ struct tconn {
 	struct timespec last, born;
 	uint32_t tick_ms;
 	uint16_t backlog;		/* Packets due but held back. */
+	uint64_t npackets;		/* Packets sent. */
 	uint32_t duration;
 	double credit;
 	int connected;
+	int expired;			/* Closed because its duration ended. */
 	int failed_logged, link_logged;
 	const struct tconn_hooks * hooks;
 	void * cookie;

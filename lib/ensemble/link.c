@@ -192,6 +192,7 @@ static int
 server_msg(struct ens_link * l, const struct ens_msg * m)
 {
 	struct ens_session * s = l->s;
+	char why[64];
 	int idx;
 
 	if (m->cmd >= ENS_ERR_TOO_MANY)
@@ -220,8 +221,9 @@ server_msg(struct ens_link * l, const struct ens_msg * m)
 		if (m->cmd == ENS_CLOSE)
 			return (error_reply(l, ENS_ERR_UNKNOWN,
 			    "CLOSE of an unknown session"));
-		return (error_reply(l, ENS_ERR_UNKNOWN,
-		    "message before NEW or CONTINUE"));
+		snprintf(why, sizeof(why),
+		    "message 0x%02x before NEW or CONTINUE", m->cmd);
+		return (error_reply(l, ENS_ERR_UNKNOWN, why));
 	}
 	if ((idx = ens_session_id_index(s, m->id)) < 0)
 		return (error_reply(l, ENS_ERR_UNKNOWN,
@@ -242,8 +244,12 @@ server_msg(struct ens_link * l, const struct ens_msg * m)
 		}
 		return (reply(l, ENS_EXTEND_OK, ens_session_id(s)));
 	case ENS_CLOSE:
+		/*
+		 * A client closes only once it has read our FIN: its ACK of
+		 * the FIN may have been lost with another connection.
+		 */
 		if (s->state == ENS_OPEN) {
-			if (ens_session_finished(s))
+			if (s->rx_fin && s->tx_eof)
 				s->state = ENS_CLOSED;
 			else
 				ens_session_abort(s,

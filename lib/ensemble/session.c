@@ -664,6 +664,8 @@ ens_session_has_output(const struct ens_session * s)
 		return (1);
 	if (s->state != ENS_OPEN && s->state != ENS_CLOSING)
 		return (0);
+	if (s->state == ENS_CLOSING && s->close_on != 0)
+		return (0);
 	if (!s->server && s->state == ENS_OPEN && (ens_session_finished(s) ||
 	    (!s->extend_want && (s->tx_next - s->tx_idbase >= ENS_EXTEND_AT ||
 	    s->rx_next - s->rx_idbase >= ENS_EXTEND_AT))))
@@ -727,6 +729,9 @@ ens_session_pull(struct ens_session * s, struct ens_link * l, uint8_t * buf,
 		}
 		return (n);
 	}
+	/* After CLOSE only CLOSE again, should its connection be lost. */
+	if (s->state == ENS_CLOSING && s->close_on != 0)
+		return (n);
 	if (ack_due(s, next_unsent(s) != NULL) && max - n >= ENS_ACK_BYTES) {
 		memset(&m, 0, sizeof(m));
 		m.cmd = ENS_ACK;

@@ -19,6 +19,7 @@ spawn client "$D" client -F -v -s "[127.0.0.1]:$CP" -i "$T/invite"
 wait_port "$TP"; wait_port "$SP"; wait_port "$CP"
 timeout 120 $PY tests/tunnel_peer.py client "$CP" 200 50000 50000 1000 \
     > "$T/peer.log" 2>&1 || { tail -20 "$T/peer.log"; \
+    grep -h "aborted\|ensemble:" "$T/client.log" "$T/server.log" | head -20; \
     fail "not every session exact"; }
 cat "$T/peer.log"
 sleep 1

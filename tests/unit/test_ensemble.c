@@ -395,7 +395,7 @@ test_protocol_errors(void ** state)
 	k = ens_msg_encode(&m, buf);
 	assert_int_equal(ens_link_push(sl, buf, k), -1);
 	assert_string_equal(ens_link_error(sl),
-	    "message before NEW or CONTINUE");
+	    "message 0x0f before NEW or CONTINUE");
 	ens_link_end(sl);
 
 	/* A real session, then a DATA far beyond the window. */
