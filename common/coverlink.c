@@ -64,6 +64,7 @@ struct coversvc {
 	struct event ev_tick;
 	struct cover_sched grid;	/* rate * nslots ticks per second. */
 	unsigned int nslots;
+	uint64_t catchup;		/* Grid ticks run late at most. */
 	struct link ** slot_head;
 	unsigned int * slot_count;
 	struct link * all;
@@ -616,8 +617,7 @@ tick_cb(evutil_socket_t fd, short what, void * arg)
 	uint64_t j0 = svc->grid.next, now = mono_ns(), run, skipped, j, n;
 	struct link * l, * next;
 
-	run = cover_sched_take(&svc->grid, now,
-	    (uint64_t)COVERLINK_CATCHUP * svc->nslots, &skipped);
+	run = cover_sched_take(&svc->grid, now, svc->catchup, &skipped);
 	if (skipped > 0) {
 		/* A stall: count it, and say so at most every 10 s. */
 		n = stall_blocks(svc, j0, skipped);
@@ -672,6 +672,9 @@ coversvc_new(struct event_base * base, int lfd,
 	if (svc->slot_head == NULL || svc->slot_count == NULL)
 		goto err;
 	cover_sched_init(&svc->grid, mono_ns(), conf->rate * svc->nslots);
+	svc->catchup = svc->grid.rate * COVERLINK_CATCHUP_MS / 1000;
+	if (svc->catchup < svc->nslots)
+		svc->catchup = svc->nslots;
 	event_assign(&svc->ev_tick, base, -1, 0, tick_cb, svc);
 	event_assign(&svc->ev_relisten, base, -1, 0, relisten_cb, svc);
 	if (event_assign(&svc->ev_listen, base, lfd, EV_READ | EV_PERSIST,

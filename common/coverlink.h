@@ -22,12 +22,11 @@
 
 #define COVERLINK_TARGETS	8	/* Addresses kept for the target. */
 /*
- * After a stall, the grid ticks of the last COVERLINK_CATCHUP intervals are
- * run, late; older ones are skipped.  One interval means each link sends at
- * most its one latest due block: a link never puts two blocks back to back
- * on the wire (where spiped and TCP could merge them), it leaves a gap.
+ * After a stall, the blocks due in the last COVERLINK_CATCHUP_MS
+ * milliseconds (at least one interval) are sent at once, late; older ones
+ * are skipped.  At 40 a second that is at most 4 blocks per link.
  */
-#define COVERLINK_CATCHUP	1
+#define COVERLINK_CATCHUP_MS	100
 
 struct event_base;
 struct coversvc;
