@@ -25,6 +25,8 @@ Checks, each with its threshold:
   8. backpressure: a far end that stops reading for 1.5 s; the stream
      stays whole valid blocks with the data in order, skipped ticks are
      counted.
+  9. daemon mode: pidfile written before the parent returns, SIGTERM
+     ends the daemon.
 """
 import hashlib
 import os
@@ -505,6 +507,32 @@ def main():
     skipped = int(stats[-1].split(" blocks sent, ")[1].split()[0])
     check(skipped > 0, "backpressure: %d ticks skipped and counted" % skipped)
     stop(p6, "coverpipe6")
+
+    # 9. Daemon mode: the parent returns once the pidfile is written and
+    # the socket listens; SIGTERM ends the daemon.
+    pidf = os.path.join(TMP, "coverpiped.pid")
+    pd9 = free_port()
+    rc = subprocess.run([os.path.join(BIN, "coverpiped"), "-s",
+                         addr(pd9), "-t", addr(echo.port), "-p", pidf],
+                        timeout=10).returncode
+    check(rc == 0 and os.path.exists(pidf), "daemon: parent exits 0, "
+          "pidfile written")
+    pid9 = int(open(pidf).read())
+    wait_port(pd9)
+    os.kill(pid9, signal.SIGTERM)
+    end = time.time() + 5
+    while time.time() < end:
+        try:
+            # Gone, or a zombie not yet reaped by init: it has exited.
+            st = open("/proc/%d/stat" % pid9).read()
+            if st.rsplit(")", 1)[1].split()[0] == "Z":
+                break
+        except FileNotFoundError:
+            break
+        time.sleep(0.05)
+    else:
+        fail("daemon did not exit on SIGTERM")
+    print("ok: daemon exits on SIGTERM")
     print("PASS")
 
 
