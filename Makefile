@@ -59,13 +59,17 @@ FUZZ_BINS	:= $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 .PHONY: all tests check check-build deps demo bench install fuzz fuzz-build clean
 .DEFAULT_GOAL := all
 
-all: $(PROG_BINS)
+all: $(LIBDUST) $(LIBCOMMON) $(PROG_BINS)
 
 tests: all $(UNIT_BINS) $(TOOL_BINS)
 
+# Quiet by default; V=1 shows the commands.
+Q	:= $(if $(V),,@)
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(LIBDUST): $(call obj,$(LIB_SRCS))
 	@mkdir -p $(@D)
@@ -126,6 +130,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(PROG_BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -d $(DESTDIR)$(PREFIX)/share/dust/analysis
+	install -m 0644 analysis/*.py $(DESTDIR)$(PREFIX)/share/dust/analysis/
 
 clean:
 	rm -rf build

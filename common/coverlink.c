@@ -41,6 +41,7 @@ struct link {
 	int plain_ready;		/* Plain may have data or EOF. */
 	int cin_paused;			/* ev_cin off until plain drains. */
 	int plain_eof;			/* Plain side sent EOF. */
+	int out_ready;			/* out[] holds the next tick's block. */
 	int out_eos;			/* The block in out[] is end of stream. */
 	int out_done;			/* End of stream sent on cover. */
 	int eos_in;			/* End of stream received on cover. */
@@ -71,6 +72,7 @@ struct coversvc {
 	uint64_t nextid;
 	uint64_t nlinks;		/* Links in the wheel. */
 	uint64_t sent;			/* Blocks sent, all links. */
+	uint64_t data_out, data_in;	/* Real bytes sent and received. */
 	uint64_t skipped;		/* Ticks skipped (block unfinished). */
 	uint64_t stalled;		/* Blocks skipped by stalls, all time. */
 	uint64_t stall_blocks;		/* Blocks skipped since last said. */
@@ -105,6 +107,7 @@ plain_name(const struct link * l)
 }
 
 static void tick_arm(struct coversvc *);
+static int link_fill(struct link *);
 
 /* Put ${l} in the least loaded slot, starting at its next turn. */
 static void
@@ -245,23 +248,25 @@ link_flush_out(struct link * l)
 		wheel_remove(l);
 		if (link_maybe_done(l))
 			return (-1);
+		return (0);
 	}
-	return (0);
+	return (link_fill(l));
 }
 
-/* One tick of ${l}: read at most block - 2 bytes, send one block. */
-static void
-link_tick(struct link * l)
+/*
+ * Fill out[] with the block for the next tick: at most block - 2 bytes of
+ * whatever waits on plain, or cover.  It runs right after the previous
+ * block has gone, not at the tick, so that the work done at the tick
+ * itself (one send of a ready block) is the same whether the block
+ * carries data or not: the tick's timing must not depend on the data.
+ * The price is one interval of latency.  Return -1 if ${l} was freed.
+ */
+static int
+link_fill(struct link * l)
 {
 	size_t block = l->svc->conf.block;
 	ssize_t n;
 
-	if (l->out_off < block) {
-		/* Last block still going out: skip this tick (counted). */
-		l->skipped++;
-		l->svc->skipped++;
-		return;
-	}
 	if (!l->plain_eof && !l->plain_ready) {
 		/* Nothing arrived since a read drained plain: cover. */
 		cover_pack_header(l->out, block, 0);
@@ -272,6 +277,7 @@ link_tick(struct link * l)
 		if (n > 0) {
 			cover_pack_header(l->out, block, (size_t)n);
 			l->bytes_out += (uint64_t)n;
+			l->svc->data_out += (uint64_t)n;
 		} else if (n == 0) {
 			l->plain_eof = 1;
 		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -284,13 +290,33 @@ link_tick(struct link * l)
 			warnp("link %" PRIu64 ": read from %s", l->id,
 			    plain_name(l));
 			link_end(l, 0, "read error on plain side");
-			return;
+			return (-1);
 		}
 	}
 	if (l->plain_eof) {
 		cover_pack_eos(l->out, block);
 		l->out_eos = 1;
 	}
+	l->out_ready = 1;
+	return (0);
+}
+
+/* One tick of ${l}: send the block that link_fill made ready. */
+static void
+link_tick(struct link * l)
+{
+	size_t block = l->svc->conf.block;
+
+	if (l->out_off < block) {
+		/* Last block still going out: skip this tick (counted). */
+		l->skipped++;
+		l->svc->skipped++;
+		return;
+	}
+	/* The link's first tick: nothing was made ready before it. */
+	if (!l->out_ready && link_fill(l))
+		return;
+	l->out_ready = 0;
 	l->out_off = 0;
 	(void)link_flush_out(l);
 }
@@ -330,6 +356,7 @@ link_process_in(struct link * l)
 				l->pend += w;
 				l->pendlen -= (size_t)w;
 				l->bytes_in += (uint64_t)w;
+				l->svc->data_in += (uint64_t)w;
 				continue;
 			}
 			if (w == -1 && errno == EINTR)
@@ -698,9 +725,10 @@ coversvc_stats(const struct coversvc * svc)
 {
 
 	warn0("stats: %" PRIu64 " links sending, %" PRIu64 " blocks sent, %"
+	    PRIu64 " data bytes sent, %" PRIu64 " data bytes received, %"
 	    PRIu64 " ticks skipped (block unfinished), %" PRIu64 " blocks "
-	    "skipped (late)", svc->nlinks, svc->sent, svc->skipped,
-	    svc->stalled);
+	    "skipped (late)", svc->nlinks, svc->sent, svc->data_out,
+	    svc->data_in, svc->skipped, svc->stalled);
 }
 
 /**

@@ -21,12 +21,13 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 # skip MESSAGE: end the test as skipped (exit 77).
 skip() { echo "skipped: $*"; exit 77; }
 
-# spawn NAME CMD...: start CMD in the background, output in $T/NAME.log.
+# spawn NAME CMD...: start CMD in the background, output in $T/NAME.log;
+# its process ID is in $PID_NAME (with - and . in NAME turned into _).
 spawn() {
 	n=$1; shift
 	"$@" > "$T/$n.log" 2>&1 &
 	PIDS="$PIDS $!"
-	eval "PID_$n=$!"
+	eval "PID_$(echo "$n" | tr -c 'A-Za-z0-9_\n' _)=$!"
 }
 
 # free_port: print a TCP port on 127.0.0.1 that nothing listens on now.

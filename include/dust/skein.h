@@ -90,4 +90,10 @@ void skein256_stream_init(struct skein256_stream *, const uint8_t[32],
 void skein256_stream_xor(struct skein256_stream *, uint8_t *,
     const uint8_t *, size_t);
 
+/**
+ * skein256_stream_wipe(s):
+ * Wipe the key material held in the stream ${s}.
+ */
+void skein256_stream_wipe(struct skein256_stream *);
+
 #endif /* !DUST_SKEIN_H */

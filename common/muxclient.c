@@ -1,0 +1,315 @@
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "dust/proxyopen.h"
+#include "dust/socks5.h"
+
+#include "muxclient.h"
+#include "muxio.h"
+#include "sock.h"
+#include "socksfront.h"
+#include "warnp.h"
+
+#define MAXTARGETS	8
+
+/* One listening socket. */
+struct listener {
+	struct muxclient * mc;
+	struct event * ev;
+	int fd;
+	uint8_t port;
+	int socks;		/* A SOCKS front end (proxymux). */
+};
+
+struct muxclient {
+	struct event_base * base;
+	struct sock_addr target[MAXTARGETS];
+	size_t ntarget;
+	size_t next_target;		/* The address tried next. */
+	char tname[128];
+	struct listener * ls;
+	size_t nls;
+	struct bufferevent * connecting;	/* Connect in progress. */
+	struct muxio * link;		/* The link, when up. */
+	struct event * retry_ev;
+	struct socksfront * front;	/* SOCKS exchanges, if any. */
+	unsigned int backoff_ms;	/* Delay before the next attempt. */
+	struct muxio_limit limit;	/* Local connections at once. */
+};
+
+static void start_connect(struct muxclient *);
+
+static void link_dead(void *, const char *);
+
+static const struct muxio_hooks client_hooks = {
+	.target = NULL,
+	.dead = link_dead,
+};
+
+/* Try again after the current delay, and double it. */
+static void
+schedule_retry(struct muxclient * mc)
+{
+	struct timeval tv;
+
+	tv.tv_sec = mc->backoff_ms / 1000;
+	tv.tv_usec = (mc->backoff_ms % 1000) * 1000;
+	info0("link %s: reconnecting in %u ms", mc->tname, mc->backoff_ms);
+	event_add(mc->retry_ev, &tv);
+	mc->backoff_ms *= 2;
+	if (mc->backoff_ms > MUXCLIENT_BACKOFF_MAX)
+		mc->backoff_ms = MUXCLIENT_BACKOFF_MAX;
+}
+
+/* The link dropped: its connections are reset; reconnect. */
+static void
+link_dead(void * cookie, const char * why)
+{
+	struct muxclient * mc = cookie;
+
+	warn0("link %s: dropped: %s", mc->tname, why);
+	mc->link = NULL;
+	schedule_retry(mc);
+}
+
+/* Set TCP_NODELAY on the link: frames must not wait. */
+static void
+nodelay(int fd)
+{
+	int one = 1;
+
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+/* The connect to the target finished. */
+static void
+connect_eventcb(struct bufferevent * bev, short what, void * arg)
+{
+	struct muxclient * mc = arg;
+
+	mc->connecting = NULL;
+	if (!(what & BEV_EVENT_CONNECTED)) {
+		warn0("link %s: cannot connect: %s", mc->tname,
+		    strerror(EVUTIL_SOCKET_ERROR()));
+		bufferevent_free(bev);
+		schedule_retry(mc);
+		return;
+	}
+	nodelay(bufferevent_getfd(bev));
+	if ((mc->link = muxio_new(mc->base, bev, 0, &client_hooks, mc,
+	    mc->tname, &mc->limit)) == NULL) {
+		warn0("link %s: out of memory", mc->tname);
+		schedule_retry(mc);
+		return;
+	}
+	info0("link %s: up", mc->tname);
+	mc->backoff_ms = MUXCLIENT_BACKOFF_MIN;
+}
+
+/* Start connecting to the next target address. */
+static void
+start_connect(struct muxclient * mc)
+{
+	const struct sock_addr * a = &mc->target[mc->next_target];
+	struct bufferevent * bev;
+
+	mc->next_target = (mc->next_target + 1) % mc->ntarget;
+	if ((bev = bufferevent_socket_new(mc->base, -1,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		warn0("link %s: out of memory", mc->tname);
+		schedule_retry(mc);
+		return;
+	}
+	bufferevent_setcb(bev, NULL, NULL, connect_eventcb, mc);
+	if (bufferevent_socket_connect(bev, (const struct sockaddr *)&a->ss,
+	    (int)a->len)) {
+		warnp("link %s: cannot connect", mc->tname);
+		bufferevent_free(bev);
+		schedule_retry(mc);
+		return;
+	}
+	mc->connecting = bev;
+}
+
+/* The reconnect timer fired. */
+static void
+retrycb(evutil_socket_t fd, short what, void * arg)
+{
+
+	start_connect(arg);
+}
+
+/* Close ${fd} with a reset: there is nowhere to carry it. */
+static void
+reset_close(int fd)
+{
+	struct linger lg = {1, 0};
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+}
+
+static const struct timeval pause_tv = {0, 250000};
+
+/* Accept again after a pause. */
+static void
+resumecb(evutil_socket_t fd, short what, void * arg)
+{
+	struct listener * l = arg;
+
+	event_add(l->ev, NULL);
+}
+
+/* Connections wait on a listening socket. */
+static void
+acceptcb(evutil_socket_t lfd, short what, void * arg)
+{
+	struct listener * l = arg;
+	int fd;
+
+	while ((fd = sock_accept(l->fd)) != -1) {
+		if (l->socks) {
+			/* The link is chosen once the request is in. */
+			socksfront_add(l->mc->front, fd);
+			continue;
+		}
+		if (l->mc->link == NULL) {
+			info0("link %s: down, connection for port id %u "
+			    "refused", l->mc->tname, l->port);
+			reset_close(fd);
+			continue;
+		}
+		(void)muxio_accept(l->mc->link, fd, l->port);
+	}
+	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED) {
+		/* Out of descriptors or memory: pause rather than spin. */
+		warnp("accept on port id %u (pausing 250 ms)", l->port);
+		event_del(l->ev);
+		if (event_base_once(l->mc->base, -1, EV_TIMEOUT, resumecb, l,
+		    &pause_tv))
+			event_add(l->ev, NULL);
+	}
+}
+
+/* A SOCKS request is in: carry it, or refuse it if the link is down. */
+static void
+socks_request(void * arg, int fd, const uint8_t * prefix, size_t len)
+{
+	struct muxclient * mc = arg;
+
+	if (mc->link == NULL) {
+		info0("link %s: down, SOCKS request refused", mc->tname);
+		socksfront_refuse(mc->front, fd, SOCKS5_FAILURE);
+		return;
+	}
+	(void)muxio_accept_proxy(mc->link, fd, prefix, len);
+}
+
+/**
+ * muxclient_socks(client, i):
+ * Make the listening socket ${i} of ${client} a SOCKS5 front end: the
+ * connections it accepts are carried, after their SOCKS exchange, to the
+ * destination they ask for (docs/proxymux.md) instead of to a port id.
+ * Return 0, or -1 on failure.
+ */
+int
+muxclient_socks(struct muxclient * mc, size_t i)
+{
+
+	if (mc->front == NULL &&
+	    (mc->front = socksfront_new(mc->base, socks_request, mc)) == NULL)
+		return (-1);
+	mc->ls[i].socks = 1;
+	mc->ls[i].port = PROXYOPEN_PORT;
+	return (0);
+}
+
+/**
+ * muxclient_new(base, target, ntarget, tname, lfds, ports, nl, maxconns):
+ * Start a client on ${base}: connect to ${target} (${ntarget} addresses,
+ * tried in turn; ${tname} names it in log lines) and accept connections
+ * on the ${nl} listening sockets ${lfds}, giving those of lfds[i] the port
+ * id ports[i]; at most ${maxconns} at once (0: no limit), more are
+ * closed.  The client takes over the sockets.  Return the client, or NULL
+ * on failure.
+ */
+struct muxclient *
+muxclient_new(struct event_base * base, const struct sock_addr * target,
+    size_t ntarget, const char * tname, const int * lfds,
+    const uint8_t * ports, size_t nl, size_t maxconns)
+{
+	struct muxclient * mc;
+	size_t i;
+
+	if ((mc = calloc(1, sizeof(*mc))) == NULL)
+		return (NULL);
+	mc->base = base;
+	if (ntarget > MAXTARGETS)
+		ntarget = MAXTARGETS;
+	memcpy(mc->target, target, ntarget * sizeof(target[0]));
+	mc->ntarget = ntarget;
+	snprintf(mc->tname, sizeof(mc->tname), "%s", tname);
+	mc->backoff_ms = MUXCLIENT_BACKOFF_MIN;
+	mc->limit.max = maxconns;
+	if ((mc->retry_ev = evtimer_new(base, retrycb, mc)) == NULL)
+		goto err;
+	if ((mc->ls = calloc(nl, sizeof(mc->ls[0]))) == NULL)
+		goto err;
+	for (i = 0; i < nl; i++) {
+		mc->ls[i].mc = mc;
+		mc->ls[i].fd = lfds[i];
+		mc->ls[i].port = ports[i];
+	}
+	mc->nls = nl;
+	for (i = 0; i < nl; i++) {
+		if ((mc->ls[i].ev = event_new(base, lfds[i],
+		    EV_READ | EV_PERSIST, acceptcb, &mc->ls[i])) == NULL ||
+		    event_add(mc->ls[i].ev, NULL))
+			goto err;
+	}
+	start_connect(mc);
+	return (mc);
+
+err:
+	muxclient_free(mc);
+	return (NULL);
+}
+
+/**
+ * muxclient_free(client):
+ * Close the link, the local connections and the listening sockets of
+ * ${client}, and free it.
+ */
+void
+muxclient_free(struct muxclient * mc)
+{
+	size_t i;
+
+	if (mc == NULL)
+		return;
+	if (mc->link != NULL)
+		muxio_free(mc->link);
+	if (mc->connecting != NULL)
+		bufferevent_free(mc->connecting);
+	for (i = 0; i < mc->nls; i++) {
+		if (mc->ls[i].ev != NULL)
+			event_free(mc->ls[i].ev);
+		close(mc->ls[i].fd);
+	}
+	free(mc->ls);
+	socksfront_free(mc->front);
+	if (mc->retry_ev != NULL)
+		event_free(mc->retry_ev);
+	free(mc);
+}

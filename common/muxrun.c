@@ -1,0 +1,76 @@
+#include <signal.h>
+#include <stdio.h>
+
+#include <event2/event.h>
+
+#include "daemon.h"
+#include "muxrun.h"
+#include "warnp.h"
+
+/**
+ * muxrun_daemonize(foreground, pidfile, deflt, use_syslog):
+ * Unless ${foreground}, detach and write the pidfile ${pidfile} (or, if
+ * NULL, "${deflt}.pid"), then send log lines to syslog if ${use_syslog}.
+ * Ignore SIGPIPE.  Return 0, or -1 after printing why.
+ */
+int
+muxrun_daemonize(int fg, const char * pidfile, const char * deflt,
+    int use_syslog)
+{
+	char buf[4096];
+
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
+		warnp("signal(SIGPIPE)");
+		return (-1);
+	}
+	if (fg)
+		return (0);
+	if (pidfile == NULL)
+		pidfile = daemon_default_pidfile(deflt, buf, sizeof(buf));
+	if (daemon_start(pidfile)) {
+		warnp("cannot daemonize (pidfile %s)", pidfile);
+		return (-1);
+	}
+	warnp_syslog(use_syslog);
+	return (0);
+}
+
+/* SIGTERM or SIGINT: leave the loop. */
+static void
+sigcb(evutil_socket_t sig, short what, void * arg)
+{
+
+	info0("signal %d: exiting", (int)sig);
+	event_base_loopbreak(arg);
+}
+
+/**
+ * muxrun_loop(base):
+ * Run ${base} until SIGTERM or SIGINT arrives.  Return 0, or -1 after
+ * printing why.
+ */
+int
+muxrun_loop(struct event_base * base)
+{
+	struct event * term, * intr;
+	int rc = -1;
+
+	term = evsignal_new(base, SIGTERM, sigcb, base);
+	intr = evsignal_new(base, SIGINT, sigcb, base);
+	if (term == NULL || intr == NULL || event_add(term, NULL) ||
+	    event_add(intr, NULL)) {
+		warn0("cannot watch signals");
+		goto done;
+	}
+	if (event_base_dispatch(base) == -1) {
+		warn0("event loop failed");
+		goto done;
+	}
+	rc = 0;
+done:
+	if (term != NULL)
+		event_free(term);
+	if (intr != NULL)
+		event_free(intr);
+	return (rc);
+}

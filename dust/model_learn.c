@@ -1,0 +1,461 @@
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "args.h"
+#include "dust/conntrack.h"
+#include "warnp.h"
+
+#include "jsonw.h"
+#include "modelio.h"
+#include "pcapread.h"
+#include "model_learn.h"
+
+/* Share of the connections whose first segment has the model's prefix. */
+#define PREFIX_SHARE	0.75
+
+/* A growable array of samples. */
+struct vals {
+	int64_t * v;
+	size_t n, cap;
+};
+
+/* vals_add(a, x): append ${x}.  Return 0, or -1 out of memory. */
+static int
+vals_add(struct vals * a, int64_t x)
+{
+	int64_t * nv;
+	size_t ncap;
+
+	if (a->n == a->cap) {
+		ncap = a->cap ? a->cap * 2 : 256;
+		if ((nv = realloc(a->v, ncap * sizeof(*nv))) == NULL)
+			return (-1);
+		a->v = nv;
+		a->cap = ncap;
+	}
+	a->v[a->n++] = x;
+	return (0);
+}
+
+/* cmp64(a, b): qsort order of int64_t. */
+static int
+cmp64(const void * a, const void * b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return ((x > y) - (x < y));
+}
+
+/*
+ * write_points(f, a):
+ * Write the samples ${a} (sorted here) as an empirical family: each
+ * distinct value with its count.
+ */
+static void
+write_points(FILE * f, struct vals * a)
+{
+	size_t i, j;
+
+	qsort(a->v, a->n, sizeof(int64_t), cmp64);
+	fputs("{\"family\": \"empirical\", \"points\": [", f);
+	for (i = 0; i < a->n; i = j) {
+		for (j = i; j < a->n && a->v[j] == a->v[i]; j++)
+			;
+		fprintf(f, "%s[%lld, %zu]", i ? ", " : "",
+		    (long long)a->v[i], j - i);
+	}
+	fputs("]}", f);
+}
+
+/* round2(x): ${x} rounded to two significant digits (x >= 100). */
+static int64_t
+round2(double x)
+{
+	double p;
+
+	if (x < 100)
+		return ((int64_t)llround(x));
+	p = pow(10, floor(log10(x)) - 1);
+	return ((int64_t)(llround(x / p) * p));
+}
+
+/* One first data segment, for sorting. */
+struct firstseg {
+	const uint8_t * p;
+	size_t n;
+};
+
+/* cmpseg(a, b): qsort order of first segments (bytes, then length). */
+static int
+cmpseg(const void * a, const void * b)
+{
+	const struct firstseg * x = a, * y = b;
+	int c;
+
+	if ((c = memcmp(x->p, y->p, x->n < y->n ? x->n : y->n)) != 0)
+		return (c);
+	return ((x->n > y->n) - (x->n < y->n));
+}
+
+/*
+ * common_prefix(ct, dir, len):
+ * Return the longest prefix that at least PREFIX_SHARE of the connections'
+ * first data segments of direction ${dir} start with, its length in
+ * ${len} (0 if none), cut before the first byte >= 0x80 (a model prefix is
+ * a JSON string of bytes) and, if it holds a CR LF, after the last one.  Return NULL when out of memory.
+ */
+static const uint8_t *
+common_prefix(const struct dust_ct * ct, int dir, size_t * len)
+{
+	const struct dust_ct_side * s;
+	struct firstseg * v;
+	size_t i, j, n = 0, lo, hi, best, bestlo, need, L;
+	const uint8_t * p;
+
+	*len = 0;
+	if ((v = malloc((dust_ct_nconns(ct) + 1) * sizeof(*v))) == NULL)
+		return (NULL);
+	for (i = 0; i < dust_ct_nconns(ct); i++) {
+		s = &dust_ct_conn(ct, i)->side[dir];
+		if (s->first != NULL) {
+			v[n].p = s->first;
+			v[n++].n = s->firstlen;
+		}
+	}
+	if (n == 0) {
+		free(v);
+		return ((const uint8_t *)"");
+	}
+	qsort(v, n, sizeof(*v), cmpseg);
+	need = (size_t)ceil(PREFIX_SHARE * (double)n);
+
+	/*
+	 * The segments sharing the prefix of length L are a run of the sorted
+	 * list; more than half of them share it, so the run for L + 1 is the
+	 * longest sub-run (by byte L) of the run for L.
+	 */
+	lo = 0;
+	hi = n;
+	for (L = 0; L < MODELIO_PREFIX_MAX; L++) {
+		best = 0;
+		bestlo = lo;
+		for (i = lo; i < hi; i = j) {
+			if (v[i].n <= L) {
+				j = i + 1;
+				continue;
+			}
+			for (j = i; j < hi && v[j].n > L &&
+			    v[j].p[L] == v[i].p[L]; j++)
+				;
+			if (j - i > best) {
+				best = j - i;
+				bestlo = i;
+			}
+		}
+		if (best < need || v[bestlo].p[L] >= 0x80)
+			break;
+		lo = bestlo;
+		hi = bestlo + best;
+	}
+	p = v[lo].p;
+
+	/* A text prefix ends on a whole line (not inside a Date: header). */
+	for (i = L; i >= 2; i--)
+		if (p[i - 2] == '\r' && p[i - 1] == '\n') {
+			L = i;
+			break;
+		}
+	*len = L;
+	free(v);
+	return (p);
+}
+
+/*
+ * write_json(f, v):
+ * Write the JSON value ${v} compactly to ${f}.
+ */
+static void
+write_json(FILE * f, const json_t * v)
+{
+	char * t;
+
+	if ((t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)) != NULL) {
+		fputs(t, f);
+		free(t);
+	}
+}
+
+/*
+ * learn_part(f, ct, dir, name, timing):
+ * Write the model part of direction ${dir} (named ${name}) learned from
+ * ${ct} to ${f}, with the flow and duration of the same part of the model
+ * ${timing} if it is not NULL.  Return 0, or -1 after printing why it
+ * cannot be learned.
+ */
+static int
+learn_part(FILE * f, const struct dust_ct * ct, int dir, const char * name,
+    const json_t * timing)
+{
+	struct vals len = { 0 }, flow = { 0 }, dur = { 0 };
+	const struct dust_ct_conn * c;
+	const uint64_t * bytes = dust_ct_bytes(ct, dir);
+	const uint8_t * prefix;
+	uint64_t * win = NULL, * nw;
+	size_t i, j, nwin, maxwin = 0, nonzero = 0, plen;
+	double secs;
+	int rc = -1;
+
+	for (i = 0; i < 256; i++)
+		nonzero += (bytes[i] != 0);
+	if (nonzero < 2) {
+		warn0("%s: %zu distinct payload byte values seen (a model "
+		    "needs at least 2)", name, nonzero);
+		return (-1);
+	}
+	for (i = 0; i < dust_ct_nconns(ct); i++) {
+		c = dust_ct_conn(ct, i);
+		if (c->npkts == 0)
+			continue;
+		secs = c->tend - c->tstart;
+		if (secs < 0 || !isfinite(secs))
+			secs = 0;
+		if (secs > 2147483.0)
+			secs = 2147483.0;
+		if (vals_add(&dur, round2(secs * 1000 < 1 ? 1 : secs * 1000)))
+			goto oom;
+
+		/* Packets in each second of the connection's life. */
+		nwin = (size_t)ceil(secs);
+		if (nwin == 0)
+			nwin = 1;
+		if (nwin > maxwin) {
+			if ((nw = realloc(win, nwin * sizeof(*win))) == NULL)
+				goto oom;
+			win = nw;
+			maxwin = nwin;
+		}
+		memset(win, 0, nwin * sizeof(*win));
+		for (j = 0; j < c->npkts; j++) {
+			if (c->pkts[j].dir != dir)
+				continue;
+			if (vals_add(&len, c->pkts[j].len > 65535 ? 65535 :
+			    c->pkts[j].len))
+				goto oom;
+			secs = c->pkts[j].ts - c->tstart;
+			win[secs >= (double)nwin ? nwin - 1 :
+			    secs <= 0 ? 0 : (size_t)secs]++;
+		}
+		for (j = 0; j < nwin; j++)
+			if (vals_add(&flow, win[j] > 65535 ? 65535 :
+			    (int64_t)win[j]))
+				goto oom;
+	}
+
+	fprintf(f, "  \"%s\": {\n    \"coder\": \"huffman\",\n", name);
+	if ((prefix = common_prefix(ct, dir, &plen)) == NULL)
+		goto oom;
+	if (plen > 0) {
+		fputs("    \"prefix\": ", f);
+		jsonw_string(f, prefix, plen);
+		fputs(",\n", f);
+	}
+	fputs("    \"bytes\": [", f);
+	for (i = 0; i < 256; i++)
+		fprintf(f, "%s%s%llu", i ? "," : "", (i % 16) ? " " :
+		    "\n      ", (unsigned long long)bytes[i]);
+	fputs("\n    ],\n    \"length\": ", f);
+	write_points(f, &len);
+	fputs(",\n    \"flow\": ", f);
+	if (timing != NULL)
+		write_json(f, json_object_get(json_object_get(timing, name),
+		    "flow"));
+	else
+		write_points(f, &flow);
+	fputs(",\n    \"duration\": ", f);
+	if (timing != NULL)
+		write_json(f, json_object_get(json_object_get(timing, name),
+		    "duration"));
+	else
+		write_points(f, &dur);
+	fputs("\n  }", f);
+	rc = 0;
+	goto done;
+
+oom:
+	warn0("out of memory");
+done:
+	free(len.v);
+	free(flow.v);
+	free(dur.v);
+	free(win);
+	return (rc);
+}
+
+/* usage(f): print the usage of "dust model learn" to ${f}; return 1. */
+static int
+usage(FILE * f)
+{
+
+	fprintf(f, "usage: dust model learn CAPTURE [--port P | "
+	    "--filter BPF] [--name NAME] [--timing MODEL] -o MODEL\n");
+	return (1);
+}
+
+/**
+ * model_learn_main(argc, argv):
+ * Run "dust model learn CAPTURE [--port P | --filter BPF] -o MODEL"
+ * (${argv}[0] is "learn").  Return the exit status.
+ */
+int
+model_learn_main(int argc, char ** argv)
+{
+	static const struct option opts[] = {
+		{ "port", required_argument, NULL, 'P' },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "timing", required_argument, NULL, 't' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char * filter = NULL, * out = NULL, * name = NULL, * cap;
+	const char * timing = NULL;
+	json_t * tjson = NULL;
+	char * ttext;
+	size_t tlen;
+	const char * base;
+	char desc[512], mname[128], * dot;
+	struct dust_ct * ct;
+	uint64_t port = 0;
+	size_t nconns, ndata, i;
+	FILE * f;
+	int ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'P':
+			if (args_uint("--port", optarg, 1, 65535, &port))
+				return (1);
+			break;
+		case 'f':
+			filter = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 't':
+			timing = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return (0);
+		default:
+			return (usage(stderr));
+		}
+	}
+	if (optind != argc - 1 || out == NULL)
+		return (usage(stderr));
+	cap = argv[optind];
+	if ((base = strrchr(cap, '/')) != NULL)
+		base++;
+	else
+		base = cap;
+
+	/* Flow and duration from another model: it must load. */
+	if (timing != NULL) {
+		if (modelio_check(timing) ||
+		    (ttext = modelio_text(timing, &tlen)) == NULL)
+			return (1);
+		tjson = json_loadb(ttext, tlen, 0, NULL);
+		free(ttext);
+		if (tjson == NULL)
+			return (1);
+	}
+	if ((ct = pcapread(cap, (uint16_t)port, filter)) == NULL) {
+		json_decref(tjson);
+		return (1);
+	}
+	nconns = dust_ct_nconns(ct);
+	for (i = ndata = 0; i < nconns; i++)
+		ndata += (dust_ct_conn(ct, i)->npkts > 0);
+	if (ndata == 0) {
+		warn0("%s: %zu TCP connections, none carrying data", cap,
+		    nconns);
+		dust_ct_free(ct);
+		json_decref(tjson);
+		return (1);
+	}
+
+	if (strcmp(out, "-") == 0)
+		f = stdout;
+	else if ((f = fopen(out, "w")) == NULL) {
+		warnp("%s", out);
+		dust_ct_free(ct);
+		json_decref(tjson);
+		return (1);
+	}
+	if (name == NULL && strcmp(out, "-") == 0)
+		name = "learned";
+	if (name == NULL) {
+		/* The output file's name without its folder and ".json". */
+		snprintf(mname, sizeof(mname), "%s", strrchr(out, '/') ?
+		    strrchr(out, '/') + 1 : out);
+		if ((dot = strrchr(mname, '.')) != NULL && dot != mname)
+			*dot = '\0';
+		name = mname;
+	}
+	fputs("{\n  \"name\": ", f);
+	jsonw_string(f, (const uint8_t *)name, strlen(name));
+	if (port)
+		snprintf(desc, sizeof(desc), "Learned by dust model learn from "
+		    "%zu TCP connections to port %u of %s.", ndata,
+		    (unsigned)port, base);
+	else
+		snprintf(desc, sizeof(desc), "Learned by dust model learn from "
+		    "%zu TCP connections of %s.", ndata, base);
+	if (timing != NULL)
+		snprintf(desc + strlen(desc), sizeof(desc) - strlen(desc),
+		    " Flow and duration from the model %s.", timing);
+	fputs(",\n  \"description\": ", f);
+	jsonw_string(f, (const uint8_t *)desc, strlen(desc));
+	fputs(",\n", f);
+	if (learn_part(f, ct, DUST_CT_C2S, "client_to_server", tjson))
+		goto err;
+	fputs(",\n", f);
+	if (learn_part(f, ct, DUST_CT_S2C, "server_to_client", tjson))
+		goto err;
+	fputs("\n}\n", f);
+	if (fflush(f) || ferror(f)) {
+		warnp("%s", out);
+		goto err;
+	}
+	if (f != stdout)
+		fclose(f);
+	dust_ct_free(ct);
+	json_decref(tjson);
+
+	/* What was written must load. */
+	if (f != stdout && modelio_check(out))
+		return (1);
+	return (0);
+
+err:
+	if (f != stdout) {
+		fclose(f);
+		remove(out);
+	}
+	dust_ct_free(ct);
+	json_decref(tjson);
+	return (1);
+}

@@ -1,0 +1,107 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dust/model.h"
+#include "warnp.h"
+
+#include "modelio.h"
+
+/* Largest model file read. */
+#define MODEL_FILE_MAX	(64 * 1024 * 1024)
+
+/**
+ * modelio_text(model, len):
+ * Return the JSON text of ${model}: the file of that path, else the
+ * built-in model of that name (malloc'd, ${len} bytes, NUL-terminated), or
+ * NULL after printing what was wrong.
+ */
+char *
+modelio_text(const char * model, size_t * len)
+{
+	const char * builtin;
+	char * buf, * nb;
+	size_t n = 0, cap = 65536, r;
+	FILE * f;
+
+	if ((f = fopen(model, "rb")) == NULL) {
+		if (errno == ENOENT && strchr(model, '/') == NULL &&
+		    (builtin = dust_model_builtin_json(model)) != NULL) {
+			*len = strlen(builtin);
+			if ((buf = strdup(builtin)) == NULL)
+				warn0("out of memory");
+			return (buf);
+		}
+		warnp("%s (neither a model file nor a built-in model)",
+		    model);
+		return (NULL);
+	}
+	if ((buf = malloc(cap + 1)) == NULL)
+		goto oom;
+	while ((r = fread(buf + n, 1, cap - n, f)) > 0) {
+		n += r;
+		if (n == cap) {
+			if (cap >= MODEL_FILE_MAX) {
+				warn0("%s: larger than %d bytes", model,
+				    MODEL_FILE_MAX);
+				goto err;
+			}
+			if ((nb = realloc(buf, cap * 2 + 1)) == NULL)
+				goto oom;
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	if (ferror(f)) {
+		warnp("%s", model);
+		goto err;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return (buf);
+
+oom:
+	warn0("out of memory");
+err:
+	free(buf);
+	fclose(f);
+	return (NULL);
+}
+
+/**
+ * modelio_load(model):
+ * Load ${model} (a path or a built-in name) with the shape loader.  Return
+ * it, or NULL after printing the loader's message.
+ */
+struct dust_model *
+modelio_load(const char * model)
+{
+	struct dust_model * m;
+	char err[256];
+	size_t len;
+	char * text;
+
+	if ((text = modelio_text(model, &len)) == NULL)
+		return (NULL);
+	if ((m = dust_model_parse(text, len, err, sizeof(err))) == NULL)
+		warn0("%s: %s", model, err);
+	free(text);
+	return (m);
+}
+
+/**
+ * modelio_check(model):
+ * Return 0 if ${model} loads, else -1 after printing why not.
+ */
+int
+modelio_check(const char * model)
+{
+	struct dust_model * m;
+
+	if ((m = modelio_load(model)) == NULL)
+		return (-1);
+	dust_model_free(m);
+	return (0);
+}

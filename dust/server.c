@@ -1,0 +1,434 @@
+/*
+ * dust server: accept Dust connections, run the Ensemble sessions they
+ * carry, and connect each session to the target (docs/ensemble.md,
+ * man/dust.1).
+ */
+#include <sys/socket.h>
+
+#include <getopt.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "addr.h"
+#include "args.h"
+#include "dust.h"
+#include "keyio.h"
+#include "muxrun.h"
+#include "sock.h"
+#include "tunnel.h"
+#include "warnp.h"
+
+/* A session with no connection for this long is dropped (seconds). */
+#define IDLE_DEFAULT	120
+/* ... or this long (ms) if the client never used its ID. */
+#define ORPHAN_MS	5000
+
+struct server {
+	struct tunnel tun;
+	struct sock_addr target;
+	int lfd;
+	struct event * lev, * sweep;
+	int paused;
+	size_t maxconns;
+	uint64_t idle_ms;
+	struct ens_table * table;
+	struct ssess * sessions;
+};
+
+struct ssess {
+	struct server * sv;
+	struct tapp app;
+	struct ens_session * s;
+	uint64_t no;
+	struct timespec born, lonely;	/* lonely: when links fell to 0. */
+	int freeing;
+	struct ssess * next, ** prevp;
+};
+
+/* Print the usage and exit with ${rc}. */
+static void usage(int) __attribute__((noreturn));
+static void
+usage(int rc)
+{
+
+	fprintf(rc ? stderr : stdout,
+	    "usage: dust server -s LISTEN -t TARGET -k KEYFILE -i INVITE\n"
+	    "                   [-n MAXCONNS] [-S MAXSESSIONS] [-I SECONDS]\n"
+	    "                   [-F] [-p PIDFILE] [-v] [--syslog]\n"
+	    "Accept Dust connections on LISTEN for the server of KEYFILE and\n"
+	    "INVITE (the invite text, or a file holding it), and connect each\n"
+	    "Ensemble session to TARGET.  -n: most connections at once\n"
+	    "(default 10000); -S: most sessions (default 1000); -I: seconds a\n"
+	    "session without connections is kept (default 120).\n");
+	exit(rc);
+}
+
+/* Milliseconds since ${t}. */
+static uint64_t
+ms_since(const struct timespec * t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return ((uint64_t)((now.tv_sec - t->tv_sec) * 1000 +
+	    (now.tv_nsec - t->tv_nsec) / 1000000));
+}
+
+/* Free ${ss} and its session. */
+static void
+ssess_free(struct ssess * ss)
+{
+	struct server * sv = ss->sv;
+	uint64_t up, down;
+	const char * why = ens_session_why(ss->s);
+
+	ens_session_stats(ss->s, &down, &up);
+	info0("session #%ju: %s%s after %ju ms, %ju bytes up, %ju bytes down",
+	    (uintmax_t)ss->no, why ? "aborted: " : "closed cleanly",
+	    why ? why : "", (uintmax_t)ms_since(&ss->born), (uintmax_t)up,
+	    (uintmax_t)down);
+	tapp_close(&ss->app, 1);
+	ens_table_remove(sv->table, ss->s);
+	*ss->prevp = ss->next;
+	if (ss->next != NULL)
+		ss->next->prevp = ss->prevp;
+	free(ss);
+	sv->tun.st.sessions_open--;
+}
+
+/* Move data between the target and the session; free when done. */
+static void
+ssess_pump(struct ssess * ss)
+{
+
+	if (ss->freeing)
+		return;
+	if (tapp_pump(&ss->app, &ss->sv->tun) && ens_session_idle(ss->s))
+		ssess_free(ss);
+}
+
+/* Target socket callbacks. */
+static void
+app_rw(struct bufferevent * bev, void * arg)
+{
+
+	(void)bev;
+	ssess_pump(arg);
+}
+
+static void
+app_event(struct bufferevent * bev, short what, void * arg)
+{
+	struct ssess * ss = arg;
+	int one = 1;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		ss->app.connected = 1;
+		(void)setsockopt(bufferevent_getfd(bev), IPPROTO_TCP,
+		    TCP_NODELAY, &one, sizeof(one));
+	} else if (what & BEV_EVENT_EOF) {
+		ss->app.eof_in = 1;
+		bufferevent_disable(bev, EV_READ);
+	} else if (what & BEV_EVENT_ERROR) {
+		ens_session_abort(ss->s, ss->app.connected ?
+		    "target connection failed" : "cannot connect to target");
+		tapp_close(&ss->app, 1);
+	}
+	ssess_pump(ss);
+}
+
+/* The table made a session: connect it to the target. */
+static void
+created(void * cookie, struct ens_session * s)
+{
+	struct server * sv = cookie;
+	struct ssess * ss;
+
+	if ((ss = calloc(1, sizeof(*ss))) == NULL) {
+		ens_session_abort(s, "out of memory");
+		return;
+	}
+	ss->sv = sv;
+	ss->s = s;
+	ss->app.s = s;
+	ss->no = ++sv->tun.sess_serial;
+	clock_gettime(CLOCK_MONOTONIC, &ss->born);
+	ss->lonely = ss->born;
+	ens_session_set_cookie(s, ss);
+	ss->next = sv->sessions;
+	if (ss->next != NULL)
+		ss->next->prevp = &ss->next;
+	ss->prevp = &sv->sessions;
+	sv->sessions = ss;
+	sv->tun.st.sessions++;
+	sv->tun.st.sessions_open++;
+	info0("session #%ju: opened", (uintmax_t)ss->no);
+	if ((ss->app.bev = bufferevent_socket_new(sv->tun.base, -1,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		ss->app.gone = 1;
+		ens_session_abort(s, "out of memory");
+		return;
+	}
+	bufferevent_setcb(ss->app.bev, app_rw, app_rw, app_event, ss);
+	bufferevent_setwatermark(ss->app.bev, EV_WRITE, TUNNEL_APP_HIGH / 2,
+	    0);
+	bufferevent_enable(ss->app.bev, EV_READ | EV_WRITE);
+	if (bufferevent_socket_connect(ss->app.bev,
+	    (struct sockaddr *)&sv->target.ss, (int)sv->target.len)) {
+		tapp_close(&ss->app, 1);
+		ens_session_abort(s, "cannot connect to target");
+	}
+}
+
+/* Connection hooks: a bound link's session may have news. */
+static void
+conn_pumped(struct tconn * c, void * cookie)
+{
+	struct ens_session * s;
+
+	(void)cookie;
+	if (c->link != NULL && (s = ens_link_session(c->link)) != NULL &&
+	    ens_session_cookie(s) != NULL)
+		ssess_pump(ens_session_cookie(s));
+}
+
+static void
+conn_ended(struct tconn * c, void * cookie, const char * why)
+{
+	struct server * sv = cookie;
+	struct ens_session * s;
+	struct ssess * ss;
+
+	(void)why;
+	if (c->link != NULL && (s = ens_link_session(c->link)) != NULL &&
+	    (ss = ens_session_cookie(s)) != NULL &&
+	    ens_session_links(s) == 1)
+		clock_gettime(CLOCK_MONOTONIC, &ss->lonely);
+	/* Room again for a connection. */
+	if (sv->paused && sv->tun.st.conns_open <= sv->maxconns) {
+		sv->paused = 0;
+		event_add(sv->lev, NULL);
+	}
+}
+
+static const struct tconn_hooks hooks = {
+	conn_pumped, NULL, conn_ended
+};
+
+/* Accept Dust connections. */
+static void
+accept_cb(evutil_socket_t lfd, short what, void * arg)
+{
+	struct server * sv = arg;
+	struct ens_link * l;
+	int fd;
+
+	(void)what;
+	while (sv->tun.st.conns_open < sv->maxconns &&
+	    (fd = sock_accept(lfd)) != -1) {
+		if ((l = ens_link_server(sv->table)) == NULL) {
+			close(fd);
+			continue;
+		}
+		if (tconn_new(&sv->tun, fd, NULL, l, &hooks, sv) == NULL)
+			warn0("cannot start a connection");
+	}
+	/* The limit: stop accepting until a connection ends. */
+	if (sv->tun.st.conns_open >= sv->maxconns && !sv->paused) {
+		sv->paused = 1;
+		event_del(sv->lev);
+		info0("%zu connections: not accepting more for now",
+		    sv->maxconns);
+	}
+}
+
+/* Every second: drop sessions left without connections too long. */
+static void
+sweep_cb(evutil_socket_t fd, short what, void * arg)
+{
+	struct server * sv = arg;
+	struct ssess * ss, * next;
+
+	(void)fd;
+	(void)what;
+	for (ss = sv->sessions; ss != NULL; ss = next) {
+		next = ss->next;
+		if (ens_session_links(ss->s) > 0)
+			continue;
+		if (ens_session_idle(ss->s) && ss->app.gone) {
+			ssess_free(ss);
+		} else if (!ens_session_heard(ss->s) &&
+		    ms_since(&ss->lonely) > ORPHAN_MS) {
+			ens_session_abort(ss->s, "NEW_OK never acknowledged");
+			ssess_free(ss);
+		} else if (ms_since(&ss->lonely) > sv->idle_ms) {
+			ens_session_abort(ss->s, "no connection for too long");
+			tapp_close(&ss->app, 1);
+			ssess_free(ss);
+		}
+	}
+}
+
+/* SIGUSR1: the counters. */
+static void
+usr1_cb(evutil_socket_t sig, short what, void * arg)
+{
+	struct server * sv = arg;
+
+	(void)sig;
+	(void)what;
+	tunnel_stats_log(&sv->tun);
+}
+
+/**
+ * cmd_server(argc, argv):
+ * The dust server.  Return the exit code.
+ */
+int
+cmd_server(int argc, char ** argv)
+{
+	static const struct option opts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"syslog", no_argument, NULL, 'L'},
+		{NULL, 0, NULL, 0}
+	};
+	static struct server sv;
+	struct sock_addr sa;
+	const char * lspec = NULL, * ispec = NULL, * tspec = NULL;
+	const char * kspec = NULL, * pidfile = NULL;
+	uint8_t pk[32];
+	uint64_t v, maxsess = 1000;
+	int fg = 0, use_syslog = 0, ch, rc = 1;
+	char why[256];
+	struct event * usr1 = NULL;
+	struct timeval sec = {1, 0};
+
+	sv.maxconns = 10000;
+	sv.idle_ms = IDLE_DEFAULT * 1000;
+	while ((ch = getopt_long(argc, argv, "FhI:i:k:n:p:S:s:t:v", opts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'F':
+			fg = 1;
+			break;
+		case 'h':
+			usage(0);
+		case 'I':
+			if (args_uint("-I", optarg, 1, 86400, &v))
+				return (1);
+			sv.idle_ms = v * 1000;
+			break;
+		case 'i':
+			ispec = optarg;
+			break;
+		case 'k':
+			kspec = optarg;
+			break;
+		case 'n':
+			if (args_uint("-n", optarg, 1, 1000000, &v))
+				return (1);
+			sv.maxconns = (size_t)v;
+			break;
+		case 'p':
+			pidfile = optarg;
+			break;
+		case 'S':
+			if (args_uint("-S", optarg, 1, 1000000, &maxsess))
+				return (1);
+			break;
+		case 's':
+			lspec = optarg;
+			break;
+		case 't':
+			tspec = optarg;
+			break;
+		case 'L':
+			use_syslog = 1;
+			break;
+		case 'v':
+			warnp_setverbose(1);
+			break;
+		default:
+			usage(1);
+		}
+	}
+	if (optind != argc || lspec == NULL || ispec == NULL ||
+	    tspec == NULL || kspec == NULL)
+		usage(1);
+	if (keyio_read(kspec, sv.tun.sk, pk))
+		return (1);
+	if (tunnel_load(&sv.tun, ispec, 1, why, sizeof(why))) {
+		warn0("-i: %s", why);
+		goto done0;
+	}
+	if (memcmp(pk, sv.tun.inv.pubkey, 32) != 0) {
+		warn0("-i: the invite is not for the key in %s", kspec);
+		goto done0;
+	}
+	if ((sv.tun.replay = seattle_replay_new(SEATTLE_REPLAY_DEFAULT,
+	    NULL)) == NULL) {
+		warn0("out of memory");
+		goto done0;
+	}
+	if (addr_resolve(tspec, &sv.target, 1, why, sizeof(why)) < 0) {
+		warn0("-t: %s", why);
+		goto done0;
+	}
+	if (addr_resolve(lspec, &sa, 1, why, sizeof(why)) < 0) {
+		warn0("-s: %s", why);
+		goto done0;
+	}
+	if ((sv.lfd = sock_listen(&sa)) == -1) {
+		warnp("-s: cannot listen on %s", lspec);
+		goto done0;
+	}
+	if ((sv.table = ens_table_new((size_t)maxsess, NULL, created,
+	    &sv)) == NULL) {
+		warn0("out of memory");
+		goto done1;
+	}
+	if (muxrun_daemonize(fg, pidfile, lspec, use_syslog))
+		goto done1;
+	if ((sv.tun.base = event_base_new()) == NULL ||
+	    (sv.lev = event_new(sv.tun.base, sv.lfd, EV_READ | EV_PERSIST,
+	    accept_cb, &sv)) == NULL ||
+	    (sv.sweep = event_new(sv.tun.base, -1, EV_PERSIST, sweep_cb,
+	    &sv)) == NULL ||
+	    (usr1 = evsignal_new(sv.tun.base, SIGUSR1, usr1_cb, &sv)) ==
+	    NULL || event_add(sv.lev, NULL) || event_add(usr1, NULL) ||
+	    event_add(sv.sweep, &sec)) {
+		warn0("cannot set up the event loop");
+		goto done2;
+	}
+	if (muxrun_loop(sv.tun.base) == 0)
+		rc = 0;
+	tconn_close_all(&sv.tun);
+	while (sv.sessions != NULL)
+		ssess_free(sv.sessions);
+done2:
+	if (usr1)
+		event_free(usr1);
+	if (sv.lev)
+		event_free(sv.lev);
+	if (sv.sweep)
+		event_free(sv.sweep);
+	if (sv.tun.base)
+		event_base_free(sv.tun.base);
+done1:
+	ens_table_free(sv.table);
+	close(sv.lfd);
+done0:
+	tunnel_free(&sv.tun);
+	return (rc);
+}

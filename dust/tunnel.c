@@ -1,0 +1,589 @@
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <sodium.h>
+
+#include "dust/engine.h"
+#include "dust/ensemble.h"
+#include "dust/invite.h"
+#include "dust/model.h"
+#include "addr.h"
+#include "tunnel.h"
+#include "warnp.h"
+
+/* Ticks between packets: the shortest and longest (ms). */
+#define TICK_MIN	2
+#define TICK_MAX	64
+/* The client opens the next connection this long before the end (ms). */
+#define OVERLAP_MAX	1000
+
+/* Read all of ${path} (at most ${max} bytes) as a NUL-terminated string. */
+static char *
+read_file(const char * path, size_t max)
+{
+	FILE * f;
+	char * buf;
+	size_t n;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return (NULL);
+	if ((buf = malloc(max + 1)) == NULL) {
+		fclose(f);
+		return (NULL);
+	}
+	n = fread(buf, 1, max, f);
+	buf[n] = '\0';
+	fclose(f);
+	return (buf);
+}
+
+/**
+ * tunnel_load(tun, invite, server, why, whylen):
+ * Read the invite ${invite} (the text "dust:...", or a file holding it),
+ * and its model (JSON text, a built-in name, or empty: "uniform") into
+ * ${tun}.  Return 0, or -1 with a sentence in ${why}.
+ */
+int
+tunnel_load(struct tunnel * tun, const char * invite, int server,
+    char * why, size_t whylen)
+{
+	char ibuf[INVITE_WHY_MAX], mbuf[256];
+	char * text = NULL;
+	const char * m;
+	int rc;
+
+	tun->server = server;
+	if (strncmp(invite, INVITE_PREFIX, strlen(INVITE_PREFIX)) != 0) {
+		if ((text = read_file(invite, 4 * INVITE_MODEL_MAX)) == NULL) {
+			snprintf(why, whylen, "cannot read invite file %s: %s",
+			    invite, strerror(errno));
+			return (-1);
+		}
+		invite = text;
+	}
+	rc = invite_parse(&tun->inv, invite, ibuf);
+	free(text);
+	if (rc) {
+		snprintf(why, whylen, "invite: %s", ibuf);
+		return (-1);
+	}
+	tun->sidlen = invite_sid(&tun->inv, tun->sid);
+	m = tun->inv.model;
+	while (*m == ' ' || *m == '\n' || *m == '\t' || *m == '\r')
+		m++;
+	if (*m == '\0')
+		tun->model = dust_model_builtin("uniform", mbuf, sizeof(mbuf));
+	else if (*m == '{')
+		tun->model = dust_model_parse(m, strlen(m), mbuf,
+		    sizeof(mbuf));
+	else
+		tun->model = dust_model_builtin(m, mbuf, sizeof(mbuf));
+	if (tun->model == NULL) {
+		snprintf(why, whylen, "invite's model: %s", mbuf);
+		invite_free(&tun->inv);
+		return (-1);
+	}
+	tun->ratio = dust_model_entropy(
+	    &tun->model->part[server ? DUST_S2C : DUST_C2S]) / 8.0;
+	return (0);
+}
+
+/**
+ * tunnel_free(tun):
+ * Free what tunnel_load made.
+ */
+void
+tunnel_free(struct tunnel * tun)
+{
+
+	dust_model_free(tun->model);
+	invite_free(&tun->inv);
+	seattle_replay_free(tun->replay);
+	sodium_memzero(tun->sk, sizeof(tun->sk));
+}
+
+/**
+ * tunnel_stats_log(tun):
+ * Log the counters of ${tun}.
+ */
+void
+tunnel_stats_log(struct tunnel * tun)
+{
+	struct tunnel_stats * st = &tun->st;
+
+	warn0("sessions %ju open %ju; connections %ju open %ju "
+	    "(%ju failed silently); wire bytes out %ju in %ju; "
+	    "real bytes out %ju in %ju; cover bytes out %ju",
+	    (uintmax_t)st->sessions, (uintmax_t)st->sessions_open,
+	    (uintmax_t)st->conns, (uintmax_t)st->conns_open,
+	    (uintmax_t)st->failed, (uintmax_t)st->wire_out,
+	    (uintmax_t)st->wire_in, (uintmax_t)st->real_out,
+	    (uintmax_t)st->real_in,
+	    (uintmax_t)(st->wire_out > st->real_out ?
+	    st->wire_out - st->real_out : 0));
+}
+
+/* Milliseconds from ${a} to ${b}. */
+static uint64_t
+ms_between(const struct timespec * a, const struct timespec * b)
+{
+	int64_t d;
+
+	d = (int64_t)(b->tv_sec - a->tv_sec) * 1000 +
+	    (b->tv_nsec - a->tv_nsec) / 1000000;
+	return (d < 0 ? 0 : (uint64_t)d);
+}
+
+/* Arm the one-shot ${ev} for ${ms} milliseconds. */
+static void
+arm(struct event * ev, uint64_t ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)((ms % 1000) * 1000);
+	event_add(ev, &tv);
+}
+
+/* Feed the link's messages into the engine while credit lasts. */
+static int
+feed(struct tconn * c)
+{
+	static uint8_t buf[ENS_MSG_MAX * 2];
+	size_t n, off, k;
+	int any = 0;
+
+	while (c->link != NULL && c->credit > 0 &&
+	    ens_link_pending(c->link)) {
+		if ((n = ens_link_pull(c->link, buf, sizeof(buf))) == 0)
+			break;
+		for (off = 0; off < n; off += k) {
+			k = n - off > 65535 ? 65535 : n - off;
+			if (dust_put_decoded(c->e, buf + off, (uint16_t)k))
+				return (-1);
+		}
+		c->credit -= (double)n;
+		any = 1;
+	}
+	return (any);
+}
+
+/* Send the packets the model says are due. */
+static void
+tick_cb(evutil_socket_t fd, short what, void * arg)
+{
+	static uint8_t pkt[65536];
+	struct tconn * c = arg;
+	struct evbuffer * out = bufferevent_get_output(c->bev);
+	struct timespec now;
+	uint64_t ms;
+	uint16_t k, i, len;
+	int any = 0, rc;
+
+	(void)fd;
+	(void)what;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = ms_between(&c->last, &now);
+	if (ms > 65535)
+		ms = 65535;
+	/* Keep the sub-millisecond rest for the next tick. */
+	c->last.tv_sec += (time_t)(ms / 1000);
+	c->last.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (c->last.tv_nsec >= 1000000000) {
+		c->last.tv_sec++;
+		c->last.tv_nsec -= 1000000000;
+	}
+	k = dust_packet_count(c->e, (uint16_t)ms);
+	/*
+	 * While handshaking, one packet per tick (the rest wait): a burst
+	 * of large packets could carry more filler than the peer accepts
+	 * before the code (SEATTLE_FILLER_MAX chunks).
+	 */
+	if (c->backlog + k > 65535)
+		c->backlog = 65535 - k;
+	k = (uint16_t)(k + c->backlog);
+	c->backlog = 0;
+	if (k > 1 && dust_engine_state(c->e) == DUST_ENGINE_HANDSHAKING) {
+		c->backlog = (uint16_t)(k - 1);
+		k = 1;
+	}
+	for (i = 0; i < k; i++) {
+		/* A full path cannot take the schedule: skip the packet. */
+		if (evbuffer_get_length(out) > TUNNEL_WIRE_HIGH)
+			break;
+		len = dust_encoded_ready(c->e);
+		c->credit += (double)len * c->tun->ratio;
+		if ((rc = feed(c)) == -1) {
+			tconn_close(c, "out of memory");
+			return;
+		}
+		any |= rc;
+		/* Unused credit does not pile up while idle. */
+		if (c->credit > (double)len * c->tun->ratio)
+			c->credit = (double)len * c->tun->ratio;
+		dust_get_encoded(c->e, pkt, len);
+		evbuffer_add(out, pkt, len);
+		c->tun->st.wire_out += len;
+	}
+	/* Tick faster while packets come in bunches, slower while none. */
+	if ((k > 1 || c->backlog > 0) && c->tick_ms > TICK_MIN)
+		c->tick_ms /= 2;
+	else if (k == 0 && c->tick_ms < TICK_MAX)
+		c->tick_ms *= 2;
+	arm(c->tick, c->tick_ms);
+	if (any && c->hooks != NULL && c->hooks->pumped != NULL)
+		c->hooks->pumped(c, c->cookie);
+}
+
+/* Log a silent failure once. */
+static void
+check_failed(struct tconn * c)
+{
+
+	if (c->failed_logged || dust_engine_state(c->e) != DUST_ENGINE_FAILED)
+		return;
+	c->failed_logged = 1;
+	c->tun->st.failed++;
+	info0("connection #%ju: %s; cover traffic until the duration ends",
+	    (uintmax_t)c->no, dust_engine_failure(c->e));
+	/* Nothing the peer sends matters any more. */
+	if (c->link != NULL) {
+		ens_link_end(c->link);
+		c->link = NULL;
+	}
+}
+
+/* Wire bytes arrived. */
+static void
+read_cb(struct bufferevent * bev, void * arg)
+{
+	static uint8_t buf[65535], dec[65535];
+	struct tconn * c = arg;
+	struct evbuffer * in = bufferevent_get_input(bev);
+	size_t n;
+	uint16_t r;
+	int news = 0;
+
+	while ((n = evbuffer_get_length(in)) > 0) {
+		if (n > sizeof(buf))
+			n = sizeof(buf);
+		evbuffer_remove(in, buf, n);
+		c->tun->st.wire_in += n;
+		if (dust_put_encoded(c->e, buf, (uint16_t)n)) {
+			tconn_close(c, "out of memory");
+			return;
+		}
+		check_failed(c);
+		while ((r = dust_decoded_ready(c->e)) > 0) {
+			dust_get_decoded(c->e, dec, r);
+			if (c->link == NULL)
+				continue;
+			if (ens_link_push(c->link, dec, r) && !c->link_logged) {
+				c->link_logged = 1;
+				info0("connection #%ju: ensemble: %s",
+				    (uintmax_t)c->no,
+				    ens_link_error(c->link));
+			}
+			news = 1;
+		}
+	}
+	if (news && c->hooks != NULL && c->hooks->pumped != NULL)
+		c->hooks->pumped(c, c->cookie);
+}
+
+/* Start the schedule: ticks and the duration. */
+static void
+start(struct tconn * c)
+{
+	uint64_t overlap;
+	int fd = bufferevent_getfd(c->bev), sz = TUNNEL_SOCKBUF;
+
+	/*
+	 * Small socket buffers: a model may ask for more cover than the
+	 * path carries, and cover queued in buffers delays data and ACKs.
+	 */
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+
+	c->connected = 1;
+	clock_gettime(CLOCK_MONOTONIC, &c->last);
+	c->born = c->last;
+	arm(c->end, c->duration);
+	overlap = c->duration / 4;
+	if (overlap > OVERLAP_MAX)
+		overlap = OVERLAP_MAX;
+	arm(c->warn, c->duration - overlap);
+	tick_cb(-1, 0, c);
+}
+
+/* Connected, closed, failed. */
+static void
+event_cb(struct bufferevent * bev, short what, void * arg)
+{
+	struct tconn * c = arg;
+	int fd, one = 1;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		fd = bufferevent_getfd(bev);
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one));
+		start(c);
+		return;
+	}
+	if (what & BEV_EVENT_EOF)
+		tconn_close(c, "closed by the peer");
+	else if (what & BEV_EVENT_ERROR)
+		tconn_close(c, c->connected ? "cut" : "connect failed");
+}
+
+/* The duration has ended. */
+static void
+end_cb(evutil_socket_t fd, short what, void * arg)
+{
+
+	(void)fd;
+	(void)what;
+	tconn_close(arg, NULL);
+}
+
+/* The duration is nearly over. */
+static void
+warn_cb(evutil_socket_t fd, short what, void * arg)
+{
+	struct tconn * c = arg;
+
+	(void)fd;
+	(void)what;
+	if (c->hooks != NULL && c->hooks->ending != NULL)
+		c->hooks->ending(c, c->cookie);
+}
+
+/**
+ * tconn_new(tun, fd, to, link, hooks, cookie):
+ * Run a Dust connection on the accepted socket ${fd} (taken over), or if
+ * ${to} is not NULL on a new connection to ${to}, carrying ${link} (taken
+ * over).  Return it, or NULL on failure (${fd} and ${link} are then
+ * freed).
+ */
+struct tconn *
+tconn_new(struct tunnel * tun, int fd, const struct sock_addr * to,
+    struct ens_link * link, const struct tconn_hooks * hooks, void * cookie)
+{
+	struct tconn * c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		goto err0;
+	c->tun = tun;
+	c->link = link;
+	c->hooks = hooks;
+	c->cookie = cookie;
+	c->tick_ms = TICK_MIN;
+	c->no = ++tun->conn_serial;
+	if (tun->server)
+		c->e = dust_engine_server_new(tun->model, tun->sk, tun->sid,
+		    tun->sidlen, tun->replay, NULL);
+	else
+		c->e = dust_engine_client_new(tun->model, tun->inv.pubkey,
+		    tun->sid, tun->sidlen, NULL);
+	if (c->e == NULL)
+		goto err1;
+	c->duration = dust_engine_duration(c->e);
+	if ((c->bev = bufferevent_socket_new(tun->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		goto err2;
+	fd = -1;
+	if ((c->tick = evtimer_new(tun->base, tick_cb, c)) == NULL ||
+	    (c->end = evtimer_new(tun->base, end_cb, c)) == NULL ||
+	    (c->warn = evtimer_new(tun->base, warn_cb, c)) == NULL)
+		goto err3;
+	bufferevent_setcb(c->bev, read_cb, NULL, event_cb, c);
+	if (bufferevent_enable(c->bev, EV_READ | EV_WRITE))
+		goto err3;
+	clock_gettime(CLOCK_MONOTONIC, &c->born);
+	if (to != NULL && bufferevent_socket_connect(c->bev,
+	    (const struct sockaddr *)&to->ss, (int)to->len))
+		goto err3;
+	tun->st.conns++;
+	tun->st.conns_open++;
+	c->allnext = tun->conns;
+	if (c->allnext != NULL)
+		c->allnext->allprevp = &c->allnext;
+	c->allprevp = &tun->conns;
+	tun->conns = c;
+	if (to == NULL)
+		start(c);
+	return (c);
+
+err3:
+	if (c->tick)
+		event_free(c->tick);
+	if (c->end)
+		event_free(c->end);
+	if (c->warn)
+		event_free(c->warn);
+	bufferevent_free(c->bev);
+err2:
+	dust_engine_free(c->e);
+err1:
+	free(c);
+err0:
+	if (fd != -1)
+		close(fd);
+	ens_link_end(link);
+	return (NULL);
+}
+
+/**
+ * tconn_detach(c):
+ * Forget the owner of ${c} (its hooks are not called any more); the
+ * connection goes on with cover traffic until its duration ends.
+ */
+void
+tconn_detach(struct tconn * c)
+{
+
+	c->hooks = NULL;
+	c->cookie = NULL;
+	if (c->link != NULL) {
+		ens_link_end(c->link);
+		c->link = NULL;
+	}
+}
+
+/**
+ * tconn_close(c, why):
+ * End ${c}: call its ended hook and free it.
+ */
+void
+tconn_close(struct tconn * c, const char * why)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (why != NULL)
+		info0("connection #%ju: %s after %ju ms", (uintmax_t)c->no, why,
+		    (uintmax_t)ms_between(&c->born, &now));
+	if (c->hooks != NULL && c->hooks->ended != NULL)
+		c->hooks->ended(c, c->cookie, why);
+	/* Unacknowledged data goes out again on the other links. */
+	ens_link_end(c->link);
+	c->link = NULL;
+	event_free(c->tick);
+	event_free(c->end);
+	event_free(c->warn);
+	bufferevent_free(c->bev);
+	dust_engine_free(c->e);
+	c->tun->st.conns_open--;
+	*c->allprevp = c->allnext;
+	if (c->allnext != NULL)
+		c->allnext->allprevp = c->allprevp;
+	free(c);
+}
+
+/**
+ * tconn_close_all(tun):
+ * Close every connection of ${tun} without calling hooks (for exiting).
+ */
+void
+tconn_close_all(struct tunnel * tun)
+{
+	struct tconn * c;
+
+	while ((c = tun->conns) != NULL) {
+		tconn_detach(c);
+		tconn_close(c, NULL);
+	}
+}
+
+/**
+ * tapp_pump(a, tun):
+ * Move bytes between the application socket of ${a} and its session.
+ * Return 1 if the application side is finished (closed), else 0.
+ */
+int
+tapp_pump(struct tapp * a, struct tunnel * tun)
+{
+	static uint8_t buf[65536];
+	struct evbuffer * out, * in;
+	size_t n, space;
+	ssize_t w;
+	enum ens_state st;
+
+	if (a->gone)
+		return (1);
+	out = bufferevent_get_output(a->bev);
+	in = bufferevent_get_input(a->bev);
+	while (evbuffer_get_length(out) < TUNNEL_APP_HIGH &&
+	    (n = ens_session_read(a->s, buf, sizeof(buf))) > 0) {
+		evbuffer_add(out, buf, n);
+		tun->st.real_in += n;
+	}
+	if (ens_session_rx_done(a->s) && !a->shut_out && a->connected &&
+	    evbuffer_get_length(out) == 0) {
+		shutdown(bufferevent_getfd(a->bev), SHUT_WR);
+		a->shut_out = 1;
+	}
+	while ((n = evbuffer_get_length(in)) > 0 &&
+	    (space = ens_session_space(a->s)) > 0) {
+		if (n > space)
+			n = space;
+		if (n > sizeof(buf))
+			n = sizeof(buf);
+		evbuffer_remove(in, buf, n);
+		if ((w = ens_session_write(a->s, buf, n)) < 0 ||
+		    (size_t)w != n) {
+			ens_session_abort(a->s, "out of memory");
+			break;
+		}
+		tun->st.real_out += n;
+	}
+	if (!a->eof_in) {
+		if (evbuffer_get_length(in) > 0)
+			bufferevent_disable(a->bev, EV_READ);
+		else
+			bufferevent_enable(a->bev, EV_READ);
+	} else if (evbuffer_get_length(in) == 0) {
+		ens_session_eof(a->s);
+	}
+	st = ens_session_state(a->s);
+	if (st == ENS_ABORTED) {
+		tapp_close(a, 1);
+		return (1);
+	}
+	if (st == ENS_CLOSED && (a->shut_out || !a->connected)) {
+		tapp_close(a, 0);
+		return (1);
+	}
+	return (0);
+}
+
+/**
+ * tapp_close(a, reset):
+ * Close the application socket of ${a} (with a reset if ${reset}).
+ */
+void
+tapp_close(struct tapp * a, int reset)
+{
+	struct linger l = {1, 0};
+
+	if (a->gone)
+		return;
+	if (reset)
+		(void)setsockopt(bufferevent_getfd(a->bev), SOL_SOCKET,
+		    SO_LINGER, &l, sizeof(l));
+	bufferevent_free(a->bev);
+	a->bev = NULL;
+	a->gone = 1;
+}

@@ -1,0 +1,165 @@
+#ifndef DUST_TUNNEL_H
+#define DUST_TUNNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "dust/engine.h"
+#include "dust/ensemble.h"
+#include "dust/invite.h"
+#include "dust/model.h"
+#include "dust/seattle.h"
+
+#include "addr.h"
+
+/*
+ * What dust server and dust client share (docs/ensemble.md): one Dust
+ * connection driven by the model's schedule (struct tconn), the
+ * application side of a session (struct tapp), counters, and loading
+ * invites and models.
+ */
+
+/* Application output buffered before a session stops giving bytes. */
+#define TUNNEL_APP_HIGH		(256 * 1024)
+/* Wire output buffered before packets are skipped (the path is full). */
+#define TUNNEL_WIRE_HIGH	(128 * 1024)
+/* Kernel buffers of Dust sockets. */
+#define TUNNEL_SOCKBUF		(256 * 1024)
+
+/* Counters, printed on SIGUSR1. */
+struct tunnel_stats {
+	uint64_t sessions, sessions_open;
+	uint64_t conns, conns_open;
+	uint64_t wire_out, wire_in;		/* Bytes on Dust sockets. */
+	uint64_t real_out, real_in;		/* Application bytes. */
+	uint64_t failed;			/* Silent handshake failures. */
+};
+
+/* What every connection of a program shares. */
+struct tunnel {
+	struct event_base * base;
+	struct dust_model * model;
+	struct dust_invite inv;
+	uint8_t sid[SEATTLE_SID_MAX];
+	size_t sidlen;
+	uint8_t sk[32];			/* Server's static key. */
+	struct seattle_replay * replay;
+	int server;
+	double ratio;			/* Uniform bytes per wire byte sent. */
+	struct tunnel_stats st;
+	uint64_t conn_serial, sess_serial;
+	struct tconn * conns;		/* Every connection. */
+};
+
+struct tconn;
+
+/* What the owner of a connection hears from it. */
+struct tconn_hooks {
+	/* Bytes reached the link: the session may have news. */
+	void (*pumped)(struct tconn *, void *);
+	/* The duration is nearly over (client: open the next one). */
+	void (*ending)(struct tconn *, void *);
+	/*
+	 * The connection is gone; its link is ended and ${c} freed after
+	 * this returns.
+	 */
+	void (*ended)(struct tconn *, void *, const char *);
+};
+
+struct tconn {
+	struct tunnel * tun;
+	uint64_t no;			/* For log lines. */
+	struct bufferevent * bev;
+	struct dust_engine * e;
+	struct ens_link * link;
+	struct event * tick, * end, * warn;
+	struct timespec last, born;
+	uint32_t tick_ms;
+	uint16_t backlog;		/* Packets due but held back. */
+	uint32_t duration;
+	double credit;
+	int connected;
+	int failed_logged, link_logged;
+	const struct tconn_hooks * hooks;
+	void * cookie;
+	struct tconn * next;		/* In the owner's list. */
+	struct tconn * allnext, ** allprevp;
+};
+
+/**
+ * tunnel_load(tun, invite, server, why, whylen):
+ * Read the invite ${invite} (the text "dust:...", or a file holding it),
+ * and its model (JSON text, a built-in name, or empty: "uniform") into
+ * ${tun}.  Return 0, or -1 with a sentence in ${why}.
+ */
+int tunnel_load(struct tunnel *, const char *, int, char *, size_t);
+
+/**
+ * tunnel_free(tun):
+ * Free what tunnel_load made.
+ */
+void tunnel_free(struct tunnel *);
+
+/**
+ * tunnel_stats_log(tun):
+ * Log the counters of ${tun}.
+ */
+void tunnel_stats_log(struct tunnel *);
+
+/**
+ * tconn_new(tun, fd, to, link, hooks, cookie):
+ * Run a Dust connection on the accepted socket ${fd} (taken over), or if
+ * ${to} is not NULL on a new connection to ${to}, carrying ${link} (taken
+ * over).  Return it, or NULL on failure (${fd} and ${link} are then
+ * freed).
+ */
+struct tconn * tconn_new(struct tunnel *, int, const struct sock_addr *,
+    struct ens_link *, const struct tconn_hooks *, void *);
+
+/**
+ * tconn_close(c, why):
+ * End ${c}: call its ended hook and free it.
+ */
+void tconn_close(struct tconn *, const char *);
+
+/**
+ * tconn_detach(c):
+ * Forget the owner of ${c} (its hooks are not called any more); the
+ * connection goes on with cover traffic until its duration ends.
+ */
+void tconn_detach(struct tconn *);
+
+/**
+ * tconn_close_all(tun):
+ * Close every connection of ${tun} without calling hooks (for exiting).
+ */
+void tconn_close_all(struct tunnel *);
+
+/* The application side of a session. */
+struct tapp {
+	struct bufferevent * bev;
+	struct ens_session * s;
+	int eof_in;			/* The application sent EOF. */
+	int shut_out;			/* We shut its write side. */
+	int gone;			/* Socket closed. */
+	int connected;
+};
+
+/**
+ * tapp_pump(a, tun):
+ * Move bytes between the application socket of ${a} and its session.
+ * Return 1 if the application side is finished (closed), else 0.
+ */
+int tapp_pump(struct tapp *, struct tunnel *);
+
+/**
+ * tapp_close(a, reset):
+ * Close the application socket of ${a} (with a reset if ${reset}).
+ */
+void tapp_close(struct tapp *, int);
+
+#endif /* !DUST_TUNNEL_H */

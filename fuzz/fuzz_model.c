@@ -1,0 +1,93 @@
+/*
+ * The model loader on arbitrary bytes: it must load or refuse with a
+ * message, never crash, hang or leak.  A model that loads is exercised a
+ * little: samples in range, a short shape/de-shape round trip.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dust/dist.h"
+#include "dust/model.h"
+#include "dust/rng.h"
+#include "dust/shaper.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/* Uniform bytes: a seeded generator. */
+static void
+pull(void * ctx, uint8_t * buf, size_t n)
+{
+
+	dust_rng_fill(ctx, buf, n);
+}
+
+/* Recovered bytes must be what was pulled: compare as they come. */
+struct check {
+	struct dust_rng_seeded rng;
+	int bad;
+};
+
+/* push(ctx, buf, n): abort (later) unless ${buf} is what was pulled. */
+static void
+push(void * ctx, const uint8_t * buf, size_t n)
+{
+	struct check * c = ctx;
+	uint8_t want[256];
+	size_t k;
+
+	while (n > 0) {
+		k = n < sizeof(want) ? n : sizeof(want);
+		dust_rng_fill(&c->rng.rng, want, k);
+		if (memcmp(want, buf, k) != 0)
+			c->bad = 1;
+		buf += k;
+		n -= k;
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t * data, size_t len)
+{
+	struct dust_model * m;
+	struct dust_rng_seeded r, src;
+	struct check chk;
+	struct dust_shaper s;
+	struct dust_deshaper d;
+	uint8_t wire[512];
+	char err[256];
+	int dir, i;
+
+	if ((m = dust_model_parse((const char *)data, len, err,
+	    sizeof(err))) == NULL) {
+		if (err[0] == '\0')
+			abort();	/* A refusal must say why. */
+		return (0);
+	}
+	dust_rng_seeded_u64(&r, 1);
+	for (dir = 0; dir < 2; dir++) {
+		struct dust_model_part * p = &m->part[dir];
+
+		dust_rng_seeded_u64(&src, 2);
+		dust_rng_seeded_u64(&chk.rng, 2);
+		chk.bad = 0;
+		dust_shaper_init(&s, p, p->coder, &r.rng, pull, &src.rng);
+		for (i = 0; i < 4; i++) {
+			uint16_t l = dust_shaper_length(&s);
+			uint32_t t = dust_shaper_duration(&s);
+
+			if (l < p->length.min || l > p->length.max ||
+			    t < p->duration.min || t > p->duration.max)
+				abort();
+			(void)dust_shaper_count(&s, 1500);
+		}
+		dust_shaper_produce(&s, wire, sizeof(wire));
+		dust_deshaper_init(&d, p, p->coder, push, &chk);
+		if (dust_deshaper_consume(&d, wire, sizeof(wire)) != 0 ||
+		    chk.bad)
+			abort();
+	}
+	dust_model_free(m);
+	return (0);
+}

@@ -1,0 +1,137 @@
+#ifndef DUST_ENGINE_H
+#define DUST_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dust/model.h"
+#include "dust/rng.h"
+#include "dust/seattle.h"
+
+/*
+ * The Dust engine: one side of one connection, the seed's "Dust API"
+ * (dust-v2.txt; DECISIONS §3) over a Seattle session (include/dust/
+ * seattle.h) whose uniform streams go through the shaping layer
+ * (include/dust/shaper.h).  Sans-I/O: the caller moves the bytes and says
+ * how much time has passed.
+ *
+ * Everything a side sends, from its first handshake byte, is shaped: the
+ * shaper pulls the Seattle stream (key, filler, code, IV, records, padding
+ * records) as it needs uniform bits.  get_encoded always returns the bytes
+ * asked for; with no application data queued, Seattle makes minimum-size
+ * padding records (35 bytes) only when the shaper asks, so queued data
+ * waits at most one padding record (and the shaper's few bytes of
+ * look-ahead) behind.  Failures are silent (DECISIONS §5): the engine goes
+ * on producing model-shaped traffic, and only dust_engine_failure says why.
+ *
+ * The client shapes with the model's client_to_server part and de-shapes
+ * with server_to_client; the server the other way round.  Packet counts,
+ * lengths and the duration come from the side's own sending part.
+ */
+
+struct dust_engine;
+
+enum dust_engine_state {
+	DUST_ENGINE_HANDSHAKING,	/* No confirmed key yet. */
+	DUST_ENGINE_ESTABLISHED,	/* Data flows. */
+	DUST_ENGINE_FAILED		/* Silent failure: see _failure. */
+};
+
+/**
+ * dust_engine_client_new(model, B, sid, sidlen, rng):
+ * Create the client side of a connection shaped by ${model} (which must
+ * outlive it) to the server of static public key ${B} and identifier
+ * ${sid} (${sidlen} bytes, 7 or 19), drawing keys and samples from ${rng}
+ * (NULL: libsodium).  Return NULL on error.
+ */
+struct dust_engine * dust_engine_client_new(const struct dust_model *,
+    const uint8_t[32], const uint8_t *, size_t, const struct dust_rng *);
+
+/**
+ * dust_engine_server_new(model, b, sid, sidlen, replay, rng):
+ * Create the server side for the static secret key ${b}, identifier
+ * ${sid}, replay filter ${replay} (NULL: none, for tests).  Return NULL on
+ * error.
+ */
+struct dust_engine * dust_engine_server_new(const struct dust_model *,
+    const uint8_t[32], const uint8_t *, size_t, struct seattle_replay *,
+    const struct dust_rng *);
+
+/**
+ * dust_engine_free(e):
+ * Wipe and free ${e}.  NULL is allowed.
+ */
+void dust_engine_free(struct dust_engine *);
+
+/**
+ * dust_engine_duration(e):
+ * Return the connection duration in ms, drawn once at creation: close the
+ * connection when it has elapsed.
+ */
+uint32_t dust_engine_duration(const struct dust_engine *);
+
+/**
+ * dust_engine_state(e):
+ * Return where ${e} stands.
+ */
+enum dust_engine_state dust_engine_state(const struct dust_engine *);
+
+/**
+ * dust_engine_failure(e):
+ * Return why ${e} failed (for logs; nothing on the wire shows it), or
+ * NULL.
+ */
+const char * dust_engine_failure(const struct dust_engine *);
+
+/**
+ * dust_packet_count(e, ms):
+ * Return the number of packets to send for the ${ms} milliseconds elapsed
+ * since the last call (command 0x00).
+ */
+uint16_t dust_packet_count(struct dust_engine *, uint16_t);
+
+/**
+ * dust_encoded_ready(e):
+ * Return the length of the next packet to send, drawn from the model
+ * whatever data is queued (command 0x01).
+ */
+uint16_t dust_encoded_ready(struct dust_engine *);
+
+/**
+ * dust_put_decoded(e, buf, len):
+ * Queue ${len} bytes of application data to send (command 0x02).  Return
+ * 0, or -1 on ENOMEM.
+ */
+int dust_put_decoded(struct dust_engine *, const uint8_t *, uint16_t);
+
+/**
+ * dust_get_encoded(e, buf, len):
+ * Write the next ${len} wire bytes to ${buf}: shaped data or padding;
+ * always succeeds (command 0x03).
+ */
+void dust_get_encoded(struct dust_engine *, uint8_t *, uint16_t);
+
+/**
+ * dust_decoded_ready(e):
+ * Return how many received application bytes are waiting (at most 65535;
+ * command 0x11).
+ */
+uint16_t dust_decoded_ready(const struct dust_engine *);
+
+/**
+ * dust_put_encoded(e, buf, len):
+ * Take ${len} received wire bytes, in any split (command 0x12).  Return
+ * 0, or -1 on ENOMEM.  Bytes that are not the model's or not the peer's
+ * fail the connection silently (see dust_engine_state).
+ */
+int dust_put_encoded(struct dust_engine *, const uint8_t *, uint16_t);
+
+/**
+ * dust_get_decoded(e, buf, len):
+ * Move ${len} received application bytes to ${buf} (command 0x13).
+ * Return 0, or -1 (nothing moved) if fewer than ${len} are waiting: asking
+ * for more than dust_decoded_ready is an error, as in the seed.
+ */
+int dust_get_decoded(struct dust_engine *, uint8_t *, uint16_t);
+
+#endif /* !DUST_ENGINE_H */

@@ -1,0 +1,92 @@
+#ifndef DUST_MODEL_H
+#define DUST_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dust/dist.h"
+#include "dust/exact.h"
+#include "dust/huffman.h"
+
+/*
+ * A Dust model: what the traffic of each direction should look like.  It is
+ * read from JSON (docs/models.md: format, families, validation, built-in
+ * models) and, once loaded, is immutable: every connection using it shares
+ * its code tables.
+ */
+
+enum dust_coder {
+	DUST_CODER_HUFFMAN,	/* Reverse Huffman (DECISIONS §3), default. */
+	DUST_CODER_EXACT	/* Reverse arithmetic coding. */
+};
+
+/* Directions, the index of a part in struct dust_model. */
+#define DUST_C2S	0	/* client_to_server */
+#define DUST_S2C	1	/* server_to_client */
+
+/* Bounds of the sampled values. */
+#define DUST_LENGTH_MAX		65535		/* Bytes per packet, 1.. */
+#define DUST_FLOW_MAX		65535		/* Packets per second, 0.. */
+#define DUST_DURATION_MAX	2147483647	/* ms per connection, 1.. */
+#define DUST_PREFIX_MAX		4096		/* Bytes of prefix. */
+
+/* One direction of a model. */
+struct dust_model_part {
+	double weight[256];		/* Target byte probabilities (sum 1). */
+	uint32_t freq[256];		/* Quantized: sum DUST_EXACT_TOTAL. */
+	struct dust_dist length;	/* Packet length, 1..65535. */
+	struct dust_dist flow;		/* Packets per second, 0..65535. */
+	struct dust_dist duration;	/* Connection duration in ms. */
+	uint8_t * prefix;		/* Sent first on each connection. */
+	size_t prefixlen;
+	enum dust_coder coder;
+	struct dust_huff_code * huff;	/* Both coders' tables are built, */
+	struct dust_exact_code * exact;	/* whichever the model chose. */
+};
+
+struct dust_model {
+	char * name;
+	struct dust_model_part part[2];	/* [DUST_C2S], [DUST_S2C] */
+};
+
+/**
+ * dust_model_parse(json, len, errbuf, errlen):
+ * Load the model in the ${len} bytes of JSON text ${json}.  Return it, or
+ * NULL with a message naming the field and the reason in ${errbuf} (of
+ * ${errlen} bytes), e.g. "client_to_server.bytes: all weights are zero".
+ */
+struct dust_model * dust_model_parse(const char *, size_t, char *, size_t);
+
+/**
+ * dust_model_builtin(name, errbuf, errlen):
+ * Load the built-in model ${name} ("uniform", "cover", "http").  Return
+ * it, or NULL with a message in ${errbuf}.
+ */
+struct dust_model * dust_model_builtin(const char *, char *, size_t);
+
+/**
+ * dust_model_builtin_json(name):
+ * Return the JSON text of the built-in model ${name}, or NULL.
+ */
+const char * dust_model_builtin_json(const char *);
+
+/**
+ * dust_model_builtin_name(i):
+ * Return the name of the ${i}-th built-in model, or NULL past the last.
+ */
+const char * dust_model_builtin_name(size_t);
+
+/**
+ * dust_model_free(m):
+ * Free the model ${m} (NULL: nothing).
+ */
+void dust_model_free(struct dust_model *);
+
+/**
+ * dust_model_entropy(part):
+ * Return the entropy of ${part}'s byte weights in bits per byte: the most
+ * uniform bits a wire byte can carry.
+ */
+double dust_model_entropy(const struct dust_model_part *);
+
+#endif /* !DUST_MODEL_H */

@@ -1,0 +1,181 @@
+#ifndef DUST_SEATTLE_H
+#define DUST_SEATTLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dust/rng.h"
+
+/*
+ * The Seattle layer of Dust v2 (DECISIONS §1, §2, §5; docs/protocol.md):
+ * the handshake and the record protocol as a sans-I/O state machine.  The
+ * shaping layer pulls the outgoing uniform byte stream in any amounts and
+ * pushes the peer's uniform stream in any splits:
+ *
+ *   client stream: X || filler* || CC || IV || records
+ *   server stream: Y || filler* || confirmation || IV || records
+ *
+ * Filler is whole 32-byte chunks of random bytes, sent while a side does
+ * not hold the shared key yet.  After its IV a side sends data records
+ * while application data is queued, else minimum-size padding records
+ * (35 bytes), made only when the puller asks for bytes.
+ *
+ * Every failure (wrong server key, no code within SEATTLE_FILLER_MAX
+ * chunks, an all-zero DH result, a replayed client key, a reflected IV,
+ * a bad length, flags, MAC or padding, a truncated stream) is silent: the
+ * machine moves to SEATTLE_FAILED, seattle_pull goes on returning random
+ * bytes, seattle_push discards everything, and only seattle_failure tells
+ * the caller (for its logs) what went wrong.
+ */
+
+#define SEATTLE_KEY_BYTES	32	/* Keys, representatives, codes, IV. */
+#define SEATTLE_SID_MAX		19	/* Longest server identifier. */
+#define SEATTLE_FILLER_MAX	2048	/* 32-byte chunks a receiver accepts
+					   before the code: 64 KiB. */
+#define SEATTLE_LEN_MIN		33	/* LEN of an empty record. */
+#define SEATTLE_LEN_MAX		65535
+#define SEATTLE_DATA_MAX	(SEATTLE_LEN_MAX - SEATTLE_LEN_MIN)
+#define SEATTLE_RECORD_DATA	16384	/* Default DATA per data record. */
+#define SEATTLE_PADDING_BYTES	35	/* Wire size of a padding record. */
+#define SEATTLE_REPLAY_DEFAULT	65536	/* Client keys a server remembers. */
+
+enum seattle_status {
+	SEATTLE_HANDSHAKING,	/* No confirmed shared key yet. */
+	SEATTLE_ESTABLISHED,	/* Peer's code checked: data flows. */
+	SEATTLE_FAILED		/* Silent failure: see seattle_failure. */
+};
+
+struct seattle;
+struct seattle_replay;
+
+/**
+ * seattle_sid(sid, ipv6, addr, port, udp):
+ * Write the server identifier of DECISIONS §1 for the address ${addr}
+ * (4 bytes, or 16 if ${ipv6}) and ${port} over TCP (UDP if ${udp}) to
+ * ${sid}.  Return its length: 7 or 19.
+ */
+size_t seattle_sid(uint8_t[SEATTLE_SID_MAX], int, const uint8_t *, uint16_t,
+    int);
+
+/**
+ * seattle_replay_new(capacity, rng):
+ * Create a replay filter that remembers the ${capacity} most recent client
+ * keys (oldest forgotten first).  A server program holds one across all
+ * its connections.  Return NULL on error (ENOMEM, or ${capacity} is 0 or
+ * over 2^31).
+ */
+struct seattle_replay * seattle_replay_new(size_t, const struct dust_rng *);
+
+/**
+ * seattle_replay_seen(filter, X):
+ * Record the client key ${X} (its ignored top two bits cleared) in
+ * ${filter}.  Return 1 if it was there already (a replay), else 0.
+ */
+int seattle_replay_seen(struct seattle_replay *, const uint8_t[32]);
+
+/**
+ * seattle_replay_free(filter):
+ * Free ${filter}.  NULL is allowed.
+ */
+void seattle_replay_free(struct seattle_replay *);
+
+/**
+ * seattle_client_new(B, sid, sidlen, rng):
+ * Create the client side of a session to the server whose static public
+ * key is ${B} and whose identifier is ${sid} (${sidlen} bytes, 7 or 19).
+ * Draws the ephemeral key and the IV from ${rng} (NULL: libsodium), which
+ * must outlive the session (filler comes from it too).  Return NULL on
+ * error (ENOMEM, or EINVAL if ${sidlen} is not 7 or 19).
+ */
+struct seattle * seattle_client_new(const uint8_t[32], const uint8_t *,
+    size_t, const struct dust_rng *);
+
+/**
+ * seattle_server_new(b, sid, sidlen, replay, rng):
+ * Create the server side of a session for the static secret key ${b} and
+ * the server identifier ${sid} (${sidlen} bytes).  Client keys are
+ * checked against and added to ${replay} (NULL: no replay check, for
+ * tests).  Return NULL on error.
+ */
+struct seattle * seattle_server_new(const uint8_t[32], const uint8_t *,
+    size_t, struct seattle_replay *, const struct dust_rng *);
+
+/**
+ * seattle_free(s):
+ * Wipe and free ${s}.  NULL is allowed.
+ */
+void seattle_free(struct seattle *);
+
+/**
+ * seattle_set_record_data(s, max):
+ * Put at most ${max} bytes (1 .. SEATTLE_DATA_MAX) of application data in
+ * each data record ${s} makes from now on.  Return 0, or -1 on ENOMEM
+ * (the setting is then unchanged).
+ */
+int seattle_set_record_data(struct seattle *, size_t);
+
+/**
+ * seattle_write(s, buf, len):
+ * Queue ${len} bytes of application data to send.  Return 0, or -1 on
+ * ENOMEM.  Data queued after a failure is dropped.
+ */
+int seattle_write(struct seattle *, const uint8_t *, size_t);
+
+/**
+ * seattle_unsent(s):
+ * Return the number of queued application bytes whose record has not been
+ * pulled completely yet.
+ */
+size_t seattle_unsent(const struct seattle *);
+
+/**
+ * seattle_pull(s, buf, n):
+ * Write the next ${n} bytes of the outgoing uniform stream to ${buf}.
+ * Always writes exactly ${n} bytes; after a failure they are random.
+ */
+void seattle_pull(struct seattle *, uint8_t *, size_t);
+
+/**
+ * seattle_push(s, buf, len):
+ * Feed ${len} bytes of the peer's uniform stream.  Authenticated
+ * application data becomes readable with seattle_read.  Return 0, or -1
+ * on ENOMEM (the session is then failed too).  Protocol errors are not
+ * returned: they fail the session silently (see seattle_status).
+ */
+int seattle_push(struct seattle *, const uint8_t *, size_t);
+
+/**
+ * seattle_push_end(s):
+ * The peer's stream has ended.  Unless it ended at a record boundary of an
+ * established session the session fails ("truncated").  Return 0 if the
+ * end was clean, else -1.
+ */
+int seattle_push_end(struct seattle *);
+
+/**
+ * seattle_readable(s):
+ * Return the number of received application bytes waiting to be read.
+ */
+size_t seattle_readable(const struct seattle *);
+
+/**
+ * seattle_read(s, buf, len):
+ * Move up to ${len} received application bytes to ${buf}.  Return the
+ * number moved.
+ */
+size_t seattle_read(struct seattle *, uint8_t *, size_t);
+
+/**
+ * seattle_status(s):
+ * Return where ${s} stands: handshaking, established or failed.
+ */
+enum seattle_status seattle_status(const struct seattle *);
+
+/**
+ * seattle_failure(s):
+ * Return a sentence saying why ${s} failed, or NULL if it has not.  For
+ * logs only: nothing on the wire shows it.
+ */
+const char * seattle_failure(const struct seattle *);
+
+#endif /* !DUST_SEATTLE_H */

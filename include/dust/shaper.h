@@ -1,0 +1,117 @@
+#ifndef DUST_SHAPER_H
+#define DUST_SHAPER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dust/exact.h"
+#include "dust/huffman.h"
+#include "dust/model.h"
+#include "dust/rng.h"
+
+/*
+ * The shaping layer of one direction of one connection (sans-I/O).
+ *
+ * The sending side's shaper samples packet lengths, packets per interval
+ * and the connection duration from its model part with its own rng, and
+ * produces shaped bytes: first the part's prefix verbatim, then the content
+ * coder's output, pulling uniform bytes (the encryption layer's stream)
+ * through a callback as it needs them.  The receiving side's de-shaper
+ * checks and strips the prefix and pushes the recovered uniform bytes
+ * through a callback; packet boundaries do not matter to it.
+ *
+ * Flow (packet_count): the part's flow distribution gives a rate r in
+ * packets per second, drawn afresh for each second of elapsed time; within
+ * a second the r packets are spread evenly (the k-th is due at k * 1000 / r
+ * ms).  A fixed flow of 40 thus gives one packet every 25 ms exactly, and
+ * the number of packets in any whole second follows the flow distribution.
+ */
+
+struct dust_shaper {
+	const struct dust_model_part * part;
+	enum dust_coder coder;
+	const struct dust_rng * rng;
+	size_t prefixsent;		/* Prefix bytes produced so far. */
+	uint32_t rate;			/* Packets in the current second, */
+	uint32_t elapsed;		/* of which ms have passed. */
+	union {
+		struct dust_huff_shaper huff;
+		struct dust_exact_shaper exact;
+	} c;
+};
+
+struct dust_deshaper {
+	const struct dust_model_part * part;
+	enum dust_coder coder;
+	size_t prefixseen;		/* Prefix bytes checked so far. */
+	int failed;			/* Sticky error: input is ignored. */
+	char error[96];
+	union {
+		struct dust_huff_deshaper huff;
+		struct dust_exact_deshaper exact;
+	} c;
+};
+
+/**
+ * dust_shaper_init(s, part, coder, rng, pull, ctx):
+ * Start the shaper ${s} of model part ${part} (kept, not copied) with
+ * content coder ${coder} (normally ${part}->coder), sampling with ${rng}
+ * (NULL: randombytes_buf) and reading uniform bytes from ${pull}(${ctx}).
+ */
+void dust_shaper_init(struct dust_shaper *, const struct dust_model_part *,
+    enum dust_coder, const struct dust_rng *, dust_pull_fn *, void *);
+
+/**
+ * dust_shaper_length(s):
+ * Return a sampled packet length, 1..65535.
+ */
+uint16_t dust_shaper_length(struct dust_shaper *);
+
+/**
+ * dust_shaper_count(s, ms):
+ * Return how many packets to send for the ${ms} milliseconds elapsed since
+ * the last call (at most 65535).
+ */
+uint16_t dust_shaper_count(struct dust_shaper *, uint16_t);
+
+/**
+ * dust_shaper_duration(s):
+ * Return a sampled connection duration in milliseconds.
+ */
+uint32_t dust_shaper_duration(struct dust_shaper *);
+
+/**
+ * dust_shaper_produce(s, out, n):
+ * Write the next ${n} shaped bytes of the connection to ${out}.
+ */
+void dust_shaper_produce(struct dust_shaper *, uint8_t *, size_t);
+
+/**
+ * dust_shaper_pulled(s):
+ * Return how many uniform bytes ${s} has pulled so far.
+ */
+uint64_t dust_shaper_pulled(const struct dust_shaper *);
+
+/**
+ * dust_deshaper_init(d, part, coder, push, ctx):
+ * Start the de-shaper ${d} of model part ${part} and coder ${coder},
+ * handing recovered uniform bytes to ${push}(${ctx}).
+ */
+void dust_deshaper_init(struct dust_deshaper *,
+    const struct dust_model_part *, enum dust_coder, dust_push_fn *, void *);
+
+/**
+ * dust_deshaper_consume(d, in, n):
+ * Take the ${n} received bytes ${in}.  Return 0, or -1 if the stream is
+ * not of the model (the prefix differs, or a byte has weight 0); the
+ * error is sticky: later input is ignored and -1 returned.
+ */
+int dust_deshaper_consume(struct dust_deshaper *, const uint8_t *, size_t);
+
+/**
+ * dust_deshaper_error(d):
+ * Return what was wrong with the input, or NULL if nothing was.
+ */
+const char * dust_deshaper_error(const struct dust_deshaper *);
+
+#endif /* !DUST_SHAPER_H */

@@ -1,0 +1,48 @@
+#ifndef DUST_SEATTLE_HANDSHAKE_H
+#define DUST_SEATTLE_HANDSHAKE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The key schedule of the Seattle handshake (DECISIONS §1), apart from the
+ * state machine so that a reader can check it against the text:
+ *
+ *   K  = Skein-256-256(DH1 || DH2 || SID || X || Y || "ntor")
+ *   confirmation = Skein-MAC-256(K; SID || Y || X || "ntor" || "server")
+ *   CC           = Skein-MAC-256(K; SID || X || Y || "ntor" || "client")
+ *
+ * server: DH1 = X25519(y, X), DH2 = X25519(b, X)
+ * client: DH1 = X25519(x, Y), DH2 = X25519(x, B)
+ *
+ * X and Y are the representatives as sent, top bits included.
+ */
+
+/**
+ * handshake_server_key(K, y, b, X, Y, sid, sidlen):
+ * Compute the shared key ${K} on the server from its ephemeral secret
+ * ${y}, static secret ${b}, the client's representative ${X}, its own
+ * ${Y} and the server identifier.  Return 0, or -1 if a DH result is all
+ * zero (the handshake must then fail).
+ */
+int handshake_server_key(uint8_t[32], const uint8_t[32], const uint8_t[32],
+    const uint8_t[32], const uint8_t[32], const uint8_t *, size_t);
+
+/**
+ * handshake_client_key(K, x, B, X, Y, sid, sidlen):
+ * Compute the shared key ${K} on the client from its ephemeral secret
+ * ${x}, the server's static public key ${B}, its own ${X}, the server's
+ * ${Y} and the server identifier.  Return 0, or -1 if a DH result is all
+ * zero.
+ */
+int handshake_client_key(uint8_t[32], const uint8_t[32], const uint8_t[32],
+    const uint8_t[32], const uint8_t[32], const uint8_t *, size_t);
+
+/**
+ * handshake_codes(server_code, client_code, K, X, Y, sid, sidlen):
+ * Compute the server's confirmation code and the client's code under ${K}.
+ */
+void handshake_codes(uint8_t[32], uint8_t[32], const uint8_t[32],
+    const uint8_t[32], const uint8_t[32], const uint8_t *, size_t);
+
+#endif /* !DUST_SEATTLE_HANDSHAKE_H */

@@ -1,0 +1,85 @@
+#include <sodium.h>
+#include <string.h>
+
+#include "dust/seattle.h"
+#include "dust/skein.h"
+
+#include "record.h"
+
+/**
+ * record_seal(out, data, len, mac, ks):
+ * Write the encrypted record of ${len} (<= SEATTLE_DATA_MAX) bytes of
+ * application ${data} to ${out}, or a minimum-size padding record if
+ * ${data} is NULL.  ${mac} is a Skein-MAC context keyed with K that is
+ * copied, not changed; ${ks} is the sending keystream.  Return the number
+ * of bytes written (2 + LEN).
+ */
+size_t
+record_seal(uint8_t * out, const uint8_t * data, size_t len,
+    const struct skein256_ctx * mac, struct skein256_stream * ks)
+{
+	struct skein256_ctx ctx;
+	size_t reclen;
+
+	if (data == NULL)
+		len = 0;
+	reclen = SEATTLE_LEN_MIN + len;
+	out[0] = (uint8_t)(reclen >> 8);
+	out[1] = (uint8_t)(reclen & 0xff);
+	if (data != NULL) {
+		out[2] = RECORD_FLAG_DATA;
+		memcpy(out + 3, data, len);
+		/* The MAC state after Key and Config blocks is reused. */
+		memcpy(&ctx, mac, sizeof(ctx));
+		skein256_update(&ctx, out, 3 + len);
+		skein256_final(&ctx, out + 3 + len);
+	} else {
+		/* Padding: no DATA, CODE is 32 zero bytes. */
+		memset(out + 2, 0, 1 + 32);
+	}
+	skein256_stream_xor(ks, out, out, 2 + reclen);
+	return (2 + reclen);
+}
+
+/**
+ * record_open(rec, total, mac, why):
+ * Check the decrypted record ${rec} of ${total} (= 2 + LEN) bytes.  Return
+ * 1 if it carries application data (bytes 3 .. total - 33), 0 if it is
+ * valid padding, or -1 with a reason in ${why}: reserved flags set, a bad
+ * MAC, or padding whose DATA or CODE is not zero.
+ */
+int
+record_open(const uint8_t * rec, size_t total, const struct skein256_ctx * mac,
+    const char ** why)
+{
+	struct skein256_ctx ctx;
+	uint8_t code[32];
+	int rc;
+
+	if (rec[2] & ~RECORD_FLAG_DATA) {
+		*why = "record has reserved flag bits set";
+		return (-1);
+	}
+	if (rec[2] & RECORD_FLAG_DATA) {
+		memcpy(&ctx, mac, sizeof(ctx));
+		skein256_update(&ctx, rec, total - 32);
+		skein256_final(&ctx, code);
+		rc = crypto_verify_32(code, rec + total - 32);
+		sodium_memzero(code, sizeof(code));
+		if (rc != 0) {
+			*why = "record MAC does not verify";
+			return (-1);
+		}
+		return (1);
+	}
+
+	/*
+	 * Padding carries no MAC, so its zero bytes are what lets a flipped
+	 * bit in it (or a data record's flag bit) be noticed.
+	 */
+	if (!sodium_is_zero(rec + 3, total - 3)) {
+		*why = "padding record is not all zero";
+		return (-1);
+	}
+	return (0);
+}

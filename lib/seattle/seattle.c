@@ -1,0 +1,585 @@
+#include <errno.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dust/elligator.h"
+#include "dust/seattle.h"
+#include "dust/skein.h"
+
+#include "bytequeue.h"
+#include "handshake.h"
+#include "record.h"
+
+/* Buffers grow to what is needed: a peer's record may be 65537 bytes. */
+#define OBUF_MIN	(2 + SEATTLE_LEN_MIN + SEATTLE_RECORD_DATA)
+#define IBUF_MIN	4096
+
+/* What the next unit of the outgoing stream is. */
+enum out_state {
+	OUT_KEY,		/* Own representative. */
+	OUT_WAIT,		/* Filler until K is known, then code || IV. */
+	OUT_RECORDS		/* Data or padding records. */
+};
+
+/* What the receiver is collecting. */
+enum in_state {
+	IN_KEY,			/* The peer's representative (32). */
+	IN_CODE,		/* A 32-byte chunk: filler or the code. */
+	IN_IV,			/* The peer's IV (32). */
+	IN_LEN,			/* A record's LEN (2). */
+	IN_BODY			/* The rest of a record (LEN). */
+};
+
+struct seattle {
+	int server;
+	enum seattle_status status;
+	const char * why;		/* Reason of a failure. */
+	const struct dust_rng * rng;
+	struct seattle_replay * replay;
+	uint8_t sid[SEATTLE_SID_MAX];
+	size_t sidlen;
+
+	/* Handshake secrets: wiped as soon as they are used. */
+	uint8_t statickey[32];		/* Client: B.  Server: b. */
+	uint8_t eph_sk[32];		/* x or y. */
+	uint8_t own_rep[32];		/* X or Y as sent. */
+	uint8_t own_code[32];		/* CC or confirmation. */
+	uint8_t peer_code[32];		/* The code we wait for. */
+	uint8_t own_iv[32];
+	uint8_t K[32];			/* Kept until the peer's IV. */
+	int have_key;			/* K and the codes are known. */
+
+	/* Session keys. */
+	struct skein256_ctx mac;	/* Skein-MAC keyed with K. */
+	struct skein256_stream ks_out, ks_in;
+
+	/* Sending. */
+	enum out_state out;
+	uint8_t * obuf;			/* Current unit. */
+	size_t ocap;			/* Bytes allocated at obuf. */
+	size_t olen, opos;
+	size_t odata;			/* Application bytes in obuf. */
+	size_t record_data;		/* DATA per data record. */
+	struct bytequeue wq;		/* Application data to send. */
+
+	/* Receiving. */
+	enum in_state in;
+	uint8_t * ibuf;
+	size_t icap;			/* Bytes allocated at ibuf. */
+	size_t ineed, ihave;		/* Bytes wanted / held in ibuf. */
+	size_t fillers;			/* Chunks that were not the code. */
+	struct bytequeue rq;		/* Application data received. */
+};
+
+/* wipe_keys(s): forget every secret of ${s} but the received data. */
+static void
+wipe_keys(struct seattle * s)
+{
+
+	sodium_memzero(s->statickey, sizeof(s->statickey));
+	sodium_memzero(s->eph_sk, sizeof(s->eph_sk));
+	sodium_memzero(s->own_code, sizeof(s->own_code));
+	sodium_memzero(s->peer_code, sizeof(s->peer_code));
+	sodium_memzero(s->K, sizeof(s->K));
+	sodium_memzero(&s->mac, sizeof(s->mac));
+	sodium_memzero(&s->ks_out, sizeof(s->ks_out));
+	sodium_memzero(&s->ks_in, sizeof(s->ks_in));
+	sodium_memzero(s->obuf, s->ocap);
+	sodium_memzero(s->ibuf, s->icap);
+}
+
+/*
+ * fail(s, why): the silent failure of DECISIONS §5.  Secrets and unsent
+ * data are dropped; pull goes on with random bytes, push discards.
+ */
+static void
+fail(struct seattle * s, const char * why)
+{
+
+	if (s->status == SEATTLE_FAILED)
+		return;
+	s->status = SEATTLE_FAILED;
+	s->why = why;
+	s->have_key = 0;
+	wipe_keys(s);
+	bytequeue_free(&s->wq);
+	s->olen = s->opos = s->odata = 0;
+}
+
+/*
+ * grow(buf, cap, need, keep): make the buffer *${buf} of *${cap} bytes
+ * hold ${need}, keeping its first ${keep} bytes and wiping the old one.
+ * Return 0, or -1 on ENOMEM (the buffer is then unchanged).
+ */
+static int
+grow(uint8_t ** buf, size_t * cap, size_t need, size_t keep)
+{
+	uint8_t * nbuf;
+
+	if (need <= *cap)
+		return (0);
+	if ((nbuf = malloc(need)) == NULL)
+		return (-1);
+	memcpy(nbuf, *buf, keep);
+	sodium_memzero(*buf, *cap);
+	free(*buf);
+	*buf = nbuf;
+	*cap = need;
+	return (0);
+}
+
+/* create(server, statickey, sid, sidlen, rng): the common part. */
+static struct seattle *
+create(int server, const uint8_t statickey[32], const uint8_t * sid,
+    size_t sidlen, const struct dust_rng * rng)
+{
+	struct seattle * s;
+
+	if (sidlen != 7 && sidlen != 19) {
+		errno = EINVAL;
+		return (NULL);
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return (NULL);
+	s->ocap = OBUF_MIN;
+	s->icap = IBUF_MIN;
+	if ((s->obuf = malloc(s->ocap)) == NULL ||
+	    (s->ibuf = malloc(s->icap)) == NULL) {
+		free(s->obuf);
+		free(s);
+		return (NULL);
+	}
+	s->server = server;
+	s->status = SEATTLE_HANDSHAKING;
+	s->rng = rng;
+	memcpy(s->sid, sid, sidlen);
+	s->sidlen = sidlen;
+	memcpy(s->statickey, statickey, 32);
+	s->record_data = SEATTLE_RECORD_DATA;
+
+	/* The ephemeral key first, then the IV: the transcript's order. */
+	elligator2_key_pair(s->own_rep, s->eph_sk, rng);
+	dust_rng_fill(rng, s->own_iv, 32);
+
+	s->out = OUT_KEY;
+	s->in = IN_KEY;
+	s->ineed = 32;
+	return (s);
+}
+
+/**
+ * seattle_client_new(B, sid, sidlen, rng):
+ * Create the client side of a session to the server whose static public
+ * key is ${B} and whose identifier is ${sid} (${sidlen} bytes, 7 or 19).
+ * Draws the ephemeral key and the IV from ${rng} (NULL: libsodium), which
+ * must outlive the session (filler comes from it too).  Return NULL on
+ * error (ENOMEM, or EINVAL if ${sidlen} is not 7 or 19).
+ */
+struct seattle *
+seattle_client_new(const uint8_t B[32], const uint8_t * sid, size_t sidlen,
+    const struct dust_rng * rng)
+{
+
+	return (create(0, B, sid, sidlen, rng));
+}
+
+/**
+ * seattle_server_new(b, sid, sidlen, replay, rng):
+ * Create the server side of a session for the static secret key ${b} and
+ * the server identifier ${sid} (${sidlen} bytes).  Client keys are
+ * checked against and added to ${replay} (NULL: no replay check, for
+ * tests).  Return NULL on error.
+ */
+struct seattle *
+seattle_server_new(const uint8_t b[32], const uint8_t * sid, size_t sidlen,
+    struct seattle_replay * replay, const struct dust_rng * rng)
+{
+	struct seattle * s;
+
+	if ((s = create(1, b, sid, sidlen, rng)) != NULL)
+		s->replay = replay;
+	return (s);
+}
+
+/**
+ * seattle_free(s):
+ * Wipe and free ${s}.  NULL is allowed.
+ */
+void
+seattle_free(struct seattle * s)
+{
+
+	if (s == NULL)
+		return;
+	wipe_keys(s);
+	bytequeue_free(&s->wq);
+	bytequeue_free(&s->rq);
+	free(s->obuf);
+	free(s->ibuf);
+	sodium_memzero(s, sizeof(*s));
+	free(s);
+}
+
+/**
+ * seattle_set_record_data(s, max):
+ * Put at most ${max} bytes (1 .. SEATTLE_DATA_MAX) of application data in
+ * each data record ${s} makes from now on.  Return 0, or -1 on ENOMEM
+ * (the setting is then unchanged).
+ */
+int
+seattle_set_record_data(struct seattle * s, size_t max)
+{
+
+	if (max < 1)
+		max = 1;
+	if (max > SEATTLE_DATA_MAX)
+		max = SEATTLE_DATA_MAX;
+	if (grow(&s->obuf, &s->ocap, 2 + SEATTLE_LEN_MIN + max, s->olen))
+		return (-1);
+	s->record_data = max;
+	return (0);
+}
+
+/**
+ * seattle_write(s, buf, len):
+ * Queue ${len} bytes of application data to send.  Return 0, or -1 on
+ * ENOMEM.  Data queued after a failure is dropped.
+ */
+int
+seattle_write(struct seattle * s, const uint8_t * buf, size_t len)
+{
+
+	if (s->status == SEATTLE_FAILED)
+		return (0);
+	return (bytequeue_append(&s->wq, buf, len));
+}
+
+/**
+ * seattle_unsent(s):
+ * Return the number of queued application bytes whose record has not been
+ * pulled completely yet.
+ */
+size_t
+seattle_unsent(const struct seattle * s)
+{
+
+	return (s->wq.len + (s->opos < s->olen ? s->odata : 0));
+}
+
+/* got_key(s): K is known; make the codes and key both directions. */
+static void
+got_key(struct seattle * s, const uint8_t K[32])
+{
+	uint8_t server_code[32], client_code[32];
+	const uint8_t * X = s->server ? s->ibuf : s->own_rep;
+	const uint8_t * Y = s->server ? s->own_rep : s->ibuf;
+
+	handshake_codes(server_code, client_code, K, X, Y, s->sid, s->sidlen);
+	memcpy(s->own_code, s->server ? server_code : client_code, 32);
+	memcpy(s->peer_code, s->server ? client_code : server_code, 32);
+	skein256_init_mac(&s->mac, K, 32, 32);
+	skein256_stream_init(&s->ks_out, K, s->own_iv);
+	memcpy(s->K, K, 32);
+	s->have_key = 1;
+	sodium_memzero(server_code, sizeof(server_code));
+	sodium_memzero(client_code, sizeof(client_code));
+}
+
+/* peer_key(s): the peer's representative is in ibuf. */
+static void
+peer_key(struct seattle * s)
+{
+	uint8_t K[32];
+	int rc;
+
+	if (s->server) {
+		if (s->replay != NULL && seattle_replay_seen(s->replay,
+		    s->ibuf)) {
+			fail(s, "client key replayed");
+			return;
+		}
+		rc = handshake_server_key(K, s->eph_sk, s->statickey,
+		    s->ibuf, s->own_rep, s->sid, s->sidlen);
+	} else {
+		rc = handshake_client_key(K, s->eph_sk, s->statickey,
+		    s->own_rep, s->ibuf, s->sid, s->sidlen);
+	}
+	/* Neither the ephemeral secret nor the static key is needed again. */
+	sodium_memzero(s->eph_sk, sizeof(s->eph_sk));
+	sodium_memzero(s->statickey, sizeof(s->statickey));
+	if (rc != 0) {
+		fail(s, "Diffie-Hellman result is all zero");
+		return;
+	}
+	got_key(s, K);
+	sodium_memzero(K, sizeof(K));
+	s->in = IN_CODE;
+	s->ineed = 32;
+}
+
+/* peer_chunk(s): a 32-byte chunk after the peer's key: code or filler. */
+static void
+peer_chunk(struct seattle * s)
+{
+
+	if (crypto_verify_32(s->ibuf, s->peer_code) == 0) {
+		sodium_memzero(s->peer_code, sizeof(s->peer_code));
+		s->status = SEATTLE_ESTABLISHED;
+		s->in = IN_IV;
+		s->ineed = 32;
+		return;
+	}
+	if (++s->fillers > SEATTLE_FILLER_MAX) {
+		fail(s, s->server ? "no client code within the filler bound" :
+		    "no server confirmation within the filler bound");
+		return;
+	}
+	s->ineed = 32;
+}
+
+/* peer_iv(s): the peer's IV is in ibuf. */
+static void
+peer_iv(struct seattle * s)
+{
+
+	/* Our own IV coming back means our own stream is being reflected. */
+	if (sodium_memcmp(s->ibuf, s->own_iv, 32) == 0) {
+		fail(s, "peer IV equals own IV (reflected stream)");
+		return;
+	}
+	skein256_stream_init(&s->ks_in, s->K, s->ibuf);
+	sodium_memzero(s->K, sizeof(s->K));
+	s->in = IN_LEN;
+	s->ineed = 2;
+}
+
+/* peer_record(s): ibuf holds a whole record, still encrypted but LEN. */
+static int
+peer_record(struct seattle * s)
+{
+	const char * why;
+	int rc;
+
+	skein256_stream_xor(&s->ks_in, s->ibuf + 2, s->ibuf + 2, s->ihave - 2);
+	if ((rc = record_open(s->ibuf, s->ihave, &s->mac, &why)) < 0) {
+		fail(s, why);
+		return (0);
+	}
+	if (rc == 1 && bytequeue_append(&s->rq, s->ibuf + 3,
+	    s->ihave - 3 - 32)) {
+		fail(s, "out of memory");
+		return (-1);
+	}
+	sodium_memzero(s->ibuf, s->ihave);
+	s->in = IN_LEN;
+	s->ineed = 2;
+	return (0);
+}
+
+/* peer_len(s): ibuf holds a record's encrypted LEN.  -1 on ENOMEM. */
+static int
+peer_len(struct seattle * s)
+{
+	size_t len;
+
+	skein256_stream_xor(&s->ks_in, s->ibuf, s->ibuf, 2);
+	len = (size_t)s->ibuf[0] << 8 | s->ibuf[1];
+	if (len < SEATTLE_LEN_MIN) {
+		fail(s, "record length below 33");
+		return (0);
+	}
+	if (grow(&s->ibuf, &s->icap, 2 + len, 2)) {
+		fail(s, "out of memory");
+		return (-1);
+	}
+	s->in = IN_BODY;
+	s->ineed = 2 + len;
+	return (0);
+}
+
+/**
+ * seattle_push(s, buf, len):
+ * Feed ${len} bytes of the peer's uniform stream.  Authenticated
+ * application data becomes readable with seattle_read.  Return 0, or -1
+ * on ENOMEM (the session is then failed too).  Protocol errors are not
+ * returned: they fail the session silently (see seattle_status).
+ */
+int
+seattle_push(struct seattle * s, const uint8_t * buf, size_t len)
+{
+	size_t n;
+	int rc = 0;
+
+	while (len > 0 && s->status != SEATTLE_FAILED) {
+		n = s->ineed - s->ihave;
+		if (n > len)
+			n = len;
+		memcpy(s->ibuf + s->ihave, buf, n);
+		s->ihave += n;
+		buf += n;
+		len -= n;
+		if (s->ihave < s->ineed)
+			break;
+		switch (s->in) {
+		case IN_KEY:
+			peer_key(s);
+			break;
+		case IN_CODE:
+			peer_chunk(s);
+			break;
+		case IN_IV:
+			peer_iv(s);
+			break;
+		case IN_LEN:
+			rc = peer_len(s);
+			/* The body is read after LEN, into the same buffer. */
+			continue;
+		case IN_BODY:
+			rc = peer_record(s);
+			break;
+		}
+		s->ihave = 0;
+	}
+	return (rc);
+}
+
+/**
+ * seattle_push_end(s):
+ * The peer's stream has ended.  Unless it ended at a record boundary of an
+ * established session the session fails ("truncated").  Return 0 if the
+ * end was clean, else -1.
+ */
+int
+seattle_push_end(struct seattle * s)
+{
+
+	if (s->status == SEATTLE_FAILED)
+		return (-1);
+	if (s->in != IN_LEN || s->ihave != 0) {
+		fail(s, "peer's stream truncated");
+		return (-1);
+	}
+	return (0);
+}
+
+/* next_unit(s): make the next unit of the outgoing stream in obuf. */
+static void
+next_unit(struct seattle * s)
+{
+	size_t n;
+
+	s->opos = 0;
+	s->odata = 0;
+	switch (s->out) {
+	case OUT_KEY:
+		memcpy(s->obuf, s->own_rep, 32);
+		s->olen = 32;
+		s->out = OUT_WAIT;
+		break;
+	case OUT_WAIT:
+		if (!s->have_key) {
+			/* Filler: a whole chunk of random bytes. */
+			dust_rng_fill(s->rng, s->obuf, 32);
+			s->olen = 32;
+			break;
+		}
+		memcpy(s->obuf, s->own_code, 32);
+		memcpy(s->obuf + 32, s->own_iv, 32);
+		sodium_memzero(s->own_code, sizeof(s->own_code));
+		s->olen = 64;
+		s->out = OUT_RECORDS;
+		break;
+	case OUT_RECORDS:
+		if (s->status == SEATTLE_ESTABLISHED && s->wq.len > 0) {
+			n = s->wq.len < s->record_data ? s->wq.len :
+			    s->record_data;
+			s->olen = record_seal(s->obuf, s->wq.buf + s->wq.start,
+			    n, &s->mac, &s->ks_out);
+			/* Drop the bytes from the queue (wiping them). */
+			sodium_memzero(s->wq.buf + s->wq.start, n);
+			s->wq.start += n;
+			s->wq.len -= n;
+			if (s->wq.len == 0)
+				s->wq.start = 0;
+			s->odata = n;
+		} else {
+			s->olen = record_seal(s->obuf, NULL, 0, &s->mac,
+			    &s->ks_out);
+		}
+		break;
+	}
+}
+
+/**
+ * seattle_pull(s, buf, n):
+ * Write the next ${n} bytes of the outgoing uniform stream to ${buf}.
+ * Always writes exactly ${n} bytes; after a failure they are random.
+ */
+void
+seattle_pull(struct seattle * s, uint8_t * buf, size_t n)
+{
+	size_t k;
+
+	while (n > 0) {
+		if (s->status == SEATTLE_FAILED) {
+			dust_rng_fill(s->rng, buf, n);
+			return;
+		}
+		if (s->opos == s->olen)
+			next_unit(s);
+		k = s->olen - s->opos;
+		if (k > n)
+			k = n;
+		memcpy(buf, s->obuf + s->opos, k);
+		s->opos += k;
+		buf += k;
+		n -= k;
+	}
+}
+
+/**
+ * seattle_readable(s):
+ * Return the number of received application bytes waiting to be read.
+ */
+size_t
+seattle_readable(const struct seattle * s)
+{
+
+	return (s->rq.len);
+}
+
+/**
+ * seattle_read(s, buf, len):
+ * Move up to ${len} received application bytes to ${buf}.  Return the
+ * number moved.
+ */
+size_t
+seattle_read(struct seattle * s, uint8_t * buf, size_t len)
+{
+
+	return (bytequeue_take(&s->rq, buf, len));
+}
+
+/**
+ * seattle_status(s):
+ * Return where ${s} stands: handshaking, established or failed.
+ */
+enum seattle_status
+seattle_status(const struct seattle * s)
+{
+
+	return (s->status);
+}
+
+/**
+ * seattle_failure(s):
+ * Return a sentence saying why ${s} failed, or NULL if it has not.  For
+ * logs only: nothing on the wire shows it.
+ */
+const char *
+seattle_failure(const struct seattle * s)
+{
+
+	return (s->status == SEATTLE_FAILED ? s->why : NULL);
+}

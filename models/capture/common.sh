@@ -1,0 +1,88 @@
+# Shared by the capture scripts (models/capture/*.sh): source it after
+# setting OUT (the capture file to write) and N (connections).  It reuses
+# tests/lib.sh (scratch folder $T, spawn, free_port, wait_port, cleanup of
+# every process started) and adds a web root and tcpdump control.
+: "${DUST_ROOT:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$DUST_ROOT/tests/lib.sh"
+
+[ "$(id -u)" -eq 0 ] || skip "capturing on lo needs root"
+[ -x /usr/bin/tcpdump ] || skip "tcpdump is not installed"
+
+# make_www DIR: files of varied sizes and kinds: text pages (from the
+# licence texts) and binary blobs (random: compressed or encrypted media).
+make_www() {
+	mkdir -p "$1"
+	chmod 755 "$T" "$1"	# nginx's workers run as nobody.
+	cat /usr/share/common-licenses/* > "$T/text"
+	i=0
+	for size in 120 300 700 1200 2500 4000 6000 9000 14000 20000 \
+	    30000 45000 64000 90000 130000 200000; do
+		head -c "$size" "$T/text" > "$1/page$i.html"
+		head -c "$size" /dev/urandom > "$1/blob$i.bin"
+		i=$((i + 1))
+	done
+	NFILES=$i
+}
+
+# pick_file: print a path of the web root, chosen at random.
+pick_file() {
+	r=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
+	if [ $((r % 3)) -eq 0 ]; then k=blob; else k=page; fi
+	echo "$k$(( (r / 3) % NFILES )).$([ $k = blob ] && echo bin || echo html)"
+}
+
+# start_tcpdump PORT: capture TCP port PORT on lo into $OUT.  tcpdump says
+# "listening" a little before its filter sees packets: UDP datagrams to
+# the port (no TCP connection, so no part of any model) probe until one is
+# in the file.
+start_tcpdump() {
+	rm -f "$OUT"
+	spawn tcpdump tcpdump -Z root -i lo -U --immediate-mode -w "$OUT" \
+	    "port $1"
+	i=0
+	until [ "$(stat -c %s "$OUT" 2>/dev/null || echo 0)" -gt 24 ]; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || fail "tcpdump did not start: $(cat "$T/tcpdump.log")"
+		/usr/bin/python3 -c 'import socket, sys
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"probe",
+    ("127.0.0.1", int(sys.argv[1])))' "$1"
+		sleep 0.1
+	done
+}
+
+# stop_tcpdump: let the last packets in, then end the capture.
+stop_tcpdump() {
+	sleep 0.5
+	kill "$PID_tcpdump"
+	wait "$PID_tcpdump" 2>/dev/null || true
+	echo "$(basename "$0"): $(grep -h 'packets captured' "$T/tcpdump.log") -> $OUT"
+}
+
+# start_nginx PORT [SSL]: nginx serving $T/www on 127.0.0.1:PORT, over TLS
+# (a throwaway self-signed certificate) if SSL is "ssl".
+start_nginx() {
+	listen="127.0.0.1:$1"
+	tls=""
+	if [ "${2:-}" = ssl ]; then
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+		    -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 2 \
+		    -subj "/CN=localhost" 2>/dev/null
+		listen="$listen ssl"
+		tls="ssl_certificate $T/cert.pem; ssl_certificate_key $T/key.pem; ssl_protocols TLSv1.3;"
+	fi
+	cat > "$T/nginx.conf" <<EOC
+daemon off;
+worker_processes 1;
+pid $T/nginx.pid;
+error_log $T/nginx-error.log;
+events { worker_connections 256; }
+http {
+	access_log off;
+	client_body_temp_path $T/nginx-tmp;
+	server { listen $listen; root $T/www; $tls
+		location /post { return 200 "ok\n"; } }
+}
+EOC
+	spawn nginx /usr/sbin/nginx -c "$T/nginx.conf" -p "$T"
+	wait_port "$1"
+}

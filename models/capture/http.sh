@@ -1,0 +1,38 @@
+#!/bin/sh
+# Capture HTTP/1.1 between curl and nginx on loopback, to learn a model:
+#   sh models/capture/http.sh OUT.pcap [CONNECTIONS]
+#   build/bin/dust model learn OUT.pcap --port PORT -o models/http-learned.json
+# (the port is printed).  Each connection is one curl run: a GET of a
+# random page or blob of the web root (120 B to 200 kB), or one time in
+# five a POST of a small form, with one of a few User-Agent strings, and
+# "Host: www.example.com" as a browser sends it for a site on port 80 (so
+# that the capture's random port does not show in the requests: two
+# captures would differ by its digits alone).
+OUT=${1:?usage: http.sh OUT.pcap [CONNECTIONS]}
+N=${2:-200}
+. "$(dirname "$0")/common.sh"
+[ -x /usr/sbin/nginx ] || skip "nginx is not installed"
+
+make_www "$T/www"
+PORT=$(free_port)
+start_nginx "$PORT"
+start_tcpdump "$PORT"
+i=0
+while [ $i -lt "$N" ]; do
+	case $((i % 4)) in
+	0) ua="curl/7.88.1" ;;
+	1) ua="Mozilla/5.0 (X11; Linux x86_64; rv:115.0) Gecko/20100101 Firefox/115.0" ;;
+	2) ua="Wget/1.21.3" ;;
+	3) ua="Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36" ;;
+	esac
+	if [ $((i % 5)) -eq 4 ]; then
+		curl -s -o /dev/null -A "$ua" -H "Host: www.example.com" -d "name=user$i&text=hello+world+$i" \
+		    "http://127.0.0.1:$PORT/post" || fail "curl POST failed"
+	else
+		curl -s -o /dev/null -A "$ua" -H "Host: www.example.com" \
+		    "http://127.0.0.1:$PORT/$(pick_file)" || fail "curl failed"
+	fi
+	i=$((i + 1))
+done
+stop_tcpdump
+echo "port $PORT"

@@ -1,0 +1,203 @@
+/*
+ * proxymuxd: accept proxymux links and open the destinations their SOCKS
+ * connections ask for, within a policy, writing onward at a constant rate
+ * (docs/proxymux.md).  pipemuxd with destinations in place of port ids.
+ */
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <event2/dns.h>
+#include <event2/event.h>
+
+#include "dust/policy.h"
+
+#include "addr.h"
+#include "args.h"
+#include "muxio.h"
+#include "muxrun.h"
+#include "muxserver.h"
+#include "pacer.h"
+#include "proxyconnect.h"
+#include "sock.h"
+#include "warnp.h"
+
+/* Defaults: coverpipe's, so that the onward rate matches the link's. */
+#define DEFAULT_RATE	40
+#define DEFAULT_BYTES	1024
+#define DEFAULT_TIMEOUT	10
+
+static struct policy policy;
+
+/* Print the usage and exit with ${rc}. */
+static void usage(int) __attribute__((noreturn));
+static void
+usage(int rc)
+{
+
+	fprintf(rc ? stderr : stdout,
+	    "usage: proxymuxd -s SOURCE [-r PER_SECOND] [-b BYTES] [-n conns]\n"
+	    "                 [--allow CIDR ...] [--deny CIDR ...] "
+	    "[--ports LIST]\n"
+	    "                 [--timeout SECONDS] [--resolv-conf FILE] [-F]\n"
+	    "                 [-p pidfile] [-v] [--syslog]\n"
+	    "       proxymuxd -h | --version\n");
+	exit(rc);
+}
+
+/* No port id leads anywhere: only SOCKS connections are served. */
+static const struct sock_addr *
+no_target(void * cookie, uint8_t port)
+{
+
+	return (NULL);
+}
+
+int
+main(int argc, char * argv[])
+{
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{"syslog", no_argument, NULL, 'S'},
+		{"allow", required_argument, NULL, 'A'},
+		{"deny", required_argument, NULL, 'D'},
+		{"ports", required_argument, NULL, 'P'},
+		{"timeout", required_argument, NULL, 'T'},
+		{"resolv-conf", required_argument, NULL, 'R'},
+		{NULL, 0, NULL, 0}
+	};
+	struct sock_addr sa;
+	const char * sspec = NULL, * pidfile = NULL;
+	const char * resolv = "/etc/resolv.conf";
+	uint64_t rate = DEFAULT_RATE, bytes = DEFAULT_BYTES;
+	uint64_t timeout = DEFAULT_TIMEOUT, maxconns = 100;
+	int fg = 0, use_syslog = 0, ch, lfd, r, rc = 1;
+	char why[256];
+	struct event_config * ecfg;
+	struct event_base * base;
+	struct evdns_base * dns;
+	struct proxyconnect_cfg cfg;
+	struct muxio_proxy proxy;
+	struct muxserver * s = NULL;
+
+	warnp_init(argv[0]);
+	policy_init(&policy);
+	while ((ch = getopt_long(argc, argv, "s:r:b:n:p:Fvh", longopts, NULL))
+	    != -1) {
+		switch (ch) {
+		case 's':
+			sspec = optarg;
+			break;
+		case 'r':
+			if (args_uint("-r", optarg, 0, 1000, &rate))
+				exit(1);
+			break;
+		case 'b':
+			if (args_uint("-b", optarg, 1, 1048576, &bytes))
+				exit(1);
+			break;
+		case 'n':
+			if (args_uint("-n", optarg, 0, 1000000, &maxconns))
+				exit(1);
+			break;
+		case 'A':
+		case 'D':
+			if (policy_add(&policy, ch == 'A', optarg, why,
+			    sizeof(why))) {
+				warn0("--%s: %s", ch == 'A' ? "allow" : "deny",
+				    why);
+				exit(1);
+			}
+			break;
+		case 'P':
+			if (policy_set_ports(&policy, optarg, why,
+			    sizeof(why))) {
+				warn0("--ports: %s", why);
+				exit(1);
+			}
+			break;
+		case 'T':
+			if (args_uint("--timeout", optarg, 1, 3600, &timeout))
+				exit(1);
+			break;
+		case 'R':
+			resolv = optarg;
+			break;
+		case 'p':
+			pidfile = optarg;
+			break;
+		case 'F':
+			fg = 1;
+			break;
+		case 'v':
+			warnp_setverbose(1);
+			break;
+		case 'S':
+			use_syslog = 1;
+			break;
+		case 'V':
+			printf("proxymuxd %s\n", DUST_VERSION);
+			exit(0);
+		case 'h':
+			usage(0);
+		default:
+			usage(1);
+		}
+	}
+	if (optind != argc || sspec == NULL)
+		usage(1);
+	if (addr_resolve(sspec, &sa, 1, why, sizeof(why)) < 0) {
+		warn0("-s: %s", why);
+		exit(1);
+	}
+	if ((lfd = sock_listen(&sa)) == -1) {
+		warnp("-s: cannot listen on %s", sspec);
+		exit(1);
+	}
+	if (muxrun_daemonize(fg, pidfile, sspec, use_syslog))
+		exit(1);
+
+	/* The tick schedule wants CLOCK_MONOTONIC, not its coarse variant. */
+	if ((ecfg = event_config_new()) == NULL ||
+	    event_config_set_flag(ecfg, EVENT_BASE_FLAG_PRECISE_TIMER) ||
+	    (base = event_base_new_with_config(ecfg)) == NULL) {
+		warn0("cannot create an event base");
+		exit(1);
+	}
+	event_config_free(ecfg);
+	/* Names are resolved here, with the hosts file and ${resolv}. */
+	if ((dns = evdns_base_new(base, 0)) == NULL) {
+		warn0("cannot create a resolver");
+		exit(1);
+	}
+	if ((r = evdns_base_resolv_conf_parse(dns, DNS_OPTIONS_ALL, resolv)))
+		warn0("--resolv-conf: cannot use %s (error %d): names are "
+		    "resolved with the hosts file and 127.0.0.1", resolv, r);
+	cfg.base = base;
+	cfg.dns = dns;
+	cfg.policy = &policy;
+	cfg.timeout_ms = (int)timeout * 1000;
+	proxy.connect = &cfg;
+	proxy.pacer = NULL;
+	if (rate > 0 && (proxy.pacer = pacer_new(base, (unsigned int)rate,
+	    (size_t)bytes)) == NULL)
+		warn0("cannot start");
+	else if ((s = muxserver_new(base, lfd, no_target, NULL,
+	    (size_t)maxconns)) == NULL)
+		warn0("cannot start");
+	else {
+		muxserver_set_proxy(s, &proxy);
+		if (muxrun_loop(base) == 0)
+			rc = 0;
+	}
+	muxserver_free(s);
+	/* Let cancelled resolves call back (and free) before the end. */
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	evdns_base_free(dns, 1);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	pacer_free(proxy.pacer);
+	event_base_free(base);
+	return (rc);
+}

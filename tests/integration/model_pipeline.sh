@@ -1,0 +1,133 @@
+# The model pipeline end to end, on captures made here by the capture
+# scripts (real curl, nginx, obfs4proxy on loopback, tcpdump):
+#
+#   1. HTTP/1.1, 30 connections (models/capture/http.sh), learned with
+#      `dust model learn`; the model must load (learn checks it, check
+#      loads it again).
+#   2. A second HTTP capture (30 connections) checked against the model
+#      with the first as --against: report.md with every section and the
+#      plots; real HTTP is 100% exempt from the GFW rules, 0% of its first
+#      segments look uniform, its client bytes are within 0.5 bit/byte
+#      (KL) of the model, its client lengths pass KS at p > 0.001.
+#   3. obfs4proxy (iat-mode=0), 30 connections, checked with --against the
+#      HTTP capture: at least 90% blocked by the GFW rules, at least 90%
+#      look uniform, classifier AUC >= 0.9.  Skipped (with a message) when
+#      obfs4proxy is not installed.
+#   4. Dust (tests/tools/dust_wire: client and server engines back to back
+#      on a simulated clock, 30 connections of at most 3 s, 1 s for uniform) with the
+#      learned model: at least 99% exempt from the GFW rules, none looking
+#      uniform; with the built-in uniform model: at least 90% blocked.
+#   5. Bad input: a missing file, an empty file, a text file, a truncated
+#      capture, a capture without the port, an unknown model: a message
+#      naming the problem, exit 1, no crash.
+. tests/lib.sh
+
+for b in /usr/sbin/nginx /usr/bin/tcpdump /usr/bin/curl; do
+	[ -x "$b" ] || skip "$b is not installed (make check installs it as root)"
+done
+[ "$(id -u)" -eq 0 ] || skip "capturing on lo needs root"
+DUST="$DUST_BIN/dust"
+
+# summary KEY...: print a number of summary.json of report $R.
+summary() {
+	/usr/bin/python3 -c 'import json, sys
+s = json.load(open(sys.argv[1]))
+for k in sys.argv[2:]:
+    s = s[k]
+print(s)' "$R/summary.json" "$@"
+}
+
+# at_least X Y WHAT: fail unless X >= Y.
+at_least() {
+	/usr/bin/python3 -c 'import sys; sys.exit(not float(sys.argv[1]) >= float(sys.argv[2]))' "$1" "$2" ||
+		fail "$3: $1 (must be >= $2)"
+}
+
+echo "== 1. learn from real HTTP"
+out=$(sh models/capture/http.sh "$T/http1.pcap" 30) || fail "capture: $out"
+P1=$(echo "$out" | sed -n 's/^port //p')
+"$DUST" model learn "$T/http1.pcap" --port "$P1" -o "$T/http.json" ||
+	fail "learn"
+grep -q '"prefix": "GET /"' "$T/http.json" || fail "no GET prefix learned"
+grep -q '"prefix": "HTTP/1.1 ' "$T/http.json" || fail "no response prefix"
+# --timing: flow and duration from the built-in http model, the rest learned.
+"$DUST" model learn "$T/http1.pcap" --port "$P1" --timing http \
+    -o "$T/http-timed.json" || fail "learn --timing"
+grep -q '"flow": {"family":"poisson","lambda":3}' "$T/http-timed.json" ||
+	fail "--timing: no flow of the http model"
+[ "$(grep -c '"bytes"' "$T/http-timed.json")" = 2 ] || fail "--timing: bytes"
+
+echo "== 2. check real HTTP against it"
+out=$(sh models/capture/http.sh "$T/http2.pcap" 30) || fail "capture: $out"
+R="$T/report-http"
+"$DUST" model check "$T/http.json" "$T/http2.pcap" --against "$T/http1.pcap" \
+    -o "$R" || fail "check"
+for sec in "## Summary" "## Fit to the model" "## GFW fully-encrypted" \
+    "## Entropy tests" "## Classifier" "AUC"; do
+	grep -q "$sec" "$R/report.md" || fail "report.md lacks '$sec'"
+done
+for f in bytes lengths flow gaps first; do
+	grep -q "<svg" "$R/$f.svg" || fail "no plot $f.svg"
+done
+[ "$(summary gfw exempt)" = 1.0 ] || fail "real HTTP not 100% exempt: $(summary gfw exempt)"
+[ "$(summary entropy uniform)" = 0.0 ] || fail "real HTTP looks uniform: $(summary entropy uniform)"
+at_least 0.5 "$(summary fit c2s bytes kl_bits)" "KL of client bytes"
+at_least "$(summary fit c2s length p)" 0.001 "KS p of client lengths"
+at_least "$(summary connections)" 30 "connections found"
+summary classifier auc > /dev/null || fail "no classifier AUC"
+
+echo "== 3. obfs4proxy is caught"
+if command -v obfs4proxy > /dev/null; then
+	out=$(sh models/capture/obfs4.sh "$T/obfs4.pcap" 30) || fail "capture: $out"
+	R="$T/report-obfs4"
+	"$DUST" model check "$T/http.json" "$T/obfs4.pcap" \
+	    --against "$T/http2.pcap" -o "$R" || fail "check obfs4"
+	at_least "$(summary gfw blocked)" 0.9 "obfs4 blocked by the GFW rules"
+	at_least "$(summary entropy uniform)" 0.9 "obfs4 looking uniform"
+	at_least "$(summary classifier auc)" 0.9 "classifier AUC on obfs4"
+else
+	echo "obfs4proxy is not installed: part 3 skipped (apt-get install -y obfs4proxy)"
+fi
+
+echo "== 4. Dust, simulated, with the learned model and with uniform"
+export DUST_WIRE_MAX_MS=3000
+"$DUST_TOOLS/dust_wire" "$T/http.json" 30 "$T/dust.pcap" 1 || fail "dust_wire"
+R="$T/report-dust"
+"$DUST" model check "$T/http.json" "$T/dust.pcap" --against "$T/http2.pcap" \
+    -o "$R" || fail "check dust"
+at_least "$(summary gfw exempt)" 0.99 "Dust (learned HTTP) exempt from the GFW rules"
+[ "$(summary entropy uniform)" = 0.0 ] || fail "Dust (learned HTTP) looks uniform"
+DUST_WIRE_MAX_MS=1000 "$DUST_TOOLS/dust_wire" uniform 30 "$T/dust-u.pcap" 2 || fail "dust_wire uniform"
+R="$T/report-dust-u"
+"$DUST" model check uniform "$T/dust-u.pcap" -o "$R" || fail "check uniform"
+at_least "$(summary gfw blocked)" 0.9 "Dust (uniform) blocked by the GFW rules"
+
+echo "== 5. bad input"
+# expect_error MESSAGE CMD...: CMD must exit 1 and say MESSAGE.
+expect_error() {
+	msg=$1; shift
+	if "$@" > "$T/err.log" 2>&1; then fail "$* succeeded"; fi
+	rc=$?
+	grep -q -e "$msg" "$T/err.log" || fail "$*: no '$msg' in: $(cat "$T/err.log")"
+	grep -q "AddressSanitizer\|runtime error" "$T/err.log" && fail "$*: sanitizer"
+	return 0
+}
+: > "$T/empty.pcap"
+echo "not a capture" > "$T/text.pcap"
+head -c 3000 "$T/http1.pcap" > "$T/trunc.pcap"
+expect_error "cannot read the capture" "$DUST" model learn "$T/none.pcap" -o "$T/x.json"
+expect_error "cannot read the capture" "$DUST" model learn "$T/empty.pcap" -o "$T/x.json"
+expect_error "cannot read the capture" "$DUST" model learn "$T/text.pcap" -o "$T/x.json"
+expect_error "no TCP connection to port 9" "$DUST" model learn "$T/http1.pcap" --port 9 -o "$T/x.json"
+expect_error "--port" "$DUST" model learn "$T/http1.pcap" --port 0 -o "$T/x.json"
+expect_error "--filter" "$DUST" model learn "$T/http1.pcap" --filter "tcp port" -o "$T/x.json"
+expect_error "neither a model file nor a built-in" "$DUST" model check nosuchmodel "$T/http2.pcap" -o "$T/r"
+echo '{"name": "x"}' > "$T/bad.json"
+expect_error "client_to_server" "$DUST" model check "$T/bad.json" "$T/http2.pcap" -o "$T/r"
+# A truncated capture: what was read before the damage is used, or a
+# clear error if that is nothing; never a crash.
+"$DUST" model learn "$T/trunc.pcap" -o "$T/trunc.json" > "$T/trunc.log" 2>&1 || true
+grep -q "truncated\|no TCP\|none carrying\|distinct payload" "$T/trunc.log" ||
+	fail "truncated capture: $(cat "$T/trunc.log")"
+grep -q "AddressSanitizer\|runtime error" "$T/trunc.log" && fail "sanitizer on truncated capture"
+echo "model_pipeline: ok"

@@ -1,0 +1,448 @@
+/*
+ * Ensemble codec and session state machines: messages round trip, the
+ * parser names errors, and a scripted exchange between a client session
+ * and a server table delivers both streams exactly when its first (or
+ * second) connection is cut after every possible byte, in both
+ * directions.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "dust/ensemble.h"
+#include "dust/rng.h"
+
+/* Every message kind encodes and parses back, fed one byte at a time. */
+static void
+test_codec_roundtrip(void ** state)
+{
+	static const uint8_t cmds[] = {ENS_NEW, ENS_NEW_OK, ENS_CONTINUE,
+	    ENS_CONTINUE_OK, ENS_EXTEND, ENS_EXTEND_OK, ENS_CLOSE,
+	    ENS_CLOSE_OK, ENS_ACK, ENS_DATA, ENS_ERR_TOO_MANY,
+	    ENS_ERR_UNKNOWN, ENS_ERR_CLOSED, ENS_ERR_BAD_SEQ};
+	static uint8_t wire[ENS_MSG_MAX * 2];
+	uint8_t data[300];
+	struct ens_parser p;
+	struct ens_msg m, out;
+	size_t i, j, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7);
+	for (i = 0; i < sizeof(cmds); i++) {
+		memset(&m, 0, sizeof(m));
+		m.cmd = cmds[i];
+		memset(m.id, 0xA0 + (int)i, ENS_ID_BYTES);
+		m.seq = 0xBEEF;
+		m.len = 300;
+		m.data = data;
+		m.next = 0x0102030405060708ULL;
+		n = ens_msg_encode(&m, wire);
+		assert_int_equal(n, ens_msg_size(m.cmd) +
+		    (m.cmd == ENS_DATA ? 300 : 0));
+		ens_parser_init(&p);
+		for (j = 0; j < n; j++) {
+			assert_int_equal(ens_parser_next(&p, &out), 0);
+			assert_int_equal(ens_parser_feed(&p, &wire[j], 1), 0);
+		}
+		assert_int_equal(ens_parser_next(&p, &out), 1);
+		assert_int_equal(out.cmd, m.cmd);
+		if (n > 1)
+			assert_memory_equal(out.id, m.id, ENS_ID_BYTES);
+		if (m.cmd == ENS_ACK)
+			assert_true(out.next == m.next);
+		if (m.cmd == ENS_DATA) {
+			assert_int_equal(out.seq, 0xBEEF);
+			assert_int_equal(out.len, 300);
+			assert_memory_equal(out.data, data, 300);
+		}
+		assert_int_equal(ens_parser_next(&p, &out), 0);
+		ens_parser_free(&p);
+	}
+	/* Fixed wire sizes of the seed, big-endian fields. */
+	assert_int_equal(ens_msg_size(ENS_NEW), 1);
+	assert_int_equal(ens_msg_size(ENS_CONTINUE), 33);
+	assert_int_equal(ens_msg_size(ENS_DATA), 37);
+	memset(&m, 0, sizeof(m));
+	m.cmd = ENS_DATA;
+	m.seq = 0x0102;
+	m.len = 1;
+	m.data = data;
+	ens_msg_encode(&m, wire);
+	assert_int_equal(wire[33], 1);
+	assert_int_equal(wire[34], 2);
+	assert_int_equal(wire[35], 0);
+	assert_int_equal(wire[36], 1);
+}
+
+/* Bad input: the error names the command and is sticky. */
+static void
+test_parser_errors(void ** state)
+{
+	static const uint8_t bad[] = {ENS_NEW, 0x42, ENS_NEW};
+	uint8_t big[ENS_DATA_HEADER] = {ENS_DATA};
+	struct ens_parser p;
+	struct ens_msg m;
+
+	(void)state;
+	ens_parser_init(&p);
+	assert_int_equal(ens_parser_feed(&p, bad, sizeof(bad)), 0);
+	assert_int_equal(ens_parser_next(&p, &m), 1);
+	assert_int_equal(m.cmd, ENS_NEW);
+	assert_int_equal(ens_parser_next(&p, &m), -1);
+	assert_non_null(strstr(p.error, "0x42"));
+	assert_int_equal(ens_parser_next(&p, &m), -1);
+	ens_parser_free(&p);
+
+	ens_parser_init(&p);
+	big[35] = 0xFF;
+	big[36] = 0xFF;
+	assert_int_equal(ens_parser_feed(&p, big, sizeof(big)), 0);
+	assert_int_equal(ens_parser_next(&p, &m), -1);
+	assert_non_null(strstr(p.error, "DATA length 65535"));
+	ens_parser_free(&p);
+}
+
+/* The simulated network of one client session and one server table. */
+struct net {
+	struct ens_table * t;
+	struct ens_session * c;
+	struct ens_session * s;		/* Created by the table. */
+	struct ens_link * cl, * sl;
+	uint8_t * csend, * ssend;	/* What each application sends. */
+	size_t clen, slen, cput, sput;
+	uint8_t * cgot, * sgot;
+	size_t cgotlen, sgotlen;
+	int seof_sent, ceof_sent;
+	size_t links;
+};
+
+static void
+created(void * cookie, struct ens_session * s)
+{
+	struct net * n = cookie;
+
+	/*
+	 * A NEW whose NEW_OK was lost leaves an orphan session behind (the
+	 * daemon times it out); the new one gets a fresh target.
+	 */
+	n->s = s;
+	n->sput = n->sgotlen = 0;
+	n->seof_sent = 0;
+}
+
+/* Move application bytes in and out of both sessions. */
+static void
+apps(struct net * n, size_t wchunk)
+{
+	uint8_t buf[4096];
+	size_t k, w;
+	ssize_t r;
+
+	if (n->cput < n->clen) {
+		w = n->clen - n->cput;
+		if (w > wchunk)
+			w = wchunk;
+		r = ens_session_write(n->c, n->csend + n->cput, w);
+		assert_true(r >= 0);
+		n->cput += (size_t)r;
+	}
+	if (n->cput == n->clen && !n->ceof_sent) {
+		ens_session_eof(n->c);
+		n->ceof_sent = 1;
+	}
+	while ((k = ens_session_read(n->c, buf, sizeof(buf))) > 0) {
+		assert_true(n->cgotlen + k <= n->slen);
+		memcpy(n->cgot + n->cgotlen, buf, k);
+		n->cgotlen += k;
+	}
+	if (n->s == NULL)
+		return;
+	if (n->sput < n->slen) {
+		w = n->slen - n->sput;
+		if (w > wchunk)
+			w = wchunk;
+		r = ens_session_write(n->s, n->ssend + n->sput, w);
+		assert_true(r >= 0);
+		n->sput += (size_t)r;
+	}
+	if (n->sput == n->slen && !n->seof_sent) {
+		ens_session_eof(n->s);
+		n->seof_sent = 1;
+	}
+	while ((k = ens_session_read(n->s, buf, sizeof(buf))) > 0) {
+		assert_true(n->sgotlen + k <= n->clen);
+		memcpy(n->sgot + n->sgotlen, buf, k);
+		n->sgotlen += k;
+	}
+}
+
+static void
+newlink(struct net * n)
+{
+
+	n->cl = ens_link_client(n->c);
+	n->sl = ens_link_server(n->t);
+	assert_non_null(n->cl);
+	assert_non_null(n->sl);
+	n->links++;
+}
+
+static void
+cut(struct net * n)
+{
+
+	ens_link_end(n->cl);
+	ens_link_end(n->sl);
+	newlink(n);
+}
+
+/*
+ * Run the exchange; the first ${which} connections (0..2) are cut: the
+ * last of them once ${at} bytes have crossed it in direction ${dir} (0:
+ * to the server), the first (if ${which} is 2) after 500 bytes to the
+ * server.  Pulls are made in pieces of ${piece} bytes.
+ */
+static void
+run(size_t clen, size_t slen, int which, size_t at0, int dir0,
+    size_t piece, size_t wchunk)
+{
+	size_t at = (which == 2) ? 500 : at0;
+	int dir = (which == 2) ? 0 : dir0;
+	static uint8_t buf[ENS_MSG_MAX * 4];
+	struct net n;
+	size_t i, k, crossed[2] = {0, 0}, rounds;
+	int conn = 1, gotid = 0;
+	uint8_t firstid[ENS_ID_BYTES];
+
+	memset(&n, 0, sizeof(n));
+	n.t = ens_table_new(4, NULL, created, &n);
+	n.c = ens_session_client_new();
+	n.clen = clen;
+	n.slen = slen;
+	n.csend = malloc(clen + 1);
+	n.ssend = malloc(slen + 1);
+	n.cgot = malloc(slen + 1);
+	n.sgot = malloc(clen + 1);
+	for (i = 0; i < clen; i++)
+		n.csend[i] = (uint8_t)(i * 31 + 7);
+	for (i = 0; i < slen; i++)
+		n.ssend[i] = (uint8_t)(i * 17 + 3);
+	newlink(&n);
+	for (rounds = 0; rounds < 200000; rounds++) {
+		apps(&n, wchunk);
+		if (!gotid && ens_session_state(n.c) == ENS_OPEN) {
+			memcpy(firstid, ens_session_id(n.c), ENS_ID_BYTES);
+			gotid = 1;
+		}
+		if (ens_session_state(n.c) == ENS_CLOSED && n.s != NULL &&
+		    ens_session_state(n.s) == ENS_CLOSED)
+			break;
+		/* Client to server, then back. */
+		for (i = 0; i < 2; i++) {
+			struct ens_link * from = i ? n.sl : n.cl;
+			struct ens_link * to = i ? n.cl : n.sl;
+
+			k = ens_link_pull(from, buf, piece < ENS_MSG_MAX ?
+			    ENS_MSG_MAX : piece);
+			if (conn <= which && crossed[i] + k > at &&
+			    (int)i == dir) {
+				/* Only the first bytes get through. */
+				k = at - crossed[i];
+				if (k > 0)
+					ens_link_push(to, buf, k);
+				crossed[0] = crossed[1] = 0;
+				conn++;
+				at = at0;
+				dir = dir0;
+				cut(&n);
+				break;
+			}
+			crossed[i] += k;
+			if (k > 0)
+				ens_link_push(to, buf, k);
+		}
+	}
+	assert_true(rounds < 200000);
+	/* Every cut asked for happened (both directions carry > 1200). */
+	if (which > 0 && at0 < 600)
+		assert_int_equal(n.links, (size_t)which + 1);
+	/* Past ENS_EXTEND_AT messages the session has a new ID. */
+	if (clen / wchunk > ENS_EXTEND_AT)
+		assert_memory_not_equal(firstid, ens_session_id(n.c),
+		    ENS_ID_BYTES);
+	assert_int_equal(ens_session_state(n.c), ENS_CLOSED);
+	assert_int_equal(ens_session_state(n.s), ENS_CLOSED);
+	assert_int_equal(n.sgotlen, clen);
+	assert_int_equal(n.cgotlen, slen);
+	assert_memory_equal(n.sgot, n.csend, clen);
+	assert_memory_equal(n.cgot, n.ssend, slen);
+	ens_link_end(n.cl);
+	ens_link_end(n.sl);
+	ens_session_free(n.c);
+	ens_table_free(n.t);
+	free(n.csend);
+	free(n.ssend);
+	free(n.cgot);
+	free(n.sgot);
+}
+
+/* No cut. */
+static void
+test_exchange_clean(void ** state)
+{
+
+	(void)state;
+	run(100000, 70000, 0, 0, 0, ENS_MSG_MAX, 5000);
+	run(0, 0, 0, 0, 0, ENS_MSG_MAX, 5000);
+	run(1, 0, 0, 0, 0, ENS_MSG_MAX, 5000);
+}
+
+/* The first, then the second connection cut after every byte. */
+static void
+test_exchange_cut_everywhere(void ** state)
+{
+	size_t at;
+	int dir, which;
+
+	(void)state;
+	for (which = 1; which <= 2; which++)
+		for (dir = 0; dir < 2; dir++)
+			for (at = 0; at < 1300; at++)
+				run(900, 700, which, at, dir, ENS_MSG_MAX,
+				    300);
+}
+
+/* Big streams, cuts every 40 KB: the window refills across connections. */
+static void
+test_exchange_cut_often(void ** state)
+{
+	size_t at;
+
+	(void)state;
+	for (at = 1000; at < 200000; at += 39999)
+		run(3000000, 2000000, 1, at, (int)(at & 1), ENS_MSG_MAX,
+		    65536);
+}
+
+/* Server limits: a NEW beyond the table's size gets Too Many Sessions. */
+static void
+test_too_many_sessions(void ** state)
+{
+	static uint8_t buf[ENS_MSG_MAX];
+	struct ens_table * t = ens_table_new(1, NULL, NULL, NULL);
+	struct ens_session * c1 = ens_session_client_new();
+	struct ens_session * c2 = ens_session_client_new();
+	struct ens_link * cl1 = ens_link_client(c1), * sl1 = ens_link_server(t);
+	struct ens_link * cl2 = ens_link_client(c2), * sl2 = ens_link_server(t);
+	size_t k;
+
+	(void)state;
+	k = ens_link_pull(cl1, buf, sizeof(buf));
+	assert_int_equal(ens_link_push(sl1, buf, k), 0);
+	k = ens_link_pull(sl1, buf, sizeof(buf));
+	assert_int_equal(ens_link_push(cl1, buf, k), 0);
+	assert_int_equal(ens_session_state(c1), ENS_OPEN);
+	k = ens_link_pull(cl2, buf, sizeof(buf));
+	assert_int_equal(ens_link_push(sl2, buf, k), -1);
+	assert_string_equal(ens_link_error(sl2), "too many sessions");
+	k = ens_link_pull(sl2, buf, sizeof(buf));
+	assert_int_equal(k, 1);
+	assert_int_equal(buf[0], ENS_ERR_TOO_MANY);
+	assert_int_equal(ens_link_push(cl2, buf, k), -1);
+	assert_int_equal(ens_session_state(c2), ENS_ABORTED);
+	assert_non_null(strstr(ens_session_why(c2), "too many sessions"));
+	assert_int_equal(ens_table_count(t), 1);
+	ens_link_end(cl1);
+	ens_link_end(cl2);
+	ens_link_end(sl1);
+	ens_link_end(sl2);
+	ens_session_free(c1);
+	ens_session_free(c2);
+	ens_table_free(t);
+}
+
+/* Unknown session, DATA before NEW, out-of-window sequence numbers. */
+static void
+test_protocol_errors(void ** state)
+{
+	static uint8_t buf[ENS_MSG_MAX];
+	struct ens_table * t = ens_table_new(4, NULL, NULL, NULL);
+	struct ens_link * sl = ens_link_server(t);
+	struct ens_session * c = ens_session_client_new();
+	struct ens_link * cl = ens_link_client(c);
+	struct ens_msg m;
+	size_t k;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.cmd = ENS_CONTINUE;
+	memset(m.id, 1, ENS_ID_BYTES);
+	k = ens_msg_encode(&m, buf);
+	assert_int_equal(ens_link_push(sl, buf, k), -1);
+	assert_int_equal(ens_link_pull(sl, buf, sizeof(buf)), 1);
+	assert_int_equal(buf[0], ENS_ERR_UNKNOWN);
+	/* A failed link ignores the rest. */
+	assert_int_equal(ens_link_push(sl, buf, 1), -1);
+	ens_link_end(sl);
+
+	sl = ens_link_server(t);
+	m.cmd = ENS_DATA;
+	k = ens_msg_encode(&m, buf);
+	assert_int_equal(ens_link_push(sl, buf, k), -1);
+	assert_string_equal(ens_link_error(sl),
+	    "message before NEW or CONTINUE");
+	ens_link_end(sl);
+
+	/* A real session, then a DATA far beyond the window. */
+	sl = ens_link_server(t);
+	k = ens_link_pull(cl, buf, sizeof(buf));
+	assert_int_equal(ens_link_push(sl, buf, k), 0);
+	k = ens_link_pull(sl, buf, sizeof(buf));
+	assert_int_equal(ens_link_push(cl, buf, k), 0);
+	m.cmd = ENS_DATA;
+	memcpy(m.id, ens_session_id(c), ENS_ID_BYTES);
+	m.seq = ENS_WINDOW_MSGS + 5;
+	m.len = 0;
+	k = ens_msg_encode(&m, buf);
+	assert_int_equal(ens_link_push(sl, buf, k), -1);
+	assert_string_equal(ens_link_error(sl),
+	    "DATA sequence number outside the window");
+	assert_int_equal(ens_link_pull(sl, buf, sizeof(buf)), 1);
+	assert_int_equal(buf[0], ENS_ERR_BAD_SEQ);
+	ens_link_end(sl);
+	ens_link_end(cl);
+	ens_session_free(c);
+	ens_table_free(t);
+}
+
+/* More than 65536 messages each way: the client Extends, IDs change. */
+static void
+test_extend(void ** state)
+{
+
+	(void)state;
+	/* One byte per message: 70,000 messages each way. */
+	run(70000, 70000, 1, 500000, 0, ENS_MSG_MAX, 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_codec_roundtrip),
+		cmocka_unit_test(test_parser_errors),
+		cmocka_unit_test(test_exchange_clean),
+		cmocka_unit_test(test_exchange_cut_everywhere),
+		cmocka_unit_test(test_exchange_cut_often),
+		cmocka_unit_test(test_too_many_sessions),
+		cmocka_unit_test(test_protocol_errors),
+		cmocka_unit_test(test_extend),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}

@@ -1,0 +1,258 @@
+/* SOCKS5 server parser and destination policy. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "dust/policy.h"
+#include "dust/rng.h"
+#include "dust/socks5.h"
+
+/* Feed ${in} in pieces of ${step} bytes; return the last status. */
+static enum socks5_status
+feed_steps(struct socks5_server * s, const uint8_t * in, size_t len,
+    size_t step, uint8_t * reply, size_t * rl, size_t * taken)
+{
+	enum socks5_status st = SOCKS5_NEED_MORE;
+	size_t off = 0, used;
+
+	*taken = 0;
+	while (off < len) {
+		size_t n = (len - off < step) ? len - off : step;
+
+		st = socks5_server_feed(s, in + off, n, &used, reply, rl);
+		off += used;
+		*taken += used;
+		if (st != SOCKS5_NEED_MORE && st != SOCKS5_REPLY)
+			return (st);
+		if (used < n && st == SOCKS5_NEED_MORE)
+			fail_msg("parser left bytes while asking for more");
+	}
+	return (st);
+}
+
+/* Greeting, then a domain CONNECT with trailing data, over every split. */
+static void
+test_connect_domain_every_split(void ** state)
+{
+	static const uint8_t greet[] = {5, 2, 0x02, 0x00};
+	static const uint8_t req[] = {5, 1, 0, 3, 11, 'e', 'x', 'a', 'm', 'p',
+	    'l', 'e', '.', 'o', 'r', 'g', 0x01, 0xbb, 'G', 'E', 'T'};
+	struct socks5_server s;
+	uint8_t reply[32];
+	size_t rl, used, step;
+	char buf[300];
+
+	(void)state;
+	for (step = 1; step <= sizeof(req); step++) {
+		socks5_server_init(&s);
+		assert_int_equal(feed_steps(&s, greet, sizeof(greet), step,
+		    reply, &rl, &used), SOCKS5_REPLY);
+		assert_int_equal(rl, 2);
+		assert_int_equal(reply[1], 0x00);
+		assert_int_equal(feed_steps(&s, req, sizeof(req), step, reply,
+		    &rl, &used), SOCKS5_REQUEST);
+		/* The three bytes after the request are not taken. */
+		assert_int_equal(used + 3 >= sizeof(req) - 3 + 3, 1);
+		assert_int_equal(s.dest.atyp, SOCKS5_ATYP_DOMAIN);
+		assert_int_equal(s.dest.port, 443);
+		assert_string_equal(socks5_dest_format(&s.dest, buf,
+		    sizeof(buf)), "example.org:443");
+	}
+}
+
+/* IPv4 and IPv6 requests and the bytes left after them. */
+static void
+test_connect_ip(void ** state)
+{
+	static const uint8_t v4[] = {5, 1, 0, 5, 1, 0, 1, 192, 0, 2, 1, 0, 80,
+	    'x'};
+	uint8_t v6[4 + 16 + 2 + 3 + 4] = {5, 1, 0, 5, 1, 0, 4};
+	struct socks5_server s;
+	uint8_t reply[32];
+	size_t rl, used;
+	char buf[100];
+
+	(void)state;
+	socks5_server_init(&s);
+	assert_int_equal(socks5_server_feed(&s, v4, 3, &used, reply, &rl),
+	    SOCKS5_REPLY);
+	assert_int_equal(socks5_server_feed(&s, v4 + 3, sizeof(v4) - 3,
+	    &used, reply, &rl), SOCKS5_REQUEST);
+	assert_int_equal(used, sizeof(v4) - 3 - 1);
+	assert_string_equal(socks5_dest_format(&s.dest, buf, sizeof(buf)),
+	    "[192.0.2.1]:80");
+
+	v6[7 + 15] = 1;			/* ::1 */
+	v6[7 + 16] = 0x1f;
+	v6[7 + 17] = 0x90;		/* port 8080 */
+	socks5_server_init(&s);
+	assert_int_equal(socks5_server_feed(&s, v6, 3, &used, reply, &rl),
+	    SOCKS5_REPLY);
+	assert_int_equal(socks5_server_feed(&s, v6 + 3, 4 + 16 + 2, &used,
+	    reply, &rl), SOCKS5_REQUEST);
+	assert_string_equal(socks5_dest_format(&s.dest, buf, sizeof(buf)),
+	    "[::1]:8080");
+}
+
+/* Each bad request gets its reply code and a reason. */
+static void
+test_errors(void ** state)
+{
+	static const struct {
+		uint8_t in[16];
+		size_t len;
+		size_t replylen;
+		uint8_t code;
+	} cases[] = {
+		{ {4, 1, 0}, 3, 0, 0 },				/* SOCKS4 */
+		{ {5, 1, 2}, 3, 2, 0xff },			/* auth only */
+		{ {5, 1, 0, 5, 2, 0, 1, 1, 2, 3, 4, 0, 80}, 13, 10,
+		    SOCKS5_BAD_COMMAND },
+		{ {5, 1, 0, 5, 1, 0, 9}, 7, 10, SOCKS5_BAD_ATYP },
+		{ {5, 1, 0, 5, 1, 0, 3, 0, 0, 80}, 10, 10, SOCKS5_HOST_UNREACH },
+		{ {5, 1, 0, 4, 1, 0, 1, 1, 2, 3, 4, 0, 80}, 13, 10,
+		    SOCKS5_FAILURE },
+	};
+	struct socks5_server s;
+	uint8_t reply[32];
+	size_t i, rl, used, off;
+	enum socks5_status st;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		socks5_server_init(&s);
+		off = 0;
+		do {
+			st = socks5_server_feed(&s, cases[i].in + off,
+			    cases[i].len - off, &used, reply, &rl);
+			off += used;
+		} while (st == SOCKS5_REPLY);
+		assert_int_equal(st, SOCKS5_ERROR);
+		assert_non_null(s.why);
+		assert_int_equal(rl, cases[i].replylen);
+		if (rl > 0)
+			assert_int_equal(reply[1], cases[i].code);
+		/* Nothing more is taken once the exchange has failed. */
+		assert_int_equal(socks5_server_feed(&s, cases[i].in, 1, &used,
+		    reply, &rl), SOCKS5_ERROR);
+		assert_int_equal(used, 0);
+	}
+}
+
+/* Destinations survive encode/decode; truncations are refused. */
+static void
+test_dest_codec(void ** state)
+{
+	struct socks5_dest d = { SOCKS5_ATYP_DOMAIN, "a.example", 9, 65535 };
+	struct socks5_dest e;
+	uint8_t buf[300];
+	size_t n, cut;
+
+	(void)state;
+	n = socks5_dest_encode(&d, buf, sizeof(buf));
+	assert_int_equal(n, 1 + 1 + 9 + 2);
+	assert_int_equal(socks5_dest_decode(&e, buf, n), n);
+	assert_int_equal(e.addrlen, 9);
+	assert_memory_equal(e.addr, "a.example", 9);
+	assert_int_equal(e.port, 65535);
+	for (cut = 0; cut < n; cut++)
+		assert_int_equal(socks5_dest_decode(&e, buf, cut), 0);
+	assert_int_equal(socks5_dest_encode(&d, buf, n - 1), 0);
+	buf[0] = 2;
+	assert_int_equal(socks5_dest_decode(&e, buf, n), 0);
+}
+
+/* The built-in denials, user rules first, ports. */
+static void
+test_policy(void ** state)
+{
+	static const uint8_t lo[4] = {127, 0, 0, 1}, pub[4] = {192, 0, 2, 7};
+	static const uint8_t ten[4] = {10, 1, 2, 3}, cg[4] = {100, 64, 0, 1};
+	uint8_t v6[16] = {0}, mapped[16] = {0};
+	struct policy p;
+	const char * rule;
+	char why[200];
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(policy_check(&p, 4, lo, 80, &rule), 0);
+	assert_string_equal(rule, "127.0.0.0/8");
+	assert_int_equal(policy_check(&p, 4, ten, 80, &rule), 0);
+	assert_int_equal(policy_check(&p, 4, cg, 80, &rule), 0);
+	assert_int_equal(policy_check(&p, 4, pub, 80, &rule), 1);
+	v6[15] = 1;
+	assert_int_equal(policy_check(&p, 6, v6, 80, &rule), 0);
+	mapped[10] = mapped[11] = 0xff;
+	memcpy(mapped + 12, lo, 4);
+	assert_int_equal(policy_check(&p, 6, mapped, 80, &rule), 0);
+	assert_string_equal(rule, "127.0.0.0/8");
+
+	assert_int_equal(policy_add(&p, 1, "127.0.0.1", why, sizeof(why)), 0);
+	assert_int_equal(policy_add(&p, 0, "192.0.2.0/28", why, sizeof(why)),
+	    0);
+	assert_int_equal(policy_check(&p, 4, lo, 80, &rule), 1);
+	assert_int_equal(policy_check(&p, 4, pub, 80, &rule), 0);
+	assert_string_equal(rule, "192.0.2.0/28");
+
+	assert_int_equal(policy_set_ports(&p, "80,443,8000-8002", why,
+	    sizeof(why)), 0);
+	assert_int_equal(policy_check(&p, 4, lo, 8001, &rule), 1);
+	assert_int_equal(policy_check(&p, 4, lo, 8003, &rule), 0);
+	assert_string_equal(rule, "port not allowed");
+
+	assert_int_equal(policy_add(&p, 1, "300.1.1.1/8", why, sizeof(why)),
+	    -1);
+	assert_non_null(strstr(why, "not a network"));
+	assert_int_equal(policy_add(&p, 1, "10.0.0.0/33", why, sizeof(why)),
+	    -1);
+	assert_int_equal(policy_set_ports(&p, "80,", why, sizeof(why)), -1);
+	assert_int_equal(policy_set_ports(&p, "0", why, sizeof(why)), -1);
+	assert_int_equal(policy_set_ports(&p, "9-8", why, sizeof(why)), -1);
+	assert_int_equal(policy_set_ports(&p, "70000", why, sizeof(why)), -1);
+}
+
+/* Random bytes never crash the parser and never take bytes after an end. */
+static void
+test_random_bytes(void ** state)
+{
+	struct dust_rng_seeded r;
+	struct socks5_server s;
+	uint8_t in[64], reply[32];
+	size_t rl, used, off;
+	enum socks5_status st;
+	int i;
+
+	(void)state;
+	dust_rng_seeded_u64(&r, 5);
+	for (i = 0; i < 20000; i++) {
+		dust_rng_fill(&r.rng, in, sizeof(in));
+		in[0] = (i & 1) ? 5 : in[0];
+		socks5_server_init(&s);
+		off = 0;
+		do {
+			st = socks5_server_feed(&s, in + off,
+			    sizeof(in) - off, &used, reply, &rl);
+			off += used;
+			assert_true(off <= sizeof(in));
+		} while (st == SOCKS5_REPLY);
+		assert_true(rl <= 10);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_connect_domain_every_split),
+		cmocka_unit_test(test_connect_ip),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_dest_codec),
+		cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_random_bytes),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/python3
+"""Check a capture of a coverpipe-over-spiped hop.
+
+    wire_ks.py CAPTURE HOP_PORT PERIODS
+
+PERIODS has lines "idle|busy START END" (epoch seconds).  Every
+data-carrying TCP segment after the first 1060-byte one (the end of
+spiped's handshake) must be exactly 1060 bytes, in each direction.  The
+gaps between consecutive segments inside the idle periods and inside the
+busy periods (each period less its first SETTLE seconds, while queues fill
+or drain) must be indistinguishable: two-sample Kolmogorov-Smirnov test,
+p > 0.01, with at least 1000 gaps of each kind in each direction.
+Exits 1 with the figures when a check fails.
+"""
+import subprocess
+import sys
+
+from scipy import stats
+
+SPIPED_PACKET = 1060
+MIN_GAPS = 1000
+ALPHA = 0.01
+SETTLE = 1.0
+
+
+def segments(capture, port):
+    out = subprocess.run(
+        ["tshark", "-r", capture, "-Y", "tcp.len > 0", "-T", "fields",
+         "-e", "frame.time_epoch", "-e", "tcp.dstport", "-e", "tcp.len"],
+        check=True, capture_output=True, text=True).stdout
+    up, down = [], []
+    for line in out.splitlines():
+        t, dport, length = line.split("\t")
+        (up if int(dport) == port else down).append((float(t), int(length)))
+    return {"to-server": up, "to-client": down}
+
+
+def check_sizes(name, segs):
+    first = next((i for i, (_, n) in enumerate(segs) if n == SPIPED_PACKET),
+                 None)
+    if first is None:
+        print(f"{name}: no {SPIPED_PACKET}-byte segment at all")
+        return False
+    odd = [n for _, n in segs[first:] if n != SPIPED_PACKET]
+    print(f"{name}: {len(segs) - first} segments after the handshake, "
+          f"{len(odd)} not {SPIPED_PACKET} bytes {sorted(set(odd))[:10]}")
+    return not odd
+
+
+def gaps(segs, periods):
+    out = []
+    for start, end in periods:
+        times = [t for t, _ in segs if start + SETTLE <= t <= end]
+        out += [b - a for a, b in zip(times, times[1:])]
+    return out
+
+
+def pct(xs, q):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))]
+
+
+def main():
+    capture, port = sys.argv[1], int(sys.argv[2])
+    periods = {"idle": [], "busy": []}
+    for line in open(sys.argv[3]):
+        kind, start, end = line.split()
+        periods[kind].append((float(start), float(end)))
+    ok = True
+    for name, segs in segments(capture, port).items():
+        ok &= check_sizes(name, segs)
+        gi, gb = gaps(segs, periods["idle"]), gaps(segs, periods["busy"])
+        if len(gi) < MIN_GAPS or len(gb) < MIN_GAPS:
+            print(f"{name}: too few gaps (idle {len(gi)}, busy {len(gb)}, "
+                  f"need {MIN_GAPS})")
+            ok = False
+            continue
+        ks = stats.ks_2samp(gi, gb)
+        for label, g in (("idle", gi), ("busy", gb)):
+            print(f"{name} {label}: {len(g)} gaps, mean "
+                  f"{1000 * sum(g) / len(g):.3f} ms, p50 "
+                  f"{1000 * pct(g, .5):.3f} ms, p99 {1000 * pct(g, .99):.3f} ms")
+        print(f"{name}: KS D = {ks.statistic:.4f}, p = {ks.pvalue:.4f} "
+              f"(pass if p > {ALPHA})")
+        ok &= ks.pvalue > ALPHA
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
