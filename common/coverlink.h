@@ -22,11 +22,15 @@
 
 #define COVERLINK_TARGETS	8	/* Addresses kept for the target. */
 /*
- * After a stall, the blocks due in the last COVERLINK_CATCHUP_MS
- * milliseconds (at least one interval) are sent at once, late; older ones
- * are skipped.  At 40 a second that is at most 4 blocks per link.
+ * After a stall, the grid ticks of the last COVERLINK_CATCHUP_MS (but at
+ * least one interval) are run, late; older ones are skipped.  At rates up
+ * to 100 a second (the default is 40) that is one interval: each link
+ * sends its latest due block only and never puts two blocks back to back
+ * on the wire (where spiped and TCP would merge them into one segment); a
+ * stall leaves a gap.  Faster links catch up to 10 ms, so that the short
+ * stalls of a busy machine do not cost them throughput.
  */
-#define COVERLINK_CATCHUP_MS	100
+#define COVERLINK_CATCHUP_MS	10
 
 struct event_base;
 struct coversvc;

@@ -3,8 +3,8 @@
 Real processes (the sanitized build under tests/run.sh), a Python relay on
 the cover hop that records every byte and the time each block completes.
 Checks, each with its threshold:
-  1. integrity and rate: 4 MiB (seeded random) echoed through -r 100
-     -b 32768; sha256 equal both ways; throughput within [0.85, 1.05] of
+  1. integrity and rate: 4 MiB (seeded random) echoed through -r 400
+     -b 8192; sha256 equal both ways; throughput within [0.85, 1.05] of
      the ceiling (block - 2) * rate.
   2. wire at the defaults (40/s, 1024 B): every block on the hop is 1024
      bytes with a valid length word and zero padding; over a 2.0 s window
@@ -264,7 +264,7 @@ def main():
     rng = random.Random(20261125)
 
     # 1. Integrity and rate.
-    B1, R1 = 32768, 100
+    B1, R1 = 8192, 400
     pd = free_port()
     relay1 = None
     d1 = start("coverpiped1", "coverpiped", pd, echo.port, "-r", str(R1),
