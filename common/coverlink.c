@@ -718,9 +718,6 @@ coversvc_new(struct event_base * base, int lfd,
 	if (svc->catchup < svc->nslots)
 		svc->catchup = svc->nslots;	/* One interval at least. */
 	event_assign(&svc->ev_tick, base, -1, 0, tick_cb, svc);
-	/* Ticks first: I/O waits, the schedule does not (see covermain.c). */
-	if (event_base_get_npriorities(base) > 1)
-		event_priority_set(&svc->ev_tick, 0);
 	event_assign(&svc->ev_relisten, base, -1, 0, relisten_cb, svc);
 	if (event_assign(&svc->ev_listen, base, lfd, EV_READ | EV_PERSIST,
 	    accept_cb, svc) || event_add(&svc->ev_listen, NULL))

@@ -77,7 +77,6 @@ covermain(int argc, char ** argv, int plain_is_source)
 	struct event_base * base;
 	struct event * sigterm, * sigint, * sigusr1;
 	struct coversvc * svc;
-	struct timeval dispatch_max = {0, 100};
 	char why[300], pidbuf[4096];
 	uint64_t v;
 	int c, fg = 0, verbose = 0, use_syslog = 0, n, lfd;
@@ -175,16 +174,9 @@ covermain(int argc, char ** argv, int plain_is_source)
 	if ((cfg = event_config_new()) == NULL)
 		goto nomem;
 	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
-	/*
-	 * The tick must not wait for data: after 100 us of I/O callbacks
-	 * (priority 1) the loop looks for due timers again, and the tick
-	 * (priority 0, common/coverlink.c) runs before any I/O still queued.
-	 */
-	if (event_config_set_max_dispatch_interval(cfg, &dispatch_max, -1, 1))
-		goto nomem;
 	base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
-	if (base == NULL || event_base_priority_init(base, 2))
+	if (base == NULL)
 		goto nomem;
 	if ((svc = coversvc_new(base, lfd, &conf)) == NULL)
 		goto nomem;
