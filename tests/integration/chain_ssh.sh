@@ -30,6 +30,9 @@ cp "$T/user_key.pub" "$T/authorized_keys"
 chmod 600 "$T/authorized_keys"
 mkdir -p /run/sshd "$T/www"
 head -c 2000000 /dev/urandom > "$T/www/blob"
+# nginx's workers drop root: they must be able to read what they serve.
+chmod 755 "$T" "$T/www"
+chmod 644 "$T/www/blob"
 
 # start_backends: sshd and nginx on free ports.
 start_backends() {
@@ -130,7 +133,7 @@ start_chain bulk 400
 head -c 5000000 /dev/urandom > "$T/five"
 want=$(sha256sum < "$T/five" | cut -d' ' -f1)
 want_web=$(sha256sum < "$T/www/blob" | cut -d' ' -f1)
-curl -s --max-time 120 "http://127.0.0.1:$P_WEB/blob" -o "$T/blob.got" &
+curl -sf --max-time 120 "http://127.0.0.1:$P_WEB/blob" -o "$T/blob.got" &
 CURLPID=$!
 got=$($SSH "$P_SSH" $(ssh_opts) root@127.0.0.1 sha256sum < "$T/five" | cut -d' ' -f1)
 wait "$CURLPID" || fail "curl through port id 2 failed"
