@@ -122,6 +122,8 @@ sleep 4
 sleep 1
 kill "$PID_tcpdump"
 sleep 1
+# WIRE_KEEP=DIR keeps the capture and the periods for a closer look.
+[ -n "${WIRE_KEEP:-}" ] && cp "$T/hop.pcap" "$T/periods" "$WIRE_KEEP/"
 /usr/bin/python3 tests/wire_ks.py "$T/hop.pcap" "$P_HOP" "$T/periods" ||
 	fail "the encrypted hop is not constant (see above)"
 for p in $PID_wire_pipemux $PID_wire_coverpipe $PID_wire_coverpiped $PID_wire_pipemuxd; do
