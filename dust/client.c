@@ -73,17 +73,6 @@ usage(int rc)
 	exit(rc);
 }
 
-/* Milliseconds since ${t}. */
-static uint64_t
-ms_since(const struct timespec * t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return ((uint64_t)((now.tv_sec - t->tv_sec) * 1000 +
-	    (now.tv_nsec - t->tv_nsec) / 1000000));
-}
-
 /* Free ${cs}: its connections go on as cover until their ends. */
 static void
 csess_free(struct csess * cs)
@@ -98,7 +87,7 @@ csess_free(struct csess * cs)
 	info0("session #%ju: %s%s after %ju ms, %zu connections, "
 	    "%ju bytes up, %ju bytes down", (uintmax_t)cs->no,
 	    why ? "aborted: " : "closed cleanly", why ? why : "",
-	    (uintmax_t)ms_since(&cs->born), cs->nlinks_total,
+	    (uintmax_t)tunnel_ms_since(&cs->born), cs->nlinks_total,
 	    (uintmax_t)up, (uintmax_t)down);
 	while ((c = cs->conns) != NULL) {
 		cs->conns = c->next;
@@ -153,7 +142,7 @@ conn_ended(struct tconn * c, void * cookie, const char * why)
 	}
 	/* Connections that die young, or never connect, back off. */
 	if (!c->expired && why != NULL &&
-	    (!c->connected || ms_since(&c->born) < 1000)) {
+	    (!c->connected || tunnel_ms_since(&c->born) < 1000)) {
 		cs->fails++;
 		delay = cs->backoff;
 		cs->backoff = cs->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX :

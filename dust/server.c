@@ -73,17 +73,6 @@ usage(int rc)
 	exit(rc);
 }
 
-/* Milliseconds since ${t}. */
-static uint64_t
-ms_since(const struct timespec * t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return ((uint64_t)((now.tv_sec - t->tv_sec) * 1000 +
-	    (now.tv_nsec - t->tv_nsec) / 1000000));
-}
-
 /* Free ${ss} and its session. */
 static void
 ssess_free(struct ssess * ss)
@@ -95,8 +84,8 @@ ssess_free(struct ssess * ss)
 	ens_session_stats(ss->s, &down, &up);
 	info0("session #%ju: %s%s after %ju ms, %ju bytes up, %ju bytes down",
 	    (uintmax_t)ss->no, why ? "aborted: " : "closed cleanly",
-	    why ? why : "", (uintmax_t)ms_since(&ss->born), (uintmax_t)up,
-	    (uintmax_t)down);
+	    why ? why : "", (uintmax_t)tunnel_ms_since(&ss->born),
+	    (uintmax_t)up, (uintmax_t)down);
 	tapp_close(&ss->app, 1);
 	ens_table_remove(sv->table, ss->s);
 	*ss->prevp = ss->next;
@@ -268,10 +257,10 @@ sweep_cb(evutil_socket_t fd, short what, void * arg)
 		if (ens_session_idle(ss->s) && ss->app.gone) {
 			ssess_free(ss);
 		} else if (!ens_session_heard(ss->s) &&
-		    ms_since(&ss->lonely) > ORPHAN_MS) {
+		    tunnel_ms_since(&ss->lonely) > ORPHAN_MS) {
 			ens_session_abort(ss->s, "NEW_OK never acknowledged");
 			ssess_free(ss);
-		} else if (ms_since(&ss->lonely) > sv->idle_ms) {
+		} else if (tunnel_ms_since(&ss->lonely) > sv->idle_ms) {
 			ens_session_abort(ss->s, "no connection for too long");
 			tapp_close(&ss->app, 1);
 			ssess_free(ss);

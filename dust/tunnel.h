@@ -118,6 +118,12 @@ void tunnel_free(struct tunnel *);
 void tunnel_stats_log(struct tunnel *);
 
 /**
+ * tunnel_ms_since(t):
+ * Return the milliseconds from ${t} (CLOCK_MONOTONIC) to now.
+ */
+uint64_t tunnel_ms_since(const struct timespec *);
+
+/**
  * tunnel_events(tun, accept_cb, arg):
  * Make ${tun}'s event base, the event ${tun}->lev that calls
  * accept_cb(${tun}->lfd, EV_READ, ${arg}) whenever the listening socket
