@@ -26,6 +26,10 @@ import threading
 import time
 
 ROOT = os.environ.get("DUST_ROOT", os.getcwd())
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+from testlib import free_port  # noqa: E402
+import testlib  # noqa: E402
+
 BIN = os.environ.get("DUST_BIN", os.path.join(ROOT, "build/asan/bin"))
 T = tempfile.mkdtemp(prefix="dust-mux.")
 PROCS = []
@@ -56,23 +60,8 @@ def fail(msg):
     sys.exit(1)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def wait_port(port, secs=10):
-    end = time.time() + secs
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.5).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    fail("nothing listens on port %d" % port)
+    testlib.wait_port(port, secs, fail)
 
 
 def spawn(name, argv):
