@@ -30,3 +30,13 @@ def wait_port(port, secs=10, fail=exit_fail):
         except OSError:
             time.sleep(0.05)
     fail("nothing listens on port %d" % port)
+
+
+def recv_all(s):
+    """Read from the socket ${s} until EOF; return the bytes."""
+    buf = []
+    while True:
+        d = s.recv(65536)
+        if not d:
+            return b"".join(buf)
+        buf.append(d)

@@ -27,7 +27,7 @@ import time
 
 ROOT = os.environ.get("DUST_ROOT", os.getcwd())
 sys.path.insert(0, os.path.join(ROOT, "tests"))
-from testlib import free_port  # noqa: E402
+from testlib import free_port, recv_all  # noqa: E402
 import testlib  # noqa: E402
 
 BIN = os.environ.get("DUST_BIN", os.path.join(ROOT, "build/asan/bin"))
@@ -255,14 +255,8 @@ def http_get(port, path, results, key):
         s = socket.create_connection(("127.0.0.1", port), 5)
         s.settimeout(60)
         s.sendall(("GET %s HTTP/1.0\r\nHost: x\r\n\r\n" % path).encode())
-        buf = []
-        while True:
-            d = s.recv(65536)
-            if not d:
-                break
-            buf.append(d)
+        raw = recv_all(s)
         s.close()
-        raw = b"".join(buf)
         head, _, body = raw.partition(b"\r\n\r\n")
         if not head.startswith(b"HTTP/1.1 200"):
             results[key] = "bad reply %r" % head[:40]
@@ -375,12 +369,7 @@ def main():
     HALF.clear()        # wait_port's probe connection counted too
     s = socket.create_connection(("127.0.0.1", L[6]), 5)
     s.settimeout(20)
-    got = b""
-    while True:
-        d = s.recv(65536)
-        if not d:
-            break
-        got += d
+    got = recv_all(s)
     if got != seeded(61, 1 << 20):
         fail("half-close: reply of %d bytes differs" % len(got))
     up = seeded(62, 2 << 20)
