@@ -464,14 +464,9 @@ def main():
         before = log_text("pipemuxd").count("dropped")
         h = socket.create_connection(("127.0.0.1", src), 5)
         h.settimeout(5)
-        try:
-            h.sendall(data)
-            if half:
-                h.shutdown(socket.SHUT_WR)
-        except socket.timeout:
-            fail("hostile %s: pipemuxd stopped reading" % what)
-        except OSError:
-            pass    # dropped before all was sent; the log says why
+        h.sendall(data)
+        if half:
+            h.shutdown(socket.SHUT_WR)
         try:
             while h.recv(65536):
                 pass
