@@ -21,6 +21,7 @@
 					 * fills it means more may wait. */
 #define SLOTS_MAX	1000
 #define CIN_BURST	32		/* Reads per cover callback, at most. */
+#define SPIN_NS		150000ULL	/* Timer set this early, then spin. */
 
 struct link {
 	struct coversvc * svc;
@@ -65,6 +66,7 @@ struct coversvc {
 	struct event ev_tick;
 	struct cover_sched grid;	/* rate * nslots ticks per second. */
 	unsigned int nslots;
+	uint64_t catchup;		/* Grid ticks run late at most. */
 	struct link ** slot_head;
 	unsigned int * slot_count;
 	struct link * all;
@@ -616,11 +618,16 @@ tick_arm(struct coversvc * svc)
 		if (svc->slot_count[(svc->grid.next + d) % svc->nslots] > 0)
 			break;
 	svc->grid.next += d;
-	at = cover_sched_deadline(&svc->grid);
+	/* Wake a little early and wait out the rest in tick_cb. */
+	at = cover_sched_deadline(&svc->grid) - SPIN_NS;
 	now = mono_ns();
 	d = at > now ? at - now : 0;
 	tv.tv_sec = (time_t)(d / 1000000000ULL);
 	tv.tv_usec = (suseconds_t)((d % 1000000000ULL) / 1000);
+	/* libevent adds ${tv} to the time it cached when this loop round
+	 * began; refresh it, or the timer fires early by the round's work
+	 * and the tick would spin that long. */
+	event_base_update_cache_time(svc->base);
 	evtimer_add(&svc->ev_tick, &tv);
 }
 
@@ -640,11 +647,19 @@ static void
 tick_cb(evutil_socket_t fd, short what, void * arg)
 {
 	struct coversvc * svc = arg;
-	uint64_t j0 = svc->grid.next, now = mono_ns(), run, skipped, j, n;
+	uint64_t j0 = svc->grid.next, due = cover_sched_deadline(&svc->grid);
+	uint64_t now, run, skipped, j, n;
 	struct link * l, * next;
 
-	run = cover_sched_take(&svc->grid, now,
-	    (uint64_t)COVERLINK_CATCHUP * svc->nslots, &skipped);
+	/*
+	 * The timer fired up to SPIN_NS early: spin to the deadline, so that
+	 * the block leaves at the same moment whether the loop was asleep
+	 * (wake-up latency) or busy with data when the deadline came.
+	 */
+	while ((now = mono_ns()) < due)
+		continue;
+
+	run = cover_sched_take(&svc->grid, now, svc->catchup, &skipped);
 	if (skipped > 0) {
 		/* A stall: count it, and say so at most every 10 s. */
 		n = stall_blocks(svc, j0, skipped);
@@ -699,6 +714,9 @@ coversvc_new(struct event_base * base, int lfd,
 	if (svc->slot_head == NULL || svc->slot_count == NULL)
 		goto err;
 	cover_sched_init(&svc->grid, mono_ns(), conf->rate * svc->nslots);
+	svc->catchup = svc->grid.rate * COVERLINK_CATCHUP_MS / 1000;
+	if (svc->catchup < svc->nslots)
+		svc->catchup = svc->nslots;	/* One interval at least. */
 	event_assign(&svc->ev_tick, base, -1, 0, tick_cb, svc);
 	event_assign(&svc->ev_relisten, base, -1, 0, relisten_cb, svc);
 	if (event_assign(&svc->ev_listen, base, lfd, EV_READ | EV_PERSIST,

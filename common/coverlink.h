@@ -22,12 +22,15 @@
 
 #define COVERLINK_TARGETS	8	/* Addresses kept for the target. */
 /*
- * After a stall, the grid ticks of the last COVERLINK_CATCHUP intervals are
- * run, late; older ones are skipped.  One interval means each link sends at
- * most its one latest due block: a link never puts two blocks back to back
- * on the wire (where spiped and TCP could merge them), it leaves a gap.
+ * After a stall, the grid ticks of the last COVERLINK_CATCHUP_MS (but at
+ * least one interval) are run, late; older ones are skipped.  At rates up
+ * to 100 a second (the default is 40) that is one interval: each link
+ * sends its latest due block only and never puts two blocks back to back
+ * on the wire (where spiped and TCP would merge them into one segment); a
+ * stall leaves a gap.  Faster links catch up to 10 ms, so that the short
+ * stalls of a busy machine do not cost them throughput.
  */
-#define COVERLINK_CATCHUP	1
+#define COVERLINK_CATCHUP_MS	10
 
 struct event_base;
 struct coversvc;

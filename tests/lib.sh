@@ -24,10 +24,10 @@ skip() { echo "skipped: $*"; exit 77; }
 # spawn NAME CMD...: start CMD in the background, output in $T/NAME.log;
 # its process ID is in $PID_NAME (with - and . in NAME turned into _).
 spawn() {
-	n=$1; shift
-	"$@" > "$T/$n.log" 2>&1 &
+	_spawn_name=$1; shift
+	"$@" > "$T/$_spawn_name.log" 2>&1 &
 	PIDS="$PIDS $!"
-	eval "PID_$(echo "$n" | tr -c 'A-Za-z0-9_\n' _)=$!"
+	eval "PID_$(echo "$_spawn_name" | tr -c 'A-Za-z0-9_\n' _)=$!"
 }
 
 # free_port: print a TCP port on 127.0.0.1 that nothing listens on now.

@@ -30,6 +30,9 @@ cp "$T/user_key.pub" "$T/authorized_keys"
 chmod 600 "$T/authorized_keys"
 mkdir -p /run/sshd "$T/www"
 head -c 2000000 /dev/urandom > "$T/www/blob"
+# nginx's workers drop root: they must be able to read what they serve.
+chmod 755 "$T" "$T/www"
+chmod 644 "$T/www/blob"
 
 # start_backends: sshd and nginx on free ports.
 start_backends() {
@@ -77,21 +80,21 @@ fi
 # start_chain NAME RATE: the six processes between ssh and the backends.
 # Sets P_SSH, P_WEB (where the clients connect) and P_HOP (the encrypted hop).
 start_chain() {
-	n=$1 rate=$2
+	chain=$1 rate=$2
 	P_MUXD=$(free_port) P_COVD=$(free_port) P_HOP=$(free_port)
 	P_SPE=$(free_port) P_COV=$(free_port) P_SSH=$(free_port) P_WEB=$(free_port)
-	spawn "$n-pipemuxd" "$DUST_BIN/pipemuxd" -F -s "[127.0.0.1]:$P_MUXD" \
+	spawn "$chain-pipemuxd" "$DUST_BIN/pipemuxd" -F -s "[127.0.0.1]:$P_MUXD" \
 	    -p "1:[127.0.0.1]:$P_SSHD" -p "2:[127.0.0.1]:$P_HTTP"
-	spawn "$n-coverpiped" $RT "$DUST_BIN/coverpiped" -F -r "$rate" \
+	spawn "$chain-coverpiped" $RT "$DUST_BIN/coverpiped" -F -r "$rate" \
 	    -s "[127.0.0.1]:$P_COVD" -t "[127.0.0.1]:$P_MUXD"
-	spawn "$n-spiped-d" $RT spiped -F -d -s "[127.0.0.1]:$P_HOP" \
+	spawn "$chain-spiped-d" $RT spiped -F -d -s "[127.0.0.1]:$P_HOP" \
 	    -t "[127.0.0.1]:$P_COVD" -k "$T/spiped.key"
-	spawn "$n-spiped-e" $RT spiped -F -e -s "[127.0.0.1]:$P_SPE" \
+	spawn "$chain-spiped-e" $RT spiped -F -e -s "[127.0.0.1]:$P_SPE" \
 	    -t "[127.0.0.1]:$P_HOP" -k "$T/spiped.key"
-	spawn "$n-coverpipe" $RT "$DUST_BIN/coverpipe" -F -r "$rate" \
+	spawn "$chain-coverpipe" $RT "$DUST_BIN/coverpipe" -F -r "$rate" \
 	    -s "[127.0.0.1]:$P_COV" -t "[127.0.0.1]:$P_SPE"
 	for p in $P_MUXD $P_COVD $P_HOP $P_SPE $P_COV; do wait_port "$p"; done
-	spawn "$n-pipemux" "$DUST_BIN/pipemux" -F -t "[127.0.0.1]:$P_COV" \
+	spawn "$chain-pipemux" "$DUST_BIN/pipemux" -F -t "[127.0.0.1]:$P_COV" \
 	    -p "1:[127.0.0.1]:$P_SSH" -p "2:[127.0.0.1]:$P_WEB"
 	wait_port "$P_SSH"
 	wait_port "$P_WEB"
@@ -130,7 +133,7 @@ start_chain bulk 400
 head -c 5000000 /dev/urandom > "$T/five"
 want=$(sha256sum < "$T/five" | cut -d' ' -f1)
 want_web=$(sha256sum < "$T/www/blob" | cut -d' ' -f1)
-curl -s --max-time 120 "http://127.0.0.1:$P_WEB/blob" -o "$T/blob.got" &
+curl -sf --max-time 120 "http://127.0.0.1:$P_WEB/blob" -o "$T/blob.got" &
 CURLPID=$!
 got=$($SSH "$P_SSH" $(ssh_opts) root@127.0.0.1 sha256sum < "$T/five" | cut -d' ' -f1)
 wait "$CURLPID" || fail "curl through port id 2 failed"

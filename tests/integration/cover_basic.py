@@ -22,10 +22,17 @@ Checks, each with its threshold:
      coverpipe from a fake far end (random bytes, oversize length, bad
      padding): each source connection closed, one log line each.
   7. the hop on a Unix socket: data echoed intact.
+  8. backpressure: a far end that stops reading for 1.5 s; the stream
+     stays whole valid blocks with the data in order, skipped ticks are
+     counted.
+  9. daemon mode: pidfile written before the parent returns, SIGTERM
+     ends the daemon.
 """
 import hashlib
 import os
 import random
+import re
+import signal
 import socket
 import subprocess
 import sys
@@ -448,6 +455,85 @@ def main():
     check(roundtrip(pp5, msg) == msg, "Unix-socket hop: 5000 bytes echoed")
     stop(p5, "coverpipe5")
     stop(d5, "coverpiped5")
+
+    # 8. Backpressure on the cover side: a far end that does not read for
+    # 1.5 s while data pours in (-r 1000 -b 65536 fills the socket
+    # buffers at once), then reads.  The stream must still be whole,
+    # valid blocks carrying a prefix of the data in order, and the
+    # ticks that found a block unfinished are counted (SIGUSR1).
+    BB = 65536
+    slow = socket.socket()
+    slow.bind(("127.0.0.1", 0))
+    slow.listen(1)
+    got8 = bytearray()
+
+    def slow_far_end():
+        c, _ = slow.accept()
+        time.sleep(1.5)
+        c.settimeout(0.5)
+        end = time.time() + 1.0     # then read for 1 s
+        try:
+            while time.time() < end:
+                d = c.recv(1 << 20)
+                if not d:
+                    break
+                got8.extend(d)
+        except OSError:
+            pass
+        c.close()
+    t8 = threading.Thread(target=slow_far_end)
+    t8.start()
+    pp6 = free_port()
+    p6 = start("coverpipe6", "coverpipe", pp6, slow.getsockname()[1],
+               "-r", "1000", "-b", str(BB))
+    c = socket.create_connection(("127.0.0.1", pp6))
+    c.settimeout(0.2)
+    src8 = rng.randbytes(8 << 20)
+    off = 0
+    end = time.time() + 2.5
+    while time.time() < end and off < len(src8):
+        try:
+            off += c.send(src8[off:off + 65536])
+        except socket.timeout:
+            pass
+    t8.join()
+    p6.send_signal(signal.SIGUSR1)
+    time.sleep(0.3)
+    c.close()
+    whole = len(got8) - len(got8) % BB
+    data8, _, n8 = parse(bytes(got8[:whole]), BB)
+    check(n8 > 10 and src8.startswith(data8),
+          "backpressure: %d whole %d-byte blocks, data in order" % (n8, BB))
+    stats = [ln for ln in logtext("coverpipe6").splitlines() if "stats:" in ln]
+    skipped = int(re.search(r"(\d+) ticks skipped", stats[-1]).group(1))
+    check(skipped > 0, "backpressure: %d ticks skipped and counted" % skipped)
+    stop(p6, "coverpipe6")
+
+    # 9. Daemon mode: the parent returns once the pidfile is written and
+    # the socket listens; SIGTERM ends the daemon.
+    pidf = os.path.join(TMP, "coverpiped.pid")
+    pd9 = free_port()
+    rc = subprocess.run([os.path.join(BIN, "coverpiped"), "-s",
+                         addr(pd9), "-t", addr(echo.port), "-p", pidf],
+                        timeout=10).returncode
+    check(rc == 0 and os.path.exists(pidf), "daemon: parent exits 0, "
+          "pidfile written")
+    pid9 = int(open(pidf).read())
+    wait_port(pd9)
+    os.kill(pid9, signal.SIGTERM)
+    end = time.time() + 5
+    while time.time() < end:
+        try:
+            # Gone, or a zombie not yet reaped by init: it has exited.
+            st = open("/proc/%d/stat" % pid9).read()
+            if st.rsplit(")", 1)[1].split()[0] == "Z":
+                break
+        except FileNotFoundError:
+            break
+        time.sleep(0.05)
+    else:
+        fail("daemon did not exit on SIGTERM")
+    print("ok: daemon exits on SIGTERM")
     print("PASS")
 
 
