@@ -18,14 +18,15 @@
 
 /* The common long options, to put before a struct option[]'s last entry. */
 #define PROGOPTS_LONG_HELP	{"help", no_argument, NULL, 'h'}
-#define PROGOPTS_LONG_SYSLOG	{"syslog", no_argument, NULL, PROGOPTS_SYSLOG}
+#define PROGOPTS_LONG_SYSLOG						\
+	{"syslog", no_argument, NULL, PROGOPTS_SYSLOG}
 #define PROGOPTS_LONG_VERSION						\
 	{"version", no_argument, NULL, PROGOPTS_VERSION}
 
 struct progopts {
 	/* Set by the program before parsing. */
 	const char * name;	/* what --version prints before the version */
-	void (* usage)(int);	/* print the usage, exit with the argument */
+	void (* usage)(int);	/* print the usage, exit with its arg */
 	int pidflag;		/* the pidfile's option: 'p' or 'P' */
 	uint64_t nmin;		/* -n takes nmin to 1000000 ... */
 	uint64_t n;		/* ... into n (set n to the default) */
