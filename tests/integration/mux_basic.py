@@ -13,6 +13,7 @@ hostile bytes on pipemuxd's SOURCE drop that link only; clean SIGTERM
 exits (under ASan, a leak would make the exit status non-zero); daemon
 mode; running out of descriptors.
 """
+import errno
 import hashlib
 import os
 import random
@@ -466,12 +467,15 @@ def main():
         h.settimeout(5)
         try:
             # pipemuxd may drop the link before it has read everything:
-            # a reset while sending is that drop, checked below.
+            # a reset while sending (or a shutdown after it) is that
+            # drop, checked below.
             h.sendall(data)
             if half:
                 h.shutdown(socket.SHUT_WR)
-        except (ConnectionResetError, BrokenPipeError):
-            pass
+        except OSError as e:
+            if e.errno not in (errno.ECONNRESET, errno.EPIPE,
+                               errno.ENOTCONN):
+                raise
         try:
             while h.recv(65536):
                 pass
