@@ -5,6 +5,7 @@
 
 #include "daemon.h"
 #include "muxrun.h"
+#include "progopts.h"
 #include "warnp.h"
 
 /**
@@ -73,4 +74,45 @@ done:
 	if (intr != NULL)
 		event_free(intr);
 	return (rc);
+}
+
+/**
+ * muxrun_start(po, deflt, precise):
+ * Daemonize as muxrun_daemonize does with the options in ${po} (the
+ * default pidfile "${deflt}.pid"), then make an event base, with precise
+ * timers if ${precise}.  Return the base, or NULL after printing why.
+ */
+struct event_base *
+muxrun_start(const struct progopts * po, const char * deflt, int precise)
+{
+	struct event_config * ecfg;
+	struct event_base * base = NULL;
+
+	if (muxrun_daemonize(po->fg, po->pidfile, deflt, po->use_syslog))
+		return (NULL);
+	if ((ecfg = event_config_new()) == NULL ||
+	    (precise &&
+	    event_config_set_flag(ecfg, EVENT_BASE_FLAG_PRECISE_TIMER)) ||
+	    (base = event_base_new_with_config(ecfg)) == NULL)
+		warn0("cannot create an event base");
+	if (ecfg != NULL)
+		event_config_free(ecfg);
+	return (base);
+}
+
+/**
+ * muxrun_serve(base, started):
+ * The end of a mux program: if ${started} is 0, print "cannot start" and
+ * return 1; else run ${base} as muxrun_loop does and return 0, or 1 if
+ * the loop failed.
+ */
+int
+muxrun_serve(struct event_base * base, int started)
+{
+
+	if (!started) {
+		warn0("cannot start");
+		return (1);
+	}
+	return (muxrun_loop(base) ? 1 : 0);
 }

@@ -3,8 +3,10 @@
 
 #include <event2/event.h>
 
+#include "progopts.h"
+
 /*
- * What pipemux and pipemuxd (and later proxymux, proxymuxd) do between
+ * What pipemux, pipemuxd, proxymux and proxymuxd do between
  * parsing their options and exiting: daemonize in spiped's manner, then
  * run the event loop until SIGTERM or SIGINT.
  */
@@ -16,6 +18,22 @@
  * Ignore SIGPIPE.  Return 0, or -1 after printing why.
  */
 int muxrun_daemonize(int, const char *, const char *, int);
+
+/**
+ * muxrun_start(po, deflt, precise):
+ * Daemonize as muxrun_daemonize does with the options in ${po} (the
+ * default pidfile "${deflt}.pid"), then make an event base, with precise
+ * timers if ${precise}.  Return the base, or NULL after printing why.
+ */
+struct event_base * muxrun_start(const struct progopts *, const char *, int);
+
+/**
+ * muxrun_serve(base, started):
+ * The end of a mux program: if ${started} is 0, print "cannot start" and
+ * return 1; else run ${base} as muxrun_loop does and return 0, or 1 if
+ * the loop failed.
+ */
+int muxrun_serve(struct event_base *, int);
 
 /**
  * muxrun_loop(base):

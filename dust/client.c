@@ -6,7 +6,6 @@
 #include <sys/socket.h>
 
 #include <getopt.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include "args.h"
 #include "dust.h"
 #include "muxrun.h"
+#include "progopts.h"
 #include "sock.h"
 #include "tunnel.h"
 #include "warnp.h"
@@ -34,8 +34,6 @@
 struct client {
 	struct tunnel tun;
 	struct sock_addr server;	/* Where Dust connections go. */
-	int lfd;
-	struct event * lev;
 	size_t nsess, maxsess, maxlinks;
 	struct csess * sessions;
 };
@@ -75,17 +73,6 @@ usage(int rc)
 	exit(rc);
 }
 
-/* Milliseconds since ${t}. */
-static uint64_t
-ms_since(const struct timespec * t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return ((uint64_t)((now.tv_sec - t->tv_sec) * 1000 +
-	    (now.tv_nsec - t->tv_nsec) / 1000000));
-}
-
 /* Free ${cs}: its connections go on as cover until their ends. */
 static void
 csess_free(struct csess * cs)
@@ -100,7 +87,7 @@ csess_free(struct csess * cs)
 	info0("session #%ju: %s%s after %ju ms, %zu connections, "
 	    "%ju bytes up, %ju bytes down", (uintmax_t)cs->no,
 	    why ? "aborted: " : "closed cleanly", why ? why : "",
-	    (uintmax_t)ms_since(&cs->born), cs->nlinks_total,
+	    (uintmax_t)tunnel_ms_since(&cs->born), cs->nlinks_total,
 	    (uintmax_t)up, (uintmax_t)down);
 	while ((c = cs->conns) != NULL) {
 		cs->conns = c->next;
@@ -117,7 +104,7 @@ csess_free(struct csess * cs)
 	cl->tun.st.sessions_open--;
 	/* Room again for a new application connection. */
 	if (cl->nsess-- == cl->maxsess)
-		event_add(cl->lev, NULL);
+		event_add(cl->tun.lev, NULL);
 }
 
 /* Hooks of the Dust connections. */
@@ -155,7 +142,7 @@ conn_ended(struct tconn * c, void * cookie, const char * why)
 	}
 	/* Connections that die young, or never connect, back off. */
 	if (!c->expired && why != NULL &&
-	    (!c->connected || ms_since(&c->born) < 1000)) {
+	    (!c->connected || tunnel_ms_since(&c->born) < 1000)) {
 		cs->fails++;
 		delay = cs->backoff;
 		cs->backoff = cs->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX :
@@ -320,21 +307,10 @@ accept_cb(evutil_socket_t lfd, short what, void * arg)
 		open_conn(cs);
 		/* The limit: stop accepting until a session ends. */
 		if (++cl->nsess >= cl->maxsess) {
-			event_del(cl->lev);
+			event_del(cl->tun.lev);
 			break;
 		}
 	}
-}
-
-/* SIGUSR1: the counters. */
-static void
-usr1_cb(evutil_socket_t sig, short what, void * arg)
-{
-	struct client * cl = arg;
-
-	(void)sig;
-	(void)what;
-	tunnel_stats_log(&cl->tun);
 }
 
 /**
@@ -345,21 +321,20 @@ int
 cmd_client(int argc, char ** argv)
 {
 	static const struct option opts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"syslog", no_argument, NULL, 'S'},
+		PROGOPTS_LONG_HELP, PROGOPTS_LONG_SYSLOG,
 		{NULL, 0, NULL, 0}
 	};
 	static struct client cl;
-	struct sock_addr sa;
+	struct progopts po = {
+		.name = "dust", .usage = usage, .pidflag = 'p', .nmin = 1,
+		.n = 1000
+	};
 	const char * lspec = NULL, * ispec = NULL, * tspec = NULL;
-	const char * pidfile = NULL;
 	uint64_t v;
-	int fg = 0, use_syslog = 0, ch, rc = 1;
+	int ch, rc = 1;
 	char why[256];
-	struct event * usr1 = NULL;
 	struct csess * cs;
 
-	cl.maxsess = 1000;
 	cl.maxlinks = 2;
 	while ((ch = getopt_long(argc, argv, "c:Fhi:n:p:s:t:v", opts,
 	    NULL)) != -1) {
@@ -369,65 +344,35 @@ cmd_client(int argc, char ** argv)
 				return (1);
 			cl.maxlinks = (size_t)v;
 			break;
-		case 'F':
-			fg = 1;
-			break;
-		case 'h':
-			usage(0);
 		case 'i':
 			ispec = optarg;
-			break;
-		case 'n':
-			if (args_uint("-n", optarg, 1, 1000000, &v))
-				return (1);
-			cl.maxsess = (size_t)v;
-			break;
-		case 'p':
-			pidfile = optarg;
 			break;
 		case 's':
 			lspec = optarg;
 			break;
-		case 'S':
-			use_syslog = 1;
-			break;
 		case 't':
 			tspec = optarg;
 			break;
-		case 'v':
-			warnp_setverbose(1);
-			break;
 		default:
-			usage(1);
+			if (progopts_flag(&po, ch, optarg))
+				return (1);
 		}
 	}
 	if (optind != argc || lspec == NULL || ispec == NULL)
 		usage(1);
+	cl.maxsess = (size_t)po.n;
 	if (tunnel_load(&cl.tun, ispec, 0, why, sizeof(why))) {
 		warn0("-i: %s", why);
 		return (1);
 	}
 	if (tspec == NULL)
 		tspec = invite_format_address(&cl.tun.inv, why, sizeof(why));
-	if (addr_resolve(tspec, &cl.server, 1, why, sizeof(why)) < 0) {
-		warn0("server address: %s", why);
+	if (progopts_resolve("server address", tspec, &cl.server, 1) < 0 ||
+	    (cl.tun.lfd = progopts_listen("-s", lspec)) == -1)
 		goto done0;
-	}
-	if (addr_resolve(lspec, &sa, 1, why, sizeof(why)) < 0) {
-		warn0("-s: %s", why);
-		goto done0;
-	}
-	if ((cl.lfd = sock_listen(&sa)) == -1) {
-		warnp("-s: cannot listen on %s", lspec);
-		goto done0;
-	}
-	if (muxrun_daemonize(fg, pidfile, lspec, use_syslog))
+	if (muxrun_daemonize(po.fg, po.pidfile, lspec, po.use_syslog))
 		goto done1;
-	if ((cl.tun.base = event_base_new()) == NULL ||
-	    (cl.lev = event_new(cl.tun.base, cl.lfd, EV_READ | EV_PERSIST,
-	    accept_cb, &cl)) == NULL ||
-	    (usr1 = evsignal_new(cl.tun.base, SIGUSR1, usr1_cb, &cl)) ==
-	    NULL || event_add(cl.lev, NULL) || event_add(usr1, NULL)) {
+	if (tunnel_events(&cl.tun, accept_cb, &cl)) {
 		warn0("cannot set up the event loop");
 		goto done2;
 	}
@@ -437,14 +382,9 @@ cmd_client(int argc, char ** argv)
 		csess_free(cs);
 	tconn_close_all(&cl.tun);
 done2:
-	if (usr1)
-		event_free(usr1);
-	if (cl.lev)
-		event_free(cl.lev);
-	if (cl.tun.base)
-		event_base_free(cl.tun.base);
+	tunnel_events_free(&cl.tun);
 done1:
-	close(cl.lfd);
+	close(cl.tun.lfd);
 done0:
 	tunnel_free(&cl.tun);
 	return (rc);

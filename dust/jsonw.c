@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "jsonw.h"
+#include "warnp.h"
 
 /**
  * jsonw_string(f, s, len):
@@ -31,4 +32,22 @@ jsonw_string(FILE * f, const uint8_t * s, size_t len)
 			fputc(s[i], f);
 	}
 	fputc('"', f);
+}
+
+/**
+ * jsonw_close(f, path):
+ * Flush and close ${f}, the file ${path} that was written.  Return 0, or
+ * -1 after printing the error.
+ */
+int
+jsonw_close(FILE * f, const char * path)
+{
+
+	if (fflush(f) || ferror(f)) {
+		warnp("%s", path);
+		fclose(f);
+		return (-1);
+	}
+	fclose(f);
+	return (0);
 }

@@ -13,4 +13,11 @@
  */
 void jsonw_string(FILE *, const uint8_t *, size_t);
 
+/**
+ * jsonw_close(f, path):
+ * Flush and close ${f}, the file ${path} that was written.  Return 0, or
+ * -1 after printing the error.
+ */
+int jsonw_close(FILE *, const char *);
+
 #endif /* !DUST_JSONW_H */

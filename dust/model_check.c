@@ -88,13 +88,7 @@ write_conns(const char * path, const struct dust_ct * ct,
 		fputs("]}", f);
 	}
 	fputs("\n ]}\n", f);
-	if (fflush(f) || ferror(f)) {
-		warnp("%s", path);
-		fclose(f);
-		return (-1);
-	}
-	fclose(f);
-	return (0);
+	return (jsonw_close(f, path));
 }
 
 /*
@@ -162,13 +156,7 @@ write_model(const char * path, const struct dust_model * m)
 		fputc('}', f);
 	}
 	fputs("}\n", f);
-	if (fflush(f) || ferror(f)) {
-		warnp("%s", path);
-		fclose(f);
-		return (-1);
-	}
-	fclose(f);
-	return (0);
+	return (jsonw_close(f, path));
 }
 
 /*

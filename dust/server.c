@@ -8,7 +8,6 @@
 #include <getopt.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 #include "dust.h"
 #include "keyio.h"
 #include "muxrun.h"
+#include "progopts.h"
 #include "sock.h"
 #include "tunnel.h"
 #include "warnp.h"
@@ -37,8 +37,7 @@
 struct server {
 	struct tunnel tun;
 	struct sock_addr target;
-	int lfd;
-	struct event * lev, * sweep;
+	struct event * sweep;
 	int paused;
 	size_t maxconns;
 	uint64_t idle_ms;
@@ -74,17 +73,6 @@ usage(int rc)
 	exit(rc);
 }
 
-/* Milliseconds since ${t}. */
-static uint64_t
-ms_since(const struct timespec * t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return ((uint64_t)((now.tv_sec - t->tv_sec) * 1000 +
-	    (now.tv_nsec - t->tv_nsec) / 1000000));
-}
-
 /* Free ${ss} and its session. */
 static void
 ssess_free(struct ssess * ss)
@@ -96,8 +84,8 @@ ssess_free(struct ssess * ss)
 	ens_session_stats(ss->s, &down, &up);
 	info0("session #%ju: %s%s after %ju ms, %ju bytes up, %ju bytes down",
 	    (uintmax_t)ss->no, why ? "aborted: " : "closed cleanly",
-	    why ? why : "", (uintmax_t)ms_since(&ss->born), (uintmax_t)up,
-	    (uintmax_t)down);
+	    why ? why : "", (uintmax_t)tunnel_ms_since(&ss->born),
+	    (uintmax_t)up, (uintmax_t)down);
 	tapp_close(&ss->app, 1);
 	ens_table_remove(sv->table, ss->s);
 	*ss->prevp = ss->next;
@@ -218,7 +206,7 @@ conn_ended(struct tconn * c, void * cookie, const char * why)
 	/* Room again for a connection. */
 	if (sv->paused && sv->tun.st.conns_open <= sv->maxconns) {
 		sv->paused = 0;
-		event_add(sv->lev, NULL);
+		event_add(sv->tun.lev, NULL);
 	}
 }
 
@@ -247,7 +235,7 @@ accept_cb(evutil_socket_t lfd, short what, void * arg)
 	/* The limit: stop accepting until a connection ends. */
 	if (sv->tun.st.conns_open >= sv->maxconns && !sv->paused) {
 		sv->paused = 1;
-		event_del(sv->lev);
+		event_del(sv->tun.lev);
 		info0("%zu connections: not accepting more for now",
 		    sv->maxconns);
 	}
@@ -269,26 +257,15 @@ sweep_cb(evutil_socket_t fd, short what, void * arg)
 		if (ens_session_idle(ss->s) && ss->app.gone) {
 			ssess_free(ss);
 		} else if (!ens_session_heard(ss->s) &&
-		    ms_since(&ss->lonely) > ORPHAN_MS) {
+		    tunnel_ms_since(&ss->lonely) > ORPHAN_MS) {
 			ens_session_abort(ss->s, "NEW_OK never acknowledged");
 			ssess_free(ss);
-		} else if (ms_since(&ss->lonely) > sv->idle_ms) {
+		} else if (tunnel_ms_since(&ss->lonely) > sv->idle_ms) {
 			ens_session_abort(ss->s, "no connection for too long");
 			tapp_close(&ss->app, 1);
 			ssess_free(ss);
 		}
 	}
-}
-
-/* SIGUSR1: the counters. */
-static void
-usr1_cb(evutil_socket_t sig, short what, void * arg)
-{
-	struct server * sv = arg;
-
-	(void)sig;
-	(void)what;
-	tunnel_stats_log(&sv->tun);
 }
 
 /**
@@ -299,31 +276,26 @@ int
 cmd_server(int argc, char ** argv)
 {
 	static const struct option opts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"syslog", no_argument, NULL, 'L'},
+		PROGOPTS_LONG_HELP, PROGOPTS_LONG_SYSLOG,
 		{NULL, 0, NULL, 0}
 	};
 	static struct server sv;
-	struct sock_addr sa;
+	struct progopts po = {
+		.name = "dust", .usage = usage, .pidflag = 'p', .nmin = 1,
+		.n = 10000
+	};
 	const char * lspec = NULL, * ispec = NULL, * tspec = NULL;
-	const char * kspec = NULL, * pidfile = NULL;
+	const char * kspec = NULL;
 	uint8_t pk[32];
 	uint64_t v, maxsess = 1000;
-	int fg = 0, use_syslog = 0, ch, rc = 1;
+	int ch, rc = 1;
 	char why[256];
-	struct event * usr1 = NULL;
 	struct timeval sec = {1, 0};
 
-	sv.maxconns = 10000;
 	sv.idle_ms = IDLE_DEFAULT * 1000;
 	while ((ch = getopt_long(argc, argv, "FhI:i:k:n:p:S:s:t:v", opts,
 	    NULL)) != -1) {
 		switch (ch) {
-		case 'F':
-			fg = 1;
-			break;
-		case 'h':
-			usage(0);
 		case 'I':
 			if (args_uint("-I", optarg, 1, 86400, &v))
 				return (1);
@@ -335,14 +307,6 @@ cmd_server(int argc, char ** argv)
 		case 'k':
 			kspec = optarg;
 			break;
-		case 'n':
-			if (args_uint("-n", optarg, 1, 1000000, &v))
-				return (1);
-			sv.maxconns = (size_t)v;
-			break;
-		case 'p':
-			pidfile = optarg;
-			break;
 		case 'S':
 			if (args_uint("-S", optarg, 1, 1000000, &maxsess))
 				return (1);
@@ -353,19 +317,15 @@ cmd_server(int argc, char ** argv)
 		case 't':
 			tspec = optarg;
 			break;
-		case 'L':
-			use_syslog = 1;
-			break;
-		case 'v':
-			warnp_setverbose(1);
-			break;
 		default:
-			usage(1);
+			if (progopts_flag(&po, ch, optarg))
+				return (1);
 		}
 	}
 	if (optind != argc || lspec == NULL || ispec == NULL ||
 	    tspec == NULL || kspec == NULL)
 		usage(1);
+	sv.maxconns = (size_t)po.n;
 	if (keyio_read(kspec, sv.tun.sk, pk))
 		return (1);
 	if (tunnel_load(&sv.tun, ispec, 1, why, sizeof(why))) {
@@ -381,33 +341,19 @@ cmd_server(int argc, char ** argv)
 		warn0("out of memory");
 		goto done0;
 	}
-	if (addr_resolve(tspec, &sv.target, 1, why, sizeof(why)) < 0) {
-		warn0("-t: %s", why);
+	if (progopts_resolve("-t", tspec, &sv.target, 1) < 0 ||
+	    (sv.tun.lfd = progopts_listen("-s", lspec)) == -1)
 		goto done0;
-	}
-	if (addr_resolve(lspec, &sa, 1, why, sizeof(why)) < 0) {
-		warn0("-s: %s", why);
-		goto done0;
-	}
-	if ((sv.lfd = sock_listen(&sa)) == -1) {
-		warnp("-s: cannot listen on %s", lspec);
-		goto done0;
-	}
 	if ((sv.table = ens_table_new((size_t)maxsess, NULL, created,
 	    &sv)) == NULL) {
 		warn0("out of memory");
 		goto done1;
 	}
-	if (muxrun_daemonize(fg, pidfile, lspec, use_syslog))
+	if (muxrun_daemonize(po.fg, po.pidfile, lspec, po.use_syslog))
 		goto done1;
-	if ((sv.tun.base = event_base_new()) == NULL ||
-	    (sv.lev = event_new(sv.tun.base, sv.lfd, EV_READ | EV_PERSIST,
-	    accept_cb, &sv)) == NULL ||
+	if (tunnel_events(&sv.tun, accept_cb, &sv) ||
 	    (sv.sweep = event_new(sv.tun.base, -1, EV_PERSIST, sweep_cb,
-	    &sv)) == NULL ||
-	    (usr1 = evsignal_new(sv.tun.base, SIGUSR1, usr1_cb, &sv)) ==
-	    NULL || event_add(sv.lev, NULL) || event_add(usr1, NULL) ||
-	    event_add(sv.sweep, &sec)) {
+	    &sv)) == NULL || event_add(sv.sweep, &sec)) {
 		warn0("cannot set up the event loop");
 		goto done2;
 	}
@@ -417,17 +363,12 @@ cmd_server(int argc, char ** argv)
 	while (sv.sessions != NULL)
 		ssess_free(sv.sessions);
 done2:
-	if (usr1)
-		event_free(usr1);
-	if (sv.lev)
-		event_free(sv.lev);
 	if (sv.sweep)
 		event_free(sv.sweep);
-	if (sv.tun.base)
-		event_base_free(sv.tun.base);
+	tunnel_events_free(&sv.tun);
 done1:
 	ens_table_free(sv.table);
-	close(sv.lfd);
+	close(sv.tun.lfd);
 done0:
 	tunnel_free(&sv.tun);
 	return (rc);

@@ -146,6 +146,19 @@ ms_between(const struct timespec * a, const struct timespec * b)
 	return (d < 0 ? 0 : (uint64_t)d);
 }
 
+/**
+ * tunnel_ms_since(t):
+ * Return the milliseconds from ${t} (CLOCK_MONOTONIC) to now.
+ */
+uint64_t
+tunnel_ms_since(const struct timespec * t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (ms_between(t, &now));
+}
+
 /* Arm the one-shot ${ev} for ${ms} milliseconds. */
 static void
 arm(struct event * ev, uint64_t ms)

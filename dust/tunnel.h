@@ -55,6 +55,9 @@ struct tunnel {
 	struct tunnel_stats st;
 	uint64_t conn_serial, sess_serial;
 	struct tconn * conns;		/* Every connection. */
+	int lfd;			/* The listening socket. */
+	struct event * lev;		/* Accepting on ${lfd}. */
+	struct event * usr1;		/* SIGUSR1: log the counters. */
 };
 
 struct tconn;
@@ -113,6 +116,27 @@ void tunnel_free(struct tunnel *);
  * Log the counters of ${tun}.
  */
 void tunnel_stats_log(struct tunnel *);
+
+/**
+ * tunnel_ms_since(t):
+ * Return the milliseconds from ${t} (CLOCK_MONOTONIC) to now.
+ */
+uint64_t tunnel_ms_since(const struct timespec *);
+
+/**
+ * tunnel_events(tun, accept_cb, arg):
+ * Make ${tun}'s event base, the event ${tun}->lev that calls
+ * accept_cb(${tun}->lfd, EV_READ, ${arg}) whenever the listening socket
+ * ${tun}->lfd is readable, and a SIGUSR1 handler that logs the counters.
+ * Return 0, or -1 on failure; tunnel_events_free frees what was made.
+ */
+int tunnel_events(struct tunnel *, event_callback_fn, void *);
+
+/**
+ * tunnel_events_free(tun):
+ * Free what tunnel_events made (the event base last).
+ */
+void tunnel_events_free(struct tunnel *);
 
 /**
  * tconn_new(tun, fd, to, link, hooks, cookie):

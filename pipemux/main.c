@@ -9,11 +9,10 @@
 
 #include <event2/event.h>
 
-#include "addr.h"
 #include "args.h"
 #include "muxclient.h"
 #include "muxrun.h"
-#include "sock.h"
+#include "progopts.h"
 #include "warnp.h"
 
 #define MAXPORTS	256
@@ -35,20 +34,19 @@ int
 main(int argc, char * argv[])
 {
 	static const struct option longopts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{"syslog", no_argument, NULL, 'S'},
+		PROGOPTS_LONG_HELP, PROGOPTS_LONG_VERSION, PROGOPTS_LONG_SYSLOG,
 		{NULL, 0, NULL, 0}
 	};
-	struct sock_addr target[8], la;
-	const char * tspec = NULL, * pidfile = NULL, * lspec[MAXPORTS];
+	struct progopts po = {
+		.name = "pipemux", .usage = usage, .pidflag = 'P', .n = 100
+	};
+	struct sock_addr target[8];
+	const char * tspec = NULL, * lspec[MAXPORTS];
 	uint8_t ports[MAXPORTS];
 	int lfds[MAXPORTS];
 	unsigned int id;
 	size_t np = 0, i;
-	uint64_t maxconns = 100;
-	int fg = 0, use_syslog = 0, nt, ch, rc = 1;
-	char why[256];
+	int nt, ch, rc;
 	struct event_base * base;
 	struct muxclient * mc;
 
@@ -69,61 +67,25 @@ main(int argc, char * argv[])
 				exit(1);
 			ports[np++] = (uint8_t)id;
 			break;
-		case 'n':
-			if (args_uint("-n", optarg, 0, 1000000, &maxconns))
-				exit(1);
-			break;
-		case 'P':
-			pidfile = optarg;
-			break;
-		case 'F':
-			fg = 1;
-			break;
-		case 'v':
-			warnp_setverbose(1);
-			break;
-		case 'S':
-			use_syslog = 1;
-			break;
-		case 'V':
-			printf("pipemux %s\n", DUST_VERSION);
-			exit(0);
-		case 'h':
-			usage(0);
 		default:
-			usage(1);
+			if (progopts_flag(&po, ch, optarg))
+				exit(1);
 		}
 	}
 	if (optind != argc || tspec == NULL || np == 0)
 		usage(1);
 
 	/* Resolve everything and listen before detaching, as spiped. */
-	if ((nt = addr_resolve(tspec, target, 8, why, sizeof(why))) < 0) {
-		warn0("-t: %s", why);
+	if ((nt = progopts_resolve("-t", tspec, target, 8)) < 0)
 		exit(1);
-	}
-	for (i = 0; i < np; i++) {
-		if (addr_resolve(lspec[i], &la, 1, why, sizeof(why)) < 0) {
-			warn0("-p: %s", why);
+	for (i = 0; i < np; i++)
+		if ((lfds[i] = progopts_listen("-p", lspec[i])) == -1)
 			exit(1);
-		}
-		if ((lfds[i] = sock_listen(&la)) == -1) {
-			warnp("-p: cannot listen on %s", lspec[i]);
-			exit(1);
-		}
-	}
-	if (muxrun_daemonize(fg, pidfile, tspec, use_syslog))
+	if ((base = muxrun_start(&po, tspec, 0)) == NULL)
 		exit(1);
-
-	if ((base = event_base_new()) == NULL) {
-		warn0("cannot create an event base");
-		exit(1);
-	}
-	if ((mc = muxclient_new(base, target, (size_t)nt, tspec, lfds, ports,
-	    np, (size_t)maxconns)) == NULL)
-		warn0("cannot start");
-	else if (muxrun_loop(base) == 0)
-		rc = 0;
+	mc = muxclient_new(base, target, (size_t)nt, tspec, lfds, ports, np,
+	    (size_t)po.n);
+	rc = muxrun_serve(base, mc != NULL);
 	muxclient_free(mc);
 	event_base_free(base);
 	return (rc);

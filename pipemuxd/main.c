@@ -12,8 +12,8 @@
 #include "addr.h"
 #include "args.h"
 #include "muxrun.h"
+#include "progopts.h"
 #include "muxserver.h"
-#include "sock.h"
 #include "warnp.h"
 
 /* The target of each port id; NULL where none was given. */
@@ -54,17 +54,15 @@ int
 main(int argc, char * argv[])
 {
 	static const struct option longopts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{"syslog", no_argument, NULL, 'S'},
+		PROGOPTS_LONG_HELP, PROGOPTS_LONG_VERSION, PROGOPTS_LONG_SYSLOG,
 		{NULL, 0, NULL, 0}
 	};
-	struct sock_addr sa;
-	const char * sspec = NULL, * pidfile = NULL, * tspec;
+	struct progopts po = {
+		.name = "pipemuxd", .usage = usage, .pidflag = 'P', .n = 100
+	};
+	const char * sspec = NULL, * tspec;
 	unsigned int id;
-	uint64_t maxconns = 100;
-	int fg = 0, use_syslog = 0, ch, lfd, rc = 1;
-	char why[256];
+	int ch, lfd, rc;
 	struct event_base * base;
 	struct muxserver * s;
 
@@ -83,61 +81,27 @@ main(int argc, char * argv[])
 				warn0("-p: port id %u given twice", id);
 				exit(1);
 			}
-			if ((targets[id] = malloc(sizeof(sa))) == NULL ||
-			    addr_resolve(tspec, targets[id], 1, why,
-			    sizeof(why)) < 0) {
-				warn0("-p: %s", targets[id] ? why :
-				    "out of memory");
+			if ((targets[id] = malloc(sizeof(*targets[id]))) ==
+			    NULL) {
+				warn0("-p: out of memory");
 				exit(1);
 			}
-			break;
-		case 'n':
-			if (args_uint("-n", optarg, 0, 1000000, &maxconns))
+			if (progopts_resolve("-p", tspec, targets[id], 1) < 0)
 				exit(1);
 			break;
-		case 'P':
-			pidfile = optarg;
-			break;
-		case 'F':
-			fg = 1;
-			break;
-		case 'v':
-			warnp_setverbose(1);
-			break;
-		case 'S':
-			use_syslog = 1;
-			break;
-		case 'V':
-			printf("pipemuxd %s\n", DUST_VERSION);
-			exit(0);
-		case 'h':
-			usage(0);
 		default:
-			usage(1);
+			if (progopts_flag(&po, ch, optarg))
+				exit(1);
 		}
 	}
 	if (optind != argc || sspec == NULL)
 		usage(1);
-	if (addr_resolve(sspec, &sa, 1, why, sizeof(why)) < 0) {
-		warn0("-s: %s", why);
+	if ((lfd = progopts_listen("-s", sspec)) == -1)
 		exit(1);
-	}
-	if ((lfd = sock_listen(&sa)) == -1) {
-		warnp("-s: cannot listen on %s", sspec);
+	if ((base = muxrun_start(&po, sspec, 0)) == NULL)
 		exit(1);
-	}
-	if (muxrun_daemonize(fg, pidfile, sspec, use_syslog))
-		exit(1);
-
-	if ((base = event_base_new()) == NULL) {
-		warn0("cannot create an event base");
-		exit(1);
-	}
-	if ((s = muxserver_new(base, lfd, target_of, NULL,
-	    (size_t)maxconns)) == NULL)
-		warn0("cannot start");
-	else if (muxrun_loop(base) == 0)
-		rc = 0;
+	s = muxserver_new(base, lfd, target_of, NULL, (size_t)po.n);
+	rc = muxrun_serve(base, s != NULL);
 	muxserver_free(s);
 	event_base_free(base);
 	return (rc);

@@ -12,11 +12,9 @@
 
 #include "dust/proxyopen.h"
 
-#include "addr.h"
-#include "args.h"
 #include "muxclient.h"
 #include "muxrun.h"
-#include "sock.h"
+#include "progopts.h"
 #include "warnp.h"
 
 /* Print the usage and exit with ${rc}. */
@@ -37,17 +35,16 @@ int
 main(int argc, char * argv[])
 {
 	static const struct option longopts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{"syslog", no_argument, NULL, 'S'},
+		PROGOPTS_LONG_HELP, PROGOPTS_LONG_VERSION, PROGOPTS_LONG_SYSLOG,
 		{NULL, 0, NULL, 0}
 	};
-	struct sock_addr target[8], la;
-	const char * tspec = NULL, * lspec = NULL, * pidfile = NULL;
+	struct progopts po = {
+		.name = "proxymux", .usage = usage, .pidflag = 'p', .n = 100
+	};
+	struct sock_addr target[8];
+	const char * tspec = NULL, * lspec = NULL;
 	uint8_t port = PROXYOPEN_PORT;
-	uint64_t maxconns = 100;
-	int fg = 0, use_syslog = 0, nt, ch, lfd, rc = 1;
-	char why[256];
+	int nt, ch, lfd, rc;
 	struct event_base * base;
 	struct muxclient * mc;
 
@@ -61,60 +58,24 @@ main(int argc, char * argv[])
 		case 't':
 			tspec = optarg;
 			break;
-		case 'n':
-			if (args_uint("-n", optarg, 0, 1000000, &maxconns))
-				exit(1);
-			break;
-		case 'p':
-			pidfile = optarg;
-			break;
-		case 'F':
-			fg = 1;
-			break;
-		case 'v':
-			warnp_setverbose(1);
-			break;
-		case 'S':
-			use_syslog = 1;
-			break;
-		case 'V':
-			printf("proxymux %s\n", DUST_VERSION);
-			exit(0);
-		case 'h':
-			usage(0);
 		default:
-			usage(1);
+			if (progopts_flag(&po, ch, optarg))
+				exit(1);
 		}
 	}
 	if (optind != argc || tspec == NULL || lspec == NULL)
 		usage(1);
 
 	/* Resolve everything and listen before detaching, as spiped. */
-	if ((nt = addr_resolve(tspec, target, 8, why, sizeof(why))) < 0) {
-		warn0("-t: %s", why);
+	if ((nt = progopts_resolve("-t", tspec, target, 8)) < 0 ||
+	    (lfd = progopts_listen("-s", lspec)) == -1)
 		exit(1);
-	}
-	if (addr_resolve(lspec, &la, 1, why, sizeof(why)) < 0) {
-		warn0("-s: %s", why);
+	if ((base = muxrun_start(&po, lspec, 0)) == NULL)
 		exit(1);
-	}
-	if ((lfd = sock_listen(&la)) == -1) {
-		warnp("-s: cannot listen on %s", lspec);
-		exit(1);
-	}
-	if (muxrun_daemonize(fg, pidfile, lspec, use_syslog))
-		exit(1);
-
-	if ((base = event_base_new()) == NULL) {
-		warn0("cannot create an event base");
-		exit(1);
-	}
 	/* pipemux's client, its one listener a SOCKS front end. */
-	if ((mc = muxclient_new(base, target, (size_t)nt, tspec, &lfd, &port,
-	    1, (size_t)maxconns)) == NULL || muxclient_socks(mc, 0))
-		warn0("cannot start");
-	else if (muxrun_loop(base) == 0)
-		rc = 0;
+	mc = muxclient_new(base, target, (size_t)nt, tspec, &lfd, &port, 1,
+	    (size_t)po.n);
+	rc = muxrun_serve(base, mc != NULL && muxclient_socks(mc, 0) == 0);
 	muxclient_free(mc);
 	event_base_free(base);
 	return (rc);

@@ -13,14 +13,13 @@
 
 #include "dust/policy.h"
 
-#include "addr.h"
 #include "args.h"
 #include "muxio.h"
 #include "muxrun.h"
+#include "progopts.h"
 #include "muxserver.h"
 #include "pacer.h"
 #include "proxyconnect.h"
-#include "sock.h"
 #include "warnp.h"
 
 /* Defaults: coverpipe's, so that the onward rate matches the link's. */
@@ -58,9 +57,7 @@ int
 main(int argc, char * argv[])
 {
 	static const struct option longopts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{"syslog", no_argument, NULL, 'S'},
+		PROGOPTS_LONG_HELP, PROGOPTS_LONG_VERSION, PROGOPTS_LONG_SYSLOG,
 		{"allow", required_argument, NULL, 'A'},
 		{"deny", required_argument, NULL, 'D'},
 		{"ports", required_argument, NULL, 'P'},
@@ -68,14 +65,15 @@ main(int argc, char * argv[])
 		{"resolv-conf", required_argument, NULL, 'R'},
 		{NULL, 0, NULL, 0}
 	};
-	struct sock_addr sa;
-	const char * sspec = NULL, * pidfile = NULL;
+	struct progopts po = {
+		.name = "proxymuxd", .usage = usage, .pidflag = 'p', .n = 100
+	};
+	const char * sspec = NULL;
 	const char * resolv = "/etc/resolv.conf";
 	uint64_t rate = DEFAULT_RATE, bytes = DEFAULT_BYTES;
-	uint64_t timeout = DEFAULT_TIMEOUT, maxconns = 100;
-	int fg = 0, use_syslog = 0, ch, lfd, r, rc = 1;
+	uint64_t timeout = DEFAULT_TIMEOUT;
+	int ch, lfd, r, rc;
 	char why[256];
-	struct event_config * ecfg;
 	struct event_base * base;
 	struct evdns_base * dns;
 	struct proxyconnect_cfg cfg;
@@ -96,10 +94,6 @@ main(int argc, char * argv[])
 			break;
 		case 'b':
 			if (args_uint("-b", optarg, 1, 1048576, &bytes))
-				exit(1);
-			break;
-		case 'n':
-			if (args_uint("-n", optarg, 0, 1000000, &maxconns))
 				exit(1);
 			break;
 		case 'A':
@@ -125,48 +119,18 @@ main(int argc, char * argv[])
 		case 'R':
 			resolv = optarg;
 			break;
-		case 'p':
-			pidfile = optarg;
-			break;
-		case 'F':
-			fg = 1;
-			break;
-		case 'v':
-			warnp_setverbose(1);
-			break;
-		case 'S':
-			use_syslog = 1;
-			break;
-		case 'V':
-			printf("proxymuxd %s\n", DUST_VERSION);
-			exit(0);
-		case 'h':
-			usage(0);
 		default:
-			usage(1);
+			if (progopts_flag(&po, ch, optarg))
+				exit(1);
 		}
 	}
 	if (optind != argc || sspec == NULL)
 		usage(1);
-	if (addr_resolve(sspec, &sa, 1, why, sizeof(why)) < 0) {
-		warn0("-s: %s", why);
+	if ((lfd = progopts_listen("-s", sspec)) == -1)
 		exit(1);
-	}
-	if ((lfd = sock_listen(&sa)) == -1) {
-		warnp("-s: cannot listen on %s", sspec);
-		exit(1);
-	}
-	if (muxrun_daemonize(fg, pidfile, sspec, use_syslog))
-		exit(1);
-
 	/* The tick schedule wants CLOCK_MONOTONIC, not its coarse variant. */
-	if ((ecfg = event_config_new()) == NULL ||
-	    event_config_set_flag(ecfg, EVENT_BASE_FLAG_PRECISE_TIMER) ||
-	    (base = event_base_new_with_config(ecfg)) == NULL) {
-		warn0("cannot create an event base");
+	if ((base = muxrun_start(&po, sspec, 1)) == NULL)
 		exit(1);
-	}
-	event_config_free(ecfg);
 	/* Names are resolved here, with the hosts file and ${resolv}. */
 	if ((dns = evdns_base_new(base, 0)) == NULL) {
 		warn0("cannot create a resolver");
@@ -181,17 +145,11 @@ main(int argc, char * argv[])
 	cfg.timeout_ms = (int)timeout * 1000;
 	proxy.connect = &cfg;
 	proxy.pacer = NULL;
-	if (rate > 0 && (proxy.pacer = pacer_new(base, (unsigned int)rate,
-	    (size_t)bytes)) == NULL)
-		warn0("cannot start");
-	else if ((s = muxserver_new(base, lfd, no_target, NULL,
-	    (size_t)maxconns)) == NULL)
-		warn0("cannot start");
-	else {
+	if ((rate == 0 || (proxy.pacer = pacer_new(base, (unsigned int)rate,
+	    (size_t)bytes)) != NULL) && (s = muxserver_new(base, lfd,
+	    no_target, NULL, (size_t)po.n)) != NULL)
 		muxserver_set_proxy(s, &proxy);
-		if (muxrun_loop(base) == 0)
-			rc = 0;
-	}
+	rc = muxrun_serve(base, s != NULL);
 	muxserver_free(s);
 	/* Let cancelled resolves call back (and free) before the end. */
 	event_base_loop(base, EVLOOP_NONBLOCK);

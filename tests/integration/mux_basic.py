@@ -13,6 +13,7 @@ hostile bytes on pipemuxd's SOURCE drop that link only; clean SIGTERM
 exits (under ASan, a leak would make the exit status non-zero); daemon
 mode; running out of descriptors.
 """
+import errno
 import hashlib
 import os
 import random
@@ -26,6 +27,10 @@ import threading
 import time
 
 ROOT = os.environ.get("DUST_ROOT", os.getcwd())
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+from testlib import free_port, recv_all  # noqa: E402
+import testlib  # noqa: E402
+
 BIN = os.environ.get("DUST_BIN", os.path.join(ROOT, "build/asan/bin"))
 T = tempfile.mkdtemp(prefix="dust-mux.")
 PROCS = []
@@ -56,23 +61,8 @@ def fail(msg):
     sys.exit(1)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def wait_port(port, secs=10):
-    end = time.time() + secs
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.5).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    fail("nothing listens on port %d" % port)
+    testlib.wait_port(port, secs, fail)
 
 
 def spawn(name, argv):
@@ -266,14 +256,8 @@ def http_get(port, path, results, key):
         s = socket.create_connection(("127.0.0.1", port), 5)
         s.settimeout(60)
         s.sendall(("GET %s HTTP/1.0\r\nHost: x\r\n\r\n" % path).encode())
-        buf = []
-        while True:
-            d = s.recv(65536)
-            if not d:
-                break
-            buf.append(d)
+        raw = recv_all(s)
         s.close()
-        raw = b"".join(buf)
         head, _, body = raw.partition(b"\r\n\r\n")
         if not head.startswith(b"HTTP/1.1 200"):
             results[key] = "bad reply %r" % head[:40]
@@ -386,12 +370,7 @@ def main():
     HALF.clear()        # wait_port's probe connection counted too
     s = socket.create_connection(("127.0.0.1", L[6]), 5)
     s.settimeout(20)
-    got = b""
-    while True:
-        d = s.recv(65536)
-        if not d:
-            break
-        got += d
+    got = recv_all(s)
     if got != seeded(61, 1 << 20):
         fail("half-close: reply of %d bytes differs" % len(got))
     up = seeded(62, 2 << 20)
@@ -488,12 +467,15 @@ def main():
         h.settimeout(5)
         try:
             # pipemuxd may drop the link before it has read everything:
-            # a reset while sending is that drop, checked below.
+            # a reset while sending (or a shutdown after it) is that
+            # drop, checked below.
             h.sendall(data)
             if half:
                 h.shutdown(socket.SHUT_WR)
-        except (ConnectionResetError, BrokenPipeError):
-            pass
+        except OSError as e:
+            if e.errno not in (errno.ECONNRESET, errno.EPIPE,
+                               errno.ENOTCONN):
+                raise
         try:
             while h.recv(65536):
                 pass

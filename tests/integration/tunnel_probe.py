@@ -36,6 +36,9 @@ import numpy as np
 from scipy.stats import chi2_contingency, ks_2samp
 
 ROOT = os.environ.get("DUST_ROOT", os.getcwd())
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+from testlib import free_port, wait_port  # noqa: E402
+
 BIN = os.environ.get("DUST_BIN", os.path.join(ROOT, "build/asan/bin"))
 DUST = os.path.join(BIN, "dust")
 MODEL = os.path.join(ROOT, "tests/models/probe.json")
@@ -49,25 +52,6 @@ PER_KIND = 6
 # more reads, smaller ones, and a median gap 25% shorter, which these
 # checks catch.
 GAP_MEDIAN_TOL = 0.2
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def wait_port(port, secs=10):
-    end = time.time() + secs
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    sys.exit("FAIL: nothing listens on %d" % port)
 
 
 def collect(sock, send=b"", result=None):

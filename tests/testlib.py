@@ -1,0 +1,42 @@
+"""Helpers the Python integration tests share, imported by path (a test
+puts ROOT/tests on sys.path).  Loopback addresses only."""
+import socket
+import sys
+import time
+
+
+def exit_fail(msg):
+    """End the test as failed, with ${msg}."""
+    sys.exit("FAIL: " + msg)
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_port(port, secs=10, fail=exit_fail):
+    """Wait up to ${secs} seconds until something accepts connections on
+    127.0.0.1:${port}; if nothing does, call fail(message)."""
+    end = time.time() + secs
+    while time.time() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    fail("nothing listens on port %d" % port)
+
+
+def recv_all(s):
+    """Read from the socket ${s} until EOF; return the bytes."""
+    buf = []
+    while True:
+        d = s.recv(65536)
+        if not d:
+            return b"".join(buf)
+        buf.append(d)
