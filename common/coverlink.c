@@ -249,18 +249,19 @@ link_flush_out(struct link * l)
 		wheel_remove(l);
 		if (link_maybe_done(l))
 			return (-1);
-		return (0);
 	}
-	return (link_fill(l));
+	return (0);
 }
 
 /*
  * Fill out[] with the block for the next tick: at most block - 2 bytes of
- * whatever waits on plain, or cover.  It runs right after the previous
- * block has gone, not at the tick, so that the work done at the tick
- * itself (one send of a ready block) is the same whether the block
- * carries data or not: the tick's timing must not depend on the data.
- * The price is one interval of latency.  Return -1 if ${l} was freed.
+ * whatever waits on plain, or cover.  It runs half an interval after the
+ * link's tick (tick_cb), not at the tick, so that the work done at the
+ * tick itself (one send of a ready block) is the same whether the block
+ * carries data or not, and so that reading data does not hold the CPU
+ * while the spiped next to us forwards the block just sent: the hop's
+ * timing must not depend on the data.  The price is half an interval of
+ * latency.  Return -1 if ${l} was freed.
  */
 static int
 link_fill(struct link * l)
@@ -314,7 +315,8 @@ link_tick(struct link * l)
 		l->svc->skipped++;
 		return;
 	}
-	/* The link's first tick: nothing was made ready before it. */
+	/* The link's first tick, or a block that was still going out at
+	 * the fill: nothing was made ready before it. */
 	if (!l->out_ready && link_fill(l))
 		return;
 	l->out_ready = 0;
@@ -605,7 +607,18 @@ accept_cb(evutil_socket_t fd, short what, void * arg)
 	}
 }
 
-/* Arm the timer for the next grid tick whose slot holds a link. */
+/* The slot whose links fill their next block at grid tick ${j}: the
+ * one whose ticks were half an interval ago. */
+static unsigned int
+fill_slot(const struct coversvc * svc, uint64_t j)
+{
+
+	return ((unsigned int)((j + svc->nslots - svc->nslots / 2) %
+	    svc->nslots));
+}
+
+/* Arm the timer for the next grid tick whose slot holds a link, or
+ * links that fill then. */
 static void
 tick_arm(struct coversvc * svc)
 {
@@ -615,7 +628,8 @@ tick_arm(struct coversvc * svc)
 	if (svc->nlinks == 0)
 		return;
 	for (d = 0; d < svc->nslots; d++)
-		if (svc->slot_count[(svc->grid.next + d) % svc->nslots] > 0)
+		if (svc->slot_count[(svc->grid.next + d) % svc->nslots] > 0 ||
+		    svc->slot_count[fill_slot(svc, svc->grid.next + d)] > 0)
 			break;
 	svc->grid.next += d;
 	/* Wake a little early and wait out the rest in tick_cb. */
@@ -682,6 +696,15 @@ tick_cb(evutil_socket_t fd, short what, void * arg)
 			next = l->next;
 			if (l->start_j <= j)
 				link_tick(l);
+		}
+		/* Half an interval after their ticks, links fill the next
+		 * block (see link_fill). */
+		for (l = svc->slot_head[fill_slot(svc, j)]; l != NULL;
+		    l = next) {
+			next = l->next;
+			if (!l->out_ready && l->out_off == svc->conf.block &&
+			    !l->out_done)
+				(void)link_fill(l);
 		}
 	}
 	tick_arm(svc);
