@@ -36,6 +36,9 @@ struct dust_huff_code {
 	uint16_t code[256];	/* Codewords, right-aligned. */
 	/* Next DUST_HUFF_MAXLEN bits -> byte | length << 8. */
 	uint16_t table[1 << DUST_HUFF_MAXLEN];
+	/* Every byte is its own 8-bit codeword (equal weights): shaping
+	 * and de-shaping are copies, and take the short way. */
+	int identity;
 };
 
 /* Sender state. */

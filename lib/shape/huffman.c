@@ -137,6 +137,9 @@ dust_huff_build(struct dust_huff_code * c, const uint32_t freq[256])
 		}
 		c->code[i] = (uint16_t)next[c->len[i]]++;
 	}
+	c->identity = 1;
+	for (i = 0; i < 256; i++)
+		c->identity &= (c->len[i] == 8 && c->code[i] == i);
 
 	/* Every DUST_HUFF_MAXLEN-bit window starting with a codeword. */
 	for (i = 0; i < 256; i++) {
@@ -181,6 +184,21 @@ dust_huff_shape(struct dust_huff_shaper * s, uint8_t * out, size_t n)
 	uint8_t buf[8];
 	size_t i;
 
+	if (s->c->identity) {
+		/* The same bytes the table would give: those already pulled,
+		 * then the stream itself. */
+		for (i = 0; i < n && nbits >= 8; i++) {
+			nbits -= 8;
+			out[i] = (uint8_t)(acc >> nbits);
+		}
+		s->acc = acc;
+		s->nbits = nbits;
+		if (i < n) {
+			s->pull(s->ctx, out + i, n - i);
+			s->pulled += n - i;
+		}
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		if (nbits < DUST_HUFF_MAXLEN) {
 			/* Top up to 56..63 bits. */
@@ -233,6 +251,11 @@ dust_huff_deshape(struct dust_huff_deshaper * d, const uint8_t * in,
 	size_t i;
 	int rc = 0;
 
+	if (c->identity && nbits == 0) {
+		/* Every byte is its own codeword: the bytes are the bits. */
+		d->push(d->ctx, in, n);
+		return (0);
+	}
 	for (i = 0; i < n; i++) {
 		if ((l = c->len[in[i]]) == 0) {
 			*bad = i;
