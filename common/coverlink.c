@@ -43,6 +43,7 @@ struct link {
 	int cin_paused;			/* ev_cin off until plain drains. */
 	int plain_eof;			/* Plain side sent EOF. */
 	int out_ready;			/* out[] holds the next tick's block. */
+	size_t out_data;		/* Bytes of real data in out[]. */
 	int out_eos;			/* The block in out[] is end of stream. */
 	int out_done;			/* End of stream sent on cover. */
 	int eos_in;			/* End of stream received on cover. */
@@ -241,8 +242,11 @@ link_flush_out(struct link * l)
 		link_end(l, 0, "write error on cover side");
 		return (-1);
 	}
+	/* Counted as sent once the block has gone, data and block alike. */
 	l->sent++;
 	l->svc->sent++;
+	l->bytes_out += l->out_data;
+	l->svc->data_out += l->out_data;
 	if (l->out_eos && !l->out_done) {
 		l->out_done = 1;
 		(void)shutdown(l->cover, SHUT_WR);
@@ -269,6 +273,7 @@ link_fill(struct link * l)
 	size_t block = l->svc->conf.block;
 	ssize_t n;
 
+	l->out_data = 0;
 	if (!l->plain_eof && !l->plain_ready) {
 		/* Nothing arrived since a read drained plain: cover. */
 		cover_pack_header(l->out, block, 0);
@@ -278,8 +283,7 @@ link_fill(struct link * l)
 		} while (n == -1 && errno == EINTR);
 		if (n > 0) {
 			cover_pack_header(l->out, block, (size_t)n);
-			l->bytes_out += (uint64_t)n;
-			l->svc->data_out += (uint64_t)n;
+			l->out_data = (size_t)n;
 		} else if (n == 0) {
 			l->plain_eof = 1;
 		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
