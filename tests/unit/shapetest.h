@@ -264,4 +264,41 @@ chi2(const uint64_t count[256], const double p[256], uint64_t n, int * df)
 	return (x);
 }
 
+/*
+ * wire_counts(part, coder, seed, n, count): shape ${n} bytes after the
+ * prefix of ${part} with ${coder} (source seeded with ${seed}), check they
+ * de-shape, and count the shaped bytes (prefix excluded) into ${count}.
+ */
+static inline int
+wire_counts(const struct dust_model_part * part, enum dust_coder coder,
+    uint64_t seed, size_t n, uint64_t count[256])
+{
+	struct bytes sent, got, wire;
+	size_t i;
+	int rc;
+
+	rc = roundtrip(part, coder, seed, n + part->prefixlen, &sent, &got,
+	    &wire);
+	memset(count, 0, 256 * sizeof(count[0]));
+	for (i = part->prefixlen; i < wire.len; i++)
+		count[wire.b[i]]++;
+	free(sent.b);
+	free(got.b);
+	free(wire.b);
+	return (rc);
+}
+
+/*
+ * dyadic_probs(part, p): the probabilities 2^-len of ${part}'s Huffman
+ * code, which its Huffman output follows.
+ */
+static inline void
+dyadic_probs(const struct dust_model_part * part, double p[256])
+{
+	int i;
+
+	for (i = 0; i < 256; i++)
+		p[i] = part->huff->len[i] ? ldexp(1, -part->huff->len[i]) : 0;
+}
+
 #endif /* !SHAPETEST_H */
