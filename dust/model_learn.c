@@ -13,6 +13,7 @@
 #include "warnp.h"
 
 #include "jsonw.h"
+#include "learnconv.h"
 #include "modelio.h"
 #include "pcapread.h"
 #include "model_learn.h"
@@ -304,7 +305,8 @@ usage(FILE * f)
 {
 
 	fprintf(f, "usage: dust model learn CAPTURE [--port P | "
-	    "--filter BPF] [--name NAME] [--timing MODEL] -o MODEL\n");
+	    "--filter BPF] [--name NAME] [--timing MODEL]\n"
+	    "    [--no-conversations] -o MODEL\n");
 	return (1);
 }
 
@@ -321,6 +323,7 @@ model_learn_main(int argc, char ** argv)
 		{ "filter", required_argument, NULL, 'f' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "timing", required_argument, NULL, 't' },
+		{ "no-conversations", no_argument, NULL, 'C' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -336,7 +339,7 @@ model_learn_main(int argc, char ** argv)
 	uint64_t port = 0;
 	size_t nconns, ndata, i;
 	FILE * f;
-	int ch;
+	int ch, convs = 1;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
@@ -353,6 +356,9 @@ model_learn_main(int argc, char ** argv)
 			break;
 		case 't':
 			timing = optarg;
+			break;
+		case 'C':
+			convs = 0;
 			break;
 		case 'o':
 			out = optarg;
@@ -435,6 +441,10 @@ model_learn_main(int argc, char ** argv)
 	fputs(",\n", f);
 	if (learn_part(f, ct, DUST_CT_S2C, "server_to_client", tjson))
 		goto err;
+	if (convs) {
+		fputs(",\n", f);
+		learnconv_write(f, ct);
+	}
 	fputs("\n}\n", f);
 	if (fflush(f) || ferror(f)) {
 		warnp("%s", out);
@@ -446,8 +456,12 @@ model_learn_main(int argc, char ** argv)
 	json_decref(tjson);
 
 	/* What was written must load. */
-	if (f != stdout && modelio_check(out))
+	if (f != stdout && modelio_check(out)) {
+		if (convs)
+			warn0("(--no-conversations leaves the conversations "
+			    "out)");
 		return (1);
+	}
 	return (0);
 
 err:

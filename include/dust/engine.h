@@ -27,6 +27,15 @@
  * The client shapes with the model's client_to_server part and de-shapes
  * with server_to_client; the server the other way round.  Packet counts,
  * lengths and the duration come from the side's own sending part.
+ *
+ * Conversation mode (the model has conversations; docs/engine.md): both
+ * sides follow the same conversation of the model, chosen from the
+ * handshake's conversation seed (seattle_conversation_seed; the server
+ * knows it once the client's key has arrived, and sends nothing before).
+ * dust_packet_count then returns our steps that became due (gated on the
+ * peer's bytes received and the steps' gaps), dust_encoded_ready the next
+ * due step's length (0 if none is due), and dust_engine_done says when the
+ * conversation is over.
  */
 
 struct dust_engine;
@@ -66,9 +75,33 @@ void dust_engine_free(struct dust_engine *);
 /**
  * dust_engine_duration(e):
  * Return the connection duration in ms, drawn once at creation: close the
- * connection when it has elapsed.
+ * connection when it has elapsed.  In conversation mode (a model with
+ * conversations): the conversation's gaps summed plus its idle_ms
+ * (idle_ms on a server that does not know the conversation yet), an
+ * estimate, not a bound: dust_engine_done says when it is over.
  */
 uint32_t dust_engine_duration(const struct dust_engine *);
+
+/**
+ * dust_engine_done(e):
+ * Return 1 when the connection should close: in conversation mode when
+ * the conversation is over (all our steps sent and all the peer's bytes
+ * received, or idle_ms passed with nothing received and nothing of ours
+ * due by time alone); in per-packet mode when the duration has elapsed
+ * (time being the ms passed to dust_packet_count).
+ */
+int dust_engine_done(const struct dust_engine *);
+
+/**
+ * dust_engine_next_due(e):
+ * Return the ms until something may change by time alone: a step (or, in
+ * per-packet mode, a packet or a new second's rate) becomes due, or, while
+ * waiting for the peer in conversation mode, the idle limit; 0 if a step
+ * is due now; UINT32_MAX once the conversation is over.  A program sets
+ * one timer for it (and calls dust_packet_count then, and whenever wire
+ * bytes arrive) instead of polling.
+ */
+uint32_t dust_engine_next_due(const struct dust_engine *);
 
 /**
  * dust_engine_state(e):

@@ -44,9 +44,13 @@ struct dust_model_part {
 	struct dust_exact_code * exact;	/* whichever the model chose. */
 };
 
+struct dust_convset;
+
 struct dust_model {
 	char * name;
 	struct dust_model_part part[2];	/* [DUST_C2S], [DUST_S2C] */
+	struct dust_convset * conv;	/* Conversations, or NULL (per-packet
+					   mode; include/dust/conversation.h). */
 };
 
 /**

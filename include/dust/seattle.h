@@ -101,6 +101,18 @@ struct seattle * seattle_server_new(const uint8_t[32], const uint8_t *,
     size_t, struct seattle_replay *, const struct dust_rng *);
 
 /**
+ * seattle_conversation_seed(s, out):
+ * Move the conversation seed to ${out} (32 bytes) and wipe it from ${s}.
+ * Return 0, or -1 while it is not known (a server before the client's key)
+ * or once it has been taken.  The seed is Skein-MAC-256 keyed with
+ * X25519(x, B) = X25519(b, X) over X || "dust conversation": the client
+ * knows it at creation, the server once X has arrived (even when the
+ * handshake then fails), so both choose the same conversation of the
+ * model without a byte on the wire.
+ */
+int seattle_conversation_seed(struct seattle *, uint8_t[32]);
+
+/**
  * seattle_free(s):
  * Wipe and free ${s}.  NULL is allowed.
  */

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "dust/conversation.h"
+#include "dust/convsched.h"
 #include "dust/engine.h"
 #include "dust/model.h"
 #include "dust/seattle.h"
@@ -12,7 +14,10 @@ struct dust_engine {
 	struct seattle * s;
 	struct dust_shaper shaper;	/* Our direction. */
 	struct dust_deshaper deshaper;	/* The peer's. */
-	uint32_t duration;
+	uint32_t duration;		/* Per-packet mode. */
+	uint64_t now;			/* ms passed to packet_count. */
+	const struct dust_convset * convs;	/* NULL: per-packet mode. */
+	struct dust_convsched cs;
 	int nomem;			/* seattle_push ran out of memory. */
 	char failure[160];
 };
@@ -36,6 +41,18 @@ push(void * ctx, const uint8_t * buf, size_t n)
 		e->nomem = 1;
 }
 
+/* try_seed(e): once Seattle knows the seed, follow its conversation. */
+static void
+try_seed(struct dust_engine * e)
+{
+	uint8_t seed[32];
+
+	if (e->cs.conv != NULL || seattle_conversation_seed(e->s, seed))
+		return;
+	dust_convsched_start(&e->cs, dust_conv_draw(e->convs, seed));
+	sodium_memzero(seed, sizeof(seed));
+}
+
 /* Wrap the session ${s} (NULL: error) in an engine; ${send} is our part. */
 static struct dust_engine *
 wrap(struct seattle * s, const struct dust_model * model, int send,
@@ -55,6 +72,10 @@ wrap(struct seattle * s, const struct dust_model * model, int send,
 	dust_shaper_init(&e->shaper, out, out->coder, rng, pull, e);
 	dust_deshaper_init(&e->deshaper, in, in->coder, push, e);
 	e->duration = dust_shaper_duration(&e->shaper);
+	if ((e->convs = model->conv) != NULL) {
+		dust_convsched_init(&e->cs, e->convs->idle_ms, send);
+		try_seed(e);
+	}
 	return (e);
 }
 
@@ -115,7 +136,57 @@ uint32_t
 dust_engine_duration(const struct dust_engine * e)
 {
 
+	if (e->convs != NULL)
+		return (dust_convsched_duration(&e->cs));
 	return (e->duration);
+}
+
+/**
+ * dust_engine_done(e):
+ * Return 1 when the connection should close: in conversation mode when
+ * the conversation is over (all our steps sent and all the peer's bytes
+ * received, or idle_ms passed with nothing received and nothing of ours
+ * due by time alone); in per-packet mode when the duration has elapsed.
+ */
+int
+dust_engine_done(const struct dust_engine * e)
+{
+
+	if (e->convs != NULL)
+		return (dust_convsched_done(&e->cs));
+	return (e->now >= e->duration);
+}
+
+/* next_packet(sh): ms until the per-packet schedule's next packet. */
+static uint32_t
+next_packet(const struct dust_shaper * sh)
+{
+	uint64_t k, t;
+
+	if (sh->rate == 0)
+		return (1000 - sh->elapsed);
+	/* Packet k is due at ceil(k * 1000 / rate) ms into the second. */
+	k = (uint64_t)sh->rate * sh->elapsed / 1000 + 1;
+	t = (k * 1000 + sh->rate - 1) / sh->rate;
+	if (t > 1000)
+		t = 1000;
+	return ((uint32_t)(t - sh->elapsed));
+}
+
+/**
+ * dust_engine_next_due(e):
+ * Return the ms until something may change by time alone: a step (or, in
+ * per-packet mode, a packet or a new second's rate) becomes due, or, while
+ * waiting for the peer in conversation mode, the idle limit; 0 if a step
+ * is due now; UINT32_MAX once the conversation is over.
+ */
+uint32_t
+dust_engine_next_due(const struct dust_engine * e)
+{
+
+	if (e->convs != NULL)
+		return (dust_convsched_next_due(&e->cs));
+	return (next_packet(&e->shaper));
 }
 
 /**
@@ -163,6 +234,11 @@ uint16_t
 dust_packet_count(struct dust_engine * e, uint16_t ms)
 {
 
+	e->now += ms;
+	if (e->convs != NULL) {
+		try_seed(e);
+		return (dust_convsched_count(&e->cs, ms));
+	}
 	return (dust_shaper_count(&e->shaper, ms));
 }
 
@@ -175,6 +251,8 @@ uint16_t
 dust_encoded_ready(struct dust_engine * e)
 {
 
+	if (e->convs != NULL)
+		return (dust_convsched_length(&e->cs));
 	return (dust_shaper_length(&e->shaper));
 }
 
@@ -230,6 +308,10 @@ dust_put_encoded(struct dust_engine * e, const uint8_t * buf, uint16_t len)
 	    e->failure[0] == '\0')
 		snprintf(e->failure, sizeof(e->failure), "shaping: %s",
 		    dust_deshaper_error(&e->deshaper));
+	if (e->convs != NULL) {
+		try_seed(e);
+		dust_convsched_received(&e->cs, len);
+	}
 	return (e->nomem ? -1 : 0);
 }
 

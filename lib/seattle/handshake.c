@@ -106,3 +106,50 @@ handshake_codes(uint8_t server_code[32], uint8_t client_code[32],
 	code(server_code, K, sid, sidlen, Y, X, "server");
 	code(client_code, K, sid, sidlen, X, Y, "client");
 }
+
+/* seed(out, dh, X): Skein-MAC-256(dh; X || "dust conversation"). */
+static void
+seed(uint8_t out[32], uint8_t dh[32], const uint8_t X[32])
+{
+	struct skein256_ctx ctx;
+
+	skein256_init_mac(&ctx, dh, 32, 32);
+	skein256_update(&ctx, X, 32);
+	skein256_update(&ctx, (const uint8_t *)"dust conversation", 17);
+	skein256_final(&ctx, out);
+	sodium_memzero(dh, 32);
+}
+
+/**
+ * handshake_client_seed(out, x, B, X):
+ * Compute the conversation seed on the client from its ephemeral secret
+ * ${x}, the server's static public key ${B} and its own ${X}.  An all-zero
+ * DH result (the handshake will fail) gives the seed of zeros as the key.
+ */
+void
+handshake_client_seed(uint8_t out[32], const uint8_t x[32],
+    const uint8_t B[32], const uint8_t X[32])
+{
+	uint8_t dh[32];
+
+	if (crypto_scalarmult(dh, x, B) != 0)
+		sodium_memzero(dh, sizeof(dh));
+	seed(out, dh, X);
+}
+
+/**
+ * handshake_server_seed(out, b, X):
+ * Compute the conversation seed on the server from its static secret ${b}
+ * and the client's ${X}: the client's, since X25519(b, X) = X25519(x, B).
+ */
+void
+handshake_server_seed(uint8_t out[32], const uint8_t b[32],
+    const uint8_t X[32])
+{
+	uint8_t u[32], dh[32];
+
+	elligator2_map(u, X);
+	if (crypto_scalarmult(dh, b, u) != 0)
+		sodium_memzero(dh, sizeof(dh));
+	seed(out, dh, X);
+}

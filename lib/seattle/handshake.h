@@ -16,6 +16,12 @@
  * client: DH1 = X25519(x, Y), DH2 = X25519(x, B)
  *
  * X and Y are the representatives as sent, top bits included.
+ *
+ * The conversation seed (docs/engine.md, "Conversation mode"), which both
+ * sides know without a byte more on the wire: the client at once, the
+ * server as soon as X has arrived:
+ *
+ *   seed = Skein-MAC-256(X25519(x, B) = X25519(b, X); X || "dust conversation")
  */
 
 /**
@@ -44,5 +50,21 @@ int handshake_client_key(uint8_t[32], const uint8_t[32], const uint8_t[32],
  */
 void handshake_codes(uint8_t[32], uint8_t[32], const uint8_t[32],
     const uint8_t[32], const uint8_t[32], const uint8_t *, size_t);
+
+/**
+ * handshake_client_seed(out, x, B, X):
+ * Compute the conversation seed on the client from its ephemeral secret
+ * ${x}, the server's static public key ${B} and its own ${X}.  An all-zero
+ * DH result (the handshake will fail) gives the seed of zeros as the key.
+ */
+void handshake_client_seed(uint8_t[32], const uint8_t[32], const uint8_t[32],
+    const uint8_t[32]);
+
+/**
+ * handshake_server_seed(out, b, X):
+ * Compute the conversation seed on the server from its static secret ${b}
+ * and the client's ${X}: the client's, since X25519(b, X) = X25519(x, B).
+ */
+void handshake_server_seed(uint8_t[32], const uint8_t[32], const uint8_t[32]);
 
 #endif /* !DUST_SEATTLE_HANDSHAKE_H */

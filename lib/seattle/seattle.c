@@ -49,6 +49,8 @@ struct seattle {
 	uint8_t own_iv[32];
 	uint8_t K[32];			/* Kept until the peer's IV. */
 	int have_key;			/* K and the codes are known. */
+	uint8_t convseed[32];		/* Conversation seed, while */
+	int have_seed;			/* known and not yet taken. */
 
 	/* Session keys. */
 	struct skein256_ctx mac;	/* Skein-MAC keyed with K. */
@@ -161,6 +163,11 @@ create(int server, const uint8_t statickey[32], const uint8_t * sid,
 	/* The ephemeral key first, then the IV: the transcript's order. */
 	elligator2_key_pair(s->own_rep, s->eph_sk, rng);
 	dust_rng_fill(rng, s->own_iv, 32);
+	if (!server) {
+		handshake_client_seed(s->convseed, s->eph_sk, statickey,
+		    s->own_rep);
+		s->have_seed = 1;
+	}
 
 	s->out = OUT_KEY;
 	s->in = IN_KEY;
@@ -203,6 +210,24 @@ seattle_server_new(const uint8_t b[32], const uint8_t * sid, size_t sidlen,
 }
 
 /**
+ * seattle_conversation_seed(s, out):
+ * Move the conversation seed to ${out} (32 bytes) and wipe it from ${s}.
+ * Return 0, or -1 while it is not known (a server before the client's key)
+ * or once it has been taken.
+ */
+int
+seattle_conversation_seed(struct seattle * s, uint8_t out[32])
+{
+
+	if (!s->have_seed)
+		return (-1);
+	memcpy(out, s->convseed, 32);
+	sodium_memzero(s->convseed, sizeof(s->convseed));
+	s->have_seed = 0;
+	return (0);
+}
+
+/**
  * seattle_free(s):
  * Wipe and free ${s}.  NULL is allowed.
  */
@@ -213,6 +238,7 @@ seattle_free(struct seattle * s)
 	if (s == NULL)
 		return;
 	wipe_keys(s);
+	sodium_memzero(s->convseed, sizeof(s->convseed));
 	bytequeue_free(&s->wq);
 	bytequeue_free(&s->rq);
 	free(s->obuf);
@@ -294,6 +320,9 @@ peer_key(struct seattle * s)
 	int rc;
 
 	if (s->server) {
+		/* Before the replay check: a replay follows a conversation. */
+		handshake_server_seed(s->convseed, s->statickey, s->ibuf);
+		s->have_seed = 1;
 		if (s->replay != NULL && seattle_replay_seen(s->replay,
 		    s->ibuf)) {
 			fail(s, "client key replayed");

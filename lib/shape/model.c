@@ -6,10 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dust/conversation.h"
 #include "dust/dist.h"
 #include "dust/exact.h"
 #include "dust/huffman.h"
 #include "dust/model.h"
+
+#include "convparse.h"
 
 /* Largest byte weight, and most points of an empirical distribution. */
 #define WEIGHT_MAX	1e15
@@ -448,7 +451,7 @@ dust_model_parse(const char * json, size_t len, char * errbuf,
     size_t errlen)
 {
 	static const char * const allowed[] = { "name", "description",
-	    "client_to_server", "server_to_client", NULL };
+	    "client_to_server", "server_to_client", "conversations", NULL };
 	struct err e = { errbuf, errlen };
 	struct dust_model * m;
 	json_error_t jerr;
@@ -494,6 +497,9 @@ dust_model_parse(const char * json, size_t len, char * errbuf,
 	if (parse_part(&e, json_object_get(root, "server_to_client"),
 	    "server_to_client", &m->part[DUST_S2C]))
 		goto err;
+	if ((v = json_object_get(root, "conversations")) != NULL &&
+	    convparse(v, m, &m->conv, errbuf, errlen))
+		goto err;
 	json_decref(root);
 	return (m);
 
@@ -533,6 +539,7 @@ dust_model_free(struct dust_model * m)
 		return;
 	part_free(&m->part[0]);
 	part_free(&m->part[1]);
+	dust_convset_free(m->conv);
 	free(m->name);
 	free(m);
 }

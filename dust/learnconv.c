@@ -1,0 +1,67 @@
+#include <math.h>
+#include <stdio.h>
+
+#include "dust/conntrack.h"
+
+#include "learnconv.h"
+
+/* gap_ms(t, prev): ms from ${prev} to ${t}, never negative or absurd. */
+static double
+gap_ms(double t, double prev)
+{
+	double ms = (t - prev) * 1000;
+
+	if (!(ms > 0))
+		return (0);
+	return (ms > 2147483647.0 ? 2147483647.0 : ms);
+}
+
+/* write_conv(f, c): one connection's data segments as steps. */
+static void
+write_conv(FILE * f, const struct dust_ct_conn * c)
+{
+	const struct dust_ct_pkt * p;
+	double prev = c->tstart;
+	size_t j, n = c->npkts;
+
+	if (n > LEARNCONV_STEPS_MAX)
+		n = LEARNCONV_STEPS_MAX;
+	fputc('[', f);
+	for (j = 0; j < n; j++) {
+		p = &c->pkts[j];
+		fprintf(f, "%s[%u, %u, %.3f]", j ? ", " : "", (unsigned)p->dir,
+		    p->len > 65535 ? 65535u : (unsigned)p->len,
+		    gap_ms(p->ts, prev));
+		prev = p->ts;
+	}
+	fputc(']', f);
+}
+
+/**
+ * learnconv_write(f, ct):
+ * Write the model's "conversations" field (without a trailing comma) to
+ * ${f}: one conversation per connection of ${ct} carrying data, in order
+ * of first appearance, at most LEARNCONV_MAX of them, each the first
+ * LEARNCONV_STEPS_MAX data segments [dir, len, gap_ms] (gap to the
+ * previous data segment, the first one's to the connection's first frame,
+ * in ms with microsecond precision).  Return the number of conversations
+ * written.
+ */
+size_t
+learnconv_write(FILE * f, const struct dust_ct * ct)
+{
+	const struct dust_ct_conn * c;
+	size_t i, n = 0;
+
+	fputs("  \"conversations\": {\"idle_ms\": 60000, \"list\": [", f);
+	for (i = 0; i < dust_ct_nconns(ct) && n < LEARNCONV_MAX; i++) {
+		c = dust_ct_conn(ct, i);
+		if (c->npkts == 0)
+			continue;
+		fputs(n ? ",\n    " : "\n    ", f);
+		write_conv(f, c);
+		n++;
+	}
+	fputs("\n  ]}", f);
+	return (n);
+}

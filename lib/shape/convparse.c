@@ -1,0 +1,207 @@
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "dust/conversation.h"
+#include "dust/model.h"
+
+#include "convparse.h"
+
+/* Where the message goes. */
+struct err {
+	char * buf;
+	size_t len;
+};
+
+/* fail(e, fmt, ...): write the message to ${e}; return -1. */
+static int fail(struct err *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+fail(struct err * e, const char * fmt, ...)
+{
+	va_list ap;
+
+	if (e->len > 0) {
+		va_start(ap, fmt);
+		vsnprintf(e->buf, e->len, fmt, ap);
+		va_end(ap);
+	}
+	return (-1);
+}
+
+/* parse_idle(e, v, set): the optional idle_ms ${v}. */
+static int
+parse_idle(struct err * e, const json_t * v, struct dust_convset * set)
+{
+	double d;
+
+	set->idle_ms = DUST_CONV_IDLE_DEFAULT;
+	if (v == NULL)
+		return (0);
+	if (!json_is_number(v))
+		return (fail(e, "conversations.idle_ms: must be a number"));
+	d = json_number_value(v);
+	if (d != floor(d) || d < 1 || d > DUST_CONV_GAP_MAX)
+		return (fail(e, "conversations.idle_ms: must be an integer "
+		    "1..2147483647 (ms)"));
+	set->idle_ms = (uint32_t)d;
+	return (0);
+}
+
+/* parse_step(e, v, i, j, s): step ${j} of conversation ${i}. */
+static int
+parse_step(struct err * e, const json_t * v, size_t i, size_t j,
+    struct dust_conv_step * s)
+{
+	const json_t * x;
+	double d;
+	int k;
+
+	if (!json_is_array(v) || json_array_size(v) != 3)
+		return (fail(e, "conversations.list[%zu][%zu]: must be a "
+		    "[dir, len, gap_ms] triple", i, j));
+	for (k = 0; k < 3; k++) {
+		x = json_array_get(v, (size_t)k);
+		if (!json_is_number(x) || !isfinite(json_number_value(x)))
+			return (fail(e, "conversations.list[%zu][%zu][%d]: "
+			    "must be a number", i, j, k));
+	}
+	d = json_number_value(json_array_get(v, 0));
+	if (d != 0 && d != 1)
+		return (fail(e, "conversations.list[%zu][%zu][0]: directions "
+		    "must be 0 (client to server) or 1", i, j));
+	s->dir = (uint8_t)d;
+	d = json_number_value(json_array_get(v, 1));
+	if (d != floor(d) || d < 1 || d > DUST_LENGTH_MAX)
+		return (fail(e, "conversations.list[%zu][%zu][1]: lengths "
+		    "must be integers 1..65535", i, j));
+	s->len = (uint16_t)d;
+	d = floor(json_number_value(json_array_get(v, 2)) + 0.5);
+	if (d < 0 || d > DUST_CONV_GAP_MAX)
+		return (fail(e, "conversations.list[%zu][%zu][2]: gaps must "
+		    "be 0..2147483647 ms", i, j));
+	s->gap = (uint32_t)d;
+	return (0);
+}
+
+/* parse_conv(e, v, i, c, total): conversation ${i}; count its steps. */
+static int
+parse_conv(struct err * e, const json_t * v, size_t i, struct dust_conv * c,
+    size_t * total)
+{
+	size_t j, n;
+
+	if (!json_is_array(v) || (n = json_array_size(v)) == 0)
+		return (fail(e, "conversations.list[%zu]: must be a non-empty "
+		    "array of steps", i));
+	if (n > DUST_CONV_STEPS_MAX)
+		return (fail(e, "conversations.list[%zu]: at most %d steps",
+		    i, DUST_CONV_STEPS_MAX));
+	if ((*total += n) > DUST_CONV_TOTAL_MAX)
+		return (fail(e, "conversations.list[%zu]: at most %d steps in "
+		    "all the conversations", i, DUST_CONV_TOTAL_MAX));
+	if ((c->step = calloc(n, sizeof(*c->step))) == NULL)
+		return (fail(e, "conversations.list[%zu]: out of memory", i));
+	c->nsteps = n;
+	for (j = 0; j < n; j++)
+		if (parse_step(e, json_array_get(v, j), i, j, &c->step[j]))
+			return (-1);
+	return (0);
+}
+
+/* minfirst(m): bytes the client's first step needs (prefix and key). */
+static size_t
+minfirst(const struct dust_model * m)
+{
+	double h = dust_model_entropy(&m->part[DUST_C2S]);
+	double need = ceil(DUST_CONV_KEY_MARGIN * 8 / h);
+
+	if (!(need < 65536))
+		need = 65536;
+	return (m->part[DUST_C2S].prefixlen + (size_t)need);
+}
+
+/* find_usable(e, set, m): list the usable conversations of ${set}. */
+static int
+find_usable(struct err * e, struct dust_convset * set,
+    const struct dust_model * m)
+{
+	size_t i, need = minfirst(m);
+
+	if ((set->usable = calloc(set->n, sizeof(size_t))) == NULL)
+		return (fail(e, "conversations: out of memory"));
+	for (i = 0; i < set->n; i++)
+		if (dust_conv_usable(&set->list[i], need))
+			set->usable[set->nusable++] = i;
+	if (set->nusable == 0)
+		return (fail(e, "conversations.list: none of the %zu is usable "
+		    "(a usable one starts with a client step of at least %zu "
+		    "bytes and has a client step after a server step)",
+		    set->n, need));
+	return (0);
+}
+
+/* parse_set(e, v, m, set): the whole "conversations" object. */
+static int
+parse_set(struct err * e, const json_t * v, const struct dust_model * m,
+    struct dust_convset * set)
+{
+	const json_t * list, * x;
+	const char * key;
+	size_t i, total = 0;
+
+	if (!json_is_object(v))
+		return (fail(e, "conversations: must be an object"));
+	json_object_foreach((json_t *)v, key, x) {
+		if (strcmp(key, "idle_ms") != 0 && strcmp(key, "list") != 0)
+			return (fail(e, "conversations.%s: unknown field",
+			    key));
+	}
+	if (parse_idle(e, json_object_get(v, "idle_ms"), set))
+		return (-1);
+	if ((list = json_object_get(v, "list")) == NULL)
+		return (fail(e, "conversations.list: missing"));
+	if (!json_is_array(list) || (set->n = json_array_size(list)) == 0)
+		return (fail(e, "conversations.list: must be a non-empty "
+		    "array of conversations"));
+	if (set->n > DUST_CONV_MAX)
+		return (fail(e, "conversations.list: at most %d conversations",
+		    DUST_CONV_MAX));
+	if ((set->list = calloc(set->n, sizeof(*set->list))) == NULL)
+		return (fail(e, "conversations.list: out of memory"));
+	for (i = 0; i < set->n; i++)
+		if (parse_conv(e, json_array_get(list, i), i, &set->list[i],
+		    &total))
+			return (-1);
+	return (find_usable(e, set, m));
+}
+
+/**
+ * convparse(v, m, set, errbuf, errlen):
+ * Load the "conversations" value ${v} of the model ${m} (whose parts are
+ * loaded) into *${set}, computing which conversations are usable.  Return
+ * 0, or -1 with a message naming the field in ${errbuf} (e.g.
+ * "conversations.list[3][0]: directions must be 0 or 1").
+ */
+int
+convparse(const json_t * v, const struct dust_model * m,
+    struct dust_convset ** set, char * errbuf, size_t errlen)
+{
+	struct err e = { errbuf, errlen };
+	struct dust_convset * s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return (fail(&e, "conversations: out of memory"));
+	if (parse_set(&e, v, m, s)) {
+		dust_convset_free(s);
+		return (-1);
+	}
+	*set = s;
+	return (0);
+}
