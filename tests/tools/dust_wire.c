@@ -15,6 +15,16 @@
  *
  * MODEL is a model file or a built-in name.  Timing is the engine's
  * schedule, not a kernel's: gaps within a tick are 0.
+ *
+ * With a model that has conversations (conversation mode) both engines
+ * follow the conversation their handshake chose: each side sends the
+ * steps dust_packet_count releases (gated on the peer's bytes, which are
+ * delivered at once, and the steps' gaps), and the connection ends when
+ * both engines are done.  The request and response are carried as far as
+ * the conversation's bytes allow (the server answers once its session is
+ * established, without waiting for the whole request).  One line per connection goes to
+ * standard output: "conn I ms MS c2s SENT/WANTED s2c SENT/WANTED", the
+ * application bytes delivered each way.
  */
 #include <pcap/pcap.h>
 #include <stdint.h>
@@ -159,7 +169,14 @@ conn(struct wire * w, const struct dust_model * m, const uint8_t B[32],
 			dust_get_decoded(s, buf, n);
 			got_req += n;
 		}
-		while (got_req >= req && sent < resp) {
+		/*
+		 * In conversation mode the request may never fit: the server
+		 * answers as soon as its session is established, so that the
+		 * capacity of both directions shows.
+		 */
+		while ((got_req >= req || (m->conv != NULL &&
+		    dust_engine_state(s) == DUST_ENGINE_ESTABLISHED)) &&
+		    sent < resp) {
 			n = (uint16_t)(resp - sent > 16384 ? 16384 :
 			    resp - sent);
 			dust_rng_fill(&rng->rng, buf, n);
@@ -170,9 +187,13 @@ conn(struct wire * w, const struct dust_model * m, const uint8_t B[32],
 			dust_get_decoded(c, buf, n);
 			got += n;
 		}
-		if (got >= resp && ms >= dust_engine_duration(c))
+		if (m->conv != NULL ? dust_engine_done(c) &&
+		    dust_engine_done(s) : got >= resp &&
+		    ms >= dust_engine_duration(c))
 			break;
 	}
+	printf("conn %u ms %.0f c2s %u/%u s2c %u/%u\n", i, ms, got_req, req,
+	    got, resp);
 	frame(w, ms, &ce, &se, 0x11, NULL, 0);
 	frame(w, ms, &se, &ce, 0x11, NULL, 0);
 	frame(w, ms, &ce, &se, 0x10, NULL, 0);
