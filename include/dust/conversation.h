@@ -14,11 +14,15 @@
  * from the handshake (include/dust/seattle.h, seattle_conversation_seed)
  * without a byte more on the wire.
  *
- * A conversation is usable when it can carry session data: its first step
- * is the client's and long enough for the client's prefix and its 32-byte
- * key (with margin), and the client has a later step after a server step
- * (the client's code needs the server's key first, DECISIONS §1).  Only
- * usable conversations are drawn, each with the same probability.
+ * A conversation can be followed when its first step is the client's and
+ * long enough for the client's prefix and its 32-byte key (with margin):
+ * the server knows the conversation only once it has the key.  It is
+ * usable (carries session data) when the client also has a step after a
+ * server step (the client's code needs the server's key first, DECISIONS
+ * §1); a followable one with a single client turn carries cover traffic
+ * only.  The model's "draw" says which are drawn, each with the same
+ * probability: "usable" (the default) or "all" (every followable one, so
+ * that the connections keep the real mix of single-turn ones).
  */
 
 #define DUST_CONV_MAX		4096		/* Conversations per model. */
@@ -29,6 +33,11 @@
 
 /* Key bytes (with margin) the client's first step must carry. */
 #define DUST_CONV_KEY_MARGIN	48
+
+/* What a conversation can do (dust_conv_class). */
+#define DUST_CONV_NONE		0	/* Cannot be followed. */
+#define DUST_CONV_COVER		1	/* Followed; carries no data. */
+#define DUST_CONV_DATA		2	/* Usable: carries data. */
 
 /* One data segment of a conversation. */
 struct dust_conv_step {
@@ -46,17 +55,20 @@ struct dust_convset {
 	uint32_t idle_ms;	/* Silence that ends a conversation. */
 	struct dust_conv * list;
 	size_t n;
-	size_t * usable;	/* Indices into list of the usable ones. */
-	size_t nusable;
+	int draw_all;		/* Draw the cover-only ones too. */
+	size_t * drawn;		/* Indices into list of those drawn, */
+	size_t ndrawn;
+	size_t nusable;		/* How many are usable. */
 };
 
 /**
- * dust_conv_usable(c, minfirst):
- * Return 1 if the conversation ${c} can carry session data: its first step
- * is the client's with at least ${minfirst} bytes, and a client step
- * follows a server step.  Else 0.
+ * dust_conv_class(c, minfirst):
+ * Return DUST_CONV_DATA if the conversation ${c} can carry session data
+ * (its first step is the client's with at least ${minfirst} bytes, and a
+ * client step follows a server step), DUST_CONV_COVER if only the first
+ * condition holds, else DUST_CONV_NONE.
  */
-int dust_conv_usable(const struct dust_conv *, size_t);
+int dust_conv_class(const struct dust_conv *, size_t);
 
 /**
  * dust_conv_index(seed, n):
@@ -67,7 +79,8 @@ size_t dust_conv_index(const uint8_t[32], size_t);
 
 /**
  * dust_conv_draw(set, seed):
- * Return the usable conversation of ${set} that ${seed} selects.
+ * Return the conversation of ${set} that ${seed} selects among those
+ * drawn (usable ones, or all followable ones).
  */
 const struct dust_conv * dust_conv_draw(const struct dust_convset *,
     const uint8_t[32]);

@@ -8,27 +8,28 @@
 #include "dust/skein.h"
 
 /**
- * dust_conv_usable(c, minfirst):
- * Return 1 if the conversation ${c} can carry session data: its first step
- * is the client's with at least ${minfirst} bytes, and a client step
- * follows a server step.  Else 0.
+ * dust_conv_class(c, minfirst):
+ * Return DUST_CONV_DATA if the conversation ${c} can carry session data
+ * (its first step is the client's with at least ${minfirst} bytes, and a
+ * client step follows a server step), DUST_CONV_COVER if only the first
+ * condition holds, else DUST_CONV_NONE.
  */
 int
-dust_conv_usable(const struct dust_conv * c, size_t minfirst)
+dust_conv_class(const struct dust_conv * c, size_t minfirst)
 {
 	size_t i;
 	int server = 0;
 
 	if (c->nsteps == 0 || c->step[0].dir != DUST_C2S ||
 	    c->step[0].len < minfirst)
-		return (0);
+		return (DUST_CONV_NONE);
 	for (i = 1; i < c->nsteps; i++) {
 		if (c->step[i].dir == DUST_S2C)
 			server = 1;
 		else if (server)
-			return (1);
+			return (DUST_CONV_DATA);
 	}
-	return (0);
+	return (DUST_CONV_COVER);
 }
 
 /**
@@ -63,14 +64,14 @@ dust_conv_index(const uint8_t seed[32], size_t n)
 
 /**
  * dust_conv_draw(set, seed):
- * Return the usable conversation of ${set} that ${seed} selects.
+ * Return the conversation of ${set} that ${seed} selects among those
+ * drawn (usable ones, or all followable ones).
  */
 const struct dust_conv *
 dust_conv_draw(const struct dust_convset * set, const uint8_t seed[32])
 {
 
-	return (&set->list[set->usable[dust_conv_index(seed,
-	    set->nusable)]]);
+	return (&set->list[set->drawn[dust_conv_index(seed, set->ndrawn)]]);
 }
 
 /**
@@ -87,6 +88,6 @@ dust_convset_free(struct dust_convset * set)
 	for (i = 0; set->list != NULL && i < set->n; i++)
 		free(set->list[i].step);
 	free(set->list);
-	free(set->usable);
+	free(set->drawn);
 	free(set);
 }

@@ -54,6 +54,23 @@ parse_idle(struct err * e, const json_t * v, struct dust_convset * set)
 	return (0);
 }
 
+/* parse_draw(e, v, set): the optional "draw" ${v}. */
+static int
+parse_draw(struct err * e, const json_t * v, struct dust_convset * set)
+{
+
+	if (v == NULL)
+		return (0);
+	if (!json_is_string(v))
+		return (fail(e, "conversations.draw: must be a string"));
+	if (strcmp(json_string_value(v), "all") == 0)
+		set->draw_all = 1;
+	else if (strcmp(json_string_value(v), "usable") != 0)
+		return (fail(e, "conversations.draw: unknown value \"%s\" "
+		    "(usable or all)", json_string_value(v)));
+	return (0);
+}
+
 /* parse_step(e, v, i, j, s): step ${j} of conversation ${i}. */
 static int
 parse_step(struct err * e, const json_t * v, size_t i, size_t j,
@@ -127,18 +144,23 @@ minfirst(const struct dust_model * m)
 	return (m->part[DUST_C2S].prefixlen + (size_t)need);
 }
 
-/* find_usable(e, set, m): list the usable conversations of ${set}. */
+/* find_drawn(e, set, m): list the conversations of ${set} to draw. */
 static int
-find_usable(struct err * e, struct dust_convset * set,
+find_drawn(struct err * e, struct dust_convset * set,
     const struct dust_model * m)
 {
 	size_t i, need = minfirst(m);
+	int k;
 
-	if ((set->usable = calloc(set->n, sizeof(size_t))) == NULL)
+	if ((set->drawn = calloc(set->n, sizeof(size_t))) == NULL)
 		return (fail(e, "conversations: out of memory"));
-	for (i = 0; i < set->n; i++)
-		if (dust_conv_usable(&set->list[i], need))
-			set->usable[set->nusable++] = i;
+	for (i = 0; i < set->n; i++) {
+		k = dust_conv_class(&set->list[i], need);
+		set->nusable += (k == DUST_CONV_DATA);
+		if (k == DUST_CONV_DATA ||
+		    (k == DUST_CONV_COVER && set->draw_all))
+			set->drawn[set->ndrawn++] = i;
+	}
 	if (set->nusable == 0)
 		return (fail(e, "conversations.list: none of the %zu is usable "
 		    "(a usable one starts with a client step of at least %zu "
@@ -159,11 +181,13 @@ parse_set(struct err * e, const json_t * v, const struct dust_model * m,
 	if (!json_is_object(v))
 		return (fail(e, "conversations: must be an object"));
 	json_object_foreach((json_t *)v, key, x) {
-		if (strcmp(key, "idle_ms") != 0 && strcmp(key, "list") != 0)
+		if (strcmp(key, "idle_ms") != 0 && strcmp(key, "list") != 0 &&
+		    strcmp(key, "draw") != 0)
 			return (fail(e, "conversations.%s: unknown field",
 			    key));
 	}
-	if (parse_idle(e, json_object_get(v, "idle_ms"), set))
+	if (parse_idle(e, json_object_get(v, "idle_ms"), set) ||
+	    parse_draw(e, json_object_get(v, "draw"), set))
 		return (-1);
 	if ((list = json_object_get(v, "list")) == NULL)
 		return (fail(e, "conversations.list: missing"));
@@ -179,7 +203,7 @@ parse_set(struct err * e, const json_t * v, const struct dust_model * m,
 		if (parse_conv(e, json_array_get(list, i), i, &set->list[i],
 		    &total))
 			return (-1);
-	return (find_usable(e, set, m));
+	return (find_drawn(e, set, m));
 }
 
 /**

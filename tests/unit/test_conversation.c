@@ -50,8 +50,21 @@ test_parse_good(void ** state)
 	assert_int_equal(m->conv->list[3].step[2].gap, 2147483647);
 	/* 0 and 3 (48 bytes = 48 * 8 / 8: exactly enough) are usable. */
 	assert_int_equal(m->conv->nusable, 2);
-	assert_int_equal(m->conv->usable[0], 0);
-	assert_int_equal(m->conv->usable[1], 3);
+	assert_int_equal(m->conv->ndrawn, 2);
+	assert_int_equal(m->conv->drawn[0], 0);
+	assert_int_equal(m->conv->drawn[1], 3);
+	dust_model_free(m);
+
+	/* "draw": "all" adds the single-turn one (2), not the server's. */
+	m = conv_model("{\"draw\": \"all\", \"list\": ["
+	    "[[0, 200, 0], [1, 1000, 1], [0, 150, 5]],"
+	    "[[1, 100, 0], [0, 100, 0], [1, 100, 0], [0, 100, 0]],"
+	    "[[0, 300, 0], [1, 100, 0], [1, 100, 0]]]}", err, sizeof(err));
+	if (m == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(m->conv->nusable, 1);
+	assert_int_equal(m->conv->ndrawn, 2);
+	assert_int_equal(m->conv->drawn[1], 2);
 	dust_model_free(m);
 
 	m = conv_model("{\"idle_ms\": 5000, \"list\": [[[0, 60, 0], "
@@ -81,6 +94,9 @@ test_parse_errors(void ** state)
 	    { "{\"idle_ms\": 1.5}",
 	      "conversations.idle_ms: must be an integer 1..2147483647 (ms)" },
 	    { "{}", "conversations.list: missing" },
+	    { "{\"draw\": 1}", "conversations.draw: must be a string" },
+	    { "{\"draw\": \"some\"}", "conversations.draw: unknown value "
+	      "\"some\" (usable or all)" },
 	    { "{\"list\": []}", "conversations.list: must be a non-empty "
 	      "array of conversations" },
 	    { "{\"list\": {}}", "conversations.list: must be a non-empty "
@@ -151,24 +167,24 @@ test_parse_bounds(void ** state)
 	free(t);
 }
 
-/* The prefix and the entropy set the first step's minimum. */
+/* Followable, usable, neither. */
 static void
-test_usable_http(void ** state)
+test_class(void ** state)
 {
 	struct dust_conv_step s[3] = { { 0, 100, 0 }, { 0, 10, 1 },
 	    { 0, 10, 0 } };
 	struct dust_conv c = { s, 3 };
 
 	(void)state;
-	assert_int_equal(dust_conv_usable(&c, 100), 1);
-	assert_int_equal(dust_conv_usable(&c, 101), 0);
+	assert_int_equal(dust_conv_class(&c, 100), DUST_CONV_DATA);
+	assert_int_equal(dust_conv_class(&c, 101), DUST_CONV_NONE);
 	s[2].dir = DUST_S2C;
-	assert_int_equal(dust_conv_usable(&c, 1), 0);
+	assert_int_equal(dust_conv_class(&c, 1), DUST_CONV_COVER);
 	s[1].dir = DUST_C2S;
 	s[2].dir = DUST_C2S;
-	assert_int_equal(dust_conv_usable(&c, 1), 0);
+	assert_int_equal(dust_conv_class(&c, 1), DUST_CONV_COVER);
 	s[0].dir = DUST_S2C;
-	assert_int_equal(dust_conv_usable(&c, 1), 0);
+	assert_int_equal(dust_conv_class(&c, 1), DUST_CONV_NONE);
 }
 
 /*
@@ -308,7 +324,7 @@ main(void)
 		cmocka_unit_test(test_parse_good),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_parse_bounds),
-		cmocka_unit_test(test_usable_http),
+		cmocka_unit_test(test_class),
 		cmocka_unit_test(test_index),
 		cmocka_unit_test(test_sched_client),
 		cmocka_unit_test(test_sched_server),
