@@ -17,12 +17,16 @@ FOLDS = 5
 
 
 TIMING = ("duration", "gap")
+# The first client segment's byte statistics: what the byte model, not
+# the connection's structure, decides.
+CONTENT = ("first_entropy", "first_printable", "first_popcount")
 
 
-def evaluate(observed, against, timing=True):
+def evaluate(observed, against, timing=True, content=True):
     xo, xa = features.matrix(observed), features.matrix(against)
     keep = [i for i, n in enumerate(features.NAMES)
-            if timing or not any(t in n for t in TIMING)]
+            if (timing or not any(t in n for t in TIMING))
+            and (content or n not in CONTENT)]
     names = [features.NAMES[i] for i in keep]
     xo, xa = xo[:, keep], xa[:, keep]
     n = min(len(xo), len(xa))

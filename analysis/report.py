@@ -67,6 +67,8 @@ def main():
         s["classifier"] = classify.evaluate(obs.conns, against.conns)
         s["classifier_untimed"] = classify.evaluate(
             obs.conns, against.conns, timing=False)
+        s["classifier_structure"] = classify.evaluate(
+            obs.conns, against.conns, timing=False, content=False)
 
     caps = [(obs, "observed", "C0")]
     if against is not None:
@@ -156,6 +158,10 @@ def markdown(s):
                  f"{fmt(c['auc'])} ({fmt(c['accuracy'])}) | |")
         L.append(f"| same without timing features: AUC (accuracy) | "
                  f"{fmt(cu['auc'])} ({fmt(cu['accuracy'])}) | |")
+        cs = s["classifier_structure"]
+        L.append(f"| same without timing nor first-segment byte "
+                 f"statistics: AUC (accuracy) | "
+                 f"{fmt(cs['auc'])} ({fmt(cs['accuracy'])}) | |")
     L += ["", "## Fit to the model", "",
           "One-sample Kolmogorov-Smirnov against the model's CDFs (p "
           "conservative for discrete models); chi-square and "
@@ -206,7 +212,11 @@ def markdown(s):
               "", "| features | AUC | accuracy | most important |",
               "| --- | --- | --- | --- |"]
         for what, r in (("all", c), ("without timing (duration, gaps)",
-                                     s["classifier_untimed"])):
+                                     s["classifier_untimed"]),
+                        ("without timing nor the first client segment's "
+                         "entropy, printable share, popcount "
+                         "(the connection's structure)",
+                         s["classifier_structure"])):
             L.append(f"| {what} | **{fmt(r['auc'])}** | {fmt(r['accuracy'])}"
                      " | " + ", ".join(f"{n} ({w:.2f})"
                                        for n, w in r["top_features"]) + " |")

@@ -53,7 +53,8 @@ learnconv_write(FILE * f, const struct dust_ct * ct)
 	const struct dust_ct_conn * c;
 	size_t i, n = 0;
 
-	fputs("  \"conversations\": {\"idle_ms\": 60000, \"list\": [", f);
+	fputs("  \"conversations\": {\"idle_ms\": 60000, \"draw\": \"all\", "
+	    "\"list\": [", f);
 	for (i = 0; i < dust_ct_nconns(ct) && n < LEARNCONV_MAX; i++) {
 		c = dust_ct_conn(ct, i);
 		if (c->npkts == 0)

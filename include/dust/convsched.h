@@ -41,6 +41,7 @@ struct dust_convsched {
 	uint64_t peer_total;		/* Peer bytes in the conversation. */
 	size_t taken;			/* Index after the last step taken. */
 	uint32_t pending;		/* Released, not yet taken. */
+	uint64_t ours_total;		/* Our bytes in the conversation. */
 };
 
 /**

@@ -18,6 +18,9 @@ struct dust_engine {
 	uint64_t now;			/* ms passed to packet_count. */
 	const struct dust_convset * convs;	/* NULL: per-packet mode. */
 	struct dust_convsched cs;
+	uint64_t produced;		/* Wire bytes we have sent. */
+	double carry;			/* Uniform bytes per wire byte, less a
+					   margin (conversation mode). */
 	int nomem;			/* seattle_push ran out of memory. */
 	char failure[160];
 };
@@ -39,6 +42,39 @@ push(void * ctx, const uint8_t * buf, size_t n)
 
 	if (seattle_push(e->s, buf, n))
 		e->nomem = 1;
+}
+
+/*
+ * Share of the entropy a wire byte is counted on to carry when records are
+ * sized to the rest of a conversation (Huffman carries about the entropy,
+ * sometimes less for a while), and the stream bytes kept in reserve (the
+ * peer's de-shaper lags by a few bytes; code and IV may still be due).
+ */
+#define CARRY_MARGIN	0.9
+#define CARRY_RESERVE	(2 * 32 + 16)
+
+/*
+ * fit_records(e): a record is readable only once whole, so in conversation
+ * mode make each new one small enough to end within what the rest of the
+ * conversation can carry (at most SEATTLE_RECORD_DATA of data).
+ */
+static void
+fit_records(struct dust_engine * e)
+{
+	double room;
+	size_t max;
+
+	if (e->cs.conv == NULL || e->cs.ours_total <= e->produced)
+		return;
+	room = (double)(e->cs.ours_total - e->produced) * e->carry;
+	if (room < CARRY_RESERVE + SEATTLE_LEN_MIN + 2 + 1)
+		max = 1;
+	else
+		max = (size_t)room - CARRY_RESERVE - SEATTLE_LEN_MIN - 2;
+	if (max > SEATTLE_RECORD_DATA)
+		max = SEATTLE_RECORD_DATA;
+	/* Never above the default size: the buffer is there, no ENOMEM. */
+	(void)seattle_set_record_data(e->s, max);
 }
 
 /* try_seed(e): once Seattle knows the seed, follow its conversation. */
@@ -73,6 +109,7 @@ wrap(struct seattle * s, const struct dust_model * model, int send,
 	dust_deshaper_init(&e->deshaper, in, in->coder, push, e);
 	e->duration = dust_shaper_duration(&e->shaper);
 	if ((e->convs = model->conv) != NULL) {
+		e->carry = dust_model_entropy(out) / 8 * CARRY_MARGIN;
 		dust_convsched_init(&e->cs, e->convs->idle_ms, send);
 		try_seed(e);
 	}
@@ -277,7 +314,10 @@ void
 dust_get_encoded(struct dust_engine * e, uint8_t * buf, uint16_t len)
 {
 
+	if (e->convs != NULL)
+		fit_records(e);
 	dust_shaper_produce(&e->shaper, buf, len);
+	e->produced += len;
 }
 
 /**

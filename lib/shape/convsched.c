@@ -49,9 +49,12 @@ dust_convsched_start(struct dust_convsched * cs, const struct dust_conv * conv)
 	size_t i;
 
 	cs->conv = conv;
-	for (i = 0; i < conv->nsteps; i++)
+	for (i = 0; i < conv->nsteps; i++) {
 		if (conv->step[i].dir != cs->dir)
 			cs->peer_total += conv->step[i].len;
+		else
+			cs->ours_total += conv->step[i].len;
+	}
 	cs->next = cs->taken = 0;
 	cs->need = 0;
 	seek(cs);

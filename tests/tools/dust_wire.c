@@ -21,8 +21,9 @@
  * steps dust_packet_count releases (gated on the peer's bytes, which are
  * delivered at once, and the steps' gaps), and the connection ends when
  * both engines are done.  The request and response are carried as far as
- * the conversation's bytes allow (the server answers once its session is
- * established, without waiting for the whole request).  One line per connection goes to
+ * the conversation's bytes allow (the server's answer is queued at once,
+ * without waiting for the request: Seattle sends it once the session is
+ * established).  One line per connection goes to
  * standard output: "conn I ms MS c2s SENT/WANTED s2c SENT/WANTED", the
  * application bytes delivered each way.
  */
@@ -170,13 +171,12 @@ conn(struct wire * w, const struct dust_model * m, const uint8_t B[32],
 			got_req += n;
 		}
 		/*
-		 * In conversation mode the request may never fit: the server
-		 * answers as soon as its session is established, so that the
-		 * capacity of both directions shows.
+		 * In conversation mode the request may never fit: the server's
+		 * answer is queued from the start (Seattle sends it once the
+		 * session is established), so that the capacity of both
+		 * directions shows.
 		 */
-		while ((got_req >= req || (m->conv != NULL &&
-		    dust_engine_state(s) == DUST_ENGINE_ESTABLISHED)) &&
-		    sent < resp) {
+		while ((got_req >= req || m->conv != NULL) && sent < resp) {
 			n = (uint16_t)(resp - sent > 16384 ? 16384 :
 			    resp - sent);
 			dust_rng_fill(&rng->rng, buf, n);
