@@ -17,6 +17,12 @@
 #            built-in uniform model) simulated by tests/tools/dust_wire
 #            (client and server engines back to back on a simulated clock,
 #            HTTP-like exchanges), against the real P (uniform: real HTTP).
+#            The learned models have conversations (conversation mode,
+#            "draw": "all"); sim-P-usable draws only the usable ones,
+#            sim-P-exact uses the exact coder, sim-P-perpacket is the model
+#            learned with --no-conversations (per-packet mode, as before).
+# The learn captures have $NLEARN connections (default 1000, the most
+# conversations dust model learn keeps), the test captures $N.
 # Then prints the table of docs/detectability.md from the summaries.
 # REUSE=1 keeps captures already in OUTDIR.
 set -eu
@@ -25,6 +31,7 @@ BUILD=${2:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DUST="$ROOT/$BUILD/bin/dust"
 N=${N:-300}
+NLEARN=${NLEARN:-1000}
 NSSH=${NSSH:-150}
 mkdir -p "$OUT"
 cd "$ROOT"
@@ -32,15 +39,21 @@ cd "$ROOT"
 port_of() { sed -n 's/^port //p' "$1"; }
 
 for p in http tls ssh; do
-	n=$N; [ $p = ssh ] && n=$NSSH
 	for k in learn test; do
+		n=$N; [ $k = learn ] && n=$NLEARN; [ $p = ssh ] && n=$NSSH
 		[ "${REUSE:-0}" = 1 ] && [ -s "$OUT/$p-$k.pcap" ] && continue
-		sh models/capture/$p.sh "$OUT/$p-$k.pcap" "$n" > "$OUT/$p-$k.log"
+		# Independent keep-alive draws for the two HTTP captures.
+		HTTP_SEED=$([ $k = learn ] && echo 1 || echo 2) \
+		    sh models/capture/$p.sh "$OUT/$p-$k.pcap" "$n" > "$OUT/$p-$k.log"
 	done
 	"$DUST" model learn "$OUT/$p-learn.pcap" --port "$(port_of "$OUT/$p-learn.log")" \
 	    --name "$p-learned" -o "$OUT/$p-learned.json"
 	"$DUST" model learn "$OUT/$p-learn.pcap" --port "$(port_of "$OUT/$p-learn.log")" \
 	    --timing http --name "$p-learned-timed" -o "$OUT/$p-learned-timed.json"
+	"$DUST" model learn "$OUT/$p-learn.pcap" --port "$(port_of "$OUT/$p-learn.log")" \
+	    --no-conversations --name "$p-learned" -o "$OUT/$p-perpacket.json"
+	sed 's/"draw": "all"/"draw": "usable"/' "$OUT/$p-learned.json" > "$OUT/$p-usable.json"
+	sed 's/"coder": "huffman"/"coder": "exact"/' "$OUT/$p-learned.json" > "$OUT/$p-exact.json"
 	if [ "${UPDATE_MODELS:-0}" = 1 ]; then
 		cp "$OUT/$p-learned.json" "$OUT/$p-learned-timed.json" models/
 	fi
@@ -79,10 +92,14 @@ WIRE="$ROOT/$BUILD/tests/tools/dust_wire"
 if [ -x "$WIRE" ]; then
 	export DUST_WIRE_MAX_MS=20000
 	for p in http tls ssh; do
-		"$WIRE" "$OUT/$p-learned.json" "$N" "$OUT/sim-$p.pcap" 1
-		"$DUST" model check "$OUT/$p-learned.json" "$OUT/sim-$p.pcap" \
+	    for v in learned usable exact perpacket; do
+		r=sim-$p-$v; [ $v = learned ] && r=sim-$p
+		# One line per connection: the application bytes delivered.
+		"$WIRE" "$OUT/$p-$v.json" "$N" "$OUT/$r.pcap" 1 > "$OUT/$r.conns"
+		"$DUST" model check "$OUT/$p-$v.json" "$OUT/$r.pcap" \
 		    --against "$OUT/$p-test.pcap" \
-		    --against-port "$(port_of "$OUT/$p-test.log")" -o "$OUT/sim-$p"
+		    --against-port "$(port_of "$OUT/$p-test.log")" -o "$OUT/$r"
+	    done
 	done
 	"$WIRE" uniform "$N" "$OUT/sim-uniform.pcap" 1
 	"$DUST" model check uniform "$OUT/sim-uniform.pcap" \
@@ -96,8 +113,8 @@ fi
 import json, os, sys
 out = sys.argv[1]
 print("| run | connections | GFW exempt | GFW blocked | looks uniform | "
-      "AUC | accuracy | AUC untimed | KL c2s bytes (bits) | KS D c2s lengths |")
-print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+      "AUC | accuracy | AUC untimed | AUC structure | KL c2s bytes (bits) | KS D c2s lengths |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 for run in sorted(d for d in os.listdir(out)
                   if os.path.exists(os.path.join(out, d, "summary.json"))):
     s = json.load(open(os.path.join(out, run, "summary.json")))
@@ -106,5 +123,6 @@ for run in sorted(d for d in os.listdir(out)
           f"{100*s['gfw']['blocked']:.1f}% | {100*s['entropy']['uniform']:.1f}% | "
           f"{c.get('auc', float('nan')):.3f} | {c.get('accuracy', float('nan')):.3f} | "
           f"{s.get('classifier_untimed', {}).get('auc', float('nan')):.3f} | "
+          f"{s.get('classifier_structure', {}).get('auc', float('nan')):.3f} | "
           f"{s['fit']['c2s']['bytes']['kl_bits']:.3f} | {s['fit']['c2s']['length']['D']:.3f} |")
 PY

@@ -10,6 +10,7 @@
 
 #include "args.h"
 #include "dust/conntrack.h"
+#include "dust/model.h"
 #include "warnp.h"
 
 #include "jsonw.h"
@@ -299,6 +300,52 @@ done:
 	return (rc);
 }
 
+/*
+ * model_text(ct, name, desc, timing, convs, len):
+ * Return the model learned from ${ct} as JSON text (its length in
+ * *${len}), named ${name}, described by ${desc}, with the flow and
+ * duration of ${timing} (if not NULL), and the conversations if ${convs}.
+ * Return NULL after printing why it cannot be learned.
+ */
+static char *
+model_text(const struct dust_ct * ct, const char * name, const char * desc,
+    const json_t * timing, int convs, size_t * len)
+{
+	char * text = NULL;
+	FILE * f;
+
+	if ((f = open_memstream(&text, len)) == NULL) {
+		warnp("open_memstream");
+		return (NULL);
+	}
+	fputs("{\n  \"name\": ", f);
+	jsonw_string(f, (const uint8_t *)name, strlen(name));
+	fputs(",\n  \"description\": ", f);
+	jsonw_string(f, (const uint8_t *)desc, strlen(desc));
+	fputs(",\n", f);
+	if (learn_part(f, ct, DUST_CT_C2S, "client_to_server", timing))
+		goto err;
+	fputs(",\n", f);
+	if (learn_part(f, ct, DUST_CT_S2C, "server_to_client", timing))
+		goto err;
+	if (convs) {
+		fputs(",\n", f);
+		learnconv_write(f, ct);
+	}
+	fputs("\n}\n", f);
+	if (fclose(f)) {
+		warnp("open_memstream");
+		free(text);
+		return (NULL);
+	}
+	return (text);
+
+err:
+	fclose(f);
+	free(text);
+	return (NULL);
+}
+
 /* usage(f): print the usage of "dust model learn" to ${f}; return 1. */
 static int
 usage(FILE * f)
@@ -338,6 +385,8 @@ model_learn_main(int argc, char ** argv)
 	struct dust_ct * ct;
 	uint64_t port = 0;
 	size_t nconns, ndata, i;
+	struct dust_model * m = NULL;
+	char err[256], * text;
 	FILE * f;
 	int ch, convs = 1;
 
@@ -403,14 +452,6 @@ model_learn_main(int argc, char ** argv)
 		return (1);
 	}
 
-	if (strcmp(out, "-") == 0)
-		f = stdout;
-	else if ((f = fopen(out, "w")) == NULL) {
-		warnp("%s", out);
-		dust_ct_free(ct);
-		json_decref(tjson);
-		return (1);
-	}
 	if (name == NULL && strcmp(out, "-") == 0)
 		name = "learned";
 	if (name == NULL) {
@@ -421,8 +462,6 @@ model_learn_main(int argc, char ** argv)
 			*dot = '\0';
 		name = mname;
 	}
-	fputs("{\n  \"name\": ", f);
-	jsonw_string(f, (const uint8_t *)name, strlen(name));
 	if (port)
 		snprintf(desc, sizeof(desc), "Learned by dust model learn from "
 		    "%zu TCP connections to port %u of %s.", ndata,
@@ -433,43 +472,42 @@ model_learn_main(int argc, char ** argv)
 	if (timing != NULL)
 		snprintf(desc + strlen(desc), sizeof(desc) - strlen(desc),
 		    " Flow and duration from the model %s.", timing);
-	fputs(",\n  \"description\": ", f);
-	jsonw_string(f, (const uint8_t *)desc, strlen(desc));
-	fputs(",\n", f);
-	if (learn_part(f, ct, DUST_CT_C2S, "client_to_server", tjson))
-		goto err;
-	fputs(",\n", f);
-	if (learn_part(f, ct, DUST_CT_S2C, "server_to_client", tjson))
-		goto err;
-	if (convs) {
-		fputs(",\n", f);
-		learnconv_write(f, ct);
+	text = model_text(ct, name, desc, tjson, convs, &tlen);
+	if (text != NULL && convs && (m = dust_model_parse(text, tlen, err,
+	    sizeof(err))) == NULL && strncmp(err, "conversations", 13) == 0) {
+		/* E.g. an SSH client's first segment is its banner alone. */
+		warn0("%s: the model is per packet", err);
+		free(text);
+		text = model_text(ct, name, desc, tjson, 0, &tlen);
 	}
-	fputs("\n}\n", f);
+	dust_model_free(m);
+	dust_ct_free(ct);
+	json_decref(tjson);
+	if (text == NULL)
+		return (1);
+
+	if (strcmp(out, "-") == 0)
+		f = stdout;
+	else if ((f = fopen(out, "w")) == NULL) {
+		warnp("%s", out);
+		free(text);
+		return (1);
+	}
+	fwrite(text, 1, tlen, f);
+	free(text);
 	if (fflush(f) || ferror(f)) {
 		warnp("%s", out);
-		goto err;
+		if (f != stdout) {
+			fclose(f);
+			remove(out);
+		}
+		return (1);
 	}
 	if (f != stdout)
 		fclose(f);
-	dust_ct_free(ct);
-	json_decref(tjson);
 
 	/* What was written must load. */
-	if (f != stdout && modelio_check(out)) {
-		if (convs)
-			warn0("(--no-conversations leaves the conversations "
-			    "out)");
+	if (f != stdout && modelio_check(out))
 		return (1);
-	}
 	return (0);
-
-err:
-	if (f != stdout) {
-		fclose(f);
-		remove(out);
-	}
-	dust_ct_free(ct);
-	json_decref(tjson);
-	return (1);
 }
