@@ -35,6 +35,9 @@ NLEARN=${NLEARN:-1000}
 NSSH=${NSSH:-150}
 mkdir -p "$OUT"
 cd "$ROOT"
+# One TLS certificate for both TLS captures (models/capture/common.sh).
+mkdir -p "$OUT/tls-cert"
+export TLS_DIR="$OUT/tls-cert"
 
 port_of() { sed -n 's/^port //p' "$1"; }
 

@@ -59,14 +59,26 @@ stop_tcpdump() {
 }
 
 # start_nginx PORT [SSL]: nginx serving $T/www on 127.0.0.1:PORT, over TLS
-# (a throwaway self-signed certificate) if SSL is "ssl".
+# (a throwaway self-signed certificate, or the one in $TLS_DIR) if SSL is
+# "ssl".
 start_nginx() {
 	listen="127.0.0.1:$1"
 	tls=""
 	if [ "${2:-}" = ssl ]; then
-		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-		    -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 2 \
-		    -subj "/CN=localhost" 2>/dev/null
+		# $TLS_DIR (if set) keeps one certificate for several captures:
+		# a fresh one per capture changes the length of the server's
+		# first flight by a byte or so (its ECDSA signature), which a
+		# classifier then finds between two captures of the same thing.
+		if [ -n "${TLS_DIR:-}" ] && [ -s "$TLS_DIR/cert.pem" ]; then
+			cp "$TLS_DIR/key.pem" "$TLS_DIR/cert.pem" "$T/"
+		else
+			openssl req -x509 -newkey ec \
+			    -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			    -keyout "$T/key.pem" -out "$T/cert.pem" -days 2 \
+			    -subj "/CN=localhost" 2>/dev/null
+			[ -z "${TLS_DIR:-}" ] ||
+				cp "$T/key.pem" "$T/cert.pem" "$TLS_DIR/"
+		fi
 		listen="$listen ssl"
 		tls="ssl_certificate $T/cert.pem; ssl_certificate_key $T/key.pem; ssl_protocols TLSv1.3;"
 	fi
