@@ -16,6 +16,32 @@ gap_ms(double t, double prev)
 	return (ms > 2147483647.0 ? 2147483647.0 : ms);
 }
 
+/*
+ * idle_ms(ct): LEARNCONV_IDLE ms, or more when a kept gap is longer (a
+ * gap must be below the idle limit, or the peer would give up first).
+ */
+static double
+idle_ms(const struct dust_ct * ct)
+{
+	const struct dust_ct_conn * c;
+	double idle = LEARNCONV_IDLE, prev, g;
+	size_t i, j, n = 0;
+
+	for (i = 0; i < dust_ct_nconns(ct) && n < LEARNCONV_MAX; i++) {
+		if ((c = dust_ct_conn(ct, i))->npkts == 0)
+			continue;
+		n++;
+		prev = c->tstart;
+		for (j = 0; j < c->npkts && j < LEARNCONV_STEPS_MAX; j++) {
+			g = floor(gap_ms(c->pkts[j].ts, prev) + 0.5);
+			if (g + 1000 > idle)
+				idle = g + 1000;
+			prev = c->pkts[j].ts;
+		}
+	}
+	return (idle > 2147483647.0 ? 2147483647.0 : idle);
+}
+
 /* write_conv(f, c): one connection's data segments as steps. */
 static void
 write_conv(FILE * f, const struct dust_ct_conn * c)
@@ -44,8 +70,9 @@ write_conv(FILE * f, const struct dust_ct_conn * c)
  * of first appearance, at most LEARNCONV_MAX of them, each the first
  * LEARNCONV_STEPS_MAX data segments [dir, len, gap_ms] (gap to the
  * previous data segment, the first one's to the connection's first frame,
- * in ms with microsecond precision).  Return the number of conversations
- * written.
+ * in ms with microsecond precision), with "draw": "all" and an idle_ms
+ * of LEARNCONV_IDLE or a second above the longest gap.  Return the number
+ * of conversations written.
  */
 size_t
 learnconv_write(FILE * f, const struct dust_ct * ct)
@@ -53,8 +80,8 @@ learnconv_write(FILE * f, const struct dust_ct * ct)
 	const struct dust_ct_conn * c;
 	size_t i, n = 0;
 
-	fputs("  \"conversations\": {\"idle_ms\": 60000, \"draw\": \"all\", "
-	    "\"list\": [", f);
+	fprintf(f, "  \"conversations\": {\"idle_ms\": %.0f, \"draw\": "
+	    "\"all\", \"list\": [", idle_ms(ct));
 	for (i = 0; i < dust_ct_nconns(ct) && n < LEARNCONV_MAX; i++) {
 		c = dust_ct_conn(ct, i);
 		if (c->npkts == 0)

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dust/conversation.h"
+#include "dust/convsched.h"
 #include "dust/dist.h"
 #include "dust/model.h"
 #include "dust/rng.h"
@@ -45,6 +47,57 @@ push(void * ctx, const uint8_t * buf, size_t n)
 		buf += k;
 		n -= k;
 	}
+}
+
+/* take(cs, peer): hand ${cs}'s due steps to ${peer}. */
+static void
+take(struct dust_convsched * cs, struct dust_convsched * peer)
+{
+	uint16_t n;
+
+	while ((n = dust_convsched_length(cs)) != 0)
+		dust_convsched_received(peer, n);
+}
+
+/*
+ * conversations(set, data, len): the conversation a seed of the input
+ * draws is drawable, and two schedules back to back (bytes delivered at
+ * once) follow it to its end.
+ */
+static void
+conversations(const struct dust_convset * set, const uint8_t * data,
+    size_t len)
+{
+	struct dust_convsched c, s;
+	const struct dust_conv * conv;
+	uint8_t seed[32] = { 0 };
+	size_t rounds = 0;
+	uint32_t t, u;
+
+	if (set->nusable == 0 || set->ndrawn < set->nusable)
+		abort();
+	memcpy(seed, data, len < 32 ? len : 32);
+	conv = dust_conv_draw(set, seed);
+	if (dust_conv_class(conv, 0) == DUST_CONV_NONE)
+		abort();
+	dust_convsched_init(&c, set->idle_ms, DUST_C2S);
+	dust_convsched_init(&s, set->idle_ms, DUST_S2C);
+	dust_convsched_start(&c, conv);
+	dust_convsched_start(&s, conv);
+	while (!dust_convsched_done(&c) || !dust_convsched_done(&s)) {
+		if (rounds++ > 2 * conv->nsteps + 4)
+			abort();	/* Each round releases a step. */
+		t = dust_convsched_next_due(&c);
+		u = dust_convsched_next_due(&s);
+		t = t < u ? t : u;
+		(void)dust_convsched_count(&c, t);
+		(void)dust_convsched_count(&s, t);
+		take(&c, &s);
+		take(&s, &c);
+	}
+	/* Ended by the conversation, not by idleness. */
+	if (c.next != conv->nsteps || s.next != conv->nsteps)
+		abort();
 }
 
 int
@@ -88,6 +141,8 @@ LLVMFuzzerTestOneInput(const uint8_t * data, size_t len)
 		    chk.bad)
 			abort();
 	}
+	if (m->conv != NULL)
+		conversations(m->conv, data, len);
 	dust_model_free(m);
 	return (0);
 }

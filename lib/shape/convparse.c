@@ -71,10 +71,10 @@ parse_draw(struct err * e, const json_t * v, struct dust_convset * set)
 	return (0);
 }
 
-/* parse_step(e, v, i, j, s): step ${j} of conversation ${i}. */
+/* parse_step(e, v, i, j, idle_ms, s): step ${j} of conversation ${i}. */
 static int
 parse_step(struct err * e, const json_t * v, size_t i, size_t j,
-    struct dust_conv_step * s)
+    uint32_t idle_ms, struct dust_conv_step * s)
 {
 	const json_t * x;
 	double d;
@@ -104,13 +104,21 @@ parse_step(struct err * e, const json_t * v, size_t i, size_t j,
 		return (fail(e, "conversations.list[%zu][%zu][2]: gaps must "
 		    "be 0..2147483647 ms", i, j));
 	s->gap = (uint32_t)d;
+	/* The peer would give up first (docs/engine.md, "Idle"). */
+	if (s->gap >= idle_ms)
+		return (fail(e, "conversations.list[%zu][%zu][2]: a gap of "
+		    "%u ms is not below idle_ms (%u)", i, j, (unsigned)s->gap,
+		    (unsigned)idle_ms));
 	return (0);
 }
 
-/* parse_conv(e, v, i, c, total): conversation ${i}; count its steps. */
+/*
+ * parse_conv(e, v, i, idle_ms, c, total): conversation ${i}; count its
+ * steps.
+ */
 static int
-parse_conv(struct err * e, const json_t * v, size_t i, struct dust_conv * c,
-    size_t * total)
+parse_conv(struct err * e, const json_t * v, size_t i, uint32_t idle_ms,
+    struct dust_conv * c, size_t * total)
 {
 	size_t j, n;
 
@@ -127,7 +135,8 @@ parse_conv(struct err * e, const json_t * v, size_t i, struct dust_conv * c,
 		return (fail(e, "conversations.list[%zu]: out of memory", i));
 	c->nsteps = n;
 	for (j = 0; j < n; j++)
-		if (parse_step(e, json_array_get(v, j), i, j, &c->step[j]))
+		if (parse_step(e, json_array_get(v, j), i, j, idle_ms,
+		    &c->step[j]))
 			return (-1);
 	return (0);
 }
@@ -200,8 +209,8 @@ parse_set(struct err * e, const json_t * v, const struct dust_model * m,
 	if ((set->list = calloc(set->n, sizeof(*set->list))) == NULL)
 		return (fail(e, "conversations.list: out of memory"));
 	for (i = 0; i < set->n; i++)
-		if (parse_conv(e, json_array_get(list, i), i, &set->list[i],
-		    &total))
+		if (parse_conv(e, json_array_get(list, i), i, set->idle_ms,
+		    &set->list[i], &total))
 			return (-1);
 	return (find_drawn(e, set, m));
 }

@@ -26,7 +26,7 @@ static const char * good =
     "[[0, 200, 0.4], [1, 1000, 1.5], [0, 150, 5], [1, 3000, 0]],"
     "[[1, 100, 0], [0, 100, 0], [1, 100, 0], [0, 100, 0]],"
     "[[0, 300, 0], [1, 100, 0], [1, 100, 0]],"
-    "[[0, 48, 0], [1, 1, 0], [0, 1, 2147483647]]]}";
+    "[[0, 48, 0], [1, 1, 0], [0, 1, 59999]]]}";
 
 /* The good field loads as written. */
 static void
@@ -47,7 +47,7 @@ test_parse_good(void ** state)
 	assert_int_equal(m->conv->list[0].step[1].gap, 2);	/* 1.5 */
 	assert_int_equal(m->conv->list[0].step[1].dir, DUST_S2C);
 	assert_int_equal(m->conv->list[0].step[3].len, 3000);
-	assert_int_equal(m->conv->list[3].step[2].gap, 2147483647);
+	assert_int_equal(m->conv->list[3].step[2].gap, 59999);
 	/* 0 and 3 (48 bytes = 48 * 8 / 8: exactly enough) are usable. */
 	assert_int_equal(m->conv->nusable, 2);
 	assert_int_equal(m->conv->ndrawn, 2);
@@ -120,6 +120,12 @@ test_parse_errors(void ** state)
 	      "gaps must be 0..2147483647 ms" },
 	    { "{\"list\": [[[0, 100, 3e9]]]}", "conversations.list[0][0][2]: "
 	      "gaps must be 0..2147483647 ms" },
+	    { "{\"list\": [[[0, 100, 0], [1, 9, 59999.5]]]}",
+	      "conversations.list[0][1][2]: a gap of 60000 ms is not below "
+	      "idle_ms (60000)" },
+	    { "{\"idle_ms\": 10, \"list\": [[[0, 100, 10]]]}",
+	      "conversations.list[0][0][2]: a gap of 10 ms is not below "
+	      "idle_ms (10)" },
 	    { "{\"list\": [[[0, 47, 0], [1, 1, 0], [0, 1, 0]], "
 	      "[[1, 100, 0], [0, 100, 0]], [[0, 100, 0], [0, 100, 0]]]}",
 	      "conversations.list: none of the 3 is usable (a usable one "
