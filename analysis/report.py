@@ -103,7 +103,8 @@ def main():
         cu = s["classifier_untimed"]
         print(f"  classifier: AUC {c['auc']:.3f}, accuracy "
               f"{c['accuracy']:.3f} ({c['n_per_class']} per class); "
-              f"without timing AUC {cu['auc']:.3f}")
+              f"without timing AUC {cu['auc']:.3f}; structure AUC "
+              f"{s['classifier_structure']['auc']:.3f}")
 
 
 def fit_rows(fr):

@@ -265,7 +265,8 @@ dust_engine_failure(const struct dust_engine * e)
 /**
  * dust_packet_count(e, ms):
  * Return the number of packets to send for the ${ms} milliseconds elapsed
- * since the last call (command 0x00).
+ * since the last call (command 0x00).  In conversation mode: the number
+ * of our steps that became due.
  */
 uint16_t
 dust_packet_count(struct dust_engine * e, uint16_t ms)
@@ -282,7 +283,8 @@ dust_packet_count(struct dust_engine * e, uint16_t ms)
 /**
  * dust_encoded_ready(e):
  * Return the length of the next packet to send, drawn from the model
- * whatever data is queued (command 0x01).
+ * whatever data is queued (command 0x01).  In conversation mode: the
+ * length of the next due step, or 0 if no step is due.
  */
 uint16_t
 dust_encoded_ready(struct dust_engine * e)
