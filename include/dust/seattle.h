@@ -106,9 +106,10 @@ struct seattle * seattle_server_new(const uint8_t[32], const uint8_t *,
  * Return 0, or -1 while it is not known (a server before the client's key)
  * or once it has been taken.  The seed is Skein-MAC-256 keyed with
  * X25519(x, B) = X25519(b, X) over X || "dust conversation": the client
- * knows it at creation, the server once X has arrived (even when the
- * handshake then fails), so both choose the same conversation of the
- * model without a byte on the wire.
+ * knows it from creation (computed here, so it must be taken before the
+ * server's key arrives, while x is held), the server once X has arrived
+ * (even when the handshake then fails), so both choose the same
+ * conversation of the model without a byte on the wire.
  */
 int seattle_conversation_seed(struct seattle *, uint8_t[32]);
 

@@ -51,6 +51,7 @@ struct seattle {
 	int have_key;			/* K and the codes are known. */
 	uint8_t convseed[32];		/* Conversation seed, while */
 	int have_seed;			/* known and not yet taken. */
+	int seed_taken;
 
 	/* Session keys. */
 	struct skein256_ctx mac;	/* Skein-MAC keyed with K. */
@@ -163,11 +164,6 @@ create(int server, const uint8_t statickey[32], const uint8_t * sid,
 	/* The ephemeral key first, then the IV: the transcript's order. */
 	elligator2_key_pair(s->own_rep, s->eph_sk, rng);
 	dust_rng_fill(rng, s->own_iv, 32);
-	if (!server) {
-		handshake_client_seed(s->convseed, s->eph_sk, statickey,
-		    s->own_rep);
-		s->have_seed = 1;
-	}
 
 	s->out = OUT_KEY;
 	s->in = IN_KEY;
@@ -213,14 +209,23 @@ seattle_server_new(const uint8_t b[32], const uint8_t * sid, size_t sidlen,
  * seattle_conversation_seed(s, out):
  * Move the conversation seed to ${out} (32 bytes) and wipe it from ${s}.
  * Return 0, or -1 while it is not known (a server before the client's key)
- * or once it has been taken.
+ * or once it has been taken.  A client computes it here, so it must take
+ * it before the server's key arrives (the engine does at creation).
  */
 int
 seattle_conversation_seed(struct seattle * s, uint8_t out[32])
 {
 
+	/* The client's, on demand (a scalar multiplication) while x is held. */
+	if (!s->server && !s->seed_taken && s->in == IN_KEY &&
+	    s->status != SEATTLE_FAILED) {
+		handshake_client_seed(s->convseed, s->eph_sk, s->statickey,
+		    s->own_rep);
+		s->have_seed = 1;
+	}
 	if (!s->have_seed)
 		return (-1);
+	s->seed_taken = 1;
 	memcpy(out, s->convseed, 32);
 	sodium_memzero(s->convseed, sizeof(s->convseed));
 	s->have_seed = 0;

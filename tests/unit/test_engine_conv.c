@@ -292,6 +292,49 @@ test_replay(void ** state)
 	seattle_replay_free(filter);
 }
 
+/*
+ * seattle_conversation_seed: the client's (at creation) equals the
+ * server's (once X has arrived, not before); each is taken once; a client
+ * that did not take it before the server's key arrived cannot any more.
+ */
+static void
+test_seed(void ** state)
+{
+	struct dust_rng_seeded r;
+	struct seattle * c, * s, * c2;
+	uint8_t cs[32], ss[32], buf[64];
+
+	(void)state;
+	dust_rng_seeded_u64(&r, 3);
+	assert_non_null(c = seattle_client_new(srv_B, sid, sidlen, &r.rng));
+	assert_non_null(s = seattle_server_new(srv_b, sid, sidlen, NULL,
+	    &r.rng));
+	assert_int_equal(seattle_conversation_seed(s, ss), -1);
+	assert_int_equal(seattle_conversation_seed(c, cs), 0);
+	assert_int_equal(seattle_conversation_seed(c, buf), -1);
+	seattle_pull(c, buf, 31);
+	assert_int_equal(seattle_push(s, buf, 31), 0);
+	assert_int_equal(seattle_conversation_seed(s, ss), -1);
+	seattle_pull(c, buf, 1);
+	assert_int_equal(seattle_push(s, buf, 1), 0);
+	assert_int_equal(seattle_conversation_seed(s, ss), 0);
+	assert_memory_equal(cs, ss, 32);
+	assert_int_equal(seattle_conversation_seed(s, ss), -1);
+
+	/* Another client's seed differs. */
+	assert_non_null(c2 = seattle_client_new(srv_B, sid, sidlen, &r.rng));
+	seattle_pull(s, buf, 32);			/* Y */
+	assert_int_equal(seattle_push(c2, buf, 32), 0);
+	assert_int_equal(seattle_conversation_seed(c2, buf), -1);
+	seattle_free(c2);
+	assert_non_null(c2 = seattle_client_new(srv_B, sid, sidlen, &r.rng));
+	assert_int_equal(seattle_conversation_seed(c2, buf), 0);
+	assert_memory_not_equal(buf, cs, 32);
+	seattle_free(c2);
+	seattle_free(c);
+	seattle_free(s);
+}
+
 /* Silence: a server sends nothing and is done after idle_ms (5000). */
 static void
 test_silence(void ** state)
@@ -376,6 +419,7 @@ main(void)
 		cmocka_unit_test(test_agree),
 		cmocka_unit_test(test_prober),
 		cmocka_unit_test(test_replay),
+		cmocka_unit_test(test_seed),
 		cmocka_unit_test(test_silence),
 		cmocka_unit_test(test_per_packet),
 	};
