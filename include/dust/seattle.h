@@ -108,8 +108,10 @@ struct seattle * seattle_server_new(const uint8_t[32], const uint8_t *,
  * X25519(x, B) = X25519(b, X) over X || "dust conversation": the client
  * knows it from creation (computed here, so it must be taken before the
  * server's key arrives, while x is held), the server once X has arrived
- * (even when the handshake then fails), so both choose the same
- * conversation of the model without a byte on the wire.
+ * (even when the handshake then fails) if it was asked for before (a -1
+ * before X marks it wanted: a server that never asks pays no scalar
+ * multiplication for it), so both choose the same conversation of the
+ * model without a byte on the wire.
  */
 int seattle_conversation_seed(struct seattle *, uint8_t[32]);
 

@@ -52,6 +52,7 @@ struct seattle {
 	uint8_t convseed[32];		/* Conversation seed, while */
 	int have_seed;			/* known and not yet taken. */
 	int seed_taken;
+	int want_seed;			/* Server: asked for before X. */
 
 	/* Session keys. */
 	struct skein256_ctx mac;	/* Skein-MAC keyed with K. */
@@ -210,7 +211,9 @@ seattle_server_new(const uint8_t b[32], const uint8_t * sid, size_t sidlen,
  * Move the conversation seed to ${out} (32 bytes) and wipe it from ${s}.
  * Return 0, or -1 while it is not known (a server before the client's key)
  * or once it has been taken.  A client computes it here, so it must take
- * it before the server's key arrives (the engine does at creation).
+ * it before the server's key arrives; a server computes it when X arrives
+ * only if it was asked for before (the engine asks at creation, in
+ * conversation mode), so that per-packet sessions pay nothing for it.
  */
 int
 seattle_conversation_seed(struct seattle * s, uint8_t out[32])
@@ -223,8 +226,11 @@ seattle_conversation_seed(struct seattle * s, uint8_t out[32])
 		    s->own_rep);
 		s->have_seed = 1;
 	}
-	if (!s->have_seed)
+	if (!s->have_seed) {
+		/* A server computes it only if asked before X arrives. */
+		s->want_seed = 1;
 		return (-1);
+	}
 	s->seed_taken = 1;
 	memcpy(out, s->convseed, 32);
 	sodium_memzero(s->convseed, sizeof(s->convseed));
@@ -326,8 +332,11 @@ peer_key(struct seattle * s)
 
 	if (s->server) {
 		/* Before the replay check: a replay follows a conversation. */
-		handshake_server_seed(s->convseed, s->statickey, s->ibuf);
-		s->have_seed = 1;
+		if (s->want_seed) {
+			handshake_server_seed(s->convseed, s->statickey,
+			    s->ibuf);
+			s->have_seed = 1;
+		}
 		if (s->replay != NULL && seattle_replay_seen(s->replay,
 		    s->ibuf)) {
 			fail(s, "client key replayed");

@@ -295,7 +295,8 @@ test_replay(void ** state)
 /*
  * seattle_conversation_seed: the client's (at creation) equals the
  * server's (once X has arrived, not before); each is taken once; a client
- * that did not take it before the server's key arrived cannot any more.
+ * that did not take it before the server's key arrived cannot any more,
+ * nor a server that was not asked for it before X arrived.
  */
 static void
 test_seed(void ** state)
@@ -330,6 +331,16 @@ test_seed(void ** state)
 	assert_non_null(c2 = seattle_client_new(srv_B, sid, sidlen, &r.rng));
 	assert_int_equal(seattle_conversation_seed(c2, buf), 0);
 	assert_memory_not_equal(buf, cs, 32);
+	seattle_free(c2);
+
+	/* A server not asked before X arrived does not compute it. */
+	seattle_free(s);
+	assert_non_null(s = seattle_server_new(srv_b, sid, sidlen, NULL,
+	    &r.rng));
+	assert_non_null(c2 = seattle_client_new(srv_B, sid, sidlen, &r.rng));
+	seattle_pull(c2, buf, 32);
+	assert_int_equal(seattle_push(s, buf, 32), 0);
+	assert_int_equal(seattle_conversation_seed(s, ss), -1);
 	seattle_free(c2);
 	seattle_free(c);
 	seattle_free(s);
