@@ -390,8 +390,11 @@ cmd_client(int argc, char ** argv)
 	}
 	if (muxrun_loop(cl.tun.base) == 0)
 		rc = 0;
-	while ((cs = cl.sessions) != NULL)
+	/* A session still open is not "closed cleanly" in the log. */
+	while ((cs = cl.sessions) != NULL) {
+		ens_session_abort(cs->s, "the client is exiting");
 		csess_free(cs);
+	}
 	tconn_close_all(&cl.tun);
 done2:
 	tunnel_events_free(&cl.tun);

@@ -371,8 +371,11 @@ cmd_server(int argc, char ** argv)
 	if (muxrun_loop(sv.tun.base) == 0)
 		rc = 0;
 	tconn_close_all(&sv.tun);
-	while (sv.sessions != NULL)
+	/* A session still open is not "closed cleanly" in the log. */
+	while (sv.sessions != NULL) {
+		ens_session_abort(sv.sessions->s, "the server is exiting");
 		ssess_free(sv.sessions);
+	}
 done2:
 	if (sv.sweep)
 		event_free(sv.sweep);
