@@ -255,7 +255,7 @@ heal(struct world * W)
 	for (i = 0; i < NLINKS; i++)
 		conn_cut(&W->k[i]);
 	conn_open(W, k);
-	for (round = 0; round < 2000; round++) {
+	for (round = 0; round < 400; round++) {
 		if (ens_session_state(W->c) == ENS_ABORTED ||
 		    ens_session_state(W->c) == ENS_CLOSED)
 			break;

@@ -312,12 +312,31 @@ ens_session_space(const struct ens_session * s)
 	return (room);
 }
 
+/*
+ * Make room for one more element (of ${size} bytes) after the ${len} of
+ * the array ${arr} of capacity *${cap}, doubling it if full.  Return the
+ * array (moved, perhaps), or NULL on ENOMEM (${arr} is then unchanged).
+ */
+static void *
+grow(void * arr, size_t * cap, size_t len, size_t size)
+{
+	void * p;
+	size_t ncap;
+
+	if (len < *cap)
+		return (arr);
+	ncap = *cap ? *cap * 2 : 64;
+	if ((p = realloc(arr, ncap * size)) == NULL)
+		return (NULL);
+	*cap = ncap;
+	return (p);
+}
+
 /* Append a message of ${len} bytes (a copy of ${buf}) to the queue. */
 static int
 txpush(struct ens_session * s, const uint8_t * buf, size_t len)
 {
 	struct ens_txmsg * m;
-	size_t ncap;
 
 	if (s->txhead > 0 && s->txlen == s->txcap) {
 		memmove(s->tx, &s->tx[s->txhead],
@@ -327,13 +346,9 @@ txpush(struct ens_session * s, const uint8_t * buf, size_t len)
 		    s->tx_unsent - s->txhead : 0;
 		s->txhead = 0;
 	}
-	if (s->txlen == s->txcap) {
-		ncap = s->txcap ? s->txcap * 2 : 64;
-		if ((m = realloc(s->tx, ncap * sizeof(*m))) == NULL)
-			return (-1);
-		s->tx = m;
-		s->txcap = ncap;
-	}
+	if ((m = grow(s->tx, &s->txcap, s->txlen, sizeof(*m))) == NULL)
+		return (-1);
+	s->tx = m;
 	m = &s->tx[s->txlen];
 	m->data = NULL;
 	if (len > 0) {
@@ -559,7 +574,7 @@ ens_session_on_data(struct ens_session * s, const struct ens_msg * msg)
 {
 	struct ens_rxmsg * m;
 	uint64_t n;
-	size_t i, ncap;
+	size_t i;
 
 	if (s->state == ENS_ABORTED || s->state == ENS_CLOSED)
 		return (ENS_ERR_CLOSED);
@@ -580,13 +595,9 @@ ens_session_on_data(struct ens_session * s, const struct ens_msg * msg)
 	if ((s->rxlen > 0 && s->rx[s->rxlen - 1].len == 0 &&
 	    s->rx[s->rxlen - 1].n < n) || (msg->len == 0 && i < s->rxlen))
 		return (ENS_ERR_BAD_SEQ);
-	if (s->rxlen == s->rxcap) {
-		ncap = s->rxcap ? s->rxcap * 2 : 64;
-		if ((m = realloc(s->rx, ncap * sizeof(*m))) == NULL)
-			return (-1);
-		s->rx = m;
-		s->rxcap = ncap;
-	}
+	if ((m = grow(s->rx, &s->rxcap, s->rxlen, sizeof(*m))) == NULL)
+		return (-1);
+	s->rx = m;
 	memmove(&s->rx[i + 1], &s->rx[i], (s->rxlen - i) * sizeof(s->rx[0]));
 	m = &s->rx[i];
 	m->n = n;

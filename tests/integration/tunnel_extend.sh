@@ -11,44 +11,34 @@
 # connections (seeded), so Extend requests and their Okays are lost with
 # connections and Data in flight under old IDs is sent again.
 . tests/lib.sh
+. tests/tunnel_lib.sh
 KB=${EXTEND_KB:-4000}
 CHUNK=16
-PY=/usr/bin/python3
-D=$DUST_BIN/dust
-[ -x "$D" ] || skip "no dust binary"
 BYTES=$((KB * 1000))
 # Each Data message holds at most CHUNK bytes: this many at least.
 MSGS=$(( (BYTES + CHUNK - 1) / CHUNK ))
 [ "$MSGS" -gt 65536 ] || fail "EXTEND_KB=$KB is too small to wrap"
 echo "at least $MSGS Data messages each way"
-"$D" keygen -k "$T/key" > /dev/null
 
-# run NAME [RELAY_SEED]: one session, straight or through the relay.
+# run TAG [RELAY_SEED]: one session, straight or through the relay.
 run() {
-	SP=$(free_port); TP=$(free_port); CP=$(free_port)
-	"$D" invite -k "$T/key" -a "127.0.0.1:$SP" \
-	    -m tests/models/rotate.json > "$T/invite"
-	spawn "target-$1" $PY tests/tunnel_peer.py serve "$TP"
-	spawn "server-$1" "$D" server -F -v -m $CHUNK -s "[127.0.0.1]:$SP" \
-	    -t "[127.0.0.1]:$TP" -k "$T/key" -i "$T/invite"
+	TAG=_$1
+	tunnel_invite tests/models/rotate.json
+	tunnel_server -m $CHUNK
 	TO=$SP
 	if [ $# -gt 1 ]; then
-		TO=$(free_port)
-		spawn "relay-$1" $PY tests/tunnel_relay.py "$TO" "$SP" "$2" \
-		    0.1 0.6
-		wait_port "$TO"
+		tunnel_relay "$2" 0.1 0.6
+		TO=$RP
 	fi
-	spawn "client-$1" "$D" client -F -v -c 3 -m $CHUNK \
-	    -s "[127.0.0.1]:$CP" -i "$T/invite" -t "[127.0.0.1]:$TO"
-	wait_port "$TP"; wait_port "$SP"; wait_port "$CP"
+	tunnel_client -c 3 -m $CHUNK -t "[127.0.0.1]:$TO"
 	s0=$(date +%s)
 	timeout 60 $PY tests/tunnel_peer.py client "$CP" 1 $BYTES $BYTES 3 \
-	    > "$T/peer-$1.log" 2>&1 || { tail -n 20 "$T/peer-$1.log" \
-	    "$T/client-$1.log"; fail "$1: transfer not exact"; }
-	echo "$1: $(cat "$T/peer-$1.log") in $(( $(date +%s) - s0 )) s"
+	    > "$T/peer_$1.log" 2>&1 || { tail -n 20 "$T/peer_$1.log" \
+	    "$T/client_$1.log"; fail "$1: transfer not exact"; }
+	echo "$1: $(cat "$T/peer_$1.log") in $(( $(date +%s) - s0 )) s"
 	sleep 0.5
 	for side in client server; do
-		L=$(grep "session #1: closed cleanly" "$T/$side-$1.log") ||
+		L=$(grep "session #1: closed cleanly" "$T/${side}_$1.log") ||
 		    fail "$1: $side: no clean close"
 		E=$(echo "$L" | sed -n 's/.* \([0-9]*\) extends$/\1/p')
 		echo "$1: $side: $L"
@@ -57,7 +47,7 @@ run() {
 		    fail "$1: $side: $E extends for $MSGS messages"
 	done
 	N=$(grep -o 'closed cleanly after [0-9]* ms, [0-9]* connections' \
-	    "$T/client-$1.log" | awk '{print $6}')
+	    "$T/client_$1.log" | awk '{print $6}')
 	[ "$N" -ge 2 ] || fail "$1: the session never changed connections"
 	kill "$(eval echo \$PID_client_$1)" "$(eval echo \$PID_server_$1)"
 }
@@ -65,8 +55,8 @@ run() {
 run straight
 if [ "${EXTEND_RELAY:-1}" = 1 ]; then
 	run relay 11
-	R=$(grep -c ": reset" "$T/relay-relay.log" || true)
-	S=$(grep -c ": stall" "$T/relay-relay.log" || true)
+	R=$(grep -c ": reset" "$T/relay_relay.log" || true)
+	S=$(grep -c ": stall" "$T/relay_relay.log" || true)
 	echo "relay: $R connections reset, $S stalled"
 	[ "$R" -ge 2 ] && [ "$S" -ge 1 ] || fail "too few faults injected"
 fi

@@ -21,9 +21,13 @@ Every session must end, within BOUND seconds (60), in one of two ways:
     reset too (or never connected, or had finished exactly).
 Anything else fails: wrong or duplicated bytes, a clean EOF before the
 end of a stream (silent truncation), a second target connection for one
-session, a session still running after BOUND seconds.  Both daemons must
-stay up, log as many aborted sessions as the applications saw, and exit
-cleanly on SIGTERM (no sanitizer report).  At most 10% of the sessions
+session, a session still running after BOUND seconds, or still open in
+either daemon (SIGUSR1 counters) CLOSE_BOUND (20) seconds after the last
+application ended.  Both daemons must stay up, the client must log as
+many aborted sessions as the applications saw, and both must exit
+cleanly on SIGTERM (no sanitizer report).  The server keeps a session
+without connections 6 s (-I 6: longer than the client's longest
+reconnection backoff, 5 s).  At most 10% of the sessions
 may abort (the client gives a session up after 7 connections in a row
 that die within a second).
 
@@ -51,6 +55,7 @@ SEED = int(sys.argv[1]) if len(sys.argv) > 1 else 2026
 SESSIONS = int(os.environ.get("STRESS_SESSIONS", "60"))
 PARALLEL = 6
 BOUND = 60
+CLOSE_BOUND = 20
 SIZE_MAX = 300000
 TRAILER = b"EXACT-UP"
 
@@ -201,13 +206,30 @@ async def drive(cport, tport, plans):
 
     await asyncio.gather(*[one(i) for i in range(len(plans))])
     # The target's side of an aborted session ends with the server's
-    # sweep (-I 3).
+    # sweep (-I 6).
     end = time.monotonic() + 10
     while time.monotonic() < end and \
             any(v == "running" for v in target.result.values()):
         await asyncio.sleep(0.1)
     server.close()
     return results, target, slowest[0]
+
+
+def sessions_open(proc, log, secs):
+    """Ask ${proc} for its counters (SIGUSR1) until it has no session
+    open, for up to ${secs} seconds; return how many are open."""
+    end = time.monotonic() + secs
+    n = "?"
+    while time.monotonic() < end:
+        proc.send_signal(signal.SIGUSR1)
+        time.sleep(0.3)
+        log.seek(0)
+        found = re.findall(r"sessions \d+ open (\d+);", log.read())
+        if found:
+            n = int(found[-1])
+            if n == 0:
+                return 0
+    return n
 
 
 def listening(port):
@@ -237,11 +259,11 @@ def main():
         subprocess.run([d, "invite", "-k", key, "-a", "127.0.0.1:%d" % sp,
                         "-m", os.path.join(ROOT, "tests/models/rotate.json")],
                        check=True, stdout=f)
-    logs = {n: open(os.path.join(tmp, n + ".log"), "w+")
+    logs = {n: open(os.path.join(tmp, n + ".log"), "a+")
             for n in ("server", "client", "relay")}
     procs = {
         "server": subprocess.Popen(
-            [d, "server", "-F", "-v", "-I", "3", "-m", "1000",
+            [d, "server", "-F", "-v", "-I", "6", "-m", "1000",
              "-s", "[127.0.0.1]:%d" % sp, "-t", "[127.0.0.1]:%d" % tp,
              "-k", key, "-i", inv],
             stdout=logs["server"], stderr=subprocess.STDOUT),
@@ -264,6 +286,14 @@ def main():
         t0 = time.monotonic()
         results, target, slowest = asyncio.run(drive(cp, tp, plans))
         secs = time.monotonic() - t0
+        # Every session closes (Close and Close Okay may have to cross
+        # cut connections) within CLOSE_BOUND of its application's end.
+        for name in ("client", "server"):
+            n = sessions_open(procs[name], logs[name], CLOSE_BOUND)
+            if n:
+                bad.append("%s: %s sessions still open %d s after the "
+                           "last application ended" % (name, n,
+                                                       CLOSE_BOUND))
         for name, p in procs.items():
             if p.poll() is not None:
                 bad.append("%s exited with %d during the test" %

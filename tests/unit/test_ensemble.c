@@ -135,50 +135,49 @@ created(void * cookie, struct ens_session * s)
 	n->seof_sent = 0;
 }
 
-/* Move application bytes in and out of both sessions. */
+/*
+ * One side's application: write up to ${wchunk} more of the ${len} bytes
+ * of ${send} (*${put} written so far; EOF once all are), and read what
+ * arrived into ${got} (*${gotlen} so far, at most ${max} in all).
+ */
 static void
-apps(struct net * n, size_t wchunk)
+side(struct ens_session * s, const uint8_t * send, size_t len, size_t * put,
+    int * eof_sent, uint8_t * got, size_t * gotlen, size_t max,
+    size_t wchunk)
 {
 	uint8_t buf[4096];
 	size_t k, w;
 	ssize_t r;
 
-	if (n->cput < n->clen) {
-		w = n->clen - n->cput;
+	if (*put < len) {
+		w = len - *put;
 		if (w > wchunk)
 			w = wchunk;
-		r = ens_session_write(n->c, n->csend + n->cput, w);
+		r = ens_session_write(s, send + *put, w);
 		assert_true(r >= 0);
-		n->cput += (size_t)r;
+		*put += (size_t)r;
 	}
-	if (n->cput == n->clen && !n->ceof_sent) {
-		ens_session_eof(n->c);
-		n->ceof_sent = 1;
+	if (*put == len && !*eof_sent) {
+		ens_session_eof(s);
+		*eof_sent = 1;
 	}
-	while ((k = ens_session_read(n->c, buf, sizeof(buf))) > 0) {
-		assert_true(n->cgotlen + k <= n->slen);
-		memcpy(n->cgot + n->cgotlen, buf, k);
-		n->cgotlen += k;
+	while ((k = ens_session_read(s, buf, sizeof(buf))) > 0) {
+		assert_true(*gotlen + k <= max);
+		memcpy(got + *gotlen, buf, k);
+		*gotlen += k;
 	}
-	if (n->s == NULL)
-		return;
-	if (n->sput < n->slen) {
-		w = n->slen - n->sput;
-		if (w > wchunk)
-			w = wchunk;
-		r = ens_session_write(n->s, n->ssend + n->sput, w);
-		assert_true(r >= 0);
-		n->sput += (size_t)r;
-	}
-	if (n->sput == n->slen && !n->seof_sent) {
-		ens_session_eof(n->s);
-		n->seof_sent = 1;
-	}
-	while ((k = ens_session_read(n->s, buf, sizeof(buf))) > 0) {
-		assert_true(n->sgotlen + k <= n->clen);
-		memcpy(n->sgot + n->sgotlen, buf, k);
-		n->sgotlen += k;
-	}
+}
+
+/* Move application bytes in and out of both sessions. */
+static void
+apps(struct net * n, size_t wchunk)
+{
+
+	side(n->c, n->csend, n->clen, &n->cput, &n->ceof_sent, n->cgot,
+	    &n->cgotlen, n->slen, wchunk);
+	if (n->s != NULL)
+		side(n->s, n->ssend, n->slen, &n->sput, &n->seof_sent,
+		    n->sgot, &n->sgotlen, n->clen, wchunk);
 }
 
 static void
