@@ -585,13 +585,16 @@ ens_session_on_data(struct ens_session * s, const struct ens_msg * msg)
 		s->ack_needed = 1;
 		return (0);
 	}
-	if (n >= s->rx_base + ENS_WINDOW_MSGS ||
-	    s->rx_bytes + msg->len > ENS_WINDOW_BYTES)
+	/* Nothing follows a FIN already read. */
+	if (n >= s->rx_base + ENS_WINDOW_MSGS || s->rx_fin)
 		return (ENS_ERR_BAD_SEQ);
+	/* A copy of one held out of order: its bytes are counted already. */
 	i = rxfind(s, n);
 	if (i < s->rxlen && s->rx[i].n == n)
 		return (0);
-	/* Nothing may follow a FIN. */
+	if (s->rx_bytes + msg->len > ENS_WINDOW_BYTES)
+		return (ENS_ERR_BAD_SEQ);
+	/* Nothing may follow a FIN held. */
 	if ((s->rxlen > 0 && s->rx[s->rxlen - 1].len == 0 &&
 	    s->rx[s->rxlen - 1].n < n) || (msg->len == 0 && i < s->rxlen))
 		return (ENS_ERR_BAD_SEQ);

@@ -513,6 +513,119 @@ test_set_chunk(void ** state)
 	ens_table_free(t);
 }
 
+/*
+ * A copy of a message the receiver already holds out of order is not a
+ * window violation.  Bug: the byte window was checked before the copy
+ * was recognized, so with a gap (message 0 lost with its connection) and
+ * nearly 1 MiB held behind it, a second copy of a held message (its
+ * connection ended at the sender after its bytes had arrived) failed the
+ * link with Bad Sequence Number.  Every message here is one an honest
+ * sender has unacknowledged at once (1 MiB in all).
+ */
+static void
+test_duplicate_at_full_window(void ** state)
+{
+	static uint8_t buf[ENS_MSG_MAX * 2], data[ENS_CHUNK];
+	struct ens_table * t = ens_table_new(4, NULL, NULL, NULL);
+	struct ens_session * c = ens_session_client_new();
+	struct ens_link * cl = ens_link_client(c), * sl = ens_link_server(t);
+	struct ens_session * s;
+	struct ens_msg m;
+	size_t k, total = 0;
+	uint16_t n;
+
+	(void)state;
+	k = ens_link_pull(cl, buf, sizeof(buf));
+	assert_int_equal(ens_link_push(sl, buf, k), 0);
+	k = ens_link_pull(sl, buf, sizeof(buf));
+	assert_int_equal(ens_link_push(cl, buf, k), 0);
+	assert_non_null(s = ens_link_session(sl));
+	memset(&m, 0, sizeof(m));
+	m.cmd = ENS_DATA;
+	memcpy(m.id, ens_session_id(c), ENS_ID_BYTES);
+	m.data = data;
+	/* Message 0 (1 byte) is lost; 1 .. 128 fill the rest of 1 MiB. */
+	for (n = 1; n <= 128; n++) {
+		m.seq = n;
+		m.len = n < 128 ? ENS_CHUNK : ENS_CHUNK - 1;
+		memset(data, n, m.len);
+		total += m.len;
+		k = ens_msg_encode(&m, buf);
+		assert_int_equal(ens_link_push(sl, buf, k), 0);
+	}
+	assert_int_equal(total + 1, ENS_WINDOW_BYTES);
+	/* A second copy of message 5. */
+	m.seq = 5;
+	m.len = ENS_CHUNK;
+	memset(data, 5, m.len);
+	k = ens_msg_encode(&m, buf);
+	assert_int_equal(ens_link_push(sl, buf, k), 0);
+	assert_null(ens_link_error(sl));
+	/* Message 0 at last: everything is in order. */
+	m.seq = 0;
+	m.len = 1;
+	data[0] = 0xAA;
+	k = ens_msg_encode(&m, buf);
+	assert_int_equal(ens_link_push(sl, buf, k), 0);
+	assert_int_equal(ens_session_readable(s), total + 1);
+	assert_int_equal(ens_session_read(s, buf, 1), 1);
+	assert_int_equal(buf[0], 0xAA);
+	assert_int_equal(ens_session_read(s, buf, ENS_CHUNK), ENS_CHUNK);
+	assert_int_equal(buf[0], 1);
+	assert_int_equal(buf[ENS_CHUNK - 1], 1);
+	ens_link_end(sl);
+	ens_link_end(cl);
+	ens_session_free(c);
+	ens_table_free(t);
+}
+
+/*
+ * Nothing may follow a FIN, even once the FIN has been read.  Bug: the
+ * check looked only at the messages still held, so DATA numbered after a
+ * FIN that was already read was taken, and handed to an application
+ * whose stream had ended.
+ */
+static void
+test_data_after_read_fin(void ** state)
+{
+	static uint8_t buf[ENS_MSG_MAX];
+	struct ens_table * t = ens_table_new(4, NULL, NULL, NULL);
+	struct ens_session * c = ens_session_client_new();
+	struct ens_link * cl = ens_link_client(c), * sl = ens_link_server(t);
+	struct ens_session * s;
+	struct ens_msg m;
+	size_t k;
+
+	(void)state;
+	k = ens_link_pull(cl, buf, sizeof(buf));
+	assert_int_equal(ens_link_push(sl, buf, k), 0);
+	k = ens_link_pull(sl, buf, sizeof(buf));
+	assert_int_equal(ens_link_push(cl, buf, k), 0);
+	assert_non_null(s = ens_link_session(sl));
+	memset(&m, 0, sizeof(m));
+	m.cmd = ENS_DATA;
+	memcpy(m.id, ens_session_id(c), ENS_ID_BYTES);
+	m.seq = 0;
+	m.len = 0;
+	k = ens_msg_encode(&m, buf);
+	assert_int_equal(ens_link_push(sl, buf, k), 0);
+	assert_int_equal(ens_session_rx_done(s), 1);
+	/* The FIN again is a copy: fine.  DATA after it is not. */
+	assert_int_equal(ens_link_push(sl, buf, k), 0);
+	m.seq = 1;
+	m.len = 3;
+	m.data = (const uint8_t *)"abc";
+	k = ens_msg_encode(&m, buf);
+	assert_int_equal(ens_link_push(sl, buf, k), -1);
+	assert_int_equal(ens_session_readable(s), 0);
+	assert_int_equal(ens_link_pull(sl, buf, sizeof(buf)), 1);
+	assert_int_equal(buf[0], ENS_ERR_BAD_SEQ);
+	ens_link_end(sl);
+	ens_link_end(cl);
+	ens_session_free(c);
+	ens_table_free(t);
+}
+
 int
 main(void)
 {
@@ -527,6 +640,8 @@ main(void)
 		cmocka_unit_test(test_extend),
 		cmocka_unit_test(test_space_promise),
 		cmocka_unit_test(test_set_chunk),
+		cmocka_unit_test(test_duplicate_at_full_window),
+		cmocka_unit_test(test_data_after_read_fin),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
