@@ -434,6 +434,106 @@ test_extend(void ** state)
 	run(70000, 70000, 1, 500000, 0, ENS_MSG_MAX, 1);
 }
 
+/* Whether the ${len} bytes of whole messages at ${buf} hold an EXTEND. */
+static int
+has_extend(const uint8_t * buf, size_t len)
+{
+	struct ens_parser p;
+	struct ens_msg m;
+	int found = 0;
+
+	ens_parser_init(&p);
+	assert_int_equal(ens_parser_feed(&p, buf, len), 0);
+	while (ens_parser_next(&p, &m) == 1)
+		if (m.cmd == ENS_EXTEND)
+			found = 1;
+	ens_parser_free(&p);
+	return (found);
+}
+
+/*
+ * Extend across cut connections: 70,000 one-byte messages each way; the
+ * connection is cut when it carries each of the first ${cuts} EXTENDs,
+ * either before the server gets it (${lose_reply} 0) or after it has
+ * answered, the EXTEND_OK lost (1).  The client must ask again on the
+ * next connection, both sides end up under the same new ID, and both
+ * streams are exact.
+ */
+static void
+extend_cut(int lose_reply, int cuts)
+{
+	static uint8_t buf[ENS_MSG_MAX * 4];
+	struct net n;
+	size_t i, k, rounds;
+	int done = 0;
+	uint8_t firstid[ENS_ID_BYTES];
+
+	memset(&n, 0, sizeof(n));
+	n.t = ens_table_new(4, NULL, created, &n);
+	n.c = ens_session_client_new();
+	n.clen = n.slen = 70000;
+	n.csend = malloc(n.clen);
+	n.ssend = malloc(n.slen);
+	n.cgot = malloc(n.slen);
+	n.sgot = malloc(n.clen);
+	for (i = 0; i < n.clen; i++) {
+		n.csend[i] = (uint8_t)(i * 31 + 7);
+		n.ssend[i] = (uint8_t)(i * 17 + 3);
+	}
+	newlink(&n);
+	for (rounds = 0; rounds < 200000; rounds++) {
+		apps(&n, 1);
+		if (rounds == 5)
+			memcpy(firstid, ens_session_id(n.c), ENS_ID_BYTES);
+		if (ens_session_state(n.c) == ENS_CLOSED && n.s != NULL &&
+		    ens_session_state(n.s) == ENS_CLOSED)
+			break;
+		k = ens_link_pull(n.cl, buf, sizeof(buf));
+		if (done < cuts && has_extend(buf, k)) {
+			done++;
+			if (lose_reply) {
+				ens_link_push(n.sl, buf, k);
+				(void)ens_link_pull(n.sl, buf, sizeof(buf));
+			}
+			cut(&n);
+			continue;
+		}
+		ens_link_push(n.sl, buf, k);
+		k = ens_link_pull(n.sl, buf, sizeof(buf));
+		ens_link_push(n.cl, buf, k);
+	}
+	assert_true(rounds < 200000);
+	assert_int_equal(done, cuts);
+	assert_int_equal(n.links, (size_t)cuts + 1);
+	assert_memory_not_equal(firstid, ens_session_id(n.c), ENS_ID_BYTES);
+	assert_memory_equal(ens_session_id(n.c), ens_session_id(n.s),
+	    ENS_ID_BYTES);
+	assert_true(ens_session_extends(n.c) >= 1);
+	assert_int_equal(ens_session_state(n.c), ENS_CLOSED);
+	assert_int_equal(n.sgotlen, n.clen);
+	assert_int_equal(n.cgotlen, n.slen);
+	assert_memory_equal(n.sgot, n.csend, n.clen);
+	assert_memory_equal(n.cgot, n.ssend, n.slen);
+	ens_link_end(n.cl);
+	ens_link_end(n.sl);
+	ens_session_free(n.c);
+	ens_table_free(n.t);
+	free(n.csend);
+	free(n.ssend);
+	free(n.cgot);
+	free(n.sgot);
+}
+
+static void
+test_extend_cut(void ** state)
+{
+
+	(void)state;
+	extend_cut(0, 1);
+	extend_cut(1, 1);
+	extend_cut(1, 3);
+}
+
 /*
  * ens_session_space is a promise: ens_session_write takes that many
  * bytes.  Bug: it counted only the byte window, so once small writes had
@@ -638,6 +738,7 @@ main(void)
 		cmocka_unit_test(test_too_many_sessions),
 		cmocka_unit_test(test_protocol_errors),
 		cmocka_unit_test(test_extend),
+		cmocka_unit_test(test_extend_cut),
 		cmocka_unit_test(test_space_promise),
 		cmocka_unit_test(test_set_chunk),
 		cmocka_unit_test(test_duplicate_at_full_window),
