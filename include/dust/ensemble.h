@@ -67,7 +67,8 @@ struct ens_msg {
 /* A streaming parser of messages. */
 struct ens_parser {
 	uint8_t * buf;
-	size_t len;			/* Bytes held. */
+	size_t off;			/* buf[off .. len) not parsed yet. */
+	size_t len;
 	size_t cap;
 	size_t consumed;		/* Of the message last returned. */
 	char error[96];

@@ -9,8 +9,8 @@ right after New Session, in the middle of a Data message, during Close:
 wherever the count falls).  SESSIONS sessions (default 60), PARALLEL (6)
 at a time, each with random sizes each way (log-uniform up to 300 kB,
 some 0), written in random chunks with random pauses, both directions at
-once; the server sends Data messages of at most 1000 bytes (-m), the
-client of 8192.
+once; Data messages of at most 8192, 512 or 64 bytes from the client
+and 8192, 1000 or 64 from the server (-m), drawn from the seed.
 
 Every session must end, within BOUND seconds (60), in one of two ways:
   - exact: both ends read exactly the other's stream and a clean EOF
@@ -250,6 +250,9 @@ def main():
         print("skipped: no dust binary")
         sys.exit(77)
     plans = [Plan(i) for i in range(SESSIONS)]
+    # Data messages of at most this many bytes (-m), drawn per seed.
+    cfg = random.Random(SEED)
+    cm, sm = cfg.choice([8192, 512, 64]), cfg.choice([8192, 1000, 64])
     tmp = tempfile.mkdtemp(prefix="dust-stress.")
     sp, tp, cp, rp = free_port(), free_port(), free_port(), free_port()
     key, inv = os.path.join(tmp, "key"), os.path.join(tmp, "invite")
@@ -263,7 +266,7 @@ def main():
             for n in ("server", "client", "relay")}
     procs = {
         "server": subprocess.Popen(
-            [d, "server", "-F", "-v", "-I", "6", "-m", "1000",
+            [d, "server", "-F", "-v", "-I", "6", "-m", str(sm),
              "-s", "[127.0.0.1]:%d" % sp, "-t", "[127.0.0.1]:%d" % tp,
              "-k", key, "-i", inv],
             stdout=logs["server"], stderr=subprocess.STDOUT),
@@ -272,7 +275,7 @@ def main():
              str(sp), str(SEED), "0.05", "1.2", "2000000"],
             stdout=logs["relay"], stderr=subprocess.STDOUT),
         "client": subprocess.Popen(
-            [d, "client", "-F", "-v", "-c", "3",
+            [d, "client", "-F", "-v", "-c", "3", "-m", str(cm),
              "-s", "[127.0.0.1]:%d" % cp, "-i", inv,
              "-t", "[127.0.0.1]:%d" % rp],
             stdout=logs["client"], stderr=subprocess.STDOUT),
@@ -316,9 +319,10 @@ def main():
                 bad.append("session %d: %s" % (i, r))
         ubytes = sum(len(p.up) for p in plans)
         dbytes = sum(len(p.down) for p in plans)
-        print("seed %d: %d sessions in %.1f s (slowest %.1f s): %d exact, "
-              "%d aborted; %d bytes up, %d down" %
-              (SEED, SESSIONS, secs, slowest, exact, aborted, ubytes, dbytes))
+        print("seed %d (client -m %d, server -m %d): %d sessions in %.1f s "
+              "(slowest %.1f s): %d exact, %d aborted; %d bytes up, %d down"
+              % (SEED, cm, sm, SESSIONS, secs, slowest, exact, aborted,
+                 ubytes, dbytes))
         if aborted > SESSIONS // 10:
             bad.append("%d of %d sessions aborted" % (aborted, SESSIONS))
     finally:
