@@ -47,7 +47,7 @@ import time
 
 ROOT = os.environ.get("DUST_ROOT", os.getcwd())
 sys.path.insert(0, os.path.join(ROOT, "tests"))
-from testlib import free_port, exit_fail  # noqa: E402
+from testlib import free_port, listening  # noqa: E402
 
 BIN = os.environ.get("DUST_BIN", os.path.join(ROOT, "build/asan/bin"))
 PY = "/usr/bin/python3"
@@ -232,18 +232,6 @@ def sessions_open(proc, log, secs):
     return n
 
 
-def listening(port):
-    """Wait up to 10 s until something listens on 127.0.0.1:${port},
-    without connecting to it."""
-    for _ in range(100):
-        out = subprocess.run(["ss", "-Hltn", "sport = :%d" % port],
-                             capture_output=True, text=True).stdout
-        if out.strip():
-            return
-        time.sleep(0.1)
-    exit_fail("nothing listens on port %d" % port)
-
-
 def main():
     d = os.path.join(BIN, "dust")
     if not os.access(d, os.X_OK):
@@ -283,7 +271,6 @@ def main():
     bad = []
     aborted = None
     try:
-        # Not wait_port: a probe connection would be a session of its own.
         for port in (sp, cp, rp):
             listening(port)
         t0 = time.monotonic()

@@ -107,6 +107,19 @@ test_parser_errors(void ** state)
 	ens_parser_free(&p);
 }
 
+/* One round trip between a client link and a server link. */
+static void
+exchange(struct ens_link * cl, struct ens_link * sl)
+{
+	static uint8_t buf[ENS_MSG_MAX * 4];
+	size_t k;
+
+	k = ens_link_pull(cl, buf, sizeof(buf));
+	assert_int_equal(ens_link_push(sl, buf, k), 0);
+	k = ens_link_pull(sl, buf, sizeof(buf));
+	assert_int_equal(ens_link_push(cl, buf, k), 0);
+}
+
 /* The simulated network of one client session and one server table. */
 struct net {
 	struct ens_table * t;
@@ -200,6 +213,49 @@ cut(struct net * n)
 	newlink(n);
 }
 
+/* Start ${n}: a table, a client session, streams, the first link. */
+static void
+net_start(struct net * n, size_t clen, size_t slen)
+{
+	size_t i;
+
+	memset(n, 0, sizeof(*n));
+	n->t = ens_table_new(4, NULL, created, n);
+	n->c = ens_session_client_new();
+	n->clen = clen;
+	n->slen = slen;
+	n->csend = malloc(clen + 1);
+	n->ssend = malloc(slen + 1);
+	n->cgot = malloc(slen + 1);
+	n->sgot = malloc(clen + 1);
+	for (i = 0; i < clen; i++)
+		n->csend[i] = (uint8_t)(i * 31 + 7);
+	for (i = 0; i < slen; i++)
+		n->ssend[i] = (uint8_t)(i * 17 + 3);
+	newlink(n);
+}
+
+/* Check that ${n} closed cleanly with both streams exact; free it. */
+static void
+net_finish(struct net * n)
+{
+
+	assert_int_equal(ens_session_state(n->c), ENS_CLOSED);
+	assert_int_equal(ens_session_state(n->s), ENS_CLOSED);
+	assert_int_equal(n->sgotlen, n->clen);
+	assert_int_equal(n->cgotlen, n->slen);
+	assert_memory_equal(n->sgot, n->csend, n->clen);
+	assert_memory_equal(n->cgot, n->ssend, n->slen);
+	ens_link_end(n->cl);
+	ens_link_end(n->sl);
+	ens_session_free(n->c);
+	ens_table_free(n->t);
+	free(n->csend);
+	free(n->ssend);
+	free(n->cgot);
+	free(n->sgot);
+}
+
 /*
  * Run the exchange; the first ${which} connections (0..2) are cut: the
  * last of them once ${at} bytes have crossed it in direction ${dir} (0:
@@ -218,20 +274,7 @@ run(size_t clen, size_t slen, int which, size_t at0, int dir0,
 	int conn = 1, gotid = 0;
 	uint8_t firstid[ENS_ID_BYTES];
 
-	memset(&n, 0, sizeof(n));
-	n.t = ens_table_new(4, NULL, created, &n);
-	n.c = ens_session_client_new();
-	n.clen = clen;
-	n.slen = slen;
-	n.csend = malloc(clen + 1);
-	n.ssend = malloc(slen + 1);
-	n.cgot = malloc(slen + 1);
-	n.sgot = malloc(clen + 1);
-	for (i = 0; i < clen; i++)
-		n.csend[i] = (uint8_t)(i * 31 + 7);
-	for (i = 0; i < slen; i++)
-		n.ssend[i] = (uint8_t)(i * 17 + 3);
-	newlink(&n);
+	net_start(&n, clen, slen);
 	for (rounds = 0; rounds < 200000; rounds++) {
 		apps(&n, wchunk);
 		if (!gotid && ens_session_state(n.c) == ENS_OPEN) {
@@ -279,20 +322,7 @@ run(size_t clen, size_t slen, int which, size_t at0, int dir0,
 		assert_true(ens_session_extends(n.c) >= 1);
 		assert_true(ens_session_extends(n.s) >= 1);
 	}
-	assert_int_equal(ens_session_state(n.c), ENS_CLOSED);
-	assert_int_equal(ens_session_state(n.s), ENS_CLOSED);
-	assert_int_equal(n.sgotlen, clen);
-	assert_int_equal(n.cgotlen, slen);
-	assert_memory_equal(n.sgot, n.csend, clen);
-	assert_memory_equal(n.cgot, n.ssend, slen);
-	ens_link_end(n.cl);
-	ens_link_end(n.sl);
-	ens_session_free(n.c);
-	ens_table_free(n.t);
-	free(n.csend);
-	free(n.ssend);
-	free(n.cgot);
-	free(n.sgot);
+	net_finish(&n);
 }
 
 /* No cut. */
@@ -404,10 +434,7 @@ test_protocol_errors(void ** state)
 
 	/* A real session, then a DATA far beyond the window. */
 	sl = ens_link_server(t);
-	k = ens_link_pull(cl, buf, sizeof(buf));
-	assert_int_equal(ens_link_push(sl, buf, k), 0);
-	k = ens_link_pull(sl, buf, sizeof(buf));
-	assert_int_equal(ens_link_push(cl, buf, k), 0);
+	exchange(cl, sl);
 	m.cmd = ENS_DATA;
 	memcpy(m.id, ens_session_id(c), ENS_ID_BYTES);
 	m.seq = ENS_WINDOW_MSGS + 5;
@@ -464,23 +491,11 @@ extend_cut(int lose_reply, int cuts)
 {
 	static uint8_t buf[ENS_MSG_MAX * 4];
 	struct net n;
-	size_t i, k, rounds;
+	size_t k, rounds;
 	int done = 0;
 	uint8_t firstid[ENS_ID_BYTES];
 
-	memset(&n, 0, sizeof(n));
-	n.t = ens_table_new(4, NULL, created, &n);
-	n.c = ens_session_client_new();
-	n.clen = n.slen = 70000;
-	n.csend = malloc(n.clen);
-	n.ssend = malloc(n.slen);
-	n.cgot = malloc(n.slen);
-	n.sgot = malloc(n.clen);
-	for (i = 0; i < n.clen; i++) {
-		n.csend[i] = (uint8_t)(i * 31 + 7);
-		n.ssend[i] = (uint8_t)(i * 17 + 3);
-	}
-	newlink(&n);
+	net_start(&n, 70000, 70000);
 	for (rounds = 0; rounds < 200000; rounds++) {
 		apps(&n, 1);
 		if (rounds == 5)
@@ -509,19 +524,7 @@ extend_cut(int lose_reply, int cuts)
 	assert_memory_equal(ens_session_id(n.c), ens_session_id(n.s),
 	    ENS_ID_BYTES);
 	assert_true(ens_session_extends(n.c) >= 1);
-	assert_int_equal(ens_session_state(n.c), ENS_CLOSED);
-	assert_int_equal(n.sgotlen, n.clen);
-	assert_int_equal(n.cgotlen, n.slen);
-	assert_memory_equal(n.sgot, n.csend, n.clen);
-	assert_memory_equal(n.cgot, n.ssend, n.slen);
-	ens_link_end(n.cl);
-	ens_link_end(n.sl);
-	ens_session_free(n.c);
-	ens_table_free(n.t);
-	free(n.csend);
-	free(n.ssend);
-	free(n.cgot);
-	free(n.sgot);
+	net_finish(&n);
 }
 
 static void
@@ -587,10 +590,7 @@ test_set_chunk(void ** state)
 	assert_non_null(t = ens_table_new(1, NULL, NULL, NULL));
 	assert_non_null(cl = ens_link_client(c));
 	assert_non_null(sl = ens_link_server(t));
-	k = ens_link_pull(cl, buf, sizeof(buf));
-	assert_int_equal(ens_link_push(sl, buf, k), 0);
-	k = ens_link_pull(sl, buf, sizeof(buf));
-	assert_int_equal(ens_link_push(cl, buf, k), 0);
+	exchange(cl, sl);
 	assert_int_equal(ens_session_write(c, buf, 1000), 1000);
 	ens_parser_init(&p);
 	while ((k = ens_link_pull(cl, buf, sizeof(buf))) > 0)
@@ -635,10 +635,7 @@ test_duplicate_at_full_window(void ** state)
 	uint16_t n;
 
 	(void)state;
-	k = ens_link_pull(cl, buf, sizeof(buf));
-	assert_int_equal(ens_link_push(sl, buf, k), 0);
-	k = ens_link_pull(sl, buf, sizeof(buf));
-	assert_int_equal(ens_link_push(cl, buf, k), 0);
+	exchange(cl, sl);
 	assert_non_null(s = ens_link_session(sl));
 	memset(&m, 0, sizeof(m));
 	m.cmd = ENS_DATA;
@@ -697,10 +694,7 @@ test_data_after_read_fin(void ** state)
 	size_t k;
 
 	(void)state;
-	k = ens_link_pull(cl, buf, sizeof(buf));
-	assert_int_equal(ens_link_push(sl, buf, k), 0);
-	k = ens_link_pull(sl, buf, sizeof(buf));
-	assert_int_equal(ens_link_push(cl, buf, k), 0);
+	exchange(cl, sl);
 	assert_non_null(s = ens_link_session(sl));
 	memset(&m, 0, sizeof(m));
 	m.cmd = ENS_DATA;
