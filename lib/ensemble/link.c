@@ -229,7 +229,9 @@ server_msg(struct ens_link * l, const struct ens_msg * m)
 		if (m->cmd == ENS_CLOSE)
 			return (error_reply(l, ENS_ERR_UNKNOWN,
 			    "CLOSE of an unknown session"));
-		snprintf(why, sizeof(why),
+		/* Still in flight when the session was closed and freed. */
+		snprintf(why, sizeof(why), l->bound ?
+		    "message 0x%02x after its session ended" :
 		    "message 0x%02x before NEW or CONTINUE", m->cmd);
 		return (error_reply(l, ENS_ERR_UNKNOWN, why));
 	}

@@ -146,6 +146,7 @@ ens_session_attach(struct ens_session * s, struct ens_link * l)
 {
 
 	l->s = s;
+	l->bound = 1;
 	l->serial = ++s->serial;
 	l->next = s->links;
 	s->links = l;

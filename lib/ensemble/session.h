@@ -89,6 +89,7 @@ struct ens_link {
 	uint8_t ctl[512];		/* Replies owed on this link. */
 	size_t ctllen;
 	int hello_sent;			/* Client: NEW or CONTINUE sent. */
+	int bound;			/* Was attached to a session. */
 	int failed;
 	char error[96];
 	struct ens_link * next;		/* In the session's list. */

@@ -720,6 +720,40 @@ test_data_after_read_fin(void ** state)
 	ens_table_free(t);
 }
 
+/*
+ * A message still in flight when its session was freed is answered with
+ * Unknown Session ID, and the log says so (it said "before NEW or
+ * CONTINUE", which sent one looking for a client bug).
+ */
+static void
+test_message_after_session_freed(void ** state)
+{
+	static uint8_t buf[ENS_MSG_MAX];
+	struct ens_table * t = ens_table_new(4, NULL, NULL, NULL);
+	struct ens_session * c = ens_session_client_new();
+	struct ens_link * cl = ens_link_client(c), * sl = ens_link_server(t);
+	struct ens_msg m;
+	size_t k;
+
+	(void)state;
+	exchange(cl, sl);
+	memset(&m, 0, sizeof(m));
+	m.cmd = ENS_ACK;
+	memcpy(m.id, ens_session_id(c), ENS_ID_BYTES);
+	ens_table_remove(t, ens_link_session(sl));
+	assert_null(ens_link_session(sl));
+	k = ens_msg_encode(&m, buf);
+	assert_int_equal(ens_link_push(sl, buf, k), -1);
+	assert_string_equal(ens_link_error(sl),
+	    "message 0x08 after its session ended");
+	assert_int_equal(ens_link_pull(sl, buf, sizeof(buf)), 1);
+	assert_int_equal(buf[0], ENS_ERR_UNKNOWN);
+	ens_link_end(sl);
+	ens_link_end(cl);
+	ens_session_free(c);
+	ens_table_free(t);
+}
+
 int
 main(void)
 {
@@ -737,6 +771,7 @@ main(void)
 		cmocka_unit_test(test_set_chunk),
 		cmocka_unit_test(test_duplicate_at_full_window),
 		cmocka_unit_test(test_data_after_read_fin),
+		cmocka_unit_test(test_message_after_session_freed),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
