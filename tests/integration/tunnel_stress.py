@@ -31,7 +31,7 @@ reconnection backoff, 5 s).  At most 10% of the sessions
 may abort (the client gives a session up after 7 connections in a row
 that die within a second).
 
-  tunnel_stress.py [SEED]        (environment: STRESS_SESSIONS)
+  tunnel_stress.py [SEED]   (environment: STRESS_SESSIONS, STRESS_SIZE_MAX)
 """
 import asyncio
 import math
@@ -56,7 +56,7 @@ SESSIONS = int(os.environ.get("STRESS_SESSIONS", "60"))
 PARALLEL = 6
 BOUND = 60
 CLOSE_BOUND = 20
-SIZE_MAX = 300000
+SIZE_MAX = int(os.environ.get("STRESS_SIZE_MAX", "300000"))
 TRAILER = b"EXACT-UP"
 
 
