@@ -5,7 +5,8 @@
  * connection, pull messages into a connection's wire, deliver some of a
  * wire's bytes (in order, as TCP would), cut a connection (what is on its
  * wires is lost), application writes, reads, EOFs and aborts on either
- * side, and hostile messages: well-formed messages of any command whose
+ * side, bursts of 4,095 one-byte messages each way (14 reach Extend),
+ * and hostile messages: well-formed messages of any command whose
  * session ID is one the sessions really hold (a fuzzer cannot guess 32
  * random bytes), with sequence numbers and ACK counts near the real
  * windows or anywhere, pushed into either side.
@@ -243,6 +244,37 @@ hostile(struct world * W, struct conn * k, int dir)
 	ens_link_push(to, buf, n);
 }
 
+/*
+ * A burst on ${k}: 4,095 one-byte DATA messages each way (as many as the
+ * window holds), all delivered and read.  Fourteen of them take the
+ * session past ENS_EXTEND_AT: Extend, and hostile messages around it.
+ */
+static void
+burst(struct world * W, struct conn * k)
+{
+	struct ens_session * s;
+	int r;
+
+	if (k->cl == NULL)
+		return;
+	s = ens_link_session(k->sl);
+	(void)ens_session_set_chunk(W->c, 1);
+	app_write(W->c, &W->capp, 0, ENS_WINDOW_MSGS - 1);
+	if (s != NULL) {
+		(void)ens_session_set_chunk(s, 1);
+		app_write(s, sapp(s), 1, ENS_WINDOW_MSGS - 1);
+	}
+	for (r = 0; r < 8; r++) {
+		pull(k, 0, WIRE);
+		deliver(k, 0, WIRE);
+		pull(k, 1, WIRE);
+		deliver(k, 1, WIRE);
+		app_read(W, W->c, &W->capp, 0);
+		if ((s = ens_link_session(k->sl)) != NULL)
+			app_read(W, s, sapp(s), 1);
+	}
+}
+
 /* After the script: one clean connection must finish the session. */
 static void
 heal(struct world * W)
@@ -378,6 +410,9 @@ LLVMFuzzerTestOneInput(const uint8_t * data, size_t size)
 		case 11:
 		case 12:
 			hostile(&W, k, (op & 15) == 12);
+			break;
+		case 13:
+			burst(&W, k);
 			break;
 		default:
 			/* Many small pulls and deliveries: a busy network. */
