@@ -79,6 +79,7 @@ next(struct world * W)
 	return (*W->in++);
 }
 
+/* The table made a server session: give it an application. */
 static void
 created(void * cookie, struct ens_session * s)
 {
@@ -143,6 +144,7 @@ sapp(struct ens_session * s)
 	return (s == NULL ? NULL : ens_session_cookie(s));
 }
 
+/* Open the connection ${k} if it is not: a client and a server link. */
 static void
 conn_open(struct world * W, struct conn * k)
 {
@@ -154,6 +156,7 @@ conn_open(struct world * W, struct conn * k)
 	k->wlen[0] = k->wlen[1] = 0;
 }
 
+/* Cut the connection ${k}: its links end, its wires are lost. */
 static void
 conn_cut(struct conn * k)
 {

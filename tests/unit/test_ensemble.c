@@ -527,6 +527,7 @@ extend_cut(int lose_reply, int cuts)
 	net_finish(&n);
 }
 
+/* The EXTEND lost once; its EXTEND_OK lost once, then three times. */
 static void
 test_extend_cut(void ** state)
 {
