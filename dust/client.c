@@ -35,6 +35,7 @@ struct client {
 	struct tunnel tun;
 	struct sock_addr server;	/* Where Dust connections go. */
 	size_t nsess, maxsess, maxlinks;
+	size_t chunk;			/* -m: most bytes per DATA. */
 	struct csess * sessions;
 };
 
@@ -64,12 +65,15 @@ usage(int rc)
 
 	fprintf(rc ? stderr : stdout,
 	    "usage: dust client -s LISTEN -i INVITE [-t SERVER] [-n MAXSESSIONS]\n"
-	    "                   [-c CONNS] [-F] [-p PIDFILE] [-v] [--syslog]\n"
+	    "                   [-c CONNS] [-m BYTES] [-F] [-p PIDFILE] [-v]\n"
+	    "                   [--syslog]\n"
 	    "Carry each connection accepted on LISTEN to the dust server of\n"
 	    "INVITE (the invite text, or a file holding it) as an Ensemble\n"
 	    "session.  -t connects to SERVER instead of the invite's address\n"
 	    "(a relay); -c is the most connections a session holds at once\n"
-	    "(default 2); -n the most sessions (default 1000).\n");
+	    "(default 2); -n the most sessions (default 1000); -m the most\n"
+	    "application bytes per Data message sent (1 to 8192, default\n"
+	    "8192).\n");
 	exit(rc);
 }
 
@@ -85,10 +89,11 @@ csess_free(struct csess * cs)
 	ens_session_stats(cs->s, &up, &down);
 	why = ens_session_why(cs->s);
 	info0("session #%ju: %s%s after %ju ms, %zu connections, "
-	    "%ju bytes up, %ju bytes down", (uintmax_t)cs->no,
+	    "%ju bytes up, %ju bytes down, %ju extends", (uintmax_t)cs->no,
 	    why ? "aborted: " : "closed cleanly", why ? why : "",
 	    (uintmax_t)tunnel_ms_since(&cs->born), cs->nlinks_total,
-	    (uintmax_t)up, (uintmax_t)down);
+	    (uintmax_t)up, (uintmax_t)down,
+	    (uintmax_t)ens_session_extends(cs->s));
 	while ((c = cs->conns) != NULL) {
 		cs->conns = c->next;
 		tconn_detach(c);
@@ -287,6 +292,7 @@ accept_cb(evutil_socket_t lfd, short what, void * arg)
 			continue;
 		}
 		cs->cl = cl;
+		(void)ens_session_set_chunk(cs->s, cl->chunk);
 		cs->app.s = cs->s;
 		cs->app.connected = 1;
 		cs->backoff = BACKOFF_MIN;
@@ -336,7 +342,8 @@ cmd_client(int argc, char ** argv)
 	struct csess * cs;
 
 	cl.maxlinks = 2;
-	while ((ch = getopt_long(argc, argv, "c:Fhi:n:p:s:t:v", opts,
+	cl.chunk = ENS_CHUNK;
+	while ((ch = getopt_long(argc, argv, "c:Fhi:m:n:p:s:t:v", opts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -346,6 +353,11 @@ cmd_client(int argc, char ** argv)
 			break;
 		case 'i':
 			ispec = optarg;
+			break;
+		case 'm':
+			if (args_uint("-m", optarg, 1, ENS_CHUNK, &v))
+				return (1);
+			cl.chunk = (size_t)v;
 			break;
 		case 's':
 			lspec = optarg;
@@ -378,8 +390,11 @@ cmd_client(int argc, char ** argv)
 	}
 	if (muxrun_loop(cl.tun.base) == 0)
 		rc = 0;
-	while ((cs = cl.sessions) != NULL)
+	/* A session still open is not "closed cleanly" in the log. */
+	while ((cs = cl.sessions) != NULL) {
+		ens_session_abort(cs->s, "the client is exiting");
 		csess_free(cs);
+	}
 	tconn_close_all(&cl.tun);
 done2:
 	tunnel_events_free(&cl.tun);

@@ -41,6 +41,7 @@ struct server {
 	int paused;
 	size_t maxconns;
 	uint64_t idle_ms;
+	size_t chunk;			/* -m: most bytes per DATA. */
 	struct ens_table * table;
 	struct ssess * sessions;
 };
@@ -64,12 +65,14 @@ usage(int rc)
 	fprintf(rc ? stderr : stdout,
 	    "usage: dust server -s LISTEN -t TARGET -k KEYFILE -i INVITE\n"
 	    "                   [-n MAXCONNS] [-S MAXSESSIONS] [-I SECONDS]\n"
-	    "                   [-F] [-p PIDFILE] [-v] [--syslog]\n"
+	    "                   [-m BYTES] [-F] [-p PIDFILE] [-v] [--syslog]\n"
 	    "Accept Dust connections on LISTEN for the server of KEYFILE and\n"
 	    "INVITE (the invite text, or a file holding it), and connect each\n"
 	    "Ensemble session to TARGET.  -n: most connections at once\n"
 	    "(default 10000); -S: most sessions (default 1000); -I: seconds a\n"
-	    "session without connections is kept (default 120).\n");
+	    "session without connections is kept (default 120); -m: most\n"
+	    "application bytes per Data message sent (1 to 8192, default\n"
+	    "8192).\n");
 	exit(rc);
 }
 
@@ -82,10 +85,11 @@ ssess_free(struct ssess * ss)
 	const char * why = ens_session_why(ss->s);
 
 	ens_session_stats(ss->s, &down, &up);
-	info0("session #%ju: %s%s after %ju ms, %ju bytes up, %ju bytes down",
-	    (uintmax_t)ss->no, why ? "aborted: " : "closed cleanly",
-	    why ? why : "", (uintmax_t)tunnel_ms_since(&ss->born),
-	    (uintmax_t)up, (uintmax_t)down);
+	info0("session #%ju: %s%s after %ju ms, %ju bytes up, "
+	    "%ju bytes down, %ju extends", (uintmax_t)ss->no,
+	    why ? "aborted: " : "closed cleanly", why ? why : "",
+	    (uintmax_t)tunnel_ms_since(&ss->born), (uintmax_t)up,
+	    (uintmax_t)down, (uintmax_t)ens_session_extends(ss->s));
 	tapp_close(&ss->app, 1);
 	ens_table_remove(sv->table, ss->s);
 	*ss->prevp = ss->next;
@@ -149,6 +153,7 @@ created(void * cookie, struct ens_session * s)
 	}
 	ss->sv = sv;
 	ss->s = s;
+	(void)ens_session_set_chunk(s, sv->chunk);
 	ss->app.s = s;
 	ss->no = ++sv->tun.sess_serial;
 	clock_gettime(CLOCK_MONOTONIC, &ss->born);
@@ -293,7 +298,8 @@ cmd_server(int argc, char ** argv)
 	struct timeval sec = {1, 0};
 
 	sv.idle_ms = IDLE_DEFAULT * 1000;
-	while ((ch = getopt_long(argc, argv, "FhI:i:k:n:p:S:s:t:v", opts,
+	sv.chunk = ENS_CHUNK;
+	while ((ch = getopt_long(argc, argv, "FhI:i:k:m:n:p:S:s:t:v", opts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'I':
@@ -306,6 +312,11 @@ cmd_server(int argc, char ** argv)
 			break;
 		case 'k':
 			kspec = optarg;
+			break;
+		case 'm':
+			if (args_uint("-m", optarg, 1, ENS_CHUNK, &v))
+				return (1);
+			sv.chunk = (size_t)v;
 			break;
 		case 'S':
 			if (args_uint("-S", optarg, 1, 1000000, &maxsess))
@@ -360,8 +371,11 @@ cmd_server(int argc, char ** argv)
 	if (muxrun_loop(sv.tun.base) == 0)
 		rc = 0;
 	tconn_close_all(&sv.tun);
-	while (sv.sessions != NULL)
+	/* A session still open is not "closed cleanly" in the log. */
+	while (sv.sessions != NULL) {
+		ens_session_abort(sv.sessions->s, "the server is exiting");
 		ssess_free(sv.sessions);
+	}
 done2:
 	if (sv.sweep)
 		event_free(sv.sweep);

@@ -4,8 +4,10 @@
  * the bytes go to a client link whose session is first opened by a real
  * server link, else to a server link; bit 1: the application writes and
  * reads between chunks; bit 2: cut the link and start another at each
- * chunk), the second the chunk size; the rest is the link's input.  A
- * session that survives is then checked to still talk to an honest peer.
+ * chunk), the second the chunk size; the rest is the link's input.
+ * Scripted sessions with hostile messages that carry real session IDs,
+ * and the check that an honest exchange stays exact, are in
+ * fuzz_ensemble_seq.
  */
 #include <stddef.h>
 #include <stdint.h>

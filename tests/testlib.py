@@ -1,6 +1,7 @@
 """Helpers the Python integration tests share, imported by path (a test
 puts ROOT/tests on sys.path).  Loopback addresses only."""
 import socket
+import subprocess
 import sys
 import time
 
@@ -29,6 +30,21 @@ def wait_port(port, secs=10, fail=exit_fail):
             return
         except OSError:
             time.sleep(0.05)
+    fail("nothing listens on port %d" % port)
+
+
+def listening(port, secs=10, fail=exit_fail):
+    """Wait up to ${secs} seconds until something listens on
+    127.0.0.1:${port}, without connecting to it (a probe connection would
+    be a session or a link of its own); if nothing does, call
+    fail(message)."""
+    end = time.time() + secs
+    while time.time() < end:
+        out = subprocess.run(["ss", "-Hltn", "sport = :%d" % port],
+                             capture_output=True, text=True).stdout
+        if out.strip():
+            return
+        time.sleep(0.05)
     fail("nothing listens on port %d" % port)
 
 

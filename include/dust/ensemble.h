@@ -67,7 +67,8 @@ struct ens_msg {
 /* A streaming parser of messages. */
 struct ens_parser {
 	uint8_t * buf;
-	size_t len;			/* Bytes held. */
+	size_t off;			/* buf[off .. len) not parsed yet. */
+	size_t len;
 	size_t cap;
 	size_t consumed;		/* Of the message last returned. */
 	char error[96];
@@ -166,6 +167,17 @@ const uint8_t * ens_session_id(const struct ens_session *);
 size_t ens_session_space(const struct ens_session *);
 
 /**
+ * ens_session_set_chunk(s, max):
+ * Put at most ${max} (1 to ENS_CHUNK) application bytes in each DATA
+ * message ${s} sends from now on.  Smaller messages let ACKs and control
+ * messages through sooner on a model of small, slow packets, and waste
+ * less when a connection ends in the middle of one; more of them are
+ * needed, with 37 bytes of header each.  Return 0, or -1 if ${max} is out
+ * of range.
+ */
+int ens_session_set_chunk(struct ens_session *, size_t);
+
+/**
  * ens_session_write(s, buf, len):
  * Queue up to ens_session_space(s) of the ${len} bytes at ${buf} to send.
  * Return the number taken, or -1 on ENOMEM.
@@ -239,6 +251,12 @@ void * ens_session_cookie(const struct ens_session *);
  * received (delivered in order).
  */
 void ens_session_stats(const struct ens_session *, uint64_t *, uint64_t *);
+
+/**
+ * ens_session_extends(s):
+ * Return how many times ${s} moved to a new session ID (Extend).
+ */
+uint64_t ens_session_extends(const struct ens_session *);
 
 /**
  * ens_link_client(s):

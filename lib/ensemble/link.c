@@ -7,6 +7,19 @@
 #include "dust/ensemble.h"
 #include "session.h"
 
+/* A new link of either side, not attached; NULL on ENOMEM. */
+static struct ens_link *
+link_new(int server)
+{
+	struct ens_link * l;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return (NULL);
+	ens_parser_init(&l->p);
+	l->server = server;
+	return (l);
+}
+
 /**
  * ens_link_client(s):
  * Attach a new link (a new Dust connection) to the client session ${s}.
@@ -17,10 +30,8 @@ ens_link_client(struct ens_session * s)
 {
 	struct ens_link * l;
 
-	if ((l = calloc(1, sizeof(*l))) == NULL)
-		return (NULL);
-	ens_parser_init(&l->p);
-	ens_session_attach(s, l);
+	if ((l = link_new(0)) != NULL)
+		ens_session_attach(s, l);
 	return (l);
 }
 
@@ -35,11 +46,8 @@ ens_link_server(struct ens_table * t)
 {
 	struct ens_link * l;
 
-	if ((l = calloc(1, sizeof(*l))) == NULL)
-		return (NULL);
-	ens_parser_init(&l->p);
-	l->server = 1;
-	l->t = t;
+	if ((l = link_new(1)) != NULL)
+		l->t = t;
 	return (l);
 }
 
@@ -221,7 +229,9 @@ server_msg(struct ens_link * l, const struct ens_msg * m)
 		if (m->cmd == ENS_CLOSE)
 			return (error_reply(l, ENS_ERR_UNKNOWN,
 			    "CLOSE of an unknown session"));
-		snprintf(why, sizeof(why),
+		/* Still in flight when the session was closed and freed. */
+		snprintf(why, sizeof(why), l->bound ?
+		    "message 0x%02x after its session ended" :
 		    "message 0x%02x before NEW or CONTINUE", m->cmd);
 		return (error_reply(l, ENS_ERR_UNKNOWN, why));
 	}

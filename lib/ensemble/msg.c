@@ -103,19 +103,22 @@ ens_parser_free(struct ens_parser * p)
 
 	free(p->buf);
 	p->buf = NULL;
-	p->len = p->cap = p->consumed = 0;
+	p->off = p->len = p->cap = p->consumed = 0;
 }
 
-/* Drop the message returned last from the front of the buffer. */
+/*
+ * Step over the message returned last.  The bytes stay where they are
+ * until the next feed: moving the rest of a large chunk forward after
+ * every small message made parsing quadratic.
+ */
 static void
 drop_consumed(struct ens_parser * p)
 {
 
-	if (p->consumed == 0)
-		return;
-	memmove(p->buf, p->buf + p->consumed, p->len - p->consumed);
-	p->len -= p->consumed;
+	p->off += p->consumed;
 	p->consumed = 0;
+	if (p->off == p->len)
+		p->off = p->len = 0;
 }
 
 /**
@@ -131,6 +134,11 @@ ens_parser_feed(struct ens_parser * p, const uint8_t * buf, size_t len)
 	if (p->error[0] != '\0' || len == 0)
 		return (0);
 	drop_consumed(p);
+	if (p->off > 0) {
+		memmove(p->buf, p->buf + p->off, p->len - p->off);
+		p->len -= p->off;
+		p->off = 0;
+	}
 	if (p->len + len > p->cap) {
 		ncap = p->cap ? p->cap : 4096;
 		while (ncap < p->len + len)
@@ -158,21 +166,22 @@ int
 ens_parser_next(struct ens_parser * p, struct ens_msg * msg)
 {
 	const uint8_t * b;
-	size_t n;
+	size_t n, have;
 	int i;
 
 	if (p->error[0] != '\0')
 		return (-1);
 	drop_consumed(p);
-	if (p->len == 0)
+	if (p->len == p->off)
 		return (0);
-	b = p->buf;
+	b = p->buf + p->off;
+	have = p->len - p->off;
 	if ((n = ens_msg_size(b[0])) == 0) {
 		snprintf(p->error, sizeof(p->error),
 		    "unknown ensemble command 0x%02x", b[0]);
 		return (-1);
 	}
-	if (p->len < n)
+	if (have < n)
 		return (0);
 	memset(msg, 0, sizeof(*msg));
 	msg->cmd = b[0];
@@ -190,7 +199,7 @@ ens_parser_next(struct ens_parser * p, struct ens_msg * msg)
 			    (unsigned)msg->len, (unsigned)ENS_CHUNK);
 			return (-1);
 		}
-		if (p->len < n + msg->len)
+		if (have < n + msg->len)
 			return (0);
 		msg->data = &b[37];
 		n += msg->len;

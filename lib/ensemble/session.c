@@ -25,6 +25,7 @@ ens_session_new(int server)
 		return (NULL);
 	s->server = server;
 	s->state = server ? ENS_OPEN : ENS_OPENING;
+	s->chunk = ENS_CHUNK;
 	return (s);
 }
 
@@ -131,6 +132,7 @@ ens_session_add_id(struct ens_session * s, const uint8_t * id)
 			s->confirmed--;
 	}
 	memcpy(s->ids[s->nids++], id, ENS_ID_BYTES);
+	s->ids_taken++;
 	s->tx_idbase = s->tx_next;
 	s->rx_idbase = s->rx_next;
 }
@@ -144,6 +146,7 @@ ens_session_attach(struct ens_session * s, struct ens_link * l)
 {
 
 	l->s = s;
+	l->bound = 1;
 	l->serial = ++s->serial;
 	l->next = s->links;
 	s->links = l;
@@ -170,9 +173,13 @@ ens_session_detach(struct ens_session * s, struct ens_link * l)
 			break;
 		}
 	}
-	for (i = s->txhead; i < s->txlen; i++)
-		if (s->tx[i].sent_on == l->serial)
+	for (i = s->txhead; i < s->txlen; i++) {
+		if (s->tx[i].sent_on == l->serial) {
 			s->tx[i].sent_on = 0;
+			if (i < s->tx_unsent)
+				s->tx_unsent = i;
+		}
+	}
 	if (s->new_on == l->serial)
 		s->new_on = 0;
 	if (s->extend_on == l->serial)
@@ -244,6 +251,33 @@ ens_session_stats(const struct ens_session * s, uint64_t * sent,
 	*recv = s->recv_bytes;
 }
 
+/**
+ * ens_session_extends(s):
+ * Return how many times ${s} moved to a new session ID (Extend).
+ */
+uint64_t
+ens_session_extends(const struct ens_session * s)
+{
+
+	return (s->ids_taken > 0 ? s->ids_taken - 1 : 0);
+}
+
+/**
+ * ens_session_set_chunk(s, max):
+ * Put at most ${max} (1 to ENS_CHUNK) application bytes in each DATA
+ * message ${s} sends from now on.  Return 0, or -1 if ${max} is out of
+ * range.
+ */
+int
+ens_session_set_chunk(struct ens_session * s, size_t max)
+{
+
+	if (max < 1 || max > ENS_CHUNK)
+		return (-1);
+	s->chunk = max;
+	return (0);
+}
+
 /* Unacknowledged messages. */
 static size_t
 txcount(const struct ens_session * s)
@@ -260,6 +294,7 @@ txcount(const struct ens_session * s)
 size_t
 ens_session_space(const struct ens_session * s)
 {
+	size_t room;
 
 	if (s->tx_eof || s->state == ENS_ABORTED || s->state == ENS_CLOSED ||
 	    s->state == ENS_CLOSING)
@@ -267,7 +302,35 @@ ens_session_space(const struct ens_session * s)
 	if (txcount(s) + 1 >= ENS_WINDOW_MSGS ||
 	    s->tx_bytes >= ENS_WINDOW_BYTES)
 		return (0);
-	return (ENS_WINDOW_BYTES - s->tx_bytes);
+	/*
+	 * Both windows bound what a write takes: with small messages the
+	 * count of messages is reached before the bytes (one is kept for
+	 * the FIN).
+	 */
+	room = (ENS_WINDOW_MSGS - 1 - txcount(s)) * s->chunk;
+	if (room > ENS_WINDOW_BYTES - s->tx_bytes)
+		room = ENS_WINDOW_BYTES - s->tx_bytes;
+	return (room);
+}
+
+/*
+ * Make room for one more element (of ${size} bytes) after the ${len} of
+ * the array ${arr} of capacity *${cap}, doubling it if full.  Return the
+ * array (moved, perhaps), or NULL on ENOMEM (${arr} is then unchanged).
+ */
+static void *
+grow(void * arr, size_t * cap, size_t len, size_t size)
+{
+	void * p;
+	size_t ncap;
+
+	if (len < *cap)
+		return (arr);
+	ncap = *cap ? *cap * 2 : 64;
+	if ((p = realloc(arr, ncap * size)) == NULL)
+		return (NULL);
+	*cap = ncap;
+	return (p);
 }
 
 /* Append a message of ${len} bytes (a copy of ${buf}) to the queue. */
@@ -275,21 +338,18 @@ static int
 txpush(struct ens_session * s, const uint8_t * buf, size_t len)
 {
 	struct ens_txmsg * m;
-	size_t ncap;
 
 	if (s->txhead > 0 && s->txlen == s->txcap) {
 		memmove(s->tx, &s->tx[s->txhead],
 		    txcount(s) * sizeof(s->tx[0]));
 		s->txlen -= s->txhead;
+		s->tx_unsent = s->tx_unsent > s->txhead ?
+		    s->tx_unsent - s->txhead : 0;
 		s->txhead = 0;
 	}
-	if (s->txlen == s->txcap) {
-		ncap = s->txcap ? s->txcap * 2 : 64;
-		if ((m = realloc(s->tx, ncap * sizeof(*m))) == NULL)
-			return (-1);
-		s->tx = m;
-		s->txcap = ncap;
-	}
+	if ((m = grow(s->tx, &s->txcap, s->txlen, sizeof(*m))) == NULL)
+		return (-1);
+	s->tx = m;
 	m = &s->tx[s->txlen];
 	m->data = NULL;
 	if (len > 0) {
@@ -317,8 +377,8 @@ ens_session_write(struct ens_session * s, const uint8_t * buf, size_t len)
 
 	while (done < len && ens_session_space(s) > 0) {
 		n = len - done;
-		if (n > ENS_CHUNK)
-			n = ENS_CHUNK;
+		if (n > s->chunk)
+			n = s->chunk;
 		if (n > ens_session_space(s))
 			n = ens_session_space(s);
 		if (txpush(s, buf + done, n))
@@ -397,19 +457,23 @@ size_t
 ens_session_read(struct ens_session * s, uint8_t * buf, size_t len)
 {
 	struct ens_rxmsg * m;
-	size_t done = 0, n;
+	size_t done = 0, n, i;
 
 	rxadvance(s);
-	while (done < len && s->rxlen > 0 && s->rx[0].n < s->rx_next) {
-		m = &s->rx[0];
+	/* Copy out of the messages in order; drop the read ones at once. */
+	for (i = 0; done < len && i < s->rxlen && s->rx[i].n < s->rx_next;
+	    i++) {
+		m = &s->rx[i];
 		n = m->len - m->off;
 		if (n > len - done)
 			n = len - done;
+		if (n == 0)
+			continue;	/* The FIN. */
 		memcpy(buf + done, m->data + m->off, n);
 		m->off += n;
 		done += n;
-		rxadvance(s);
 	}
+	rxadvance(s);
 	s->recv_bytes += done;
 	return (done);
 }
@@ -511,7 +575,7 @@ ens_session_on_data(struct ens_session * s, const struct ens_msg * msg)
 {
 	struct ens_rxmsg * m;
 	uint64_t n;
-	size_t i, ncap;
+	size_t i;
 
 	if (s->state == ENS_ABORTED || s->state == ENS_CLOSED)
 		return (ENS_ERR_CLOSED);
@@ -522,23 +586,22 @@ ens_session_on_data(struct ens_session * s, const struct ens_msg * msg)
 		s->ack_needed = 1;
 		return (0);
 	}
-	if (n >= s->rx_base + ENS_WINDOW_MSGS ||
-	    s->rx_bytes + msg->len > ENS_WINDOW_BYTES)
+	/* Nothing follows a FIN already read. */
+	if (n >= s->rx_base + ENS_WINDOW_MSGS || s->rx_fin)
 		return (ENS_ERR_BAD_SEQ);
+	/* A copy of one held out of order: its bytes are counted already. */
 	i = rxfind(s, n);
 	if (i < s->rxlen && s->rx[i].n == n)
 		return (0);
-	/* Nothing may follow a FIN. */
+	if (s->rx_bytes + msg->len > ENS_WINDOW_BYTES)
+		return (ENS_ERR_BAD_SEQ);
+	/* Nothing may follow a FIN held. */
 	if ((s->rxlen > 0 && s->rx[s->rxlen - 1].len == 0 &&
 	    s->rx[s->rxlen - 1].n < n) || (msg->len == 0 && i < s->rxlen))
 		return (ENS_ERR_BAD_SEQ);
-	if (s->rxlen == s->rxcap) {
-		ncap = s->rxcap ? s->rxcap * 2 : 64;
-		if ((m = realloc(s->rx, ncap * sizeof(*m))) == NULL)
-			return (-1);
-		s->rx = m;
-		s->rxcap = ncap;
-	}
+	if ((m = grow(s->rx, &s->rxcap, s->rxlen, sizeof(*m))) == NULL)
+		return (-1);
+	s->rx = m;
 	memmove(&s->rx[i + 1], &s->rx[i], (s->rxlen - i) * sizeof(s->rx[0]));
 	m = &s->rx[i];
 	m->n = n;
@@ -581,8 +644,10 @@ ens_session_on_ack(struct ens_session * s, uint64_t next)
 		free(s->tx[s->txhead].data);
 		s->txhead++;
 	}
+	if (s->tx_unsent < s->txhead)
+		s->tx_unsent = s->txhead;
 	if (s->txhead == s->txlen)
-		s->txhead = s->txlen = 0;
+		s->txhead = s->txlen = s->tx_unsent = 0;
 	if (next > s->tx_acked)
 		s->tx_acked = next;
 	return (0);
@@ -610,16 +675,30 @@ ack_due(const struct ens_session * s, int busy)
 	return (s->rx_base - s->ack_sent >= ACK_EVERY);
 }
 
+/*
+ * Index of the first message to send, or txlen.  Messages below
+ * tx_unsent have all been sent (a lost link lowers it again), so that
+ * pulling a window of small messages costs linear, not quadratic, time.
+ */
+static size_t
+first_unsent(const struct ens_session * s)
+{
+	size_t i;
+
+	for (i = s->tx_unsent > s->txhead ? s->tx_unsent : s->txhead;
+	    i < s->txlen; i++)
+		if (s->tx[i].sent_on == 0)
+			break;
+	return (i);
+}
+
 /* First message to send, or NULL. */
 static struct ens_txmsg *
 next_unsent(struct ens_session * s)
 {
-	size_t i;
 
-	for (i = s->txhead; i < s->txlen; i++)
-		if (s->tx[i].sent_on == 0)
-			return (&s->tx[i]);
-	return (NULL);
+	s->tx_unsent = first_unsent(s);
+	return (s->tx_unsent < s->txlen ? &s->tx[s->tx_unsent] : NULL);
 }
 
 /* Client: want an Extend when this ID's sequence numbers run low. */
@@ -655,7 +734,6 @@ check_close(struct ens_session * s)
 int
 ens_session_has_output(const struct ens_session * s)
 {
-	size_t i;
 
 	if (s->nids == 0)
 		return (0);
@@ -672,10 +750,7 @@ ens_session_has_output(const struct ens_session * s)
 		return (1);
 	if (ack_due(s, 0))
 		return (1);
-	for (i = s->txhead; i < s->txlen; i++)
-		if (s->tx[i].sent_on == 0)
-			return (1);
-	return (0);
+	return (first_unsent(s) < s->txlen);
 }
 
 /* Encode a message with an ID into ${buf} if it fits in ${room}. */

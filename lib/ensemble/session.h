@@ -35,6 +35,7 @@ struct ens_session {
 	char why[96];
 	uint8_t ids[ENS_IDS][ENS_ID_BYTES];	/* ids[nids - 1] newest. */
 	size_t nids;
+	uint64_t ids_taken;		/* IDs ever made newest. */
 	size_t confirmed;		/* Server: newest ID the client used. */
 	struct ens_table * table;
 	void * cookie;
@@ -49,6 +50,8 @@ struct ens_session {
 	uint64_t tx_acked;		/* Every n below is acknowledged. */
 	size_t tx_bytes;		/* Unacknowledged application bytes. */
 	int tx_eof;			/* FIN queued. */
+	size_t chunk;			/* Most bytes per DATA sent. */
+	size_t tx_unsent;		/* No unsent message below tx[this]. */
 	uint64_t tx_idbase;		/* tx_next when the newest ID came. */
 
 	/* Receiving. */
@@ -86,6 +89,7 @@ struct ens_link {
 	uint8_t ctl[512];		/* Replies owed on this link. */
 	size_t ctllen;
 	int hello_sent;			/* Client: NEW or CONTINUE sent. */
+	int bound;			/* Was attached to a session. */
 	int failed;
 	char error[96];
 	struct ens_link * next;		/* In the session's list. */

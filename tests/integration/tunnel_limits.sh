@@ -6,13 +6,9 @@
 #     connection after its reconnect attempts (7 in about 6 s), logging
 #     why.
 . tests/lib.sh
-PY=/usr/bin/python3
-D=$DUST_BIN/dust
-[ -x "$D" ] || skip "no dust binary"
-SP=$(free_port); TP=$(free_port); CP=$(free_port)
-"$D" keygen -k "$T/key" > /dev/null
-"$D" invite -k "$T/key" -a "127.0.0.1:$SP" -m tests/models/long.json \
-    > "$T/invite"
+. tests/tunnel_lib.sh
+TP=$(free_port); CP=$(free_port)
+tunnel_invite tests/models/long.json
 spawn server "$D" server -F -v -n 3 -s "[127.0.0.1]:$SP" \
     -t "[127.0.0.1]:$TP" -k "$T/key" -i "$T/invite"
 wait_port "$SP"

@@ -4,19 +4,11 @@
 # ends); then a server limited to 50 sessions (-S 50) refuses the rest
 # with Too Many Sessions, and its client closes those connections.
 . tests/lib.sh
-PY=/usr/bin/python3
-D=$DUST_BIN/dust
-[ -x "$D" ] || skip "no dust binary"
+. tests/tunnel_lib.sh
 ulimit -n 8192 2>/dev/null || true
-SP=$(free_port); TP=$(free_port); CP=$(free_port)
-"$D" keygen -k "$T/key" > /dev/null
-"$D" invite -k "$T/key" -a "127.0.0.1:$SP" -m tests/models/light.json \
-    > "$T/invite"
-spawn target $PY tests/tunnel_peer.py serve "$TP"
-spawn server "$D" server -F -v -s "[127.0.0.1]:$SP" -t "[127.0.0.1]:$TP" \
-    -k "$T/key" -i "$T/invite"
-spawn client "$D" client -F -v -s "[127.0.0.1]:$CP" -i "$T/invite"
-wait_port "$TP"; wait_port "$SP"; wait_port "$CP"
+tunnel_invite tests/models/light.json
+tunnel_server
+tunnel_client
 timeout 120 $PY tests/tunnel_peer.py client "$CP" 200 50000 50000 1000 \
     > "$T/peer.log" 2>&1 || { tail -20 "$T/peer.log"; \
     grep -h "aborted\|ensemble:" "$T/client.log" "$T/server.log" | head -20; \

@@ -5,19 +5,11 @@
 # at both ends.  The client's SIGUSR1 counters and -v session line are
 # checked too (no payload in the logs).
 . tests/lib.sh
+. tests/tunnel_lib.sh
 MB=${TUNNEL_MB:-50}
-PY=/usr/bin/python3
-D=$DUST_BIN/dust
-[ -x "$D" ] || skip "no dust binary"
-SP=$(free_port); TP=$(free_port); CP=$(free_port)
-"$D" keygen -k "$T/key" > /dev/null
-"$D" invite -k "$T/key" -a "127.0.0.1:$SP" -m tests/models/rotate.json \
-    > "$T/invite"
-spawn target $PY tests/tunnel_peer.py serve "$TP"
-spawn server "$D" server -F -v -s "[127.0.0.1]:$SP" -t "[127.0.0.1]:$TP" \
-    -k "$T/key" -i "$T/invite"
-spawn client "$D" client -F -v -s "[127.0.0.1]:$CP" -i "$T/invite"
-wait_port "$TP"; wait_port "$SP"; wait_port "$CP"
+tunnel_invite tests/models/rotate.json
+tunnel_server
+tunnel_client
 BYTES=$((MB * 1000000))
 timeout 120 $PY tests/tunnel_peer.py client "$CP" 1 $BYTES $BYTES 1 \
     > "$T/peer.log" 2>&1 || { cat "$T/peer.log" "$T/client.log" | tail -20; \
