@@ -193,75 +193,131 @@ feed(struct tconn * c)
 	return (any);
 }
 
-/* Send the packets the model says are due. */
+/* Count the packets the model says are due since the last count. */
 static void
-tick_cb(evutil_socket_t fd, short what, void * arg)
+count_due(struct tconn * c)
 {
-	static uint8_t pkt[65536];
-	struct tconn * c = arg;
-	struct evbuffer * out = bufferevent_get_output(c->bev);
 	struct timespec now;
 	uint64_t ms;
-	uint16_t k, i, len;
-	int any = 0, rc;
 
-	(void)fd;
-	(void)what;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ms = ms_between(&c->last, &now);
+	if (ms == 0)
+		return;
 	if (ms > 65535)
 		ms = 65535;
-	/* Keep the sub-millisecond rest for the next tick. */
+	/* Keep the sub-millisecond rest for the next count. */
 	c->last.tv_sec += (time_t)(ms / 1000);
 	c->last.tv_nsec += (long)(ms % 1000) * 1000000;
 	if (c->last.tv_nsec >= 1000000000) {
 		c->last.tv_sec++;
 		c->last.tv_nsec -= 1000000000;
 	}
-	k = dust_packet_count(c->e, (uint16_t)ms);
-	/*
-	 * The first packets of a connection go out one per tick (the rest
-	 * wait): a burst of large packets could carry more filler than the
-	 * peer accepts before the code (SEATTLE_FILLER_MAX chunks).  This
-	 * goes by the packet count, not by the handshake's state, so that a
-	 * prober that never completes the handshake sees the same timing as
-	 * a client that does (tunnel_probe checks it).
-	 */
-	if (c->backlog + k > 65535)
-		c->backlog = 65535 - k;
-	k = (uint16_t)(k + c->backlog);
-	c->backlog = 0;
-	if (k > 1 && c->npackets < TUNNEL_PACED) {
-		c->backlog = (uint16_t)(k - 1);
-		k = 1;
+	c->due += dust_packet_count(c->e, (uint16_t)ms);
+	/* A path slower than the model for long: the oldest are skipped. */
+	if (c->due > TUNNEL_DUE_MAX) {
+		c->skipped += c->due - TUNNEL_DUE_MAX;
+		c->due = TUNNEL_DUE_MAX;
 	}
-	for (i = 0; i < k; i++) {
-		/* A full path cannot take the schedule: skip the packet. */
-		if (evbuffer_get_length(out) > TUNNEL_WIRE_HIGH)
+}
+
+/* Make one packet of the model's next length and queue it.  -1: ENOMEM. */
+static int
+send_packet(struct tconn * c, struct evbuffer * out, int * any)
+{
+	struct evbuffer_iovec v;
+	uint16_t len;
+	int rc;
+
+	len = dust_encoded_ready(c->e);
+	c->credit += (double)len * c->tun->ratio;
+	if ((rc = feed(c)) == -1)
+		return (-1);
+	*any |= rc;
+	/* Unused credit does not pile up while idle. */
+	if (c->credit > (double)len * c->tun->ratio)
+		c->credit = (double)len * c->tun->ratio;
+	/* The packet is made in place, in the socket's output buffer. */
+	if (evbuffer_reserve_space(out, len, &v, 1) != 1)
+		return (-1);
+	dust_get_encoded(c->e, v.iov_base, len);
+	v.iov_len = len;
+	if (evbuffer_commit_space(out, &v, 1))
+		return (-1);
+	c->npackets++;
+	c->tun->st.wire_out += len;
+	return (0);
+}
+
+/*
+ * The one place that decides what is sent: the packets due by the model's
+ * count (dust_packet_count over the time elapsed), as many as the path
+ * takes now.  Called by the tick timer (${ticked}) and whenever the
+ * socket has taken the bytes made before (write_cb), so that a model
+ * faster than the path is paced by the path, never by the data: a packet
+ * is made (data or cover) only when it is due and there is room for it.
+ */
+static void
+send_due(struct tconn * c, int ticked)
+{
+	struct evbuffer * out = bufferevent_get_output(c->bev);
+	uint32_t sent = 0, before = c->due;
+	int any = 0;
+
+	count_due(c);
+	while (c->due > 0 && evbuffer_get_length(out) < TUNNEL_WIRE_HIGH) {
+		/*
+		 * The first packets of a connection go out one per tick: a
+		 * burst of large packets could carry more filler than the
+		 * peer accepts before the code (SEATTLE_FILLER_MAX chunks).
+		 * This goes by the packet count, not by the handshake's
+		 * state, so that a prober that never completes the
+		 * handshake sees the same timing as a client that does
+		 * (tunnel_probe checks it).
+		 */
+		if (c->npackets < TUNNEL_PACED && (!ticked || sent > 0))
 			break;
-		len = dust_encoded_ready(c->e);
-		c->credit += (double)len * c->tun->ratio;
-		if ((rc = feed(c)) == -1) {
+		if (send_packet(c, out, &any)) {
 			tconn_close(c, "out of memory");
 			return;
 		}
-		any |= rc;
-		/* Unused credit does not pile up while idle. */
-		if (c->credit > (double)len * c->tun->ratio)
-			c->credit = (double)len * c->tun->ratio;
-		dust_get_encoded(c->e, pkt, len);
-		evbuffer_add(out, pkt, len);
-		c->npackets++;
-		c->tun->st.wire_out += len;
+		c->due--;
+		sent++;
 	}
-	/* Tick faster while packets come in bunches, slower while none. */
-	if ((k > 1 || c->backlog > 0) && c->tick_ms > TICK_MIN)
-		c->tick_ms /= 2;
-	else if (k == 0 && c->tick_ms < TICK_MAX)
-		c->tick_ms *= 2;
-	arm(c->tick, c->tick_ms);
+	if (ticked) {
+		/* Tick faster while packets come in bunches, slower while
+		 * none. */
+		if ((sent > 1 || c->due > 0) && c->tick_ms > TICK_MIN)
+			c->tick_ms /= 2;
+		else if (sent == 0 && before == 0 && c->tick_ms < TICK_MAX)
+			c->tick_ms *= 2;
+		arm(c->tick, c->tick_ms);
+	} else if (!evtimer_pending(c->tick, NULL)) {
+		arm(c->tick, c->tick_ms);
+	}
 	if (any && c->hooks != NULL && c->hooks->pumped != NULL)
 		c->hooks->pumped(c, c->cookie);
+}
+
+/* The tick: count time, send what is due. */
+static void
+tick_cb(evutil_socket_t fd, short what, void * arg)
+{
+
+	(void)fd;
+	(void)what;
+	send_due(arg, 1);
+}
+
+/* The socket took the bytes made before: more may go if due. */
+static void
+write_cb(struct bufferevent * bev, void * arg)
+{
+	struct tconn * c = arg;
+
+	(void)bev;
+	if (c->connected)
+		send_due(c, 0);
 }
 
 /* Log a silent failure once. */
@@ -282,26 +338,39 @@ check_failed(struct tconn * c)
 	}
 }
 
-/* Wire bytes arrived. */
+/* Wire bytes arrived: de-shape them where they lie. */
 static void
 read_cb(struct bufferevent * bev, void * arg)
 {
-	static uint8_t buf[65535], dec[65535];
+	static uint8_t dec[65535];
 	struct tconn * c = arg;
 	struct evbuffer * in = bufferevent_get_input(bev);
-	size_t n;
+	struct evbuffer_iovec v[16];
+	size_t off, k, took;
 	uint16_t r;
-	int news = 0;
+	int i, nv, news = 0;
 
-	while ((n = evbuffer_get_length(in)) > 0) {
-		if (n > sizeof(buf))
-			n = sizeof(buf);
-		evbuffer_remove(in, buf, n);
-		c->tun->st.wire_in += n;
-		if (dust_put_encoded(c->e, buf, (uint16_t)n)) {
-			tconn_close(c, "out of memory");
-			return;
+	while (evbuffer_get_length(in) > 0) {
+		nv = evbuffer_peek(in, -1, NULL, v, 16);
+		if (nv > 16)
+			nv = 16;
+		took = 0;
+		for (i = 0; i < nv; i++) {
+			for (off = 0; off < v[i].iov_len; off += k) {
+				k = v[i].iov_len - off;
+				if (k > 65535)
+					k = 65535;
+				if (dust_put_encoded(c->e,
+				    (uint8_t *)v[i].iov_base + off,
+				    (uint16_t)k)) {
+					tconn_close(c, "out of memory");
+					return;
+				}
+			}
+			took += v[i].iov_len;
 		}
+		c->tun->st.wire_in += took;
+		evbuffer_drain(in, took);
 		check_failed(c);
 		while ((r = dust_decoded_ready(c->e)) > 0) {
 			dust_get_decoded(c->e, dec, r);
@@ -342,7 +411,7 @@ start(struct tconn * c)
 	if (overlap > OVERLAP_MAX)
 		overlap = OVERLAP_MAX;
 	arm(c->warn, c->duration - overlap);
-	tick_cb(-1, 0, c);
+	send_due(c, 1);
 }
 
 /* Connected, closed, failed. */
@@ -391,6 +460,18 @@ warn_cb(evutil_socket_t fd, short what, void * arg)
 }
 
 /**
+ * tunnel_bev_tune(bev):
+ * Let ${bev} read and write up to TUNNEL_IO_MAX bytes in one system call.
+ */
+void
+tunnel_bev_tune(struct bufferevent * bev)
+{
+
+	(void)bufferevent_set_max_single_read(bev, TUNNEL_IO_MAX);
+	(void)bufferevent_set_max_single_write(bev, TUNNEL_IO_MAX);
+}
+
+/**
  * tconn_new(tun, fd, to, link, hooks, cookie):
  * Run a Dust connection on the accepted socket ${fd} (taken over), or if
  * ${to} is not NULL on a new connection to ${to}, carrying ${link} (taken
@@ -428,7 +509,10 @@ tconn_new(struct tunnel * tun, int fd, const struct sock_addr * to,
 	    (c->end = evtimer_new(tun->base, end_cb, c)) == NULL ||
 	    (c->warn = evtimer_new(tun->base, warn_cb, c)) == NULL)
 		goto err3;
-	bufferevent_setcb(c->bev, read_cb, NULL, event_cb, c);
+	bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
+	/* write_cb when half of what was made has gone. */
+	bufferevent_setwatermark(c->bev, EV_WRITE, TUNNEL_WIRE_HIGH / 2, 0);
+	tunnel_bev_tune(c->bev);
 	if (bufferevent_enable(c->bev, EV_READ | EV_WRITE))
 		goto err3;
 	clock_gettime(CLOCK_MONOTONIC, &c->born);

@@ -13,6 +13,8 @@ struct dust_engine {
 	struct dust_shaper shaper;	/* Our direction. */
 	struct dust_deshaper deshaper;	/* The peer's. */
 	uint32_t duration;
+	double pad_ratio;		/* Stream bytes a wire byte carries,
+					   a little under (padding room). */
 	int nomem;			/* seattle_push ran out of memory. */
 	char failure[160];
 };
@@ -55,6 +57,15 @@ wrap(struct seattle * s, const struct dust_model * model, int send,
 	dust_shaper_init(&e->shaper, out, out->coder, rng, pull, e);
 	dust_deshaper_init(&e->deshaper, in, in->coder, push, e);
 	e->duration = dust_shaper_duration(&e->shaper);
+	/*
+	 * A packet of n bytes pulls about n * entropy / 8 stream bytes: all
+	 * n with the uniform model (identity code, a copy), a little fewer
+	 * than the estimate otherwise so that padding seldom runs on into
+	 * the next packet.
+	 */
+	e->pad_ratio = dust_model_entropy(out) / 8.0;
+	if (e->pad_ratio < 0.999)
+		e->pad_ratio *= 0.9;
 	return (e);
 }
 
@@ -199,6 +210,7 @@ void
 dust_get_encoded(struct dust_engine * e, uint8_t * buf, uint16_t len)
 {
 
+	seattle_pad_room(e->s, (size_t)(len * e->pad_ratio));
 	dust_shaper_produce(&e->shaper, buf, len);
 }
 

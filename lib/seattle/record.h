@@ -22,8 +22,8 @@
 /**
  * record_seal(out, data, len, mac, ks):
  * Write the encrypted record of ${len} (<= SEATTLE_DATA_MAX) bytes of
- * application ${data} to ${out}, or a minimum-size padding record if
- * ${data} is NULL.  ${mac} is a Skein-MAC context keyed with K that is
+ * application ${data} to ${out}, or if ${data} is NULL a padding record of
+ * ${len} zero DATA bytes.  ${mac} is a Skein-MAC context keyed with K that is
  * copied, not changed; ${ks} is the sending keystream.  Return the number
  * of bytes written (2 + LEN).
  */

@@ -61,6 +61,7 @@ struct seattle {
 	size_t olen, opos;
 	size_t odata;			/* Application bytes in obuf. */
 	size_t record_data;		/* DATA per data record. */
+	size_t pad_room;		/* Stream bytes padding may fill. */
 	struct bytequeue wq;		/* Application data to send. */
 
 	/* Receiving. */
@@ -371,7 +372,9 @@ peer_record(struct seattle * s)
 		fail(s, "out of memory");
 		return (-1);
 	}
-	sodium_memzero(s->ibuf, s->ihave);
+	/* Padding's plaintext is zero bytes and its length: no secret. */
+	if (rc == 1)
+		sodium_memzero(s->ibuf, s->ihave);
 	s->in = IN_LEN;
 	s->ineed = 2;
 	return (0);
@@ -504,7 +507,17 @@ next_unit(struct seattle * s)
 				s->wq.start = 0;
 			s->odata = n;
 		} else {
-			s->olen = record_seal(s->obuf, NULL, 0, &s->mac,
+			/*
+			 * Padding: as much of the room the puller announced
+			 * as obuf holds, so that a packet of cover is one
+			 * record and not hundreds; at least the minimum.
+			 */
+			n = 0;
+			if (s->pad_room >= 2 + SEATTLE_LEN_MIN)
+				n = s->pad_room - 2 - SEATTLE_LEN_MIN;
+			if (n > s->ocap - 2 - SEATTLE_LEN_MIN)
+				n = s->ocap - 2 - SEATTLE_LEN_MIN;
+			s->olen = record_seal(s->obuf, NULL, n, &s->mac,
 			    &s->ks_out);
 		}
 		break;
@@ -533,9 +546,25 @@ seattle_pull(struct seattle * s, uint8_t * buf, size_t n)
 			k = n;
 		memcpy(buf, s->obuf + s->opos, k);
 		s->opos += k;
+		s->pad_room = s->pad_room > k ? s->pad_room - k : 0;
 		buf += k;
 		n -= k;
 	}
+}
+
+/**
+ * seattle_pad_room(s, n):
+ * Say that about ${n} more bytes of the outgoing stream will be pulled
+ * now (the rest of a packet): a padding record begun within them may be
+ * as long as what is left of them (up to SEATTLE_RECORD_DATA bytes of
+ * DATA), where it is otherwise the minimum.  Data queued later then
+ * waits behind padding only until the packet ends (DECISIONS §3).
+ */
+void
+seattle_pad_room(struct seattle * s, size_t n)
+{
+
+	s->pad_room = n;
 }
 
 /**
