@@ -170,15 +170,19 @@ arm(struct event * ev, uint64_t ms)
 	event_add(ev, &tv);
 }
 
-/* Feed the link's messages into the engine while credit lasts. */
+/*
+ * Feed the link's messages into the engine while credit lasts: credit is
+ * what the packets made so far can carry less what was fed; it may go
+ * down to -${ahead} (data fed for packets due but not made yet).
+ */
 static int
-feed(struct tconn * c)
+feed(struct tconn * c, double ahead)
 {
 	static uint8_t buf[ENS_MSG_MAX * 2];
 	size_t n, off, k;
 	int any = 0;
 
-	while (c->link != NULL && c->credit > 0 &&
+	while (c->link != NULL && c->credit > -ahead &&
 	    ens_link_pending(c->link)) {
 		if ((n = ens_link_pull(c->link, buf, sizeof(buf))) == 0)
 			break;
@@ -226,12 +230,21 @@ static int
 send_packet(struct tconn * c, struct evbuffer * out, int * any)
 {
 	struct evbuffer_iovec v;
+	uint32_t ahead;
 	uint16_t len;
 	int rc;
 
 	len = dust_encoded_ready(c->e);
 	c->credit += (double)len * c->tun->ratio;
-	if ((rc = feed(c)) == -1)
+	/*
+	 * With more packets due now, data for them goes in at once: Seattle
+	 * then seals it in whole records, eight side by side.  With one due
+	 * (a model slower than the path), at most a packet's worth waits in
+	 * the engine, so that ACKs and control messages do not wait long
+	 * behind data.
+	 */
+	ahead = c->due < TUNNEL_FEED_AHEAD ? c->due : TUNNEL_FEED_AHEAD;
+	if ((rc = feed(c, (double)len * c->tun->ratio * (ahead - 1))) == -1)
 		return (-1);
 	*any |= rc;
 	/* Unused credit does not pile up while idle. */

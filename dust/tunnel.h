@@ -33,6 +33,8 @@
 #define TUNNEL_WIRE_HIGH	(128 * 1024)
 /* Packets due that may wait for a full path; older ones are skipped. */
 #define TUNNEL_DUE_MAX		128
+/* Packets (of those due now) whose data is fed to the engine at once. */
+#define TUNNEL_FEED_AHEAD	16
 /* Largest read or write of a socket in one go (libevent's is 16 KiB). */
 #define TUNNEL_IO_MAX		(256 * 1024)
 /* The first packets of a connection go out one per tick. */

@@ -55,6 +55,17 @@ int threefish256_ctr8(uint64_t[32], const uint64_t[4], const uint64_t[2],
     uint64_t);
 
 /**
+ * threefish256_ubi8(h, tweak, in, nblocks, step):
+ * threefish256_ubi on eight chaining values at once: lane j has the
+ * chaining value h[4j .. 4j + 3] and reads its ${nblocks} blocks from
+ * ${in}[j]; all lanes share ${tweak} (their messages have the same
+ * length).  Return 1, or 0 (nothing done) if the CPU has no 8-lane
+ * vectors.
+ */
+int threefish256_ubi8(uint64_t[32], uint64_t[2], const uint8_t * const[8],
+    size_t, uint64_t);
+
+/**
  * load64_le(p):
  * Return the 8 bytes at ${p} read as a little-endian word (the paper's
  * ToInt).

@@ -31,6 +31,18 @@ size_t record_seal(uint8_t *, const uint8_t *, size_t,
     const struct skein256_ctx *, struct skein256_stream *);
 
 /**
+ * record_seal_many(out, data, len, k, mac, ks):
+ * Write ${k} (1 .. 8) encrypted data records of ${len} bytes of DATA
+ * each, taken in turn from ${data}, one after the other to ${out}: the
+ * same bytes as ${k} calls of record_seal, but with the MACs computed
+ * eight at a time (skein256_mac8).  Return the number of bytes written,
+ * or 0 if the MACs cannot be computed so (the caller then seals the
+ * records one by one over whatever ${out} holds).
+ */
+size_t record_seal_many(uint8_t *, const uint8_t *, size_t, size_t,
+    const struct skein256_ctx *, struct skein256_stream *);
+
+/**
  * record_open(rec, total, mac, why):
  * Check the decrypted record ${rec} of ${total} (= 2 + LEN) bytes.  Return
  * 1 if it carries application data (bytes 3 .. total - 33), 0 if it is
