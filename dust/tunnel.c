@@ -351,15 +351,38 @@ check_failed(struct tconn * c)
 	}
 }
 
-/* Wire bytes arrived: de-shape them where they lie. */
+/* De-shape the ${n} wire bytes at ${p}.  Return 0, or -1 on ENOMEM. */
+static int
+take_wire(struct tconn * c, const uint8_t * p, size_t n)
+{
+	size_t off, k;
+
+	for (off = 0; off < n; off += k) {
+		k = n - off > 65535 ? 65535 : n - off;
+		if (dust_put_encoded(c->e, p + off, (uint16_t)k))
+			return (-1);
+	}
+	c->tun->st.wire_in += n;
+	return (0);
+}
+
+/*
+ * Wire bytes arrived.  libevent reads at most 4096 bytes a time (its
+ * EVBUFFER_MAX_READ), so after what it read the socket is read here in
+ * large chunks until it is empty: a wake-up per 4 KiB cost more than the
+ * crypto, and bulk records are checked eight at a time only if that many
+ * arrive before the data is read.  An end of file or an error is left in
+ * the socket for the bufferevent to see (event_cb).
+ */
 static void
 read_cb(struct bufferevent * bev, void * arg)
 {
-	static uint8_t dec[65535];
+	static uint8_t dec[65535], rbuf[TUNNEL_IO_MAX];
 	struct tconn * c = arg;
 	struct evbuffer * in = bufferevent_get_input(bev);
 	struct evbuffer_iovec v[16];
-	size_t off, k, took;
+	size_t took, total = 0;
+	ssize_t n;
 	uint16_t r;
 	int i, nv, news = 0;
 
@@ -367,39 +390,41 @@ read_cb(struct bufferevent * bev, void * arg)
 		nv = evbuffer_peek(in, -1, NULL, v, 16);
 		if (nv > 16)
 			nv = 16;
-		took = 0;
-		for (i = 0; i < nv; i++) {
-			for (off = 0; off < v[i].iov_len; off += k) {
-				k = v[i].iov_len - off;
-				if (k > 65535)
-					k = 65535;
-				if (dust_put_encoded(c->e,
-				    (uint8_t *)v[i].iov_base + off,
-				    (uint16_t)k)) {
-					tconn_close(c, "out of memory");
-					return;
-				}
-			}
+		for (took = 0, i = 0; i < nv; i++) {
+			if (take_wire(c, v[i].iov_base, v[i].iov_len))
+				goto nomem;
 			took += v[i].iov_len;
 		}
-		c->tun->st.wire_in += took;
 		evbuffer_drain(in, took);
-		check_failed(c);
-		while ((r = dust_decoded_ready(c->e)) > 0) {
-			dust_get_decoded(c->e, dec, r);
-			if (c->link == NULL)
-				continue;
-			if (ens_link_push(c->link, dec, r) && !c->link_logged) {
-				c->link_logged = 1;
-				info0("connection #%ju: ensemble: %s",
-				    (uintmax_t)c->no,
-				    ens_link_error(c->link));
-			}
-			news = 1;
-		}
 	}
+	while (total < 4 * TUNNEL_IO_MAX &&
+	    (n = read(bufferevent_getfd(bev), rbuf, sizeof(rbuf))) > 0) {
+		if (take_wire(c, rbuf, (size_t)n))
+			goto nomem;
+		total += (size_t)n;
+		if ((size_t)n < sizeof(rbuf))
+			break;
+	}
+	check_failed(c);
+	while ((r = dust_decoded_ready(c->e)) > 0) {
+		dust_get_decoded(c->e, dec, r);
+		if (c->link == NULL)
+			continue;
+		if (ens_link_push(c->link, dec, r) && !c->link_logged) {
+			c->link_logged = 1;
+			info0("connection #%ju: ensemble: %s",
+			    (uintmax_t)c->no, ens_link_error(c->link));
+		}
+		news = 1;
+	}
+	/* A bad MAC of bulk records shows when they are read. */
+	check_failed(c);
 	if (news && c->hooks != NULL && c->hooks->pumped != NULL)
 		c->hooks->pumped(c, c->cookie);
+	return;
+
+nomem:
+	tconn_close(c, "out of memory");
 }
 
 /* Start the schedule: ticks and the duration. */
@@ -634,8 +659,10 @@ tapp_pump(struct tapp * a, struct tunnel * tun)
 {
 	static uint8_t buf[65536];
 	struct evbuffer * out, * in;
-	size_t n, space;
-	ssize_t w;
+	struct evbuffer_iovec v;
+	size_t n, space, want, total = 0;
+	ssize_t w, r;
+	int fd;
 	enum ens_state st;
 
 	if (a->gone)
@@ -651,6 +678,31 @@ tapp_pump(struct tapp * a, struct tunnel * tun)
 	    evbuffer_get_length(out) == 0) {
 		shutdown(bufferevent_getfd(a->bev), SHUT_WR);
 		a->shut_out = 1;
+	}
+	/*
+	 * libevent reads 4096 bytes a time: read on here, in large chunks,
+	 * while the session has room (an end of file is left for the
+	 * bufferevent to see).
+	 */
+	fd = bufferevent_getfd(a->bev);
+	while (!a->eof_in && a->connected && fd != -1 &&
+	    total < TUNNEL_APP_HIGH &&
+	    (space = ens_session_space(a->s)) > evbuffer_get_length(in)) {
+		want = space - evbuffer_get_length(in);
+		if (want > TUNNEL_IO_MAX)
+			want = TUNNEL_IO_MAX;
+		if (evbuffer_reserve_space(in, (ev_ssize_t)want, &v, 1) != 1)
+			break;
+		if ((r = read(fd, v.iov_base, want)) <= 0) {
+			v.iov_len = 0;
+			evbuffer_commit_space(in, &v, 1);
+			break;
+		}
+		v.iov_len = (size_t)r;
+		evbuffer_commit_space(in, &v, 1);
+		total += (size_t)r;
+		if ((size_t)r < want)
+			break;
 	}
 	while ((n = evbuffer_get_length(in)) > 0 &&
 	    (space = ens_session_space(a->s)) > 0) {

@@ -95,7 +95,7 @@ struct tconn {
 	struct timespec last, born;
 	uint32_t tick_ms;
 	uint32_t due;			/* Packets due, not sent yet. */
-	uint64_t skipped;		/* Packets dropped: the path was full. */
+	uint64_t skipped;		/* Packets skipped: path full. */
 	uint64_t npackets;		/* Packets sent. */
 	uint32_t duration;
 	double credit;

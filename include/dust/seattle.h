@@ -166,8 +166,10 @@ int seattle_push_end(struct seattle *);
 /**
  * seattle_readable(s):
  * Return the number of received application bytes waiting to be read.
+ * Bulk data records are checked eight at a time: those still pending are
+ * checked first (a bad MAC fails ${s} here).
  */
-size_t seattle_readable(const struct seattle *);
+size_t seattle_readable(struct seattle *);
 
 /**
  * seattle_read(s, buf, len):

@@ -73,6 +73,15 @@ struct seattle {
 	size_t ineed, ihave;		/* Bytes wanted / held in ibuf. */
 	size_t fillers;			/* Chunks that were not the code. */
 	struct bytequeue rq;		/* Application data received. */
+
+	/*
+	 * Bulk data records received, decrypted, whose MACs are checked
+	 * eight at a time (or when data is read): pend_k records of
+	 * pend_total bytes each at pbuf.
+	 */
+	uint8_t * pbuf;
+	size_t pcap;
+	size_t pend_k, pend_total;
 };
 
 /* wipe_keys(s): forget every secret of ${s} but the received data. */
@@ -124,9 +133,11 @@ grow(uint8_t ** buf, size_t * cap, size_t need, size_t keep)
 		return (0);
 	if ((nbuf = malloc(need)) == NULL)
 		return (-1);
-	memcpy(nbuf, *buf, keep);
-	sodium_memzero(*buf, *cap);
-	free(*buf);
+	if (*buf != NULL) {
+		memcpy(nbuf, *buf, keep);
+		sodium_memzero(*buf, *cap);
+		free(*buf);
+	}
 	*buf = nbuf;
 	*cap = need;
 	return (0);
@@ -220,6 +231,9 @@ seattle_free(struct seattle * s)
 	bytequeue_free(&s->rq);
 	free(s->obuf);
 	free(s->ibuf);
+	if (s->pbuf != NULL)
+		sodium_memzero(s->pbuf, s->pcap);
+	free(s->pbuf);
 	sodium_memzero(s, sizeof(*s));
 	free(s);
 }
@@ -357,6 +371,81 @@ peer_iv(struct seattle * s)
 	s->ineed = 2;
 }
 
+/*
+ * pend_flush(s): check the MACs of the pending records, eight side by
+ * side where the CPU can, and queue their data in order; a bad MAC fails
+ * the session after the records before it (as one by one).  Return 0, or
+ * -1 on ENOMEM.
+ */
+static int
+pend_flush(struct seattle * s)
+{
+	const uint8_t * msg[8];
+	uint8_t code[8][32];
+	uint8_t * out[8];
+	const char * why;
+	size_t r, k = s->pend_k, total = s->pend_total;
+	int batch = 0, rc = 0;
+
+	if (k == 0)
+		return (0);
+	for (r = 0; r < 8; r++) {
+		msg[r] = s->pbuf + (r < k ? r : 0) * total;
+		out[r] = code[r];
+	}
+	if (k >= 2)
+		batch = skein256_mac8(&s->mac, msg, total - 32, out);
+	for (r = 0; r < k && s->status != SEATTLE_FAILED; r++) {
+		if (batch) {
+			if (crypto_verify_32(code[r], msg[r] + total - 32)) {
+				fail(s, "record MAC does not verify");
+				break;
+			}
+		} else if (record_open(msg[r], total, &s->mac, &why) != 1) {
+			fail(s, why);
+			break;
+		}
+		if (bytequeue_append(&s->rq, msg[r] + 3, total - 3 - 32)) {
+			fail(s, "out of memory");
+			rc = -1;
+			break;
+		}
+	}
+	sodium_memzero(s->pbuf, k * total);
+	sodium_memzero(code, sizeof(code));
+	s->pend_k = 0;
+	return (rc);
+}
+
+/*
+ * pend_add(s): the decrypted record in ibuf is a bulk data record (DATA
+ * flag alone, at most SEATTLE_RECORD_DATA bytes, as long as the pending
+ * ones): add it to them, checking all once there are eight.  Return 1 if
+ * it was taken, 0 if not (the pending ones are then checked first), or -1
+ * on ENOMEM.
+ */
+static int
+pend_add(struct seattle * s)
+{
+	size_t total = s->ihave;
+
+	if (s->ibuf[2] != RECORD_FLAG_DATA ||
+	    total > 2 + SEATTLE_LEN_MIN + SEATTLE_RECORD_DATA ||
+	    (s->pend_k > 0 && total != s->pend_total) ||
+	    grow(&s->pbuf, &s->pcap, (s->pend_k + 1) * total,
+	    s->pend_k * total)) {
+		if (pend_flush(s))
+			return (-1);
+		return (0);
+	}
+	memcpy(s->pbuf + s->pend_k * total, s->ibuf, total);
+	sodium_memzero(s->ibuf, total);
+	s->pend_total = total;
+	if (++s->pend_k == 8 && pend_flush(s))
+		return (-1);
+	return (1);
+}
+
 /* peer_record(s): ibuf holds a whole record, still encrypted but LEN. */
 static int
 peer_record(struct seattle * s)
@@ -365,6 +454,13 @@ peer_record(struct seattle * s)
 	int rc;
 
 	skein256_stream_xor(&s->ks_in, s->ibuf + 2, s->ibuf + 2, s->ihave - 2);
+	s->in = IN_LEN;
+	s->ineed = 2;
+	/* Bulk data waits for its MAC to be checked with others'. */
+	if ((rc = pend_add(s)) != 0)
+		return (rc == 1 ? 0 : -1);
+	if (s->status == SEATTLE_FAILED)
+		return (0);
 	if ((rc = record_open(s->ibuf, s->ihave, &s->mac, &why)) < 0) {
 		fail(s, why);
 		return (0);
@@ -377,8 +473,6 @@ peer_record(struct seattle * s)
 	/* Padding's plaintext is zero bytes and its length: no secret. */
 	if (rc == 1)
 		sodium_memzero(s->ibuf, s->ihave);
-	s->in = IN_LEN;
-	s->ineed = 2;
 	return (0);
 }
 
@@ -391,6 +485,9 @@ peer_len(struct seattle * s)
 	skein256_stream_xor(&s->ks_in, s->ibuf, s->ibuf, 2);
 	len = (size_t)s->ibuf[0] << 8 | s->ibuf[1];
 	if (len < SEATTLE_LEN_MIN) {
+		/* The records before it count, as one by one. */
+		if (pend_flush(s))
+			return (-1);
 		fail(s, "record length below 33");
 		return (0);
 	}
@@ -403,96 +500,6 @@ peer_len(struct seattle * s)
 	return (0);
 }
 
-/*
- * push_batch(s, buf, len): at a record boundary, take the run of whole
- * data records of one length (at most 2 + SEATTLE_LEN_MIN +
- * SEATTLE_RECORD_DATA bytes each, up to eight) at the start of ${buf} and
- * check their MACs side by side (skein256_mac8).  Return the bytes taken
- * (0: fewer than two such records, or no 8-lane vectors: nothing taken
- * and the keystream is where it was), or -1 on ENOMEM.  The data of the
- * records before a bad MAC is kept, as one by one, and the session then
- * fails.
- */
-static ssize_t
-push_batch(struct seattle * s, const uint8_t * buf, size_t len)
-{
-	struct skein256_stream at, rec;
-	const uint8_t * msg[8];
-	uint8_t code[8][32];
-	uint8_t * out[8];
-	uint8_t * p;
-	size_t k = 0, off = 0, total = 0, r, reclen, dirty = 0;
-	ssize_t took = 0;
-
-	memcpy(&at, &s->ks_in, sizeof(at));
-	while (k < 8 && off + 2 <= len) {
-		memcpy(&rec, &s->ks_in, sizeof(rec));
-		/* The record's LEN, decrypted in ibuf at its place. */
-		if (grow(&s->ibuf, &s->icap, (k + 1) *
-		    (2 + SEATTLE_LEN_MIN + SEATTLE_RECORD_DATA), off)) {
-			took = -1;
-			goto undo;
-		}
-		p = s->ibuf + off;
-		skein256_stream_xor(&s->ks_in, p, buf + off, 2);
-		dirty = off + 2;
-		reclen = (size_t)p[0] << 8 | p[1];
-		if ((k > 0 && 2 + reclen != total) ||
-		    reclen < SEATTLE_LEN_MIN + 1 ||
-		    reclen > SEATTLE_LEN_MIN + SEATTLE_RECORD_DATA ||
-		    off + 2 + reclen > len) {
-			memcpy(&s->ks_in, &rec, sizeof(rec));
-			break;
-		}
-		skein256_stream_xor(&s->ks_in, p + 2, buf + off + 2, reclen);
-		dirty = off + 2 + reclen;
-		/* Padding or reserved flags: one by one, from here on. */
-		if (p[2] != RECORD_FLAG_DATA) {
-			memcpy(&s->ks_in, &rec, sizeof(rec));
-			break;
-		}
-		total = 2 + reclen;
-		k++;
-		off += total;
-	}
-	if (k < 2)
-		goto undo;
-	/* ibuf may have moved while it grew: the records' places now. */
-	for (r = 0; r < 8; r++) {
-		msg[r] = s->ibuf + (r < k ? r : 0) * total;
-		out[r] = code[r];
-	}
-	if (!skein256_mac8(&s->mac, msg, total - 32, out))
-		goto undo;
-	for (r = 0; r < k; r++) {
-		if (crypto_verify_32(code[r], msg[r] + total - 32) != 0) {
-			fail(s, "record MAC does not verify");
-			break;
-		}
-		if (bytequeue_append(&s->rq, msg[r] + 3, total - 3 - 32)) {
-			fail(s, "out of memory");
-			took = -1;
-			break;
-		}
-	}
-	if (took == 0)
-		took = (ssize_t)off;
-	sodium_memzero(s->ibuf, dirty);
-	sodium_memzero(code, sizeof(code));
-	sodium_memzero(&at, sizeof(at));
-	sodium_memzero(&rec, sizeof(rec));
-	return (took);
-
-undo:
-	/* Nothing taken: the keystream goes back to where it was. */
-	memcpy(&s->ks_in, &at, sizeof(at));
-	sodium_memzero(s->ibuf, dirty);
-	sodium_memzero(code, sizeof(code));
-	sodium_memzero(&at, sizeof(at));
-	sodium_memzero(&rec, sizeof(rec));
-	return (took);
-}
-
 /**
  * seattle_push(s, buf, len):
  * Feed ${len} bytes of the peer's uniform stream.  Authenticated
@@ -503,21 +510,10 @@ undo:
 int
 seattle_push(struct seattle * s, const uint8_t * buf, size_t len)
 {
-	ssize_t took;
 	size_t n;
 	int rc = 0;
 
 	while (len > 0 && s->status != SEATTLE_FAILED) {
-		/* Bulk data: whole records straight from ${buf}, in eights. */
-		if (s->in == IN_LEN && s->ihave == 0 && len >= 4096) {
-			if ((took = push_batch(s, buf, len)) == -1)
-				return (-1);
-			if (took > 0) {
-				buf += took;
-				len -= (size_t)took;
-				continue;
-			}
-		}
 		n = s->ineed - s->ihave;
 		if (n > len)
 			n = len;
@@ -560,7 +556,7 @@ int
 seattle_push_end(struct seattle * s)
 {
 
-	if (s->status == SEATTLE_FAILED)
+	if (pend_flush(s) || s->status == SEATTLE_FAILED)
 		return (-1);
 	if (s->in != IN_LEN || s->ihave != 0) {
 		fail(s, "peer's stream truncated");
@@ -692,11 +688,15 @@ seattle_pad_room(struct seattle * s, size_t n)
 /**
  * seattle_readable(s):
  * Return the number of received application bytes waiting to be read.
+ * Bulk data records are checked eight at a time: those still pending are
+ * checked first (a bad MAC fails ${s} here).
  */
 size_t
-seattle_readable(const struct seattle * s)
+seattle_readable(struct seattle * s)
 {
 
+	/* Pending records' MACs are checked now (ENOMEM fails ${s}). */
+	(void)pend_flush(s);
 	return (s->rq.len);
 }
 
@@ -709,6 +709,7 @@ size_t
 seattle_read(struct seattle * s, uint8_t * buf, size_t len)
 {
 
+	(void)pend_flush(s);
 	return (bytequeue_take(&s->rq, buf, len));
 }
 
