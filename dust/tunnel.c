@@ -125,14 +125,15 @@ tunnel_stats_log(struct tunnel * tun)
 
 	warn0("sessions %ju open %ju; connections %ju open %ju "
 	    "(%ju failed silently); wire bytes out %ju in %ju; "
-	    "real bytes out %ju in %ju; cover bytes out %ju",
+	    "real bytes out %ju in %ju; cover bytes out %ju; "
+	    "packets skipped (path full) %ju",
 	    (uintmax_t)st->sessions, (uintmax_t)st->sessions_open,
 	    (uintmax_t)st->conns, (uintmax_t)st->conns_open,
 	    (uintmax_t)st->failed, (uintmax_t)st->wire_out,
 	    (uintmax_t)st->wire_in, (uintmax_t)st->real_out,
 	    (uintmax_t)st->real_in,
 	    (uintmax_t)(st->wire_out > st->real_out ?
-	    st->wire_out - st->real_out : 0));
+	    st->wire_out - st->real_out : 0), (uintmax_t)st->skipped);
 }
 
 /* Milliseconds from ${a} to ${b}. */
@@ -220,7 +221,7 @@ count_due(struct tconn * c)
 	c->due += dust_packet_count(c->e, (uint16_t)ms);
 	/* A path slower than the model for long: the oldest are skipped. */
 	if (c->due > TUNNEL_DUE_MAX) {
-		c->skipped += c->due - TUNNEL_DUE_MAX;
+		c->tun->st.skipped += c->due - TUNNEL_DUE_MAX;
 		c->due = TUNNEL_DUE_MAX;
 	}
 }

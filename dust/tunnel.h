@@ -49,6 +49,8 @@ struct tunnel_stats {
 	uint64_t wire_out, wire_in;		/* Bytes on Dust sockets. */
 	uint64_t real_out, real_in;		/* Application bytes. */
 	uint64_t failed;			/* Silent handshake failures. */
+	uint64_t skipped;			/* Packets due, never sent:
+						   the path was full. */
 };
 
 /* What every connection of a program shares. */
@@ -95,7 +97,6 @@ struct tconn {
 	struct timespec last, born;
 	uint32_t tick_ms;
 	uint32_t due;			/* Packets due, not sent yet. */
-	uint64_t skipped;		/* Packets skipped: path full. */
 	uint64_t npackets;		/* Packets sent. */
 	uint32_t duration;
 	double credit;
