@@ -306,6 +306,7 @@ accept_cb(evutil_socket_t lfd, short what, void * arg)
 		cl->tun.st.sessions++;
 		cl->tun.st.sessions_open++;
 		bufferevent_setcb(cs->app.bev, app_rw, app_rw, app_event, cs);
+		tunnel_bev_tune(cs->app.bev);
 		bufferevent_setwatermark(cs->app.bev, EV_WRITE,
 		    TUNNEL_APP_HIGH / 2, 0);
 		bufferevent_enable(cs->app.bev, EV_READ | EV_WRITE);

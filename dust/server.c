@@ -174,6 +174,7 @@ created(void * cookie, struct ens_session * s)
 		return;
 	}
 	bufferevent_setcb(ss->app.bev, app_rw, app_rw, app_event, ss);
+	tunnel_bev_tune(ss->app.bev);
 	bufferevent_setwatermark(ss->app.bev, EV_WRITE, TUNNEL_APP_HIGH / 2,
 	    0);
 	bufferevent_enable(ss->app.bev, EV_READ | EV_WRITE);

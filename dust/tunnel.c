@@ -125,14 +125,15 @@ tunnel_stats_log(struct tunnel * tun)
 
 	warn0("sessions %ju open %ju; connections %ju open %ju "
 	    "(%ju failed silently); wire bytes out %ju in %ju; "
-	    "real bytes out %ju in %ju; cover bytes out %ju",
+	    "real bytes out %ju in %ju; cover bytes out %ju; "
+	    "packets skipped (path full) %ju",
 	    (uintmax_t)st->sessions, (uintmax_t)st->sessions_open,
 	    (uintmax_t)st->conns, (uintmax_t)st->conns_open,
 	    (uintmax_t)st->failed, (uintmax_t)st->wire_out,
 	    (uintmax_t)st->wire_in, (uintmax_t)st->real_out,
 	    (uintmax_t)st->real_in,
 	    (uintmax_t)(st->wire_out > st->real_out ?
-	    st->wire_out - st->real_out : 0));
+	    st->wire_out - st->real_out : 0), (uintmax_t)st->skipped);
 }
 
 /* Milliseconds from ${a} to ${b}. */
@@ -170,15 +171,19 @@ arm(struct event * ev, uint64_t ms)
 	event_add(ev, &tv);
 }
 
-/* Feed the link's messages into the engine while credit lasts. */
+/*
+ * Feed the link's messages into the engine while credit lasts: credit is
+ * what the packets made so far can carry less what was fed; it may go
+ * down to -${ahead} (data fed for packets due but not made yet).
+ */
 static int
-feed(struct tconn * c)
+feed(struct tconn * c, double ahead)
 {
 	static uint8_t buf[ENS_MSG_MAX * 2];
 	size_t n, off, k;
 	int any = 0;
 
-	while (c->link != NULL && c->credit > 0 &&
+	while (c->link != NULL && c->credit > -ahead &&
 	    ens_link_pending(c->link)) {
 		if ((n = ens_link_pull(c->link, buf, sizeof(buf))) == 0)
 			break;
@@ -193,75 +198,140 @@ feed(struct tconn * c)
 	return (any);
 }
 
-/* Send the packets the model says are due. */
+/* Count the packets the model says are due since the last count. */
 static void
-tick_cb(evutil_socket_t fd, short what, void * arg)
+count_due(struct tconn * c)
 {
-	static uint8_t pkt[65536];
-	struct tconn * c = arg;
-	struct evbuffer * out = bufferevent_get_output(c->bev);
 	struct timespec now;
 	uint64_t ms;
-	uint16_t k, i, len;
-	int any = 0, rc;
 
-	(void)fd;
-	(void)what;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ms = ms_between(&c->last, &now);
+	if (ms == 0)
+		return;
 	if (ms > 65535)
 		ms = 65535;
-	/* Keep the sub-millisecond rest for the next tick. */
+	/* Keep the sub-millisecond rest for the next count. */
 	c->last.tv_sec += (time_t)(ms / 1000);
 	c->last.tv_nsec += (long)(ms % 1000) * 1000000;
 	if (c->last.tv_nsec >= 1000000000) {
 		c->last.tv_sec++;
 		c->last.tv_nsec -= 1000000000;
 	}
-	k = dust_packet_count(c->e, (uint16_t)ms);
-	/*
-	 * The first packets of a connection go out one per tick (the rest
-	 * wait): a burst of large packets could carry more filler than the
-	 * peer accepts before the code (SEATTLE_FILLER_MAX chunks).  This
-	 * goes by the packet count, not by the handshake's state, so that a
-	 * prober that never completes the handshake sees the same timing as
-	 * a client that does (tunnel_probe checks it).
-	 */
-	if (c->backlog + k > 65535)
-		c->backlog = 65535 - k;
-	k = (uint16_t)(k + c->backlog);
-	c->backlog = 0;
-	if (k > 1 && c->npackets < TUNNEL_PACED) {
-		c->backlog = (uint16_t)(k - 1);
-		k = 1;
+	c->due += dust_packet_count(c->e, (uint16_t)ms);
+	/* A path slower than the model for long: the oldest are skipped. */
+	if (c->due > TUNNEL_DUE_MAX) {
+		c->tun->st.skipped += c->due - TUNNEL_DUE_MAX;
+		c->due = TUNNEL_DUE_MAX;
 	}
-	for (i = 0; i < k; i++) {
-		/* A full path cannot take the schedule: skip the packet. */
-		if (evbuffer_get_length(out) > TUNNEL_WIRE_HIGH)
+}
+
+/* Make one packet of the model's next length and queue it.  -1: ENOMEM. */
+static int
+send_packet(struct tconn * c, struct evbuffer * out, int * any)
+{
+	struct evbuffer_iovec v;
+	uint32_t ahead;
+	uint16_t len;
+	int rc;
+
+	len = dust_encoded_ready(c->e);
+	c->credit += (double)len * c->tun->ratio;
+	/*
+	 * With more packets due now, data for them goes in at once: Seattle
+	 * then seals it in whole records, eight side by side.  With one due
+	 * (a model slower than the path), at most a packet's worth waits in
+	 * the engine, so that ACKs and control messages do not wait long
+	 * behind data.
+	 */
+	ahead = c->due < TUNNEL_FEED_AHEAD ? c->due : TUNNEL_FEED_AHEAD;
+	if ((rc = feed(c, (double)len * c->tun->ratio * (ahead - 1))) == -1)
+		return (-1);
+	*any |= rc;
+	/* Unused credit does not pile up while idle. */
+	if (c->credit > (double)len * c->tun->ratio)
+		c->credit = (double)len * c->tun->ratio;
+	/* The packet is made in place, in the socket's output buffer. */
+	if (evbuffer_reserve_space(out, len, &v, 1) != 1)
+		return (-1);
+	dust_get_encoded(c->e, v.iov_base, len);
+	v.iov_len = len;
+	if (evbuffer_commit_space(out, &v, 1))
+		return (-1);
+	c->npackets++;
+	c->tun->st.wire_out += len;
+	return (0);
+}
+
+/*
+ * The one place that decides what is sent: the packets due by the model's
+ * count (dust_packet_count over the time elapsed), as many as the path
+ * takes now.  Called by the tick timer (${ticked}) and whenever the
+ * socket has taken the bytes made before (write_cb), so that a model
+ * faster than the path is paced by the path, never by the data: a packet
+ * is made (data or cover) only when it is due and there is room for it.
+ */
+static void
+send_due(struct tconn * c, int ticked)
+{
+	struct evbuffer * out = bufferevent_get_output(c->bev);
+	uint32_t sent = 0, before = c->due;
+	int any = 0;
+
+	count_due(c);
+	while (c->due > 0 && evbuffer_get_length(out) < TUNNEL_WIRE_HIGH) {
+		/*
+		 * The first packets of a connection go out one per tick: a
+		 * burst of large packets could carry more filler than the
+		 * peer accepts before the code (SEATTLE_FILLER_MAX chunks).
+		 * This goes by the packet count, not by the handshake's
+		 * state, so that a prober that never completes the
+		 * handshake sees the same timing as a client that does
+		 * (tunnel_probe checks it).
+		 */
+		if (c->npackets < TUNNEL_PACED && (!ticked || sent > 0))
 			break;
-		len = dust_encoded_ready(c->e);
-		c->credit += (double)len * c->tun->ratio;
-		if ((rc = feed(c)) == -1) {
+		if (send_packet(c, out, &any)) {
 			tconn_close(c, "out of memory");
 			return;
 		}
-		any |= rc;
-		/* Unused credit does not pile up while idle. */
-		if (c->credit > (double)len * c->tun->ratio)
-			c->credit = (double)len * c->tun->ratio;
-		dust_get_encoded(c->e, pkt, len);
-		evbuffer_add(out, pkt, len);
-		c->npackets++;
-		c->tun->st.wire_out += len;
+		c->due--;
+		sent++;
 	}
-	/* Tick faster while packets come in bunches, slower while none. */
-	if ((k > 1 || c->backlog > 0) && c->tick_ms > TICK_MIN)
-		c->tick_ms /= 2;
-	else if (k == 0 && c->tick_ms < TICK_MAX)
-		c->tick_ms *= 2;
-	arm(c->tick, c->tick_ms);
+	if (ticked) {
+		/* Tick faster while packets come in bunches, slower while
+		 * none. */
+		if ((sent > 1 || c->due > 0) && c->tick_ms > TICK_MIN)
+			c->tick_ms /= 2;
+		else if (sent == 0 && before == 0 && c->tick_ms < TICK_MAX)
+			c->tick_ms *= 2;
+		arm(c->tick, c->tick_ms);
+	} else if (!evtimer_pending(c->tick, NULL)) {
+		arm(c->tick, c->tick_ms);
+	}
 	if (any && c->hooks != NULL && c->hooks->pumped != NULL)
 		c->hooks->pumped(c, c->cookie);
+}
+
+/* The tick: count time, send what is due. */
+static void
+tick_cb(evutil_socket_t fd, short what, void * arg)
+{
+
+	(void)fd;
+	(void)what;
+	send_due(arg, 1);
+}
+
+/* The socket took the bytes made before: more may go if due. */
+static void
+write_cb(struct bufferevent * bev, void * arg)
+{
+	struct tconn * c = arg;
+
+	(void)bev;
+	if (c->connected)
+		send_due(c, 0);
 }
 
 /* Log a silent failure once. */
@@ -282,42 +352,80 @@ check_failed(struct tconn * c)
 	}
 }
 
-/* Wire bytes arrived. */
+/* De-shape the ${n} wire bytes at ${p}.  Return 0, or -1 on ENOMEM. */
+static int
+take_wire(struct tconn * c, const uint8_t * p, size_t n)
+{
+	size_t off, k;
+
+	for (off = 0; off < n; off += k) {
+		k = n - off > 65535 ? 65535 : n - off;
+		if (dust_put_encoded(c->e, p + off, (uint16_t)k))
+			return (-1);
+	}
+	c->tun->st.wire_in += n;
+	return (0);
+}
+
+/*
+ * Wire bytes arrived.  libevent reads at most 4096 bytes a time (its
+ * EVBUFFER_MAX_READ), so after what it read the socket is read here in
+ * large chunks until it is empty: a wake-up per 4 KiB cost more than the
+ * crypto, and bulk records are checked eight at a time only if that many
+ * arrive before the data is read.  An end of file or an error is left in
+ * the socket for the bufferevent to see (event_cb).
+ */
 static void
 read_cb(struct bufferevent * bev, void * arg)
 {
-	static uint8_t buf[65535], dec[65535];
+	static uint8_t dec[65535], rbuf[TUNNEL_IO_MAX];
 	struct tconn * c = arg;
 	struct evbuffer * in = bufferevent_get_input(bev);
-	size_t n;
+	struct evbuffer_iovec v[16];
+	size_t took, total = 0;
+	ssize_t n;
 	uint16_t r;
-	int news = 0;
+	int i, nv, news = 0;
 
-	while ((n = evbuffer_get_length(in)) > 0) {
-		if (n > sizeof(buf))
-			n = sizeof(buf);
-		evbuffer_remove(in, buf, n);
-		c->tun->st.wire_in += n;
-		if (dust_put_encoded(c->e, buf, (uint16_t)n)) {
-			tconn_close(c, "out of memory");
-			return;
+	while (evbuffer_get_length(in) > 0) {
+		nv = evbuffer_peek(in, -1, NULL, v, 16);
+		if (nv > 16)
+			nv = 16;
+		for (took = 0, i = 0; i < nv; i++) {
+			if (take_wire(c, v[i].iov_base, v[i].iov_len))
+				goto nomem;
+			took += v[i].iov_len;
 		}
-		check_failed(c);
-		while ((r = dust_decoded_ready(c->e)) > 0) {
-			dust_get_decoded(c->e, dec, r);
-			if (c->link == NULL)
-				continue;
-			if (ens_link_push(c->link, dec, r) && !c->link_logged) {
-				c->link_logged = 1;
-				info0("connection #%ju: ensemble: %s",
-				    (uintmax_t)c->no,
-				    ens_link_error(c->link));
-			}
-			news = 1;
-		}
+		evbuffer_drain(in, took);
 	}
+	while (total < 4 * TUNNEL_IO_MAX &&
+	    (n = read(bufferevent_getfd(bev), rbuf, sizeof(rbuf))) > 0) {
+		if (take_wire(c, rbuf, (size_t)n))
+			goto nomem;
+		total += (size_t)n;
+		if ((size_t)n < sizeof(rbuf))
+			break;
+	}
+	check_failed(c);
+	while ((r = dust_decoded_ready(c->e)) > 0) {
+		dust_get_decoded(c->e, dec, r);
+		if (c->link == NULL)
+			continue;
+		if (ens_link_push(c->link, dec, r) && !c->link_logged) {
+			c->link_logged = 1;
+			info0("connection #%ju: ensemble: %s",
+			    (uintmax_t)c->no, ens_link_error(c->link));
+		}
+		news = 1;
+	}
+	/* A bad MAC of bulk records shows when they are read. */
+	check_failed(c);
 	if (news && c->hooks != NULL && c->hooks->pumped != NULL)
 		c->hooks->pumped(c, c->cookie);
+	return;
+
+nomem:
+	tconn_close(c, "out of memory");
 }
 
 /* Start the schedule: ticks and the duration. */
@@ -342,7 +450,7 @@ start(struct tconn * c)
 	if (overlap > OVERLAP_MAX)
 		overlap = OVERLAP_MAX;
 	arm(c->warn, c->duration - overlap);
-	tick_cb(-1, 0, c);
+	send_due(c, 1);
 }
 
 /* Connected, closed, failed. */
@@ -391,6 +499,18 @@ warn_cb(evutil_socket_t fd, short what, void * arg)
 }
 
 /**
+ * tunnel_bev_tune(bev):
+ * Let ${bev} read and write up to TUNNEL_IO_MAX bytes in one system call.
+ */
+void
+tunnel_bev_tune(struct bufferevent * bev)
+{
+
+	(void)bufferevent_set_max_single_read(bev, TUNNEL_IO_MAX);
+	(void)bufferevent_set_max_single_write(bev, TUNNEL_IO_MAX);
+}
+
+/**
  * tconn_new(tun, fd, to, link, hooks, cookie):
  * Run a Dust connection on the accepted socket ${fd} (taken over), or if
  * ${to} is not NULL on a new connection to ${to}, carrying ${link} (taken
@@ -428,7 +548,10 @@ tconn_new(struct tunnel * tun, int fd, const struct sock_addr * to,
 	    (c->end = evtimer_new(tun->base, end_cb, c)) == NULL ||
 	    (c->warn = evtimer_new(tun->base, warn_cb, c)) == NULL)
 		goto err3;
-	bufferevent_setcb(c->bev, read_cb, NULL, event_cb, c);
+	bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
+	/* write_cb when half of what was made has gone. */
+	bufferevent_setwatermark(c->bev, EV_WRITE, TUNNEL_WIRE_HIGH / 2, 0);
+	tunnel_bev_tune(c->bev);
 	if (bufferevent_enable(c->bev, EV_READ | EV_WRITE))
 		goto err3;
 	clock_gettime(CLOCK_MONOTONIC, &c->born);
@@ -537,8 +660,10 @@ tapp_pump(struct tapp * a, struct tunnel * tun)
 {
 	static uint8_t buf[65536];
 	struct evbuffer * out, * in;
-	size_t n, space;
-	ssize_t w;
+	struct evbuffer_iovec v;
+	size_t n, space, want, total = 0;
+	ssize_t w, r;
+	int fd;
 	enum ens_state st;
 
 	if (a->gone)
@@ -554,6 +679,31 @@ tapp_pump(struct tapp * a, struct tunnel * tun)
 	    evbuffer_get_length(out) == 0) {
 		shutdown(bufferevent_getfd(a->bev), SHUT_WR);
 		a->shut_out = 1;
+	}
+	/*
+	 * libevent reads 4096 bytes a time: read on here, in large chunks,
+	 * while the session has room (an end of file is left for the
+	 * bufferevent to see).
+	 */
+	fd = bufferevent_getfd(a->bev);
+	while (!a->eof_in && a->connected && fd != -1 &&
+	    total < TUNNEL_APP_HIGH &&
+	    (space = ens_session_space(a->s)) > evbuffer_get_length(in)) {
+		want = space - evbuffer_get_length(in);
+		if (want > TUNNEL_IO_MAX)
+			want = TUNNEL_IO_MAX;
+		if (evbuffer_reserve_space(in, (ev_ssize_t)want, &v, 1) != 1)
+			break;
+		if ((r = read(fd, v.iov_base, want)) <= 0) {
+			v.iov_len = 0;
+			evbuffer_commit_space(in, &v, 1);
+			break;
+		}
+		v.iov_len = (size_t)r;
+		evbuffer_commit_space(in, &v, 1);
+		total += (size_t)r;
+		if ((size_t)r < want)
+			break;
 	}
 	while ((n = evbuffer_get_length(in)) > 0 &&
 	    (space = ens_session_space(a->s)) > 0) {

@@ -25,8 +25,18 @@
 
 /* Application output buffered before a session stops giving bytes. */
 #define TUNNEL_APP_HIGH		(256 * 1024)
-/* Wire output buffered before packets are skipped (the path is full). */
+/*
+ * Wire bytes made ahead in user space: packets are made (data or cover
+ * drawn) only while fewer wait for the socket, so that data is never
+ * queued behind much cover.
+ */
 #define TUNNEL_WIRE_HIGH	(128 * 1024)
+/* Packets due that may wait for a full path; older ones are skipped. */
+#define TUNNEL_DUE_MAX		128
+/* Packets (of those due now) whose data is fed to the engine at once. */
+#define TUNNEL_FEED_AHEAD	16
+/* Largest read or write of a socket in one go (libevent's is 16 KiB). */
+#define TUNNEL_IO_MAX		(256 * 1024)
 /* The first packets of a connection go out one per tick. */
 #define TUNNEL_PACED		16
 /* Kernel buffers of Dust sockets. */
@@ -39,6 +49,8 @@ struct tunnel_stats {
 	uint64_t wire_out, wire_in;		/* Bytes on Dust sockets. */
 	uint64_t real_out, real_in;		/* Application bytes. */
 	uint64_t failed;			/* Silent handshake failures. */
+	uint64_t skipped;			/* Packets due, never sent:
+						   the path was full. */
 };
 
 /* What every connection of a program shares. */
@@ -84,7 +96,7 @@ struct tconn {
 	struct event * tick, * end, * warn;
 	struct timespec last, born;
 	uint32_t tick_ms;
-	uint16_t backlog;		/* Packets due but held back. */
+	uint32_t due;			/* Packets due, not sent yet. */
 	uint64_t npackets;		/* Packets sent. */
 	uint32_t duration;
 	double credit;
@@ -122,6 +134,12 @@ void tunnel_stats_log(struct tunnel *);
  * Return the milliseconds from ${t} (CLOCK_MONOTONIC) to now.
  */
 uint64_t tunnel_ms_since(const struct timespec *);
+
+/**
+ * tunnel_bev_tune(bev):
+ * Let ${bev} read and write up to TUNNEL_IO_MAX bytes in one system call.
+ */
+void tunnel_bev_tune(struct bufferevent *);
 
 /**
  * tunnel_events(tun, accept_cb, arg):

@@ -18,10 +18,10 @@
  * Everything a side sends, from its first handshake byte, is shaped: the
  * shaper pulls the Seattle stream (key, filler, code, IV, records, padding
  * records) as it needs uniform bits.  get_encoded always returns the bytes
- * asked for; with no application data queued, Seattle makes minimum-size
- * padding records (35 bytes) only when the shaper asks, so queued data
- * waits at most one padding record (and the shaper's few bytes of
- * look-ahead) behind.  Failures are silent (DECISIONS §5): the engine goes
+ * asked for; with no application data queued, Seattle makes padding
+ * records only when the shaper asks, as long as the rest of the packet,
+ * so queued data waits behind padding at most until the packet ends (and
+ * the shaper's few bytes of look-ahead).  Failures are silent (DECISIONS §5): the engine goes
  * on producing model-shaped traffic, and only dust_engine_failure says why.
  *
  * The client shapes with the model's client_to_server part and de-shapes

@@ -49,7 +49,7 @@
 #define ENS_MSG_MAX		(ENS_DATA_HEADER + ENS_CHUNK)
 
 /* Bounds of a session's reliability state (docs/ensemble.md). */
-#define ENS_WINDOW_BYTES	(1024 * 1024)	/* Unacknowledged data. */
+#define ENS_WINDOW_BYTES	(4 * 1024 * 1024)	/* Unacknowledged data. */
 #define ENS_WINDOW_MSGS		4096		/* Unacknowledged messages. */
 #define ENS_IDS			4		/* IDs a session answers to. */
 #define ENS_EXTEND_AT		49152		/* Seq that asks for Extend. */

@@ -17,8 +17,9 @@
  *
  * Filler is whole 32-byte chunks of random bytes, sent while a side does
  * not hold the shared key yet.  After its IV a side sends data records
- * while application data is queued, else minimum-size padding records
- * (35 bytes), made only when the puller asks for bytes.
+ * while application data is queued, else padding records, made only when
+ * the puller asks for bytes: minimum-size ones (35 bytes), or as long as
+ * the room the puller announced (seattle_pad_room: the rest of a packet).
  *
  * Every failure (wrong server key, no code within SEATTLE_FILLER_MAX
  * chunks, an all-zero DH result, a replayed client key, a reflected IV,
@@ -151,6 +152,16 @@ size_t seattle_unsent(const struct seattle *);
 void seattle_pull(struct seattle *, uint8_t *, size_t);
 
 /**
+ * seattle_pad_room(s, n):
+ * Say that about ${n} more bytes of the outgoing stream will be pulled
+ * now (the rest of a packet): a padding record begun within them may be
+ * as long as what is left of them (up to SEATTLE_RECORD_DATA bytes of
+ * DATA), where it is otherwise the minimum.  Data queued later then
+ * waits behind padding only until the packet ends (DECISIONS §3).
+ */
+void seattle_pad_room(struct seattle *, size_t);
+
+/**
  * seattle_push(s, buf, len):
  * Feed ${len} bytes of the peer's uniform stream.  Authenticated
  * application data becomes readable with seattle_read.  Return 0, or -1
@@ -170,8 +181,10 @@ int seattle_push_end(struct seattle *);
 /**
  * seattle_readable(s):
  * Return the number of received application bytes waiting to be read.
+ * Bulk data records are checked eight at a time: those still pending are
+ * checked first (a bad MAC fails ${s} here).
  */
-size_t seattle_readable(const struct seattle *);
+size_t seattle_readable(struct seattle *);
 
 /**
  * seattle_read(s, buf, len):

@@ -50,6 +50,18 @@ void skein256_update(struct skein256_ctx *, const uint8_t *, size_t);
 void skein256_final(struct skein256_ctx *, uint8_t *);
 
 /**
+ * skein256_mac8(start, msg, len, out):
+ * Eight Skein-MAC-256 codes at once: each continues the keyed context
+ * ${start} (nothing absorbed yet, 32 output bytes) over the ${len} (>= 1)
+ * bytes at msg[j] and writes its 32-byte code to out[j], as
+ * skein256_update and skein256_final on a copy of ${start} would.  Return
+ * 1, or 0 (nothing written) if the CPU has no 8-lane vectors or ${start}
+ * is not such a context: the caller then makes them one by one.
+ */
+int skein256_mac8(const struct skein256_ctx *, const uint8_t * const[8],
+    size_t, uint8_t * const[8]);
+
+/**
  * skein256_hash(out, outlen, msg, len):
  * One-shot Skein-256 of ${msg} with ${outlen} bytes of output.
  */

@@ -45,6 +45,27 @@ void threefish256_ubi(uint64_t[4], uint64_t[2], const uint8_t *, size_t,
     uint64_t);
 
 /**
+ * threefish256_ctr8(out, key, tweak, i0):
+ * Encrypt the eight blocks (i0 + j, 0, 0, 0), j = 0..7, under ${key} and
+ * ${tweak}; block j's words go to out[4j .. 4j + 3].  Return 1, or 0 (and
+ * nothing written) if the CPU has no 8-lane vectors: the caller then
+ * encrypts one block at a time.
+ */
+int threefish256_ctr8(uint64_t[32], const uint64_t[4], const uint64_t[2],
+    uint64_t);
+
+/**
+ * threefish256_ubi8(h, tweak, in, nblocks, step):
+ * threefish256_ubi on eight chaining values at once: lane j has the
+ * chaining value h[4j .. 4j + 3] and reads its ${nblocks} blocks from
+ * ${in}[j]; all lanes share ${tweak} (their messages have the same
+ * length).  Return 1, or 0 (nothing done) if the CPU has no 8-lane
+ * vectors.
+ */
+int threefish256_ubi8(uint64_t[32], uint64_t[2], const uint8_t * const[8],
+    size_t, uint64_t);
+
+/**
  * load64_le(p):
  * Return the 8 bytes at ${p} read as a little-endian word (the paper's
  * ToInt).

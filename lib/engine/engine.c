@@ -21,6 +21,8 @@ struct dust_engine {
 	uint64_t produced;		/* Wire bytes we have sent. */
 	double carry;			/* Uniform bytes per wire byte, less a
 					   margin (conversation mode). */
+	double pad_ratio;		/* Stream bytes a wire byte carries,
+					   a little under (padding room). */
 	int nomem;			/* seattle_push ran out of memory. */
 	char failure[160];
 };
@@ -113,6 +115,15 @@ wrap(struct seattle * s, const struct dust_model * model, int send,
 		dust_convsched_init(&e->cs, e->convs->idle_ms, send);
 		try_seed(e);
 	}
+	/*
+	 * A packet of n bytes pulls about n * entropy / 8 stream bytes: all
+	 * n with the uniform model (identity code, a copy), a little fewer
+	 * than the estimate otherwise so that padding seldom runs on into
+	 * the next packet.
+	 */
+	e->pad_ratio = dust_model_entropy(out) / 8.0;
+	if (e->pad_ratio < 0.999)
+		e->pad_ratio *= 0.9;
 	return (e);
 }
 
@@ -318,6 +329,7 @@ dust_get_encoded(struct dust_engine * e, uint8_t * buf, uint16_t len)
 
 	if (e->convs != NULL)
 		fit_records(e);
+	seattle_pad_room(e->s, (size_t)(len * e->pad_ratio));
 	dust_shaper_produce(&e->shaper, buf, len);
 	e->produced += len;
 }

@@ -22,12 +22,24 @@
 /**
  * record_seal(out, data, len, mac, ks):
  * Write the encrypted record of ${len} (<= SEATTLE_DATA_MAX) bytes of
- * application ${data} to ${out}, or a minimum-size padding record if
- * ${data} is NULL.  ${mac} is a Skein-MAC context keyed with K that is
+ * application ${data} to ${out}, or if ${data} is NULL a padding record of
+ * ${len} zero DATA bytes.  ${mac} is a Skein-MAC context keyed with K that is
  * copied, not changed; ${ks} is the sending keystream.  Return the number
  * of bytes written (2 + LEN).
  */
 size_t record_seal(uint8_t *, const uint8_t *, size_t,
+    const struct skein256_ctx *, struct skein256_stream *);
+
+/**
+ * record_seal_many(out, data, len, k, mac, ks):
+ * Write ${k} (1 .. 8) encrypted data records of ${len} bytes of DATA
+ * each, taken in turn from ${data}, one after the other to ${out}: the
+ * same bytes as ${k} calls of record_seal, but with the MACs computed
+ * eight at a time (skein256_mac8).  Return the number of bytes written,
+ * or 0 if the MACs cannot be computed so (the caller then seals the
+ * records one by one over whatever ${out} holds).
+ */
+size_t record_seal_many(uint8_t *, const uint8_t *, size_t, size_t,
     const struct skein256_ctx *, struct skein256_stream *);
 
 /**

@@ -1,3 +1,5 @@
+#include <sys/types.h>
+
 #include <errno.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -65,6 +67,7 @@ struct seattle {
 	size_t olen, opos;
 	size_t odata;			/* Application bytes in obuf. */
 	size_t record_data;		/* DATA per data record. */
+	size_t pad_room;		/* Stream bytes padding may fill. */
 	struct bytequeue wq;		/* Application data to send. */
 
 	/* Receiving. */
@@ -74,6 +77,15 @@ struct seattle {
 	size_t ineed, ihave;		/* Bytes wanted / held in ibuf. */
 	size_t fillers;			/* Chunks that were not the code. */
 	struct bytequeue rq;		/* Application data received. */
+
+	/*
+	 * Bulk data records received, decrypted, whose MACs are checked
+	 * eight at a time (or when data is read): pend_k records of
+	 * pend_total bytes each at pbuf.
+	 */
+	uint8_t * pbuf;
+	size_t pcap;
+	size_t pend_k, pend_total;
 };
 
 /* wipe_keys(s): forget every secret of ${s} but the received data. */
@@ -125,9 +137,11 @@ grow(uint8_t ** buf, size_t * cap, size_t need, size_t keep)
 		return (0);
 	if ((nbuf = malloc(need)) == NULL)
 		return (-1);
-	memcpy(nbuf, *buf, keep);
-	sodium_memzero(*buf, *cap);
-	free(*buf);
+	if (*buf != NULL) {
+		memcpy(nbuf, *buf, keep);
+		sodium_memzero(*buf, *cap);
+		free(*buf);
+	}
 	*buf = nbuf;
 	*cap = need;
 	return (0);
@@ -254,6 +268,9 @@ seattle_free(struct seattle * s)
 	bytequeue_free(&s->rq);
 	free(s->obuf);
 	free(s->ibuf);
+	if (s->pbuf != NULL)
+		sodium_memzero(s->pbuf, s->pcap);
+	free(s->pbuf);
 	sodium_memzero(s, sizeof(*s));
 	free(s);
 }
@@ -397,6 +414,81 @@ peer_iv(struct seattle * s)
 	s->ineed = 2;
 }
 
+/*
+ * pend_flush(s): check the MACs of the pending records, eight side by
+ * side where the CPU can, and queue their data in order; a bad MAC fails
+ * the session after the records before it (as one by one).  Return 0, or
+ * -1 on ENOMEM.
+ */
+static int
+pend_flush(struct seattle * s)
+{
+	const uint8_t * msg[8];
+	uint8_t code[8][32];
+	uint8_t * out[8];
+	const char * why;
+	size_t r, k = s->pend_k, total = s->pend_total;
+	int batch = 0, rc = 0;
+
+	if (k == 0)
+		return (0);
+	for (r = 0; r < 8; r++) {
+		msg[r] = s->pbuf + (r < k ? r : 0) * total;
+		out[r] = code[r];
+	}
+	if (k >= 2)
+		batch = skein256_mac8(&s->mac, msg, total - 32, out);
+	for (r = 0; r < k && s->status != SEATTLE_FAILED; r++) {
+		if (batch) {
+			if (crypto_verify_32(code[r], msg[r] + total - 32)) {
+				fail(s, "record MAC does not verify");
+				break;
+			}
+		} else if (record_open(msg[r], total, &s->mac, &why) != 1) {
+			fail(s, why);
+			break;
+		}
+		if (bytequeue_append(&s->rq, msg[r] + 3, total - 3 - 32)) {
+			fail(s, "out of memory");
+			rc = -1;
+			break;
+		}
+	}
+	sodium_memzero(s->pbuf, k * total);
+	sodium_memzero(code, sizeof(code));
+	s->pend_k = 0;
+	return (rc);
+}
+
+/*
+ * pend_add(s): the decrypted record in ibuf is a bulk data record (DATA
+ * flag alone, at most SEATTLE_RECORD_DATA bytes, as long as the pending
+ * ones): add it to them, checking all once there are eight.  Return 1 if
+ * it was taken, 0 if not (the pending ones are then checked first), or -1
+ * on ENOMEM.
+ */
+static int
+pend_add(struct seattle * s)
+{
+	size_t total = s->ihave;
+
+	if (s->ibuf[2] != RECORD_FLAG_DATA ||
+	    total > 2 + SEATTLE_LEN_MIN + SEATTLE_RECORD_DATA ||
+	    (s->pend_k > 0 && total != s->pend_total) ||
+	    grow(&s->pbuf, &s->pcap, (s->pend_k + 1) * total,
+	    s->pend_k * total)) {
+		if (pend_flush(s))
+			return (-1);
+		return (0);
+	}
+	memcpy(s->pbuf + s->pend_k * total, s->ibuf, total);
+	sodium_memzero(s->ibuf, total);
+	s->pend_total = total;
+	if (++s->pend_k == 8 && pend_flush(s))
+		return (-1);
+	return (1);
+}
+
 /* peer_record(s): ibuf holds a whole record, still encrypted but LEN. */
 static int
 peer_record(struct seattle * s)
@@ -405,6 +497,13 @@ peer_record(struct seattle * s)
 	int rc;
 
 	skein256_stream_xor(&s->ks_in, s->ibuf + 2, s->ibuf + 2, s->ihave - 2);
+	s->in = IN_LEN;
+	s->ineed = 2;
+	/* Bulk data waits for its MAC to be checked with others'. */
+	if ((rc = pend_add(s)) != 0)
+		return (rc == 1 ? 0 : -1);
+	if (s->status == SEATTLE_FAILED)
+		return (0);
 	if ((rc = record_open(s->ibuf, s->ihave, &s->mac, &why)) < 0) {
 		fail(s, why);
 		return (0);
@@ -414,9 +513,9 @@ peer_record(struct seattle * s)
 		fail(s, "out of memory");
 		return (-1);
 	}
-	sodium_memzero(s->ibuf, s->ihave);
-	s->in = IN_LEN;
-	s->ineed = 2;
+	/* Padding's plaintext is zero bytes and its length: no secret. */
+	if (rc == 1)
+		sodium_memzero(s->ibuf, s->ihave);
 	return (0);
 }
 
@@ -429,6 +528,9 @@ peer_len(struct seattle * s)
 	skein256_stream_xor(&s->ks_in, s->ibuf, s->ibuf, 2);
 	len = (size_t)s->ibuf[0] << 8 | s->ibuf[1];
 	if (len < SEATTLE_LEN_MIN) {
+		/* The records before it count, as one by one. */
+		if (pend_flush(s))
+			return (-1);
 		fail(s, "record length below 33");
 		return (0);
 	}
@@ -497,7 +599,7 @@ int
 seattle_push_end(struct seattle * s)
 {
 
-	if (s->status == SEATTLE_FAILED)
+	if (pend_flush(s) || s->status == SEATTLE_FAILED)
 		return (-1);
 	if (s->in != IN_LEN || s->ihave != 0) {
 		fail(s, "peer's stream truncated");
@@ -510,7 +612,7 @@ seattle_push_end(struct seattle * s)
 static void
 next_unit(struct seattle * s)
 {
-	size_t n;
+	size_t n, k;
 
 	s->opos = 0;
 	s->odata = 0;
@@ -535,10 +637,29 @@ next_unit(struct seattle * s)
 		break;
 	case OUT_RECORDS:
 		if (s->status == SEATTLE_ESTABLISHED && s->wq.len > 0) {
-			n = s->wq.len < s->record_data ? s->wq.len :
-			    s->record_data;
-			s->olen = record_seal(s->obuf, s->wq.buf + s->wq.start,
-			    n, &s->mac, &s->ks_out);
+			/*
+			 * Bulk data: up to eight whole records at once, their
+			 * MACs computed side by side (the unit is then their
+			 * concatenation; the bytes are the same).
+			 */
+			k = s->wq.len / s->record_data;
+			if (k > 8)
+				k = 8;
+			s->olen = 0;
+			if (k >= 2 && grow(&s->obuf, &s->ocap, k * (2 +
+			    SEATTLE_LEN_MIN + s->record_data), 0) == 0)
+				s->olen = record_seal_many(s->obuf,
+				    s->wq.buf + s->wq.start, s->record_data, k,
+				    &s->mac, &s->ks_out);
+			if (s->olen > 0) {
+				n = k * s->record_data;
+			} else {
+				n = s->wq.len < s->record_data ? s->wq.len :
+				    s->record_data;
+				s->olen = record_seal(s->obuf,
+				    s->wq.buf + s->wq.start, n, &s->mac,
+				    &s->ks_out);
+			}
 			/* Drop the bytes from the queue (wiping them). */
 			sodium_memzero(s->wq.buf + s->wq.start, n);
 			s->wq.start += n;
@@ -547,7 +668,17 @@ next_unit(struct seattle * s)
 				s->wq.start = 0;
 			s->odata = n;
 		} else {
-			s->olen = record_seal(s->obuf, NULL, 0, &s->mac,
+			/*
+			 * Padding: the room the puller announced (up to
+			 * SEATTLE_RECORD_DATA), so that a packet of cover is
+			 * one record and not hundreds; at least the minimum.
+			 */
+			n = 0;
+			if (s->pad_room >= 2 + SEATTLE_LEN_MIN)
+				n = s->pad_room - 2 - SEATTLE_LEN_MIN;
+			if (n > SEATTLE_RECORD_DATA)
+				n = SEATTLE_RECORD_DATA;
+			s->olen = record_seal(s->obuf, NULL, n, &s->mac,
 			    &s->ks_out);
 		}
 		break;
@@ -576,19 +707,39 @@ seattle_pull(struct seattle * s, uint8_t * buf, size_t n)
 			k = n;
 		memcpy(buf, s->obuf + s->opos, k);
 		s->opos += k;
+		s->pad_room = s->pad_room > k ? s->pad_room - k : 0;
 		buf += k;
 		n -= k;
 	}
 }
 
 /**
- * seattle_readable(s):
- * Return the number of received application bytes waiting to be read.
+ * seattle_pad_room(s, n):
+ * Say that about ${n} more bytes of the outgoing stream will be pulled
+ * now (the rest of a packet): a padding record begun within them may be
+ * as long as what is left of them (up to SEATTLE_RECORD_DATA bytes of
+ * DATA), where it is otherwise the minimum.  Data queued later then
+ * waits behind padding only until the packet ends (DECISIONS §3).
  */
-size_t
-seattle_readable(const struct seattle * s)
+void
+seattle_pad_room(struct seattle * s, size_t n)
 {
 
+	s->pad_room = n;
+}
+
+/**
+ * seattle_readable(s):
+ * Return the number of received application bytes waiting to be read.
+ * Bulk data records are checked eight at a time: those still pending are
+ * checked first (a bad MAC fails ${s} here).
+ */
+size_t
+seattle_readable(struct seattle * s)
+{
+
+	/* Pending records' MACs are checked now (ENOMEM fails ${s}). */
+	(void)pend_flush(s);
 	return (s->rq.len);
 }
 
@@ -601,6 +752,7 @@ size_t
 seattle_read(struct seattle * s, uint8_t * buf, size_t len)
 {
 
+	(void)pend_flush(s);
 	return (bytequeue_take(&s->rq, buf, len));
 }
 

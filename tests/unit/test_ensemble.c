@@ -618,10 +618,10 @@ test_set_chunk(void ** state)
  * A copy of a message the receiver already holds out of order is not a
  * window violation.  Bug: the byte window was checked before the copy
  * was recognized, so with a gap (message 0 lost with its connection) and
- * nearly 1 MiB held behind it, a second copy of a held message (its
+ * nearly a window's bytes held behind it, a second copy of a held message (its
  * connection ended at the sender after its bytes had arrived) failed the
  * link with Bad Sequence Number.  Every message here is one an honest
- * sender has unacknowledged at once (1 MiB in all).
+ * sender has unacknowledged at once (ENS_WINDOW_BYTES in all).
  */
 static void
 test_duplicate_at_full_window(void ** state)
@@ -633,7 +633,7 @@ test_duplicate_at_full_window(void ** state)
 	struct ens_session * s;
 	struct ens_msg m;
 	size_t k, total = 0;
-	uint16_t n;
+	uint16_t n, last = ENS_WINDOW_BYTES / ENS_CHUNK;
 
 	(void)state;
 	exchange(cl, sl);
@@ -642,10 +642,10 @@ test_duplicate_at_full_window(void ** state)
 	m.cmd = ENS_DATA;
 	memcpy(m.id, ens_session_id(c), ENS_ID_BYTES);
 	m.data = data;
-	/* Message 0 (1 byte) is lost; 1 .. 128 fill the rest of 1 MiB. */
-	for (n = 1; n <= 128; n++) {
+	/* Message 0 (1 byte) is lost; 1 .. last fill the rest of the window. */
+	for (n = 1; n <= last; n++) {
 		m.seq = n;
-		m.len = n < 128 ? ENS_CHUNK : ENS_CHUNK - 1;
+		m.len = n < last ? ENS_CHUNK : ENS_CHUNK - 1;
 		memset(data, n, m.len);
 		total += m.len;
 		k = ens_msg_encode(&m, buf);

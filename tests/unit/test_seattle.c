@@ -354,6 +354,85 @@ test_record_delivered(void ** state)
 	pair_free(&p);
 }
 
+/*
+ * bulk_flip(bit): ten whole data records (two batches: eight, two) pulled
+ * and pushed in one piece; with ${bit} (< 0: none) flipped, the session
+ * fails and keeps only the records before the flipped one.
+ */
+static void
+bulk_flip(long bit)
+{
+	static uint8_t data[10 * SEATTLE_RECORD_DATA + 100],
+	    got[sizeof(data)];
+	size_t reclen = 2 + SEATTLE_LEN_MIN + SEATTLE_RECORD_DATA, n;
+	struct pair p;
+
+	pair_new(&p, 300, NULL);
+	handshake(&p);
+	dust_rng_fill(&p.rt.rng, data, sizeof(data));
+	assert_int_equal(seattle_write(p.c, data, sizeof(data)), 0);
+	pipe_pull(&p.c2s, p.c, 10 * reclen + 35 + 100);
+	if (bit >= 0)
+		p.c2s.buf[bit / 8] ^= (uint8_t)(1 << (bit % 8));
+	pipe_push(&p.c2s, p.s, p.c2s.len);
+	n = seattle_read(p.s, got, sizeof(got));
+	if (bit < 0) {
+		assert_int_equal(n, sizeof(data));
+		assert_memory_equal(got, data, sizeof(data));
+		assert_int_equal(seattle_status(p.s), SEATTLE_ESTABLISHED);
+	} else {
+		assert_int_equal(seattle_status(p.s), SEATTLE_FAILED);
+		assert_int_equal(n, (size_t)(bit / 8 / (long)reclen) *
+		    SEATTLE_RECORD_DATA);
+		assert_memory_equal(got, data, n);
+	}
+	pair_free(&p);
+}
+
+/* Bulk records (checked eight at a time where the CPU can): delivered
+ * whole, and a flipped bit in DATA, MAC or LEN of the 1st, 6th or 9th
+ * record fails the session after the records before it. */
+static void
+test_bulk_records(void ** state)
+{
+	size_t reclen = 2 + SEATTLE_LEN_MIN + SEATTLE_RECORD_DATA;
+	size_t r, at[] = { 0, 5, 8 };
+
+	(void)state;
+	bulk_flip(-1);
+	for (r = 0; r < 3; r++) {
+		bulk_flip((long)(8 * (at[r] * reclen + 100)));
+		bulk_flip((long)(8 * (at[r] * reclen + reclen - 1)));
+		bulk_flip((long)(8 * (at[r] * reclen + 1)));
+	}
+}
+
+/* Padding fills the room announced (one record), data after it goes in
+ * the next record: the peer reads it and stays established. */
+static void
+test_pad_room(void ** state)
+{
+	struct pair p;
+	uint8_t msg[20], got[20];
+
+	(void)state;
+	pair_new(&p, 301, NULL);
+	handshake(&p);
+	seattle_pad_room(p.c, 1000);
+	pipe_pull(&p.c2s, p.c, 1000);
+	/* One record of 1000 bytes: LEN = 998 once decrypted. */
+	pipe_push(&p.c2s, p.s, 1000);
+	assert_int_equal(seattle_status(p.s), SEATTLE_ESTABLISHED);
+	memset(msg, 'm', sizeof(msg));
+	assert_int_equal(seattle_write(p.c, msg, 20), 0);
+	pipe_pull(&p.c2s, p.c, 55);
+	pipe_push(&p.c2s, p.s, 55);
+	assert_int_equal(seattle_read(p.s, got, sizeof(got)), 20);
+	assert_memory_equal(msg, got, 20);
+	assert_int_equal(seattle_push_end(p.s), 0);
+	pair_free(&p);
+}
+
 /* A client holding the wrong server key: both sides fail silently. */
 static void
 test_wrong_server_key(void ** state)
@@ -666,6 +745,8 @@ main(void)
 		cmocka_unit_test(test_replay),
 		cmocka_unit_test(test_replay_capacity),
 		cmocka_unit_test(test_bad_length),
+		cmocka_unit_test(test_bulk_records),
+		cmocka_unit_test(test_pad_room),
 		cmocka_unit_test(test_padding_latency),
 		cmocka_unit_test(test_streams_uniform),
 	};

@@ -546,6 +546,84 @@ test_stream_distinct(void ** state)
 	skein256_stream_wipe(&s);
 }
 
+/*
+ * Long keystreams (the 8-block path, where the CPU has the lanes) equal
+ * the plain reference, in one call and cut into pieces of 0..700 bytes.
+ */
+static void
+test_stream_long(void ** state)
+{
+	static uint8_t got[5003], want[5003], cut[5003];
+	struct dust_rng_seeded r;
+	struct skein256_stream s;
+	uint8_t key[32], iv[32];
+	size_t off, n;
+	int trial;
+
+	(void)state;
+	seeded_bytes(13, key, sizeof(key));
+	seeded_bytes(14, iv, sizeof(iv));
+	ref_stream(want, sizeof(want), key, iv);
+	memset(got, 0, sizeof(got));
+	skein256_stream_init(&s, key, iv);
+	skein256_stream_xor(&s, got, got, sizeof(got));
+	assert_memory_equal(got, want, sizeof(got));
+	dust_rng_seeded_u64(&r, 15);
+	for (trial = 0; trial < 20; trial++) {
+		memset(cut, 0, sizeof(cut));
+		skein256_stream_init(&s, key, iv);
+		for (off = 0; off < sizeof(cut); off += n) {
+			n = dust_rng_uniform(&r.rng, 701);
+			if (n > sizeof(cut) - off)
+				n = sizeof(cut) - off;
+			skein256_stream_xor(&s, cut + off, cut + off, n);
+		}
+		assert_memory_equal(cut, want, sizeof(cut));
+	}
+	skein256_stream_wipe(&s);
+}
+
+/*
+ * skein256_mac8 gives the codes of update + final on copies of the keyed
+ * context, for lengths around block boundaries and a record's 16387
+ * bytes; it declines a context that has absorbed bytes already.
+ */
+static void
+test_mac8(void ** state)
+{
+	static const size_t lens[] = { 1, 31, 32, 33, 64, 65, 1000, 16387 };
+	static uint8_t msgs[8][16387];
+	struct skein256_ctx key, c;
+	const uint8_t * msg[8];
+	uint8_t codes[8][32], want[32], k[32];
+	uint8_t * out[8];
+	size_t i, j;
+	int rc;
+
+	(void)state;
+	seeded_bytes(16, k, sizeof(k));
+	skein256_init_mac(&key, k, sizeof(k), 32);
+	for (j = 0; j < 8; j++) {
+		seeded_bytes(17 + (uint64_t)j, msgs[j], sizeof(msgs[j]));
+		msg[j] = msgs[j];
+		out[j] = codes[j];
+	}
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		memset(codes, 0, sizeof(codes));
+		if ((rc = skein256_mac8(&key, msg, lens[i], out)) == 0)
+			skip();		/* No 8-lane vectors here. */
+		for (j = 0; j < 8; j++) {
+			memcpy(&c, &key, sizeof(c));
+			skein256_update(&c, msgs[j], lens[i]);
+			skein256_final(&c, want);
+			assert_memory_equal(codes[j], want, 32);
+		}
+	}
+	memcpy(&c, &key, sizeof(c));
+	skein256_update(&c, msgs[0], 5);
+	assert_int_equal(skein256_mac8(&c, msg, 10, out), 0);
+}
+
 int
 main(void)
 {
@@ -558,6 +636,8 @@ main(void)
 		cmocka_unit_test(test_stream_reference),
 		cmocka_unit_test(test_stream_vectors),
 		cmocka_unit_test(test_stream_cuts),
+		cmocka_unit_test(test_stream_long),
+		cmocka_unit_test(test_mac8),
 		cmocka_unit_test(test_stream_distinct),
 	};
 
