@@ -30,6 +30,9 @@
 #define BACKOFF_MIN	100
 #define BACKOFF_MAX	5000
 #define FAILS_MAX	6
+/* Conversation mode: how often an idle session asks for news (ms). */
+#define POLL_MIN	50
+#define POLL_MAX	1000
 
 struct client {
 	struct tunnel tun;
@@ -48,6 +51,8 @@ struct csess {
 	struct event * retry;		/* Reconnect timer. */
 	struct event * kick;		/* Deferred pump. */
 	uint32_t backoff;
+	uint32_t poll;			/* Conversation mode: next idle wait. */
+	uint64_t seen;			/* Bytes up and down at the last end. */
 	int fails;
 	uint64_t no;
 	struct timespec born;
@@ -112,6 +117,29 @@ csess_free(struct csess * cs)
 		event_add(cl->tun.lev, NULL);
 }
 
+/*
+ * conv_delay(cs): in conversation mode a connection ends with its
+ * conversation, and the next follows at once while data flows or the
+ * session has something to say; an idle session asks for what the server
+ * may hold after POLL_MIN ms, doubling to POLL_MAX.  Return the wait.
+ */
+static uint32_t
+conv_delay(struct csess * cs)
+{
+	uint64_t up, down;
+	uint32_t d;
+
+	ens_session_stats(cs->s, &up, &down);
+	if (up + down != cs->seen || ens_session_wants_link(cs->s)) {
+		cs->seen = up + down;
+		cs->poll = POLL_MIN;
+		return (0);
+	}
+	d = cs->poll;
+	cs->poll = cs->poll * 2 > POLL_MAX ? POLL_MAX : cs->poll * 2;
+	return (d);
+}
+
 /* Hooks of the Dust connections. */
 static void
 conn_pumped(struct tconn * c, void * cookie)
@@ -155,6 +183,8 @@ conn_ended(struct tconn * c, void * cookie, const char * why)
 	} else if (c->connected) {
 		cs->fails = 0;
 		cs->backoff = BACKOFF_MIN;
+		if (c->conv)
+			delay = conv_delay(cs);
 	}
 	if (cs->fails > FAILS_MAX) {
 		ens_session_abort(cs->s, "cannot reach the server");
@@ -231,10 +261,17 @@ csess_pump(struct csess * cs)
 		csess_free(cs);
 		return;
 	}
-	/* A session with work and no connection gets one. */
-	if (cs->nconns == 0 && !ens_session_idle(cs->s) &&
-	    !evtimer_pending(cs->retry, NULL))
-		event_active(cs->retry, EV_TIMEOUT, 0);
+	/*
+	 * A session with work and no connection gets one; one with
+	 * something to say does not wait for its next poll.
+	 */
+	if (cs->nconns == 0 && !ens_session_idle(cs->s)) {
+		if (evtimer_pending(cs->retry, NULL) && cs->fails == 0 &&
+		    ens_session_wants_link(cs->s))
+			event_del(cs->retry);
+		if (!evtimer_pending(cs->retry, NULL))
+			event_active(cs->retry, EV_TIMEOUT, 0);
+	}
 }
 
 /* Application socket callbacks. */
@@ -296,6 +333,7 @@ accept_cb(evutil_socket_t lfd, short what, void * arg)
 		cs->app.s = cs->s;
 		cs->app.connected = 1;
 		cs->backoff = BACKOFF_MIN;
+		cs->poll = POLL_MIN;
 		cs->no = ++cl->tun.sess_serial;
 		clock_gettime(CLOCK_MONOTONIC, &cs->born);
 		cs->next = cl->sessions;
@@ -343,7 +381,6 @@ cmd_client(int argc, char ** argv)
 	struct csess * cs;
 
 	cl.maxlinks = 2;
-	cl.chunk = ENS_CHUNK;
 	while ((ch = getopt_long(argc, argv, "c:Fhi:m:n:p:s:t:v", opts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -378,6 +415,8 @@ cmd_client(int argc, char ** argv)
 		warn0("-i: %s", why);
 		return (1);
 	}
+	if (cl.chunk == 0)
+		cl.chunk = tunnel_chunk(&cl.tun);
 	if (tspec == NULL)
 		tspec = invite_format_address(&cl.tun.inv, why, sizeof(why));
 	if (progopts_resolve("server address", tspec, &cl.server, 1) < 0 ||

@@ -299,7 +299,6 @@ cmd_server(int argc, char ** argv)
 	struct timeval sec = {1, 0};
 
 	sv.idle_ms = IDLE_DEFAULT * 1000;
-	sv.chunk = ENS_CHUNK;
 	while ((ch = getopt_long(argc, argv, "FhI:i:k:m:n:p:S:s:t:v", opts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -344,6 +343,8 @@ cmd_server(int argc, char ** argv)
 		warn0("-i: %s", why);
 		goto done0;
 	}
+	if (sv.chunk == 0)
+		sv.chunk = tunnel_chunk(&sv.tun);
 	if (memcmp(pk, sv.tun.inv.pubkey, 32) != 0) {
 		warn0("-i: the invite is not for the key in %s", kspec);
 		goto done0;

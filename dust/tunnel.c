@@ -28,6 +28,13 @@
 #define TICK_MAX	64
 /* The client opens the next connection this long before the end (ms). */
 #define OVERLAP_MAX	1000
+/* Bytes per DATA message in conversation mode (tunnel_chunk). */
+#define CHUNK_CONV_CLIENT	64
+#define CHUNK_CONV_SERVER	1024
+/* A record's framing, counted against a conversation's room per feed. */
+#define FEED_FRAMING	35
+/* The longest sleep of a connection in conversation mode (ms). */
+#define CONV_WAKE_MAX	1000
 
 /* Read all of ${path} (at most ${max} bytes) as a NUL-terminated string. */
 static char *
@@ -98,6 +105,23 @@ tunnel_load(struct tunnel * tun, const char * invite, int server,
 	tun->ratio = dust_model_entropy(
 	    &tun->model->part[server ? DUST_S2C : DUST_C2S]) / 8.0;
 	return (0);
+}
+
+/**
+ * tunnel_chunk(tun):
+ * Return the default number of application bytes per DATA message for
+ * ${tun}'s side: ENS_CHUNK, but in conversation mode what the model's
+ * steps carry (a client's requests are small: CHUNK_CONV_CLIENT; a
+ * server's answers larger: CHUNK_CONV_SERVER), since a message is sent
+ * only whole within one conversation.
+ */
+size_t
+tunnel_chunk(const struct tunnel * tun)
+{
+
+	if (tun->model->conv == NULL)
+		return (ENS_CHUNK);
+	return (tun->server ? CHUNK_CONV_SERVER : CHUNK_CONV_CLIENT);
 }
 
 /**
@@ -180,13 +204,16 @@ static int
 feed(struct tconn * c, double ahead)
 {
 	static uint8_t buf[ENS_MSG_MAX * 2];
-	size_t n, off, k;
+	size_t n, off, k, max, room = dust_engine_room(c->e);
 	int any = 0;
 
 	while (c->link != NULL && c->credit > -ahead &&
 	    ens_link_pending(c->link)) {
-		if ((n = ens_link_pull(c->link, buf, sizeof(buf))) == 0)
+		/* A conversation carries so much: whole messages only. */
+		max = room < sizeof(buf) ? room : sizeof(buf);
+		if ((n = ens_link_pull(c->link, buf, max)) == 0)
 			break;
+		room = room > n + FEED_FRAMING ? room - n - FEED_FRAMING : 0;
 		for (off = 0; off < n; off += k) {
 			k = n - off > 65535 ? 65535 : n - off;
 			if (dust_put_decoded(c->e, buf + off, (uint16_t)k))
@@ -207,7 +234,8 @@ count_due(struct tconn * c)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ms = ms_between(&c->last, &now);
-	if (ms == 0)
+	/* A conversation's steps also fall due when the peer's bytes come. */
+	if (ms == 0 && !c->conv)
 		return;
 	if (ms > 65535)
 		ms = 65535;
@@ -226,7 +254,10 @@ count_due(struct tconn * c)
 	}
 }
 
-/* Make one packet of the model's next length and queue it.  -1: ENOMEM. */
+/*
+ * Make one packet of the model's next length and queue it.  Return 0, 1 if
+ * none is due after all (a conversation's count is exact), or -1 on ENOMEM.
+ */
 static int
 send_packet(struct tconn * c, struct evbuffer * out, int * any)
 {
@@ -235,7 +266,8 @@ send_packet(struct tconn * c, struct evbuffer * out, int * any)
 	uint16_t len;
 	int rc;
 
-	len = dust_encoded_ready(c->e);
+	if ((len = dust_encoded_ready(c->e)) == 0)
+		return (1);
 	c->credit += (double)len * c->tun->ratio;
 	/*
 	 * With more packets due now, data for them goes in at once: Seattle
@@ -264,6 +296,69 @@ send_packet(struct tconn * c, struct evbuffer * out, int * any)
 }
 
 /*
+ * next_tick(c, ticked, sent, before): in per-packet mode, tick faster
+ * while packets come in bunches (${sent} this time, ${before} due before),
+ * slower while none; a call not from the timer (${ticked} 0) keeps the
+ * timer as it is.
+ */
+static void
+next_tick(struct tconn * c, int ticked, uint32_t sent, uint32_t before)
+{
+
+	if (ticked) {
+		if ((sent > 1 || c->due > 0) && c->tick_ms > TICK_MIN)
+			c->tick_ms /= 2;
+		else if (sent == 0 && before == 0 && c->tick_ms < TICK_MAX)
+			c->tick_ms *= 2;
+		arm(c->tick, c->tick_ms);
+	} else if (!evtimer_pending(c->tick, NULL)) {
+		arm(c->tick, c->tick_ms);
+	}
+}
+
+/*
+ * conv_finish(c): the conversation is over: close ${c} once what was made
+ * has gone (a conversation's last step is part of it), not before.
+ */
+static void
+conv_finish(struct tconn * c)
+{
+
+	c->finishing = 1;
+	c->expired = 1;
+	event_del(c->tick);
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+		tconn_close(c, "conversation over");
+		return;
+	}
+	/* write_cb when the output buffer is empty. */
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+}
+
+/*
+ * conv_next(c): in conversation mode, finish ${c} if the conversation is
+ * over, else wake when time alone may make a step due (the peer's bytes
+ * wake it too: read_cb).
+ */
+static void
+conv_next(struct tconn * c)
+{
+	uint32_t ms;
+
+	if (dust_engine_done(c->e)) {
+		conv_finish(c);
+		return;
+	}
+	ms = dust_engine_next_due(c->e);
+	/* Due but the path is full: write_cb sends; tick as a fallback. */
+	if (ms < TICK_MIN)
+		ms = TICK_MIN;
+	if (ms > CONV_WAKE_MAX)
+		ms = CONV_WAKE_MAX;
+	arm(c->tick, ms);
+}
+
+/*
  * The one place that decides what is sent: the packets due by the model's
  * count (dust_packet_count over the time elapsed), as many as the path
  * takes now.  Called by the tick timer (${ticked}) and whenever the
@@ -276,7 +371,7 @@ send_due(struct tconn * c, int ticked)
 {
 	struct evbuffer * out = bufferevent_get_output(c->bev);
 	uint32_t sent = 0, before = c->due;
-	int any = 0;
+	int any = 0, rc;
 
 	count_due(c);
 	while (c->due > 0 && evbuffer_get_length(out) < TUNNEL_WIRE_HIGH) {
@@ -289,28 +384,27 @@ send_due(struct tconn * c, int ticked)
 		 * handshake sees the same timing as a client that does
 		 * (tunnel_probe checks it).
 		 */
-		if (c->npackets < TUNNEL_PACED && (!ticked || sent > 0))
+		if (!c->conv && c->npackets < TUNNEL_PACED &&
+		    (!ticked || sent > 0))
 			break;
-		if (send_packet(c, out, &any)) {
+		if ((rc = send_packet(c, out, &any)) == -1) {
 			tconn_close(c, "out of memory");
 			return;
+		}
+		if (rc == 1) {
+			c->due = 0;
+			break;
 		}
 		c->due--;
 		sent++;
 	}
-	if (ticked) {
-		/* Tick faster while packets come in bunches, slower while
-		 * none. */
-		if ((sent > 1 || c->due > 0) && c->tick_ms > TICK_MIN)
-			c->tick_ms /= 2;
-		else if (sent == 0 && before == 0 && c->tick_ms < TICK_MAX)
-			c->tick_ms *= 2;
-		arm(c->tick, c->tick_ms);
-	} else if (!evtimer_pending(c->tick, NULL)) {
-		arm(c->tick, c->tick_ms);
-	}
+	if (!c->conv)
+		next_tick(c, ticked, sent, before);
 	if (any && c->hooks != NULL && c->hooks->pumped != NULL)
 		c->hooks->pumped(c, c->cookie);
+	/* Last: it may close ${c}. */
+	if (c->conv)
+		conv_next(c);
 }
 
 /* The tick: count time, send what is due. */
@@ -330,6 +424,11 @@ write_cb(struct bufferevent * bev, void * arg)
 	struct tconn * c = arg;
 
 	(void)bev;
+	if (c->finishing) {
+		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+			tconn_close(c, "conversation over");
+		return;
+	}
 	if (c->connected)
 		send_due(c, 0);
 }
@@ -422,6 +521,9 @@ read_cb(struct bufferevent * bev, void * arg)
 	check_failed(c);
 	if (news && c->hooks != NULL && c->hooks->pumped != NULL)
 		c->hooks->pumped(c, c->cookie);
+	/* The peer's bytes may make our next step due (or end it all). */
+	if (c->conv && c->connected && !c->finishing)
+		send_due(c, 0);
 	return;
 
 nomem:
@@ -445,6 +547,17 @@ start(struct tconn * c)
 	c->connected = 1;
 	clock_gettime(CLOCK_MONOTONIC, &c->last);
 	c->born = c->last;
+	if (c->conv) {
+		/*
+		 * The engine says when a conversation is over (and gives up
+		 * on a silent peer after idle_ms); the duration is only its
+		 * estimate, so the timer is a backstop against a peer that
+		 * trickles bytes for ever.
+		 */
+		arm(c->end, (uint64_t)c->duration * 2 + CONV_WAKE_MAX);
+		send_due(c, 1);
+		return;
+	}
 	arm(c->end, c->duration);
 	overlap = c->duration / 4;
 	if (overlap > OVERLAP_MAX)
@@ -540,6 +653,7 @@ tconn_new(struct tunnel * tun, int fd, const struct sock_addr * to,
 	if (c->e == NULL)
 		goto err1;
 	c->duration = dust_engine_duration(c->e);
+	c->conv = (tun->model->conv != NULL);
 	if ((c->bev = bufferevent_socket_new(tun->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
 		goto err2;

@@ -101,7 +101,10 @@ struct tconn {
 	uint32_t duration;
 	double credit;
 	int connected;
-	int expired;			/* Closed because its duration ended. */
+	int expired;			/* Closed because its duration (or
+					   conversation) ended. */
+	int conv;			/* The model has conversations. */
+	int finishing;			/* Over: closing once flushed. */
 	int failed_logged, link_logged;
 	const struct tconn_hooks * hooks;
 	void * cookie;
@@ -116,6 +119,15 @@ struct tconn {
  * ${tun}.  Return 0, or -1 with a sentence in ${why}.
  */
 int tunnel_load(struct tunnel *, const char *, int, char *, size_t);
+
+/**
+ * tunnel_chunk(tun):
+ * Return the default number of application bytes per DATA message for
+ * ${tun}'s side: ENS_CHUNK, but in conversation mode what the model's
+ * steps carry (a client's requests are small, a server's answers larger),
+ * since a message is sent only whole within one conversation.
+ */
+size_t tunnel_chunk(const struct tunnel *);
 
 /**
  * tunnel_free(tun):

@@ -104,6 +104,17 @@ int dust_engine_done(const struct dust_engine *);
 uint32_t dust_engine_next_due(const struct dust_engine *);
 
 /**
+ * dust_engine_room(e):
+ * Return how many more application bytes a caller should queue with
+ * dust_put_decoded: in conversation mode what the rest of our steps can
+ * carry (a little under the estimate), less what is queued and the
+ * records' framing, 0 while the conversation is unknown; SIZE_MAX in
+ * per-packet mode.  Bytes queued beyond it are not lost to the engine,
+ * but they may not reach the peer before the conversation ends.
+ */
+size_t dust_engine_room(const struct dust_engine *);
+
+/**
  * dust_engine_state(e):
  * Return where ${e} stands.
  */

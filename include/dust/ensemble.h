@@ -225,6 +225,15 @@ void ens_session_abort(struct ens_session *, const char *);
 int ens_session_idle(const struct ens_session *);
 
 /**
+ * ens_session_wants_link(s):
+ * Return 1 if the client session ${s} has something to say that needs a
+ * connection: its NEW, control messages, DATA or FIN not yet sent or not
+ * yet acknowledged, or an ACK owed.  (A session with nothing to say may
+ * still have something to hear: only the client knows when to ask.)
+ */
+int ens_session_wants_link(const struct ens_session *);
+
+/**
  * ens_session_heard(s):
  * Return 1 if the client of the server session ${s} has shown that it
  * knows the session's ID: a session never heard of whose connections are

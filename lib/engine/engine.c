@@ -238,6 +238,30 @@ dust_engine_next_due(const struct dust_engine * e)
 }
 
 /**
+ * dust_engine_room(e):
+ * Return how many more application bytes a caller should queue with
+ * dust_put_decoded: in conversation mode what the rest of our steps can
+ * carry (a little under the estimate), less what is queued and the
+ * records' framing, 0 while the conversation is unknown; SIZE_MAX in
+ * per-packet mode.  Bytes queued beyond it are not lost to the engine,
+ * but they may not reach the peer before the conversation ends.
+ */
+size_t
+dust_engine_room(const struct dust_engine * e)
+{
+	double room;
+	size_t used;
+
+	if (e->convs == NULL)
+		return (SIZE_MAX);
+	if (e->cs.conv == NULL || e->cs.ours_total <= e->produced)
+		return (0);
+	room = (double)(e->cs.ours_total - e->produced) * e->carry;
+	used = seattle_unsent(e->s) + CARRY_RESERVE + SEATTLE_LEN_MIN + 2;
+	return (room > (double)used ? (size_t)room - used : 0);
+}
+
+/**
  * dust_engine_state(e):
  * Return where ${e} stands.
  */

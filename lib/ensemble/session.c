@@ -192,6 +192,22 @@ ens_session_detach(struct ens_session * s, struct ens_link * l)
 }
 
 /**
+ * ens_session_wants_link(s):
+ * Return 1 if the client session ${s} has something to say that needs a
+ * connection: its NEW, control messages, DATA or FIN not yet sent or not
+ * yet acknowledged, or an ACK owed.  (A session with nothing to say may
+ * still have something to hear: only the client knows when to ask.)
+ */
+int
+ens_session_wants_link(const struct ens_session * s)
+{
+
+	if (s->state == ENS_OPENING)
+		return (1);
+	return (ens_session_has_output(s) || s->txhead < s->txlen);
+}
+
+/**
  * ens_session_heard(s):
  * Return 1 if the client of the server session ${s} has shown that it
  * knows the session's ID: a session never heard of whose connections are
