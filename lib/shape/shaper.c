@@ -119,7 +119,7 @@ dust_shaper_pulled(const struct dust_shaper * s)
 {
 
 	if (s->coder == DUST_CODER_EXACT)
-		return (s->c.exact.pulled);
+		return (s->c.exact.a.pulled);
 	return (s->c.huff.pulled);
 }
 
