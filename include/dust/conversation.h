@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dust/multiset.h"
+
 /*
  * Conversations: the optional connection-level part of a model
  * (docs/models.md, "Conversations").  Each conversation is the sequence of
@@ -23,6 +25,15 @@
  * only.  The model's "draw" says which are drawn, each with the same
  * probability: "usable" (the default) or "all" (every followable one, so
  * that the connections keep the real mix of single-turn ones).
+ *
+ * A conversation may also hold its first segment's bytes after the
+ * client's prefix, as a multiset ("first"; docs/models.md): the client
+ * then sends a permutation of them (include/dust/multiset.h), so the
+ * segment has the real one's byte statistics exactly, and the server
+ * tells which multiset it is from the counts of the bytes received.  In a
+ * model where any conversation has one, those without cannot be
+ * followed, and the followable ones need a permutation capacity of at
+ * least DUST_CONV_KEY_MARGIN bytes instead of a long enough first step.
  */
 
 #define DUST_CONV_MAX		4096		/* Conversations per model. */
@@ -49,6 +60,8 @@ struct dust_conv_step {
 struct dust_conv {
 	struct dust_conv_step * step;
 	size_t nsteps;
+	const struct dust_multiset * first;	/* In the set's firsts; NULL:
+						   none. */
 };
 
 struct dust_convset {
@@ -59,6 +72,9 @@ struct dust_convset {
 	size_t * drawn;		/* Indices into list of those drawn, */
 	size_t ndrawn;
 	size_t nusable;		/* How many are usable. */
+	struct dust_multiset * firsts;	/* Distinct first segments, by */
+	size_t nfirsts;			/* length (then counts); */
+	uint32_t maxfirst;		/* the longest one's n. */
 };
 
 /**

@@ -4,9 +4,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dust/conversation.h"
 #include "dust/exact.h"
 #include "dust/huffman.h"
 #include "dust/model.h"
+#include "dust/multiset.h"
 #include "dust/rng.h"
 
 /*
@@ -38,6 +40,11 @@ struct dust_shaper {
 		struct dust_huff_shaper huff;
 		struct dust_exact_shaper exact;
 	} c;
+	struct dust_ms_shaper first;	/* The first segment's coder, */
+	uint32_t firstleft;		/* bytes of it still to produce, */
+	size_t carry;			/* stream bytes it has still to pull. */
+	dust_pull_fn * pull;		/* The uniform stream. */
+	void * ctx;
 };
 
 struct dust_deshaper {
@@ -50,6 +57,15 @@ struct dust_deshaper {
 		struct dust_huff_deshaper huff;
 		struct dust_exact_deshaper exact;
 	} c;
+	dust_push_fn * push;		/* The uniform stream. */
+	void * ctx;
+	const struct dust_convset * set;	/* First segment being told */
+	uint8_t * firstbuf;		/* (set->maxfirst bytes), */
+	uint32_t firstlen;		/* its bytes so far, */
+	uint32_t firstcount[256];	/* counted, */
+	size_t firstnext;		/* the next candidate in set->firsts; */
+	size_t carry;			/* stream bytes it carries. */
+	const struct dust_multiset * matched;	/* The one told, or NULL. */
 };
 
 /**
@@ -93,12 +109,48 @@ void dust_shaper_produce(struct dust_shaper *, uint8_t *, size_t);
 uint64_t dust_shaper_pulled(const struct dust_shaper *);
 
 /**
+ * dust_shaper_first(s, m, carry):
+ * Make the bytes after the prefix (none produced yet) a permutation of
+ * ${m} (kept, not copied) carrying the next ${carry} bytes of the uniform
+ * stream, the rest of its capacity being bits of the shaper's rng.
+ */
+void dust_shaper_first(struct dust_shaper *, const struct dust_multiset *,
+    size_t);
+
+/**
  * dust_deshaper_init(d, part, coder, push, ctx):
  * Start the de-shaper ${d} of model part ${part} and coder ${coder},
  * handing recovered uniform bytes to ${push}(${ctx}).
  */
 void dust_deshaper_init(struct dust_deshaper *,
     const struct dust_model_part *, enum dust_coder, dust_push_fn *, void *);
+
+/**
+ * dust_deshaper_first(d, set, buf, carry):
+ * Expect the bytes after the prefix (none received yet) to be a
+ * permutation of one of the multisets of ${set} (kept, not copied; at
+ * least one) carrying ${carry} stream bytes (at most 64), keeping them in ${buf}
+ * (set->maxfirst bytes, the caller's) until told.  The first multiset (by
+ * length) whose counts the bytes received reach exactly is the one; if
+ * none can be any more, the stream fails ("first segment: ...").
+ */
+void dust_deshaper_first(struct dust_deshaper *, const struct dust_convset *,
+    uint8_t *, size_t);
+
+/**
+ * dust_deshaper_matched(d):
+ * Return the multiset (in the set given to dust_deshaper_first) the first
+ * segment was told to be a permutation of, or NULL while not known.
+ */
+const struct dust_multiset * dust_deshaper_matched(
+    const struct dust_deshaper *);
+
+/**
+ * dust_deshaper_fail(d, why):
+ * Fail ${d} (if it has not failed yet) for the reason ${why}: later input
+ * is ignored.
+ */
+void dust_deshaper_fail(struct dust_deshaper *, const char *);
 
 /**
  * dust_deshaper_consume(d, in, n):

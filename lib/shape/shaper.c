@@ -1,3 +1,4 @@
+#include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -6,6 +7,8 @@
 #include "dust/exact.h"
 #include "dust/huffman.h"
 #include "dust/model.h"
+#include "dust/multiset.h"
+#include "dust/rng.h"
 #include "dust/shaper.h"
 
 /**
@@ -26,6 +29,10 @@ dust_shaper_init(struct dust_shaper * s, const struct dust_model_part * part,
 	s->prefixsent = 0;
 	s->rate = (uint32_t)dust_dist_sample(&part->flow, rng);
 	s->elapsed = 0;
+	s->firstleft = 0;
+	s->carry = 0;
+	s->pull = pull;
+	s->ctx = ctx;
 	if (coder == DUST_CODER_EXACT)
 		dust_exact_shaper_init(&s->c.exact, part->exact, pull, ctx);
 	else
@@ -102,6 +109,12 @@ dust_shaper_produce(struct dust_shaper * s, uint8_t * out, size_t n)
 		out += k;
 		n -= k;
 	}
+	if (s->firstleft > 0 && n > 0) {
+		k = dust_ms_shape(&s->first, out, n);
+		s->firstleft -= (uint32_t)k;
+		out += k;
+		n -= k;
+	}
 	if (n == 0)
 		return;
 	if (s->coder == DUST_CODER_EXACT)
@@ -123,6 +136,40 @@ dust_shaper_pulled(const struct dust_shaper * s)
 	return (s->c.huff.pulled);
 }
 
+/*
+ * first_pull(ctx, buf, n): the first segment's uniform bits: the stream
+ * bytes it carries, then the rng's.
+ */
+static void
+first_pull(void * ctx, uint8_t * buf, size_t n)
+{
+	struct dust_shaper * s = ctx;
+	size_t k = n < s->carry ? n : s->carry;
+
+	if (k > 0) {
+		s->pull(s->ctx, buf, k);
+		s->carry -= k;
+	}
+	if (n > k)
+		dust_rng_fill(s->rng, buf + k, n - k);
+}
+
+/**
+ * dust_shaper_first(s, m, carry):
+ * Make the bytes after the prefix (none produced yet) a permutation of
+ * ${m} (kept, not copied) carrying the next ${carry} bytes of the uniform
+ * stream, the rest of its capacity being bits of the shaper's rng.
+ */
+void
+dust_shaper_first(struct dust_shaper * s, const struct dust_multiset * m,
+    size_t carry)
+{
+
+	dust_ms_shaper_init(&s->first, m, first_pull, s);
+	s->firstleft = m->n;
+	s->carry = carry;
+}
+
 /**
  * dust_deshaper_init(d, part, coder, push, ctx):
  * Start the de-shaper ${d} of model part ${part} and coder ${coder},
@@ -139,10 +186,156 @@ dust_deshaper_init(struct dust_deshaper * d,
 	d->prefixseen = 0;
 	d->failed = 0;
 	d->error[0] = '\0';
+	d->push = push;
+	d->ctx = ctx;
+	d->set = NULL;
+	d->matched = NULL;
 	if (coder == DUST_CODER_EXACT)
 		dust_exact_deshaper_init(&d->c.exact, part->exact, push, ctx);
 	else
 		dust_huff_deshaper_init(&d->c.huff, part->huff, push, ctx);
+}
+
+/**
+ * dust_deshaper_first(d, set, buf, carry):
+ * Expect the bytes after the prefix (none received yet) to be a
+ * permutation of one of the multisets of ${set} (kept, not copied; at
+ * least one) carrying ${carry} stream bytes, keeping them in ${buf}
+ * (set->maxfirst bytes, the caller's) until told.  The first multiset (by
+ * length) whose counts the bytes received reach exactly is the one; if
+ * none can be any more, the stream fails ("first segment: ...").
+ */
+void
+dust_deshaper_first(struct dust_deshaper * d, const struct dust_convset * set,
+    uint8_t * buf, size_t carry)
+{
+
+	d->set = set;
+	d->firstbuf = buf;
+	d->firstlen = 0;
+	memset(d->firstcount, 0, sizeof(d->firstcount));
+	d->firstnext = 0;
+	/* What struct carried holds (the engine's is a 32-byte key). */
+	d->carry = carry < 64 ? carry : 64;
+	d->matched = NULL;
+}
+
+/**
+ * dust_deshaper_matched(d):
+ * Return the multiset (in the set given to dust_deshaper_first) the first
+ * segment was told to be a permutation of, or NULL while not known.
+ */
+const struct dust_multiset *
+dust_deshaper_matched(const struct dust_deshaper * d)
+{
+
+	return (d->matched);
+}
+
+/**
+ * dust_deshaper_fail(d, why):
+ * Fail ${d} (if it has not failed yet) for the reason ${why}: later input
+ * is ignored.
+ */
+void
+dust_deshaper_fail(struct dust_deshaper * d, const char * why)
+{
+
+	if (d->failed)
+		return;
+	snprintf(d->error, sizeof(d->error), "%s", why);
+	d->failed = 1;
+}
+
+/* What a first segment's permutation carries back. */
+struct carried {
+	uint8_t buf[64];
+	size_t len, want;
+};
+
+/* carried_push(ctx, buf, n): keep the bytes wanted, drop the rest. */
+static void
+carried_push(void * ctx, const uint8_t * buf, size_t n)
+{
+	struct carried * c = ctx;
+	size_t k = c->want - c->len;
+
+	if (k > n)
+		k = n;
+	memcpy(c->buf + c->len, buf, k);
+	c->len += k;
+}
+
+/* same_counts(counts, m): do the ${counts} equal those of ${m}? */
+static int
+same_counts(const uint32_t counts[256], const struct dust_multiset * m)
+{
+	size_t b;
+
+	for (b = 0; b < 256; b++)
+		if (counts[b] != m->count[b])
+			return (0);
+	return (1);
+}
+
+/*
+ * told(d, m): the first segment (in d->firstbuf) is a permutation of
+ * ${m}: push the stream bytes it carries.  Return 0 or -1 (failed).
+ */
+static int
+told(struct dust_deshaper * d, const struct dust_multiset * m)
+{
+	struct dust_ms_deshaper ms;
+	struct carried c = { .len = 0, .want = d->carry };
+	size_t bad;
+
+	d->matched = m;
+	dust_ms_deshaper_init(&ms, m, carried_push, &c);
+	(void)dust_ms_deshape(&ms, d->firstbuf, d->firstlen, &bad);
+	if (c.len < c.want) {
+		snprintf(d->error, sizeof(d->error), "first segment: "
+		    "carries %zu of %zu key bytes", c.len, c.want);
+		d->failed = 1;
+	} else
+		d->push(d->ctx, c.buf, c.len);
+	/* The segment is no secret (it is on the wire); the key may be. */
+	sodium_memzero(&c, sizeof(c));
+	sodium_memzero(&ms, sizeof(ms));
+	return (d->failed ? -1 : 0);
+}
+
+/*
+ * tell_first(d, in, n): take bytes of the first segment from the ${n}
+ * bytes ${in} until it is told which multiset it is a permutation of.
+ * Return the bytes taken, or (size_t)-1 if the stream failed.
+ */
+static size_t
+tell_first(struct dust_deshaper * d, const uint8_t * in, size_t n)
+{
+	const struct dust_convset * set = d->set;
+	const struct dust_multiset * m;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		d->firstbuf[d->firstlen++] = in[i];
+		d->firstcount[in[i]]++;
+		/* The candidates of this length, in order. */
+		for (; d->firstnext < set->nfirsts &&
+		    (m = &set->firsts[d->firstnext])->n == d->firstlen;
+		    d->firstnext++) {
+			if (same_counts(d->firstcount, m))
+				return (told(d, m) ? (size_t)-1 : i + 1);
+		}
+		if (d->firstnext == set->nfirsts) {
+			snprintf(d->error, sizeof(d->error), "first segment: "
+			    "its %u bytes are a permutation of none of the "
+			    "model's %zu", (unsigned)d->firstlen,
+			    set->nfirsts);
+			d->failed = 1;
+			return ((size_t)-1);
+		}
+	}
+	return (n);
 }
 
 /**
@@ -178,6 +371,12 @@ dust_deshaper_consume(struct dust_deshaper * d, const uint8_t * in,
 			}
 		}
 		d->prefixseen += k;
+		in += k;
+		n -= k;
+	}
+	if (d->set != NULL && d->matched == NULL && n > 0) {
+		if ((k = tell_first(d, in, n)) == (size_t)-1)
+			return (-1);
 		in += k;
 		n -= k;
 	}
