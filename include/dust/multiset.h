@@ -49,6 +49,35 @@ struct dust_ms_deshaper {
 	struct dust_arith_enc a;
 };
 
+/*
+ * Telling a permutation's multiset among a list sorted by length (then
+ * counts): the first of the list whose counts the bytes seen so far reach
+ * exactly (incremental counting; a length's candidates are compared when
+ * that many bytes have been seen).
+ */
+struct dust_ms_teller {
+	uint32_t count[256];
+	uint32_t len;		/* Bytes seen. */
+	size_t next;		/* First candidate not yet ruled out. */
+};
+
+/**
+ * dust_ms_teller_init(t):
+ * Start the teller ${t} with no byte seen.
+ */
+void dust_ms_teller_init(struct dust_ms_teller *);
+
+/**
+ * dust_ms_teller_add(t, list, n, b, which):
+ * Count the byte ${b} in ${t}, telling among the ${n} multisets ${list}
+ * (sorted by length, then counts).  Return 1 if the bytes seen are now a
+ * permutation of one of them (the first, stored in ${which}), -1 if they
+ * can be of none any more, else 0.  Not to be called after a non-zero
+ * return.
+ */
+int dust_ms_teller_add(struct dust_ms_teller *, const struct dust_multiset *,
+    size_t, uint8_t, const struct dust_multiset **);
+
 /**
  * dust_multiset_capacity(m):
  * Return log2(n! / prod(c_b!)) for the counts of ${m}: the bits a

@@ -29,6 +29,9 @@
  * the number of packets in any whole second follows the flow distribution.
  */
 
+/* Draws of a first segment's rng bits (dust_shaper_first). */
+#define DUST_FIRST_TRIES	64
+
 struct dust_shaper {
 	const struct dust_model_part * part;
 	enum dust_coder coder;
@@ -42,7 +45,9 @@ struct dust_shaper {
 	} c;
 	struct dust_ms_shaper first;	/* The first segment's coder, */
 	uint32_t firstleft;		/* bytes of it still to produce, */
-	size_t carry;			/* stream bytes it has still to pull. */
+	uint8_t key[64];		/* the stream bytes it carries, */
+	size_t carry, keyused;
+	struct dust_rng_seeded tail;	/* the rest of its bits. */
 	dust_pull_fn * pull;		/* The uniform stream. */
 	void * ctx;
 };
@@ -61,9 +66,7 @@ struct dust_deshaper {
 	void * ctx;
 	const struct dust_convset * set;	/* First segment being told */
 	uint8_t * firstbuf;		/* (set->maxfirst bytes), */
-	uint32_t firstlen;		/* its bytes so far, */
-	uint32_t firstcount[256];	/* counted, */
-	size_t firstnext;		/* the next candidate in set->firsts; */
+	struct dust_ms_teller teller;	/* its bytes so far, */
 	size_t carry;			/* stream bytes it carries. */
 	const struct dust_multiset * matched;	/* The one told, or NULL. */
 };
@@ -109,13 +112,17 @@ void dust_shaper_produce(struct dust_shaper *, uint8_t *, size_t);
 uint64_t dust_shaper_pulled(const struct dust_shaper *);
 
 /**
- * dust_shaper_first(s, m, carry):
+ * dust_shaper_first(s, set, m, carry):
  * Make the bytes after the prefix (none produced yet) a permutation of
- * ${m} (kept, not copied) carrying the next ${carry} bytes of the uniform
- * stream, the rest of its capacity being bits of the shaper's rng.
+ * ${m}, one of set->firsts (${set} kept, not copied), carrying the next
+ * ${carry} bytes (at most 64) of the uniform stream, the rest of its
+ * capacity being bits of the shaper's rng: bits drawn again (up to
+ * DUST_FIRST_TRIES times) while the permutation would be told as another
+ * of set->firsts (a shorter one that its first bytes are a permutation
+ * of).  Return 0, or -1 if every draw would be (it is sent all the same).
  */
-void dust_shaper_first(struct dust_shaper *, const struct dust_multiset *,
-    size_t);
+int dust_shaper_first(struct dust_shaper *, const struct dust_convset *,
+    const struct dust_multiset *, size_t);
 
 /**
  * dust_deshaper_init(d, part, coder, push, ctx):

@@ -97,13 +97,18 @@ try_seed(struct dust_engine * e)
 	c = dust_conv_draw(e->convs, seed);
 	sodium_memzero(seed, sizeof(seed));
 	dust_convsched_start(&e->cs, c);
+	/* Its few failures (ever?) fail the server: they are not hidden. */
 	if (e->cs.dir == DUST_C2S && c->first != NULL)
-		dust_shaper_first(&e->shaper, c->first, SEATTLE_KEY_BYTES);
+		(void)dust_shaper_first(&e->shaper, e->convs, c->first,
+		    SEATTLE_KEY_BYTES);
 	/* A prober's, or a corrupt, segment: fail, follow c as cover. */
 	if (e->cs.dir == DUST_S2C && e->convs->nfirsts > 0 &&
-	    c->first != dust_deshaper_matched(&e->deshaper))
+	    c->first != dust_deshaper_matched(&e->deshaper)) {
 		dust_deshaper_fail(&e->deshaper, "first segment: not a "
 		    "permutation of the conversation drawn's");
+		snprintf(e->failure, sizeof(e->failure), "shaping: %s",
+		    dust_deshaper_error(&e->deshaper));
+	}
 }
 
 /*

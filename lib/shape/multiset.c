@@ -174,3 +174,53 @@ dust_ms_deshape(struct dust_ms_deshaper * d, const uint8_t * in, size_t n,
 	arith_enc_flush(&d->a);
 	return (rc);
 }
+
+/**
+ * dust_ms_teller_init(t):
+ * Start the teller ${t} with no byte seen.
+ */
+void
+dust_ms_teller_init(struct dust_ms_teller * t)
+{
+
+	memset(t, 0, sizeof(*t));
+}
+
+/* same_counts(count, m): are ${count} the counts of ${m}? */
+static int
+same_counts(const uint32_t count[256], const struct dust_multiset * m)
+{
+	size_t b;
+
+	for (b = 0; b < 256; b++)
+		if (count[b] != m->count[b])
+			return (0);
+	return (1);
+}
+
+/**
+ * dust_ms_teller_add(t, list, n, b, which):
+ * Count the byte ${b} in ${t}, telling among the ${n} multisets ${list}
+ * (sorted by length, then counts).  Return 1 if the bytes seen are now a
+ * permutation of one of them (the first, stored in ${which}), -1 if they
+ * can be of none any more, else 0.  Not to be called after a non-zero
+ * return.
+ */
+int
+dust_ms_teller_add(struct dust_ms_teller * t,
+    const struct dust_multiset * list, size_t n, uint8_t b,
+    const struct dust_multiset ** which)
+{
+
+	t->count[b]++;
+	t->len++;
+	/* The candidates shorter than what has been seen are out. */
+	for (; t->next < n && list[t->next].n <= t->len; t->next++) {
+		if (list[t->next].n == t->len &&
+		    same_counts(t->count, &list[t->next])) {
+			*which = &list[t->next];
+			return (1);
+		}
+	}
+	return (t->next == n ? -1 : 0);
+}

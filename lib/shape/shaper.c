@@ -31,6 +31,7 @@ dust_shaper_init(struct dust_shaper * s, const struct dust_model_part * part,
 	s->elapsed = 0;
 	s->firstleft = 0;
 	s->carry = 0;
+	s->keyused = 0;
 	s->pull = pull;
 	s->ctx = ctx;
 	if (coder == DUST_CODER_EXACT)
@@ -138,36 +139,91 @@ dust_shaper_pulled(const struct dust_shaper * s)
 
 /*
  * first_pull(ctx, buf, n): the first segment's uniform bits: the stream
- * bytes it carries, then the rng's.
+ * bytes it carries, then the bits of its own rng.
  */
 static void
 first_pull(void * ctx, uint8_t * buf, size_t n)
 {
 	struct dust_shaper * s = ctx;
-	size_t k = n < s->carry ? n : s->carry;
+	size_t k = s->carry - s->keyused;
 
-	if (k > 0) {
-		s->pull(s->ctx, buf, k);
-		s->carry -= k;
-	}
+	if (k > n)
+		k = n;
+	memcpy(buf, s->key + s->keyused, k);
+	s->keyused += k;
 	if (n > k)
-		dust_rng_fill(s->rng, buf + k, n - k);
+		dust_rng_fill(&s->tail.rng, buf + k, n - k);
+}
+
+/*
+ * first_start(s, m, seed): start the first segment's coder of ${m} from
+ * the stream bytes held and the rng bits of ${seed}.
+ */
+static void
+first_start(struct dust_shaper * s, const struct dust_multiset * m,
+    const uint8_t seed[32])
+{
+
+	s->keyused = 0;
+	dust_rng_seeded_init(&s->tail, seed);
+	dust_ms_shaper_init(&s->first, m, first_pull, s);
+}
+
+/*
+ * first_told(s, set, m): is the permutation the coder of ${s} makes told
+ * as ${m} among set->firsts (no shorter one matches its first bytes)?
+ */
+static int
+first_told(struct dust_shaper * s, const struct dust_convset * set,
+    const struct dust_multiset * m)
+{
+	struct dust_ms_teller t;
+	const struct dust_multiset * which = NULL;
+	uint8_t buf[256];
+	size_t k, i;
+	int rc = 0;
+
+	dust_ms_teller_init(&t);
+	while (rc == 0 && (k = dust_ms_shape(&s->first, buf, sizeof(buf))) > 0)
+		for (i = 0; i < k && rc == 0; i++)
+			rc = dust_ms_teller_add(&t, set->firsts, set->nfirsts,
+			    buf[i], &which);
+	return (rc == 1 && which == m);
 }
 
 /**
- * dust_shaper_first(s, m, carry):
+ * dust_shaper_first(s, set, m, carry):
  * Make the bytes after the prefix (none produced yet) a permutation of
- * ${m} (kept, not copied) carrying the next ${carry} bytes of the uniform
- * stream, the rest of its capacity being bits of the shaper's rng.
+ * ${m}, one of set->firsts (${set} kept, not copied), carrying the next
+ * ${carry} bytes (at most 64) of the uniform stream, the rest of its
+ * capacity being bits of the shaper's rng: bits drawn again (up to
+ * DUST_FIRST_TRIES times) while the permutation would be told as another
+ * of set->firsts (a shorter one that its first bytes are a permutation
+ * of).  Return 0, or -1 if every draw would be (it is sent all the same).
  */
-void
-dust_shaper_first(struct dust_shaper * s, const struct dust_multiset * m,
-    size_t carry)
+int
+dust_shaper_first(struct dust_shaper * s, const struct dust_convset * set,
+    const struct dust_multiset * m, size_t carry)
 {
+	uint8_t seed[32];
+	int i, ok = 0;
 
-	dust_ms_shaper_init(&s->first, m, first_pull, s);
+	s->carry = carry < sizeof(s->key) ? carry : sizeof(s->key);
+	s->pull(s->ctx, s->key, s->carry);
+	/*
+	 * Real segments are never misread, so redrawing changes no
+	 * order-free statistic; the choice is the last few bytes' (the key's
+	 * bits come first), which the rng bits decide.
+	 */
+	for (i = 0; i < DUST_FIRST_TRIES && !ok; i++) {
+		dust_rng_fill(s->rng, seed, sizeof(seed));
+		first_start(s, m, seed);
+		ok = first_told(s, set, m);
+	}
+	first_start(s, m, seed);
+	sodium_memzero(seed, sizeof(seed));
 	s->firstleft = m->n;
-	s->carry = carry;
+	return (ok ? 0 : -1);
 }
 
 /**
@@ -212,9 +268,7 @@ dust_deshaper_first(struct dust_deshaper * d, const struct dust_convset * set,
 
 	d->set = set;
 	d->firstbuf = buf;
-	d->firstlen = 0;
-	memset(d->firstcount, 0, sizeof(d->firstcount));
-	d->firstnext = 0;
+	dust_ms_teller_init(&d->teller);
 	/* What struct carried holds (the engine's is a 32-byte key). */
 	d->carry = carry < 64 ? carry : 64;
 	d->matched = NULL;
@@ -266,18 +320,6 @@ carried_push(void * ctx, const uint8_t * buf, size_t n)
 	c->len += k;
 }
 
-/* same_counts(counts, m): do the ${counts} equal those of ${m}? */
-static int
-same_counts(const uint32_t counts[256], const struct dust_multiset * m)
-{
-	size_t b;
-
-	for (b = 0; b < 256; b++)
-		if (counts[b] != m->count[b])
-			return (0);
-	return (1);
-}
-
 /*
  * told(d, m): the first segment (in d->firstbuf) is a permutation of
  * ${m}: push the stream bytes it carries.  Return 0 or -1 (failed).
@@ -291,7 +333,7 @@ told(struct dust_deshaper * d, const struct dust_multiset * m)
 
 	d->matched = m;
 	dust_ms_deshaper_init(&ms, m, carried_push, &c);
-	(void)dust_ms_deshape(&ms, d->firstbuf, d->firstlen, &bad);
+	(void)dust_ms_deshape(&ms, d->firstbuf, m->n, &bad);
 	if (c.len < c.want) {
 		snprintf(d->error, sizeof(d->error), "first segment: "
 		    "carries %zu of %zu key bytes", c.len, c.want);
@@ -312,25 +354,21 @@ told(struct dust_deshaper * d, const struct dust_multiset * m)
 static size_t
 tell_first(struct dust_deshaper * d, const uint8_t * in, size_t n)
 {
-	const struct dust_convset * set = d->set;
-	const struct dust_multiset * m;
+	const struct dust_multiset * m = NULL;
 	size_t i;
+	int rc;
 
 	for (i = 0; i < n; i++) {
-		d->firstbuf[d->firstlen++] = in[i];
-		d->firstcount[in[i]]++;
-		/* The candidates of this length, in order. */
-		for (; d->firstnext < set->nfirsts &&
-		    (m = &set->firsts[d->firstnext])->n == d->firstlen;
-		    d->firstnext++) {
-			if (same_counts(d->firstcount, m))
-				return (told(d, m) ? (size_t)-1 : i + 1);
-		}
-		if (d->firstnext == set->nfirsts) {
+		d->firstbuf[d->teller.len] = in[i];
+		rc = dust_ms_teller_add(&d->teller, d->set->firsts,
+		    d->set->nfirsts, in[i], &m);
+		if (rc == 1)
+			return (told(d, m) ? (size_t)-1 : i + 1);
+		if (rc == -1) {
 			snprintf(d->error, sizeof(d->error), "first segment: "
 			    "its %u bytes are a permutation of none of the "
-			    "model's %zu", (unsigned)d->firstlen,
-			    set->nfirsts);
+			    "model's %zu", (unsigned)d->teller.len,
+			    d->set->nfirsts);
 			d->failed = 1;
 			return ((size_t)-1);
 		}
