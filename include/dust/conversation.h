@@ -33,7 +33,7 @@
  * tells which multiset it is from the counts of the bytes received.  In a
  * model where any conversation has one, those without cannot be
  * followed, and the followable ones need a permutation capacity of at
- * least DUST_CONV_KEY_MARGIN bytes instead of a long enough first step.
+ * least DUST_CONV_FIRST_BITS instead of a long enough first step.
  */
 
 #define DUST_CONV_MAX		4096		/* Conversations per model. */
@@ -44,6 +44,14 @@
 
 /* Key bytes (with margin) the client's first step must carry. */
 #define DUST_CONV_KEY_MARGIN	48
+
+/*
+ * Bits a first segment's permutations must carry (log2 n! / prod c_b!):
+ * the 32-byte key and 32 bits for the coder's lag, which the client
+ * checks (it redraws its rng bits if its segment would not give the key
+ * back), so no more margin is needed.
+ */
+#define DUST_CONV_FIRST_BITS	(8 * 32 + 32)
 
 /* What a conversation can do (dust_conv_class). */
 #define DUST_CONV_NONE		0	/* Cannot be followed. */

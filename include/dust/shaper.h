@@ -117,9 +117,10 @@ uint64_t dust_shaper_pulled(const struct dust_shaper *);
  * ${m}, one of set->firsts (${set} kept, not copied), carrying the next
  * ${carry} bytes (at most 64) of the uniform stream, the rest of its
  * capacity being bits of the shaper's rng: bits drawn again (up to
- * DUST_FIRST_TRIES times) while the permutation would be told as another
- * of set->firsts (a shorter one that its first bytes are a permutation
- * of).  Return 0, or -1 if every draw would be (it is sent all the same).
+ * DUST_FIRST_TRIES times) while the receiver would not get the stream
+ * bytes back (the coder's lag) or would tell the permutation as another of
+ * set->firsts (a shorter one that its first bytes are a permutation of).
+ * Return 0, or -1 if every draw would fail (it is sent all the same).
  */
 int dust_shaper_first(struct dust_shaper *, const struct dust_convset *,
     const struct dust_multiset *, size_t);

@@ -296,7 +296,7 @@ find_drawn(struct err * e, struct dust_convset * set,
 	for (i = 0; i < set->n; i++) {
 		k = dust_conv_class(&set->list[i], need);
 		if (set->nfirsts > 0 && (set->list[i].first == NULL ||
-		    set->list[i].first->capacity < 8 * DUST_CONV_KEY_MARGIN))
+		    set->list[i].first->capacity < DUST_CONV_FIRST_BITS))
 			k = DUST_CONV_NONE;
 		set->nusable += (k == DUST_CONV_DATA);
 		if (k == DUST_CONV_DATA ||
@@ -307,7 +307,7 @@ find_drawn(struct err * e, struct dust_convset * set,
 		return (fail(e, "conversations.list: none of the %zu is usable "
 		    "(a usable one has a first segment whose permutations "
 		    "carry at least %d bits and a client step after a server "
-		    "step)", set->n, 8 * DUST_CONV_KEY_MARGIN));
+		    "step)", set->n, DUST_CONV_FIRST_BITS));
 	if (set->nusable == 0)
 		return (fail(e, "conversations.list: none of the %zu is usable "
 		    "(a usable one starts with a client step of at least %zu "

@@ -169,26 +169,56 @@ first_start(struct dust_shaper * s, const struct dust_multiset * m,
 	dust_ms_shaper_init(&s->first, m, first_pull, s);
 }
 
+/* What a first segment's permutation carries back. */
+struct carried {
+	uint8_t buf[64];
+	size_t len, want;
+};
+
+/* carried_push(ctx, buf, n): keep the bytes wanted, drop the rest. */
+static void
+carried_push(void * ctx, const uint8_t * buf, size_t n)
+{
+	struct carried * c = ctx;
+	size_t k = c->want - c->len;
+
+	if (k > n)
+		k = n;
+	memcpy(c->buf + c->len, buf, k);
+	c->len += k;
+}
+
 /*
- * first_told(s, set, m): is the permutation the coder of ${s} makes told
- * as ${m} among set->firsts (no shorter one matches its first bytes)?
+ * first_ok(s, set, m): does the permutation the coder of ${s} makes give
+ * the stream bytes back, and is it told as ${m} among set->firsts (no
+ * shorter one matches its first bytes)?
  */
 static int
-first_told(struct dust_shaper * s, const struct dust_convset * set,
+first_ok(struct dust_shaper * s, const struct dust_convset * set,
     const struct dust_multiset * m)
 {
 	struct dust_ms_teller t;
+	struct dust_ms_deshaper d;
+	struct carried c = { .len = 0, .want = s->carry };
 	const struct dust_multiset * which = NULL;
 	uint8_t buf[256];
-	size_t k, i;
-	int rc = 0;
+	size_t k, i, bad;
+	int rc = 0, ok;
 
 	dust_ms_teller_init(&t);
-	while (rc == 0 && (k = dust_ms_shape(&s->first, buf, sizeof(buf))) > 0)
+	dust_ms_deshaper_init(&d, m, carried_push, &c);
+	while (rc == 0 && (k = dust_ms_shape(&s->first, buf, sizeof(buf))) >
+	    0) {
+		(void)dust_ms_deshape(&d, buf, k, &bad);
 		for (i = 0; i < k && rc == 0; i++)
 			rc = dust_ms_teller_add(&t, set->firsts, set->nfirsts,
 			    buf[i], &which);
-	return (rc == 1 && which == m);
+	}
+	ok = (rc == 1 && which == m && c.len == c.want &&
+	    sodium_memcmp(c.buf, s->key, c.want) == 0);
+	sodium_memzero(&c, sizeof(c));
+	sodium_memzero(&d, sizeof(d));
+	return (ok);
 }
 
 /**
@@ -197,9 +227,10 @@ first_told(struct dust_shaper * s, const struct dust_convset * set,
  * ${m}, one of set->firsts (${set} kept, not copied), carrying the next
  * ${carry} bytes (at most 64) of the uniform stream, the rest of its
  * capacity being bits of the shaper's rng: bits drawn again (up to
- * DUST_FIRST_TRIES times) while the permutation would be told as another
- * of set->firsts (a shorter one that its first bytes are a permutation
- * of).  Return 0, or -1 if every draw would be (it is sent all the same).
+ * DUST_FIRST_TRIES times) while the receiver would not get the stream
+ * bytes back (the coder's lag) or would tell the permutation as another of
+ * set->firsts (a shorter one that its first bytes are a permutation of).
+ * Return 0, or -1 if every draw would fail (it is sent all the same).
  */
 int
 dust_shaper_first(struct dust_shaper * s, const struct dust_convset * set,
@@ -211,14 +242,14 @@ dust_shaper_first(struct dust_shaper * s, const struct dust_convset * set,
 	s->carry = carry < sizeof(s->key) ? carry : sizeof(s->key);
 	s->pull(s->ctx, s->key, s->carry);
 	/*
-	 * Real segments are never misread, so redrawing changes no
-	 * order-free statistic; the choice is the last few bytes' (the key's
-	 * bits come first), which the rng bits decide.
+	 * Redrawing changes no order-free statistic.  What it decides is the
+	 * last bytes' order (the key's bits come first, the rng's decide the
+	 * rest), which is what a misreading or a key cut short depends on.
 	 */
 	for (i = 0; i < DUST_FIRST_TRIES && !ok; i++) {
 		dust_rng_fill(s->rng, seed, sizeof(seed));
 		first_start(s, m, seed);
-		ok = first_told(s, set, m);
+		ok = first_ok(s, set, m);
 	}
 	first_start(s, m, seed);
 	sodium_memzero(seed, sizeof(seed));
@@ -299,25 +330,6 @@ dust_deshaper_fail(struct dust_deshaper * d, const char * why)
 		return;
 	snprintf(d->error, sizeof(d->error), "%s", why);
 	d->failed = 1;
-}
-
-/* What a first segment's permutation carries back. */
-struct carried {
-	uint8_t buf[64];
-	size_t len, want;
-};
-
-/* carried_push(ctx, buf, n): keep the bytes wanted, drop the rest. */
-static void
-carried_push(void * ctx, const uint8_t * buf, size_t n)
-{
-	struct carried * c = ctx;
-	size_t k = c->want - c->len;
-
-	if (k > n)
-		k = n;
-	memcpy(c->buf + c->len, buf, k);
-	c->len += k;
 }
 
 /*
