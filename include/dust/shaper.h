@@ -107,7 +107,8 @@ void dust_shaper_produce(struct dust_shaper *, uint8_t *, size_t);
 
 /**
  * dust_shaper_pulled(s):
- * Return how many uniform bytes ${s} has pulled so far.
+ * Return how many uniform bytes ${s} has pulled so far (a first segment's
+ * included; not its rng bits).
  */
 uint64_t dust_shaper_pulled(const struct dust_shaper *);
 

@@ -126,15 +126,16 @@ dust_shaper_produce(struct dust_shaper * s, uint8_t * out, size_t n)
 
 /**
  * dust_shaper_pulled(s):
- * Return how many uniform bytes ${s} has pulled so far.
+ * Return how many uniform bytes ${s} has pulled so far (a first segment's
+ * included; not its rng bits).
  */
 uint64_t
 dust_shaper_pulled(const struct dust_shaper * s)
 {
 
 	if (s->coder == DUST_CODER_EXACT)
-		return (s->c.exact.a.pulled);
-	return (s->c.huff.pulled);
+		return (s->carry + s->c.exact.a.pulled);
+	return (s->carry + s->c.huff.pulled);
 }
 
 /*

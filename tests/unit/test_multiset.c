@@ -231,7 +231,8 @@ struct fixture {
  * The redraw: with {A = 25 letters x 4, B = A and one 'a' more}, a
  * permutation of B ends with an 'a' 5 times in 101, when its first 100
  * bytes are told as A.  Over 400 draws the raw coder does that (so the
- * test can fail), the shaper's first segment never does.
+ * test can fail), the shaper's first segment never does.  A multiset too
+ * small for the key: every draw fails, the permutation is sent anyway.
  */
 static void
 test_redraw(void ** state)
@@ -289,6 +290,20 @@ test_redraw(void ** state)
 	}
 	/* 5/101 of 400: 20 expected; fewer than 5 has odds below 1e-5. */
 	assert_true(rawmis >= 5);
+
+	/* 40 bytes "ab" x 20 (35 bits) cannot give a 32-byte key back. */
+	memset(&list[0], 0, sizeof(list[0]));
+	list[0].count['a'] = list[0].count['b'] = 20;
+	list[0].n = 40;
+	list[0].capacity = dust_multiset_capacity(&list[0]);
+	set.nfirsts = 1;
+	dust_shaper_init(&f->s, &f->model->part[DUST_C2S], DUST_CODER_HUFFMAN,
+	    &f->rng.rng, source_pull, &f->src);
+	assert_int_equal(dust_shaper_first(&f->s, &set, &list[0], 32), -1);
+	dust_shaper_produce(&f->s, out, 40);
+	for (i = 0, j = 0; i < 40; i++)
+		j += (out[i] == 'a');
+	assert_int_equal(j, 20);
 	free(f->src.sent.b);
 	dust_model_free(f->model);
 	free(f);
