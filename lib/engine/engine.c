@@ -97,7 +97,11 @@ try_seed(struct dust_engine * e)
 	c = dust_conv_draw(e->convs, seed);
 	sodium_memzero(seed, sizeof(seed));
 	dust_convsched_start(&e->cs, c);
-	/* Its few failures (ever?) fail the server: they are not hidden. */
+	/*
+	 * If no draw of its rng bits works (a capacity too close to the key's
+	 * 256 bits), the segment goes all the same: the server then fails
+	 * silently, as for any stream it cannot read.
+	 */
 	if (e->cs.dir == DUST_C2S && c->first != NULL)
 		(void)dust_shaper_first(&e->shaper, e->convs, c->first,
 		    SEATTLE_KEY_BYTES);
