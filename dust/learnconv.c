@@ -1,5 +1,6 @@
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "dust/conntrack.h"
 
@@ -42,9 +43,43 @@ idle_ms(const struct dust_ct * ct)
 	return (idle > 2147483647.0 ? 2147483647.0 : idle);
 }
 
-/* write_conv(f, c): one connection's data segments as steps. */
+/*
+ * write_first(f, c, prefix, plen): if ${c}'s first data segment is the
+ * client's, captured whole and starting with the model's prefix (${plen}
+ * bytes ${prefix}), write ", \"first\": " and the counts of its bytes
+ * after the prefix as [byte, count] pairs; return 1 if written.
+ */
+static int
+write_first(FILE * f, const struct dust_ct_conn * c, const uint8_t * prefix,
+    size_t plen)
+{
+	const struct dust_ct_side * s = &c->side[DUST_CT_C2S];
+	uint32_t count[256] = { 0 };
+	size_t i, k = 0;
+
+	if (c->pkts[0].dir != DUST_CT_C2S || s->first == NULL ||
+	    s->firstlen != s->firstwire || s->firstwire != c->pkts[0].len ||
+	    s->firstlen <= plen || memcmp(s->first, prefix, plen) != 0)
+		return (0);
+	for (i = plen; i < s->firstlen; i++)
+		count[s->first[i]]++;
+	fputs(", \"first\": [", f);
+	for (i = 0; i < 256; i++)
+		if (count[i] > 0)
+			fprintf(f, "%s[%zu, %u]", k++ ? ", " : "", i,
+			    (unsigned)count[i]);
+	fputc(']', f);
+	return (1);
+}
+
+/*
+ * write_conv(f, c, prefix, plen): one connection's data segments as
+ * steps, with its first segment's multiset if it has one (an object
+ * {"steps": ..., "first": ...}; else the array of steps).
+ */
 static void
-write_conv(FILE * f, const struct dust_ct_conn * c)
+write_conv(FILE * f, const struct dust_ct_conn * c, const uint8_t * prefix,
+    size_t plen)
 {
 	const struct dust_ct_pkt * p;
 	double prev = c->tstart;
@@ -52,7 +87,7 @@ write_conv(FILE * f, const struct dust_ct_conn * c)
 
 	if (n > LEARNCONV_STEPS_MAX)
 		n = LEARNCONV_STEPS_MAX;
-	fputc('[', f);
+	fputs("{\"steps\": [", f);
 	for (j = 0; j < n; j++) {
 		p = &c->pkts[j];
 		fprintf(f, "%s[%u, %u, %.3f]", j ? ", " : "", (unsigned)p->dir,
@@ -61,21 +96,27 @@ write_conv(FILE * f, const struct dust_ct_conn * c)
 		prev = p->ts;
 	}
 	fputc(']', f);
+	(void)write_first(f, c, prefix, plen);
+	fputc('}', f);
 }
 
 /**
- * learnconv_write(f, ct):
+ * learnconv_write(f, ct, prefix, plen):
  * Write the model's "conversations" field (without a trailing comma) to
  * ${f}: one conversation per connection of ${ct} carrying data, in order
- * of first appearance, at most LEARNCONV_MAX of them, each the first
- * LEARNCONV_STEPS_MAX data segments [dir, len, gap_ms] (gap to the
- * previous data segment, the first one's to the connection's first frame,
- * in ms with microsecond precision), with "draw": "all" and an idle_ms
- * of LEARNCONV_IDLE or a second above the longest gap.  Return the number
- * of conversations written.
+ * of first appearance, at most LEARNCONV_MAX of them, each the object of
+ * its "steps", the first LEARNCONV_STEPS_MAX data segments [dir, len,
+ * gap_ms] (gap to the previous data segment, the first one's to the
+ * connection's first frame, in ms with microsecond precision), and, when
+ * the first segment is the client's, captured whole and starts with the
+ * client's prefix (${plen} bytes ${prefix}), its "first": the counts of
+ * its bytes after the prefix; with "draw": "all" and an idle_ms of
+ * LEARNCONV_IDLE or a second above the longest gap.  Return the number of
+ * conversations written.
  */
 size_t
-learnconv_write(FILE * f, const struct dust_ct * ct)
+learnconv_write(FILE * f, const struct dust_ct * ct, const uint8_t * prefix,
+    size_t plen)
 {
 	const struct dust_ct_conn * c;
 	size_t i, n = 0;
@@ -87,7 +128,7 @@ learnconv_write(FILE * f, const struct dust_ct * ct)
 		if (c->npkts == 0)
 			continue;
 		fputs(n ? ",\n    " : "\n    ", f);
-		write_conv(f, c);
+		write_conv(f, c, prefix, plen);
 		n++;
 	}
 	fputs("\n  ]}", f);

@@ -1,6 +1,8 @@
 #ifndef DUST_LEARNCONV_H
 #define DUST_LEARNCONV_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "dust/conntrack.h"
@@ -11,16 +13,20 @@
 #define LEARNCONV_IDLE		60000	/* ms; more if a gap is longer. */
 
 /**
- * learnconv_write(f, ct):
+ * learnconv_write(f, ct, prefix, plen):
  * Write the model's "conversations" field (without a trailing comma) to
  * ${f}: one conversation per connection of ${ct} carrying data, in order
- * of first appearance, at most LEARNCONV_MAX of them, each the first
- * LEARNCONV_STEPS_MAX data segments [dir, len, gap_ms] (gap to the
- * previous data segment, the first one's to the connection's first frame,
- * in ms with microsecond precision), with "draw": "all" and an idle_ms
- * of LEARNCONV_IDLE or a second above the longest gap.  Return the number
- * of conversations written.
+ * of first appearance, at most LEARNCONV_MAX of them, each the object of
+ * its "steps", the first LEARNCONV_STEPS_MAX data segments [dir, len,
+ * gap_ms] (gap to the previous data segment, the first one's to the
+ * connection's first frame, in ms with microsecond precision), and, when
+ * the first segment is the client's, captured whole and starts with the
+ * client's prefix (${plen} bytes ${prefix}), its "first": the counts of
+ * its bytes after the prefix; with "draw": "all" and an idle_ms of
+ * LEARNCONV_IDLE or a second above the longest gap.  Return the number of
+ * conversations written.
  */
-size_t learnconv_write(FILE *, const struct dust_ct *);
+size_t learnconv_write(FILE *, const struct dust_ct *, const uint8_t *,
+    size_t);
 
 #endif /* !DUST_LEARNCONV_H */

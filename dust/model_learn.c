@@ -311,6 +311,8 @@ static char *
 model_text(const struct dust_ct * ct, const char * name, const char * desc,
     const json_t * timing, int convs, size_t * len)
 {
+	const uint8_t * prefix;
+	size_t plen;
 	char * text = NULL;
 	FILE * f;
 
@@ -329,8 +331,13 @@ model_text(const struct dust_ct * ct, const char * name, const char * desc,
 	if (learn_part(f, ct, DUST_CT_S2C, "server_to_client", timing))
 		goto err;
 	if (convs) {
+		/* The first segments' multisets count what follows it. */
+		if ((prefix = common_prefix(ct, DUST_CT_C2S, &plen)) == NULL) {
+			warn0("out of memory");
+			goto err;
+		}
 		fputs(",\n", f);
-		learnconv_write(f, ct);
+		learnconv_write(f, ct, prefix, plen);
 	}
 	fputs("\n}\n", f);
 	if (fclose(f)) {

@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dust/multiset.h"
+
 /*
  * Conversations: the optional connection-level part of a model
  * (docs/models.md, "Conversations").  Each conversation is the sequence of
@@ -23,6 +25,15 @@
  * only.  The model's "draw" says which are drawn, each with the same
  * probability: "usable" (the default) or "all" (every followable one, so
  * that the connections keep the real mix of single-turn ones).
+ *
+ * A conversation may also hold its first segment's bytes after the
+ * client's prefix, as a multiset ("first"; docs/models.md): the client
+ * then sends a permutation of them (include/dust/multiset.h), so the
+ * segment has the real one's byte statistics exactly, and the server
+ * tells which multiset it is from the counts of the bytes received.  In a
+ * model where any conversation has one, those without cannot be
+ * followed, and the followable ones need a permutation capacity of at
+ * least DUST_CONV_FIRST_BITS instead of a long enough first step.
  */
 
 #define DUST_CONV_MAX		4096		/* Conversations per model. */
@@ -33,6 +44,14 @@
 
 /* Key bytes (with margin) the client's first step must carry. */
 #define DUST_CONV_KEY_MARGIN	48
+
+/*
+ * Bits a first segment's permutations must carry (log2 n! / prod c_b!):
+ * the 32-byte key and 32 bits for the coder's lag, which the client
+ * checks (it redraws its rng bits if its segment would not give the key
+ * back), so no more margin is needed.
+ */
+#define DUST_CONV_FIRST_BITS	(8 * 32 + 32)
 
 /* What a conversation can do (dust_conv_class). */
 #define DUST_CONV_NONE		0	/* Cannot be followed. */
@@ -49,6 +68,8 @@ struct dust_conv_step {
 struct dust_conv {
 	struct dust_conv_step * step;
 	size_t nsteps;
+	const struct dust_multiset * first;	/* In the set's firsts; NULL:
+						   none. */
 };
 
 struct dust_convset {
@@ -59,6 +80,9 @@ struct dust_convset {
 	size_t * drawn;		/* Indices into list of those drawn, */
 	size_t ndrawn;
 	size_t nusable;		/* How many are usable. */
+	struct dust_multiset * firsts;	/* Distinct first segments, by */
+	size_t nfirsts;			/* length (then counts); */
+	uint32_t maxfirst;		/* the longest one's n. */
 };
 
 /**

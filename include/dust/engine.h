@@ -35,7 +35,10 @@
  * dust_packet_count then returns our steps that became due (gated on the
  * peer's bytes received and the steps' gaps), dust_encoded_ready the next
  * due step's length (0 if none is due), and dust_engine_done says when the
- * conversation is over.
+ * conversation is over.  When the conversations have first segments, the
+ * client's first step is a permutation of its conversation's (carrying
+ * X), and the server tells which from the bytes' counts before it knows
+ * the conversation (include/dust/shaper.h, docs/engine.md).
  */
 
 struct dust_engine;

@@ -4,12 +4,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dust/arith.h"
 #include "dust/huffman.h"
 
 /*
  * The exact content coder: integer arithmetic coding (Witten, Neal and
  * Cleary 1987: low/high registers of DUST_EXACT_BITS bits, E1/E2/E3
- * scaling with pending bits) used in reverse.  The sender runs the
+ * scaling with pending bits; include/dust/arith.h) used in reverse.  The sender runs the
  * arithmetic DECODER on the uniform stream, so that each output byte b has
  * probability freq[b] / DUST_EXACT_TOTAL up to the rounding of interval
  * ends (relative error below 2^-10 / freq[b]); the receiver runs the
@@ -24,7 +25,7 @@
  * the engine keeps padding flowing, so the lag resolves.
  */
 
-#define DUST_EXACT_BITS		32
+#define DUST_EXACT_BITS		DUST_ARITH_BITS
 #define DUST_EXACT_TOTAL	(1U << 20)	/* Sum of the frequencies. */
 
 /* Cumulative frequencies (immutable; shared by connections). */
@@ -36,25 +37,13 @@ struct dust_exact_code {
 /* Sender state: the arithmetic decoder. */
 struct dust_exact_shaper {
 	const struct dust_exact_code * c;
-	dust_pull_fn * pull;
-	void * ctx;
-	uint64_t low, high, value;
-	uint64_t acc;		/* Input bits not yet used: low ${nbits}. */
-	unsigned int nbits;
-	uint64_t pulled;	/* Uniform bytes pulled so far. */
+	struct dust_arith_dec a;
 };
 
 /* Receiver state: the arithmetic encoder. */
 struct dust_exact_deshaper {
 	const struct dust_exact_code * c;
-	dust_push_fn * push;
-	void * ctx;
-	uint64_t low, high;
-	uint64_t pending;	/* E3 steps whose bit is not known yet. */
-	uint64_t acc;		/* Output bits of an unfinished byte: */
-	unsigned int nbits;	/* the low ${nbits} of ${acc}. */
-	uint8_t out[256];
-	size_t outlen;
+	struct dust_arith_enc a;
 };
 
 /**

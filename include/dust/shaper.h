@@ -4,9 +4,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dust/conversation.h"
 #include "dust/exact.h"
 #include "dust/huffman.h"
 #include "dust/model.h"
+#include "dust/multiset.h"
 #include "dust/rng.h"
 
 /*
@@ -27,6 +29,9 @@
  * the number of packets in any whole second follows the flow distribution.
  */
 
+/* Draws of a first segment's rng bits (dust_shaper_first). */
+#define DUST_FIRST_TRIES	64
+
 struct dust_shaper {
 	const struct dust_model_part * part;
 	enum dust_coder coder;
@@ -38,6 +43,13 @@ struct dust_shaper {
 		struct dust_huff_shaper huff;
 		struct dust_exact_shaper exact;
 	} c;
+	struct dust_ms_shaper first;	/* The first segment's coder, */
+	uint32_t firstleft;		/* bytes of it still to produce, */
+	uint8_t key[64];		/* the stream bytes it carries, */
+	size_t carry, keyused;
+	struct dust_rng_seeded tail;	/* the rest of its bits. */
+	dust_pull_fn * pull;		/* The uniform stream. */
+	void * ctx;
 };
 
 struct dust_deshaper {
@@ -50,6 +62,13 @@ struct dust_deshaper {
 		struct dust_huff_deshaper huff;
 		struct dust_exact_deshaper exact;
 	} c;
+	dust_push_fn * push;		/* The uniform stream. */
+	void * ctx;
+	const struct dust_convset * set;	/* First segment being told */
+	uint8_t * firstbuf;		/* (set->maxfirst bytes), */
+	struct dust_ms_teller teller;	/* its bytes so far, */
+	size_t carry;			/* stream bytes it carries. */
+	const struct dust_multiset * matched;	/* The one told, or NULL. */
 };
 
 /**
@@ -88,9 +107,24 @@ void dust_shaper_produce(struct dust_shaper *, uint8_t *, size_t);
 
 /**
  * dust_shaper_pulled(s):
- * Return how many uniform bytes ${s} has pulled so far.
+ * Return how many uniform bytes ${s} has pulled so far (a first segment's
+ * included; not its rng bits).
  */
 uint64_t dust_shaper_pulled(const struct dust_shaper *);
+
+/**
+ * dust_shaper_first(s, set, m, carry):
+ * Make the bytes after the prefix (none produced yet) a permutation of
+ * ${m}, one of set->firsts (${set} kept, not copied), carrying the next
+ * ${carry} bytes (at most 64) of the uniform stream, the rest of its
+ * capacity being bits of the shaper's rng: bits drawn again (up to
+ * DUST_FIRST_TRIES times) while the receiver would not get the stream
+ * bytes back (the coder's lag) or would tell the permutation as another of
+ * set->firsts (a shorter one that its first bytes are a permutation of).
+ * Return 0, or -1 if every draw would fail (it is sent all the same).
+ */
+int dust_shaper_first(struct dust_shaper *, const struct dust_convset *,
+    const struct dust_multiset *, size_t);
 
 /**
  * dust_deshaper_init(d, part, coder, push, ctx):
@@ -99,6 +133,33 @@ uint64_t dust_shaper_pulled(const struct dust_shaper *);
  */
 void dust_deshaper_init(struct dust_deshaper *,
     const struct dust_model_part *, enum dust_coder, dust_push_fn *, void *);
+
+/**
+ * dust_deshaper_first(d, set, buf, carry):
+ * Expect the bytes after the prefix (none received yet) to be a
+ * permutation of one of the multisets of ${set} (kept, not copied; at
+ * least one) carrying ${carry} stream bytes (at most 64), keeping them in ${buf}
+ * (set->maxfirst bytes, the caller's) until told.  The first multiset (by
+ * length) whose counts the bytes received reach exactly is the one; if
+ * none can be any more, the stream fails ("first segment: ...").
+ */
+void dust_deshaper_first(struct dust_deshaper *, const struct dust_convset *,
+    uint8_t *, size_t);
+
+/**
+ * dust_deshaper_matched(d):
+ * Return the multiset (in the set given to dust_deshaper_first) the first
+ * segment was told to be a permutation of, or NULL while not known.
+ */
+const struct dust_multiset * dust_deshaper_matched(
+    const struct dust_deshaper *);
+
+/**
+ * dust_deshaper_fail(d, why):
+ * Fail ${d} (if it has not failed yet) for the reason ${why}: later input
+ * is ignored.
+ */
+void dust_deshaper_fail(struct dust_deshaper *, const char *);
 
 /**
  * dust_deshaper_consume(d, in, n):

@@ -7,6 +7,7 @@
 #include "dust/convsched.h"
 #include "dust/engine.h"
 #include "dust/model.h"
+#include "dust/rng.h"
 #include "dust/seattle.h"
 #include "dust/shaper.h"
 
@@ -18,6 +19,8 @@ struct dust_engine {
 	uint64_t now;			/* ms passed to packet_count. */
 	const struct dust_convset * convs;	/* NULL: per-packet mode. */
 	struct dust_convsched cs;
+	const struct dust_rng * rng;
+	uint8_t * firstbuf;		/* Server: the first segment, told. */
 	uint64_t produced;		/* Wire bytes we have sent. */
 	double carry;			/* Uniform bytes per wire byte, less a
 					   margin (conversation mode). */
@@ -79,14 +82,59 @@ fit_records(struct dust_engine * e)
 	(void)seattle_set_record_data(e->s, max);
 }
 
-/* try_seed(e): once Seattle knows the seed, follow its conversation. */
+/*
+ * try_seed(e): once Seattle knows the seed, follow its conversation: the
+ * client shapes its first step as a permutation of the conversation's
+ * first segment, if it has one; the server checks that the segment it
+ * received was one of those (docs/engine.md, "The first segment").
+ */
 static void
 try_seed(struct dust_engine * e)
 {
+	const struct dust_conv * c;
 	uint8_t seed[32];
 
 	if (e->cs.conv != NULL || seattle_conversation_seed(e->s, seed))
 		return;
+	c = dust_conv_draw(e->convs, seed);
+	sodium_memzero(seed, sizeof(seed));
+	dust_convsched_start(&e->cs, c);
+	/*
+	 * If no draw of its rng bits works (a capacity too close to the key's
+	 * 256 bits), the segment goes all the same: the server then fails
+	 * silently, as for any stream it cannot read.
+	 */
+	if (e->cs.dir == DUST_C2S && c->first != NULL)
+		(void)dust_shaper_first(&e->shaper, e->convs, c->first,
+		    SEATTLE_KEY_BYTES);
+	/* A prober's, or a corrupt, segment: fail, follow c as cover. */
+	if (e->cs.dir == DUST_S2C && e->convs->nfirsts > 0 &&
+	    c->first != dust_deshaper_matched(&e->deshaper)) {
+		dust_deshaper_fail(&e->deshaper, "first segment: not a "
+		    "permutation of the conversation drawn's");
+		snprintf(e->failure, sizeof(e->failure), "shaping: %s",
+		    dust_deshaper_error(&e->deshaper));
+	}
+}
+
+/*
+ * cover_draw(e): a server that will never know the seed (its de-shaper
+ * failed before the client's key) follows a conversation drawn with its
+ * rng, once as many bytes have come as the longest first segment and one
+ * more, as when no segment matches: a prober sees the same either way.
+ */
+static void
+cover_draw(struct dust_engine * e)
+{
+	uint8_t seed[32];
+	size_t need = e->deshaper.part->prefixlen + SEATTLE_KEY_BYTES;
+
+	if (e->convs->nfirsts > 0)
+		need = e->deshaper.part->prefixlen + e->convs->maxfirst;
+	if (e->cs.conv != NULL || e->cs.dir != DUST_S2C ||
+	    dust_deshaper_error(&e->deshaper) == NULL || e->cs.received <= need)
+		return;
+	dust_rng_fill(e->rng, seed, sizeof(seed));
 	dust_convsched_start(&e->cs, dust_conv_draw(e->convs, seed));
 	sodium_memzero(seed, sizeof(seed));
 }
@@ -107,12 +155,22 @@ wrap(struct seattle * s, const struct dust_model * model, int send,
 		return (NULL);
 	}
 	e->s = s;
+	e->rng = rng;
 	dust_shaper_init(&e->shaper, out, out->coder, rng, pull, e);
 	dust_deshaper_init(&e->deshaper, in, in->coder, push, e);
 	e->duration = dust_shaper_duration(&e->shaper);
 	if ((e->convs = model->conv) != NULL) {
 		e->carry = dust_model_entropy(out) / 8 * CARRY_MARGIN;
 		dust_convsched_init(&e->cs, e->convs->idle_ms, send);
+		if (send == DUST_S2C && e->convs->nfirsts > 0) {
+			if ((e->firstbuf = malloc(e->convs->maxfirst)) ==
+			    NULL) {
+				dust_engine_free(e);
+				return (NULL);
+			}
+			dust_deshaper_first(&e->deshaper, e->convs,
+			    e->firstbuf, SEATTLE_KEY_BYTES);
+		}
 		try_seed(e);
 	}
 	/*
@@ -170,6 +228,7 @@ dust_engine_free(struct dust_engine * e)
 	if (e == NULL)
 		return;
 	seattle_free(e->s);
+	free(e->firstbuf);
 	/* The coders' bit buffers hold stream bytes: wipe them too. */
 	sodium_memzero(e, sizeof(*e));
 	free(e);
@@ -389,6 +448,7 @@ dust_put_encoded(struct dust_engine * e, const uint8_t * buf, uint16_t len)
 	if (e->convs != NULL) {
 		try_seed(e);
 		dust_convsched_received(&e->cs, len);
+		cover_draw(e);
 	}
 	return (e->nomem ? -1 : 0);
 }

@@ -89,5 +89,6 @@ dust_convset_free(struct dust_convset * set)
 		free(set->list[i].step);
 	free(set->list);
 	free(set->drawn);
+	free(set->firsts);
 	free(set);
 }

@@ -113,11 +113,11 @@ parse_step(struct err * e, const json_t * v, size_t i, size_t j,
 }
 
 /*
- * parse_conv(e, v, i, idle_ms, c, total): conversation ${i}; count its
- * steps.
+ * parse_steps(e, v, i, idle_ms, c, total): the steps of conversation ${i};
+ * count them.
  */
 static int
-parse_conv(struct err * e, const json_t * v, size_t i, uint32_t idle_ms,
+parse_steps(struct err * e, const json_t * v, size_t i, uint32_t idle_ms,
     struct dust_conv * c, size_t * total)
 {
 	size_t j, n;
@@ -138,6 +138,133 @@ parse_conv(struct err * e, const json_t * v, size_t i, uint32_t idle_ms,
 		if (parse_step(e, json_array_get(v, j), i, j, idle_ms,
 		    &c->step[j]))
 			return (-1);
+	return (0);
+}
+
+/*
+ * parse_first(e, v, i, c, prefixlen, ms): the "first" multiset ${v} of
+ * conversation ${i} (whose steps are parsed) into ${ms}: [byte, count]
+ * pairs counting the client's first step after the prefix.
+ */
+static int
+parse_first(struct err * e, const json_t * v, size_t i,
+    const struct dust_conv * c, size_t prefixlen, struct dust_multiset * ms)
+{
+	const json_t * p, * x;
+	size_t j, k;
+	double d[2];
+
+	if (!json_is_array(v) || json_array_size(v) == 0)
+		return (fail(e, "conversations.list[%zu].first: must be a "
+		    "non-empty array of [byte, count] pairs", i));
+	if (c->step[0].dir != DUST_C2S)
+		return (fail(e, "conversations.list[%zu].first: the first "
+		    "step must be the client's", i));
+	json_array_foreach(v, j, p) {
+		if (!json_is_array(p) || json_array_size(p) != 2)
+			return (fail(e, "conversations.list[%zu].first[%zu]: "
+			    "must be a [byte, count] pair", i, j));
+		for (k = 0; k < 2; k++) {
+			x = json_array_get(p, k);
+			d[k] = json_is_number(x) ? json_number_value(x) : 0.5;
+			if (d[k] != floor(d[k]))
+				return (fail(e, "conversations.list[%zu]."
+				    "first[%zu][%zu]: must be an integer", i,
+				    j, k));
+		}
+		if (d[0] < 0 || d[0] > 255)
+			return (fail(e, "conversations.list[%zu].first[%zu]"
+			    "[0]: bytes must be 0..255", i, j));
+		if (d[1] < 1 || d[1] > DUST_LENGTH_MAX)
+			return (fail(e, "conversations.list[%zu].first[%zu]"
+			    "[1]: counts must be 1..65535", i, j));
+		if (ms->count[(size_t)d[0]] != 0)
+			return (fail(e, "conversations.list[%zu].first[%zu]"
+			    "[0]: byte %u listed twice", i, j,
+			    (unsigned)d[0]));
+		ms->count[(size_t)d[0]] = (uint16_t)d[1];
+		ms->n += (uint32_t)d[1];
+	}
+	if (ms->n + prefixlen != c->step[0].len)
+		return (fail(e, "conversations.list[%zu].first: the counts "
+		    "sum to %u, not the first step's length %u less the "
+		    "prefix's %zu", i, (unsigned)ms->n,
+		    (unsigned)c->step[0].len, prefixlen));
+	ms->capacity = dust_multiset_capacity(ms);
+	return (0);
+}
+
+/*
+ * parse_conv(e, v, i, idle_ms, prefixlen, c, ms, total): conversation
+ * ${i}: an array of steps, or an object {"steps": ..., "first": ...} (its
+ * multiset, if any, in ${ms}, else ms->n = 0); count its steps.
+ */
+static int
+parse_conv(struct err * e, const json_t * v, size_t i, uint32_t idle_ms,
+    size_t prefixlen, struct dust_conv * c, struct dust_multiset * ms,
+    size_t * total)
+{
+	const json_t * x;
+	const char * key;
+
+	if (!json_is_object(v))
+		return (parse_steps(e, v, i, idle_ms, c, total));
+	json_object_foreach((json_t *)v, key, x) {
+		if (strcmp(key, "steps") != 0 && strcmp(key, "first") != 0)
+			return (fail(e, "conversations.list[%zu].%s: unknown "
+			    "field", i, key));
+	}
+	if ((x = json_object_get(v, "steps")) == NULL)
+		return (fail(e, "conversations.list[%zu].steps: missing", i));
+	if (parse_steps(e, x, i, idle_ms, c, total))
+		return (-1);
+	if ((x = json_object_get(v, "first")) == NULL)
+		return (0);
+	return (parse_first(e, x, i, c, prefixlen, ms));
+}
+
+/* cmp_ms(a, b): order multisets by length, then counts. */
+static int
+cmp_ms(const void * a, const void * b)
+{
+	const struct dust_multiset * x = a, * y = b;
+
+	if (x->n != y->n)
+		return (x->n < y->n ? -1 : 1);
+	return (memcmp(x->count, y->count, sizeof(x->count)));
+}
+
+/*
+ * dedup_firsts(e, set, ms): keep the distinct multisets of ${ms} (one per
+ * conversation, n = 0 for none) in set->firsts, sorted, and point each
+ * conversation at its own.
+ */
+static int
+dedup_firsts(struct err * e, struct dust_convset * set,
+    const struct dust_multiset * ms)
+{
+	struct dust_multiset * f;
+	size_t i, k;
+
+	for (i = 0; i < set->n; i++)
+		set->nfirsts += (ms[i].n > 0);
+	if (set->nfirsts == 0)
+		return (0);
+	if ((f = set->firsts = calloc(set->nfirsts, sizeof(*f))) == NULL)
+		return (fail(e, "conversations: out of memory"));
+	for (i = 0, k = 0; i < set->n; i++)
+		if (ms[i].n > 0)
+			f[k++] = ms[i];
+	qsort(f, set->nfirsts, sizeof(*f), cmp_ms);
+	for (i = 1, k = 1; i < set->nfirsts; i++)
+		if (cmp_ms(&f[k - 1], &f[i]) != 0)
+			f[k++] = f[i];
+	set->nfirsts = k;
+	set->maxfirst = f[k - 1].n;
+	for (i = 0; i < set->n; i++)
+		if (ms[i].n > 0)
+			set->list[i].first = bsearch(&ms[i], f, k, sizeof(*f),
+			    cmp_ms);
 	return (0);
 }
 
@@ -163,13 +290,24 @@ find_drawn(struct err * e, struct dust_convset * set,
 
 	if ((set->drawn = calloc(set->n, sizeof(size_t))) == NULL)
 		return (fail(e, "conversations: out of memory"));
+	/* With first segments, the key rides in the permutation. */
+	if (set->nfirsts > 0)
+		need = 1;
 	for (i = 0; i < set->n; i++) {
 		k = dust_conv_class(&set->list[i], need);
+		if (set->nfirsts > 0 && (set->list[i].first == NULL ||
+		    set->list[i].first->capacity < DUST_CONV_FIRST_BITS))
+			k = DUST_CONV_NONE;
 		set->nusable += (k == DUST_CONV_DATA);
 		if (k == DUST_CONV_DATA ||
 		    (k == DUST_CONV_COVER && set->draw_all))
 			set->drawn[set->ndrawn++] = i;
 	}
+	if (set->nusable == 0 && set->nfirsts > 0)
+		return (fail(e, "conversations.list: none of the %zu is usable "
+		    "(a usable one has a first segment whose permutations "
+		    "carry at least %d bits and a client step after a server "
+		    "step)", set->n, DUST_CONV_FIRST_BITS));
 	if (set->nusable == 0)
 		return (fail(e, "conversations.list: none of the %zu is usable "
 		    "(a usable one starts with a client step of at least %zu "
@@ -185,7 +323,9 @@ parse_set(struct err * e, const json_t * v, const struct dust_model * m,
 {
 	const json_t * list, * x;
 	const char * key;
+	struct dust_multiset * ms;
 	size_t i, total = 0;
+	int rc = -1;
 
 	if (!json_is_object(v))
 		return (fail(e, "conversations: must be an object"));
@@ -208,11 +348,17 @@ parse_set(struct err * e, const json_t * v, const struct dust_model * m,
 		    DUST_CONV_MAX));
 	if ((set->list = calloc(set->n, sizeof(*set->list))) == NULL)
 		return (fail(e, "conversations.list: out of memory"));
+	if ((ms = calloc(set->n, sizeof(*ms))) == NULL)
+		return (fail(e, "conversations.list: out of memory"));
 	for (i = 0; i < set->n; i++)
 		if (parse_conv(e, json_array_get(list, i), i, set->idle_ms,
-		    &set->list[i], &total))
-			return (-1);
-	return (find_drawn(e, set, m));
+		    m->part[DUST_C2S].prefixlen, &set->list[i], &ms[i], &total))
+			goto done;
+	if (dedup_firsts(e, set, ms) == 0)
+		rc = find_drawn(e, set, m);
+done:
+	free(ms);
+	return (rc);
 }
 
 /**

@@ -3,10 +3,8 @@
 
 #include "dust/exact.h"
 
-#define TOP	((UINT64_C(1) << DUST_EXACT_BITS) - 1)
-#define HALF	(UINT64_C(1) << (DUST_EXACT_BITS - 1))
-#define Q1	(UINT64_C(1) << (DUST_EXACT_BITS - 2))
-#define Q3	(3 * Q1)
+#include "arith.h"
+
 #define T	((uint64_t)DUST_EXACT_TOTAL)
 
 /**
@@ -49,29 +47,7 @@ dust_exact_shaper_init(struct dust_exact_shaper * s,
 {
 
 	s->c = c;
-	s->pull = pull;
-	s->ctx = ctx;
-	s->low = 0;
-	s->high = TOP;
-	s->value = 0;
-	s->acc = 0;
-	s->nbits = 0;
-	s->pulled = 0;
-}
-
-/* Top the input bit buffer up to 56..63 bits. */
-static void
-refill(struct dust_exact_shaper * s)
-{
-	uint8_t buf[8];
-	unsigned int k, i;
-
-	k = (64 - s->nbits) / 8;
-	s->pull(s->ctx, buf, k);
-	s->pulled += k;
-	for (i = 0; i < k; i++)
-		s->acc = (s->acc << 8) | buf[i];
-	s->nbits += 8 * k;
+	arith_dec_init(&s->a, pull, ctx);
 }
 
 /**
@@ -82,62 +58,19 @@ void
 dust_exact_shape(struct dust_exact_shaper * s, uint8_t * out, size_t n)
 {
 	const uint32_t * cum = s->c->cum;
-	uint64_t low = s->low, high = s->high, value = s->value;
-	uint64_t range, count;
-	unsigned int sym, k;
+	uint64_t count;
+	unsigned int sym;
 	size_t i;
 
-	/* The first DUST_EXACT_BITS input bits fill the value register. */
-	if (s->pulled == 0 && n > 0) {
-		refill(s);
-		s->nbits -= DUST_EXACT_BITS;
-		value = (s->acc >> s->nbits) & TOP;
-	}
 	for (i = 0; i < n; i++) {
-		/*
-		 * The symbol whose interval [low + floor(range * cum[b] / T),
-		 * low + floor(range * cum[b + 1] / T) - 1] holds value: the
-		 * largest b with cum[b] <= count (WNC's formula, exact).
-		 */
-		range = high - low + 1;
-		count = ((value - low + 1) * T - 1) / range;
+		/* The largest b with cum[b] <= count. */
+		count = arith_dec_count(&s->a, T);
 		sym = s->c->start[count >> 8];
 		while (cum[sym + 1] <= count)
 			sym++;
 		out[i] = (uint8_t)sym;
-		high = low + (range * cum[sym + 1]) / T - 1;
-		low = low + (range * cum[sym]) / T;
-
-		/*
-		 * Scale as the encoder does, reading a bit per doubling.
-		 * E1/E2 (the top bits of low and high agree): all k agreeing
-		 * bits at once; each shifts out the top bit (E2's subtraction
-		 * of HALF clears it) and reads one.  E1/E2 cannot apply after
-		 * an E3 step, so E3 steps come last, one by one.
-		 */
-		k = (unsigned int)__builtin_clzll(low ^ high) -
-		    (64 - DUST_EXACT_BITS);
-		if (k > 0) {
-			if (s->nbits < k)
-				refill(s);
-			s->nbits -= k;
-			low = (low << k) & TOP;
-			high = ((high << k) & TOP) | ((UINT64_C(1) << k) - 1);
-			value = ((value << k) & TOP) |
-			    ((s->acc >> s->nbits) & ((UINT64_C(1) << k) - 1));
-		}
-		while (low >= Q1 && high < Q3) {
-			if (s->nbits == 0)
-				refill(s);
-			s->nbits--;
-			low = 2 * (low - Q1);
-			high = 2 * (high - Q1) + 1;
-			value = 2 * (value - Q1) + ((s->acc >> s->nbits) & 1);
-		}
+		arith_dec_take(&s->a, cum[sym], cum[sym + 1], T);
 	}
-	s->low = low;
-	s->high = high;
-	s->value = value;
 }
 
 /**
@@ -150,44 +83,7 @@ dust_exact_deshaper_init(struct dust_exact_deshaper * d,
 {
 
 	d->c = c;
-	d->push = push;
-	d->ctx = ctx;
-	d->low = 0;
-	d->high = TOP;
-	d->pending = 0;
-	d->acc = 0;
-	d->nbits = 0;
-	d->outlen = 0;
-}
-
-/* Append the low ${n} bits of ${v} (n <= 32), most significant first. */
-static inline void
-put_nbits(struct dust_exact_deshaper * d, uint64_t v, unsigned int n)
-{
-
-	d->acc = (d->acc << n) | (v & ((UINT64_C(1) << n) - 1));
-	d->nbits += n;
-	while (d->nbits >= 8) {
-		d->nbits -= 8;
-		d->out[d->outlen++] = (uint8_t)(d->acc >> d->nbits);
-		if (d->outlen == sizeof(d->out)) {
-			d->push(d->ctx, d->out, d->outlen);
-			d->outlen = 0;
-		}
-	}
-}
-
-/* Append ${bit}, then the pending bits, which are its complement. */
-static void
-put_pending(struct dust_exact_deshaper * d, unsigned int bit)
-{
-	uint64_t fill = bit ? 0 : UINT64_MAX;
-
-	put_nbits(d, bit, 1);
-	for (; d->pending >= 32; d->pending -= 32)
-		put_nbits(d, fill, 32);
-	put_nbits(d, fill, (unsigned int)d->pending);
-	d->pending = 0;
+	arith_enc_init(&d->a, push, ctx);
 }
 
 /**
@@ -201,8 +97,7 @@ dust_exact_deshape(struct dust_exact_deshaper * d, const uint8_t * in,
     size_t n, size_t * bad)
 {
 	const uint32_t * cum = d->c->cum;
-	uint64_t low = d->low, high = d->high, range, top;
-	unsigned int sym, k;
+	unsigned int sym;
 	size_t i;
 	int rc = 0;
 
@@ -213,33 +108,8 @@ dust_exact_deshape(struct dust_exact_deshaper * d, const uint8_t * in,
 			rc = -1;
 			break;
 		}
-		range = high - low + 1;
-		high = low + (range * cum[sym + 1]) / T - 1;
-		low = low + (range * cum[sym]) / T;
-		/*
-		 * E1/E2: the k top bits low and high agree on are known; the
-		 * first of them settles the pending bits.  Then E3 steps.
-		 */
-		k = (unsigned int)__builtin_clzll(low ^ high) -
-		    (64 - DUST_EXACT_BITS);
-		if (k > 0) {
-			top = low >> (DUST_EXACT_BITS - k);
-			put_pending(d, (unsigned int)(top >> (k - 1)) & 1);
-			put_nbits(d, top, k - 1);
-			low = (low << k) & TOP;
-			high = ((high << k) & TOP) | ((UINT64_C(1) << k) - 1);
-		}
-		while (low >= Q1 && high < Q3) {
-			d->pending++;
-			low = 2 * (low - Q1);
-			high = 2 * (high - Q1) + 1;
-		}
+		arith_enc_take(&d->a, cum[sym], cum[sym + 1], T);
 	}
-	d->low = low;
-	d->high = high;
-	if (d->outlen > 0) {
-		d->push(d->ctx, d->out, d->outlen);
-		d->outlen = 0;
-	}
+	arith_enc_flush(&d->a);
 	return (rc);
 }

@@ -197,6 +197,11 @@ conn(struct wire * w, const struct dust_model * m, const uint8_t B[32],
 	frame(w, ms, &ce, &se, 0x11, NULL, 0);
 	frame(w, ms, &se, &ce, 0x11, NULL, 0);
 	frame(w, ms, &ce, &se, 0x10, NULL, 0);
+	/* Why a side failed, for the log (nothing on the wire shows it). */
+	if (dust_engine_state(c) == DUST_ENGINE_FAILED)
+		fprintf(stderr, "conn %u client: %s\n", i, dust_engine_failure(c));
+	if (dust_engine_state(s) == DUST_ENGINE_FAILED)
+		fprintf(stderr, "conn %u server: %s\n", i, dust_engine_failure(s));
 	dust_engine_free(c);
 	dust_engine_free(s);
 	return (ms);

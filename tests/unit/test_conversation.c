@@ -179,7 +179,7 @@ test_class(void ** state)
 {
 	struct dust_conv_step s[3] = { { 0, 100, 0 }, { 0, 10, 1 },
 	    { 0, 10, 0 } };
-	struct dust_conv c = { s, 3 };
+	struct dust_conv c = { s, 3, NULL };
 
 	(void)state;
 	assert_int_equal(dust_conv_class(&c, 100), DUST_CONV_DATA);
@@ -226,7 +226,7 @@ test_index(void ** state)
 static struct dust_conv_step steps[5] = {
 	{ 10, 100, DUST_C2S }, { 5, 200, DUST_S2C }, { 0, 300, DUST_S2C },
 	{ 20, 50, DUST_C2S }, { 0, 10, DUST_S2C } };
-static const struct dust_conv conv5 = { steps, 5 };
+static const struct dust_conv conv5 = { steps, 5, NULL };
 
 /* The client's side: gaps, gating on the server's bytes, done. */
 static void
@@ -292,7 +292,7 @@ test_sched_coarse_idle(void ** state)
 {
 	struct dust_conv_step s[4] = { { 10, 60, DUST_C2S },
 	    { 10, 60, DUST_C2S }, { 10, 60, DUST_C2S }, { 0, 1, DUST_S2C } };
-	struct dust_conv c = { s, 4 };
+	struct dust_conv c = { s, 4, NULL };
 	struct dust_convsched cs;
 
 	(void)state;
