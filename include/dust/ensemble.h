@@ -228,7 +228,7 @@ int ens_session_idle(const struct ens_session *);
  * ens_session_wants_link(s):
  * Return 1 if the client session ${s} has something to say that needs a
  * connection: its NEW, control messages, DATA or FIN not yet sent or not
- * yet acknowledged, or an ACK owed.  (A session with nothing to say may
+ * yet acknowledged, or an ACK of data received since the last.  (A session with nothing to say may
  * still have something to hear: only the client knows when to ask.)
  */
 int ens_session_wants_link(const struct ens_session *);

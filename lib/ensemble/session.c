@@ -195,16 +195,26 @@ ens_session_detach(struct ens_session * s, struct ens_link * l)
  * ens_session_wants_link(s):
  * Return 1 if the client session ${s} has something to say that needs a
  * connection: its NEW, control messages, DATA or FIN not yet sent or not
- * yet acknowledged, or an ACK owed.  (A session with nothing to say may
+ * yet acknowledged, or an ACK of data received since the last.  (A session with nothing to say may
  * still have something to hear: only the client knows when to ask.)
  */
 int
 ens_session_wants_link(const struct ens_session * s)
 {
 
-	if (s->state == ENS_OPENING)
+	if (s->state == ENS_OPENING || s->txhead < s->txlen)
 		return (1);
-	return (ens_session_has_output(s) || s->txhead < s->txlen);
+	if ((s->close_want && s->close_on == 0) || s->close_ok_want ||
+	    (s->extend_want && s->extend_on == 0))
+		return (1);
+	if (s->state == ENS_OPEN && ens_session_finished(s))
+		return (1);
+	/*
+	 * An ACK of new data; not the ACK that every lost link owes again
+	 * (ack_needed) in case its last one was lost: that one can wait for
+	 * the next connection, or an idle session would never rest.
+	 */
+	return (s->rx_base != s->ack_sent);
 }
 
 /**

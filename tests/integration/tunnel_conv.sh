@@ -2,7 +2,7 @@
 # The tunnel in conversation mode (docs/engine.md, "Conversation mode"):
 # with models/http-learned.json, each Dust connection follows one learned
 # HTTP keep-alive connection's segments and closes when it is over, so a
-# session hops over many short connections.  Checks: 200 kB up and 2 MB
+# session hops over many short connections.  Checks: 20 kB up and 2 MB
 # down through one session, SHA-256 at both ends; 4 sessions at once; the
 # connections end as conversations ("conversation over"), none fails
 # silently; and an idle session polls (few connections) rather than
@@ -12,11 +12,11 @@
 tunnel_invite models/http-learned.json
 tunnel_server
 tunnel_client
-timeout 120 $PY tests/tunnel_peer.py client "$CP" 1 200000 2000000 1 \
+timeout 120 $PY tests/tunnel_peer.py client "$CP" 1 20000 2000000 1 \
     > "$T/peer.log" 2>&1 || { cat "$T/peer.log"; tail -20 "$T/client.log"; \
     fail "transfer not exact"; }
 cat "$T/peer.log"
-timeout 120 $PY tests/tunnel_peer.py client "$CP" 4 50000 500000 7 \
+timeout 120 $PY tests/tunnel_peer.py client "$CP" 4 5000 500000 7 \
     > "$T/peer4.log" 2>&1 || { cat "$T/peer4.log"; tail -20 "$T/client.log"; \
     fail "4 sessions: transfer not exact"; }
 cat "$T/peer4.log"
