@@ -23,6 +23,7 @@
 #include <sodium.h>
 
 #include "dust/skein.h"
+#include "benchclock.h"
 
 #define MSGLEN	16384
 #define MACLEN	64
@@ -31,15 +32,6 @@
 static uint8_t msg[MSGLEN];
 static volatile uint8_t sink;	/* keeps results alive */
 
-/* Seconds on the monotonic clock. */
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
-}
 
 /* One unit of work of a benchmark: returns the bytes or items done. */
 typedef size_t (*workfn)(void);

@@ -24,6 +24,7 @@
 
 #include "dust/elligator.h"
 #include "dust/rng.h"
+#include "benchclock.h"
 
 #define ROUNDS	5
 #define NOPS	7
@@ -34,15 +35,6 @@ static uint8_t buf[32], pt[32];
 static long tries_total, keys_total;
 static volatile uint8_t sink;
 
-/* Seconds on the monotonic clock. */
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
-}
 
 static void
 op_keypair(void)

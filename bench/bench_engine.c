@@ -29,19 +29,11 @@
 #include "dust/model.h"
 #include "dust/rng.h"
 #include "dust/seattle.h"
+#include "benchclock.h"
 
 static uint8_t b[32], B[32], sid[SEATTLE_SID_MAX];
 static size_t sidlen;
 
-/* now(): a monotonic time in seconds. */
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec * 1e-9);
-}
 
 /* seattle_only(total): MB/s of ${total} bytes through Seattle alone. */
 static double

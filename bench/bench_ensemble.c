@@ -24,21 +24,13 @@
 #include <time.h>
 
 #include "dust/ensemble.h"
+#include "benchclock.h"
 
 #define ROUNDS	5
 #define PIECE	65536
 
 static uint8_t wire[8 * 1024 * 1024], app[ENS_WINDOW_BYTES];
 
-/* Seconds on the monotonic clock. */
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
-}
 
 /* Move everything ${from} has to say to ${to}, in pieces. */
 static void

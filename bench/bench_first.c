@@ -22,6 +22,7 @@
 #include "dust/model.h"
 #include "dust/rng.h"
 #include "dust/shaper.h"
+#include "benchclock.h"
 
 /* pull(ctx, buf, n): seeded uniform bytes. */
 static void
@@ -40,15 +41,6 @@ push(void * ctx, const uint8_t * buf, size_t n)
 	*(size_t *)ctx += n;
 }
 
-/* now(): a monotonic time in seconds. */
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec * 1e-9);
-}
 
 /* load(path): the model at ${path}, or exit. */
 static struct dust_model *

@@ -30,6 +30,7 @@
 
 #include "dust/elligator.h"
 #include "dust/seattle.h"
+#include "benchclock.h"
 
 #define RECDATA	16384
 #define ROUNDS	5
@@ -38,15 +39,6 @@ static const uint8_t sid[7] = {0, 127, 0, 0, 1, 0x1f, 0x59};
 static uint8_t b[32], B[32];
 static volatile uint8_t sink;
 
-/* Seconds on the monotonic clock. */
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
-}
 
 /* pair(c, s): a client and server whose handshake is done. */
 static void

@@ -20,6 +20,7 @@
 #include "dust/model.h"
 #include "dust/rng.h"
 #include "dust/shaper.h"
+#include "benchclock.h"
 
 /* Uniform input: random bytes, as many as a row can use (never cycled). */
 static uint8_t * src;
@@ -53,15 +54,6 @@ push(void * ctx, const uint8_t * buf, size_t n)
 	*(uint64_t *)ctx += n + buf[0] * 0;
 }
 
-/* now(): a monotonic time in seconds. */
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec * 1e-9);
-}
 
 /* KL(p || q) in bits; infinite if q misses a byte p has. */
 static double

@@ -7,7 +7,8 @@
 set -eu
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-DUST_BIN="$ROOT/$BUILD/bin"
+case $BUILD in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
+DUST_BIN="$BUILD/bin"
 [ -x "$DUST_BIN/pipemux" ] || { echo "run-mux: build first (make)"; exit 1; }
 cd "$ROOT"
 DUST_ROOT="$ROOT" . tests/lib.sh

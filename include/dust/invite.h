@@ -18,7 +18,7 @@
 
 #define INVITE_PREFIX		"dust:"
 #define INVITE_VERSION		1
-#define INVITE_MODEL_MAX	(1 << 20)	/* Bytes of model text. */
+#define INVITE_MODEL_MAX	(4 << 20)	/* Bytes of model text. */
 #define INVITE_WHY_MAX		128		/* Room for an error. */
 
 struct dust_invite {
