@@ -255,21 +255,22 @@ count_due(struct tconn * c)
 }
 
 /*
- * send_step(c, out): in conversation mode each step is a segment of its
- * own, as the real connection's was: a step alone in the output buffer
- * goes to the kernel at once, in a write of its own (libevent would write
- * the steps made together in one call, and the kernel cut that stream
- * into segments of the MSS: two 32 KiB steps became one 64 KiB segment).
- * Under back-pressure steps queue and merge, as any sender's writes do.
- * (libevent's own evbuffer_write_atmost: an earlier version that sent
- * from evbuffer_pullup and drained by hand garbled the stream.)
+ * send_step(c, out, len): in conversation mode each step is a segment of
+ * its own, as the real connection's was: a step of ${len} bytes alone in
+ * the output buffer goes to the kernel at once, in a write of its own
+ * (libevent would write the steps made together in one call, and the
+ * kernel cut that stream into segments of the MSS: two 32 KiB steps
+ * became one 64 KiB segment).  Under back-pressure steps queue and merge,
+ * as any sender's writes do.  Through libevent's evbuffer_write_atmost: a
+ * first version that sent from evbuffer_pullup and drained by hand
+ * garbled the server's stream (the client saw "padding record is not all
+ * zero" on every connection); why was not found.
  */
 static void
-send_step(struct tconn * c, struct evbuffer * out)
+send_step(struct tconn * c, struct evbuffer * out, size_t len)
 {
-	size_t len = evbuffer_get_length(out);
 
-	if (len == 0 || len != c->steplen)
+	if (evbuffer_get_length(out) != len)
 		return;
 	(void)evbuffer_write_atmost(out, bufferevent_getfd(c->bev),
 	    (ev_ssize_t)len);
@@ -311,9 +312,8 @@ send_packet(struct tconn * c, struct evbuffer * out, int * any)
 	v.iov_len = len;
 	if (evbuffer_commit_space(out, &v, 1))
 		return (-1);
-	c->steplen = len;
 	if (c->conv)
-		send_step(c, out);
+		send_step(c, out, len);
 	c->npackets++;
 	c->tun->st.wire_out += len;
 	return (0);

@@ -105,7 +105,6 @@ struct tconn {
 					   conversation) ended. */
 	int conv;			/* The model has conversations. */
 	int finishing;			/* Over: closing once flushed. */
-	size_t steplen;			/* Length of the last packet made. */
 	int failed_logged, link_logged;
 	const struct tconn_hooks * hooks;
 	void * cookie;
