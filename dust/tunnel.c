@@ -1,6 +1,8 @@
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdint.h>
@@ -320,6 +322,24 @@ send_packet(struct tconn * c, struct evbuffer * out, int * any)
 }
 
 /*
+ * step_gone(c, out): in conversation mode, return 1 if the last step has
+ * left: nothing waits in ${out} nor unsent in the kernel.  A step written
+ * while the previous one still waits there would leave in the same
+ * segment; the real connection's segments were each one write.
+ */
+static int
+step_gone(struct tconn * c, struct evbuffer * out)
+{
+	int unsent = 0;
+
+	if (evbuffer_get_length(out) > 0)
+		return (0);
+	if (ioctl(bufferevent_getfd(c->bev), SIOCOUTQNSD, &unsent) == -1)
+		return (1);
+	return (unsent == 0);
+}
+
+/*
  * next_tick(c, ticked, sent, before): in per-packet mode, tick faster
  * while packets come in bunches (${sent} this time, ${before} due before),
  * slower while none; a call not from the timer (${ticked} 0) keeps the
@@ -374,9 +394,12 @@ conv_next(struct tconn * c)
 		return;
 	}
 	ms = dust_engine_next_due(c->e);
-	/* Due but the path is full: write_cb sends; tick as a fallback. */
-	if (ms < TICK_MIN)
-		ms = TICK_MIN;
+	/*
+	 * A step held until the last has left (step_gone), or due now: look
+	 * again in a millisecond (never 0, which would spin).
+	 */
+	if (c->due > 0 || ms < 1)
+		ms = 1;
 	if (ms > CONV_WAKE_MAX)
 		ms = CONV_WAKE_MAX;
 	arm(c->tick, ms);
@@ -410,6 +433,8 @@ send_due(struct tconn * c, int ticked)
 		 */
 		if (!c->conv && c->npackets < TUNNEL_PACED &&
 		    (!ticked || sent > 0))
+			break;
+		if (c->conv && !step_gone(c, out))
 			break;
 		if ((rc = send_packet(c, out, &any)) == -1) {
 			tconn_close(c, "out of memory");
