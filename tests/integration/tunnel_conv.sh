@@ -5,13 +5,19 @@
 # session hops over many short connections.  Checks: 20 kB up and 2 MB
 # down through one session, SHA-256 at both ends; 4 sessions at once; the
 # connections end as conversations ("conversation over"), none fails
-# silently; and an idle session polls (few connections) rather than
+# silently; each server step leaves as its own TCP segment (tcpdump,
+# tshark); and an idle session polls (few connections) rather than
 # spinning.
 . tests/lib.sh
 . tests/tunnel_lib.sh
+command -v tshark > /dev/null || skip "tshark is not installed"
 tunnel_invite models/http-learned.json
 tunnel_server
 tunnel_client
+# The Dust hop on the wire, for the segment check below.
+spawn tcpdump tcpdump -Z root -i lo -U --immediate-mode -w "$T/hop.pcap" \
+    "tcp port $SP"
+sleep 1
 timeout 120 $PY tests/tunnel_peer.py client "$CP" 1 20000 2000000 1 \
     > "$T/peer.log" 2>&1 || { cat "$T/peer.log"; tail -20 "$T/client.log"; \
     fail "transfer not exact"; }
@@ -21,6 +27,24 @@ timeout 120 $PY tests/tunnel_peer.py client "$CP" 4 5000 500000 7 \
     fail "4 sessions: transfer not exact"; }
 cat "$T/peer4.log"
 sleep 0.5
+kill "$PID_tcpdump"; wait "$PID_tcpdump" 2>/dev/null || true
+
+# Each server step leaves as a segment of its own (docs/ensemble.md,
+# "Conversation mode"): at least 95% of the server's data segments have
+# a length that is one of the model's server-to-client step lengths
+# (merged steps would be longer, e.g. the 65,483-byte MSS).
+tshark -r "$T/hop.pcap" -Y "tcp.srcport == $SP && tcp.len > 0" -T fields \
+    -e tcp.len > "$T/s2c.txt" 2>/dev/null || fail "tshark cannot read the capture"
+$PY - models/http-learned.json "$T/s2c.txt" <<'PYEOF' || fail "server steps merged on the wire"
+import json, sys
+m = json.load(open(sys.argv[1]))
+steps = {s[1] for c in m["conversations"]["list"] for s in c["steps"] if s[0] == 1}
+segs = [int(x) for x in open(sys.argv[2]).read().split()]
+share = sum(1 for x in segs if x in steps) / max(len(segs), 1)
+print("server segments: %d, of a step's length: %.1f%% (threshold 95%%)"
+      % (len(segs), 100 * share))
+sys.exit(0 if len(segs) >= 100 and share >= 0.95 else 1)
+PYEOF
 N=$(grep -c "conversation over" "$T/client.log")
 echo "client connections ended as conversations: $N"
 [ "$N" -ge 10 ] || fail "sessions did not hop over conversations"
