@@ -41,6 +41,9 @@ import threading
 import time
 
 ROOT = os.environ.get("DUST_ROOT", os.getcwd())
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+import testlib  # noqa: E402
+from testlib import free_port  # noqa: E402
 BIN = os.environ.get("DUST_BIN", os.path.join(ROOT, "build/asan/bin"))
 TMP = tempfile.mkdtemp(prefix="dust-cover.")
 PROCS = []
@@ -63,24 +66,9 @@ def check(cond, msg):
     print("ok: " + msg)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
 def wait_port(port, secs=10):
-    end = time.time() + secs
-    while time.time() < end:
-        # Ask ss, not connect(): a probe connection would make a link.
-        out = subprocess.run(["ss", "-Hltn", "sport = :%d" % port],
-                             capture_output=True, text=True).stdout
-        if out.strip():
-            return
-        time.sleep(0.05)
-    fail("nothing listens on port %d" % port)
+    # Ask ss, not connect(): a probe connection would make a link.
+    testlib.listening(port, secs, fail)
 
 
 def addr(a):
