@@ -12,7 +12,7 @@
 #      segments look uniform, its client bytes are within 0.5 bit/byte
 #      (KL) of the model, its client lengths pass KS at p > 0.001.
 #   3. obfs4proxy (iat-mode=0), 30 connections, checked with --against the
-#      HTTP capture: at least 90% blocked by the GFW rules, at least 90%
+#      HTTP capture: at least 90% blocked by the GFW rules, at least 80%
 #      look uniform, classifier AUC >= 0.9.  Skipped (with a message) when
 #      obfs4proxy is not installed.
 #   4. Dust (tests/tools/dust_wire: client and server engines back to back
@@ -108,7 +108,10 @@ if command -v obfs4proxy > /dev/null; then
 	"$DUST" model check "$T/http.json" "$T/obfs4.pcap" \
 	    --against "$T/http2.pcap" -o "$R" || fail "check obfs4"
 	at_least "$(summary gfw blocked)" 0.9 "obfs4 blocked by the GFW rules"
-	at_least "$(summary entropy uniform)" 0.9 "obfs4 looking uniform"
+	# Uniform bytes pass all three entropy tests 97% of the time (docs/
+	# detectability.md): of 30, 27 or more with probability 0.988, 24 or
+	# more with 0.99998; 0.9 failed a CI run (26 of 30).
+	at_least "$(summary entropy uniform)" 0.8 "obfs4 looking uniform"
 	at_least "$(summary classifier auc)" 0.9 "classifier AUC on obfs4"
 else
 	echo "obfs4proxy is not installed: part 3 skipped (apt-get install -y obfs4proxy)"
