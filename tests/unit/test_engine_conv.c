@@ -56,19 +56,10 @@ struct lens {
 static int
 setup(void ** state)
 {
-	struct dust_rng_seeded r;
-	const uint8_t addr[4] = { 192, 0, 2, 1 };
-	char err[256];
 
 	(void)state;
-	if ((model = conv_model(convs, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "%s\n", err);
-		return (-1);
-	}
-	dust_rng_seeded_u64(&r, 7);
-	keyfile_generate(srv_b, srv_B, &r.rng);
-	sidlen = seattle_sid(sid, 0, addr, 443, 0);
-	return (0);
+	model = conv_fixture(convs, srv_b, srv_B, sid, &sidlen);
+	return (model == NULL ? -1 : 0);
 }
 
 /* teardown(state): free the model. */

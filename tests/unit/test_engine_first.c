@@ -68,9 +68,6 @@ static int
 setup(void ** state)
 {
 	static char a[1024], b[1024], c[1024], text[8192];
-	struct dust_rng_seeded r;
-	const uint8_t addr[4] = { 192, 0, 2, 1 };
-	char err[256];
 
 	(void)state;
 	pairs(a, 'a', 25, 4);
@@ -78,14 +75,8 @@ setup(void ** state)
 	b[6] = '5';			/* "[[97, 4]" -> "[[97, 5]" */
 	pairs(c, '0', 50, 2);
 	snprintf(text, sizeof(text), FMT, a, b, c);
-	if ((model = conv_model(text, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "%s\n", err);
-		return (-1);
-	}
-	dust_rng_seeded_u64(&r, 7);
-	keyfile_generate(srv_b, srv_B, &r.rng);
-	sidlen = seattle_sid(sid, 0, addr, 443, 0);
-	return (0);
+	model = conv_fixture(text, srv_b, srv_B, sid, &sidlen);
+	return (model == NULL ? -1 : 0);
 }
 
 /* teardown(state): free the model. */
