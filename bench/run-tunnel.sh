@@ -2,8 +2,10 @@
 # The tunnel side by side with obfs4proxy (iat-mode 0), spiped and plain
 # TCP on loopback, release build, in one run:
 #   - goodput: 200 MB up, then 200 MB down, through one connection of each
-#     (dust with bench/models/uniform-bulk.json and http-bulk.json: the
-#     uniform and http models with a flow high enough not to cap goodput);
+#     (dust with bench/models/uniform-bulk.json, uniform content, and
+#     http-bulk.json, the content and packet lengths of real bulk HTTP
+#     learned from models/capture/http-bulk.sh; both with a flow high
+#     enough not to cap goodput);
 #   - set-up latency: median time of 20 fresh connections each sending 1
 #     byte to the target and getting 1 back (dust: with the built-in
 #     uniform and http models, whose packet rates set it);

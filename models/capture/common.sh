@@ -92,7 +92,8 @@ http {
 	access_log off;
 	client_body_temp_path $T/nginx-tmp;
 	server { listen $listen; root $T/www; $tls
-		location /post { return 200 "ok\n"; } }
+		location /post { return 200 "ok\n"; }
+		location /upload/ { dav_methods PUT; client_max_body_size 0; } }
 }
 EOC
 	spawn nginx /usr/sbin/nginx -c "$T/nginx.conf" -p "$T"
