@@ -3,6 +3,24 @@
 
 #include "dust/huffman.h"
 
+/*
+ * An entry of the shaper's fast table (struct dust_huff_code, fast): the
+ * bytes of the one or two codewords that the next DUST_HUFF_FASTBITS bits
+ * begin with, where the second begins, the bits both take, and how many
+ * bytes they are (0: the first codeword is longer than the index, and the
+ * entry is 0).
+ */
+#define FAST_BYTE2(e)	(((e) >> 8) & 0xff)
+#define FAST_SECOND(e)	(((e) >> 16) & 0xf)	/* 0 if one codeword. */
+#define FAST_BITS(e)	(((e) >> 20) & 0x1f)
+#define FAST_COUNT(e)	((e) >> 25)
+#define FAST_ENTRY(b1, b2, second, bits, count)				\
+	((uint32_t)(b1) | (uint32_t)(b2) << 8 | (uint32_t)(second) << 16 |	\
+	(uint32_t)(bits) << 20 | (uint32_t)(count) << 25)
+
+/* The de-shaper's entry of a byte not in the code (struct field put). */
+#define PUT_BAD		(1U << 31)
+
 /**
  * dust_huff_lengths(freq, len):
  * Compute the length-limited Huffman codeword lengths ${len} of the 256
@@ -102,6 +120,35 @@ dust_huff_lengths(const uint32_t freq[256], uint8_t len[256])
 			len[order[k++]] = (uint8_t)l;
 }
 
+/*
+ * fast_fill(c): fill the fast table of ${c} from its 16-bit table.  A
+ * codeword that fits in DUST_HUFF_FASTBITS bits is read the same from the
+ * index's bits followed by zeros: whatever follows it does not matter.
+ */
+static void
+fast_fill(struct dust_huff_code * c)
+{
+	const unsigned int k = DUST_HUFF_FASTBITS;
+	unsigned int i, rest, e1, e2, l1, l2;
+
+	for (i = 0; i < (1U << k); i++) {
+		e1 = c->table[i << (DUST_HUFF_MAXLEN - k)];
+		if ((l1 = e1 >> 8) > k) {
+			c->fast[i] = 0;
+			continue;
+		}
+		/* The bits after the first codeword: a second one fits? */
+		rest = (i << l1) & ((1U << k) - 1);
+		e2 = c->table[rest << (DUST_HUFF_MAXLEN - k)];
+		l2 = e2 >> 8;
+		if (l1 + l2 <= k)
+			c->fast[i] = FAST_ENTRY(e1 & 0xff, e2 & 0xff, l1,
+			    l1 + l2, 2);
+		else
+			c->fast[i] = FAST_ENTRY(e1 & 0xff, 0, 0, l1, 1);
+	}
+}
+
 /**
  * dust_huff_build(c, freq):
  * Build the canonical code and table ${c} of ${freq} (at least two
@@ -150,7 +197,46 @@ dust_huff_build(struct dust_huff_code * c, const uint32_t freq[256])
 		for (e = first; e < last; e++)
 			c->table[e] = (uint16_t)(i | l << 8);
 	}
+	fast_fill(c);
+
+	/* The de-shaper's view, and the shortest codeword. */
+	c->minlen = DUST_HUFF_MAXLEN;
+	for (i = 0; i < 256; i++) {
+		if ((l = c->len[i]) == 0) {
+			c->put[i] = PUT_BAD;
+			continue;
+		}
+		c->put[i] = c->code[i] | (uint32_t)l << 16;
+		if (l < c->minlen)
+			c->minlen = l;
+	}
 	return (0);
+}
+
+/* get_be64(p): return the 8 bytes at ${p}, most significant first. */
+static inline uint64_t
+get_be64(const uint8_t * p)
+{
+
+	return ((uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 |
+	    (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 |
+	    (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
+	    (uint64_t)p[6] << 8 | (uint64_t)p[7]);
+}
+
+/* put_be64(p, x): store ${x} at ${p}, most significant byte first. */
+static inline void
+put_be64(uint8_t * p, uint64_t x)
+{
+
+	p[0] = (uint8_t)(x >> 56);
+	p[1] = (uint8_t)(x >> 48);
+	p[2] = (uint8_t)(x >> 40);
+	p[3] = (uint8_t)(x >> 32);
+	p[4] = (uint8_t)(x >> 24);
+	p[5] = (uint8_t)(x >> 16);
+	p[6] = (uint8_t)(x >> 8);
+	p[7] = (uint8_t)x;
 }
 
 /**
@@ -170,18 +256,206 @@ dust_huff_shaper_init(struct dust_huff_shaper * s,
 	s->pulled = 0;
 }
 
+/*
+ * How many bytes are pulled, and when.  The coder used to pull before each
+ * codeword, whenever it held fewer than 16 bits, as many whole bytes as
+ * brought it to 56..63 bits: with the codeword starting at bit ${at} of
+ * the stream, bytes up to that of ${at} plus 8.  What the stream holds
+ * depends on when it is pulled (Seattle makes padding records when asked,
+ * sized to the packet; include/dust/engine.h), so a call still pulls
+ * exactly those bytes by the time it returns, but it pulls them in larger
+ * pieces: the ${m} bytes still to make start at least minlen bits apart,
+ * and at the last one's start the rule has pulled at least 16 bits past
+ * it, so that many are sure to be pulled by the end of the call anyway.
+ */
+
+/* Bytes of the stream a shape call keeps at once, at most. */
+#define PULLMAX		2048
+
+/*
+ * The stream bits of a shape call: the bytes held from the last call and
+ * those pulled since, from a byte boundary of the stream.  Bit positions
+ * are counted from the first bit of b[0].
+ */
+struct pulled {
+	uint8_t b[PULLMAX + 8];	/* And 8 bytes to read words past have. */
+	size_t have;		/* Bytes pulled into b. */
+	uint64_t used;		/* Bits of b made into codewords. */
+	uint64_t due;		/* 8 * the bytes the old rule had pulled. */
+};
+
+/*
+ * due_at(due, at): return the new ${due} after the old rule's check before
+ * a codeword starting at bit ${at}.  (A second check at the same ${at}
+ * changes nothing: the first leaves at least 57 bits after it.)
+ */
+static inline uint64_t
+due_at(uint64_t due, uint64_t at)
+{
+
+	return (at + 16 > due ? (at & ~(uint64_t)7) + 64 : due);
+}
+
+/*
+ * held_in(s, p): start ${p} with the bits ${s} holds from its last call,
+ * which end on the last byte pulled.
+ */
+static void
+held_in(const struct dust_huff_shaper * s, struct pulled * p)
+{
+	unsigned int nbytes = (s->nbits + 7) / 8, i;
+
+	for (i = 0; i < nbytes; i++)
+		p->b[i] = (uint8_t)(s->acc >> (8 * (nbytes - 1 - i)));
+	memset(p->b + nbytes, 0, 8);
+	p->have = nbytes;
+	p->used = 8 * nbytes - s->nbits;
+	p->due = 8 * nbytes;
+}
+
+/*
+ * held_out(s, p): keep in ${s} the bits of ${p} not used (all of it
+ * pulled: fewer than 64 bits, so at most 8 bytes of b hold them).
+ */
+static void
+held_out(struct dust_huff_shaper * s, const struct pulled * p)
+{
+	size_t i;
+
+	s->nbits = (unsigned int)(8 * p->have - p->used);
+	s->acc = 0;
+	for (i = (size_t)(p->used / 8); i < p->have; i++)
+		s->acc = s->acc << 8 | p->b[i];
+}
+
+/*
+ * pull_to(s, p, upto): pull bytes into ${p} until it has ${upto} (as many
+ * as fit, dropping the used bytes first if they must go to make room).
+ */
+static void
+pull_to(struct dust_huff_shaper * s, struct pulled * p, uint64_t upto)
+{
+	size_t k;
+
+	if (upto <= p->have)
+		return;
+	if (upto > PULLMAX) {
+		k = (size_t)(p->used / 8);
+		memmove(p->b, p->b + k, p->have - k);
+		p->have -= k;
+		p->used -= 8 * k;
+		p->due -= 8 * k;
+		upto -= k;
+		if (upto > PULLMAX)
+			upto = PULLMAX;
+	}
+	k = (size_t)upto - p->have;
+	s->pull(s->ctx, p->b + p->have, k);
+	s->pulled += k;
+	p->have += k;
+	memset(p->b + p->have, 0, 8);
+}
+
+/*
+ * fetch(s, p, m): pull what the call is sure to pull by its end anyway,
+ * with ${m} bytes still to make (at least 1): the old rule's bytes so far,
+ * or those up to 16 bits past where the last codeword starts at the
+ * earliest, if more.
+ */
+static void
+fetch(struct dust_huff_shaper * s, struct pulled * p, size_t m)
+{
+	uint64_t sure;
+
+	/* Beyond what b holds it makes no difference. */
+	if (m > 8 * PULLMAX)
+		m = 8 * PULLMAX;
+	sure = (p->used + (uint64_t)(m - 1) * s->c->minlen + 16 + 7) / 8;
+	if (sure < p->due / 8)
+		sure = p->due / 8;
+	pull_to(s, p, sure);
+}
+
+/*
+ * shape_one(c, p): make one byte from the next codeword of ${p} (its next
+ * 16 bits pulled) with the 16-bit table.  Return the byte.
+ */
+static uint8_t
+shape_one(const struct dust_huff_code * c, struct pulled * p)
+{
+	const uint8_t * b = p->b + p->used / 8;
+	uint32_t w = (uint32_t)b[0] << 16 | (uint32_t)b[1] << 8 | b[2];
+	uint16_t e = c->table[(w >> (8 - p->used % 8)) & 0xffff];
+
+	p->due = due_at(p->due, p->used);
+	p->used += e >> 8;
+	return ((uint8_t)e);
+}
+
+/*
+ * shape_entry(c, w, used, due, out): make the one or two bytes of the fast
+ * table's entry for the bits at the top of ${w} (at least 16 of them; bit
+ * ${used} of the stream), writing two bytes at ${out} and advancing ${w},
+ * ${used} and ${due}.  Return how many bytes were made.
+ */
+static inline size_t
+shape_entry(const struct dust_huff_code * c, uint64_t * w, uint64_t * used,
+    uint64_t * due, uint8_t * out)
+{
+	uint32_t e = c->fast[*w >> (64 - DUST_HUFF_FASTBITS)];
+	uint16_t t;
+
+	if (e == 0) {
+		/* A codeword longer than the index: one byte, the long way. */
+		t = c->table[*w >> (64 - DUST_HUFF_MAXLEN)];
+		e = FAST_ENTRY(t & 0xff, 0, 0, t >> 8, 1);
+	}
+	out[0] = (uint8_t)e;
+	out[1] = (uint8_t)FAST_BYTE2(e);
+	*due = due_at(*due, *used);
+	*due = due_at(*due, *used + FAST_SECOND(e));
+	*w <<= FAST_BITS(e);
+	*used += FAST_BITS(e);
+	return (FAST_COUNT(e));
+}
+
+/*
+ * shape_block(c, p, out): make 3 to 6 bytes from three entries of the fast
+ * table (the next 48 bits of ${p} pulled; 6 bytes of room at ${out}).
+ * Return how many.  One 64-bit read holds 57 bits or more: enough for
+ * three codewords of up to 16 bits.
+ */
+static size_t
+shape_block(const struct dust_huff_code * c, struct pulled * p,
+    uint8_t * out)
+{
+	uint64_t used = p->used, due = p->due;
+	uint64_t w = get_be64(p->b + used / 8) << (used % 8);
+	size_t k;
+
+	k = shape_entry(c, &w, &used, &due, out);
+	k += shape_entry(c, &w, &used, &due, out + k);
+	k += shape_entry(c, &w, &used, &due, out + k);
+	p->used = used;
+	p->due = due;
+	return (k);
+}
+
 /**
  * dust_huff_shape(s, out, n):
- * Write ${n} shaped bytes to ${out}, pulling uniform bytes as needed (at
- * most 7 bytes ahead of the bits used).
+ * Write ${n} shaped bytes to ${out}, pulling uniform bytes as needed: by
+ * the time it returns, exactly the bytes a coder pulling before each
+ * codeword, whenever fewer than 16 bits are held, enough to hold 56..63
+ * would have pulled, so that fewer than 64 bits (at most 7 bytes and 7
+ * bits) are held between calls.  Within a call they may be pulled sooner
+ * and in larger pieces, but never more than the call will use or hold.
  */
 void
 dust_huff_shape(struct dust_huff_shaper * s, uint8_t * out, size_t n)
 {
-	const uint16_t * table = s->c->table;
+	struct pulled p;
 	uint64_t acc = s->acc;
-	unsigned int nbits = s->nbits, k, e;
-	uint8_t buf[8];
+	unsigned int nbits = s->nbits;
 	size_t i;
 
 	if (s->c->identity) {
@@ -199,23 +473,19 @@ dust_huff_shape(struct dust_huff_shaper * s, uint8_t * out, size_t n)
 		}
 		return;
 	}
-	for (i = 0; i < n; i++) {
-		if (nbits < DUST_HUFF_MAXLEN) {
-			/* Top up to 56..63 bits. */
-			k = (64 - nbits) / 8;
-			s->pull(s->ctx, buf, k);
-			s->pulled += k;
-			for (e = 0; e < k; e++)
-				acc = (acc << 8) | buf[e];
-			nbits += 8 * k;
-		}
-		e = table[(acc >> (nbits - DUST_HUFF_MAXLEN)) &
-		    ((1U << DUST_HUFF_MAXLEN) - 1)];
-		out[i] = (uint8_t)e;
-		nbits -= e >> 8;
+	held_in(s, &p);
+	for (i = 0; i < n;) {
+		if (8 * p.have - p.used < 48)
+			fetch(s, &p, n - i);
+		/* fetch leaves 16 bits at least: one codeword. */
+		if (n - i >= 6 && 8 * p.have - p.used >= 48)
+			i += shape_block(s->c, &p, out + i);
+		else
+			out[i++] = shape_one(s->c, &p);
 	}
-	s->acc = acc;
-	s->nbits = nbits;
+	/* The bytes the old rule had pulled by now, not all used. */
+	pull_to(s, &p, p.due / 8);
+	held_out(s, &p);
 }
 
 /**
@@ -232,7 +502,29 @@ dust_huff_deshaper_init(struct dust_huff_deshaper * d,
 	d->ctx = ctx;
 	d->acc = 0;
 	d->nbits = 0;
-	d->outlen = 0;
+}
+
+/* Bytes a de-shape call recovers before pushing them, at most. */
+#define PUSHMAX		4096
+
+/*
+ * put_three(put, in, code, len): the codewords of the three bytes at ${in}
+ * (entries of the put table ${put}) as one, in ${code} and ${len}.  Return
+ * 0, or -1 (nothing stored) if one of the bytes is not in the code.  The
+ * three are joined apart from the accumulator, off its dependency chain.
+ */
+static inline int
+put_three(const uint32_t * put, const uint8_t * in, uint64_t * code,
+    unsigned int * len)
+{
+	uint32_t e0 = put[in[0]], e1 = put[in[1]], e2 = put[in[2]];
+
+	if ((e0 | e1 | e2) & PUT_BAD)
+		return (-1);
+	*code = ((uint64_t)(e0 & 0xffff) << (e1 >> 16) | (e1 & 0xffff)) <<
+	    (e2 >> 16) | (e2 & 0xffff);
+	*len = (e0 >> 16) + (e1 >> 16) + (e2 >> 16);
+	return (0);
 }
 
 /**
@@ -245,40 +537,48 @@ int
 dust_huff_deshape(struct dust_huff_deshaper * d, const uint8_t * in,
     size_t n, size_t * bad)
 {
-	const struct dust_huff_code * c = d->c;
-	uint64_t acc = d->acc;
-	unsigned int nbits = d->nbits, l;
-	size_t i;
+	const uint32_t * put = d->c->put;
+	uint8_t out[PUSHMAX + 8];
+	uint64_t acc = d->acc, code;
+	unsigned int nbits = d->nbits, len;
+	size_t i = 0, o = 0;
 	int rc = 0;
 
-	if (c->identity && nbits == 0) {
+	if (d->c->identity && nbits == 0) {
 		/* Every byte is its own codeword: the bytes are the bits. */
 		d->push(d->ctx, in, n);
 		return (0);
 	}
-	for (i = 0; i < n; i++) {
-		if ((l = c->len[in[i]]) == 0) {
+	while (i < n) {
+		if (o > PUSHMAX - 8) {
+			d->push(d->ctx, out, o);
+			o = 0;
+		}
+		/* Three codewords (48 bits at most) or one at a time. */
+		if (n - i >= 3 && put_three(put, in + i, &code, &len) == 0)
+			i += 3;
+		else if ((code = put[in[i]]) & PUT_BAD) {
 			*bad = i;
 			rc = -1;
 			break;
+		} else {
+			len = (unsigned int)(code >> 16);
+			code &= 0xffff;
+			i++;
 		}
-		/* nbits < 8 here, so 8 + 16 bits fit. */
-		acc = (acc << l) | c->code[in[i]];
-		nbits += l;
-		while (nbits >= 8) {
-			nbits -= 8;
-			d->out[d->outlen++] = (uint8_t)(acc >> nbits);
-			if (d->outlen == sizeof(d->out)) {
-				d->push(d->ctx, d->out, d->outlen);
-				d->outlen = 0;
-			}
-		}
+		/*
+		 * Fewer than 8 bits were pending: 1..55 now.  Write them all,
+		 * left-aligned, 8 bytes at once; keep the whole ones.
+		 */
+		acc = acc << len | code;
+		nbits += len;
+		put_be64(out + o, acc << (64 - nbits));
+		o += nbits / 8;
+		nbits %= 8;
 	}
+	if (o > 0)
+		d->push(d->ctx, out, o);
 	d->acc = acc;
 	d->nbits = nbits;
-	if (d->outlen > 0) {
-		d->push(d->ctx, d->out, d->outlen);
-		d->outlen = 0;
-	}
 	return (rc);
 }
