@@ -5,18 +5,16 @@
 
 /*
  * An entry of the shaper's fast table (struct dust_huff_code, fast): the
- * bytes of the one or two codewords that the next DUST_HUFF_FASTBITS bits
- * begin with, where the second begins, the bits both take, and how many
- * bytes they are (0: the first codeword is longer than the index, and the
- * entry is 0).
+ * bits taken by the one or two codewords that the next DUST_HUFF_FASTBITS
+ * bits begin with (lowest: a shift by the entry is a shift by them), their
+ * bytes as a uint16_t that memcpy writes in order, how many bytes there
+ * are, and where the second begins (0: there is none).  An entry of 0: the
+ * first codeword is longer than the index.
  */
-#define FAST_BYTE2(e)	(((e) >> 8) & 0xff)
-#define FAST_SECOND(e)	(((e) >> 16) & 0xf)	/* 0 if one codeword. */
-#define FAST_BITS(e)	(((e) >> 20) & 0x1f)
-#define FAST_COUNT(e)	((e) >> 25)
-#define FAST_ENTRY(b1, b2, second, bits, count)				\
-	((uint32_t)(b1) | (uint32_t)(b2) << 8 | (uint32_t)(second) << 16 |	\
-	(uint32_t)(bits) << 20 | (uint32_t)(count) << 25)
+#define FAST_BITS(e)	((e) & 0x3f)
+#define FAST_PAIR(e)	((uint16_t)((e) >> 8))
+#define FAST_COUNT(e)	(((e) >> 24) & 0x3)
+#define FAST_SECOND(e)	((e) >> 28)
 
 /* The de-shaper's entry of a byte not in the code (struct field put). */
 #define PUT_BAD		(1U << 31)
@@ -121,6 +119,23 @@ dust_huff_lengths(const uint32_t freq[256], uint8_t len[256])
 }
 
 /*
+ * fast_entry(b1, b2, second, bits, count): return the fast table's entry
+ * of the ${count} bytes ${b1}, ${b2} (0 if one byte) whose codewords take
+ * ${bits} bits, the second starting at bit ${second} (0 if one byte).
+ */
+static uint32_t
+fast_entry(unsigned int b1, unsigned int b2, unsigned int second,
+    unsigned int bits, unsigned int count)
+{
+	uint8_t bytes[2] = { (uint8_t)b1, (uint8_t)b2 };
+	uint16_t pair;
+
+	memcpy(&pair, bytes, 2);
+	return ((uint32_t)bits | (uint32_t)pair << 8 | (uint32_t)count << 24 |
+	    (uint32_t)second << 28);
+}
+
+/*
  * fast_fill(c): fill the fast table of ${c} from its 16-bit table.  A
  * codeword that fits in DUST_HUFF_FASTBITS bits is read the same from the
  * index's bits followed by zeros: whatever follows it does not matter.
@@ -142,10 +157,10 @@ fast_fill(struct dust_huff_code * c)
 		e2 = c->table[rest << (DUST_HUFF_MAXLEN - k)];
 		l2 = e2 >> 8;
 		if (l1 + l2 <= k)
-			c->fast[i] = FAST_ENTRY(e1 & 0xff, e2 & 0xff, l1,
+			c->fast[i] = fast_entry(e1 & 0xff, e2 & 0xff, l1,
 			    l1 + l2, 2);
 		else
-			c->fast[i] = FAST_ENTRY(e1 & 0xff, 0, 0, l1, 1);
+			c->fast[i] = fast_entry(e1 & 0xff, 0, 0, l1, 1);
 	}
 }
 
@@ -278,7 +293,7 @@ dust_huff_shaper_init(struct dust_huff_shaper * s,
  * are counted from the first bit of b[0].
  */
 struct pulled {
-	uint8_t b[PULLMAX + 8];	/* And 8 bytes to read words past have. */
+	uint8_t b[PULLMAX + 16];	/* And 16 to read words past have. */
 	size_t have;		/* Bytes pulled into b. */
 	uint64_t used;		/* Bits of b made into codewords. */
 	uint64_t due;		/* 8 * the bytes the old rule had pulled. */
@@ -286,8 +301,7 @@ struct pulled {
 
 /*
  * due_at(due, at): return the new ${due} after the old rule's check before
- * a codeword starting at bit ${at}.  (A second check at the same ${at}
- * changes nothing: the first leaves at least 57 bits after it.)
+ * a codeword starting at bit ${at}.
  */
 static inline uint64_t
 due_at(uint64_t due, uint64_t at)
@@ -307,7 +321,7 @@ held_in(const struct dust_huff_shaper * s, struct pulled * p)
 
 	for (i = 0; i < nbytes; i++)
 		p->b[i] = (uint8_t)(s->acc >> (8 * (nbytes - 1 - i)));
-	memset(p->b + nbytes, 0, 8);
+	memset(p->b + nbytes, 0, 16);
 	p->have = nbytes;
 	p->used = 8 * nbytes - s->nbits;
 	p->due = 8 * nbytes;
@@ -353,7 +367,7 @@ pull_to(struct dust_huff_shaper * s, struct pulled * p, uint64_t upto)
 	s->pull(s->ctx, p->b + p->have, k);
 	s->pulled += k;
 	p->have += k;
-	memset(p->b + p->have, 0, 8);
+	memset(p->b + p->have, 0, 16);
 }
 
 /*
@@ -393,51 +407,99 @@ shape_one(const struct dust_huff_code * c, struct pulled * p)
 }
 
 /*
- * shape_entry(c, w, used, due, out): make the one or two bytes of the fast
- * table's entry for the bits at the top of ${w} (at least 16 of them; bit
- * ${used} of the stream), writing two bytes at ${out} and advancing ${w},
- * ${used} and ${due}.  Return how many bytes were made.
+ * The bits of a run of blocks: the top ${cnt} bits of ${w} (more below may
+ * be read too), which come just before the byte at ${next}; ${used} is the
+ * stream bit at the top of ${w}.  A codeword starting at ${edge} (due - 15)
+ * or later is where the old rule pulled.
+ */
+struct window {
+	uint64_t w;
+	unsigned int cnt;
+	const uint8_t * next;
+	uint64_t used, edge;
+};
+
+/*
+ * refill(v): read the bytes at v->next into ${v} below its bits, to 56..63
+ * of them.  The read does not wait for the bits just used: its address is
+ * known since the last refill (Fabian Giesen's "variant 4" bit reader).
+ */
+static inline void
+refill(struct window * v)
+{
+
+	v->w |= get_be64(v->next) >> v->cnt;
+	v->next += (63 - v->cnt) >> 3;
+	v->cnt |= 56;
+}
+
+/*
+ * shape_entry(c, v, out): make the one or two bytes of the fast table's
+ * entry for the top bits of ${v} (16 or more), writing two bytes at ${out}
+ * and advancing ${v}.  Return how many bytes were made.
  */
 static inline size_t
-shape_entry(const struct dust_huff_code * c, uint64_t * w, uint64_t * used,
-    uint64_t * due, uint8_t * out)
+shape_entry(const struct dust_huff_code * c, struct window * v,
+    uint8_t * out)
 {
-	uint32_t e = c->fast[*w >> (64 - DUST_HUFF_FASTBITS)];
-	uint16_t t;
+	uint32_t e = c->fast[v->w >> (64 - DUST_HUFF_FASTBITS)];
+	uint16_t t, pair;
+	uint64_t at, second;
 
 	if (e == 0) {
 		/* A codeword longer than the index: one byte, the long way. */
-		t = c->table[*w >> (64 - DUST_HUFF_MAXLEN)];
-		e = FAST_ENTRY(t & 0xff, 0, 0, t >> 8, 1);
+		t = c->table[v->w >> (64 - DUST_HUFF_MAXLEN)];
+		e = fast_entry(t & 0xff, 0, 0, t >> 8, 1);
 	}
-	out[0] = (uint8_t)e;
-	out[1] = (uint8_t)FAST_BYTE2(e);
-	*due = due_at(*due, *used);
-	*due = due_at(*due, *used + FAST_SECOND(e));
-	*w <<= FAST_BITS(e);
-	*used += FAST_BITS(e);
+	pair = FAST_PAIR(e);
+	memcpy(out, &pair, 2);
+	/*
+	 * The old rule's check before each codeword (due_at): the first one
+	 * past the edge, if any, moves it (at least 49 bits on: past the
+	 * second too).
+	 */
+	at = v->used + FAST_SECOND(e);
+	second = at >= v->edge ? (at & ~(uint64_t)7) + 64 - 15 : v->edge;
+	v->edge = v->used >= v->edge ? (v->used & ~(uint64_t)7) + 64 - 15 :
+	    second;
+	v->w <<= FAST_BITS(e);
+	v->cnt -= FAST_BITS(e);
+	v->used += FAST_BITS(e);
 	return (FAST_COUNT(e));
 }
 
 /*
- * shape_block(c, p, out): make 3 to 6 bytes from three entries of the fast
- * table (the next 48 bits of ${p} pulled; 6 bytes of room at ${out}).
- * Return how many.  One 64-bit read holds 57 bits or more: enough for
- * three codewords of up to 16 bits.
+ * shape_run(c, p, out, nblocks): make ${nblocks} blocks of 3 to 6 bytes,
+ * each from three fast-table entries, at ${out} (6 * ${nblocks} bytes of
+ * room; 48 bits of ${p} pulled at the start of every block: three
+ * codewords of up to 16 bits).  Return how many bytes were made.
  */
 static size_t
-shape_block(const struct dust_huff_code * c, struct pulled * p,
-    uint8_t * out)
+shape_run(const struct dust_huff_code * c, struct pulled * p,
+    uint8_t * out, size_t nblocks)
 {
-	uint64_t used = p->used, due = p->due;
-	uint64_t w = get_be64(p->b + used / 8) << (used % 8);
-	size_t k;
+	struct window v;
+	unsigned int skip = (unsigned int)(p->used % 8);
+	size_t k = 0;
 
-	k = shape_entry(c, &w, &used, &due, out);
-	k += shape_entry(c, &w, &used, &due, out + k);
-	k += shape_entry(c, &w, &used, &due, out + k);
-	p->used = used;
-	p->due = due;
+	/* From the byte of the first bit; drop the bits before it. */
+	v.w = 0;
+	v.cnt = 0;
+	v.next = p->b + p->used / 8;
+	refill(&v);
+	v.w <<= skip;
+	v.cnt -= skip;
+	v.used = p->used;
+	/* (If below 0, the first codeword is past it: ${edge} moves.) */
+	v.edge = p->due > 15 ? p->due - 15 : 0;
+	while (nblocks-- > 0) {
+		refill(&v);
+		k += shape_entry(c, &v, out + k);
+		k += shape_entry(c, &v, out + k);
+		k += shape_entry(c, &v, out + k);
+	}
+	p->used = v.used;
+	p->due = v.edge + 15;
 	return (k);
 }
 
@@ -454,9 +516,9 @@ void
 dust_huff_shape(struct dust_huff_shaper * s, uint8_t * out, size_t n)
 {
 	struct pulled p;
-	uint64_t acc = s->acc;
+	uint64_t acc = s->acc, avail;
 	unsigned int nbits = s->nbits;
-	size_t i;
+	size_t i, nblocks;
 
 	if (s->c->identity) {
 		/* The same bytes the table would give: those already pulled,
@@ -477,9 +539,16 @@ dust_huff_shape(struct dust_huff_shaper * s, uint8_t * out, size_t n)
 	for (i = 0; i < n;) {
 		if (8 * p.have - p.used < 48)
 			fetch(s, &p, n - i);
-		/* fetch leaves 16 bits at least: one codeword. */
-		if (n - i >= 6 && 8 * p.have - p.used >= 48)
-			i += shape_block(s->c, &p, out + i);
+		/* Blocks while 6 bytes of room and 48 bits are sure. */
+		avail = 8 * p.have - p.used;
+		nblocks = (n - i) / 6;
+		if (avail < 48)
+			nblocks = 0;
+		else if (nblocks > (avail - 48) / 48 + 1)
+			nblocks = (size_t)((avail - 48) / 48 + 1);
+		/* Else one codeword: fetch leaves 16 bits at least. */
+		if (nblocks > 0)
+			i += shape_run(s->c, &p, out + i, nblocks);
 		else
 			out[i++] = shape_one(s->c, &p);
 	}
