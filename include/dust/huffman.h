@@ -40,9 +40,9 @@ struct dust_huff_code {
 	/* Next DUST_HUFF_MAXLEN bits -> byte | length << 8. */
 	uint16_t table[1 << DUST_HUFF_MAXLEN];
 	/*
-	 * Next DUST_HUFF_FASTBITS bits -> the one or two whole codewords
-	 * they begin with (the shaper's fast path; layout in huffman.c),
-	 * or 0 if the first codeword is longer.
+	 * Next DUST_HUFF_FASTBITS bits -> the first codeword they begin
+	 * with, and the length of the next if they tell it (the shaper's
+	 * fast path; layout in huffman.c), or 0 if the first is longer.
 	 */
 	uint32_t fast[1 << DUST_HUFF_FASTBITS];
 	/* Byte -> codeword | length << 16 (the de-shaper's), or 1 << 31

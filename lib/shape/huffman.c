@@ -4,15 +4,18 @@
 #include "dust/huffman.h"
 
 /*
- * An entry of the shaper's fast table (struct dust_huff_code, fast): the
- * bits taken by the one or two codewords that the next DUST_HUFF_FASTBITS
- * bits begin with (lowest: a shift by the entry is a shift by them), their
- * bytes as a uint16_t that memcpy writes in order, how many bytes there
- * are, and where the second begins (0: there is none).  An entry of 0: the
- * first codeword is longer than the index.
+ * An entry of the shaper's fast table (struct dust_huff_code, fast), for
+ * the next DUST_HUFF_FASTBITS bits: the bits to skip (lowest: a shift by
+ * the entry is a shift by them), the byte of the first codeword (whole in
+ * the index), and how many codewords are skipped: two if the index's bits
+ * also tell the length of the second one, and that length is at most
+ * DUST_HUFF_FASTBITS (its byte is then the first of the entry where it
+ * starts: the shaper reads it apart, off the chain of bit positions), else
+ * one.  Then where the second starts (0: one codeword).  An entry of 0:
+ * the first codeword is longer than the index.
  */
 #define FAST_BITS(e)	((e) & 0x3f)
-#define FAST_PAIR(e)	((uint16_t)((e) >> 8))
+#define FAST_BYTE(e)	((uint8_t)((e) >> 8))
 #define FAST_COUNT(e)	(((e) >> 24) & 0x3)
 #define FAST_SECOND(e)	((e) >> 28)
 
@@ -119,19 +122,16 @@ dust_huff_lengths(const uint32_t freq[256], uint8_t len[256])
 }
 
 /*
- * fast_entry(b1, b2, second, bits, count): return the fast table's entry
- * of the ${count} bytes ${b1}, ${b2} (0 if one byte) whose codewords take
- * ${bits} bits, the second starting at bit ${second} (0 if one byte).
+ * fast_entry(b, second, bits, count): return the fast table's entry of the
+ * byte ${b} and ${count} codewords (1 or 2) of ${bits} bits together, the
+ * second starting at bit ${second} (0 if one).
  */
 static uint32_t
-fast_entry(unsigned int b1, unsigned int b2, unsigned int second,
-    unsigned int bits, unsigned int count)
+fast_entry(unsigned int b, unsigned int second, unsigned int bits,
+    unsigned int count)
 {
-	uint8_t bytes[2] = { (uint8_t)b1, (uint8_t)b2 };
-	uint16_t pair;
 
-	memcpy(&pair, bytes, 2);
-	return ((uint32_t)bits | (uint32_t)pair << 8 | (uint32_t)count << 24 |
+	return ((uint32_t)bits | (uint32_t)b << 8 | (uint32_t)count << 24 |
 	    (uint32_t)second << 28);
 }
 
@@ -139,12 +139,15 @@ fast_entry(unsigned int b1, unsigned int b2, unsigned int second,
  * fast_fill(c): fill the fast table of ${c} from its 16-bit table.  A
  * codeword that fits in DUST_HUFF_FASTBITS bits is read the same from the
  * index's bits followed by zeros: whatever follows it does not matter.
+ * The length of the next one is told by fewer bits: the code is canonical,
+ * so lengths grow with the (left-aligned) bits, and the length is known if
+ * the index's bits followed by zeros and by ones give the same.
  */
 static void
 fast_fill(struct dust_huff_code * c)
 {
 	const unsigned int k = DUST_HUFF_FASTBITS;
-	unsigned int i, rest, e1, e2, l1, l2;
+	unsigned int i, rest, e1, l1, lo, hi;
 
 	for (i = 0; i < (1U << k); i++) {
 		e1 = c->table[i << (DUST_HUFF_MAXLEN - k)];
@@ -152,15 +155,15 @@ fast_fill(struct dust_huff_code * c)
 			c->fast[i] = 0;
 			continue;
 		}
-		/* The bits after the first codeword: a second one fits? */
-		rest = (i << l1) & ((1U << k) - 1);
-		e2 = c->table[rest << (DUST_HUFF_MAXLEN - k)];
-		l2 = e2 >> 8;
-		if (l1 + l2 <= k)
-			c->fast[i] = fast_entry(e1 & 0xff, e2 & 0xff, l1,
-			    l1 + l2, 2);
+		/* The bits after the first codeword, left-aligned in 16. */
+		rest = ((i << l1) & ((1U << k) - 1)) << (DUST_HUFF_MAXLEN - k);
+		lo = c->table[rest] >> 8;
+		hi = c->table[rest | ((1U << (DUST_HUFF_MAXLEN - k + l1)) - 1)]
+		    >> 8;
+		if (lo == hi && lo <= k)
+			c->fast[i] = fast_entry(e1 & 0xff, l1, l1 + lo, 2);
 		else
-			c->fast[i] = fast_entry(e1 & 0xff, 0, 0, l1, 1);
+			c->fast[i] = fast_entry(e1 & 0xff, 0, l1, 1);
 	}
 }
 
@@ -435,7 +438,7 @@ refill(struct window * v)
 
 /*
  * shape_entry(c, v, out): make the one or two bytes of the fast table's
- * entry for the top bits of ${v} (16 or more), writing two bytes at ${out}
+ * entry for the top bits of ${v} (24 or more), writing two bytes at ${out}
  * and advancing ${v}.  Return how many bytes were made.
  */
 static inline size_t
@@ -443,16 +446,18 @@ shape_entry(const struct dust_huff_code * c, struct window * v,
     uint8_t * out)
 {
 	uint32_t e = c->fast[v->w >> (64 - DUST_HUFF_FASTBITS)];
-	uint16_t t, pair;
+	uint16_t t;
 	uint64_t at, second;
 
 	if (e == 0) {
 		/* A codeword longer than the index: one byte, the long way. */
 		t = c->table[v->w >> (64 - DUST_HUFF_MAXLEN)];
-		e = fast_entry(t & 0xff, 0, 0, t >> 8, 1);
+		e = fast_entry(t & 0xff, 0, t >> 8, 1);
 	}
-	pair = FAST_PAIR(e);
-	memcpy(out, &pair, 2);
+	out[0] = FAST_BYTE(e);
+	/* The second codeword's byte (a wasted read if there is none). */
+	out[1] = FAST_BYTE(c->fast[(v->w << FAST_SECOND(e)) >>
+	    (64 - DUST_HUFF_FASTBITS)]);
 	/*
 	 * The old rule's check before each codeword (due_at): the first one
 	 * past the edge, if any, moves it (at least 49 bits on: past the
@@ -469,10 +474,10 @@ shape_entry(const struct dust_huff_code * c, struct window * v,
 }
 
 /*
- * shape_run(c, p, out, nblocks): make ${nblocks} blocks of 3 to 6 bytes,
- * each from three fast-table entries, at ${out} (6 * ${nblocks} bytes of
- * room; 48 bits of ${p} pulled at the start of every block: three
- * codewords of up to 16 bits).  Return how many bytes were made.
+ * shape_run(c, p, out, nblocks): make ${nblocks} blocks of 2 to 4 bytes,
+ * each from two fast-table entries, at ${out} (4 * ${nblocks} bytes of
+ * room; 48 bits of ${p} pulled at the start of every block: two entries
+ * of up to 24 bits).  Return how many bytes were made.
  */
 static size_t
 shape_run(const struct dust_huff_code * c, struct pulled * p,
@@ -494,7 +499,6 @@ shape_run(const struct dust_huff_code * c, struct pulled * p,
 	v.edge = p->due > 15 ? p->due - 15 : 0;
 	while (nblocks-- > 0) {
 		refill(&v);
-		k += shape_entry(c, &v, out + k);
 		k += shape_entry(c, &v, out + k);
 		k += shape_entry(c, &v, out + k);
 	}
@@ -539,9 +543,9 @@ dust_huff_shape(struct dust_huff_shaper * s, uint8_t * out, size_t n)
 	for (i = 0; i < n;) {
 		if (8 * p.have - p.used < 48)
 			fetch(s, &p, n - i);
-		/* Blocks while 6 bytes of room and 48 bits are sure. */
+		/* Blocks while 4 bytes of room and 48 bits are sure. */
 		avail = 8 * p.have - p.used;
-		nblocks = (n - i) / 6;
+		nblocks = (n - i) / 4;
 		if (avail < 48)
 			nblocks = 0;
 		else if (nblocks > (avail - 48) / 48 + 1)
