@@ -30,12 +30,25 @@ typedef void dust_pull_fn(void * ctx, uint8_t * buf, size_t n);
 /* Where recovered uniform bytes go. */
 typedef void dust_push_fn(void * ctx, const uint8_t * buf, size_t n);
 
-/* A canonical code and its table (immutable; shared by connections). */
+/* Bits of the shaper's multi-codeword table index (12: 16 KiB, in L1). */
+#define DUST_HUFF_FASTBITS	12
+
+/* A canonical code and its tables (immutable; shared by connections). */
 struct dust_huff_code {
 	uint8_t len[256];	/* Codeword lengths; 0 = byte not in code. */
 	uint16_t code[256];	/* Codewords, right-aligned. */
 	/* Next DUST_HUFF_MAXLEN bits -> byte | length << 8. */
 	uint16_t table[1 << DUST_HUFF_MAXLEN];
+	/*
+	 * Next DUST_HUFF_FASTBITS bits -> the first codeword they begin
+	 * with, and the length of the next if they tell it (the shaper's
+	 * fast path; layout in huffman.c), or 0 if the first is longer.
+	 */
+	uint32_t fast[1 << DUST_HUFF_FASTBITS];
+	/* Byte -> codeword | length << 16 (the de-shaper's), or 1 << 31
+	 * if the byte is not in the code. */
+	uint32_t put[256];
+	unsigned int minlen;	/* Shortest codeword length. */
 	/* Every byte is its own 8-bit codeword (equal weights): shaping
 	 * and de-shaping are copies, and take the short way. */
 	int identity;
@@ -47,7 +60,7 @@ struct dust_huff_shaper {
 	dust_pull_fn * pull;
 	void * ctx;
 	uint64_t acc;		/* Bits not yet used are the low ${nbits}. */
-	unsigned int nbits;
+	unsigned int nbits;	/* (< 64 between calls). */
 	uint64_t pulled;	/* Uniform bytes pulled so far. */
 };
 
@@ -56,10 +69,8 @@ struct dust_huff_deshaper {
 	const struct dust_huff_code * c;
 	dust_push_fn * push;
 	void * ctx;
-	uint64_t acc;		/* Pending bits are the low ${nbits}. */
+	uint64_t acc;		/* Pending bits are the low ${nbits} (< 8). */
 	unsigned int nbits;
-	uint8_t out[256];	/* Recovered bytes not yet pushed. */
-	size_t outlen;
 };
 
 /**
@@ -85,8 +96,12 @@ void dust_huff_shaper_init(struct dust_huff_shaper *,
 
 /**
  * dust_huff_shape(s, out, n):
- * Write ${n} shaped bytes to ${out}, pulling uniform bytes as needed (at
- * most 7 bytes ahead of the bits used).
+ * Write ${n} shaped bytes to ${out}, pulling uniform bytes as needed: by
+ * the time it returns, exactly the bytes a coder pulling before each
+ * codeword, whenever fewer than 16 bits are held, enough to hold 56..63
+ * would have pulled, so that fewer than 64 bits (at most 7 bytes and 7
+ * bits) are held between calls.  Within a call they may be pulled sooner
+ * and in larger pieces, but never more than the call will use or hold.
  */
 void dust_huff_shape(struct dust_huff_shaper *, uint8_t *, size_t);
 
