@@ -37,6 +37,16 @@
 #define FEED_FRAMING	35
 /* The longest sleep of a connection in conversation mode (ms). */
 #define CONV_WAKE_MAX	1000
+/*
+ * A step held until the previous one has left the kernel (step_gone) is
+ * looked at again after CONV_HOLD_MIN us, then twice as long each time it
+ * is still held, up to CONV_HOLD_MAX us: on loopback the kernel sends a
+ * step within microseconds unless the peer's window is shut, and then the
+ * peer may take long (a slow reader), which is no reason to wake 20,000
+ * times a second.
+ */
+#define CONV_HOLD_MIN	50
+#define CONV_HOLD_MAX	800
 
 /* Read all of ${path} (at most ${max} bytes) as a NUL-terminated string. */
 static char *
@@ -186,15 +196,34 @@ tunnel_ms_since(const struct timespec * t)
 	return (ms_between(t, &now));
 }
 
+/* Microseconds from ${a} to ${b} (0 if ${b} is earlier). */
+static uint64_t
+us_between(const struct timespec * a, const struct timespec * b)
+{
+	int64_t d;
+
+	d = (int64_t)(b->tv_sec - a->tv_sec) * 1000000 +
+	    (b->tv_nsec - a->tv_nsec) / 1000;
+	return (d < 0 ? 0 : (uint64_t)d);
+}
+
+/* Arm the one-shot ${ev} for ${us} microseconds. */
+static void
+arm_us(struct event * ev, uint64_t us)
+{
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)(us / 1000000);
+	tv.tv_usec = (suseconds_t)(us % 1000000);
+	event_add(ev, &tv);
+}
+
 /* Arm the one-shot ${ev} for ${ms} milliseconds. */
 static void
 arm(struct event * ev, uint64_t ms)
 {
-	struct timeval tv;
 
-	tv.tv_sec = (time_t)(ms / 1000);
-	tv.tv_usec = (suseconds_t)((ms % 1000) * 1000);
-	event_add(ev, &tv);
+	arm_us(ev, ms * 1000);
 }
 
 /*
@@ -227,28 +256,33 @@ feed(struct tconn * c, double ahead)
 	return (any);
 }
 
-/* Count the packets the model says are due since the last count. */
+/*
+ * Count the packets the model says are due since the last count, on a
+ * microsecond clock: a conversation's gaps are microseconds (the engine
+ * counts whole ms for a per-packet model and keeps the rest).
+ */
 static void
 count_due(struct tconn * c)
 {
 	struct timespec now;
-	uint64_t ms;
+	uint64_t us;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = ms_between(&c->last, &now);
+	us = us_between(&c->last, &now);
 	/* A conversation's steps also fall due when the peer's bytes come. */
-	if (ms == 0 && !c->conv)
+	if (us == 0 && !c->conv)
 		return;
-	if (ms > 65535)
-		ms = 65535;
-	/* Keep the sub-millisecond rest for the next count. */
-	c->last.tv_sec += (time_t)(ms / 1000);
-	c->last.tv_nsec += (long)(ms % 1000) * 1000000;
+	/* At most 65535 ms a count, as the seed's API takes. */
+	if (us > 65535000)
+		us = 65535000;
+	/* Keep the sub-microsecond rest for the next count. */
+	c->last.tv_sec += (time_t)(us / 1000000);
+	c->last.tv_nsec += (long)(us % 1000000) * 1000;
 	if (c->last.tv_nsec >= 1000000000) {
 		c->last.tv_sec++;
 		c->last.tv_nsec -= 1000000000;
 	}
-	c->due += dust_packet_count(c->e, (uint16_t)ms);
+	c->due += dust_packet_count_us(c->e, (uint32_t)us);
 	/* A path slower than the model for long: the oldest are skipped. */
 	if (c->due > TUNNEL_DUE_MAX) {
 		c->tun->st.skipped += c->due - TUNNEL_DUE_MAX;
@@ -381,33 +415,37 @@ conv_finish(struct tconn * c)
 
 /*
  * conv_next(c): in conversation mode, finish ${c} if the conversation is
- * over, else wake when time alone may make a step due (the peer's bytes
- * wake it too: read_cb).
+ * over, else wake when time alone may make a step due, to the microsecond
+ * (the peer's bytes wake it too: read_cb), or, while a step is held until
+ * the last has left (step_gone), to look again: after CONV_HOLD_MIN us,
+ * backing off while it stays held.
  */
 static void
 conv_next(struct tconn * c)
 {
-	uint32_t ms;
+	uint64_t us;
 
 	if (dust_engine_done(c->e)) {
 		conv_finish(c);
 		return;
 	}
-	ms = dust_engine_next_due(c->e);
-	/*
-	 * A step held until the last has left (step_gone), or due now: look
-	 * again in a millisecond (never 0, which would spin).
-	 */
-	if (c->due > 0 || ms < 1)
-		ms = 1;
-	if (ms > CONV_WAKE_MAX)
-		ms = CONV_WAKE_MAX;
-	arm(c->tick, ms);
+	us = dust_engine_next_due_us(c->e);
+	if (c->due > 0 || us == 0) {
+		/* Never 0, which would spin. */
+		us = c->hold_us;
+		if (c->hold_us < CONV_HOLD_MAX)
+			c->hold_us *= 2;
+	} else {
+		c->hold_us = CONV_HOLD_MIN;
+	}
+	if (us > CONV_WAKE_MAX * 1000)
+		us = CONV_WAKE_MAX * 1000;
+	arm_us(c->tick, us);
 }
 
 /*
  * The one place that decides what is sent: the packets due by the model's
- * count (dust_packet_count over the time elapsed), as many as the path
+ * count (dust_packet_count_us over the time elapsed), as many as the path
  * takes now.  Called by the tick timer (${ticked}) and whenever the
  * socket has taken the bytes made before (write_cb), so that a model
  * faster than the path is paced by the path, never by the data: a packet
@@ -436,6 +474,8 @@ send_due(struct tconn * c, int ticked)
 			break;
 		if (c->conv && !step_gone(c, out))
 			break;
+		/* The hold is over: the next one is looked at soon again. */
+		c->hold_us = CONV_HOLD_MIN;
 		if ((rc = send_packet(c, out, &any)) == -1) {
 			tconn_close(c, "out of memory");
 			return;
@@ -594,9 +634,14 @@ start(struct tconn * c)
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 
 	c->connected = 1;
-	clock_gettime(CLOCK_MONOTONIC, &c->last);
-	c->born = c->last;
 	if (c->conv) {
+		/*
+		 * A conversation's first gap is from the connection's first
+		 * frame (the client's SYN, docs/models.md), so the schedule
+		 * starts when the client called connect (tconn_new), not
+		 * when the handshake was done: 50-200 us later on loopback.
+		 */
+		c->last = c->born;
 		/*
 		 * The engine says when a conversation is over (and gives up
 		 * on a silent peer after idle_ms); the duration is only its
@@ -607,6 +652,8 @@ start(struct tconn * c)
 		send_due(c, 1);
 		return;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &c->last);
+	c->born = c->last;
 	arm(c->end, c->duration);
 	overlap = c->duration / 4;
 	if (overlap > OVERLAP_MAX)
@@ -692,6 +739,7 @@ tconn_new(struct tunnel * tun, int fd, const struct sock_addr * to,
 	c->hooks = hooks;
 	c->cookie = cookie;
 	c->tick_ms = TICK_MIN;
+	c->hold_us = CONV_HOLD_MIN;
 	c->no = ++tun->conn_serial;
 	if (tun->server)
 		c->e = dust_engine_server_new(tun->model, tun->sk, tun->sid,

@@ -96,6 +96,8 @@ struct tconn {
 	struct event * tick, * end, * warn;
 	struct timespec last, born;
 	uint32_t tick_ms;
+	uint32_t hold_us;		/* Conversation: next look at a held
+					   step (conv_next). */
 	uint32_t due;			/* Packets due, not sent yet. */
 	uint64_t npackets;		/* Packets sent. */
 	uint32_t duration;

@@ -72,7 +72,7 @@ conversations(const struct dust_convset * set, const uint8_t * data,
 	const struct dust_conv * conv;
 	uint8_t seed[32] = { 0 };
 	size_t rounds = 0;
-	uint32_t t, u;
+	uint64_t t, u;
 
 	if (set->nusable == 0 || set->ndrawn < set->nusable)
 		abort();
@@ -87,11 +87,11 @@ conversations(const struct dust_convset * set, const uint8_t * data,
 	while (!dust_convsched_done(&c) || !dust_convsched_done(&s)) {
 		if (rounds++ > 2 * conv->nsteps + 4)
 			abort();	/* Each round releases a step. */
-		t = dust_convsched_next_due(&c);
-		u = dust_convsched_next_due(&s);
+		t = dust_convsched_next_due_us(&c);
+		u = dust_convsched_next_due_us(&s);
 		t = t < u ? t : u;
-		(void)dust_convsched_count(&c, t);
-		(void)dust_convsched_count(&s, t);
+		(void)dust_convsched_count_us(&c, t);
+		(void)dust_convsched_count_us(&s, t);
 		take(&c, &s);
 		take(&s, &c);
 	}

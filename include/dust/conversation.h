@@ -40,7 +40,7 @@
 #define DUST_CONV_STEPS_MAX	65536		/* Steps per conversation. */
 #define DUST_CONV_TOTAL_MAX	(1 << 22)	/* Steps in all of them. */
 #define DUST_CONV_IDLE_DEFAULT	60000		/* ms. */
-#define DUST_CONV_GAP_MAX	2147483647	/* ms, after rounding. */
+#define DUST_CONV_GAP_MAX	2147483647	/* ms. */
 
 /* Key bytes (with margin) the client's first step must carry. */
 #define DUST_CONV_KEY_MARGIN	48
@@ -60,7 +60,7 @@
 
 /* One data segment of a conversation. */
 struct dust_conv_step {
-	uint32_t gap;		/* ms since the previous step, rounded. */
+	uint64_t gap_us;	/* us since the previous step, rounded. */
 	uint16_t len;		/* TCP payload bytes, 1..65535. */
 	uint8_t dir;		/* DUST_C2S or DUST_S2C. */
 };

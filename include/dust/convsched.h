@@ -14,22 +14,24 @@
  *   - all our earlier steps have been released,
  *   - the peer's wire bytes received so far reach the sum of the peer's
  *     step lengths before step i, and
- *   - gap_i ms have passed since the later of those two events (our
- *     previous release; the arrival of the peer's last needed byte).
+ *   - gap_i has passed since the later of those two events (our previous
+ *     release; the arrival of the peer's last needed byte).
  *
- * Time is the sum of the ms passed to dust_convsched_count; an arrival is
- * dated at the clock's value when it is reported.  A released step is due
- * at anchor + gap exactly, so a caller's coarse clock does not stretch
- * the following gaps.  The conversation ends when all our steps are
+ * Time is kept in microseconds, the unit of the gaps (a loopback think
+ * time is tens of them): the sum of the microseconds passed to
+ * dust_convsched_count_us; an arrival is dated at the clock's value when
+ * it is reported.  A released step is due at anchor + gap exactly, so a
+ * caller's coarse clock does not stretch the following gaps.  The conversation ends when all our steps are
  * released and taken and all the peer's bytes have arrived, or after
  * idle_ms with nothing received and nothing of ours due by time alone.
  */
 
 struct dust_convsched {
 	const struct dust_conv * conv;	/* NULL until chosen. */
-	uint32_t idle_ms;
+	uint64_t idle_us;		/* Silence that ends it. */
 	uint8_t dir;			/* Our direction. */
-	uint64_t now;			/* ms since the start. */
+	uint64_t now;			/* us since the start; the times
+					   below are on this clock. */
 	uint64_t received;		/* Peer's wire bytes so far. */
 	uint64_t last_event;		/* Last release or arrival. */
 	uint64_t last_recv;		/* Last arrival. */
@@ -64,11 +66,11 @@ void dust_convsched_start(struct dust_convsched *, const struct dust_conv *);
 void dust_convsched_received(struct dust_convsched *, size_t);
 
 /**
- * dust_convsched_count(cs, ms):
- * Advance the clock by ${ms} and return how many of our steps have become
- * due (at most 65535; the rest stay due for the next call).
+ * dust_convsched_count_us(cs, us):
+ * Advance the clock by ${us} microseconds and return how many of our steps
+ * have become due (at most 65535; the rest stay due for the next call).
  */
-uint16_t dust_convsched_count(struct dust_convsched *, uint32_t);
+uint16_t dust_convsched_count_us(struct dust_convsched *, uint64_t);
 
 /**
  * dust_convsched_length(cs):
@@ -84,18 +86,18 @@ uint16_t dust_convsched_length(struct dust_convsched *);
 int dust_convsched_done(const struct dust_convsched *);
 
 /**
- * dust_convsched_next_due(cs):
- * Return the ms until our next step becomes due by time alone (0 if one
- * is due now), or, while we wait for the peer, until the idle limit ends
- * the conversation; UINT32_MAX once it is over.
+ * dust_convsched_next_due_us(cs):
+ * Return the microseconds until our next step becomes due by time alone
+ * (0 if one is due now), or, while we wait for the peer, until the idle
+ * limit ends the conversation; UINT64_MAX once it is over.
  */
-uint32_t dust_convsched_next_due(const struct dust_convsched *);
+uint64_t dust_convsched_next_due_us(const struct dust_convsched *);
 
 /**
  * dust_convsched_duration(cs):
  * Return the conversation's gaps summed plus idle_ms (idle_ms while the
- * conversation is unknown): what the connection lasts if the peer answers
- * at once; not a bound (dust_convsched_done is the end).
+ * conversation is unknown), in ms rounded up: what the connection lasts if
+ * the peer answers at once; not a bound (dust_convsched_done is the end).
  */
 uint32_t dust_convsched_duration(const struct dust_convsched *);
 

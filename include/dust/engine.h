@@ -91,7 +91,7 @@ uint32_t dust_engine_duration(const struct dust_engine *);
  * the conversation is over (all our steps sent and all the peer's bytes
  * received, or idle_ms passed with nothing received and nothing of ours
  * due by time alone); in per-packet mode when the duration has elapsed
- * (time being the ms passed to dust_packet_count).
+ * (time being what was passed to dust_packet_count(_us)).
  */
 int dust_engine_done(const struct dust_engine *);
 
@@ -102,9 +102,18 @@ int dust_engine_done(const struct dust_engine *);
  * waiting for the peer in conversation mode, the idle limit; 0 if a step
  * is due now; UINT32_MAX once the conversation is over.  A program sets
  * one timer for it (and calls dust_packet_count then, and whenever wire
- * bytes arrive) instead of polling.
+ * bytes arrive) instead of polling.  It is dust_engine_next_due_us
+ * rounded up to whole ms, so that a step is due when the timer fires.
  */
 uint32_t dust_engine_next_due(const struct dust_engine *);
+
+/**
+ * dust_engine_next_due_us(e):
+ * Return dust_engine_next_due in microseconds (not rounded): for a program
+ * that counts time with dust_packet_count_us; 0 if a step is due now;
+ * UINT64_MAX once the conversation is over.
+ */
+uint64_t dust_engine_next_due_us(const struct dust_engine *);
 
 /**
  * dust_engine_room(e):
@@ -134,9 +143,21 @@ const char * dust_engine_failure(const struct dust_engine *);
  * dust_packet_count(e, ms):
  * Return the number of packets to send for the ${ms} milliseconds elapsed
  * since the last call (command 0x00).  In conversation mode: the number
- * of our steps that became due.
+ * of our steps that became due.  The same as dust_packet_count_us(e,
+ * ${ms} * 1000); the two may be mixed.
  */
 uint16_t dust_packet_count(struct dust_engine *, uint16_t);
+
+/**
+ * dust_packet_count_us(e, us):
+ * Return the number of packets to send for the ${us} microseconds elapsed
+ * since the last call.  In conversation mode: the number of our steps
+ * that became due, to the microsecond (the model's gaps are kept in
+ * microseconds); in per-packet mode the packets of the whole milliseconds
+ * completed (the model counts ms; the rest counts with the next call).
+ * Not a command of the seed's API.
+ */
+uint16_t dust_packet_count_us(struct dust_engine *, uint32_t);
 
 /**
  * dust_encoded_ready(e):

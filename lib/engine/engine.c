@@ -16,7 +16,7 @@ struct dust_engine {
 	struct dust_shaper shaper;	/* Our direction. */
 	struct dust_deshaper deshaper;	/* The peer's. */
 	uint32_t duration;		/* Per-packet mode. */
-	uint64_t now;			/* ms passed to packet_count. */
+	uint64_t now_us;		/* Time passed to packet_count(_us). */
 	const struct dust_convset * convs;	/* NULL: per-packet mode. */
 	struct dust_convsched cs;
 	const struct dust_rng * rng;
@@ -261,7 +261,7 @@ dust_engine_done(const struct dust_engine * e)
 
 	if (e->convs != NULL)
 		return (dust_convsched_done(&e->cs));
-	return (e->now >= e->duration);
+	return (e->now_us / 1000 >= e->duration);
 }
 
 /* next_packet(sh): ms until the per-packet schedule's next packet. */
@@ -281,19 +281,36 @@ next_packet(const struct dust_shaper * sh)
 }
 
 /**
+ * dust_engine_next_due_us(e):
+ * Return the microseconds until something may change by time alone (see
+ * dust_engine_next_due); 0 if a step is due now; UINT64_MAX once the
+ * conversation is over.
+ */
+uint64_t
+dust_engine_next_due_us(const struct dust_engine * e)
+{
+
+	if (e->convs != NULL)
+		return (dust_convsched_next_due_us(&e->cs));
+	/* The per-packet schedule's ms started now_us % 1000 ago. */
+	return ((uint64_t)next_packet(&e->shaper) * 1000 - e->now_us % 1000);
+}
+
+/**
  * dust_engine_next_due(e):
- * Return the ms until something may change by time alone: a step (or, in
- * per-packet mode, a packet or a new second's rate) becomes due, or, while
- * waiting for the peer in conversation mode, the idle limit; 0 if a step
- * is due now; UINT32_MAX once the conversation is over.
+ * Return dust_engine_next_due_us in ms, rounded up (so that a caller that
+ * waits that long finds the step due), UINT32_MAX once the conversation
+ * is over.
  */
 uint32_t
 dust_engine_next_due(const struct dust_engine * e)
 {
+	uint64_t us = dust_engine_next_due_us(e), ms;
 
-	if (e->convs != NULL)
-		return (dust_convsched_next_due(&e->cs));
-	return (next_packet(&e->shaper));
+	if (us == UINT64_MAX)
+		return (UINT32_MAX);
+	ms = us / 1000 + (us % 1000 != 0);
+	return (ms >= UINT32_MAX ? UINT32_MAX - 1 : (uint32_t)ms);
 }
 
 /**
@@ -356,22 +373,55 @@ dust_engine_failure(const struct dust_engine * e)
 	return (seattle_failure(e->s));
 }
 
+/*
+ * shaper_count(e, ms): the per-packet schedule's packets for ${ms} more
+ * milliseconds (at most 65535).
+ */
+static uint16_t
+shaper_count(struct dust_engine * e, uint64_t ms)
+{
+	uint64_t n = 0;
+	uint16_t step;
+
+	/* The shaper takes at most 65535 ms a call. */
+	do {
+		step = ms > 65535 ? 65535 : (uint16_t)ms;
+		n += dust_shaper_count(&e->shaper, step);
+		ms -= step;
+	} while (ms > 0);
+	return (n > 65535 ? 65535 : (uint16_t)n);
+}
+
+/**
+ * dust_packet_count_us(e, us):
+ * Return the number of packets to send for the ${us} microseconds elapsed
+ * since the last call.  In conversation mode: the number of our steps
+ * that became due, to the microsecond; in per-packet mode the packets of
+ * the whole milliseconds completed (the rest counts with the next call).
+ */
+uint16_t
+dust_packet_count_us(struct dust_engine * e, uint32_t us)
+{
+	uint64_t ms = (e->now_us + us) / 1000 - e->now_us / 1000;
+
+	e->now_us += us;
+	if (e->convs != NULL) {
+		try_seed(e);
+		return (dust_convsched_count_us(&e->cs, us));
+	}
+	return (shaper_count(e, ms));
+}
+
 /**
  * dust_packet_count(e, ms):
  * Return the number of packets to send for the ${ms} milliseconds elapsed
- * since the last call (command 0x00).  In conversation mode: the number
- * of our steps that became due.
+ * since the last call (command 0x00): dust_packet_count_us of ${ms} * 1000.
  */
 uint16_t
 dust_packet_count(struct dust_engine * e, uint16_t ms)
 {
 
-	e->now += ms;
-	if (e->convs != NULL) {
-		try_seed(e);
-		return (dust_convsched_count(&e->cs, ms));
-	}
-	return (dust_shaper_count(&e->shaper, ms));
+	return (dust_packet_count_us(e, (uint32_t)ms * 1000));
 }
 
 /**

@@ -99,16 +99,17 @@ parse_step(struct err * e, const json_t * v, size_t i, size_t j,
 		return (fail(e, "conversations.list[%zu][%zu][1]: lengths "
 		    "must be integers 1..65535", i, j));
 	s->len = (uint16_t)d;
-	d = floor(json_number_value(json_array_get(v, 2)) + 0.5);
-	if (d < 0 || d > DUST_CONV_GAP_MAX)
+	/* Whole microseconds: loopback think times are tens of them. */
+	d = floor(json_number_value(json_array_get(v, 2)) * 1000 + 0.5);
+	if (d < 0 || d > (double)DUST_CONV_GAP_MAX * 1000)
 		return (fail(e, "conversations.list[%zu][%zu][2]: gaps must "
 		    "be 0..2147483647 ms", i, j));
-	s->gap = (uint32_t)d;
+	s->gap_us = (uint64_t)d;
 	/* The peer would give up first (docs/engine.md, "Idle"). */
-	if (s->gap >= idle_ms)
+	if (s->gap_us >= (uint64_t)idle_ms * 1000)
 		return (fail(e, "conversations.list[%zu][%zu][2]: a gap of "
-		    "%u ms is not below idle_ms (%u)", i, j, (unsigned)s->gap,
-		    (unsigned)idle_ms));
+		    "%.13g ms is not below idle_ms (%u)", i, j,
+		    (double)s->gap_us / 1000, (unsigned)idle_ms));
 	return (0);
 }
 

@@ -35,7 +35,7 @@ dust_convsched_init(struct dust_convsched * cs, uint32_t idle_ms, int dir)
 {
 
 	memset(cs, 0, sizeof(*cs));
-	cs->idle_ms = idle_ms;
+	cs->idle_us = (uint64_t)idle_ms * 1000;
 	cs->dir = (uint8_t)dir;
 }
 
@@ -80,21 +80,21 @@ dust_convsched_received(struct dust_convsched * cs, size_t n)
 }
 
 /**
- * dust_convsched_count(cs, ms):
- * Advance the clock by ${ms} and return how many of our steps have become
- * due (at most 65535; the rest stay due for the next call).
+ * dust_convsched_count_us(cs, us):
+ * Advance the clock by ${us} microseconds and return how many of our steps
+ * have become due (at most 65535; the rest stay due for the next call).
  */
 uint16_t
-dust_convsched_count(struct dust_convsched * cs, uint32_t ms)
+dust_convsched_count_us(struct dust_convsched * cs, uint64_t us)
 {
 	const struct dust_conv * c = cs->conv;
 	uint64_t due;
 	uint16_t n = 0;
 
-	cs->now += ms;
+	cs->now += us;
 	while (c != NULL && cs->next < c->nsteps && cs->peer_ok &&
 	    cs->pending < 65535) {
-		due = cs->anchor + c->step[cs->next].gap;
+		due = cs->anchor + c->step[cs->next].gap_us;
 		if (due > cs->now)
 			break;
 		/* Released at its due time, not at the caller's tick. */
@@ -144,48 +144,46 @@ dust_convsched_done(const struct dust_convsched * cs)
 	/* Idle: nothing will come due by time alone. */
 	if (c != NULL && cs->next < c->nsteps && cs->peer_ok)
 		return (0);
-	return (cs->now - cs->last_event >= cs->idle_ms);
+	return (cs->now - cs->last_event >= cs->idle_us);
 }
 
 /**
- * dust_convsched_next_due(cs):
- * Return the ms until our next step becomes due by time alone (0 if one
- * is due now), or, while we wait for the peer, until the idle limit ends
- * the conversation; UINT32_MAX once it is over.
+ * dust_convsched_next_due_us(cs):
+ * Return the microseconds until our next step becomes due by time alone
+ * (0 if one is due now), or, while we wait for the peer, until the idle
+ * limit ends the conversation; UINT64_MAX once it is over.
  */
-uint32_t
-dust_convsched_next_due(const struct dust_convsched * cs)
+uint64_t
+dust_convsched_next_due_us(const struct dust_convsched * cs)
 {
 	const struct dust_conv * c = cs->conv;
 	uint64_t due;
 
 	if (dust_convsched_done(cs))
-		return (UINT32_MAX);
+		return (UINT64_MAX);
 	if (cs->pending > 0)
 		return (0);
 	if (c != NULL && cs->next < c->nsteps && cs->peer_ok)
-		due = cs->anchor + c->step[cs->next].gap;
+		due = cs->anchor + c->step[cs->next].gap_us;
 	else
-		due = cs->last_event + cs->idle_ms;
-	if (due <= cs->now)
-		return (0);
-	due -= cs->now;
-	return (due >= UINT32_MAX ? UINT32_MAX - 1 : (uint32_t)due);
+		due = cs->last_event + cs->idle_us;
+	return (due <= cs->now ? 0 : due - cs->now);
 }
 
 /**
  * dust_convsched_duration(cs):
  * Return the conversation's gaps summed plus idle_ms (idle_ms while the
- * conversation is unknown): what the connection lasts if the peer answers
- * at once; not a bound (dust_convsched_done is the end).
+ * conversation is unknown), in ms rounded up: what the connection lasts if
+ * the peer answers at once; not a bound (dust_convsched_done is the end).
  */
 uint32_t
 dust_convsched_duration(const struct dust_convsched * cs)
 {
-	uint64_t sum = cs->idle_ms;
+	uint64_t sum = cs->idle_us, ms;
 	size_t i;
 
 	for (i = 0; cs->conv != NULL && i < cs->conv->nsteps; i++)
-		sum += cs->conv->step[i].gap;
-	return (sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum);
+		sum += cs->conv->step[i].gap_us;
+	ms = (sum + 999) / 1000;
+	return (ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms);
 }

@@ -26,7 +26,7 @@ static const char * good =
     "[[0, 200, 0.4], [1, 1000, 1.5], [0, 150, 5], [1, 3000, 0]],"
     "[[1, 100, 0], [0, 100, 0], [1, 100, 0], [0, 100, 0]],"
     "[[0, 300, 0], [1, 100, 0], [1, 100, 0]],"
-    "[[0, 48, 0], [1, 1, 0], [0, 1, 59999]]]}";
+    "[[0, 48, 0], [1, 1, 0], [0, 1, 59999.5]]]}";
 
 /* The good field loads as written. */
 static void
@@ -43,11 +43,12 @@ test_parse_good(void ** state)
 	assert_int_equal(m->conv->idle_ms, DUST_CONV_IDLE_DEFAULT);
 	assert_int_equal(m->conv->n, 4);
 	assert_int_equal(m->conv->list[0].nsteps, 4);
-	assert_int_equal(m->conv->list[0].step[0].gap, 0);	/* 0.4 */
-	assert_int_equal(m->conv->list[0].step[1].gap, 2);	/* 1.5 */
+	/* Gaps in microseconds, as written (not rounded to ms). */
+	assert_int_equal(m->conv->list[0].step[0].gap_us, 400);
+	assert_int_equal(m->conv->list[0].step[1].gap_us, 1500);
 	assert_int_equal(m->conv->list[0].step[1].dir, DUST_S2C);
 	assert_int_equal(m->conv->list[0].step[3].len, 3000);
-	assert_int_equal(m->conv->list[3].step[2].gap, 59999);
+	assert_int_equal(m->conv->list[3].step[2].gap_us, 59999500);
 	/* 0 and 3 (48 bytes = 48 * 8 / 8: exactly enough) are usable. */
 	assert_int_equal(m->conv->nusable, 2);
 	assert_int_equal(m->conv->ndrawn, 2);
@@ -120,7 +121,8 @@ test_parse_errors(void ** state)
 	      "gaps must be 0..2147483647 ms" },
 	    { "{\"list\": [[[0, 100, 3e9]]]}", "conversations.list[0][0][2]: "
 	      "gaps must be 0..2147483647 ms" },
-	    { "{\"list\": [[[0, 100, 0], [1, 9, 59999.5]]]}",
+	    /* Rounded to whole us (59999.5 ms is below the limit). */
+	    { "{\"list\": [[[0, 100, 0], [1, 9, 59999.9996]]]}",
 	      "conversations.list[0][1][2]: a gap of 60000 ms is not below "
 	      "idle_ms (60000)" },
 	    { "{\"idle_ms\": 10, \"list\": [[[0, 100, 10]]]}",
@@ -222,10 +224,13 @@ test_index(void ** state)
 	assert_int_equal(dust_conv_index(seed, 1), 0);
 }
 
+/* Microseconds in ${ms} milliseconds: the schedule's unit. */
+#define MS(ms)	((uint64_t)(ms) * 1000)
+
 /* A conversation: C0 S1 S2 C3 S4. */
 static struct dust_conv_step steps[5] = {
-	{ 10, 100, DUST_C2S }, { 5, 200, DUST_S2C }, { 0, 300, DUST_S2C },
-	{ 20, 50, DUST_C2S }, { 0, 10, DUST_S2C } };
+	{ MS(10), 100, DUST_C2S }, { MS(5), 200, DUST_S2C },
+	{ 0, 300, DUST_S2C }, { MS(20), 50, DUST_C2S }, { 0, 10, DUST_S2C } };
 static const struct dust_conv conv5 = { steps, 5, NULL };
 
 /* The client's side: gaps, gating on the server's bytes, done. */
@@ -237,28 +242,28 @@ test_sched_client(void ** state)
 	(void)state;
 	dust_convsched_init(&cs, 1000, DUST_C2S);
 	dust_convsched_start(&cs, &conv5);
-	assert_int_equal(dust_convsched_next_due(&cs), 10);
+	assert_int_equal(dust_convsched_next_due_us(&cs), MS(10));
 	assert_int_equal(dust_convsched_length(&cs), 0);
-	assert_int_equal(dust_convsched_count(&cs, 9), 0);
-	assert_int_equal(dust_convsched_count(&cs, 1), 1);
-	assert_int_equal(dust_convsched_next_due(&cs), 0);
+	assert_int_equal(dust_convsched_count_us(&cs, MS(9)), 0);
+	assert_int_equal(dust_convsched_count_us(&cs, MS(1)), 1);
+	assert_int_equal(dust_convsched_next_due_us(&cs), 0);
 	assert_int_equal(dust_convsched_length(&cs), 100);
 	assert_int_equal(dust_convsched_length(&cs), 0);
 	/* Waiting for 500 server bytes: the timer is the idle limit. */
-	assert_int_equal(dust_convsched_next_due(&cs), 1000);
-	assert_int_equal(dust_convsched_count(&cs, 5), 0);
+	assert_int_equal(dust_convsched_next_due_us(&cs), MS(1000));
+	assert_int_equal(dust_convsched_count_us(&cs, MS(5)), 0);
 	dust_convsched_received(&cs, 499);
-	assert_int_equal(dust_convsched_count(&cs, 100), 0);
-	assert_int_equal(dust_convsched_next_due(&cs), 1000 - 100);
+	assert_int_equal(dust_convsched_count_us(&cs, MS(100)), 0);
+	assert_int_equal(dust_convsched_next_due_us(&cs), MS(1000 - 100));
 	dust_convsched_received(&cs, 1);	/* t = 115 */
-	assert_int_equal(dust_convsched_next_due(&cs), 20);
-	assert_int_equal(dust_convsched_count(&cs, 19), 0);
-	assert_int_equal(dust_convsched_count(&cs, 1), 1);
+	assert_int_equal(dust_convsched_next_due_us(&cs), MS(20));
+	assert_int_equal(dust_convsched_count_us(&cs, MS(19)), 0);
+	assert_int_equal(dust_convsched_count_us(&cs, MS(1)), 1);
 	assert_int_equal(dust_convsched_length(&cs), 50);
 	assert_int_equal(dust_convsched_done(&cs), 0);
 	dust_convsched_received(&cs, 10);
 	assert_int_equal(dust_convsched_done(&cs), 1);
-	assert_int_equal(dust_convsched_next_due(&cs), UINT32_MAX);
+	assert_int_equal(dust_convsched_next_due_us(&cs), UINT64_MAX);
 	assert_int_equal(dust_convsched_duration(&cs), 35 + 1000);
 }
 
@@ -270,18 +275,18 @@ test_sched_server(void ** state)
 
 	(void)state;
 	dust_convsched_init(&cs, 1000, DUST_S2C);
-	assert_int_equal(dust_convsched_count(&cs, 30), 0);
+	assert_int_equal(dust_convsched_count_us(&cs, MS(30)), 0);
 	dust_convsched_received(&cs, 60);	/* The seed comes now. */
 	dust_convsched_start(&cs, &conv5);
-	assert_int_equal(dust_convsched_count(&cs, 20), 0);
+	assert_int_equal(dust_convsched_count_us(&cs, MS(20)), 0);
 	dust_convsched_received(&cs, 40);	/* t = 50: all of C0 */
-	assert_int_equal(dust_convsched_next_due(&cs), 5);
-	assert_int_equal(dust_convsched_count(&cs, 4), 0);
-	assert_int_equal(dust_convsched_count(&cs, 1), 2);
+	assert_int_equal(dust_convsched_next_due_us(&cs), MS(5));
+	assert_int_equal(dust_convsched_count_us(&cs, MS(4)), 0);
+	assert_int_equal(dust_convsched_count_us(&cs, MS(1)), 2);
 	assert_int_equal(dust_convsched_length(&cs), 200);
 	assert_int_equal(dust_convsched_length(&cs), 300);
 	dust_convsched_received(&cs, 50);
-	assert_int_equal(dust_convsched_count(&cs, 0), 1);
+	assert_int_equal(dust_convsched_count_us(&cs, 0), 1);
 	assert_int_equal(dust_convsched_length(&cs), 10);
 	assert_int_equal(dust_convsched_done(&cs), 1);
 }
@@ -290,37 +295,93 @@ test_sched_server(void ** state)
 static void
 test_sched_coarse_idle(void ** state)
 {
-	struct dust_conv_step s[4] = { { 10, 60, DUST_C2S },
-	    { 10, 60, DUST_C2S }, { 10, 60, DUST_C2S }, { 0, 1, DUST_S2C } };
+	struct dust_conv_step s[4] = { { MS(10), 60, DUST_C2S },
+	    { MS(10), 60, DUST_C2S }, { MS(10), 60, DUST_C2S },
+	    { 0, 1, DUST_S2C } };
 	struct dust_conv c = { s, 4, NULL };
 	struct dust_convsched cs;
 
 	(void)state;
 	dust_convsched_init(&cs, 1000, DUST_C2S);
 	dust_convsched_start(&cs, &c);
-	assert_int_equal(dust_convsched_count(&cs, 25), 2);	/* 10, 20 */
-	assert_int_equal(dust_convsched_next_due(&cs), 0);	/* Untaken. */
+	/* Due at 10 and 20; the first two not taken yet. */
+	assert_int_equal(dust_convsched_count_us(&cs, MS(25)), 2);
+	assert_int_equal(dust_convsched_next_due_us(&cs), 0);
 	assert_int_equal(dust_convsched_length(&cs), 60);
 	assert_int_equal(dust_convsched_length(&cs), 60);
-	assert_int_equal(dust_convsched_next_due(&cs), 5);	/* 30 */
-	assert_int_equal(dust_convsched_count(&cs, 5), 1);
+	assert_int_equal(dust_convsched_next_due_us(&cs), MS(5)); /* 30 */
+	assert_int_equal(dust_convsched_count_us(&cs, MS(5)), 1);
 	while (dust_convsched_length(&cs) != 0)
 		;
 	/* The server never answers: done 1000 ms after the last step. */
-	assert_int_equal(dust_convsched_count(&cs, 999), 0);
+	assert_int_equal(dust_convsched_count_us(&cs, MS(999)), 0);
 	assert_int_equal(dust_convsched_done(&cs), 0);
-	assert_int_equal(dust_convsched_next_due(&cs), 1);
-	assert_int_equal(dust_convsched_count(&cs, 1), 0);
+	assert_int_equal(dust_convsched_next_due_us(&cs), MS(1));
+	assert_int_equal(dust_convsched_count_us(&cs, MS(1)), 0);
 	assert_int_equal(dust_convsched_done(&cs), 1);
 
 	/* A server that never learns its conversation. */
 	dust_convsched_init(&cs, 1000, DUST_S2C);
-	assert_int_equal(dust_convsched_next_due(&cs), 1000);
-	assert_int_equal(dust_convsched_count(&cs, 999), 0);
+	assert_int_equal(dust_convsched_next_due_us(&cs), MS(1000));
+	assert_int_equal(dust_convsched_count_us(&cs, MS(999)), 0);
 	assert_int_equal(dust_convsched_done(&cs), 0);
-	assert_int_equal(dust_convsched_count(&cs, 1), 0);
+	assert_int_equal(dust_convsched_count_us(&cs, MS(1)), 0);
 	assert_int_equal(dust_convsched_done(&cs), 1);
 	assert_int_equal(dust_convsched_duration(&cs), 1000);
+}
+
+/*
+ * Gaps of microseconds (loopback think times): steps come due to the
+ * microsecond, the peer's arrival anchors a sub-ms gap, a coarse call
+ * releases steps at their own due times, the duration rounds up to ms.
+ */
+static void
+test_sched_us(void ** state)
+{
+	struct dust_conv_step s[4] = { { 50, 60, DUST_C2S },
+	    { 120, 60, DUST_C2S }, { 30, 10, DUST_S2C },
+	    { 250, 60, DUST_C2S } };
+	struct dust_conv c = { s, 4, NULL };
+	struct dust_convsched cs;
+
+	(void)state;
+	dust_convsched_init(&cs, 1000, DUST_C2S);
+	dust_convsched_start(&cs, &c);
+	assert_int_equal(dust_convsched_next_due_us(&cs), 50);
+	assert_int_equal(dust_convsched_count_us(&cs, 49), 0);
+	assert_int_equal(dust_convsched_next_due_us(&cs), 1);
+	assert_int_equal(dust_convsched_count_us(&cs, 1), 1);
+	assert_int_equal(dust_convsched_length(&cs), 60);
+	assert_int_equal(dust_convsched_next_due_us(&cs), 120);
+	assert_int_equal(dust_convsched_count_us(&cs, 119), 0);
+	assert_int_equal(dust_convsched_count_us(&cs, 1), 1);	/* t = 170 */
+	assert_int_equal(dust_convsched_length(&cs), 60);
+	/* The server's 10 bytes: the idle limit until they come at 245. */
+	assert_int_equal(dust_convsched_next_due_us(&cs), MS(1000));
+	assert_int_equal(dust_convsched_count_us(&cs, 75), 0);
+	dust_convsched_received(&cs, 10);
+	assert_int_equal(dust_convsched_next_due_us(&cs), 250);
+	assert_int_equal(dust_convsched_count_us(&cs, 249), 0);
+	assert_int_equal(dust_convsched_count_us(&cs, 1), 1);
+	assert_int_equal(dust_convsched_length(&cs), 60);
+	assert_int_equal(dust_convsched_done(&cs), 1);
+	/* 450 us of gaps and the idle limit, rounded up. */
+	assert_int_equal(dust_convsched_duration(&cs), 1001);
+
+	/*
+	 * The server's bytes in early: one 1 ms tick releases all three (at
+	 * 50, 170 and 420), each gap counted from the step before it, not
+	 * from the tick.
+	 */
+	dust_convsched_init(&cs, 1000, DUST_C2S);
+	dust_convsched_start(&cs, &c);
+	dust_convsched_received(&cs, 10);
+	assert_int_equal(dust_convsched_count_us(&cs, 419), 2);
+	assert_int_equal(dust_convsched_count_us(&cs, 1), 1);
+	dust_convsched_init(&cs, 1000, DUST_C2S);
+	dust_convsched_start(&cs, &c);
+	dust_convsched_received(&cs, 10);
+	assert_int_equal(dust_convsched_count_us(&cs, MS(1)), 3);
 }
 
 int
@@ -335,6 +396,7 @@ main(void)
 		cmocka_unit_test(test_sched_client),
 		cmocka_unit_test(test_sched_server),
 		cmocka_unit_test(test_sched_coarse_idle),
+		cmocka_unit_test(test_sched_us),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -6,7 +6,9 @@
  * flows both ways, every usable conversation gets drawn and no other.
  * A prober's random bytes make the server follow some conversation; a
  * replayed client stream the original's; silence sends nothing and ends
- * after idle_ms.  And dust_engine_done / _next_due in per-packet mode.
+ * after idle_ms.  Sub-millisecond gaps are followed to the microsecond
+ * (dust_packet_count_us).  And dust_engine_done / _next_due in per-packet
+ * mode, in ms and in microseconds.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -414,6 +416,124 @@ test_per_packet(void ** state)
 	dust_model_free(m);
 }
 
+/* One conversation with loopback gaps (ms, fractional). */
+static const char * convs_us =
+    "{\"idle_ms\": 5000, \"list\": ["
+    "[[0, 100, 0.25], [1, 1200, 0.08], [0, 150, 0.3], [1, 2500, 0.012], "
+    "[1, 800, 0.5]]]}";
+
+/* When each step of convs_us is due (us from the start). */
+static const uint64_t convs_us_at[5] = { 250, 330, 630, 642, 1142 };
+
+/*
+ * run_us(e, at): run the client and server ${e}[0], ${e}[1] back to back
+ * on a microsecond clock, each packet delivered at once, waking at the
+ * earlier of their dust_engine_next_due_us; write when each packet left
+ * to ${at} (at most 5) and return how many did.
+ */
+static size_t
+run_us(struct dust_engine * e[2], uint64_t at[5])
+{
+	static uint8_t pkt[65535];
+	uint64_t now = 0, wait, w;
+	uint16_t due[2], len;
+	size_t n = 0, rounds = 0;
+	int k;
+
+	while (!dust_engine_done(e[0]) || !dust_engine_done(e[1])) {
+		assert_true(rounds++ < 20);
+		wait = dust_engine_next_due_us(e[0]);
+		if ((w = dust_engine_next_due_us(e[1])) < wait)
+			wait = w;
+		now += wait;
+		/* Both clocks move before any byte arrives. */
+		for (k = 0; k < 2; k++)
+			due[k] = dust_packet_count_us(e[k], (uint32_t)wait);
+		for (k = 0; k < 2; k++) {
+			for (; due[k] > 0; due[k]--) {
+				len = dust_encoded_ready(e[k]);
+				assert_true(len >= 1 && n < 5);
+				at[n++] = now;
+				dust_get_encoded(e[k], pkt, len);
+				assert_int_equal(dust_put_encoded(e[1 - k],
+				    pkt, len), 0);
+			}
+		}
+	}
+	return (n);
+}
+
+/* Gaps below a millisecond: every step leaves at its microsecond. */
+static void
+test_us(void ** state)
+{
+	struct dust_model * m;
+	struct dust_engine * e[2];
+	struct dust_rng_seeded r;
+	uint8_t b[32], B[32], id[SEATTLE_SID_MAX];
+	uint64_t at[5];
+	size_t idlen, i;
+
+	(void)state;
+	assert_non_null(m = conv_fixture(convs_us, b, B, id, &idlen));
+	dust_rng_seeded_u64(&r, 11);
+	assert_non_null(e[0] = dust_engine_client_new(m, B, id, idlen,
+	    &r.rng));
+	assert_non_null(e[1] = dust_engine_server_new(m, b, id, idlen, NULL,
+	    &r.rng));
+	/* The ms view rounds up, so a ms timer finds the step due. */
+	assert_int_equal(dust_engine_next_due_us(e[0]), 250);
+	assert_int_equal(dust_engine_next_due(e[0]), 1);
+	assert_int_equal(run_us(e, at), 5);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(at[i], convs_us_at[i]);
+	assert_int_equal(dust_engine_next_due_us(e[0]), UINT64_MAX);
+	assert_int_equal(dust_engine_next_due(e[1]), UINT32_MAX);
+	dust_engine_free(e[0]);
+	dust_engine_free(e[1]);
+
+	/* The seed's ms calls on the same engine: due within the 1st ms. */
+	assert_non_null(e[0] = dust_engine_client_new(m, B, id, idlen,
+	    &r.rng));
+	assert_int_equal(dust_packet_count_us(e[0], 200), 0);
+	assert_int_equal(dust_engine_next_due_us(e[0]), 50);
+	assert_int_equal(dust_packet_count(e[0], 1), 1);
+	assert_int_equal(dust_encoded_ready(e[0]), 100);
+	dust_engine_free(e[0]);
+	dust_model_free(m);
+}
+
+/* Per-packet mode on a microsecond clock: whole ms, the rest kept. */
+static void
+test_per_packet_us(void ** state)
+{
+	struct dust_model * m;
+	struct dust_engine * c;
+	struct dust_rng_seeded r;
+	char err[256];
+
+	(void)state;
+	dust_rng_seeded_u64(&r, 9);
+	assert_non_null(m = dust_model_builtin("cover", err, sizeof(err)));
+	assert_non_null(c = dust_engine_client_new(m, srv_B, sid, sidlen,
+	    &r.rng));
+	/* cover: one packet every 25 ms. */
+	assert_int_equal(dust_engine_next_due_us(c), 25000);
+	assert_int_equal(dust_packet_count_us(c, 24500), 0);
+	assert_int_equal(dust_engine_next_due_us(c), 500);
+	assert_int_equal(dust_engine_next_due(c), 1);
+	assert_int_equal(dust_packet_count_us(c, 499), 0);
+	assert_int_equal(dust_packet_count_us(c, 1), 1);
+	assert_int_equal(dust_engine_next_due_us(c), 25000);
+	/* A ms call after a sub-ms rest: the rest still counts. */
+	assert_int_equal(dust_packet_count_us(c, 600), 0);
+	assert_int_equal(dust_packet_count(c, 24), 0);
+	assert_int_equal(dust_engine_next_due_us(c), 400);
+	assert_int_equal(dust_packet_count_us(c, 400), 1);
+	dust_engine_free(c);
+	dust_model_free(m);
+}
+
 int
 main(void)
 {
@@ -424,6 +544,8 @@ main(void)
 		cmocka_unit_test(test_seed),
 		cmocka_unit_test(test_silence),
 		cmocka_unit_test(test_per_packet),
+		cmocka_unit_test(test_us),
+		cmocka_unit_test(test_per_packet_us),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, teardown));
