@@ -172,15 +172,23 @@ tunnel_stats_log(struct tunnel * tun)
 	    st->wire_out - st->real_out : 0), (uintmax_t)st->skipped);
 }
 
-/* Milliseconds from ${a} to ${b}. */
+/* Microseconds from ${a} to ${b} (0 if ${b} is earlier). */
 static uint64_t
-ms_between(const struct timespec * a, const struct timespec * b)
+us_between(const struct timespec * a, const struct timespec * b)
 {
 	int64_t d;
 
-	d = (int64_t)(b->tv_sec - a->tv_sec) * 1000 +
-	    (b->tv_nsec - a->tv_nsec) / 1000000;
+	d = (int64_t)(b->tv_sec - a->tv_sec) * 1000000 +
+	    (b->tv_nsec - a->tv_nsec) / 1000;
 	return (d < 0 ? 0 : (uint64_t)d);
+}
+
+/* Whole milliseconds from ${a} to ${b} (0 if ${b} is earlier). */
+static uint64_t
+ms_between(const struct timespec * a, const struct timespec * b)
+{
+
+	return (us_between(a, b) / 1000);
 }
 
 /**
@@ -196,16 +204,6 @@ tunnel_ms_since(const struct timespec * t)
 	return (ms_between(t, &now));
 }
 
-/* Microseconds from ${a} to ${b} (0 if ${b} is earlier). */
-static uint64_t
-us_between(const struct timespec * a, const struct timespec * b)
-{
-	int64_t d;
-
-	d = (int64_t)(b->tv_sec - a->tv_sec) * 1000000 +
-	    (b->tv_nsec - a->tv_nsec) / 1000;
-	return (d < 0 ? 0 : (uint64_t)d);
-}
 
 /* Arm the one-shot ${ev} for ${us} microseconds. */
 static void
