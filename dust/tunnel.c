@@ -204,7 +204,6 @@ tunnel_ms_since(const struct timespec * t)
 	return (ms_between(t, &now));
 }
 
-
 /* Arm the one-shot ${ev} for ${us} microseconds. */
 static void
 arm_us(struct event * ev, uint64_t us)
