@@ -39,14 +39,14 @@
 #define CONV_WAKE_MAX	1000
 /*
  * A step held until the previous one has left the kernel (step_gone) is
- * looked at again after CONV_HOLD_MIN us, then twice as long each time it
- * is still held, up to CONV_HOLD_MAX us: on loopback the kernel sends a
- * step within microseconds unless the peer's window is shut, and then the
- * peer may take long (a slow reader), which is no reason to wake 20,000
- * times a second.
+ * sent when the socket says so (TCP_NOTSENT_LOWAT of 1 makes it writable
+ * only once no byte waits unsent: the gone event); the timer looks again
+ * after CONV_HOLD_MIN us, then twice as long each time it is still held,
+ * up to CONV_HOLD_MAX us, in case the event does not come (a kernel
+ * without TCP_NOTSENT_LOWAT): a slow reader is no reason to wake often.
  */
-#define CONV_HOLD_MIN	50
-#define CONV_HOLD_MAX	800
+#define CONV_HOLD_MIN	400
+#define CONV_HOLD_MAX	3200
 
 /* Read all of ${path} (at most ${max} bytes) as a NUL-terminated string. */
 static char *
@@ -402,6 +402,8 @@ conv_finish(struct tconn * c)
 	c->finishing = 1;
 	c->expired = 1;
 	event_del(c->tick);
+	if (c->gone != NULL)
+		event_del(c->gone);
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
 		tconn_close(c, "conversation over");
 		return;
@@ -428,6 +430,14 @@ conv_next(struct tconn * c)
 	}
 	us = dust_engine_next_due_us(c->e);
 	if (c->due > 0 || us == 0) {
+		/*
+		 * Held: the socket tells when the last step has left the
+		 * kernel; while it is still in ${out}, write_cb does.
+		 */
+		if (c->gone != NULL && evbuffer_get_length(
+		    bufferevent_get_output(c->bev)) == 0 &&
+		    event_add(c->gone, NULL))
+			warnp("event_add");
 		/* Never 0, which would spin. */
 		us = c->hold_us;
 		if (c->hold_us < CONV_HOLD_MAX)
@@ -501,6 +511,16 @@ tick_cb(evutil_socket_t fd, short what, void * arg)
 	(void)fd;
 	(void)what;
 	send_due(arg, 1);
+}
+
+/* The last step has left the kernel (step_gone): the next may go. */
+static void
+gone_cb(evutil_socket_t fd, short what, void * arg)
+{
+
+	(void)fd;
+	(void)what;
+	send_due(arg, 0);
 }
 
 /* The socket took the bytes made before: more may go if due. */
@@ -621,7 +641,7 @@ static void
 start(struct tconn * c)
 {
 	uint64_t overlap;
-	int fd = bufferevent_getfd(c->bev), sz = TUNNEL_SOCKBUF;
+	int fd = bufferevent_getfd(c->bev), sz = TUNNEL_SOCKBUF, lowat = 1;
 
 	/*
 	 * Small socket buffers: a model may ask for more cover than the
@@ -632,6 +652,15 @@ start(struct tconn * c)
 
 	c->connected = 1;
 	if (c->conv) {
+		/*
+		 * Writable only when nothing waits unsent, so that a held
+		 * step goes the moment the last has left, not at the next
+		 * look of a timer.  Without the option the timer still looks.
+		 */
+		if (setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat,
+		    sizeof(lowat)) == 0)
+			c->gone = event_new(c->tun->base, fd, EV_WRITE,
+			    gone_cb, c);
 		/*
 		 * A conversation's first gap is from the connection's first
 		 * frame (the client's SYN, docs/models.md), so the schedule
@@ -834,6 +863,8 @@ tconn_close(struct tconn * c, const char * why)
 	event_free(c->tick);
 	event_free(c->end);
 	event_free(c->warn);
+	if (c->gone != NULL)
+		event_free(c->gone);
 	bufferevent_free(c->bev);
 	dust_engine_free(c->e);
 	c->tun->st.conns_open--;

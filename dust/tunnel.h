@@ -94,6 +94,8 @@ struct tconn {
 	struct dust_engine * e;
 	struct ens_link * link;
 	struct event * tick, * end, * warn;
+	struct event * gone;		/* Conversation: the socket sent all
+					   it was given (step_gone). */
 	struct timespec last, born;
 	uint32_t tick_ms;
 	uint32_t hold_us;		/* Conversation: next look at a held

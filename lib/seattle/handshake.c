@@ -1,3 +1,5 @@
+#include <string.h>
+
 #include <sodium.h>
 
 #include "dust/elligator.h"
@@ -23,25 +25,40 @@ derive(uint8_t K[32], const uint8_t dh1[32], const uint8_t dh2[32],
 	skein256_final(&ctx, K);
 }
 
+/* dh_zero(dh): return -1 if the DH result ${dh} is all zero, else 0. */
+static int
+dh_zero(const uint8_t dh[32])
+{
+
+	return (sodium_is_zero(dh, 32) ? -1 : 0);
+}
+
 /**
- * handshake_server_key(K, y, b, X, Y, sid, sidlen):
+ * handshake_server_key(K, y, b, X, Y, sid, sidlen, dh2):
  * Compute the shared key ${K} on the server from its ephemeral secret
  * ${y}, static secret ${b}, the client's representative ${X}, its own
- * ${Y} and the server identifier.  Return 0, or -1 if a DH result is all
- * zero (the handshake must then fail).
+ * ${Y} and the server identifier; ${dh2} is DH2 if known already
+ * (handshake_static_dh), else NULL.  Return 0, or -1 if a DH result is
+ * all zero (the handshake must then fail).
  */
 int
 handshake_server_key(uint8_t K[32], const uint8_t y[32], const uint8_t b[32],
     const uint8_t X[32], const uint8_t Y[32], const uint8_t * sid,
-    size_t sidlen)
+    size_t sidlen, const uint8_t * dh2)
 {
 	uint8_t u[32], dh[64];
 	int rc = -1;
 
 	elligator2_map(u, X);
 	/* crypto_scalarmult returns -1 on an all-zero result. */
-	if (crypto_scalarmult(dh, y, u) != 0 ||
-	    crypto_scalarmult(dh + 32, b, u) != 0)
+	if (crypto_scalarmult(dh, y, u) != 0)
+		goto done;
+	if (dh2 != NULL) {
+		/* Known from the seed: a scalar multiplication less. */
+		if (dh_zero(dh2))
+			goto done;
+		memcpy(dh + 32, dh2, 32);
+	} else if (crypto_scalarmult(dh + 32, b, u) != 0)
 		goto done;
 	derive(K, dh, dh + 32, sid, sidlen, X, Y);
 	rc = 0;
@@ -51,23 +68,29 @@ done:
 }
 
 /**
- * handshake_client_key(K, x, B, X, Y, sid, sidlen):
+ * handshake_client_key(K, x, B, X, Y, sid, sidlen, dh2):
  * Compute the shared key ${K} on the client from its ephemeral secret
  * ${x}, the server's static public key ${B}, its own ${X}, the server's
- * ${Y} and the server identifier.  Return 0, or -1 if a DH result is all
- * zero.
+ * ${Y} and the server identifier; ${dh2} is DH2 if known already
+ * (handshake_static_dh), else NULL.  Return 0, or -1 if a DH result is
+ * all zero.
  */
 int
 handshake_client_key(uint8_t K[32], const uint8_t x[32], const uint8_t B[32],
     const uint8_t X[32], const uint8_t Y[32], const uint8_t * sid,
-    size_t sidlen)
+    size_t sidlen, const uint8_t * dh2)
 {
 	uint8_t u[32], dh[64];
 	int rc = -1;
 
 	elligator2_map(u, Y);
-	if (crypto_scalarmult(dh, x, u) != 0 ||
-	    crypto_scalarmult(dh + 32, x, B) != 0)
+	if (crypto_scalarmult(dh, x, u) != 0)
+		goto done;
+	if (dh2 != NULL) {
+		if (dh_zero(dh2))
+			goto done;
+		memcpy(dh + 32, dh2, 32);
+	} else if (crypto_scalarmult(dh + 32, x, B) != 0)
 		goto done;
 	derive(K, dh, dh + 32, sid, sidlen, X, Y);
 	rc = 0;
@@ -107,49 +130,42 @@ handshake_codes(uint8_t server_code[32], uint8_t client_code[32],
 	code(client_code, K, sid, sidlen, X, Y, "client");
 }
 
-/* seed(out, dh, X): Skein-MAC-256(dh; X || "dust conversation"). */
-static void
-seed(uint8_t out[32], uint8_t dh[32], const uint8_t X[32])
+/**
+ * handshake_static_dh(dh2, sk, pk, rep):
+ * Compute DH2, the result with the server's static key, which both the
+ * seed and K use: X25519(b, X) on the server (${sk} = b, ${pk} the
+ * representative X, ${rep} 1), X25519(x, B) on the client (${sk} = x,
+ * ${pk} = B, ${rep} 0).  An all-zero result (the handshake will fail)
+ * leaves ${dh2} zeros.
+ */
+void
+handshake_static_dh(uint8_t dh2[32], const uint8_t sk[32],
+    const uint8_t pk[32], int rep)
+{
+	uint8_t u[32];
+
+	if (rep)
+		elligator2_map(u, pk);
+	else
+		memcpy(u, pk, 32);
+	if (crypto_scalarmult(dh2, sk, u) != 0)
+		sodium_memzero(dh2, 32);
+}
+
+/**
+ * handshake_seed(out, dh2, X):
+ * Compute the conversation seed from DH2 (handshake_static_dh, the same
+ * on both sides: X25519(x, B) = X25519(b, X)) and the client's ${X}:
+ * Skein-MAC-256(DH2; X || "dust conversation").  All-zero DH2 gives the
+ * seed of zeros as the key.
+ */
+void
+handshake_seed(uint8_t out[32], const uint8_t dh2[32], const uint8_t X[32])
 {
 	struct skein256_ctx ctx;
 
-	skein256_init_mac(&ctx, dh, 32, 32);
+	skein256_init_mac(&ctx, dh2, 32, 32);
 	skein256_update(&ctx, X, 32);
 	skein256_update(&ctx, (const uint8_t *)"dust conversation", 17);
 	skein256_final(&ctx, out);
-	sodium_memzero(dh, 32);
-}
-
-/**
- * handshake_client_seed(out, x, B, X):
- * Compute the conversation seed on the client from its ephemeral secret
- * ${x}, the server's static public key ${B} and its own ${X}.  An all-zero
- * DH result (the handshake will fail) gives the seed of zeros as the key.
- */
-void
-handshake_client_seed(uint8_t out[32], const uint8_t x[32],
-    const uint8_t B[32], const uint8_t X[32])
-{
-	uint8_t dh[32];
-
-	if (crypto_scalarmult(dh, x, B) != 0)
-		sodium_memzero(dh, sizeof(dh));
-	seed(out, dh, X);
-}
-
-/**
- * handshake_server_seed(out, b, X):
- * Compute the conversation seed on the server from its static secret ${b}
- * and the client's ${X}: the client's, since X25519(b, X) = X25519(x, B).
- */
-void
-handshake_server_seed(uint8_t out[32], const uint8_t b[32],
-    const uint8_t X[32])
-{
-	uint8_t u[32], dh[32];
-
-	elligator2_map(u, X);
-	if (crypto_scalarmult(dh, b, u) != 0)
-		sodium_memzero(dh, sizeof(dh));
-	seed(out, dh, X);
 }

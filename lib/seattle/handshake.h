@@ -25,24 +25,28 @@
  */
 
 /**
- * handshake_server_key(K, y, b, X, Y, sid, sidlen):
+ * handshake_server_key(K, y, b, X, Y, sid, sidlen, dh2):
  * Compute the shared key ${K} on the server from its ephemeral secret
  * ${y}, static secret ${b}, the client's representative ${X}, its own
- * ${Y} and the server identifier.  Return 0, or -1 if a DH result is all
- * zero (the handshake must then fail).
+ * ${Y} and the server identifier; ${dh2} is DH2 if known already
+ * (handshake_static_dh), else NULL.  Return 0, or -1 if a DH result is
+ * all zero (the handshake must then fail).
  */
 int handshake_server_key(uint8_t[32], const uint8_t[32], const uint8_t[32],
-    const uint8_t[32], const uint8_t[32], const uint8_t *, size_t);
+    const uint8_t[32], const uint8_t[32], const uint8_t *, size_t,
+    const uint8_t *);
 
 /**
- * handshake_client_key(K, x, B, X, Y, sid, sidlen):
+ * handshake_client_key(K, x, B, X, Y, sid, sidlen, dh2):
  * Compute the shared key ${K} on the client from its ephemeral secret
  * ${x}, the server's static public key ${B}, its own ${X}, the server's
- * ${Y} and the server identifier.  Return 0, or -1 if a DH result is all
- * zero.
+ * ${Y} and the server identifier; ${dh2} is DH2 if known already
+ * (handshake_static_dh), else NULL.  Return 0, or -1 if a DH result is
+ * all zero.
  */
 int handshake_client_key(uint8_t[32], const uint8_t[32], const uint8_t[32],
-    const uint8_t[32], const uint8_t[32], const uint8_t *, size_t);
+    const uint8_t[32], const uint8_t[32], const uint8_t *, size_t,
+    const uint8_t *);
 
 /**
  * handshake_codes(server_code, client_code, K, X, Y, sid, sidlen):
@@ -52,19 +56,23 @@ void handshake_codes(uint8_t[32], uint8_t[32], const uint8_t[32],
     const uint8_t[32], const uint8_t[32], const uint8_t *, size_t);
 
 /**
- * handshake_client_seed(out, x, B, X):
- * Compute the conversation seed on the client from its ephemeral secret
- * ${x}, the server's static public key ${B} and its own ${X}.  An all-zero
- * DH result (the handshake will fail) gives the seed of zeros as the key.
+ * handshake_static_dh(dh2, sk, pk, rep):
+ * Compute DH2, the result with the server's static key, which both the
+ * seed and K use: X25519(b, X) on the server (${sk} = b, ${pk} the
+ * representative X, ${rep} 1), X25519(x, B) on the client (${sk} = x,
+ * ${pk} = B, ${rep} 0).  An all-zero result (the handshake will fail)
+ * leaves ${dh2} zeros.
  */
-void handshake_client_seed(uint8_t[32], const uint8_t[32], const uint8_t[32],
-    const uint8_t[32]);
+void handshake_static_dh(uint8_t[32], const uint8_t[32], const uint8_t[32],
+    int);
 
 /**
- * handshake_server_seed(out, b, X):
- * Compute the conversation seed on the server from its static secret ${b}
- * and the client's ${X}: the client's, since X25519(b, X) = X25519(x, B).
+ * handshake_seed(out, dh2, X):
+ * Compute the conversation seed from DH2 (handshake_static_dh, the same
+ * on both sides: X25519(x, B) = X25519(b, X)) and the client's ${X}:
+ * Skein-MAC-256(DH2; X || "dust conversation").  All-zero DH2 gives the
+ * seed of zeros as the key.
  */
-void handshake_server_seed(uint8_t[32], const uint8_t[32], const uint8_t[32]);
+void handshake_seed(uint8_t[32], const uint8_t[32], const uint8_t[32]);
 
 #endif /* !DUST_SEATTLE_HANDSHAKE_H */

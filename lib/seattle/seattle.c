@@ -55,6 +55,8 @@ struct seattle {
 	int have_seed;			/* known and not yet taken. */
 	int seed_taken;
 	int want_seed;			/* Server: asked for before X. */
+	uint8_t dh2[32];		/* Client: DH2 from the seed, for K. */
+	int have_dh2;
 
 	/* Session keys. */
 	struct skein256_ctx mac;	/* Skein-MAC keyed with K. */
@@ -236,8 +238,10 @@ seattle_conversation_seed(struct seattle * s, uint8_t out[32])
 	/* The client's, on demand (a scalar multiplication) while x is held. */
 	if (!s->server && !s->seed_taken && s->in == IN_KEY &&
 	    s->status != SEATTLE_FAILED) {
-		handshake_client_seed(s->convseed, s->eph_sk, s->statickey,
-		    s->own_rep);
+		/* DH2 is kept: K needs it too (peer_key). */
+		handshake_static_dh(s->dh2, s->eph_sk, s->statickey, 0);
+		s->have_dh2 = 1;
+		handshake_seed(s->convseed, s->dh2, s->own_rep);
 		s->have_seed = 1;
 	}
 	if (!s->have_seed) {
@@ -264,6 +268,7 @@ seattle_free(struct seattle * s)
 		return;
 	wipe_keys(s);
 	sodium_memzero(s->convseed, sizeof(s->convseed));
+	sodium_memzero(s->dh2, sizeof(s->dh2));
 	bytequeue_free(&s->wq);
 	bytequeue_free(&s->rq);
 	free(s->obuf);
@@ -340,7 +345,12 @@ got_key(struct seattle * s, const uint8_t K[32])
 	sodium_memzero(client_code, sizeof(client_code));
 }
 
-/* peer_key(s): the peer's representative is in ibuf. */
+/*
+ * peer_key(s): the peer's representative is in ibuf.  DH2 (X25519 with
+ * the static key) is computed once for both the seed and K: on the
+ * server, between the client's key and its first step, a scalar
+ * multiplication is some 40 us of the step's delay.
+ */
 static void
 peer_key(struct seattle * s)
 {
@@ -348,23 +358,27 @@ peer_key(struct seattle * s)
 	int rc;
 
 	if (s->server) {
+		handshake_static_dh(s->dh2, s->statickey, s->ibuf, 1);
+		s->have_dh2 = 1;
 		/* Before the replay check: a replay follows a conversation. */
 		if (s->want_seed) {
-			handshake_server_seed(s->convseed, s->statickey,
-			    s->ibuf);
+			handshake_seed(s->convseed, s->dh2, s->ibuf);
 			s->have_seed = 1;
 		}
 		if (s->replay != NULL && seattle_replay_seen(s->replay,
 		    s->ibuf)) {
+			sodium_memzero(s->dh2, sizeof(s->dh2));
 			fail(s, "client key replayed");
 			return;
 		}
 		rc = handshake_server_key(K, s->eph_sk, s->statickey,
-		    s->ibuf, s->own_rep, s->sid, s->sidlen);
+		    s->ibuf, s->own_rep, s->sid, s->sidlen, s->dh2);
 	} else {
 		rc = handshake_client_key(K, s->eph_sk, s->statickey,
-		    s->own_rep, s->ibuf, s->sid, s->sidlen);
+		    s->own_rep, s->ibuf, s->sid, s->sidlen,
+		    s->have_dh2 ? s->dh2 : NULL);
 	}
+	sodium_memzero(s->dh2, sizeof(s->dh2));
 	/* Neither the ephemeral secret nor the static key is needed again. */
 	sodium_memzero(s->eph_sk, sizeof(s->eph_sk));
 	sodium_memzero(s->statickey, sizeof(s->statickey));
