@@ -100,6 +100,7 @@ wipe_keys(struct seattle * s)
 	sodium_memzero(s->own_code, sizeof(s->own_code));
 	sodium_memzero(s->peer_code, sizeof(s->peer_code));
 	sodium_memzero(s->K, sizeof(s->K));
+	sodium_memzero(s->dh2, sizeof(s->dh2));
 	sodium_memzero(&s->mac, sizeof(s->mac));
 	sodium_memzero(&s->ks_out, sizeof(s->ks_out));
 	sodium_memzero(&s->ks_in, sizeof(s->ks_in));
@@ -268,7 +269,6 @@ seattle_free(struct seattle * s)
 		return;
 	wipe_keys(s);
 	sodium_memzero(s->convseed, sizeof(s->convseed));
-	sodium_memzero(s->dh2, sizeof(s->dh2));
 	bytequeue_free(&s->wq);
 	bytequeue_free(&s->rq);
 	free(s->obuf);
