@@ -25,12 +25,21 @@ derive(uint8_t K[32], const uint8_t dh1[32], const uint8_t dh2[32],
 	skein256_final(&ctx, K);
 }
 
-/* dh_zero(dh): return -1 if the DH result ${dh} is all zero, else 0. */
+/*
+ * static_dh(out, dh2, sk, pk): DH2 into ${out}: ${dh2} if known already
+ * (from the seed: a scalar multiplication less), else X25519(${sk},
+ * ${pk}).  Return 0, or -1 if it is all zero.
+ */
 static int
-dh_zero(const uint8_t dh[32])
+static_dh(uint8_t out[32], const uint8_t * dh2, const uint8_t sk[32],
+    const uint8_t pk[32])
 {
 
-	return (sodium_is_zero(dh, 32) ? -1 : 0);
+	/* crypto_scalarmult returns -1 on an all-zero result. */
+	if (dh2 == NULL)
+		return (crypto_scalarmult(out, sk, pk) != 0 ? -1 : 0);
+	memcpy(out, dh2, 32);
+	return (sodium_is_zero(out, 32) ? -1 : 0);
 }
 
 /**
@@ -51,14 +60,7 @@ handshake_server_key(uint8_t K[32], const uint8_t y[32], const uint8_t b[32],
 
 	elligator2_map(u, X);
 	/* crypto_scalarmult returns -1 on an all-zero result. */
-	if (crypto_scalarmult(dh, y, u) != 0)
-		goto done;
-	if (dh2 != NULL) {
-		/* Known from the seed: a scalar multiplication less. */
-		if (dh_zero(dh2))
-			goto done;
-		memcpy(dh + 32, dh2, 32);
-	} else if (crypto_scalarmult(dh + 32, b, u) != 0)
+	if (crypto_scalarmult(dh, y, u) != 0 || static_dh(dh + 32, dh2, b, u))
 		goto done;
 	derive(K, dh, dh + 32, sid, sidlen, X, Y);
 	rc = 0;
@@ -84,13 +86,7 @@ handshake_client_key(uint8_t K[32], const uint8_t x[32], const uint8_t B[32],
 	int rc = -1;
 
 	elligator2_map(u, Y);
-	if (crypto_scalarmult(dh, x, u) != 0)
-		goto done;
-	if (dh2 != NULL) {
-		if (dh_zero(dh2))
-			goto done;
-		memcpy(dh + 32, dh2, 32);
-	} else if (crypto_scalarmult(dh + 32, x, B) != 0)
+	if (crypto_scalarmult(dh, x, u) != 0 || static_dh(dh + 32, dh2, x, B))
 		goto done;
 	derive(K, dh, dh + 32, sid, sidlen, X, Y);
 	rc = 0;
@@ -148,7 +144,7 @@ handshake_static_dh(uint8_t dh2[32], const uint8_t sk[32],
 		elligator2_map(u, pk);
 	else
 		memcpy(u, pk, 32);
-	if (crypto_scalarmult(dh2, sk, u) != 0)
+	if (static_dh(dh2, NULL, sk, u))
 		sodium_memzero(dh2, 32);
 }
 
