@@ -18,6 +18,71 @@ gap_ms(double t, double prev)
 }
 
 /*
+ * turn_ms(c, dir): the capture point's round trip, in ms, to the sender
+ * of direction ${dir} of ${c}, from its handshake (SYN to SYN-ACK for the
+ * server, SYN-ACK to the client's ACK for the client), or 0 if unknown.
+ */
+static double
+turn_ms(const struct dust_ct_conn * c, int dir)
+{
+	double a = (dir == DUST_CT_S2C) ? c->tsyn : c->tsynack;
+	double b = (dir == DUST_CT_S2C) ? c->tsynack : c->tack;
+
+	if (c->tsyn < 0 || a < 0 || b < 0)
+		return (0);
+	return (gap_ms(b, a));
+}
+
+/*
+ * step_gap_ms(c, j, prev): the gap of ${c}'s data segment ${j} after the
+ * segment at time ${prev}: its sender's think time.  When the direction
+ * turns, what the capture point saw includes the round trip to the sender
+ * and back, which the path adds again when Dust replays it (a step after
+ * the peer's is timed from the peer's bytes' arrival), so it is taken off.
+ */
+static double
+step_gap_ms(const struct dust_ct_conn * c, size_t j, double prev)
+{
+	const struct dust_ct_pkt * p = &c->pkts[j];
+	double g = gap_ms(p->ts, prev);
+
+	if (j > 0 && c->pkts[j - 1].dir != p->dir)
+		g -= turn_ms(c, p->dir);
+	return (g > 0 ? g : 0);
+}
+
+/*
+ * close_gap_ms(c, n): if ${c}'s first FIN or RST came after its ${n} data
+ * segments kept (all of them), return the closing side's think time
+ * after the last one (step_gap_ms' round trip taken off when the
+ * direction turns), else -1.
+ */
+static double
+close_gap_ms(const struct dust_ct_conn * c, size_t n)
+{
+	const struct dust_ct_pkt * last = &c->pkts[n - 1];
+	double g;
+
+	if (c->tfin < 0 || n != c->npkts || c->tfin < last->ts)
+		return (-1);
+	g = gap_ms(c->tfin, last->ts);
+	if (c->findir != last->dir)
+		g -= turn_ms(c, c->findir);
+	return (g > 0 ? g : 0);
+}
+
+/*
+ * kept(c): how many of ${c}'s data segments a conversation keeps.
+ */
+static size_t
+kept(const struct dust_ct_conn * c)
+{
+
+	return (c->npkts < LEARNCONV_STEPS_MAX ? c->npkts :
+	    LEARNCONV_STEPS_MAX);
+}
+
+/*
  * idle_ms(ct): LEARNCONV_IDLE ms, or more when a kept gap is longer (a
  * gap must be below the idle limit, or the peer would give up first).
  */
@@ -33,12 +98,15 @@ idle_ms(const struct dust_ct * ct)
 			continue;
 		n++;
 		prev = c->tstart;
-		for (j = 0; j < c->npkts && j < LEARNCONV_STEPS_MAX; j++) {
-			g = floor(gap_ms(c->pkts[j].ts, prev) + 0.5);
+		for (j = 0; j < kept(c); j++) {
+			g = floor(step_gap_ms(c, j, prev) + 0.5);
 			if (g + 1000 > idle)
 				idle = g + 1000;
 			prev = c->pkts[j].ts;
 		}
+		g = floor(close_gap_ms(c, kept(c)) + 0.5);
+		if (g + 1000 > idle)
+			idle = g + 1000;
 	}
 	return (idle > 2147483647.0 ? 2147483647.0 : idle);
 }
@@ -74,28 +142,28 @@ write_first(FILE * f, const struct dust_ct_conn * c, const uint8_t * prefix,
 
 /*
  * write_conv(f, c, prefix, plen): one connection's data segments as
- * steps, with its first segment's multiset if it has one (an object
- * {"steps": ..., "first": ...}; else the array of steps).
+ * steps, with its first segment's multiset if it has one and how it was
+ * closed (an object {"steps": ..., "first": ..., "close": ...}).
  */
 static void
 write_conv(FILE * f, const struct dust_ct_conn * c, const uint8_t * prefix,
     size_t plen)
 {
 	const struct dust_ct_pkt * p;
-	double prev = c->tstart;
-	size_t j, n = c->npkts;
+	double prev = c->tstart, g;
+	size_t j, n = kept(c);
 
-	if (n > LEARNCONV_STEPS_MAX)
-		n = LEARNCONV_STEPS_MAX;
 	fputs("{\"steps\": [", f);
 	for (j = 0; j < n; j++) {
 		p = &c->pkts[j];
 		fprintf(f, "%s[%u, %u, %.3f]", j ? ", " : "", (unsigned)p->dir,
 		    p->len > 65535 ? 65535u : (unsigned)p->len,
-		    gap_ms(p->ts, prev));
+		    step_gap_ms(c, j, prev));
 		prev = p->ts;
 	}
 	fputc(']', f);
+	if ((g = close_gap_ms(c, n)) >= 0)
+		fprintf(f, ", \"close\": [%u, %.3f]", (unsigned)c->findir, g);
 	(void)write_first(f, c, prefix, plen);
 	fputc('}', f);
 }
@@ -106,7 +174,8 @@ write_conv(FILE * f, const struct dust_ct_conn * c, const uint8_t * prefix,
  * ${f}: one conversation per connection of ${ct} carrying data, in order
  * of first appearance, at most LEARNCONV_MAX of them, each the object of
  * its "steps", the first LEARNCONV_STEPS_MAX data segments [dir, len,
- * gap_ms] (gap to the previous data segment, the first one's to the
+ * gap_ms] (gap to the previous data segment, less the round trip to
+ * the sender when the direction turns, the first one's to the
  * connection's first frame, in ms with microsecond precision), and, when
  * the first segment is the client's, captured whole and starts with the
  * client's prefix (${plen} bytes ${prefix}), its "first": the counts of

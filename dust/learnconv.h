@@ -6,9 +6,10 @@
 #include <stdio.h>
 
 #include "dust/conntrack.h"
+#include "dust/conversation.h"
 
 /* Conversations and steps per conversation "dust model learn" keeps. */
-#define LEARNCONV_MAX		1000
+#define LEARNCONV_MAX		DUST_CONV_MAX	/* The loader's limit. */
 #define LEARNCONV_STEPS_MAX	4096
 #define LEARNCONV_IDLE		60000	/* ms; more if a gap is longer. */
 

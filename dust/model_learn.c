@@ -10,6 +10,7 @@
 
 #include "args.h"
 #include "dust/conntrack.h"
+#include "dust/invite.h"
 #include "dust/model.h"
 #include "warnp.h"
 
@@ -492,6 +493,12 @@ model_learn_main(int argc, char ** argv)
 	json_decref(tjson);
 	if (text == NULL)
 		return (1);
+	/* It loads, but an invite could not carry it. */
+	if (tlen > INVITE_MODEL_MAX)
+		warn0("the model is %zu bytes, more than an invite carries (%d):"
+		    " learn from fewer connections (e.g. the capture's first"
+		    " 1900 over a path with 1500-byte frames)", tlen,
+		    INVITE_MODEL_MAX);
 
 	if (strcmp(out, "-") == 0)
 		f = stdout;

@@ -47,6 +47,14 @@
  */
 #define CONV_HOLD_MIN	400
 #define CONV_HOLD_MAX	3200
+/*
+ * Steps that fall due within CONV_AHEAD_US of whole-segment steps being
+ * written join them in one write (count_ahead): gaps that short inside a
+ * real sender's burst are its kernel's pacing, not its writes.
+ */
+#define CONV_AHEAD_US	100
+/* The largest MSS taken as a path's (a jumbo frame's); above, loopback. */
+#define CONV_SEGMENT_MAX	9000
 
 /* Read all of ${path} (at most ${max} bytes) as a NUL-terminated string. */
 static char *
@@ -288,25 +296,36 @@ count_due(struct tconn * c)
 }
 
 /*
- * send_step(c, out, len): in conversation mode each step is a segment of
- * its own, as the real connection's was: a step of ${len} bytes alone in
- * the output buffer goes to the kernel at once, in a write of its own
- * (libevent would write the steps made together in one call, and the
- * kernel cut that stream into segments of the MSS: two 32 KiB steps
- * became one 64 KiB segment).  Under back-pressure steps queue and merge,
- * as any sender's writes do.  Through libevent's evbuffer_write_atmost: a
- * first version that sent from evbuffer_pullup and drained by hand
- * garbled the server's stream (the client saw "padding record is not all
- * zero" on every connection); why was not found.
+ * flush_steps(c, out): in conversation mode, write the steps made in
+ * ${out} to the kernel now, in one call, so that each leaves as the
+ * segments it was made to be: a step alone, or whole-segment steps
+ * together (step_gone), which the kernel then sends back to back as a
+ * real sender's burst.  Left to libevent, steps made one after the other
+ * would be written together whatever their sizes, and the kernel would
+ * cut the stream at the MSS: two 32 KiB steps became one 64 KiB segment
+ * on loopback.  Through libevent's evbuffer_write_atmost: a first version
+ * that sent from evbuffer_pullup and drained by hand garbled the
+ * server's stream (the client saw "padding record is not all zero" on
+ * every connection); why was not found.
  */
 static void
-send_step(struct tconn * c, struct evbuffer * out, size_t len)
+flush_steps(struct tconn * c, struct evbuffer * out)
 {
 
-	if (evbuffer_get_length(out) != len)
-		return;
-	(void)evbuffer_write_atmost(out, bufferevent_getfd(c->bev),
-	    (ev_ssize_t)len);
+	if (evbuffer_get_length(out) > 0)
+		(void)evbuffer_write_atmost(out, bufferevent_getfd(c->bev),
+		    -1);
+}
+
+/*
+ * whole_segments(c, n): return 1 if ${n} bytes are whole segments of
+ * ${c}'s socket (its MSS known, ${n} a multiple of it).
+ */
+static int
+whole_segments(const struct tconn * c, size_t n)
+{
+
+	return (c->mss > 0 && n % (size_t)c->mss == 0);
 }
 
 /*
@@ -345,29 +364,88 @@ send_packet(struct tconn * c, struct evbuffer * out, int * any)
 	v.iov_len = len;
 	if (evbuffer_commit_space(out, &v, 1))
 		return (-1);
-	if (c->conv)
-		send_step(c, out, len);
+	/* A step that ends a part-filled segment goes at once. */
+	if (c->conv && !whole_segments(c, evbuffer_get_length(out)))
+		flush_steps(c, out);
 	c->npackets++;
 	c->tun->st.wire_out += len;
 	return (0);
 }
 
 /*
- * step_gone(c, out): in conversation mode, return 1 if the last step has
- * left: nothing waits in ${out} nor unsent in the kernel.  A step written
- * while the previous one still waits there would leave in the same
- * segment; the real connection's segments were each one write.
+ * set_lowat(c, lowat): make ${c}'s socket writable (and take writes) only
+ * while fewer than ${lowat} bytes wait unsent, if it is not so already.
+ */
+static void
+set_lowat(struct tconn * c, int lowat)
+{
+
+	if (c->gone == NULL || c->lowat == lowat)
+		return;
+	if (setsockopt(bufferevent_getfd(c->bev), IPPROTO_TCP,
+	    TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat)) == 0)
+		c->lowat = lowat;
+}
+
+/*
+ * step_gone(c, out): in conversation mode, return 1 if the next step may
+ * be made: nothing waits, in ${out} or unsent in the kernel, or only
+ * whole segments (steps being written together, or a path whose window
+ * is full: a real sender in slow start had its response queued, and TCP
+ * sent two or three segments on each ACK).  Behind a part-filled segment
+ * the step would leave in it; the real connection's segments were each
+ * one write.  On loopback (no MSS known, CONV_SEGMENT_MAX) a step waits
+ * until the last has left.
  */
 static int
 step_gone(struct tconn * c, struct evbuffer * out)
 {
+	size_t queued = evbuffer_get_length(out);
 	int unsent = 0;
 
-	if (evbuffer_get_length(out) > 0)
-		return (0);
-	if (ioctl(bufferevent_getfd(c->bev), SIOCOUTQNSD, &unsent) == -1)
+	if (ioctl(bufferevent_getfd(c->bev), SIOCOUTQNSD, &unsent) == -1 ||
+	    unsent < 0)
+		unsent = 0;
+	if (queued == 0 && unsent == 0)
 		return (1);
-	return (unsent == 0);
+	if (whole_segments(c, queued) && whole_segments(c, (size_t)unsent) &&
+	    queued + (size_t)unsent + (size_t)c->mss <= TUNNEL_SOCKBUF) {
+		/* The kernel takes it behind them. */
+		set_lowat(c, TUNNEL_SOCKBUF);
+		return (1);
+	}
+	/* Held: the gone event is for when nothing waits unsent. */
+	set_lowat(c, 1);
+	return (0);
+}
+
+/*
+ * count_ahead(c, out): in conversation mode, if ${out} holds whole-segment
+ * steps about to be written and our next step falls due within
+ * CONV_AHEAD_US, count it due now (the engine's clock and ${c}'s run that
+ * far ahead, and wait for the real one to catch up); return 1 if it did.
+ */
+static int
+count_ahead(struct tconn * c, struct evbuffer * out)
+{
+	uint64_t us;
+	uint16_t n;
+
+	if (!c->conv || evbuffer_get_length(out) == 0 ||
+	    !whole_segments(c, evbuffer_get_length(out)))
+		return (0);
+	us = dust_engine_next_due_us(c->e);
+	if (us == 0 || us > CONV_AHEAD_US)
+		return (0);
+	if ((n = dust_packet_count_us(c->e, (uint32_t)us)) == 0)
+		return (0);
+	c->last.tv_nsec += (long)us * 1000;
+	if (c->last.tv_nsec >= 1000000000) {
+		c->last.tv_sec++;
+		c->last.tv_nsec -= 1000000000;
+	}
+	c->due += n;
+	return (1);
 }
 
 /*
@@ -392,24 +470,46 @@ next_tick(struct tconn * c, int ticked, uint32_t sent, uint32_t before)
 }
 
 /*
- * conv_finish(c): the conversation is over: close ${c} once what was made
- * has gone (a conversation's last step is part of it), not before.
+ * conv_close(c): close ${c} once what was made has gone (a conversation's
+ * last step is part of it), not before.
  */
 static void
-conv_finish(struct tconn * c)
+conv_close(struct tconn * c)
 {
 
-	c->finishing = 1;
-	c->expired = 1;
-	event_del(c->tick);
-	if (c->gone != NULL)
-		event_del(c->gone);
+	c->finishing = FINISH_FLUSH;
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
 		tconn_close(c, "conversation over");
 		return;
 	}
 	/* write_cb when the output buffer is empty. */
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+}
+
+/*
+ * conv_finish(c): the conversation is over: close ${c} as the real
+ * connection was closed (dust_engine_close_us): now, after the learned
+ * gap (the tick timer), or once the peer has closed (event_cb sees the
+ * end of its stream; the end timer is the backstop).  A real server
+ * kept alive does not close first; with it closing at once, every Dust
+ * connection was a round trip shorter than the real ones.
+ */
+static void
+conv_finish(struct tconn * c)
+{
+	uint64_t us = dust_engine_close_us(c->e);
+
+	c->expired = 1;
+	event_del(c->tick);
+	if (c->gone != NULL)
+		event_del(c->gone);
+	if (us == 0) {
+		conv_close(c);
+		return;
+	}
+	c->finishing = FINISH_WAIT;
+	if (us != UINT64_MAX)
+		arm_us(c->tick, us);
 }
 
 /*
@@ -435,9 +535,11 @@ conv_next(struct tconn * c)
 		 * kernel; while it is still in ${out}, write_cb does.
 		 */
 		if (c->gone != NULL && evbuffer_get_length(
-		    bufferevent_get_output(c->bev)) == 0 &&
-		    event_add(c->gone, NULL))
-			warnp("event_add");
+		    bufferevent_get_output(c->bev)) == 0) {
+			set_lowat(c, 1);
+			if (event_add(c->gone, NULL))
+				warnp("event_add");
+		}
 		/* Never 0, which would spin. */
 		us = c->hold_us;
 		if (c->hold_us < CONV_HOLD_MAX)
@@ -466,7 +568,8 @@ send_due(struct tconn * c, int ticked)
 	int any = 0, rc;
 
 	count_due(c);
-	while (c->due > 0 && evbuffer_get_length(out) < TUNNEL_WIRE_HIGH) {
+	while ((c->due > 0 || count_ahead(c, out)) &&
+	    evbuffer_get_length(out) < TUNNEL_WIRE_HIGH) {
 		/*
 		 * The first packets of a connection go out one per tick: a
 		 * burst of large packets could carry more filler than the
@@ -494,7 +597,9 @@ send_due(struct tconn * c, int ticked)
 		c->due--;
 		sent++;
 	}
-	if (!c->conv)
+	if (c->conv)
+		flush_steps(c, out);
+	else
 		next_tick(c, ticked, sent, before);
 	if (any && c->hooks != NULL && c->hooks->pumped != NULL)
 		c->hooks->pumped(c, c->cookie);
@@ -503,14 +608,18 @@ send_due(struct tconn * c, int ticked)
 		conv_next(c);
 }
 
-/* The tick: count time, send what is due. */
+/* The tick: count time, send what is due; or close, once it is over. */
 static void
 tick_cb(evutil_socket_t fd, short what, void * arg)
 {
+	struct tconn * c = arg;
 
 	(void)fd;
 	(void)what;
-	send_due(arg, 1);
+	if (c->finishing)
+		conv_close(c);
+	else
+		send_due(c, 1);
 }
 
 /* The last step has left the kernel (step_gone): the next may go. */
@@ -531,7 +640,8 @@ write_cb(struct bufferevent * bev, void * arg)
 
 	(void)bev;
 	if (c->finishing) {
-		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		if (c->finishing == FINISH_FLUSH && evbuffer_get_length(
+		    bufferevent_get_output(c->bev)) == 0)
 			tconn_close(c, "conversation over");
 		return;
 	}
@@ -592,6 +702,13 @@ read_cb(struct bufferevent * bev, void * arg)
 	uint16_t r;
 	int i, nv, news = 0;
 
+	/*
+	 * The engine dates the peer's bytes by its clock, and a step after
+	 * the peer's is timed from them: bring the clock to now first, or
+	 * the step goes early by the time since the last count.
+	 */
+	if (c->conv && c->connected)
+		count_due(c);
 	while (evbuffer_get_length(in) > 0) {
 		nv = evbuffer_peek(in, -1, NULL, v, 16);
 		if (nv > 16)
@@ -642,6 +759,7 @@ start(struct tconn * c)
 {
 	uint64_t overlap;
 	int fd = bufferevent_getfd(c->bev), sz = TUNNEL_SOCKBUF, lowat = 1;
+	socklen_t mlen = sizeof(c->mss);
 
 	/*
 	 * Small socket buffers: a model may ask for more cover than the
@@ -658,9 +776,19 @@ start(struct tconn * c)
 		 * look of a timer.  Without the option the timer still looks.
 		 */
 		if (setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat,
-		    sizeof(lowat)) == 0)
+		    sizeof(lowat)) == 0) {
 			c->gone = event_new(c->tun->base, fd, EV_WRITE,
 			    gone_cb, c);
+			c->lowat = lowat;
+		}
+		/*
+		 * Whole segments are only known on a path that cuts the
+		 * stream into them: loopback (MSS 32768 or 65483 here)
+		 * passes a write of two 32 KiB steps as one packet.
+		 */
+		if (getsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &c->mss, &mlen) ||
+		    c->mss > CONV_SEGMENT_MAX)
+			c->mss = 0;
 		/*
 		 * A conversation's first gap is from the connection's first
 		 * frame (the client's SYN, docs/models.md), so the schedule
@@ -703,7 +831,8 @@ event_cb(struct bufferevent * bev, short what, void * arg)
 		return;
 	}
 	if (what & BEV_EVENT_EOF)
-		tconn_close(c, "closed by the peer");
+		tconn_close(c, c->finishing ? "conversation over" :
+		    "closed by the peer");
 	else if (what & BEV_EVENT_ERROR)
 		tconn_close(c, c->connected ? "cut" : "connect failed");
 }

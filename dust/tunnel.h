@@ -87,6 +87,10 @@ struct tconn_hooks {
 	void (*ended)(struct tconn *, void *, const char *);
 };
 
+/* tconn.finishing: how a connection whose conversation is over ends. */
+#define FINISH_WAIT	1
+#define FINISH_FLUSH	2
+
 struct tconn {
 	struct tunnel * tun;
 	uint64_t no;			/* For log lines. */
@@ -100,6 +104,9 @@ struct tconn {
 	uint32_t tick_ms;
 	uint32_t hold_us;		/* Conversation: next look at a held
 					   step (conv_next). */
+	int mss;			/* The socket's segment size (0 if
+					   unknown), */
+	int lowat;			/* and its TCP_NOTSENT_LOWAT. */
 	uint32_t due;			/* Packets due, not sent yet. */
 	uint64_t npackets;		/* Packets sent. */
 	uint32_t duration;
@@ -108,7 +115,9 @@ struct tconn {
 	int expired;			/* Closed because its duration (or
 					   conversation) ended. */
 	int conv;			/* The model has conversations. */
-	int finishing;			/* Over: closing once flushed. */
+	int finishing;			/* Over: FINISH_WAIT for the peer's
+					   close or the tick, FINISH_FLUSH
+					   closing once flushed. */
 	int failed_logged, link_logged;
 	const struct tconn_hooks * hooks;
 	void * cookie;

@@ -35,10 +35,11 @@ free_port() {
 	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# wait_port PORT [SECONDS]: wait until something listens on 127.0.0.1:PORT.
+# wait_port PORT [SECONDS [PREFIX]]: wait until something listens on
+# PORT, in the network namespace PREFIX enters ("ip netns exec NS") if set.
 wait_port() {
 	i=0
-	while [ -z "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]; do
+	while [ -z "$(${3:-} ss -Hltn "sport = :$1" 2>/dev/null)" ]; do
 		i=$((i + 1))
 		[ $i -lt $(( ${2:-10} * 10 )) ] || fail "nothing listens on port $1"
 		sleep 0.1

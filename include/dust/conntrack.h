@@ -65,6 +65,11 @@ struct dust_ct_conn {
 	uint8_t closed;		/* FIN or RST seen. */
 	uint32_t isn;		/* The client's SYN sequence number. */
 	double tstart, tend;	/* First and last frame of the connection. */
+	double tsyn;		/* The client's first SYN, */
+	double tsynack;		/* the server's first SYN-ACK, */
+	double tack;		/* the client's next segment (-1: none). */
+	double tfin;		/* The first FIN or RST (-1: none), */
+	uint8_t findir;		/* and its direction. */
 	struct dust_ct_pkt * pkts;	/* Data segments in capture order. */
 	size_t npkts, cap;
 	struct dust_ct_side side[2];

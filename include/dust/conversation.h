@@ -70,6 +70,9 @@ struct dust_conv {
 	size_t nsteps;
 	const struct dust_multiset * first;	/* In the set's firsts; NULL:
 						   none. */
+	uint8_t has_close;	/* The real connection's close is known: */
+	uint8_t close_dir;	/* the side that closed first, */
+	uint64_t close_gap_us;	/* us after the last step. */
 };
 
 struct dust_convset {

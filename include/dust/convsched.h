@@ -86,6 +86,15 @@ uint16_t dust_convsched_length(struct dust_convsched *);
 int dust_convsched_done(const struct dust_convsched *);
 
 /**
+ * dust_convsched_close_us(cs):
+ * Once the conversation is over (dust_convsched_done), return the
+ * microseconds until our side should close the connection, as the real
+ * one was closed: 0 now (also when its close is not known, or it ended
+ * idle); UINT64_MAX if the peer closed first (close when it does).
+ */
+uint64_t dust_convsched_close_us(const struct dust_convsched *);
+
+/**
  * dust_convsched_next_due_us(cs):
  * Return the microseconds until our next step becomes due by time alone
  * (0 if one is due now), or, while we wait for the peer, until the idle

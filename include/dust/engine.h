@@ -96,6 +96,15 @@ uint32_t dust_engine_duration(const struct dust_engine *);
 int dust_engine_done(const struct dust_engine *);
 
 /**
+ * dust_engine_close_us(e):
+ * Once dust_engine_done, return the microseconds until this side should
+ * close the connection: in conversation mode as the real connection was
+ * closed (UINT64_MAX: the peer closed first, close when it does; 0: now,
+ * also when the model does not say); 0 in per-packet mode.
+ */
+uint64_t dust_engine_close_us(const struct dust_engine *);
+
+/**
  * dust_engine_next_due(e):
  * Return the ms until something may change by time alone: a step (or, in
  * per-packet mode, a packet or a new second's rate) becomes due, or, while

@@ -374,7 +374,7 @@ conn_add(struct dust_ct * ct, const struct seg * s, int fromclient,
 	memcpy(c->addr[1], fromclient ? s->dst : s->src, 16);
 	c->port[0] = fromclient ? s->sport : s->dport;
 	c->port[1] = fromclient ? s->dport : s->sport;
-	c->tstart = -1;
+	c->tstart = c->tsyn = c->tsynack = c->tack = c->tfin = -1;
 	ct->conns[ct->nconns++] = c;
 	ct->table[at] = ct->nconns;
 	return (c);
@@ -430,6 +430,28 @@ side_data(struct dust_ct * ct, struct dust_ct_conn * c, int dir,
 	if (s->datalen > skip)
 		sd->payload += s->datalen - skip;
 	return (0);
+}
+
+/*
+ * handshake_times(c, dir, flags, ts): note the time ${ts} of a segment
+ * with TCP flags ${flags} going in direction ${dir} if it is the client's
+ * first SYN, the server's first SYN-ACK after it, or the client's first
+ * segment after that: the capture point's round trips to the server
+ * (SYN to SYN-ACK) and to the client (SYN-ACK to ACK).
+ */
+static void
+handshake_times(struct dust_ct_conn * c, int dir, uint8_t flags, double ts)
+{
+	uint8_t synack = flags & (TCP_SYN | TCP_ACK);
+
+	if (dir == DUST_CT_C2S && synack == TCP_SYN && c->tsyn < 0)
+		c->tsyn = ts;
+	else if (dir == DUST_CT_S2C && synack == (TCP_SYN | TCP_ACK) &&
+	    c->tsyn >= 0 && c->tsynack < 0)
+		c->tsynack = ts;
+	else if (dir == DUST_CT_C2S && synack == TCP_ACK &&
+	    c->tsynack >= 0 && c->tack < 0)
+		c->tack = ts;
 }
 
 /**
@@ -490,8 +512,13 @@ dust_ct_frame(struct dust_ct * ct, int lt, const uint8_t * frame,
 		c->synseen = 1;
 		c->isn = s.seq;
 	}
+	if ((s.flags & (TCP_FIN | TCP_RST)) && c->tfin < 0) {
+		c->tfin = ts;
+		c->findir = (uint8_t)dir;
+	}
 	if (s.flags & (TCP_FIN | TCP_RST))
 		c->closed = 1;
+	handshake_times(c, dir, s.flags, ts);
 	if (c->tstart < 0 || ts < c->tstart)
 		c->tstart = ts;
 	if (ts > c->tend)

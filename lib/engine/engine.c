@@ -264,6 +264,22 @@ dust_engine_done(const struct dust_engine * e)
 	return (e->now_us / 1000 >= e->duration);
 }
 
+/**
+ * dust_engine_close_us(e):
+ * Once dust_engine_done, return the microseconds until this side should
+ * close the connection: in conversation mode as the real connection was
+ * closed (UINT64_MAX: the peer closed first, close when it does; 0: now,
+ * also when the model does not say); 0 in per-packet mode.
+ */
+uint64_t
+dust_engine_close_us(const struct dust_engine * e)
+{
+
+	if (e->convs != NULL)
+		return (dust_convsched_close_us(&e->cs));
+	return (0);
+}
+
 /* next_packet(sh): ms until the per-packet schedule's next packet. */
 static uint32_t
 next_packet(const struct dust_shaper * sh)

@@ -71,12 +71,36 @@ parse_draw(struct err * e, const json_t * v, struct dust_convset * set)
 	return (0);
 }
 
+/*
+ * parse_gap(e, v, idle_ms, where, us): the gap ${v} (a finite number of
+ * ms, at ${where} in the model) in whole microseconds into ${us}; it must
+ * be below ${idle_ms}, or the peer would give up first (docs/engine.md,
+ * "Idle").
+ */
+static int
+parse_gap(struct err * e, const json_t * v, uint32_t idle_ms,
+    const char * where, uint64_t * us)
+{
+	double d;
+
+	/* Whole microseconds: loopback think times are tens of them. */
+	d = floor(json_number_value(v) * 1000 + 0.5);
+	if (d < 0 || d > (double)DUST_CONV_GAP_MAX * 1000)
+		return (fail(e, "%s: gaps must be 0..2147483647 ms", where));
+	*us = (uint64_t)d;
+	if (*us >= (uint64_t)idle_ms * 1000)
+		return (fail(e, "%s: a gap of %.13g ms is not below idle_ms "
+		    "(%u)", where, (double)*us / 1000, (unsigned)idle_ms));
+	return (0);
+}
+
 /* parse_step(e, v, i, j, idle_ms, s): step ${j} of conversation ${i}. */
 static int
 parse_step(struct err * e, const json_t * v, size_t i, size_t j,
     uint32_t idle_ms, struct dust_conv_step * s)
 {
 	const json_t * x;
+	char where[64];
 	double d;
 	int k;
 
@@ -99,18 +123,9 @@ parse_step(struct err * e, const json_t * v, size_t i, size_t j,
 		return (fail(e, "conversations.list[%zu][%zu][1]: lengths "
 		    "must be integers 1..65535", i, j));
 	s->len = (uint16_t)d;
-	/* Whole microseconds: loopback think times are tens of them. */
-	d = floor(json_number_value(json_array_get(v, 2)) * 1000 + 0.5);
-	if (d < 0 || d > (double)DUST_CONV_GAP_MAX * 1000)
-		return (fail(e, "conversations.list[%zu][%zu][2]: gaps must "
-		    "be 0..2147483647 ms", i, j));
-	s->gap_us = (uint64_t)d;
-	/* The peer would give up first (docs/engine.md, "Idle"). */
-	if (s->gap_us >= (uint64_t)idle_ms * 1000)
-		return (fail(e, "conversations.list[%zu][%zu][2]: a gap of "
-		    "%.13g ms is not below idle_ms (%u)", i, j,
-		    (double)s->gap_us / 1000, (unsigned)idle_ms));
-	return (0);
+	(void)snprintf(where, sizeof(where), "conversations.list[%zu][%zu][2]",
+	    i, j);
+	return (parse_gap(e, json_array_get(v, 2), idle_ms, where, &s->gap_us));
 }
 
 /*
@@ -196,9 +211,42 @@ parse_first(struct err * e, const json_t * v, size_t i,
 }
 
 /*
+ * parse_close(e, v, i, idle_ms, c): the "close" [dir, gap_ms] ${v} of
+ * conversation ${i}: which side closed the real connection first, and
+ * how long after its last data segment.
+ */
+static int
+parse_close(struct err * e, const json_t * v, size_t i, uint32_t idle_ms,
+    struct dust_conv * c)
+{
+	char where[64];
+	double d;
+
+	if (!json_is_array(v) || json_array_size(v) != 2 ||
+	    !json_is_number(json_array_get(v, 0)) ||
+	    !json_is_number(json_array_get(v, 1)) ||
+	    !isfinite(json_number_value(json_array_get(v, 1))))
+		return (fail(e, "conversations.list[%zu].close: must be a "
+		    "[dir, gap_ms] pair of numbers", i));
+	d = json_number_value(json_array_get(v, 0));
+	if (d != 0 && d != 1)
+		return (fail(e, "conversations.list[%zu].close[0]: directions "
+		    "must be 0 (client to server) or 1", i));
+	c->close_dir = (uint8_t)d;
+	(void)snprintf(where, sizeof(where), "conversations.list[%zu].close[1]",
+	    i);
+	if (parse_gap(e, json_array_get(v, 1), idle_ms, where,
+	    &c->close_gap_us))
+		return (-1);
+	c->has_close = 1;
+	return (0);
+}
+
+/*
  * parse_conv(e, v, i, idle_ms, prefixlen, c, ms, total): conversation
- * ${i}: an array of steps, or an object {"steps": ..., "first": ...} (its
- * multiset, if any, in ${ms}, else ms->n = 0); count its steps.
+ * ${i}: an array of steps, or an object {"steps": ..., "first": ...,
+ * "close": ...} (its multiset, if any, in ${ms}, else ms->n = 0); count
+ * its steps.
  */
 static int
 parse_conv(struct err * e, const json_t * v, size_t i, uint32_t idle_ms,
@@ -211,13 +259,17 @@ parse_conv(struct err * e, const json_t * v, size_t i, uint32_t idle_ms,
 	if (!json_is_object(v))
 		return (parse_steps(e, v, i, idle_ms, c, total));
 	json_object_foreach((json_t *)v, key, x) {
-		if (strcmp(key, "steps") != 0 && strcmp(key, "first") != 0)
+		if (strcmp(key, "steps") != 0 && strcmp(key, "first") != 0 &&
+		    strcmp(key, "close") != 0)
 			return (fail(e, "conversations.list[%zu].%s: unknown "
 			    "field", i, key));
 	}
 	if ((x = json_object_get(v, "steps")) == NULL)
 		return (fail(e, "conversations.list[%zu].steps: missing", i));
 	if (parse_steps(e, x, i, idle_ms, c, total))
+		return (-1);
+	if ((x = json_object_get(v, "close")) != NULL &&
+	    parse_close(e, x, i, idle_ms, c))
 		return (-1);
 	if ((x = json_object_get(v, "first")) == NULL)
 		return (0);

@@ -148,6 +148,28 @@ dust_convsched_done(const struct dust_convsched * cs)
 }
 
 /**
+ * dust_convsched_close_us(cs):
+ * Once the conversation is over (dust_convsched_done), return the
+ * microseconds until our side should close the connection, as the real
+ * one was closed: 0 now (also when its close is not known, or it ended
+ * idle); UINT64_MAX if the peer closed first (close when it does).
+ */
+uint64_t
+dust_convsched_close_us(const struct dust_convsched * cs)
+{
+	const struct dust_conv * c = cs->conv;
+	uint64_t due;
+
+	if (c == NULL || !c->has_close || cs->next < c->nsteps ||
+	    cs->received < cs->peer_total)
+		return (0);
+	if (c->close_dir != cs->dir)
+		return (UINT64_MAX);
+	due = cs->last_event + c->close_gap_us;
+	return (due <= cs->now ? 0 : due - cs->now);
+}
+
+/**
  * dust_convsched_next_due_us(cs):
  * Return the microseconds until our next step becomes due by time alone
  * (0 if one is due now), or, while we wait for the peer, until the idle

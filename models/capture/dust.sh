@@ -4,7 +4,9 @@
 #   sh models/capture/dust.sh MODEL OUT.pcap [CONNECTIONS]
 # curl -> dust client ~~Dust, shaped by MODEL~~ dust server -> nginx.
 # MODEL is a model file or a built-in name (given to dust invite -m).
-# Only the Dust hop (the server's port, printed) is captured.
+# Only the Dust hop (the server's port, printed) is captured.  With
+# $PATH_DELAY_MS (common.sh) curl and the client are one host, the server
+# and nginx the other.
 # $DUST is the dust binary (default build/bin/dust).
 MODEL=${1:?usage: dust.sh MODEL OUT.pcap [CONNECTIONS]}
 OUT=${2:?usage: dust.sh MODEL OUT.pcap [CONNECTIONS]}
@@ -20,13 +22,14 @@ start_nginx "$P_HTTP"
 P_SRV=$(free_port)
 P_CLI=$(free_port)
 "$D" keygen -k "$T/key" > /dev/null
-"$D" invite -k "$T/key" -a "127.0.0.1:$P_SRV" -m "$MODEL" > "$T/invite" ||
+"$D" invite -k "$T/key" -a "$SRV:$P_SRV" -m "$MODEL" > "$T/invite" ||
 	fail "dust invite -m $MODEL"
-spawn server "$D" server -F -v -s "[127.0.0.1]:$P_SRV" \
-    -t "[127.0.0.1]:$P_HTTP" -k "$T/key" -i "$T/invite"
-spawn client "$D" client -F -v -s "[127.0.0.1]:$P_CLI" -i "$T/invite"
-wait_port "$P_SRV"
-wait_port "$P_CLI"
+spawn server $AT_SERVER "$D" server -F -v -s "[$SRV]:$P_SRV" \
+    -t "[$SRV]:$P_HTTP" -k "$T/key" -i "$T/invite"
+spawn client $AT_CLIENT "$D" client -F -v -s "[127.0.0.1]:$P_CLI" \
+    -i "$T/invite"
+wait_port "$P_SRV" 10 "$AT_SERVER"
+wait_port "$P_CLI" 10 "$AT_CLIENT"
 start_tcpdump "$P_SRV"
 # A transfer that fails or takes more than $CURL_TIMEOUT seconds (default
 # 90) is counted and the next one started: the capture is what the
@@ -34,7 +37,7 @@ start_tcpdump "$P_SRV"
 i=0
 failed=0
 while [ $i -lt "$N" ]; do
-	curl -s -o /dev/null -m "${CURL_TIMEOUT:-90}" \
+	$AT_CLIENT curl -s -o /dev/null -m "${CURL_TIMEOUT:-90}" \
 	    -H "Host: www.example.com" \
 	    "http://127.0.0.1:$P_CLI/$(pick_file)" || failed=$((failed + 1))
 	i=$((i + 1))

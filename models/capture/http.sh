@@ -1,5 +1,6 @@
 #!/bin/sh
-# Capture HTTP/1.1 between curl and nginx on loopback, to learn a model:
+# Capture HTTP/1.1 between curl and nginx on loopback (or over an emulated
+# path, $PATH_DELAY_MS in common.sh), to learn a model:
 #   sh models/capture/http.sh OUT.pcap [CONNECTIONS]
 #   build/bin/dust model learn OUT.pcap --port PORT -o models/http-learned.json
 # (the port is printed).  Each connection is one curl run that keeps the
@@ -44,15 +45,15 @@ while [ $i -lt "$N" ]; do
 			set -- "$@" -s -o /dev/null -A "$ua" \
 			    -H "Host: www.example.com" \
 			    -d "name=user$i&text=hello+world+$i" \
-			    "http://127.0.0.1:$PORT/post"
+			    "http://$SRV:$PORT/post"
 		else
 			set -- "$@" -s -o /dev/null -A "$ua" \
 			    -H "Host: www.example.com" \
-			    "http://127.0.0.1:$PORT/$(pick_file)"
+			    "http://$SRV:$PORT/$(pick_file)"
 		fi
 		j=$((j + 1))
 	done
-	curl "$@" || fail "curl failed"
+	$AT_CLIENT curl "$@" || fail "curl failed"
 	i=$((i + 1))
 done
 stop_tcpdump

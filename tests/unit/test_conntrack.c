@@ -99,6 +99,9 @@ test_port_direction_and_retransmission(void ** state)
 	assert_int_equal(dust_ct_bytes(ct, 0)['\n'], 1);
 	assert_int_equal(dust_ct_bytes(ct, 1)['H'], 1);
 	assert_true(c->tstart == 1.0 && c->tend == 1.5);
+	/* Handshake: SYN, SYN-ACK, the client's next segment. */
+	assert_true(c->tsyn == 1.0 && c->tsynack == 1.1 && c->tack == 1.2);
+	assert_true(c->tfin == -1);
 	dust_ct_free(ct);
 }
 
@@ -134,6 +137,10 @@ test_syn_direction_and_reuse(void ** state)
 	assert_int_equal(dust_ct_conn(ct, 0)->port[0], 80);
 	assert_int_equal(dust_ct_conn(ct, 0)->npkts, 1);
 	assert_int_equal(dust_ct_conn(ct, 0)->closed, 1);
+	/* The server (port 9000) closed first, at 2. */
+	assert_true(dust_ct_conn(ct, 0)->tfin == 2);
+	assert_int_equal(dust_ct_conn(ct, 0)->findir, DUST_CT_S2C);
+	assert_true(dust_ct_conn(ct, 1)->tfin == -1);
 	assert_memory_equal(dust_ct_conn(ct, 1)->side[0].first, "again", 5);
 	assert_int_equal(dust_ct_conn(ct, 2)->port[0], 50000);
 	assert_int_equal(dust_ct_conn(ct, 2)->side[1].firstlen, 3);

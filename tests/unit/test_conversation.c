@@ -128,6 +128,22 @@ test_parse_errors(void ** state)
 	    { "{\"idle_ms\": 10, \"list\": [[[0, 100, 10]]]}",
 	      "conversations.list[0][0][2]: a gap of 10 ms is not below "
 	      "idle_ms (10)" },
+	    { "{\"list\": [{\"steps\": [[0, 100, 0]], \"close\": 1}]}",
+	      "conversations.list[0].close: must be a [dir, gap_ms] pair of "
+	      "numbers" },
+	    { "{\"list\": [{\"steps\": [[0, 100, 0]], \"close\": [0]}]}",
+	      "conversations.list[0].close: must be a [dir, gap_ms] pair of "
+	      "numbers" },
+	    { "{\"list\": [{\"steps\": [[0, 100, 0]], \"close\": [2, 0]}]}",
+	      "conversations.list[0].close[0]: directions must be 0 (client "
+	      "to server) or 1" },
+	    { "{\"list\": [{\"steps\": [[0, 100, 0]], "
+	      "\"close\": [0, -0.5]}]}",
+	      "conversations.list[0].close[1]: gaps must be 0..2147483647 ms" },
+	    { "{\"idle_ms\": 10, \"list\": [{\"steps\": [[0, 100, 0]], "
+	      "\"close\": [1, 10]}]}",
+	      "conversations.list[0].close[1]: a gap of 10 ms is not below "
+	      "idle_ms (10)" },
 	    { "{\"list\": [[[0, 47, 0], [1, 1, 0], [0, 1, 0]], "
 	      "[[1, 100, 0], [0, 100, 0]], [[0, 100, 0], [0, 100, 0]]]}",
 	      "conversations.list: none of the 3 is usable (a usable one "
@@ -181,7 +197,7 @@ test_class(void ** state)
 {
 	struct dust_conv_step s[3] = { { 0, 100, 0 }, { 0, 10, 1 },
 	    { 0, 10, 0 } };
-	struct dust_conv c = { s, 3, NULL };
+	struct dust_conv c = { .step = s, .nsteps = 3 };
 
 	(void)state;
 	assert_int_equal(dust_conv_class(&c, 100), DUST_CONV_DATA);
@@ -231,7 +247,7 @@ test_index(void ** state)
 static struct dust_conv_step steps[5] = {
 	{ MS(10), 100, DUST_C2S }, { MS(5), 200, DUST_S2C },
 	{ 0, 300, DUST_S2C }, { MS(20), 50, DUST_C2S }, { 0, 10, DUST_S2C } };
-static const struct dust_conv conv5 = { steps, 5, NULL };
+static const struct dust_conv conv5 = { .step = steps, .nsteps = 5 };
 
 /* The client's side: gaps, gating on the server's bytes, done. */
 static void
@@ -298,7 +314,7 @@ test_sched_coarse_idle(void ** state)
 	struct dust_conv_step s[4] = { { MS(10), 60, DUST_C2S },
 	    { MS(10), 60, DUST_C2S }, { MS(10), 60, DUST_C2S },
 	    { 0, 1, DUST_S2C } };
-	struct dust_conv c = { s, 4, NULL };
+	struct dust_conv c = { .step = s, .nsteps = 4 };
 	struct dust_convsched cs;
 
 	(void)state;
@@ -331,6 +347,47 @@ test_sched_coarse_idle(void ** state)
 }
 
 /*
+ * The close: the side that closed the real connection first closes its
+ * gap after the last event, the other waits for it; unknown: at once.
+ */
+static void
+test_sched_close(void ** state)
+{
+	struct dust_conv_step s[2] = { { 50, 60, DUST_C2S },
+	    { 120, 900, DUST_S2C } };
+	struct dust_conv c = { .step = s, .nsteps = 2, .has_close = 1,
+	    .close_dir = DUST_C2S, .close_gap_us = 300 };
+	struct dust_convsched cl, sv;
+
+	(void)state;
+	dust_convsched_init(&cl, 1000, DUST_C2S);
+	dust_convsched_start(&cl, &c);
+	dust_convsched_init(&sv, 1000, DUST_S2C);
+	dust_convsched_start(&sv, &c);
+	assert_int_equal(dust_convsched_count_us(&cl, 50), 1);
+	assert_int_equal(dust_convsched_length(&cl), 60);
+	dust_convsched_received(&sv, 60);
+	assert_int_equal(dust_convsched_count_us(&sv, 120), 1);
+	assert_int_equal(dust_convsched_length(&sv), 900);
+	assert_int_equal(dust_convsched_done(&sv), 1);
+	/* The server closed second: it waits for the client. */
+	assert_true(dust_convsched_close_us(&sv) == UINT64_MAX);
+	/* The client, 500 us after its step: the answer arrives at 500. */
+	(void)dust_convsched_count_us(&cl, 450);
+	dust_convsched_received(&cl, 900);
+	assert_int_equal(dust_convsched_done(&cl), 1);
+	assert_int_equal(dust_convsched_close_us(&cl), 300);
+	(void)dust_convsched_count_us(&cl, 299);
+	assert_int_equal(dust_convsched_close_us(&cl), 1);
+	(void)dust_convsched_count_us(&cl, 1);
+	assert_int_equal(dust_convsched_close_us(&cl), 0);
+
+	/* Unknown close: at once. */
+	c.has_close = 0;
+	assert_int_equal(dust_convsched_close_us(&sv), 0);
+}
+
+/*
  * Gaps of microseconds (loopback think times): steps come due to the
  * microsecond, the peer's arrival anchors a sub-ms gap, a coarse call
  * releases steps at their own due times, the duration rounds up to ms.
@@ -341,7 +398,7 @@ test_sched_us(void ** state)
 	struct dust_conv_step s[4] = { { 50, 60, DUST_C2S },
 	    { 120, 60, DUST_C2S }, { 30, 10, DUST_S2C },
 	    { 250, 60, DUST_C2S } };
-	struct dust_conv c = { s, 4, NULL };
+	struct dust_conv c = { .step = s, .nsteps = 4 };
 	struct dust_convsched cs;
 
 	(void)state;
@@ -397,6 +454,7 @@ main(void)
 		cmocka_unit_test(test_sched_server),
 		cmocka_unit_test(test_sched_coarse_idle),
 		cmocka_unit_test(test_sched_us),
+		cmocka_unit_test(test_sched_close),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

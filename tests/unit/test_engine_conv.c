@@ -472,7 +472,7 @@ test_us(void ** state)
 	struct dust_rng_seeded r;
 	uint8_t b[32], B[32], id[SEATTLE_SID_MAX];
 	uint64_t at[5];
-	size_t idlen, i;
+	size_t idlen = 0, i;
 
 	(void)state;
 	assert_non_null(m = conv_fixture(convs_us, b, B, id, &idlen));
