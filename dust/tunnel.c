@@ -191,6 +191,19 @@ us_between(const struct timespec * a, const struct timespec * b)
 	return (d < 0 ? 0 : (uint64_t)d);
 }
 
+/* Move ${t} ${us} microseconds on. */
+static void
+add_us(struct timespec * t, uint64_t us)
+{
+
+	t->tv_sec += (time_t)(us / 1000000);
+	t->tv_nsec += (long)(us % 1000000) * 1000;
+	if (t->tv_nsec >= 1000000000) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000;
+	}
+}
+
 /* Whole milliseconds from ${a} to ${b} (0 if ${b} is earlier). */
 static uint64_t
 ms_between(const struct timespec * a, const struct timespec * b)
@@ -281,12 +294,7 @@ count_due(struct tconn * c)
 	if (us > 65535000)
 		us = 65535000;
 	/* Keep the sub-microsecond rest for the next count. */
-	c->last.tv_sec += (time_t)(us / 1000000);
-	c->last.tv_nsec += (long)(us % 1000000) * 1000;
-	if (c->last.tv_nsec >= 1000000000) {
-		c->last.tv_sec++;
-		c->last.tv_nsec -= 1000000000;
-	}
+	add_us(&c->last, us);
 	c->due += dust_packet_count_us(c->e, (uint32_t)us);
 	/* A path slower than the model for long: the oldest are skipped. */
 	if (c->due > TUNNEL_DUE_MAX) {
@@ -439,11 +447,7 @@ count_ahead(struct tconn * c, struct evbuffer * out)
 		return (0);
 	if ((n = dust_packet_count_us(c->e, (uint32_t)us)) == 0)
 		return (0);
-	c->last.tv_nsec += (long)us * 1000;
-	if (c->last.tv_nsec >= 1000000000) {
-		c->last.tv_sec++;
-		c->last.tv_nsec -= 1000000000;
-	}
+	add_us(&c->last, us);
 	c->due += n;
 	return (1);
 }
