@@ -73,6 +73,17 @@ test_parse_good(void ** state)
 	if (m == NULL)
 		fail_msg("%s", err);
 	assert_int_equal(m->conv->idle_ms, 5000);
+	assert_int_equal(m->conv->list[0].has_close, 0);
+	dust_model_free(m);
+
+	/* A close: the client first, 0.2196 ms after the last step (whole us). */
+	m = conv_model("{\"list\": [{\"steps\": [[0, 60, 0], [1, 10, 0], "
+	    "[0, 10, 0]], \"close\": [0, 0.2196]}]}", err, sizeof(err));
+	if (m == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(m->conv->list[0].has_close, 1);
+	assert_int_equal(m->conv->list[0].close_dir, DUST_C2S);
+	assert_int_equal(m->conv->list[0].close_gap_us, 220);
 	dust_model_free(m);
 
 	/* Without the field: per-packet mode. */
