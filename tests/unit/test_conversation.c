@@ -76,7 +76,7 @@ test_parse_good(void ** state)
 	assert_int_equal(m->conv->list[0].has_close, 0);
 	dust_model_free(m);
 
-	/* A close: the client first, 0.2196 ms after the last step (whole us). */
+	/* A close: the client first, 0.2196 ms after the last step. */
 	m = conv_model("{\"list\": [{\"steps\": [[0, 60, 0], [1, 10, 0], "
 	    "[0, 10, 0]], \"close\": [0, 0.2196]}]}", err, sizeof(err));
 	if (m == NULL)
