@@ -28,7 +28,8 @@ turn_ms(const struct dust_ct_conn * c, int dir)
 	double a = (dir == DUST_CT_S2C) ? c->tsyn : c->tsynack;
 	double b = (dir == DUST_CT_S2C) ? c->tsynack : c->tack;
 
-	if (c->tsyn < 0 || a < 0 || b < 0)
+	/* (A SYN-ACK is noted only after a SYN, an ACK after a SYN-ACK.) */
+	if (a < 0 || b < 0)
 		return (0);
 	return (gap_ms(b, a));
 }
