@@ -18,9 +18,20 @@ gap_ms(double t, double prev)
 }
 
 /*
- * turn_ms(c, dir): the capture point's round trip, in ms, to the sender
- * of direction ${dir} of ${c}, from its handshake (SYN to SYN-ACK for the
- * server, SYN-ACK to the client's ACK for the client), or 0 if unknown.
+ * A handshake's round trip shorter than this (ms) is the sender's own
+ * kernel answering (94 us median for a client on a virtual machine), not
+ * a path: the capture point was beside it.  That time is part of the
+ * sender's turn as replayed (a Dust peer dates the bytes it is answering
+ * by the kernel's arrival stamp), so it is not taken off; taken off, the
+ * tunnel's client answered 0.09 ms early.
+ */
+#define PATH_RTT_MIN_MS	0.5
+
+/*
+ * turn_ms(c, dir): the capture point's round trip, in ms, over the path
+ * to the sender of direction ${dir} of ${c}, from its handshake (SYN to
+ * SYN-ACK for the server, SYN-ACK to the client's ACK for the client), or
+ * 0 if unknown or no path (PATH_RTT_MIN_MS).
  */
 static double
 turn_ms(const struct dust_ct_conn * c, int dir)
@@ -29,7 +40,7 @@ turn_ms(const struct dust_ct_conn * c, int dir)
 	double b = (dir == DUST_CT_S2C) ? c->tsynack : c->tack;
 
 	/* (A SYN-ACK is noted only after a SYN, an ACK after a SYN-ACK.) */
-	if (a < 0 || b < 0)
+	if (a < 0 || b < 0 || gap_ms(b, a) < PATH_RTT_MIN_MS)
 		return (0);
 	return (gap_ms(b, a));
 }

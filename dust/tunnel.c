@@ -53,6 +53,14 @@
  * real sender's burst are its kernel's pacing, not its writes.
  */
 #define CONV_AHEAD_US	100
+/*
+ * A timer wakes a step this much before it is due at most (us), the rest
+ * waited on the clock (conv_wait); the lead is learned as the 90th
+ * percentile of how late timers fire, CONV_LATE_UP us up each time one
+ * is later than it, 1 us down each time one is not.
+ */
+#define CONV_LEAD_MAX	300
+#define CONV_LATE_UP	9
 /* The largest MSS taken as a path's (a jumbo frame's); above, loopback. */
 #define CONV_SEGMENT_MAX	9000
 
@@ -124,6 +132,13 @@ tunnel_load(struct tunnel * tun, const char * invite, int server,
 	}
 	tun->ratio = dust_model_entropy(
 	    &tun->model->part[server ? DUST_S2C : DUST_C2S]) / 8.0;
+	/* A client draws no conversation it drew lately (docs/models.md). */
+	if (!server && tun->model->conv != NULL &&
+	    (tun->recent = dust_conv_recent_new(tun->model->conv)) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		tunnel_free(tun);
+		return (-1);
+	}
 	return (0);
 }
 
@@ -152,6 +167,7 @@ void
 tunnel_free(struct tunnel * tun)
 {
 
+	dust_conv_recent_free(tun->recent);
 	dust_model_free(tun->model);
 	invite_free(&tun->inv);
 	seattle_replay_free(tun->replay);
@@ -170,14 +186,15 @@ tunnel_stats_log(struct tunnel * tun)
 	warn0("sessions %ju open %ju; connections %ju open %ju "
 	    "(%ju failed silently); wire bytes out %ju in %ju; "
 	    "real bytes out %ju in %ju; cover bytes out %ju; "
-	    "packets skipped (path full) %ju",
+	    "packets skipped (path full) %ju; timer lead %u us",
 	    (uintmax_t)st->sessions, (uintmax_t)st->sessions_open,
 	    (uintmax_t)st->conns, (uintmax_t)st->conns_open,
 	    (uintmax_t)st->failed, (uintmax_t)st->wire_out,
 	    (uintmax_t)st->wire_in, (uintmax_t)st->real_out,
 	    (uintmax_t)st->real_in,
 	    (uintmax_t)(st->wire_out > st->real_out ?
-	    st->wire_out - st->real_out : 0), (uintmax_t)st->skipped);
+	    st->wire_out - st->real_out : 0), (uintmax_t)st->skipped,
+	    tun->wake_late_us);
 }
 
 /* Microseconds from ${a} to ${b} (0 if ${b} is earlier). */
@@ -201,6 +218,19 @@ add_us(struct timespec * t, uint64_t us)
 	if (t->tv_nsec >= 1000000000) {
 		t->tv_sec++;
 		t->tv_nsec -= 1000000000;
+	}
+}
+
+/* Move ${t} ${us} microseconds back. */
+static void
+sub_us(struct timespec * t, uint64_t us)
+{
+
+	t->tv_sec -= (time_t)(us / 1000000);
+	t->tv_nsec -= (long)(us % 1000000) * 1000;
+	if (t->tv_nsec < 0) {
+		t->tv_sec--;
+		t->tv_nsec += 1000000000;
 	}
 }
 
@@ -275,18 +305,17 @@ feed(struct tconn * c, double ahead)
 }
 
 /*
- * Count the packets the model says are due since the last count, on a
- * microsecond clock: a conversation's gaps are microseconds (the engine
- * counts whole ms for a per-packet model and keeps the rest).
+ * count_until(c, t): count the packets the model says are due from ${c}'s
+ * last count to ${t} (nothing if ${t} is earlier), on a microsecond clock:
+ * a conversation's gaps are microseconds (the engine counts whole ms for
+ * a per-packet model and keeps the rest).
  */
 static void
-count_due(struct tconn * c)
+count_until(struct tconn * c, const struct timespec * t)
 {
-	struct timespec now;
 	uint64_t us;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	us = us_between(&c->last, &now);
+	us = us_between(&c->last, t);
 	/* A conversation's steps also fall due when the peer's bytes come. */
 	if (us == 0 && !c->conv)
 		return;
@@ -301,6 +330,16 @@ count_due(struct tconn * c)
 		c->tun->st.skipped += c->due - TUNNEL_DUE_MAX;
 		c->due = TUNNEL_DUE_MAX;
 	}
+}
+
+/* Count the time from ${c}'s last count to now (count_until). */
+static void
+count_due(struct tconn * c)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	count_until(c, &now);
 }
 
 /*
@@ -504,6 +543,7 @@ conv_finish(struct tconn * c)
 	uint64_t us = dust_engine_close_us(c->e);
 
 	c->expired = 1;
+	c->step_armed = 0;
 	event_del(c->tick);
 	if (c->gone != NULL)
 		event_del(c->gone);
@@ -514,6 +554,51 @@ conv_finish(struct tconn * c)
 	c->finishing = FINISH_WAIT;
 	if (us != UINT64_MAX)
 		arm_us(c->tick, us);
+}
+
+/*
+ * conv_arm(c, us): wake ${c} for the step due in ${us} us, early by how
+ * late this host's timers fire (the tunnel's wake_late_us): conv_wait
+ * waits out the rest.  A virtual machine's CPU wakes from idle tens of
+ * microseconds late, the timer slack being 1 ns already (tunnel_events),
+ * and every step that follows a pause went out that late: the turns the
+ * model learned came on top of it.
+ */
+static void
+conv_arm(struct tconn * c, uint64_t us)
+{
+	uint64_t lead = c->tun->wake_late_us;
+
+	if (lead > us)
+		lead = us;
+	clock_gettime(CLOCK_MONOTONIC, &c->wake_at);
+	add_us(&c->wake_at, us - lead);
+	c->step_at = c->wake_at;
+	add_us(&c->step_at, lead);
+	c->step_armed = 1;
+	arm_us(c->tick, us - lead);
+}
+
+/*
+ * conv_wait(c): the tick armed by conv_arm has fired: learn from how late
+ * it fired, then wait on the clock until the step is due.
+ */
+static void
+conv_wait(struct tconn * c)
+{
+	struct tunnel * tun = c->tun;
+	struct timespec now;
+
+	c->step_armed = 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (us_between(&c->wake_at, &now) > tun->wake_late_us)
+		tun->wake_late_us += CONV_LATE_UP;
+	else if (tun->wake_late_us > 0)
+		tun->wake_late_us--;
+	if (tun->wake_late_us > CONV_LEAD_MAX)
+		tun->wake_late_us = CONV_LEAD_MAX;
+	while (us_between(&now, &c->step_at) > 0)
+		clock_gettime(CLOCK_MONOTONIC, &now);
 }
 
 /*
@@ -548,11 +633,16 @@ conv_next(struct tconn * c)
 		us = c->hold_us;
 		if (c->hold_us < CONV_HOLD_MAX)
 			c->hold_us *= 2;
-	} else {
+	} else if (us <= CONV_WAKE_MAX * 1000) {
 		c->hold_us = CONV_HOLD_MIN;
-	}
-	if (us > CONV_WAKE_MAX * 1000)
+		conv_arm(c, us);
+		return;
+	} else {
+		/* Nothing due before the longest sleep: look again then. */
+		c->hold_us = CONV_HOLD_MIN;
 		us = CONV_WAKE_MAX * 1000;
+	}
+	c->step_armed = 0;
 	arm_us(c->tick, us);
 }
 
@@ -620,6 +710,8 @@ tick_cb(evutil_socket_t fd, short what, void * arg)
 
 	(void)fd;
 	(void)what;
+	if (c->step_armed)
+		conv_wait(c);
 	if (c->finishing)
 		conv_close(c);
 	else
@@ -687,6 +779,43 @@ take_wire(struct tconn * c, const uint8_t * p, size_t n)
 }
 
 /*
+ * read_dated(fd, buf, len, at): read at most ${len} bytes of ${fd} into
+ * ${buf}, as read(2) does and returning what it returns, and set ${at} to
+ * when (CLOCK_MONOTONIC) the kernel took the last of them from the
+ * network if it says (SO_TIMESTAMPNS, set in conversation mode: start),
+ * else to now.
+ */
+static ssize_t
+read_dated(int fd, uint8_t * buf, size_t len, struct timespec * at)
+{
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof(struct timespec))];
+	} ctl;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
+	struct cmsghdr * cm;
+	struct timespec got, real;
+	ssize_t n;
+
+	n = recvmsg(fd, &msg, 0);
+	clock_gettime(CLOCK_MONOTONIC, at);
+	if (n <= 0)
+		return (n);
+	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET ||
+		    cm->cmsg_type != SO_TIMESTAMPNS)
+			continue;
+		/* The kernel's date is on the wall clock: move it over. */
+		memcpy(&got, CMSG_DATA(cm), sizeof(got));
+		clock_gettime(CLOCK_REALTIME, &real);
+		sub_us(at, us_between(&got, &real));
+	}
+	return (n);
+}
+
+/*
  * Wire bytes arrived.  libevent reads at most 4096 bytes a time (its
  * EVBUFFER_MAX_READ), so after what it read the socket is read here in
  * large chunks until it is empty: a wake-up per 4 KiB cost more than the
@@ -701,6 +830,7 @@ read_cb(struct bufferevent * bev, void * arg)
 	struct tconn * c = arg;
 	struct evbuffer * in = bufferevent_get_input(bev);
 	struct evbuffer_iovec v[16];
+	struct timespec at;
 	size_t took, total = 0;
 	ssize_t n;
 	uint16_t r;
@@ -708,11 +838,13 @@ read_cb(struct bufferevent * bev, void * arg)
 
 	/*
 	 * The engine dates the peer's bytes by its clock, and a step after
-	 * the peer's is timed from them: bring the clock to now first, or
-	 * the step goes early by the time since the last count.
+	 * the peer's is timed from them: bring the clock to when they came
+	 * first, or the step goes late by our wake-up (libevent read one
+	 * byte of them, so that the kernel's date of the rest is ours).
 	 */
+	n = read_dated(bufferevent_getfd(bev), rbuf, sizeof(rbuf), &at);
 	if (c->conv && c->connected)
-		count_due(c);
+		count_until(c, &at);
 	while (evbuffer_get_length(in) > 0) {
 		nv = evbuffer_peek(in, -1, NULL, v, 16);
 		if (nv > 16)
@@ -724,13 +856,13 @@ read_cb(struct bufferevent * bev, void * arg)
 		}
 		evbuffer_drain(in, took);
 	}
-	while (total < 4 * TUNNEL_IO_MAX &&
-	    (n = read(bufferevent_getfd(bev), rbuf, sizeof(rbuf))) > 0) {
+	while (n > 0) {
 		if (take_wire(c, rbuf, (size_t)n))
 			goto nomem;
 		total += (size_t)n;
-		if ((size_t)n < sizeof(rbuf))
+		if ((size_t)n < sizeof(rbuf) || total >= 4 * TUNNEL_IO_MAX)
 			break;
+		n = read(bufferevent_getfd(bev), rbuf, sizeof(rbuf));
 	}
 	check_failed(c);
 	while ((r = dust_decoded_ready(c->e)) > 0) {
@@ -763,6 +895,7 @@ start(struct tconn * c)
 {
 	uint64_t overlap;
 	int fd = bufferevent_getfd(c->bev), sz = TUNNEL_SOCKBUF, lowat = 1;
+	int on = 1;
 	socklen_t mlen = sizeof(c->mss);
 
 	/*
@@ -800,6 +933,14 @@ start(struct tconn * c)
 		 * when the handshake was done: 50-200 us later on loopback.
 		 */
 		c->last = c->born;
+		/*
+		 * The peer's bytes are dated by the kernel (read_dated):
+		 * libevent reads only one byte of each arrival, the rest
+		 * is read with its date.
+		 */
+		(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on,
+		    sizeof(on));
+		bufferevent_set_max_single_read(c->bev, 1);
 		/*
 		 * The engine says when a conversation is over (and gives up
 		 * on a silent peer after idle_ms); the duration is only its
@@ -904,8 +1045,8 @@ tconn_new(struct tunnel * tun, int fd, const struct sock_addr * to,
 		c->e = dust_engine_server_new(tun->model, tun->sk, tun->sid,
 		    tun->sidlen, tun->replay, NULL);
 	else
-		c->e = dust_engine_client_new(tun->model, tun->inv.pubkey,
-		    tun->sid, tun->sidlen, NULL);
+		c->e = dust_engine_client_new_fresh(tun->model,
+		    tun->inv.pubkey, tun->sid, tun->sidlen, NULL, tun->recent);
 	if (c->e == NULL)
 		goto err1;
 	c->duration = dust_engine_duration(c->e);

@@ -57,6 +57,7 @@ struct tunnel_stats {
 struct tunnel {
 	struct event_base * base;
 	struct dust_model * model;
+	struct dust_conv_recent * recent;	/* A client's last drawn. */
 	struct dust_invite inv;
 	uint8_t sid[SEATTLE_SID_MAX];
 	size_t sidlen;
@@ -64,6 +65,8 @@ struct tunnel {
 	struct seattle_replay * replay;
 	int server;
 	double ratio;			/* Uniform bytes per wire byte sent. */
+	uint32_t wake_late_us;		/* How late our timers fire: a running
+					   90th percentile (conv_wait). */
 	struct tunnel_stats st;
 	uint64_t conn_serial, sess_serial;
 	struct tconn * conns;		/* Every connection. */
@@ -104,6 +107,9 @@ struct tconn {
 	uint32_t tick_ms;
 	uint32_t hold_us;		/* Conversation: next look at a held
 					   step (conv_next). */
+	struct timespec step_at;	/* When the next step is due, */
+	struct timespec wake_at;	/* and its tick is to fire, */
+	int step_armed;			/* if the tick is for it. */
 	int mss;			/* The socket's segment size (0 if
 					   unknown), */
 	int lowat;			/* and its TCP_NOTSENT_LOWAT. */

@@ -112,6 +112,42 @@ size_t dust_conv_index(const uint8_t[32], size_t);
 const struct dust_conv * dust_conv_draw(const struct dust_convset *,
     const uint8_t[32]);
 
+/*
+ * The conversations a client drew last, so that it draws others: a real
+ * client's connections seldom repeat each other's shapes exactly, and a
+ * classifier that had seen one twin knew the other (docs/models.md).
+ */
+struct dust_conv_recent;
+
+/**
+ * dust_conv_recent_new(set):
+ * Create an empty record of the conversations of ${set} (which must
+ * outlive it) drawn last, which keeps the last half as many as ${set}
+ * draws from.  Return NULL on ENOMEM.
+ */
+struct dust_conv_recent * dust_conv_recent_new(const struct dust_convset *);
+
+/**
+ * dust_conv_recent_has(r, c):
+ * Return 1 if the conversation ${c} (of ${r}'s set) is among those ${r}
+ * keeps, else 0.
+ */
+int dust_conv_recent_has(const struct dust_conv_recent *,
+    const struct dust_conv *);
+
+/**
+ * dust_conv_recent_add(r, c):
+ * Note the conversation ${c} (of ${r}'s set) as the last drawn; the
+ * oldest is forgotten once ${r} holds as many as it keeps.
+ */
+void dust_conv_recent_add(struct dust_conv_recent *, const struct dust_conv *);
+
+/**
+ * dust_conv_recent_free(r):
+ * Free ${r} (NULL: nothing).
+ */
+void dust_conv_recent_free(struct dust_conv_recent *);
+
 /**
  * dust_convset_free(set):
  * Free ${set} and its conversations (NULL: nothing).

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dust/conversation.h"
 #include "dust/model.h"
 #include "dust/rng.h"
 #include "dust/seattle.h"
@@ -58,6 +59,18 @@ enum dust_engine_state {
  */
 struct dust_engine * dust_engine_client_new(const struct dust_model *,
     const uint8_t[32], const uint8_t *, size_t, const struct dust_rng *);
+
+/**
+ * dust_engine_client_new_fresh(model, B, sid, sidlen, rng, recent):
+ * As dust_engine_client_new, but in conversation mode follow one of the
+ * conversations not in ${recent} (NULL: any; include/dust/conversation.h,
+ * dust_conv_recent_new), and add it to ${recent}: the client draws its
+ * ephemeral key again (at most 32 times) until the handshake's seed picks
+ * one; nothing on the wire changes.  Return NULL on error.
+ */
+struct dust_engine * dust_engine_client_new_fresh(const struct dust_model *,
+    const uint8_t[32], const uint8_t *, size_t, const struct dust_rng *,
+    struct dust_conv_recent *);
 
 /**
  * dust_engine_server_new(model, b, sid, sidlen, replay, rng):

@@ -201,6 +201,43 @@ dust_engine_client_new(const struct dust_model * model, const uint8_t B[32],
 	    rng));
 }
 
+/*
+ * Ephemeral keys a client draws at most for a conversation not recently
+ * drawn: with half of them recent, all REDRAW_MAX are recent once in
+ * 2^32 connections, which then follow the last one drawn.
+ */
+#define REDRAW_MAX	32
+
+/**
+ * dust_engine_client_new_fresh(model, B, sid, sidlen, rng, recent):
+ * As dust_engine_client_new, but in conversation mode follow one of the
+ * conversations not in ${recent} (NULL: any), and add it to ${recent}.
+ * The conversation is the handshake seed's, a hash of the client's
+ * ephemeral key and the server's static key (include/dust/seattle.h), so
+ * the client draws its key again until the conversation is not a recent
+ * one: nothing on the wire changes, and the keys stay uniform to anyone
+ * without the server's key.  Return NULL on error.
+ */
+struct dust_engine *
+dust_engine_client_new_fresh(const struct dust_model * model,
+    const uint8_t B[32], const uint8_t * sid, size_t sidlen,
+    const struct dust_rng * rng, struct dust_conv_recent * recent)
+{
+	struct dust_engine * e;
+	int i;
+
+	for (i = 1;; i++) {
+		e = dust_engine_client_new(model, B, sid, sidlen, rng);
+		if (e == NULL || recent == NULL || e->cs.conv == NULL)
+			return (e);
+		if (i == REDRAW_MAX || !dust_conv_recent_has(recent, e->cs.conv))
+			break;
+		dust_engine_free(e);
+	}
+	dust_conv_recent_add(recent, e->cs.conv);
+	return (e);
+}
+
 /**
  * dust_engine_server_new(model, b, sid, sidlen, replay, rng):
  * Create the server side for the static secret key ${b}, identifier

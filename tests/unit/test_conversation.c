@@ -260,6 +260,44 @@ static struct dust_conv_step steps[5] = {
 	{ 0, 300, DUST_S2C }, { MS(20), 50, DUST_C2S }, { 0, 10, DUST_S2C } };
 static const struct dust_conv conv5 = { .step = steps, .nsteps = 5 };
 
+/*
+ * A record of recent draws keeps half as many as are drawn from (of 4
+ * usable conversations: 2), the last ones: the oldest goes when a third
+ * comes, and one noted twice counts once.
+ */
+static void
+test_recent(void ** state)
+{
+	struct dust_model * m;
+	struct dust_conv_recent * r;
+	const struct dust_conv * l;
+	char err[256];
+
+	(void)state;
+	assert_non_null(m = conv_model("{\"list\": ["
+	    "[[0, 60, 0], [1, 9, 0], [0, 1, 0]], [[0, 61, 0], [1, 9, 0], "
+	    "[0, 1, 0]], [[0, 62, 0], [1, 9, 0], [0, 1, 0]], [[0, 63, 0], "
+	    "[1, 9, 0], [0, 1, 0]]]}", err, sizeof(err)));
+	assert_int_equal(m->conv->ndrawn, 4);
+	l = m->conv->list;
+	assert_non_null(r = dust_conv_recent_new(m->conv));
+	assert_false(dust_conv_recent_has(r, &l[0]));
+	dust_conv_recent_add(r, &l[0]);
+	dust_conv_recent_add(r, &l[1]);
+	dust_conv_recent_add(r, &l[1]);
+	assert_true(dust_conv_recent_has(r, &l[0]));
+	assert_true(dust_conv_recent_has(r, &l[1]));
+	dust_conv_recent_add(r, &l[2]);
+	assert_false(dust_conv_recent_has(r, &l[0]));
+	assert_true(dust_conv_recent_has(r, &l[1]));
+	assert_true(dust_conv_recent_has(r, &l[2]));
+	dust_conv_recent_add(r, &l[3]);
+	assert_false(dust_conv_recent_has(r, &l[1]));
+	assert_true(dust_conv_recent_has(r, &l[3]));
+	dust_conv_recent_free(r);
+	dust_model_free(m);
+}
+
 /* The client's side: gaps, gating on the server's bytes, done. */
 static void
 test_sched_client(void ** state)
@@ -461,6 +499,7 @@ main(void)
 		cmocka_unit_test(test_parse_bounds),
 		cmocka_unit_test(test_class),
 		cmocka_unit_test(test_index),
+		cmocka_unit_test(test_recent),
 		cmocka_unit_test(test_sched_client),
 		cmocka_unit_test(test_sched_server),
 		cmocka_unit_test(test_sched_coarse_idle),

@@ -3,7 +3,8 @@
  * back (1 ms ticks, every packet delivered at once) follow the same
  * conversation, chosen from the handshake's seed: each side's packet
  * lengths are exactly the conversation's steps of its direction, data
- * flows both ways, every usable conversation gets drawn and no other.
+ * flows both ways, every usable conversation gets drawn and no other; a
+ * client that keeps its recent draws draws others (the server follows).
  * A prober's random bytes make the server follow some conversation; a
  * replayed client stream the original's; silence sends nothing and ends
  * after idle_ms.  Sub-millisecond gaps are followed to the microsecond
@@ -143,6 +144,45 @@ find(uint16_t first)
 }
 
 /*
+ * connect_pair(c, s): run the client ${c} and the server ${s} back to
+ * back until both are done (40 bytes up, 500 down); check that they
+ * followed one conversation, its steps each way, and carried all the
+ * data; free both and return the conversation.
+ */
+static const struct dust_conv *
+connect_pair(struct dust_engine * c, struct dust_engine * s)
+{
+	struct lens lc, ls;
+	const struct dust_conv * conv;
+	uint8_t data[500] = { 0 };
+	size_t up = 0, down = 0, ms;
+
+	assert_int_equal(dust_put_decoded(c, data, 40), 0);
+	assert_int_equal(dust_put_decoded(s, data, 500), 0);
+	memset(&lc, 0, sizeof(lc));
+	memset(&ls, 0, sizeof(ls));
+	for (ms = 0; ms < 100; ms++) {
+		send(c, 1, s, &lc, NULL, NULL);
+		send(s, 1, c, &ls, NULL, NULL);
+		up += drain(s);
+		down += drain(c);
+		if (dust_engine_done(c) && dust_engine_done(s))
+			break;
+	}
+	assert_true(ms < 100);
+	assert_true(lc.n > 0);
+	conv = find(lc.len[0]);
+	expect(&lc, conv, DUST_C2S);
+	expect(&ls, conv, DUST_S2C);
+	assert_int_equal(up, 40);
+	assert_int_equal(down, 500);
+	assert_int_equal(dust_engine_state(c), DUST_ENGINE_ESTABLISHED);
+	dust_engine_free(c);
+	dust_engine_free(s);
+	return (conv);
+}
+
+/*
  * Back to back, 40 connections: the same conversation each way, data
  * both ways (40 bytes up, 500 down, all of it: each conversation has
  * room for them once the server has the client's code), every usable one
@@ -153,10 +193,8 @@ test_agree(void ** state)
 {
 	struct dust_rng_seeded r;
 	struct dust_engine * c, * s;
-	struct lens lc, ls;
 	const struct dust_conv * conv;
-	uint8_t data[500] = { 0 };
-	size_t up, down, seen[NCONV] = { 0 }, i, ms;
+	size_t seen[NCONV] = { 0 }, i;
 
 	(void)state;
 	for (i = 0; i < 40; i++) {
@@ -165,33 +203,57 @@ test_agree(void ** state)
 		    sidlen, &r.rng));
 		assert_non_null(s = dust_engine_server_new(model, srv_b, sid,
 		    sidlen, NULL, &r.rng));
-		assert_int_equal(dust_put_decoded(c, data, 40), 0);
-		assert_int_equal(dust_put_decoded(s, data, 500), 0);
-		memset(&lc, 0, sizeof(lc));
-		memset(&ls, 0, sizeof(ls));
-		up = down = 0;
-		for (ms = 0; ms < 100; ms++) {
-			send(c, 1, s, &lc, NULL, NULL);
-			send(s, 1, c, &ls, NULL, NULL);
-			up += drain(s);
-			down += drain(c);
-			if (dust_engine_done(c) && dust_engine_done(s))
-				break;
-		}
-		assert_true(ms < 100);
-		assert_true(lc.n > 0);
-		conv = find(lc.len[0]);
-		expect(&lc, conv, DUST_C2S);
-		expect(&ls, conv, DUST_S2C);
-		assert_int_equal(up, 40);
-		assert_int_equal(down, 500);
-		assert_int_equal(dust_engine_state(c), DUST_ENGINE_ESTABLISHED);
-		seen[lc.len[0] - 100]++;
-		dust_engine_free(c);
-		dust_engine_free(s);
+		conv = connect_pair(c, s);
+		seen[conv->step[0].len - 100]++;
 	}
 	for (i = 0; i < NCONV; i++)
 		assert_true(seen[i] > 0);
+}
+
+/*
+ * repeats(recent): 40 connections as test_agree's (the same seeds), the
+ * client made with dust_engine_client_new_fresh and ${recent}; return how
+ * many drew one of the two conversations drawn before it.
+ */
+static size_t
+repeats(struct dust_conv_recent * recent)
+{
+	struct dust_rng_seeded r;
+	struct dust_engine * c, * s;
+	const struct dust_conv * conv, * last[2] = { NULL, NULL };
+	size_t i, n = 0;
+
+	for (i = 0; i < 40; i++) {
+		dust_rng_seeded_u64(&r, 1000 + i);
+		assert_non_null(c = dust_engine_client_new_fresh(model, srv_B,
+		    sid, sidlen, &r.rng, recent));
+		assert_non_null(s = dust_engine_server_new(model, srv_b, sid,
+		    sidlen, NULL, &r.rng));
+		conv = connect_pair(c, s);
+		if (conv == last[0] || conv == last[1])
+			n++;
+		last[1] = last[0];
+		last[0] = conv;
+	}
+	return (n);
+}
+
+/*
+ * A client that keeps its recent draws (half of the 4 usable
+ * conversations) never draws one of its last two again, and its server
+ * still follows it; without the record the same seeds do (a draw of 4
+ * repeats one of the last two about 7 times in 16).
+ */
+static void
+test_fresh(void ** state)
+{
+	struct dust_conv_recent * recent;
+
+	(void)state;
+	assert_true(repeats(NULL) > 0);
+	assert_non_null(recent = dust_conv_recent_new(model->conv));
+	assert_int_equal(repeats(recent), 0);
+	dust_conv_recent_free(recent);
 }
 
 /*
@@ -539,6 +601,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_agree),
+		cmocka_unit_test(test_fresh),
 		cmocka_unit_test(test_prober),
 		cmocka_unit_test(test_replay),
 		cmocka_unit_test(test_seed),
