@@ -14,10 +14,10 @@
 #define LEARNCONV_IDLE		60000	/* ms; more if a gap is longer. */
 
 /**
- * learnconv_write(f, ct, prefix, plen):
+ * learnconv_write(f, ct, prefix, plen, max):
  * Write the model's "conversations" field (without a trailing comma) to
  * ${f}: one conversation per connection of ${ct} carrying data, in order
- * of first appearance, at most LEARNCONV_MAX of them, each the object of
+ * of first appearance, at most ${max} of them (and LEARNCONV_MAX), each the object of
  * its "steps", the first LEARNCONV_STEPS_MAX data segments [dir, len,
  * gap_ms] (gap to the previous data segment, the first one's to the
  * connection's first frame, in ms with microsecond precision), and, when
@@ -28,6 +28,6 @@
  * conversations written.
  */
 size_t learnconv_write(FILE *, const struct dust_ct *, const uint8_t *,
-    size_t);
+    size_t, size_t);
 
 #endif /* !DUST_LEARNCONV_H */

@@ -305,12 +305,13 @@ done:
  * model_text(ct, name, desc, timing, convs, len):
  * Return the model learned from ${ct} as JSON text (its length in
  * *${len}), named ${name}, described by ${desc}, with the flow and
- * duration of ${timing} (if not NULL), and the conversations if ${convs}.
+ * duration of ${timing} (if not NULL), and at most ${convs} conversations
+ * (0: none, per-packet mode).
  * Return NULL after printing why it cannot be learned.
  */
 static char *
 model_text(const struct dust_ct * ct, const char * name, const char * desc,
-    const json_t * timing, int convs, size_t * len)
+    const json_t * timing, size_t convs, size_t * len)
 {
 	const uint8_t * prefix;
 	size_t plen;
@@ -338,7 +339,7 @@ model_text(const struct dust_ct * ct, const char * name, const char * desc,
 			goto err;
 		}
 		fputs(",\n", f);
-		learnconv_write(f, ct, prefix, plen);
+		learnconv_write(f, ct, prefix, plen, convs);
 	}
 	fputs("\n}\n", f);
 	if (fclose(f)) {
@@ -361,7 +362,7 @@ usage(FILE * f)
 
 	fprintf(f, "usage: dust model learn CAPTURE [--port P | "
 	    "--filter BPF] [--name NAME] [--timing MODEL]\n"
-	    "    [--no-conversations] -o MODEL\n");
+	    "    [--conversations N | --no-conversations] -o MODEL\n");
 	return (1);
 }
 
@@ -379,6 +380,7 @@ model_learn_main(int argc, char ** argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "timing", required_argument, NULL, 't' },
 		{ "no-conversations", no_argument, NULL, 'C' },
+		{ "conversations", required_argument, NULL, 'c' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -391,12 +393,12 @@ model_learn_main(int argc, char ** argv)
 	const char * base;
 	char desc[512], mname[128], * dot;
 	struct dust_ct * ct;
-	uint64_t port = 0;
+	uint64_t port = 0, convs = LEARNCONV_MAX;
 	size_t nconns, ndata, i;
 	struct dust_model * m = NULL;
 	char err[256], * text;
 	FILE * f;
-	int ch, convs = 1;
+	int ch;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
@@ -416,6 +418,11 @@ model_learn_main(int argc, char ** argv)
 			break;
 		case 'C':
 			convs = 0;
+			break;
+		case 'c':
+			if (args_uint("--conversations", optarg, 1,
+			    LEARNCONV_MAX, &convs))
+				return (1);
 			break;
 		case 'o':
 			out = optarg;
@@ -496,8 +503,7 @@ model_learn_main(int argc, char ** argv)
 	/* It loads, but an invite could not carry it. */
 	if (tlen > INVITE_MODEL_MAX)
 		warn0("the model is %zu bytes, more than an invite carries (%d):"
-		    " learn from fewer connections (e.g. the capture's first"
-		    " 1900 over a path with 1500-byte frames)", tlen,
+		    " keep fewer conversations (--conversations N)", tlen,
 		    INVITE_MODEL_MAX);
 
 	if (strcmp(out, "-") == 0)

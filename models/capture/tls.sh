@@ -1,5 +1,6 @@
 #!/bin/sh
-# Capture TLS 1.3 (HTTPS) between curl and nginx on loopback:
+# Capture TLS 1.3 (HTTPS) between curl and nginx (on loopback, or over a
+# path with $PATH_DELAY_MS: common.sh):
 #   sh models/capture/tls.sh OUT.pcap [CONNECTIONS]
 #   build/bin/dust model learn OUT.pcap --port PORT -o models/tls-learned.json
 # Each connection is one curl run (new TLS 1.3 handshake, no resumption):
@@ -15,9 +16,9 @@ start_nginx "$PORT" ssl
 start_tcpdump "$PORT"
 i=0
 while [ $i -lt "$N" ]; do
-	curl -s -k --tlsv1.3 -o /dev/null \
+	$AT_CLIENT curl -s -k --tlsv1.3 -o /dev/null \
 	    "https://localhost:$PORT/$(pick_file)" \
-	    --resolve "localhost:$PORT:127.0.0.1" || fail "curl failed"
+	    --resolve "localhost:$PORT:$SRV" || fail "curl failed"
 	i=$((i + 1))
 done
 stop_tcpdump

@@ -4,7 +4,8 @@
 #   1. HTTP/1.1, 60 keep-alive connections (models/capture/http.sh, 1 to 6
 #      requests each), learned with `dust model learn`; the model must
 #      load (learn checks it, check loads it again) and hold one
-#      conversation per connection; --no-conversations leaves them out.
+#      conversation per connection; --no-conversations leaves them out,
+#      --conversations N keeps N.
 #   2. A second HTTP capture (60 connections, another keep-alive draw)
 #      checked against the model
 #      with the first as --against: report.md with every section and the
@@ -75,6 +76,12 @@ print(len(json.load(open(sys.argv[1]))["conversations"]["list"]))' "$T/http.json
 "$DUST" model learn "$T/http1.pcap" --port "$P1" --no-conversations \
     -o "$T/http-pp.json" || fail "learn --no-conversations"
 grep -q '"conversations"' "$T/http-pp.json" && fail "--no-conversations: conversations"
+# --conversations N keeps the first N.
+"$DUST" model learn "$T/http1.pcap" --port "$P1" --conversations 7 \
+    -o "$T/http-7.json" || fail "learn --conversations 7"
+[ "$(/usr/bin/python3 -c 'import json, sys
+print(len(json.load(open(sys.argv[1]))["conversations"]["list"]))' "$T/http-7.json")" = 7 ] ||
+	fail "--conversations 7: not 7 conversations"
 # --timing: flow and duration from the built-in http model, the rest learned.
 "$DUST" model learn "$T/http1.pcap" --port "$P1" --timing http \
     -o "$T/http-timed.json" || fail "learn --timing"
@@ -164,6 +171,8 @@ expect_error "cannot read the capture" "$DUST" model learn "$T/empty.pcap" -o "$
 expect_error "cannot read the capture" "$DUST" model learn "$T/text.pcap" -o "$T/x.json"
 expect_error "no TCP connection to port 9" "$DUST" model learn "$T/http1.pcap" --port 9 -o "$T/x.json"
 expect_error "--port" "$DUST" model learn "$T/http1.pcap" --port 0 -o "$T/x.json"
+expect_error "--conversations" "$DUST" model learn "$T/http1.pcap" --conversations 0 -o "$T/x.json"
+expect_error "--conversations" "$DUST" model learn "$T/http1.pcap" --conversations 4097 -o "$T/x.json"
 expect_error "--filter" "$DUST" model learn "$T/http1.pcap" --filter "tcp port" -o "$T/x.json"
 expect_error "neither a model file nor a built-in" "$DUST" model check nosuchmodel "$T/http2.pcap" -o "$T/r"
 echo '{"name": "x"}' > "$T/bad.json"
