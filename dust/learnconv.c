@@ -126,8 +126,8 @@ idle_ms(const struct dust_ct * ct, size_t max)
 
 /*
  * write_ms(f, ms): write ${ms} to ${f} to the microsecond, without
- * trailing zeros (0.05, 20.945, 3): a model of 2419 conversations is
- * 4 MiB, what an invite carries, and the zeros were 2% of it.
+ * trailing zeros (0.05, 20.945, 3): an invite carries 4 MiB of model,
+ * about 2400 conversations over a path, and every byte of a step counts.
  */
 static void
 write_ms(FILE * f, double ms)
@@ -207,17 +207,17 @@ write_conv(FILE * f, const struct dust_ct_conn * c, const uint8_t * prefix,
 /**
  * learnconv_write(f, ct, prefix, plen, max):
  * Write the model's "conversations" field (without a trailing comma) to
- * ${f}: one conversation per connection of ${ct} carrying data, in order
- * of first appearance, at most ${max} of them (and LEARNCONV_MAX), each the object of
- * its "steps", the first LEARNCONV_STEPS_MAX data segments [dir, len,
- * gap_ms] (gap to the previous data segment, less the round trip to
- * the sender when the direction turns, the first one's to the
- * connection's first frame, in ms with microsecond precision), and, when
- * the first segment is the client's, captured whole and starts with the
- * client's prefix (${plen} bytes ${prefix}), its "first": the counts of
- * its bytes after the prefix; with "draw": "all" and an idle_ms of
- * LEARNCONV_IDLE or a second above the longest gap.  Return the number of
- * conversations written.
+ * ${f}: one conversation per connection of ${ct} carrying data, in order of
+ * first appearance, at most ${max} of them (and LEARNCONV_MAX), each the
+ * object of its "steps", the first LEARNCONV_STEPS_MAX data segments [dir,
+ * len, gap_ms] (gap to the previous data segment, less the round trip to
+ * the sender when the direction turns, the first one's to the connection's
+ * first frame, in ms with microsecond precision), its "close" if known,
+ * and, when the first segment is the client's, captured whole and starts
+ * with the client's prefix (${plen} bytes ${prefix}), its "first": the
+ * counts of its bytes after the prefix; with "draw": "all" and an idle_ms
+ * of LEARNCONV_IDLE or a second above the longest gap.  Return the number
+ * of conversations written.
  */
 size_t
 learnconv_write(FILE * f, const struct dust_ct * ct, const uint8_t * prefix,
