@@ -61,6 +61,19 @@
  */
 #define CONV_LEAD_MAX	300
 #define CONV_LATE_UP	9
+/*
+ * What a link's client must be able to send after the server's first
+ * answer, in bytes of its stream: its code and IV, then one record
+ * (FEED_FRAMING) holding the least a link does, a CONTINUE and an ACK.
+ */
+#define LINK_UPSTREAM_MIN	(2 * SEATTLE_KEY_BYTES + FEED_FRAMING + \
+				 1 + ENS_ID_BYTES + ENS_ACK_BYTES)
+/*
+ * The least share of a model's conversations that can carry a link: the
+ * others are cover, and below this a session needs more than ten
+ * connections for each that moves it on.
+ */
+#define CONV_LINKS_MIN	0.1
 /* The largest MSS taken as a path's (a jumbo frame's); above, loopback. */
 #define CONV_SEGMENT_MAX	9000
 
@@ -82,6 +95,34 @@ read_file(const char * path, size_t max)
 	buf[n] = '\0';
 	fclose(f);
 	return (buf);
+}
+
+/*
+ * conv_links(m): the share of the conversations ${m} draws whose client
+ * steps after the server's first carry LINK_UPSTREAM_MIN bytes of the
+ * client's stream, at the client-to-server part's entropy (an upper
+ * bound: the coder carries a little less).  The others are cover only.
+ */
+static double
+conv_links(const struct dust_model * m)
+{
+	const struct dust_convset * set = m->conv;
+	const struct dust_conv * c;
+	double h = dust_model_entropy(&m->part[DUST_C2S]) / 8, bytes;
+	size_t i, j, n = 0;
+	int answered;
+
+	for (i = 0; i < set->ndrawn; i++) {
+		c = &set->list[set->drawn[i]];
+		for (bytes = 0, answered = 0, j = 0; j < c->nsteps; j++) {
+			if (c->step[j].dir == DUST_S2C)
+				answered = 1;
+			else if (answered)
+				bytes += c->step[j].len * h;
+		}
+		n += (bytes >= LINK_UPSTREAM_MIN);
+	}
+	return ((double)n / (double)set->ndrawn);
 }
 
 /**
@@ -132,6 +173,24 @@ tunnel_load(struct tunnel * tun, const char * invite, int server,
 	}
 	tun->ratio = dust_model_entropy(
 	    &tun->model->part[server ? DUST_S2C : DUST_C2S]) / 8.0;
+	/*
+	 * A model whose conversations seldom carry a link's least would
+	 * open connections for ever and deliver next to nothing: a TLS
+	 * connection's client sends 215 bytes after the ServerHello, and
+	 * 1 of 2500 learned ones carries more than LINK_UPSTREAM_MIN
+	 * (HTTP with keep-alive: 60%).
+	 */
+	if (tun->model->conv != NULL &&
+	    conv_links(tun->model) < CONV_LINKS_MIN) {
+		snprintf(why, whylen, "invite's model: %.1f%% of its "
+		    "conversations can carry the tunnel (the client's steps "
+		    "after the server's first must carry %d bytes: code, IV, "
+		    "CONTINUE, ACK), fewer than %.0f%%",
+		    100 * conv_links(tun->model), LINK_UPSTREAM_MIN,
+		    100 * CONV_LINKS_MIN);
+		tunnel_free(tun);
+		return (-1);
+	}
 	/* A client draws no conversation it drew lately (docs/models.md). */
 	if (!server && tun->model->conv != NULL &&
 	    (tun->recent = dust_conv_recent_new(tun->model->conv)) == NULL) {
