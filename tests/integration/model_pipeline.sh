@@ -28,9 +28,12 @@
 #      AUC >= 0.92.  Measured on six seeds: 0.69-0.78 and 0.95-0.99; with
 #      60 connections per class an AUC's standard error is about 0.05, so
 #      each bound is about 2 standard errors beyond the worst seen (the
-#      conversation-mode AUC is above the 0.48 of two real captures
-#      because 60 draws from 60 learned conversations repeat some of them,
-#      and repeats are easy to recognize).  With every feature but timing
+#      conversation-mode AUC was above the 0.48 of two real captures
+#      because 60 draws from 60 learned conversations repeated some of
+#      them, and repeats are easy to recognize; since dust_wire's client
+#      draws none of its recent ones, as the tunnel's, 0.53-0.69 on six
+#      seeds against one pair of captures where the earlier draws gave
+#      0.65-0.83, and one run of the test saw 0.883 before).  With every feature but timing
 #      (the structure and the first client segment's entropy, printable
 #      share and popcount, which the first segment's permutation of a real
 #      one's bytes makes exactly real): AUC <= 0.92; measured 0.63-0.83 on

@@ -1,7 +1,7 @@
 /*
  * dust_wire: what Dust puts on the wire, as a capture, before the tunnel
  * exists.  N connections of a client and a server engine (lib/engine/)
- * back to back on a simulated clock (1 ms ticks, no loss, no latency):
+ * back to back on a simulated clock (no loss, no latency):
  * the client sends a request of 80..400 random bytes, the server answers
  * with one of the response sizes of models/capture/http.sh (120 B to
  * 200 kB); each side sends what dust_packet_count says, each packet of
@@ -14,13 +14,18 @@
  *   dust_wire MODEL N OUT.pcap [SEED]
  *
  * MODEL is a model file or a built-in name.  Timing is the engine's
- * schedule, not a kernel's: gaps within a tick are 0.
+ * schedule, not a kernel's: per packet, the clock ticks whole ms and the
+ * packets of a tick share its time; in conversation mode it moves to the
+ * next microsecond either engine has a step due (dust_engine_next_due_us),
+ * so each step goes at its learned gap.
  *
  * With a model that has conversations (conversation mode) both engines
- * follow the conversation their handshake chose: each side sends the
- * steps dust_packet_count releases (gated on the peer's bytes, which are
- * delivered at once, and the steps' gaps), and the connection ends when
- * both engines are done.  The request and response are carried as far as
+ * follow the conversation their handshake chose (the client none of
+ * those it drew lately, as the tunnel's client): each side sends the
+ * steps dust_packet_count_us releases (gated on the peer's bytes, which
+ * are delivered at once, and the steps' gaps), and the connection ends
+ * when both engines are done, closed as the learned one was
+ * (dust_engine_close_us).  The request and response are carried as far as
  * the conversation's bytes allow (the server's answer is queued at once,
  * without waiting for the request: Seattle sends it once the session is
  * established).  One line per connection goes to
@@ -49,10 +54,15 @@ static double max_ms = MAX_MS;
 static const uint32_t sizes[] = { 120, 300, 700, 1200, 2500, 4000, 6000,
     9000, 14000, 20000, 30000, 45000, 64000, 90000, 130000, 200000 };
 
-/* The capture being written and its clock. */
+/*
+ * The capture being written and its clock, and the client's record of
+ * the conversations it drew lately (a client draws none of them again,
+ * as the tunnel's does; NULL per packet).
+ */
 struct wire {
 	pcap_dumper_t * d;
 	double t0;
+	struct dust_conv_recent * recent;
 };
 
 /* One direction of a simulated TCP connection. */
@@ -107,16 +117,19 @@ frame(struct wire * w, double ms, struct end * from, struct end * to,
 	pcap_dump((u_char *)w->d, &h, b);
 }
 
-/* send_side(w, e, ms, peer, from, to): a side's packets of this tick. */
+/*
+ * send_side(w, e, n, ms, peer, from, to): ${e}'s next ${n} packets (those
+ * dust_packet_count_us said fell due), at ${ms}, handed to ${peer}.
+ */
 static void
-send_side(struct wire * w, struct dust_engine * e, double ms,
+send_side(struct wire * w, struct dust_engine * e, uint16_t n, double ms,
     struct dust_engine * peer, struct end * from, struct end * to)
 {
 	static uint8_t pkt[65535];
-	uint16_t n, len;
+	uint16_t len;
 	size_t off, k;
 
-	for (n = dust_packet_count(e, TICK_MS); n > 0; n--) {
+	for (; n > 0; n--) {
 		len = dust_encoded_ready(e);
 		dust_get_encoded(e, pkt, len);
 		for (off = 0; off < len; off += k) {
@@ -128,6 +141,49 @@ send_side(struct wire * w, struct dust_engine * e, double ms,
 			exit(1);
 		}
 	}
+}
+
+/*
+ * next_us(c, s): in conversation mode, the microseconds to the next step
+ * either engine has due by time alone: at least 1 (a step due now went
+ * in this round; the peer's bytes that make one due are in), at most a
+ * tick's, so that a side waiting for its peer looks again.
+ */
+static uint32_t
+next_us(const struct dust_engine * c, const struct dust_engine * s)
+{
+	uint64_t a = dust_engine_next_due_us(c), b = dust_engine_next_due_us(s);
+
+	if (b < a)
+		a = b;
+	if (a < 1)
+		return (1);
+	return (a > TICK_MS * 1000 ? TICK_MS * 1000 : (uint32_t)a);
+}
+
+/*
+ * close_conn(w, ms, c, s, ce, se): end the connection whose conversation
+ * was over at ${ms} as the real one was (dust_engine_close_us): the side
+ * that closed first sends its FIN after its gap, the other answers at
+ * once; per packet, or when the model does not say, at ${ms}.
+ */
+static void
+close_conn(struct wire * w, double ms, const struct dust_engine * c,
+    const struct dust_engine * s, struct end * ce, struct end * se)
+{
+	uint64_t cu = dust_engine_close_us(c), su = dust_engine_close_us(s);
+	struct end * first = ce, * other = se;
+
+	if (su < cu) {
+		first = se;
+		other = ce;
+		cu = su;
+	}
+	if (cu != UINT64_MAX)
+		ms += cu / 1000.0;
+	frame(w, ms, first, other, 0x11, NULL, 0);
+	frame(w, ms, other, first, 0x11, NULL, 0);
+	frame(w, ms, first, other, 0x10, NULL, 0);
 }
 
 /*
@@ -143,11 +199,12 @@ conn(struct wire * w, const struct dust_model * m, const uint8_t B[32],
 	struct dust_engine * c, * s;
 	struct end ce = { (uint16_t)(40000 + i % 20000), 1000u * i };
 	struct end se = { SERVER_PORT, 7000000u + 977u * i };
-	uint32_t req, resp, got_req = 0, sent = 0, got = 0, x;
-	uint16_t n;
+	uint32_t req, resp, got_req = 0, sent = 0, got = 0, x, us;
+	uint16_t n, nc, ns;
 	double ms;
 
-	if ((c = dust_engine_client_new(m, B, sid, sidlen, &rng->rng)) ==
+	if ((c = dust_engine_client_new_fresh(m, B, sid, sidlen, &rng->rng,
+	    w->recent)) ==
 	    NULL || (s = dust_engine_server_new(m, b, sid, sidlen, NULL,
 	    &rng->rng)) == NULL) {
 		fprintf(stderr, "dust_wire: cannot create the engines\n");
@@ -163,9 +220,17 @@ conn(struct wire * w, const struct dust_model * m, const uint8_t B[32],
 	frame(w, 0, &ce, &se, 0x10, NULL, 0);
 	dust_rng_fill(&rng->rng, buf, req);
 	dust_put_decoded(c, buf, (uint16_t)req);
-	for (ms = 0; ms < max_ms; ms += TICK_MS) {
-		send_side(w, c, ms, s, &ce, &se);
-		send_side(w, s, ms, c, &se, &ce);
+	/* A conversation's first step is timed from the SYN, at 0. */
+	us = m->conv != NULL ? 0 : TICK_MS * 1000;
+	for (ms = 0; ms < max_ms; ms += us / 1000.0) {
+		/*
+		 * Both clocks first, then the packets: bytes that arrive are
+		 * dated at the receiver's clock, which must be at ${ms} too.
+		 */
+		nc = dust_packet_count_us(c, us);
+		ns = dust_packet_count_us(s, us);
+		send_side(w, c, nc, ms, s, &ce, &se);
+		send_side(w, s, ns, ms, c, &se, &ce);
 		if (got_req < req && (n = dust_decoded_ready(s)) > 0) {
 			dust_get_decoded(s, buf, n);
 			got_req += n;
@@ -191,12 +256,12 @@ conn(struct wire * w, const struct dust_model * m, const uint8_t B[32],
 		    dust_engine_done(s) : got >= resp &&
 		    ms >= dust_engine_duration(c))
 			break;
+		if (m->conv != NULL)
+			us = next_us(c, s);
 	}
 	printf("conn %u ms %.0f c2s %u/%u s2c %u/%u\n", i, ms, got_req, req,
 	    got, resp);
-	frame(w, ms, &ce, &se, 0x11, NULL, 0);
-	frame(w, ms, &se, &ce, 0x11, NULL, 0);
-	frame(w, ms, &ce, &se, 0x10, NULL, 0);
+	close_conn(w, ms, c, s, &ce, &se);
 	/* Why a side failed, for the log (nothing on the wire shows it). */
 	if (dust_engine_state(c) == DUST_ENGINE_FAILED)
 		fprintf(stderr, "conn %u client: %s\n", i, dust_engine_failure(c));
@@ -249,10 +314,17 @@ main(int argc, char ** argv)
 		return (1);
 	}
 	w.t0 = 1.7e9;
+	w.recent = NULL;
+	if (m->conv != NULL && (w.recent = dust_conv_recent_new(m->conv)) ==
+	    NULL) {
+		fprintf(stderr, "dust_wire: out of memory\n");
+		return (1);
+	}
 	for (i = 0; i < n; i++)
 		w.t0 += (conn(&w, m, B, b, sid, sidlen, &rng, (unsigned)i) +
 		    10) / 1000.0;
 	pcap_dump_close(w.d);
+	dust_conv_recent_free(w.recent);
 	pcap_close(p);
 	dust_model_free(m);
 	return (0);
