@@ -138,6 +138,7 @@ tunnel_load(struct tunnel * tun, const char * invite, int server,
 	char ibuf[INVITE_WHY_MAX], mbuf[256];
 	char * text = NULL;
 	const char * m;
+	double share;
 	int rc;
 
 	tun->server = server;
@@ -181,13 +182,12 @@ tunnel_load(struct tunnel * tun, const char * invite, int server,
 	 * (HTTP with keep-alive: 60%).
 	 */
 	if (tun->model->conv != NULL &&
-	    conv_links(tun->model) < CONV_LINKS_MIN) {
+	    (share = conv_links(tun->model)) < CONV_LINKS_MIN) {
 		snprintf(why, whylen, "invite's model: %.1f%% of its "
 		    "conversations can carry the tunnel (the client's steps "
 		    "after the server's first must carry %d bytes: code, IV, "
-		    "CONTINUE, ACK), fewer than %.0f%%",
-		    100 * conv_links(tun->model), LINK_UPSTREAM_MIN,
-		    100 * CONV_LINKS_MIN);
+		    "CONTINUE, ACK), fewer than %.0f%%", 100 * share,
+		    LINK_UPSTREAM_MIN, 100 * CONV_LINKS_MIN);
 		tunnel_free(tun);
 		return (-1);
 	}

@@ -203,10 +203,10 @@ conn(struct wire * w, const struct dust_model * m, const uint8_t B[32],
 	uint16_t n, nc, ns;
 	double ms;
 
-	if ((c = dust_engine_client_new_fresh(m, B, sid, sidlen, &rng->rng,
-	    w->recent)) ==
-	    NULL || (s = dust_engine_server_new(m, b, sid, sidlen, NULL,
-	    &rng->rng)) == NULL) {
+	c = dust_engine_client_new_fresh(m, B, sid, sidlen, &rng->rng,
+	    w->recent);
+	s = dust_engine_server_new(m, b, sid, sidlen, NULL, &rng->rng);
+	if (c == NULL || s == NULL) {
 		fprintf(stderr, "dust_wire: cannot create the engines\n");
 		exit(1);
 	}
