@@ -66,6 +66,60 @@ pick_file() {
 	echo "$k$(( (r / 3) % NFILES )).$([ $k = blob ] && echo bin || echo html)"
 }
 
+# rand: the next value 0..32767 (in $R) of a fixed-seed linear
+# congruential generator, seeded by $HTTP_SEED (POSIX sh has no seeded
+# $RANDOM).
+r=${HTTP_SEED:-1}
+rand() {
+	r=$(( (r * 1103515245 + 12345) % 2147483648 ))
+	R=$(( r / 65536 ))
+}
+
+# browse BASE I [CURL_OPTION...]: connection number I as a browser keeps
+# it alive: one curl run of k requests (k from 1 to 6, drawn by rand) on
+# one connection to the URL BASE, for random pages or blobs of the web
+# root, the last of them one time in five a POST of a small form (curl
+# --next on the same connection), with one of a few User-Agent strings,
+# and "Host: www.example.com" as a browser sends it for a site on the
+# default port (so that the capture's random port does not show in the
+# requests: two captures would differ by its digits alone).  Each request
+# gets the CURL_OPTIONs (--next resets them).
+browse() {
+	base=$1
+	conn=$2
+	shift 2
+	case $((conn % 4)) in
+	0) ua="curl/7.88.1" ;;
+	1) ua="Mozilla/5.0 (X11; Linux x86_64; rv:115.0) Gecko/20100101 Firefox/115.0" ;;
+	2) ua="Wget/1.21.3" ;;
+	3) ua="Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36" ;;
+	esac
+	rand
+	k=$((1 + R % 6))
+	nopt=$#
+	j=0
+	while [ $j -lt "$k" ]; do
+		[ $j -eq 0 ] || set -- "$@" --next
+		# The per-request options: the first $nopt arguments, again.
+		o=0
+		for a in "$@"; do
+			[ $o -lt "$nopt" ] || break
+			set -- "$@" "$a"
+			o=$((o + 1))
+		done
+		set -- "$@" -s -o /dev/null -A "$ua" -H "Host: www.example.com"
+		if [ $((conn % 5)) -eq 4 ] && [ $((j + 1)) -eq "$k" ]; then
+			set -- "$@" -d "name=user$conn&text=hello+world+$conn" \
+			    "$base/post"
+		else
+			set -- "$@" "$base/$(pick_file)"
+		fi
+		j=$((j + 1))
+	done
+	shift "$nopt"
+	$AT_CLIENT curl "$@"
+}
+
 # start_tcpdump PORT: capture TCP port PORT on $CAP_IF into $OUT, with a
 # 32 MiB buffer (with the default 2 MiB, tcpdump missed about one segment
 # in 70 of the tunnel's bursts over netpath, which doubles a gap).  tcpdump says

@@ -1,8 +1,10 @@
 #!/bin/sh
-# Capture Dust (dust client -> dust server, the tunnel) carrying the HTTP
-# workload of http.sh: the traffic `dust model check` measures.
+# Capture Dust (dust client -> dust server, the tunnel) carrying GETs of
+# the web root of http.sh: the traffic `dust model check` measures.
 #   sh models/capture/dust.sh MODEL OUT.pcap [CONNECTIONS]
 # curl -> dust client ~~Dust, shaped by MODEL~~ dust server -> nginx.
+# With $INNER=tls the GETs are HTTPS (nginx over TLS 1.3, as tls.sh), so
+# that a TLS model's tunnel carries TLS.
 # MODEL is a model file or a built-in name (given to dust invite -m).
 # Only the Dust hop (the server's port, printed) is captured.  With
 # $PATH_DELAY_MS (common.sh) curl and the client are one host, the server
@@ -18,7 +20,11 @@ D=${DUST:-$DUST_ROOT/build/bin/dust}
 
 make_www "$T/www"
 P_HTTP=$(free_port)
-start_nginx "$P_HTTP"
+case ${INNER:-http} in
+http) start_nginx "$P_HTTP"; scheme=http ;;
+tls) start_nginx "$P_HTTP" ssl; scheme=https ;;
+*) fail "INNER=$INNER: http or tls" ;;
+esac
 P_SRV=$(free_port)
 P_CLI=$(free_port)
 "$D" keygen -k "$T/key" > /dev/null
@@ -37,9 +43,10 @@ start_tcpdump "$P_SRV"
 i=0
 failed=0
 while [ $i -lt "$N" ]; do
-	$AT_CLIENT curl -s -o /dev/null -m "${CURL_TIMEOUT:-90}" \
-	    -H "Host: www.example.com" \
-	    "http://127.0.0.1:$P_CLI/$(pick_file)" || failed=$((failed + 1))
+	$AT_CLIENT curl -s -k -o /dev/null -m "${CURL_TIMEOUT:-90}" \
+	    -H "Host: www.example.com" --resolve "localhost:$P_CLI:127.0.0.1" \
+	    "$scheme://localhost:$P_CLI/$(pick_file)" ||
+		failed=$((failed + 1))
 	i=$((i + 1))
 done
 stop_tcpdump

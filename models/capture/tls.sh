@@ -3,8 +3,12 @@
 # path with $PATH_DELAY_MS: common.sh):
 #   sh models/capture/tls.sh OUT.pcap [CONNECTIONS]
 #   build/bin/dust model learn OUT.pcap --port PORT -o models/tls-learned.json
-# Each connection is one curl run (new TLS 1.3 handshake, no resumption):
-# a GET of a random page or blob of the web root, 120 B to 200 kB.
+# Each connection is one curl run (a new TLS 1.3 handshake, no resumption)
+# that keeps the connection alive like a browser, as http.sh does (browse
+# in common.sh): 1 to 6 requests for pages or blobs of the web root,
+# drawn with the seed $HTTP_SEED.  A connection of one request has a
+# single client turn after the handshake's, too few bytes to carry a
+# tunnel's link (docs/models.md); the others can.
 OUT=${1:?usage: tls.sh OUT.pcap [CONNECTIONS]}
 N=${2:-200}
 . "$(dirname "$0")/common.sh"
@@ -16,8 +20,7 @@ start_nginx "$PORT" ssl
 start_tcpdump "$PORT"
 i=0
 while [ $i -lt "$N" ]; do
-	$AT_CLIENT curl -s -k --tlsv1.3 -o /dev/null \
-	    "https://localhost:$PORT/$(pick_file)" \
+	browse "https://localhost:$PORT" "$i" -k --tlsv1.3 \
 	    --resolve "localhost:$PORT:$SRV" || fail "curl failed"
 	i=$((i + 1))
 done

@@ -84,20 +84,35 @@ expect_fail "model" "neither a model file nor a model name" \
     "$DUST" invite -k server.key -a 127.0.0.1:1 -m 'no such/model'
 expect_fail "unknown command" "unknown command 'frob'" "$DUST" frob
 
-# A model whose conversations seldom carry a tunnel link (TLS: a client
-# sends 215 bytes after the ServerHello, not enough for its code, IV, a
-# CONTINUE and an ACK; 5 of the 1000 learned ones do) is refused at
-# start by both programs; HTTP with keep-alive (60% carry one) is not.
-"$DUST" invite -k server.key -a 127.0.0.1:1 \
-    -m "$DUST_ROOT/models/tls-learned.json" > tls.inv || fail "invite tls"
-expect_fail "tls client" "0.5% of its conversations can carry the tunnel" \
-    "$DUST" client -F -s "[127.0.0.1]:1" -i tls.inv
-expect_fail "tls server" "0.5% of its conversations can carry the tunnel" \
+# A model whose conversations seldom carry a tunnel link is refused at
+# start by both programs: here the shipped TLS model with each connection
+# cut after the client's Finished (80 bytes after the ServerHello, not
+# enough for a link's code, IV, CONTINUE and ACK; TLS connections of one
+# request each, as the TLS model was learned before keep-alive, carried
+# one in 5 of 1000).  The shipped HTTP and TLS models start.
+/usr/bin/python3 - "$DUST_ROOT/models/tls-learned.json" > nolink.json <<'EOF'
+import json, sys
+m = json.load(open(sys.argv[1]))
+for c in m["conversations"]["list"]:
+    s = c["steps"]
+    k = next(i for i in range(1, len(s)) if s[i][0] == 0 and s[i - 1][0] == 1)
+    c["steps"] = s[:k + 1]
+    c.pop("close", None)
+json.dump(m, sys.stdout)
+EOF
+"$DUST" invite -k server.key -a 127.0.0.1:1 -m nolink.json > nolink.inv ||
+	fail "invite nolink"
+expect_fail "cut client" "0.0% of its conversations can carry the tunnel" \
+    "$DUST" client -F -s "[127.0.0.1]:1" -i nolink.inv
+expect_fail "cut server" "0.0% of its conversations can carry the tunnel" \
     "$DUST" server -F -s "[127.0.0.1]:1" -t "[127.0.0.1]:2" -k server.key \
-    -i tls.inv
-"$DUST" invite -k server.key -a 127.0.0.1:1 \
-    -m "$DUST_ROOT/models/http-learned.json" > http.inv || fail "invite http"
-timeout 2 "$DUST" client -F -s "[127.0.0.1]:$(free_port)" -i http.inv \
-    2> err && fail "http client: exited"
-grep -q "carry the tunnel" err && fail "http client: $(cat err)"
+    -i nolink.inv
+for p in http tls; do
+	"$DUST" invite -k server.key -a 127.0.0.1:1 \
+	    -m "$DUST_ROOT/models/$p-learned.json" > $p.inv ||
+		fail "invite $p"
+	timeout 2 "$DUST" client -F -s "[127.0.0.1]:$(free_port)" -i $p.inv \
+	    2> err && fail "$p client: exited"
+	grep -q "carry the tunnel" err && fail "$p client: $(cat err)"
+done
 echo "dust_keys: ok"
