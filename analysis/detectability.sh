@@ -9,8 +9,9 @@
 #            first (the baseline: a real program against itself);
 #   obfs4-P  obfs4proxy against the model of P, --against the real P.
 #   tunnel-M the Dust tunnel (dust client -> dust server, models/capture/
-#            dust.sh) carrying http.sh's workload, with the built-in http
-#            or uniform model, or P-learned-timed (the learned model of P
+#            dust.sh) carrying GETs (HTTPS for a TLS model), with the
+#            built-in http or uniform model, or P-learned-timed (the
+#            learned model of P
 #            with the built-in http model's flow and duration: --timing),
 #            against the real P (built-in models: real HTTP);
 #   sim-P    Dust with the learned model of P (and sim-uniform with the
@@ -81,6 +82,8 @@ for m in http uniform http-learned-timed tls-learned-timed; do
 	*) model="$OUT/$m.json" real=${m%%-*} ;;
 	esac
 	if ! { [ "${REUSE:-0}" = 1 ] && [ -s "$OUT/dust-$m.pcap" ]; }; then
+		# A TLS model's tunnel carries HTTPS.
+		INNER=$([ "$real" = tls ] && echo tls || echo http) \
 		DUST="$DUST" sh models/capture/dust.sh "$model" \
 		    "$OUT/dust-$m.pcap" "$NT" > "$OUT/dust-$m.log"
 	fi
