@@ -11,9 +11,9 @@
 #   tunnel-M the Dust tunnel (dust client -> dust server, models/capture/
 #            dust.sh) carrying GETs (HTTPS for a TLS model), with the
 #            built-in http or uniform model, or P-learned-timed (the
-#            learned model of P
-#            with the built-in http model's flow and duration: --timing),
-#            against the real P (built-in models: real HTTP);
+#            learned model of P with the built-in http model's flow and
+#            duration: --timing), against the real P (built-in models:
+#            real HTTP);
 #   sim-P    Dust with the learned model of P (and sim-uniform with the
 #            built-in uniform model) simulated by tests/tools/dust_wire
 #            (client and server engines back to back on a simulated clock,
