@@ -6,9 +6,9 @@
 # Each connection is one curl run (a new TLS 1.3 handshake, no resumption)
 # that keeps the connection alive like a browser, as http.sh does (browse
 # in common.sh): 1 to 6 requests for pages or blobs of the web root,
-# drawn with the seed $HTTP_SEED.  A connection of one request has a
-# single client turn after the handshake's, too few bytes to carry a
-# tunnel's link (docs/models.md); the others can.
+# drawn with the seed $HTTP_SEED.  A connection of one request sends 215
+# bytes after the ServerHello, at the limit of what a tunnel's link needs
+# (docs/models.md); with more requests a connection has bytes to spare.
 OUT=${1:?usage: tls.sh OUT.pcap [CONNECTIONS]}
 N=${2:-200}
 . "$(dirname "$0")/common.sh"
