@@ -180,7 +180,7 @@ test_transcript(void ** state)
 
 	/* The text. */
 	put("# Seattle transcript vector (docs/protocol.md, "
-	    "docs/spec.md §1-§2).\n"
+	    "docs/spec.md sections 1-2).\n"
 	    "# Made by tests/unit/test_seattle_transcript.c; all hex.\n"
 	    "# Secrets are 32 random bytes before X25519 clamping.\n");
 	hex("sid", sid, sidlen);
