@@ -1,5 +1,6 @@
 #!/bin/sh
-# dust keygen / invite / invite --show end to end: key file mode 0600,
+# dust keygen / invite / invite --show end to end (and dust model's usage,
+# its subcommands' own): key file mode 0600,
 # refusal to overwrite, the JSON fields of an invite, and mistyped,
 # truncated or foreign invites refused with a clear message, models that
 # do not load refused by dust invite, and a model that cannot carry the
@@ -21,6 +22,18 @@ expect_fail() {
 "$DUST" -h | grep -q keygen || fail "-h does not list keygen"
 "$DUST" keygen -h | grep -q 'usage: dust keygen' || fail "keygen -h"
 "$DUST" invite -h | grep -q 'usage: dust invite' || fail "invite -h"
+# dust model: its usage is its subcommands' own, options and all.
+"$DUST" model learn -h > learn.use || fail "model learn -h"
+"$DUST" model check -h > check.use || fail "model check -h"
+grep -q -- '--conversations' learn.use || fail "learn -h: $(cat learn.use)"
+grep -q -- '--against-port' check.use || fail "check -h: $(cat check.use)"
+cat learn.use check.use > model.use
+"$DUST" model -h > model.h || fail "model -h"
+cmp -s model.h model.use || fail "model -h: '$(cat model.h)'"
+if "$DUST" model > out 2> err; then fail "dust model: succeeded"; fi
+grep -q "learn or check?" err || fail "dust model: $(cat err)"
+grep -v "learn or check?" err | cmp -s - model.use ||
+	fail "dust model: '$(cat err)'"
 
 # keygen: mode 0600 whatever the umask, 163 bytes, public key printed.
 pub=$(umask 022 && "$DUST" keygen -k server.key) || fail "keygen"
