@@ -13,7 +13,7 @@
 #include "addr.h"
 #include "args.h"
 #include "coverlink.h"
-#include "covermain.h"
+#include "coverprog.h"
 #include "daemon.h"
 #include "sock.h"
 #include "warnp.h"
@@ -53,7 +53,7 @@ stop_cb(evutil_socket_t sig, short what, void * arg)
 }
 
 /**
- * covermain(argc, argv, plain_is_source):
+ * coverprog_main(argc, argv, plain_is_source):
  * The whole of coverpipe (${plain_is_source} = 1: real data is accepted on
  * the source, blocks go to the target) and of coverpiped (0: blocks are
  * accepted on the source, real data goes to the target): parse the
@@ -61,7 +61,7 @@ stop_cb(evutil_socket_t sig, short what, void * arg)
  * status.
  */
 int
-covermain(int argc, char ** argv, int plain_is_source)
+coverprog_main(int argc, char ** argv, int plain_is_source)
 {
 	static const struct option longopts[] = {
 		{"help", no_argument, NULL, 'h'},
