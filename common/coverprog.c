@@ -1,30 +1,27 @@
-#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <event2/event.h>
 
 #include "dust/cover.h"
 
-#include "addr.h"
 #include "args.h"
 #include "coverlink.h"
 #include "coverprog.h"
-#include "daemon.h"
-#include "sock.h"
+#include "progopts.h"
+#include "progrun.h"
 #include "warnp.h"
 
-/* Print the usage of ${name} to ${f}. */
+/* Print the usage of ${name} to standard output (${rc} 0) or error. */
 static void
-usage(FILE * f, const char * name, int plain_is_source)
+usage_print(const char * name, int plain_is_source, int rc)
 {
 
-	fprintf(f, "usage: %s -s SOURCE -t TARGET [-r PER_SECOND] "
-	    "[-b BLOCK_BYTES]\n"
+	fprintf(rc ? stderr : stdout, "usage: %s -s SOURCE -t TARGET "
+	    "[-r PER_SECOND] [-b BLOCK_BYTES]\n"
 	    "       [-F] [-p PIDFILE] [-v] [--syslog]\n"
 	    "       %s -h | --version\n\n"
 	    "Accept %s on SOURCE and connect each to TARGET.\n"
@@ -36,6 +33,26 @@ usage(FILE * f, const char * name, int plain_is_source)
 	    "SOURCE", COVER_BLOCK_DEFAULT, COVER_RATE_DEFAULT, name);
 }
 
+/* Print coverpipe's usage and exit with ${rc}. */
+static void usage_coverpipe(int) __attribute__((noreturn));
+static void
+usage_coverpipe(int rc)
+{
+
+	usage_print("coverpipe", 1, rc);
+	exit(rc);
+}
+
+/* Print coverpiped's usage and exit with ${rc}. */
+static void usage_coverpiped(int) __attribute__((noreturn));
+static void
+usage_coverpiped(int rc)
+{
+
+	usage_print("coverpiped", 0, rc);
+	exit(rc);
+}
+
 /* SIGUSR1: log the counters. */
 static void
 stats_cb(evutil_socket_t sig, short what, void * arg)
@@ -44,12 +61,33 @@ stats_cb(evutil_socket_t sig, short what, void * arg)
 	coversvc_stats(arg);
 }
 
-/* SIGTERM or SIGINT: leave the loop. */
-static void
-stop_cb(evutil_socket_t sig, short what, void * arg)
+/*
+ * Serve the links accepted on ${lfd} as ${conf} says until SIGTERM or
+ * SIGINT (SIGUSR1 logs the counters).  Return the exit status.
+ */
+static int
+serve(struct event_base * base, int lfd, const struct coverlink_conf * conf,
+    const char * source, const char * target)
 {
+	struct coversvc * svc;
+	struct event * sigusr1 = NULL;
+	int rc;
 
-	event_base_loopbreak(arg);
+	if ((svc = coversvc_new(base, lfd, conf)) == NULL ||
+	    (sigusr1 = evsignal_new(base, SIGUSR1, stats_cb, svc)) == NULL ||
+	    event_add(sigusr1, NULL)) {
+		rc = progrun_serve(base, 0);
+		goto done;
+	}
+	info0("listening on %s, target %s, %d blocks of %zu bytes a second",
+	    source, target, (int)conf->rate, conf->block);
+	rc = progrun_serve(base, 1);
+done:
+	if (sigusr1 != NULL)
+		event_free(sigusr1);
+	if (svc != NULL)
+		coversvc_free(svc);
+	return (rc);
 }
 
 /**
@@ -64,32 +102,29 @@ int
 coverprog_main(int argc, char ** argv, int plain_is_source)
 {
 	static const struct option longopts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{"syslog", no_argument, NULL, 'S'},
+		PROGOPTS_LONG_HELP, PROGOPTS_LONG_VERSION, PROGOPTS_LONG_SYSLOG,
 		{NULL, 0, NULL, 0}
 	};
-	const char * name = plain_is_source ? "coverpipe" : "coverpiped";
-	const char * source = NULL, * target = NULL, * pidfile = NULL;
+	struct progopts po = {
+		.name = plain_is_source ? "coverpipe" : "coverpiped",
+		.usage = plain_is_source ? usage_coverpipe : usage_coverpiped,
+		.pidflag = 'p'
+	};
+	const char * source = NULL, * target = NULL;
 	struct coverlink_conf conf;
-	struct sock_addr src;
-	struct event_config * cfg;
 	struct event_base * base;
-	struct event * sigterm, * sigint, * sigusr1;
-	struct coversvc * svc;
-	char why[300], pidbuf[4096];
 	uint64_t v;
-	int c, fg = 0, verbose = 0, use_syslog = 0, n, lfd;
+	int ch, n, lfd, rc;
 
-	warnp_init(name);
+	warnp_init(po.name);
 	memset(&conf, 0, sizeof(conf));
 	conf.plain_is_source = plain_is_source;
 	conf.rate = COVER_RATE_DEFAULT;
 	conf.block = COVER_BLOCK_DEFAULT;
 	conf.connect_timeout = 10;
-	while ((c = getopt_long(argc, argv, "s:t:r:b:Fp:vh", longopts,
+	while ((ch = getopt_long(argc, argv, "s:t:r:b:Fp:vh", longopts,
 	    NULL)) != -1) {
-		switch (c) {
+		switch (ch) {
 		case 's':
 			source = optarg;
 			break;
@@ -107,27 +142,9 @@ coverprog_main(int argc, char ** argv, int plain_is_source)
 				return (1);
 			conf.block = (size_t)v;
 			break;
-		case 'F':
-			fg = 1;
-			break;
-		case 'p':
-			pidfile = optarg;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		case 'S':
-			use_syslog = 1;
-			break;
-		case 'h':
-			usage(stdout, name, plain_is_source);
-			return (0);
-		case 'V':
-			printf("%s %s\n", name, DUST_VERSION);
-			return (0);
 		default:
-			usage(stderr, name, plain_is_source);
-			return (1);
+			if (progopts_flag(&po, ch, optarg))
+				return (1);
 		}
 	}
 	if (optind != argc || source == NULL || target == NULL) {
@@ -135,73 +152,23 @@ coverprog_main(int argc, char ** argv, int plain_is_source)
 			warn0("unexpected argument '%s'", argv[optind]);
 		else
 			warn0("both -s SOURCE and -t TARGET are needed");
-		usage(stderr, name, plain_is_source);
-		return (1);
+		po.usage(1);
 	}
-	warnp_setverbose(verbose);
 
-	/* Addresses: one to listen on, a few to try in turn. */
-	if (addr_resolve(source, &src, 1, why, sizeof(why)) == -1) {
-		warn0("-s: %s", why);
+	/*
+	 * Resolve and listen before detaching, so that a waiting caller can
+	 * connect; the target's addresses (a few) are tried in turn.
+	 */
+	if ((n = progopts_resolve("-t", target, conf.target,
+	    COVERLINK_TARGETS)) < 0 ||
+	    (lfd = progopts_listen("-s", source)) == -1)
 		return (1);
-	}
-	if ((n = addr_resolve(target, conf.target, COVERLINK_TARGETS, why,
-	    sizeof(why))) == -1) {
-		warn0("-t: %s", why);
-		return (1);
-	}
 	conf.ntargets = (size_t)n;
-	if ((lfd = sock_listen(&src)) == -1) {
-		warnp("cannot listen on %s", source);
-		return (1);
-	}
-
-	/* Daemonize (after listening, so a waiting caller can connect). */
-	if (!fg) {
-		if (pidfile == NULL)
-			pidfile = daemon_default_pidfile(source, pidbuf,
-			    sizeof(pidbuf));
-		if (daemon_start(pidfile)) {
-			warnp("cannot daemonize (pidfile %s)", pidfile);
-			return (1);
-		}
-		if (use_syslog)
-			warnp_syslog(1);
-	}
-	signal(SIGPIPE, SIG_IGN);
 
 	/* A precise timer: blocks are due to the millisecond. */
-	if ((cfg = event_config_new()) == NULL)
-		goto nomem;
-	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
-	base = event_base_new_with_config(cfg);
-	event_config_free(cfg);
-	if (base == NULL)
-		goto nomem;
-	if ((svc = coversvc_new(base, lfd, &conf)) == NULL)
-		goto nomem;
-	sigterm = evsignal_new(base, SIGTERM, stop_cb, base);
-	sigint = evsignal_new(base, SIGINT, stop_cb, base);
-	sigusr1 = evsignal_new(base, SIGUSR1, stats_cb, svc);
-	if (sigterm == NULL || sigint == NULL || sigusr1 == NULL ||
-	    event_add(sigterm, NULL) || event_add(sigint, NULL) ||
-	    event_add(sigusr1, NULL))
-		goto nomem;
-	info0("listening on %s, target %s, %d blocks of %zu bytes a second",
-	    source, target, (int)conf.rate, conf.block);
-	if (event_base_dispatch(base) == -1) {
-		warnp("event loop failed");
+	if ((base = progrun_start(&po, source, 1)) == NULL)
 		return (1);
-	}
-	info0("exiting");
-	coversvc_free(svc);
-	event_free(sigterm);
-	event_free(sigint);
-	event_free(sigusr1);
+	rc = serve(base, lfd, &conf, source, target);
 	event_base_free(base);
-	return (0);
-
-nomem:
-	warnp("cannot start the event loop");
-	return (1);
+	return (rc);
 }
