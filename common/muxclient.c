@@ -17,6 +17,7 @@
 
 #include "muxclient.h"
 #include "muxio.h"
+#include "muxsocks.h"
 #include "sock.h"
 #include "socksfront.h"
 #include "warnp.h"
@@ -298,7 +299,7 @@ held_release(struct muxclient * mc)
 		for (h = mc->held; h->next != NULL; h = h->next)
 			continue;
 		fd = h->fd;
-		(void)muxio_accept_proxy(mc->link, fd, h->prefix, h->len);
+		(void)muxsocks_accept(mc->link, fd, h->prefix, h->len);
 		held_free(h);
 	}
 }
@@ -310,7 +311,7 @@ socks_request(void * arg, int fd, const uint8_t * prefix, size_t len)
 	struct muxclient * mc = arg;
 
 	if (mc->link != NULL) {
-		(void)muxio_accept_proxy(mc->link, fd, prefix, len);
+		(void)muxsocks_accept(mc->link, fd, prefix, len);
 		return;
 	}
 	if (held_add(mc, fd, prefix, len)) {

@@ -14,10 +14,10 @@
 #include "dust/policy.h"
 
 #include "args.h"
-#include "muxio.h"
-#include "progrun.h"
-#include "progopts.h"
 #include "muxserver.h"
+#include "muxsocks.h"
+#include "progopts.h"
+#include "progrun.h"
 #include "pacer.h"
 #include "proxyconnect.h"
 #include "warnp.h"
@@ -77,7 +77,7 @@ main(int argc, char * argv[])
 	struct event_base * base;
 	struct evdns_base * dns;
 	struct proxyconnect_cfg cfg;
-	struct muxio_proxy proxy;
+	struct muxsocks_exit proxy;
 	struct muxserver * s = NULL;
 
 	warnp_init(argv[0]);
