@@ -292,14 +292,12 @@ static void
 held_release(struct muxclient * mc)
 {
 	struct held * h;
-	int fd;
 
 	while (mc->held != NULL) {
 		/* The list is newest first: its tail is the oldest. */
 		for (h = mc->held; h->next != NULL; h = h->next)
 			continue;
-		fd = h->fd;
-		(void)muxsocks_accept(mc->link, fd, h->prefix, h->len);
+		(void)muxsocks_accept(mc->link, h->fd, h->prefix, h->len);
 		held_free(h);
 	}
 }
