@@ -17,6 +17,7 @@
 
 #include "muxclient.h"
 #include "muxio.h"
+#include "muxsocks.h"
 #include "sock.h"
 #include "socksfront.h"
 #include "warnp.h"
@@ -46,9 +47,22 @@ struct muxclient {
 	struct socksfront * front;	/* SOCKS exchanges, if any. */
 	unsigned int backoff_ms;	/* Delay before the next attempt. */
 	struct muxio_limit limit;	/* Local connections at once. */
+	struct held * held;		/* SOCKS requests waiting for a link. */
+	size_t nheld;
+};
+
+/* A SOCKS request that came while the link was down, waiting for it. */
+struct held {
+	struct muxclient * mc;
+	struct event * timer;	/* MUXCLIENT_HOLD_SECONDS, then refused. */
+	int fd;
+	uint8_t * prefix;	/* The open frame's data, and its length. */
+	size_t len;
+	struct held * prev, * next;
 };
 
 static void start_connect(struct muxclient *);
+static void held_release(struct muxclient *);
 
 static void link_dead(void *, const char *);
 
@@ -115,6 +129,7 @@ connect_eventcb(struct bufferevent * bev, short what, void * arg)
 	}
 	info0("link %s: up", mc->tname);
 	mc->backoff_ms = MUXCLIENT_BACKOFF_MIN;
+	held_release(mc);
 }
 
 /* Start connecting to the next target address. */
@@ -202,18 +217,109 @@ acceptcb(evutil_socket_t lfd, short what, void * arg)
 	}
 }
 
-/* A SOCKS request is in: carry it, or refuse it if the link is down. */
+/* Unlink ${h} from its client and free it (its socket is not closed). */
+static void
+held_free(struct held * h)
+{
+	struct muxclient * mc = h->mc;
+
+	if (h->prev != NULL)
+		h->prev->next = h->next;
+	else
+		mc->held = h->next;
+	if (h->next != NULL)
+		h->next->prev = h->prev;
+	mc->nheld--;
+	event_free(h->timer);
+	free(h->prefix);
+	free(h);
+}
+
+/* A held request's time is up with the link still down: refuse it. */
+static void
+held_timeout(evutil_socket_t fd, short what, void * arg)
+{
+	struct held * h = arg;
+	struct muxclient * mc = h->mc;
+
+	info0("link %s: still down after %d s, SOCKS request refused",
+	    mc->tname, MUXCLIENT_HOLD_SECONDS);
+	socksfront_refuse(mc->front, h->fd, SOCKS5_FAILURE);
+	held_free(h);
+}
+
+/*
+ * Hold the request of ${fd} (open frame data ${prefix}, ${len} bytes)
+ * until the link is up, for MUXCLIENT_HOLD_SECONDS at most.  Return 0, or
+ * -1 if it cannot be held (${fd} is still the caller's).
+ */
+static int
+held_add(struct muxclient * mc, int fd, const uint8_t * prefix, size_t len)
+{
+	struct timeval tv = {MUXCLIENT_HOLD_SECONDS, 0};
+	struct held * h;
+
+	if (mc->nheld >= MUXCLIENT_HOLD_MAX ||
+	    (h = calloc(1, sizeof(*h))) == NULL)
+		return (-1);
+	h->mc = mc;
+	h->fd = fd;
+	h->len = len;
+	if ((h->prefix = malloc(len > 0 ? len : 1)) == NULL)
+		goto err1;
+	memcpy(h->prefix, prefix, len);
+	if ((h->timer = evtimer_new(mc->base, held_timeout, h)) == NULL)
+		goto err2;
+	if (evtimer_add(h->timer, &tv))
+		goto err3;
+	if ((h->next = mc->held) != NULL)
+		h->next->prev = h;
+	mc->held = h;
+	mc->nheld++;
+	return (0);
+
+err3:
+	event_free(h->timer);
+err2:
+	free(h->prefix);
+err1:
+	free(h);
+	return (-1);
+}
+
+/* The link is up: carry the held requests on it, oldest first. */
+static void
+held_release(struct muxclient * mc)
+{
+	struct held * h;
+
+	while (mc->held != NULL) {
+		/* The list is newest first: its tail is the oldest. */
+		for (h = mc->held; h->next != NULL; h = h->next)
+			continue;
+		(void)muxsocks_accept(mc->link, h->fd, h->prefix, h->len);
+		held_free(h);
+	}
+}
+
+/* A SOCKS request is in: carry it, or hold it while the link is down. */
 static void
 socks_request(void * arg, int fd, const uint8_t * prefix, size_t len)
 {
 	struct muxclient * mc = arg;
 
-	if (mc->link == NULL) {
-		info0("link %s: down, SOCKS request refused", mc->tname);
+	if (mc->link != NULL) {
+		(void)muxsocks_accept(mc->link, fd, prefix, len);
+		return;
+	}
+	if (held_add(mc, fd, prefix, len)) {
+		warn0("link %s: down, SOCKS request refused (%zu held "
+		    "already)", mc->tname, mc->nheld);
 		socksfront_refuse(mc->front, fd, SOCKS5_FAILURE);
 		return;
 	}
-	(void)muxio_accept_proxy(mc->link, fd, prefix, len);
+	info0("link %s: down, SOCKS request held (up to %d s)", mc->tname,
+	    MUXCLIENT_HOLD_SECONDS);
 }
 
 /**
@@ -302,6 +408,10 @@ muxclient_free(struct muxclient * mc)
 		muxio_free(mc->link);
 	if (mc->connecting != NULL)
 		bufferevent_free(mc->connecting);
+	while (mc->held != NULL) {
+		close(mc->held->fd);
+		held_free(mc->held);
+	}
 	for (i = 0; i < mc->nls; i++) {
 		if (mc->ls[i].ev != NULL)
 			event_free(mc->ls[i].ev);

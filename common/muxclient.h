@@ -13,12 +13,18 @@
  * connections are carried, each with its port id, over one link to the
  * target, and the link itself, reconnected with exponential backoff when
  * it drops.  While no link is up, accepted connections are closed at
- * once (with a reset).
+ * once (with a reset), but SOCKS requests (proxymux) are held until the
+ * link is up, for MUXCLIENT_HOLD_SECONDS at most, then refused.
  */
 
 /* Reconnect delays: the first, the factor, the largest (milliseconds). */
 #define MUXCLIENT_BACKOFF_MIN	250
 #define MUXCLIENT_BACKOFF_MAX	16000
+
+/* Seconds a SOCKS request waits for a link that is down. */
+#define MUXCLIENT_HOLD_SECONDS	10
+/* SOCKS requests waiting at once, at most; more are refused at once. */
+#define MUXCLIENT_HOLD_MAX	256
 
 struct muxclient;
 

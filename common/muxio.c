@@ -15,12 +15,9 @@
 
 #include "dust/muxframe.h"
 #include "dust/muxlink.h"
-#include "dust/proxyopen.h"
-#include "dust/socks5.h"
 
+#include "muxconn.h"
 #include "muxio.h"
-#include "pacer.h"
-#include "proxyconnect.h"
 #include "warnp.h"
 
 /*
@@ -38,62 +35,20 @@
 /* Bytes per write (libevent's default is 16 KiB). */
 #define MAX_WRITE	262144
 
-/* One local connection carried on the link. */
-struct mconn {
-	struct muxio * m;
-	struct bufferevent * bev;	/* Writes to the local socket. */
-	struct event * rd;		/* Its readability, or NULL. */
-	int rd_on;			/* ${rd} is added. */
-	uint16_t id;
-	uint8_t port;
-	int attached;		/* Holds ${id} in the link state. */
-	int connecting;		/* Server side: connect still in progress. */
-	int read_eof;		/* The local side sent EOF. */
-	int sent_close;		/* ... and we sent the close frame. */
-	int got_eof;		/* The peer closed: shut down when flushed. */
-	int shut;		/* shutdown(SHUT_WR) done. */
-	/* SOCKS connections (proxymux, port id PROXYOPEN_PORT): */
-	int proxy;
-	int need_status;	/* Client: the status byte is yet to come. */
-	size_t extra;		/* Client: output bytes not from the link. */
-	int need_dest;		/* Server: the destination is yet to come. */
-	struct proxyopen_dec dec;	/* Server: ... its decoder. */
-	struct proxyconnect * pc;	/* Server: reaching it. */
-	struct pacer_member * paced;	/* Server: writes on the ticks. */
-	struct mconn * prev, * next;
-};
-
-struct muxio {
-	struct event_base * base;
-	struct bufferevent * bev;	/* Writes to the link. */
-	struct event * rd;		/* The link's readability. */
-	struct muxlink * ml;
-	int server;
-	const struct muxio_hooks * hooks;
-	void * cookie;
-	struct muxio_proxy proxy;	/* Server: SOCKS destinations. */
-	struct mconn * conns;		/* Every local connection. */
-	struct muxio_limit * limit;	/* Shared count and limit, or NULL. */
-	struct event * kill_ev;		/* Deferred teardown. */
-	int failing;			/* Teardown scheduled. */
-	char why[200];
-	char name[128];
-};
-
 static void conn_readcb(evutil_socket_t, short, void *);
 static void conn_writecb(struct bufferevent *, void *);
 static void conn_eventcb(struct bufferevent *, short, void *);
 static void conn_outcb(struct evbuffer *, const struct evbuffer_cb_info *,
     void *);
 
-/*
- * Drop the link: tear down from a fresh event-loop turn, so that no
- * callback running now finds its state freed under it.
+/**
+ * muxio_fail(link, fmt, ...):
+ * Drop ${link}, saying why (printf-style): tear down from a fresh
+ * event-loop turn, so that no callback running now finds its state freed
+ * under it.
  */
-static void link_fail(struct muxio *, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
-static void
-link_fail(struct muxio * m, const char * fmt, ...)
+void
+muxio_fail(struct muxio * m, const char * fmt, ...)
 {
 	va_list ap;
 
@@ -108,9 +63,13 @@ link_fail(struct muxio * m, const char * fmt, ...)
 	event_active(m->kill_ev, EV_TIMEOUT, 0);
 }
 
-/* Free ${c} and close its socket (with a reset if ${reset}). */
-static void
-conn_free(struct mconn * c, int reset)
+/**
+ * muxio_conn_free(c, reset):
+ * Free the local connection ${c} and close its socket (with a reset if
+ * ${reset}).
+ */
+void
+muxio_conn_free(struct mconn * c, int reset)
 {
 	struct linger lg = {1, 0};
 	int fd;
@@ -119,9 +78,7 @@ conn_free(struct mconn * c, int reset)
 		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	if (c->rd != NULL)
 		event_free(c->rd);
-	if (c->pc != NULL)
-		proxyconnect_cancel(c->pc);
-	pacer_remove(c->paced);
+	muxsocks_conn_free(c);
 	evbuffer_remove_cb(bufferevent_get_output(c->bev), conn_outcb, c);
 	bufferevent_free(c->bev);
 	if (c->prev != NULL)
@@ -135,9 +92,13 @@ conn_free(struct mconn * c, int reset)
 	free(c);
 }
 
-/* Return nonzero if another local connection would pass the limit. */
-static int
-at_limit(struct muxio * m)
+/**
+ * muxio_at_limit(link):
+ * Return nonzero if another local connection on ${link} would pass its
+ * limit.
+ */
+int
+muxio_at_limit(struct muxio * m)
 {
 
 	return (m->limit != NULL && m->limit->max > 0 &&
@@ -153,9 +114,13 @@ link_room(struct muxio * m)
 	return ((q < MUXIO_LINK_HIGH) ? MUXIO_LINK_HIGH - q : 0);
 }
 
-/* Watch ${c}'s socket for reading if ${on}, else stop. */
-static void
-rd_set(struct mconn * c, int on)
+/**
+ * muxio_conn_read(c, on):
+ * Watch the socket of the local connection ${c} for reading if ${on},
+ * else stop.
+ */
+void
+muxio_conn_read(struct mconn * c, int on)
 {
 
 	if (c->rd == NULL || on == c->rd_on)
@@ -166,8 +131,6 @@ rd_set(struct mconn * c, int on)
 		event_del(c->rd);
 	c->rd_on = on;
 }
-
-static void conn_abandon(struct mconn *, const char *);
 
 /*
  * Read what the local side of ${c} sends and put it on the link, as far
@@ -195,12 +158,12 @@ pump(struct mconn * c)
 			n = sizeof(buf);
 		if (n == 0) {
 			/* No credit or the link is full: stop reading. */
-			rd_set(c, 0);
+			muxio_conn_read(c, 0);
 			return;
 		}
 		if ((r = read(bufferevent_getfd(c->bev), buf, n)) > 0) {
 			if (muxlink_send(m->ml, c->id, buf, (size_t)r)) {
-				link_fail(m, "%s", muxlink_error(m->ml));
+				muxio_fail(m, "%s", muxlink_error(m->ml));
 				return;
 			}
 		} else if (r == 0) {
@@ -208,20 +171,20 @@ pump(struct mconn * c)
 		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			break;
 		} else if (errno != EINTR) {
-			conn_abandon(c, strerror(errno));
+			muxio_conn_abandon(c, strerror(errno));
 			return;
 		}
 	}
 	if (!c->read_eof) {
-		rd_set(c, 1);
+		muxio_conn_read(c, 1);
 		return;
 	}
-	rd_set(c, 0);
+	muxio_conn_read(c, 0);
 	c->sent_close = 1;
 	info0("%s: connection %u: local side closed", m->name, c->id);
 	/* This may free ${c} through the freed callback. */
 	if (muxlink_close(m->ml, c->id))
-		link_fail(m, "%s", muxlink_error(m->ml));
+		muxio_fail(m, "%s", muxlink_error(m->ml));
 }
 
 /* Free ${c} if the link is done with it and its output is flushed. */
@@ -232,12 +195,16 @@ conn_maybe_done(struct mconn * c)
 	if (c->attached ||
 	    evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
 		return;
-	conn_free(c, 0);
+	muxio_conn_free(c, 0);
 }
 
-/* The local side failed: give up the connection. */
-static void
-conn_abandon(struct mconn * c, const char * what)
+/**
+ * muxio_conn_abandon(c, what):
+ * The local side of ${c} failed (${what} says how): give the connection
+ * up, and free ${c}.
+ */
+void
+muxio_conn_abandon(struct mconn * c, const char * what)
 {
 	struct muxio * m = c->m;
 
@@ -245,8 +212,8 @@ conn_abandon(struct mconn * c, const char * what)
 	/* A target that could not be reached gets a close, not a reset. */
 	if (c->attached && (c->connecting ? muxlink_refuse(m->ml, c->id) :
 	    muxlink_abandon(m->ml, c->id)))
-		link_fail(m, "%s", muxlink_error(m->ml));
-	conn_free(c, 1);
+		muxio_fail(m, "%s", muxlink_error(m->ml));
+	muxio_conn_free(c, 1);
 }
 
 /* Bytes left the local connection's output: return credit. */
@@ -257,14 +224,14 @@ conn_outcb(struct evbuffer * buf, const struct evbuffer_cb_info * info,
 	struct mconn * c = arg;
 	size_t n = info->n_deleted, k;
 
-	/* The SOCKS reply proxymux wrote itself came first. */
+	/* Bytes written here, not from the link (a SOCKS reply), came first. */
 	k = (n < c->extra) ? n : c->extra;
 	c->extra -= k;
 	n -= k;
 	if (n == 0 || !c->attached || c->m->failing)
 		return;
 	if (muxlink_consumed(c->m->ml, c->id, n))
-		link_fail(c->m, "%s", muxlink_error(c->m->ml));
+		muxio_fail(c->m, "%s", muxlink_error(c->m->ml));
 }
 
 /* The local socket is readable. */
@@ -275,17 +242,28 @@ conn_readcb(evutil_socket_t fd, short what, void * arg)
 	pump(arg);
 }
 
-/* The local output drained: finish a half-close, or the connection. */
-static void
-conn_writecb(struct bufferevent * bev, void * arg)
+/**
+ * muxio_conn_flushed(c):
+ * The output of the local connection ${c} is written: finish a
+ * half-close, or the connection (${c} may be freed).
+ */
+void
+muxio_conn_flushed(struct mconn * c)
 {
-	struct mconn * c = arg;
 
 	if (c->got_eof && !c->shut) {
 		c->shut = 1;
-		(void)shutdown(bufferevent_getfd(bev), SHUT_WR);
+		(void)shutdown(bufferevent_getfd(c->bev), SHUT_WR);
 	}
 	conn_maybe_done(c);
+}
+
+/* The local output drained. */
+static void
+conn_writecb(struct bufferevent * bev, void * arg)
+{
+
+	muxio_conn_flushed(arg);
 }
 
 /* Set TCP_NODELAY: frames of a few bytes must not wait. */
@@ -297,9 +275,12 @@ nodelay(int fd)
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
-/* Server side: the target of ${c} is connected; start carrying it. */
-static void
-conn_connected(struct mconn * c)
+/**
+ * muxio_conn_connected(c):
+ * Server side: the target of ${c} is connected; start carrying it.
+ */
+void
+muxio_conn_connected(struct mconn * c)
 {
 	struct bufferevent * bev = c->bev;
 
@@ -307,7 +288,7 @@ conn_connected(struct mconn * c)
 	nodelay(bufferevent_getfd(bev));
 	if ((c->rd = event_new(c->m->base, bufferevent_getfd(bev),
 	    EV_READ | EV_PERSIST, conn_readcb, c)) == NULL) {
-		conn_abandon(c, "out of memory");
+		muxio_conn_abandon(c, "out of memory");
 		return;
 	}
 	/* A close that came while connecting, with nothing to send. */
@@ -331,21 +312,27 @@ conn_eventcb(struct bufferevent * bev, short what, void * arg)
 	if (what & BEV_EVENT_CONNECTED) {
 		info0("%s: connection %u: connected to target of port id %u",
 		    c->m->name, c->id, c->port);
-		conn_connected(c);
+		muxio_conn_connected(c);
 		return;
 	}
 	if (what & BEV_EVENT_ERROR) {
 		snprintf(msg, sizeof(msg), "%s: %s", c->connecting ?
 		    "cannot connect to target" : "reset",
 		    strerror(EVUTIL_SOCKET_ERROR()));
-		conn_abandon(c, msg);
+		muxio_conn_abandon(c, msg);
 		return;
 	}
 }
 
-/* Create a local connection on ${bev}, whose socket is ${fd} (or -1). */
-static struct mconn *
-conn_new(struct muxio * m, struct bufferevent * bev, int fd, uint8_t port)
+/**
+ * muxio_conn_new(link, bev, fd, port):
+ * Create a local connection of ${link} for port id ${port} on ${bev},
+ * whose socket is ${fd} (or -1: not yet connected).  Return it, or NULL
+ * on failure (${bev} is still the caller's).
+ */
+struct mconn *
+muxio_conn_new(struct muxio * m, struct bufferevent * bev, int fd,
+    uint8_t port)
 {
 	struct mconn * c;
 
@@ -376,193 +363,6 @@ conn_new(struct muxio * m, struct bufferevent * bev, int fd, uint8_t port)
 	return (c);
 }
 
-/*
- * SOCKS connections (docs/proxymux.md).  On the server side (proxymuxd)
- * the first bytes a connection on port id PROXYOPEN_PORT carries are its
- * destination; the answer is one status byte, the SOCKS5 reply code, then
- * data (0x00) or the close frame (anything else).  On the client side
- * (proxymux) that status byte becomes the SOCKS5 reply.
- */
-
-/* Server side: tell the client ${code} (not 0x00) and give ${c} up. */
-static void
-proxy_refuse(struct mconn * c, uint8_t code, const char * why)
-{
-	struct muxio * m = c->m;
-
-	info0("%s: connection %u: %s: reply 0x%02x (%s)", m->name, c->id, why,
-	    code, proxyopen_code_name(code));
-	if (muxlink_send(m->ml, c->id, &code, 1) ||
-	    muxlink_refuse(m->ml, c->id))
-		link_fail(m, "%s", muxlink_error(m->ml));
-	c->attached = 0;
-	conn_free(c, 0);
-}
-
-/* Server side: a tick of the schedule; write at most ${budget} bytes. */
-static void
-proxy_tick(void * arg, size_t budget)
-{
-	struct mconn * c = arg;
-	struct evbuffer * out = bufferevent_get_output(c->bev);
-
-	if (c->m->failing)
-		return;
-	if (evbuffer_get_length(out) > 0 && evbuffer_write_atmost(out,
-	    bufferevent_getfd(c->bev), (ev_ssize_t)budget) < 0 &&
-	    errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-		conn_abandon(c, strerror(errno));
-		return;
-	}
-	/* Finish a half-close, or the connection, as a drained write does. */
-	if (evbuffer_get_length(out) == 0)
-		conn_writecb(c->bev, c);
-}
-
-/* Server side: proxyconnect's outcome for ${c}. */
-static void
-proxy_connected(void * arg, int fd, uint8_t code, const char * why)
-{
-	struct mconn * c = arg;
-	struct muxio * m = c->m;
-	uint8_t ok = SOCKS5_OK;
-
-	c->pc = NULL;
-	if (code != SOCKS5_OK) {
-		proxy_refuse(c, code, why);
-		return;
-	}
-	if (bufferevent_setfd(c->bev, fd)) {
-		close(fd);
-		proxy_refuse(c, SOCKS5_FAILURE, "out of memory");
-		return;
-	}
-	info0("%s: connection %u: destination connected", m->name, c->id);
-	if (muxlink_send(m->ml, c->id, &ok, 1)) {
-		link_fail(m, "%s", muxlink_error(m->ml));
-		return;
-	}
-	if (m->proxy.pacer != NULL && (c->paced = pacer_add(m->proxy.pacer,
-	    proxy_tick, c)) == NULL) {
-		conn_abandon(c, "out of memory");
-		return;
-	}
-	conn_connected(c);
-}
-
-/* Server side: bytes of ${c}'s destination prefix (and maybe data). */
-static int
-proxy_dest_data(struct mconn * c, const uint8_t * buf, size_t len)
-{
-	struct muxio * m = c->m;
-	struct socks5_dest dest;
-	const char * why;
-	char dname[300];
-	uint8_t code;
-	size_t used;
-	int r;
-
-	r = proxyopen_dec_feed(&c->dec, buf, len, &used, &dest, &code, &why);
-	/* The prefix is for us, not the destination: it is consumed. */
-	if (muxlink_consumed(m->ml, c->id, used))
-		return (-1);
-	if (r == 0)
-		return (0);
-	if (r < 0) {
-		proxy_refuse(c, code, why);
-		return (0);
-	}
-	c->need_dest = 0;
-	info0("%s: connection %u: SOCKS destination %s", m->name, c->id,
-	    socks5_dest_format(&dest, dname, sizeof(dname)));
-	if (used < len &&
-	    evbuffer_add(bufferevent_get_output(c->bev), buf + used,
-	    len - used))
-		return (-1);
-	if ((c->pc = proxyconnect_start(m->proxy.connect, &dest,
-	    proxy_connected, c)) == NULL)
-		proxy_refuse(c, SOCKS5_FAILURE, "out of memory");
-	return (0);
-}
-
-/* Server side: open a SOCKS connection; its destination comes next. */
-static struct mconn *
-proxy_open(struct muxio * m, uint16_t id)
-{
-	struct bufferevent * bev;
-	struct mconn * c;
-
-	if (at_limit(m)) {
-		warn0("%s: connection %u: refused, %zu connections already",
-		    m->name, id, m->limit->n);
-		return (NULL);
-	}
-	if ((bev = bufferevent_socket_new(m->base, -1,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
-		return (NULL);
-	if ((c = conn_new(m, bev, -1, PROXYOPEN_PORT)) == NULL) {
-		bufferevent_free(bev);
-		return (NULL);
-	}
-	/* Paced connections are written by proxy_tick, not by libevent. */
-	if (m->proxy.pacer != NULL)
-		bufferevent_disable(bev, EV_WRITE);
-	c->id = id;
-	c->attached = 1;
-	c->connecting = 1;
-	c->proxy = 1;
-	c->need_dest = 1;
-	proxyopen_dec_init(&c->dec);
-	info0("%s: connection %u: open (SOCKS)", m->name, id);
-	return (c);
-}
-
-/*
- * Client side: write the SOCKS5 reply ${code} for ${c}.  On a failure,
- * close our side too; ${c} lives on until the reply is flushed.
- */
-static int
-proxy_reply(struct mconn * c, uint8_t code)
-{
-	uint8_t r[10];
-
-	c->need_status = 0;
-	/* A status that is no reply code (a peer that is no proxymuxd). */
-	if (code > SOCKS5_BAD_ATYP)
-		code = SOCKS5_FAILURE;
-	c->extra += socks5_reply(r, code);
-	/* Queued first: with output pending, a freed id cannot free ${c}. */
-	if (evbuffer_add(bufferevent_get_output(c->bev), r, sizeof(r)))
-		return (-1);
-	if (code == SOCKS5_OK)
-		return (0);
-	info0("%s: connection %u: SOCKS reply 0x%02x (%s)", c->m->name, c->id,
-	    code, proxyopen_code_name(code));
-	rd_set(c, 0);
-	c->read_eof = 1;
-	if (!c->sent_close) {
-		c->sent_close = 1;
-		if (muxlink_close(c->m->ml, c->id))
-			return (-1);
-	}
-	return (0);
-}
-
-/* Client side: data for ${c} whose first byte is the status. */
-static int
-proxy_status_data(struct mconn * c, const uint8_t * buf, size_t len)
-{
-
-	/* After a failure status nothing is passed on: all consumed. */
-	if (muxlink_consumed(c->m->ml, c->id, buf[0] == SOCKS5_OK ? 1 : len) ||
-	    proxy_reply(c, buf[0]))
-		return (-1);
-	if (buf[0] != SOCKS5_OK || len == 1)
-		return (0);
-	return (evbuffer_add(bufferevent_get_output(c->bev), buf + 1,
-	    len - 1));
-}
-
 /* muxlink callback: queue bytes on the link. */
 static int
 ml_output(void * cookie, const uint8_t * h, size_t hl, const uint8_t * d,
@@ -587,14 +387,14 @@ ml_open(void * cookie, uint16_t id, uint8_t port)
 	struct bufferevent * bev;
 	struct mconn * c;
 
-	if (port == PROXYOPEN_PORT && m->proxy.connect != NULL)
-		return (proxy_open(m, id));
+	if (muxsocks_serves(m, port))
+		return (muxsocks_open(m, id));
 	if ((a = m->hooks->target(m->cookie, port)) == NULL) {
 		info0("%s: connection %u: unknown port id %u, refused",
 		    m->name, id, port);
 		return (NULL);
 	}
-	if (at_limit(m)) {
+	if (muxio_at_limit(m)) {
 		warn0("%s: connection %u: refused, %zu connections already",
 		    m->name, id, m->limit->n);
 		return (NULL);
@@ -602,7 +402,7 @@ ml_open(void * cookie, uint16_t id, uint8_t port)
 	if ((bev = bufferevent_socket_new(m->base, -1,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
 		return (NULL);
-	if ((c = conn_new(m, bev, -1, port)) == NULL) {
+	if ((c = muxio_conn_new(m, bev, -1, port)) == NULL) {
 		bufferevent_free(bev);
 		return (NULL);
 	}
@@ -615,7 +415,7 @@ ml_open(void * cookie, uint16_t id, uint8_t port)
 		info0("%s: connection %u: cannot connect to target: %s",
 		    m->name, id, strerror(errno));
 		c->attached = 0;
-		conn_free(c, 0);
+		muxio_conn_free(c, 0);
 		return (NULL);
 	}
 	return (c);
@@ -628,9 +428,9 @@ ml_data(void * cookie, void * user, const uint8_t * buf, size_t len)
 	struct mconn * c = user;
 
 	if (c->need_dest)
-		return (proxy_dest_data(c, buf, len));
+		return (muxsocks_dest_data(c, buf, len));
 	if (c->need_status)
-		return (proxy_status_data(c, buf, len));
+		return (muxsocks_status_data(c, buf, len));
 	return (evbuffer_add(bufferevent_get_output(c->bev), buf, len));
 }
 
@@ -642,15 +442,8 @@ ml_eof(void * cookie, void * user)
 
 	info0("%s: connection %u: remote side closed", c->m->name, c->id);
 	c->got_eof = 1;
-	if (c->need_dest) {
-		proxy_refuse(c, SOCKS5_FAILURE, "closed before its destination");
+	if (c->proxy && muxsocks_eof(c))
 		return;
-	}
-	/* No status: the peer refused it (a pipemuxd without this port). */
-	if (c->need_status && proxy_reply(c, SOCKS5_FAILURE)) {
-		link_fail(c->m, "%s", muxlink_error(c->m->ml));
-		return;
-	}
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 &&
 	    !c->connecting) {
 		c->shut = 1;
@@ -685,7 +478,7 @@ ml_reset(void * cookie, void * user)
 
 	info0("%s: connection %u: reset by the peer", c->m->name, c->id);
 	c->attached = 0;
-	conn_free(c, 1);
+	muxio_conn_free(c, 1);
 }
 
 static const struct muxlink_cbs ml_cbs = {
@@ -702,19 +495,10 @@ static const struct muxlink_cbs ml_cbs = {
 static void
 link_destroy(struct muxio * m)
 {
-	uint8_t r[10];
-	int fd;
 
-	while (m->conns != NULL) {
-		/* A SOCKS client still waiting for its reply gets one. */
-		if (m->conns->need_status &&
-		    (fd = bufferevent_getfd(m->conns->bev)) != -1 &&
-		    write(fd, r, socks5_reply(r, SOCKS5_FAILURE)) == 10) {
-			conn_free(m->conns, 0);
-			continue;
-		}
-		conn_free(m->conns, 1);
-	}
+	/* A SOCKS client that got its last reply needs no reset. */
+	while (m->conns != NULL)
+		muxio_conn_free(m->conns, !muxsocks_lost(m->conns));
 	muxlink_free(m->ml);
 	event_free(m->rd);
 	bufferevent_free(m->bev);
@@ -748,18 +532,18 @@ link_readcb(evutil_socket_t fd, short what, void * arg)
 	for (i = 0; i < LINK_READS && !m->failing; i++) {
 		if ((r = read(fd, buf, sizeof(buf))) > 0) {
 			if (muxlink_input(m->ml, buf, (size_t)r))
-				link_fail(m, "protocol error: %s",
+				muxio_fail(m, "protocol error: %s",
 				    muxlink_error(m->ml));
 		} else if (r == 0) {
 			if (muxlink_end(m->ml))
-				link_fail(m, "protocol error: %s",
+				muxio_fail(m, "protocol error: %s",
 				    muxlink_error(m->ml));
 			else
-				link_fail(m, "link closed by the peer");
+				muxio_fail(m, "link closed by the peer");
 		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			return;
 		} else if (errno != EINTR) {
-			link_fail(m, "link error: %s", strerror(errno));
+			muxio_fail(m, "link error: %s", strerror(errno));
 		}
 	}
 }
@@ -784,7 +568,7 @@ link_eventcb(struct bufferevent * bev, short what, void * arg)
 	struct muxio * m = arg;
 
 	if (what & BEV_EVENT_ERROR)
-		link_fail(m, "link error: %s",
+		muxio_fail(m, "link error: %s",
 		    strerror(EVUTIL_SOCKET_ERROR()));
 }
 
@@ -857,7 +641,7 @@ muxio_accept(struct muxio * m, int fd, uint8_t port)
 		close(fd);
 		return (-1);
 	}
-	if (at_limit(m)) {
+	if (muxio_at_limit(m)) {
 		warn0("%s: connection for port id %u refused, %zu connections "
 		    "already", m->name, port, m->limit->n);
 		close(fd);
@@ -868,82 +652,20 @@ muxio_accept(struct muxio * m, int fd, uint8_t port)
 		close(fd);
 		return (-1);
 	}
-	if ((c = conn_new(m, bev, fd, port)) == NULL) {
+	if ((c = muxio_conn_new(m, bev, fd, port)) == NULL) {
 		bufferevent_free(bev);
 		return (-1);
 	}
 	if (muxlink_open(m->ml, port, c, &c->id)) {
 		warn0("%s: cannot open a connection: %s", m->name,
 		    muxlink_error(m->ml));
-		conn_free(c, 1);
+		muxio_conn_free(c, 1);
 		return (-1);
 	}
 	c->attached = 1;
 	info0("%s: connection %u: open to port id %u", m->name, c->id, port);
-	rd_set(c, 1);
+	muxio_conn_read(c, 1);
 	return (0);
-}
-
-/**
- * muxio_accept_proxy(link, fd, prefix, len):
- * Client side: carry the SOCKS connection ${fd} (which the link takes
- * over), whose request is answered, on ${link}: an open frame for port id
- * PROXYOPEN_PORT carrying the ${len} bytes of ${prefix} (the destination
- * and any early data; see proxyopen_encode).  The SOCKS5 reply is written
- * when the status arrives.  Return 0, or -1 if it could not be opened
- * (${fd} is then closed).
- */
-int
-muxio_accept_proxy(struct muxio * m, int fd, const uint8_t * prefix,
-    size_t len)
-{
-	struct bufferevent * bev;
-	struct mconn * c;
-	uint8_t r[10];
-
-	if (m->failing || at_limit(m)) {
-		if (!m->failing)
-			warn0("%s: SOCKS connection refused, %zu connections "
-			    "already", m->name, m->limit->n);
-		/* The SOCKS client waits for a reply: a general failure. */
-		(void)!write(fd, r, socks5_reply(r, SOCKS5_FAILURE));
-		close(fd);
-		return (-1);
-	}
-	if ((bev = bufferevent_socket_new(m->base, fd,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
-		close(fd);
-		return (-1);
-	}
-	if ((c = conn_new(m, bev, fd, PROXYOPEN_PORT)) == NULL) {
-		bufferevent_free(bev);
-		return (-1);
-	}
-	c->proxy = 1;
-	c->need_status = 1;
-	if (muxlink_open_data(m->ml, PROXYOPEN_PORT, prefix, len, c,
-	    &c->id)) {
-		warn0("%s: cannot open a connection: %s", m->name,
-		    muxlink_error(m->ml));
-		conn_free(c, 1);
-		return (-1);
-	}
-	c->attached = 1;
-	info0("%s: connection %u: open (SOCKS)", m->name, c->id);
-	rd_set(c, 1);
-	return (0);
-}
-
-/**
- * muxio_set_proxy(link, proxy):
- * Server side: open the connections on port id PROXYOPEN_PORT to the
- * destinations they carry, as ${proxy} says (which must outlive ${link}).
- */
-void
-muxio_set_proxy(struct muxio * m, const struct muxio_proxy * proxy)
-{
-
-	m->proxy = *proxy;
 }
 
 /**

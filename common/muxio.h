@@ -10,9 +10,10 @@
 #include "addr.h"
 
 /*
- * The libevent side of one pipemux link, shared by pipemux, pipemuxd and
- * (later) proxymux/proxymuxd: the link's bufferevent, the local
- * connections carried on it, and lib/mux's muxlink state in between.
+ * The libevent side of one pipemux link, shared by pipemux, pipemuxd,
+ * proxymux and proxymuxd: the link's bufferevent, the local connections
+ * carried on it, and lib/mux's muxlink state in between.  The SOCKS
+ * connections of proxymux and proxymuxd are common/muxsocks.c's.
  * Flow control (docs/pipemux.md): a local socket is read only while its
  * connection has credit and the link's output holds less than
  * MUXIO_LINK_HIGH bytes, so memory is bounded per connection and per link.
@@ -24,18 +25,6 @@
 #define MUXIO_LINK_LOW		(64 * 1024)
 
 struct muxio;
-struct pacer;
-struct proxyconnect_cfg;
-
-/*
- * Server side: how SOCKS connections (port id PROXYOPEN_PORT, see
- * docs/proxymux.md) reach their destinations, and the schedule their
- * writes to the destination keep (NULL: written as fast as they go).
- */
-struct muxio_proxy {
-	const struct proxyconnect_cfg * connect;
-	struct pacer * pacer;
-};
 
 /*
  * A limit on local connections at once, shared by the links that point
@@ -79,24 +68,6 @@ struct muxio * muxio_new(struct event_base *, struct bufferevent *, int,
  * could not be opened (${fd} is then closed).
  */
 int muxio_accept(struct muxio *, int, uint8_t);
-
-/**
- * muxio_accept_proxy(link, fd, prefix, len):
- * Client side: carry the SOCKS connection ${fd} (which the link takes
- * over), whose request is answered, on ${link}: an open frame for port id
- * PROXYOPEN_PORT carrying the ${len} bytes of ${prefix} (the destination
- * and any early data; see proxyopen_encode).  The SOCKS5 reply is written
- * when the status arrives.  Return 0, or -1 if it could not be opened
- * (${fd} is then closed).
- */
-int muxio_accept_proxy(struct muxio *, int, const uint8_t *, size_t);
-
-/**
- * muxio_set_proxy(link, proxy):
- * Server side: open the connections on port id PROXYOPEN_PORT to the
- * destinations they carry, as ${proxy} says (which must outlive ${link}).
- */
-void muxio_set_proxy(struct muxio *, const struct muxio_proxy *);
 
 /**
  * muxio_free(link):

@@ -9,6 +9,7 @@
 #include <event2/event.h>
 
 #include "muxio.h"
+#include "muxsocks.h"
 #include "muxserver.h"
 #include "sock.h"
 #include "warnp.h"
@@ -28,7 +29,7 @@ struct muxserver {
 	const struct sock_addr * (*target)(void *, uint8_t);
 	void * cookie;
 	struct slink * links;
-	struct muxio_proxy proxy;	/* SOCKS destinations, if any. */
+	struct muxsocks_exit proxy;	/* SOCKS destinations, if any. */
 	int has_proxy;
 	unsigned long nlinks;		/* Links accepted so far. */
 	struct muxio_limit limit;	/* Target connections at once. */
@@ -111,7 +112,7 @@ acceptcb(evutil_socket_t lfd, short what, void * arg)
 			continue;
 		}
 		if (s->has_proxy)
-			muxio_set_proxy(sl->m, &s->proxy);
+			muxsocks_serve(sl->m, &s->proxy);
 		if ((sl->next = s->links) != NULL)
 			sl->next->prev = sl;
 		s->links = sl;
@@ -164,7 +165,8 @@ muxserver_new(struct event_base * base, int lfd,
  * must outlive ${server}).
  */
 void
-muxserver_set_proxy(struct muxserver * s, const struct muxio_proxy * proxy)
+muxserver_set_proxy(struct muxserver * s,
+    const struct muxsocks_exit * proxy)
 {
 
 	s->proxy = *proxy;

@@ -26,7 +26,7 @@ struct muxserver;
 struct muxserver * muxserver_new(struct event_base *, int,
     const struct sock_addr * (*)(void *, uint8_t), void *, size_t);
 
-struct muxio_proxy;
+struct muxsocks_exit;
 
 /**
  * muxserver_set_proxy(server, proxy):
@@ -34,7 +34,8 @@ struct muxio_proxy;
  * from now on to the destinations they carry, as ${proxy} says (which
  * must outlive ${server}).
  */
-void muxserver_set_proxy(struct muxserver *, const struct muxio_proxy *);
+void muxserver_set_proxy(struct muxserver *,
+    const struct muxsocks_exit *);
 
 /**
  * muxserver_free(server):

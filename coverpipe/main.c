@@ -1,13 +1,13 @@
 /*
  * coverpipe: the client end of the constant-cover pipe.  Real data is
  * accepted on SOURCE (from pipemux); blocks go to TARGET (spiped -e).
- * All but the direction is shared with coverpiped: common/covermain.c.
+ * All but the direction is shared with coverpiped: common/coverprog.c.
  */
-#include "covermain.h"
+#include "coverprog.h"
 
 int
 main(int argc, char ** argv)
 {
 
-	return (covermain(argc, argv, 1));
+	return (coverprog_main(argc, argv, 1));
 }

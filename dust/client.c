@@ -20,7 +20,7 @@
 #include "addr.h"
 #include "args.h"
 #include "dust.h"
-#include "muxrun.h"
+#include "progrun.h"
 #include "progopts.h"
 #include "sock.h"
 #include "tunnel.h"
@@ -422,13 +422,13 @@ cmd_client(int argc, char ** argv)
 	if (progopts_resolve("server address", tspec, &cl.server, 1) < 0 ||
 	    (cl.tun.lfd = progopts_listen("-s", lspec)) == -1)
 		goto done0;
-	if (muxrun_daemonize(po.fg, po.pidfile, lspec, po.use_syslog))
+	if (progrun_daemonize(po.fg, po.pidfile, lspec, po.use_syslog))
 		goto done1;
 	if (tunnel_events(&cl.tun, accept_cb, &cl)) {
 		warn0("cannot set up the event loop");
 		goto done2;
 	}
-	if (muxrun_loop(cl.tun.base) == 0)
+	if (progrun_loop(cl.tun.base) == 0)
 		rc = 0;
 	/* A session still open is not "closed cleanly" in the log. */
 	while ((cs = cl.sessions) != NULL) {

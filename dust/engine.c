@@ -15,6 +15,7 @@
 
 #include "dust.h"
 #include "keyio.h"
+#include "modelio.h"
 #include "warnp.h"
 
 /*
@@ -109,26 +110,16 @@ load_invite(const char * arg, struct dust_invite * inv)
 }
 
 /*
- * load_model(inv): the model an invite names: none ("uniform"), a model's
- * JSON text, or a built-in model's name.  Return it, or NULL after a
- * warning.
+ * load_model(inv): the model the invite ${inv} carries (modelio_invite).
+ * Return it, or NULL after a warning.
  */
 static struct dust_model *
 load_model(const struct dust_invite * inv)
 {
 	struct dust_model * m;
-	const char * t = inv->model;
 	char why[256];
 
-	while (*t == ' ' || *t == '\t' || *t == '\r' || *t == '\n')
-		t++;
-	if (*t == '\0')
-		m = dust_model_builtin("uniform", why, sizeof(why));
-	else if (*t == '{')
-		m = dust_model_parse(t, strlen(t), why, sizeof(why));
-	else
-		m = dust_model_builtin(t, why, sizeof(why));
-	if (m == NULL)
+	if ((m = modelio_invite(inv->model, why, sizeof(why))) == NULL)
 		warn0("invite's model: %s", why);
 	return (m);
 }

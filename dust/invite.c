@@ -9,10 +9,12 @@
 #include <sys/stat.h>
 
 #include "dust/invite.h"
+#include "dust/model.h"
 #include "dust/seattle.h"
 
 #include "dust.h"
 #include "keyio.h"
+#include "modelio.h"
 #include "warnp.h"
 
 /* usage(f): invite's options. */
@@ -78,6 +80,11 @@ model_arg(const char * arg)
 			warn0("model file %s holds a NUL byte: not text", arg);
 			free(text);
 			text = NULL;
+		} else if (text[strspn(text, " \t\r\n")] != '{') {
+			warn0("model file %s is not a model: its text is no "
+			    "JSON object", arg);
+			free(text);
+			text = NULL;
 		}
 		fclose(f);
 		return (text);
@@ -96,6 +103,26 @@ model_arg(const char * arg)
 		return (NULL);
 	}
 	return (strdup(arg));
+}
+
+/*
+ * model_check(arg, text): check that the model text ${text}, which -m
+ * ${arg} gave, loads as dust client and server will load it from the
+ * invite (modelio_invite).  Return 0, or -1 after a message naming the
+ * model and what is wrong with it.
+ */
+static int
+model_check(const char * arg, const char * text)
+{
+	struct dust_model * m;
+	char why[256];
+
+	if ((m = modelio_invite(text, why, sizeof(why))) == NULL) {
+		warn0("-m %s: %s", arg, why);
+		return (-1);
+	}
+	dust_model_free(m);
+	return (0);
 }
 
 /* make(keyfile, addr, model): print an invite.  Return the exit code. */
@@ -118,6 +145,10 @@ make(const char * keyfile, const char * addr, const char * model)
 		return (1);
 	if (model != NULL && (inv.model = model_arg(model)) == NULL)
 		return (1);
+	if (model != NULL && model_check(model, inv.model)) {
+		free(inv.model);
+		return (1);
+	}
 	if ((text = invite_format(&inv)) == NULL) {
 		warnp("cannot make the invite");
 		free(inv.model);

@@ -7,6 +7,15 @@
 #include "model_check.h"
 #include "model_learn.h"
 
+/* usage(f): print the usages of the subcommands to ${f}, their own. */
+static void
+usage(FILE * f)
+{
+
+	model_learn_usage(f);
+	model_check_usage(f);
+}
+
 /**
  * cmd_model(argc, argv):
  * Run "dust model learn ..." or "dust model check ..." (${argv}[0] is
@@ -26,17 +35,13 @@ cmd_model(int argc, char ** argv)
 	}
 	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "--help") == 0)) {
-		printf("usage: dust model learn CAPTURE [--port P | --filter "
-		    "BPF] [--name NAME] [--timing MODEL]\n"
-		    "                  -o MODEL\n"
-		    "       dust model check MODEL CAPTURE [--against "
-		    "REAL_CAPTURE] [--port P] [--against-port P] "
-		    "[-o REPORT_DIR]\n");
+		usage(stdout);
 		return (0);
 	}
 	if (argc < 2)
-		warn0("learn or check? (dust model -h)");
+		warn0("learn or check?");
 	else
 		warn0("unknown subcommand '%s' (learn or check)", argv[1]);
+	usage(stderr);
 	return (1);
 }

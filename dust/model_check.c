@@ -238,9 +238,13 @@ find_analysis(char * buf, size_t len)
 	return (-1);
 }
 
-/* usage(f): print the usage of "dust model check" to ${f}; return 1. */
-static int
-usage(FILE * f)
+/**
+ * model_check_usage(f):
+ * Print the usage of "dust model check" to ${f}.  Return 1 (the exit
+ * status of a usage error).
+ */
+int
+model_check_usage(FILE * f)
 {
 
 	fprintf(f, "usage: dust model check MODEL CAPTURE [--against "
@@ -293,14 +297,14 @@ model_check_main(int argc, char ** argv)
 			out = optarg;
 			break;
 		case 'h':
-			usage(stdout);
+			model_check_usage(stdout);
 			return (0);
 		default:
-			return (usage(stderr));
+			return (model_check_usage(stderr));
 		}
 	}
 	if (optind != argc - 2)
-		return (usage(stderr));
+		return (model_check_usage(stderr));
 	model = argv[optind];
 	cap = argv[optind + 1];
 

@@ -355,9 +355,13 @@ err:
 	return (NULL);
 }
 
-/* usage(f): print the usage of "dust model learn" to ${f}; return 1. */
-static int
-usage(FILE * f)
+/**
+ * model_learn_usage(f):
+ * Print the usage of "dust model learn" to ${f}.  Return 1 (the exit
+ * status of a usage error).
+ */
+int
+model_learn_usage(FILE * f)
 {
 
 	fprintf(f, "usage: dust model learn CAPTURE [--port P | "
@@ -428,14 +432,14 @@ model_learn_main(int argc, char ** argv)
 			out = optarg;
 			break;
 		case 'h':
-			usage(stdout);
+			model_learn_usage(stdout);
 			return (0);
 		default:
-			return (usage(stderr));
+			return (model_learn_usage(stderr));
 		}
 	}
 	if (optind != argc - 1 || out == NULL)
-		return (usage(stderr));
+		return (model_learn_usage(stderr));
 	cap = argv[optind];
 	if ((base = strrchr(cap, '/')) != NULL)
 		base++;

@@ -105,3 +105,25 @@ modelio_check(const char * model)
 	dust_model_free(m);
 	return (0);
 }
+
+/**
+ * modelio_invite(text, why, whylen):
+ * Load the model an invite carries in its model field ${text}: none (only
+ * white space: "uniform"), a model's JSON text (starting with '{'), or a
+ * built-in model's name.  Return it, or NULL with the loader's message in
+ * ${why}.  This is the one loader of an invite's model: dust client,
+ * server and engine use it, and dust invite checks its model with it.
+ */
+struct dust_model *
+modelio_invite(const char * text, char * why, size_t whylen)
+{
+
+	while (*text == ' ' || *text == '\t' || *text == '\r' ||
+	    *text == '\n')
+		text++;
+	if (*text == '\0')
+		return (dust_model_builtin("uniform", why, whylen));
+	if (*text == '{')
+		return (dust_model_parse(text, strlen(text), why, whylen));
+	return (dust_model_builtin(text, why, whylen));
+}

@@ -29,4 +29,14 @@ struct dust_model * modelio_load(const char *);
  */
 int modelio_check(const char *);
 
+/**
+ * modelio_invite(text, why, whylen):
+ * Load the model an invite carries in its model field ${text}: none (only
+ * white space: "uniform"), a model's JSON text (starting with '{'), or a
+ * built-in model's name.  Return it, or NULL with the loader's message in
+ * ${why}.  This is the one loader of an invite's model: dust client,
+ * server and engine use it, and dust invite checks its model with it.
+ */
+struct dust_model * modelio_invite(const char *, char *, size_t);
+
 #endif /* !DUST_MODELIO_H */

@@ -23,7 +23,7 @@
 #include "args.h"
 #include "dust.h"
 #include "keyio.h"
-#include "muxrun.h"
+#include "progrun.h"
 #include "progopts.h"
 #include "sock.h"
 #include "tunnel.h"
@@ -362,7 +362,7 @@ cmd_server(int argc, char ** argv)
 		warn0("out of memory");
 		goto done1;
 	}
-	if (muxrun_daemonize(po.fg, po.pidfile, lspec, po.use_syslog))
+	if (progrun_daemonize(po.fg, po.pidfile, lspec, po.use_syslog))
 		goto done1;
 	if (tunnel_events(&sv.tun, accept_cb, &sv) ||
 	    (sv.sweep = event_new(sv.tun.base, -1, EV_PERSIST, sweep_cb,
@@ -370,7 +370,7 @@ cmd_server(int argc, char ** argv)
 		warn0("cannot set up the event loop");
 		goto done2;
 	}
-	if (muxrun_loop(sv.tun.base) == 0)
+	if (progrun_loop(sv.tun.base) == 0)
 		rc = 0;
 	tconn_close_all(&sv.tun);
 	/* A session still open is not "closed cleanly" in the log. */

@@ -22,6 +22,7 @@
 #include "dust/invite.h"
 #include "dust/model.h"
 #include "addr.h"
+#include "modelio.h"
 #include "tunnel.h"
 #include "warnp.h"
 
@@ -137,7 +138,6 @@ tunnel_load(struct tunnel * tun, const char * invite, int server,
 {
 	char ibuf[INVITE_WHY_MAX], mbuf[256];
 	char * text = NULL;
-	const char * m;
 	double share;
 	int rc;
 
@@ -157,16 +157,7 @@ tunnel_load(struct tunnel * tun, const char * invite, int server,
 		return (-1);
 	}
 	tun->sidlen = invite_sid(&tun->inv, tun->sid);
-	m = tun->inv.model;
-	while (*m == ' ' || *m == '\n' || *m == '\t' || *m == '\r')
-		m++;
-	if (*m == '\0')
-		tun->model = dust_model_builtin("uniform", mbuf, sizeof(mbuf));
-	else if (*m == '{')
-		tun->model = dust_model_parse(m, strlen(m), mbuf,
-		    sizeof(mbuf));
-	else
-		tun->model = dust_model_builtin(m, mbuf, sizeof(mbuf));
+	tun->model = modelio_invite(tun->inv.model, mbuf, sizeof(mbuf));
 	if (tun->model == NULL) {
 		snprintf(why, whylen, "invite's model: %s", mbuf);
 		invite_free(&tun->inv);

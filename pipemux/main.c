@@ -11,7 +11,7 @@
 
 #include "args.h"
 #include "muxclient.h"
-#include "muxrun.h"
+#include "progrun.h"
 #include "progopts.h"
 #include "warnp.h"
 
@@ -81,11 +81,11 @@ main(int argc, char * argv[])
 	for (i = 0; i < np; i++)
 		if ((lfds[i] = progopts_listen("-p", lspec[i])) == -1)
 			exit(1);
-	if ((base = muxrun_start(&po, tspec, 0)) == NULL)
+	if ((base = progrun_start(&po, tspec, 0)) == NULL)
 		exit(1);
 	mc = muxclient_new(base, target, (size_t)nt, tspec, lfds, ports, np,
 	    (size_t)po.n);
-	rc = muxrun_serve(base, mc != NULL);
+	rc = progrun_serve(base, mc != NULL);
 	muxclient_free(mc);
 	event_base_free(base);
 	return (rc);

@@ -11,7 +11,7 @@
 
 #include "addr.h"
 #include "args.h"
-#include "muxrun.h"
+#include "progrun.h"
 #include "progopts.h"
 #include "muxserver.h"
 #include "warnp.h"
@@ -98,10 +98,10 @@ main(int argc, char * argv[])
 		usage(1);
 	if ((lfd = progopts_listen("-s", sspec)) == -1)
 		exit(1);
-	if ((base = muxrun_start(&po, sspec, 0)) == NULL)
+	if ((base = progrun_start(&po, sspec, 0)) == NULL)
 		exit(1);
 	s = muxserver_new(base, lfd, target_of, NULL, (size_t)po.n);
-	rc = muxrun_serve(base, s != NULL);
+	rc = progrun_serve(base, s != NULL);
 	muxserver_free(s);
 	event_base_free(base);
 	return (rc);

@@ -13,7 +13,7 @@
 #include "dust/proxyopen.h"
 
 #include "muxclient.h"
-#include "muxrun.h"
+#include "progrun.h"
 #include "progopts.h"
 #include "warnp.h"
 
@@ -70,12 +70,12 @@ main(int argc, char * argv[])
 	if ((nt = progopts_resolve("-t", tspec, target, 8)) < 0 ||
 	    (lfd = progopts_listen("-s", lspec)) == -1)
 		exit(1);
-	if ((base = muxrun_start(&po, lspec, 0)) == NULL)
+	if ((base = progrun_start(&po, lspec, 0)) == NULL)
 		exit(1);
 	/* pipemux's client, its one listener a SOCKS front end. */
 	mc = muxclient_new(base, target, (size_t)nt, tspec, &lfd, &port, 1,
 	    (size_t)po.n);
-	rc = muxrun_serve(base, mc != NULL && muxclient_socks(mc, 0) == 0);
+	rc = progrun_serve(base, mc != NULL && muxclient_socks(mc, 0) == 0);
 	muxclient_free(mc);
 	event_base_free(base);
 	return (rc);

@@ -14,10 +14,10 @@
 #include "dust/policy.h"
 
 #include "args.h"
-#include "muxio.h"
-#include "muxrun.h"
-#include "progopts.h"
 #include "muxserver.h"
+#include "muxsocks.h"
+#include "progopts.h"
+#include "progrun.h"
 #include "pacer.h"
 #include "proxyconnect.h"
 #include "warnp.h"
@@ -77,7 +77,7 @@ main(int argc, char * argv[])
 	struct event_base * base;
 	struct evdns_base * dns;
 	struct proxyconnect_cfg cfg;
-	struct muxio_proxy proxy;
+	struct muxsocks_exit proxy;
 	struct muxserver * s = NULL;
 
 	warnp_init(argv[0]);
@@ -129,7 +129,7 @@ main(int argc, char * argv[])
 	if ((lfd = progopts_listen("-s", sspec)) == -1)
 		exit(1);
 	/* The tick schedule wants CLOCK_MONOTONIC, not its coarse variant. */
-	if ((base = muxrun_start(&po, sspec, 1)) == NULL)
+	if ((base = progrun_start(&po, sspec, 1)) == NULL)
 		exit(1);
 	/* Names are resolved here, with the hosts file and ${resolv}. */
 	if ((dns = evdns_base_new(base, 0)) == NULL) {
@@ -149,7 +149,7 @@ main(int argc, char * argv[])
 	    (size_t)bytes)) != NULL) && (s = muxserver_new(base, lfd,
 	    no_target, NULL, (size_t)po.n)) != NULL)
 		muxserver_set_proxy(s, &proxy);
-	rc = muxrun_serve(base, s != NULL);
+	rc = progrun_serve(base, s != NULL);
 	muxserver_free(s);
 	/* Let cancelled resolves call back (and free) before the end. */
 	event_base_loop(base, EVLOOP_NONBLOCK);

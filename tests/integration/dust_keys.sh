@@ -1,8 +1,10 @@
 #!/bin/sh
-# dust keygen / invite / invite --show end to end: key file mode 0600,
+# dust keygen / invite / invite --show end to end (and dust model's usage,
+# its subcommands' own): key file mode 0600,
 # refusal to overwrite, the JSON fields of an invite, and mistyped,
-# truncated or foreign invites refused with a clear message, and a model
-# that cannot carry the tunnel refused by the client and the server.
+# truncated or foreign invites refused with a clear message, models that
+# do not load refused by dust invite, and a model that cannot carry the
+# tunnel refused by the client and the server.
 . tests/lib.sh
 DUST="$DUST_BIN/dust"
 [ -x "$DUST" ] || fail "no $DUST"
@@ -20,6 +22,18 @@ expect_fail() {
 "$DUST" -h | grep -q keygen || fail "-h does not list keygen"
 "$DUST" keygen -h | grep -q 'usage: dust keygen' || fail "keygen -h"
 "$DUST" invite -h | grep -q 'usage: dust invite' || fail "invite -h"
+# dust model: its usage is its subcommands' own, options and all.
+"$DUST" model learn -h > learn.use || fail "model learn -h"
+"$DUST" model check -h > check.use || fail "model check -h"
+grep -q -- '--conversations' learn.use || fail "learn -h: $(cat learn.use)"
+grep -q -- '--against-port' check.use || fail "check -h: $(cat check.use)"
+cat learn.use check.use > model.use
+"$DUST" model -h > model.h || fail "model -h"
+cmp -s model.h model.use || fail "model -h: '$(cat model.h)'"
+if "$DUST" model > out 2> err; then fail "dust model: succeeded"; fi
+grep -q "learn or check?" err || fail "dust model: $(cat err)"
+grep -v "learn or check?" err | cmp -s - model.use ||
+	fail "dust model: '$(cat err)'"
 
 # keygen: mode 0600 whatever the umask, 163 bytes, public key printed.
 pub=$(umask 022 && "$DUST" keygen -k server.key) || fail "keygen"
@@ -47,8 +61,15 @@ want = {"version": 1, "address": "127.0.0.1", "port": 8025,
 assert j == want, j
 PY
 
-# IPv6, a model file embedded, the invite read from standard input.
-printf 'model text\nwith "quotes" \303\251\n' > m.model
+# IPv6, a model file embedded, the invite read from standard input.  The
+# model is the shipped uniform one with a description holding quotes and
+# a non-ASCII letter, to check that its text is carried byte for byte.
+/usr/bin/python3 - "$DUST_ROOT/models/uniform.json" > m.model <<'EOF'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["description"] = 'model text\nwith "quotes" \u00e9'
+sys.stdout.write(json.dumps(m, indent=1, ensure_ascii=False) + "\n")
+EOF
 inv6=$("$DUST" invite -k server.key -a '[::1]:443' -m m.model) || fail inv6
 echo "$inv6" | "$DUST" invite --show - > show6.json || fail "--show -"
 /usr/bin/python3 - show6.json m.model <<'PY' || fail "IPv6 JSON fields"
@@ -83,6 +104,26 @@ expect_fail "port" "is not a number from 1 to 65535" \
 expect_fail "model" "neither a model file nor a model name" \
     "$DUST" invite -k server.key -a 127.0.0.1:1 -m 'no such/model'
 expect_fail "unknown command" "unknown command 'frob'" "$DUST" frob
+
+# A model that would not load in dust client is refused by dust invite,
+# with the model named: a built-in name that does not exist (the shipped
+# TLS model is a file, not a built-in), a file that is no JSON object, a
+# JSON object that is no model, and a JSON text cut short.
+expect_fail "model tls" '-m tls: model: no built-in model "tls"' \
+    "$DUST" invite -k server.key -a 127.0.0.1:1 -m tls
+printf 'model text\n' > text.model
+expect_fail "text model" "model file text.model is not a model" \
+    "$DUST" invite -k server.key -a 127.0.0.1:1 -m text.model
+printf '{"name": 3}\n' > bad.model
+expect_fail "bad model" "-m bad.model: name: must be a string" \
+    "$DUST" invite -k server.key -a 127.0.0.1:1 -m bad.model
+head -c 2000 "$DUST_ROOT/models/http-learned.json" > cut.model
+expect_fail "cut model" "-m cut.model: " \
+    "$DUST" invite -k server.key -a 127.0.0.1:1 -m cut.model
+for m in uniform cover http; do
+	"$DUST" invite -k server.key -a 127.0.0.1:1 -m $m > /dev/null ||
+		fail "built-in model $m refused"
+done
 
 # A model whose conversations seldom carry a tunnel link is refused at
 # start by both programs: here the shipped TLS model with each connection

@@ -31,7 +31,8 @@ outside the rules: an unknown command byte, get_decoded of
 more than decoded_ready, a request cut short by the end of input (inside
 the argument, inside the data), and bad command lines (no role, server
 without key, a key file that is not the invite's, a mistyped invite, a
-missing invite file, an invite whose model does not load):
+missing invite file, an invite whose model does not load, made here as
+dust invite refuses to make it):
 each must exit non-zero with a message on stderr naming the problem,
 after answering the requests that came before it.  Fixed seed (the
 engines draw their own keys and samples from the system's generator).
@@ -43,6 +44,7 @@ A handshake may fail silently when the client's first packets come late
 and runs that exchange once more.  Two failures in a row fail the test, as does any stall.
 """
 
+import base64
 import os
 import random
 import shutil
@@ -52,6 +54,8 @@ import sys
 import tempfile
 
 ROOT = os.environ.get("DUST_ROOT", os.getcwd())
+sys.path.insert(0, os.path.join(ROOT, "tests", "ref"))
+import skein_ref  # noqa: E402
 BIN = os.environ.get("DUST_BIN", os.path.join(ROOT, "build", "asan", "bin"))
 DUST = os.path.join(BIN, "dust")
 SEED = 20261125
@@ -313,23 +317,41 @@ def errors(invite, key, other_key, tmp):
     expect_error("mistyped invite", ["engine", "--role", "client",
                                      "--invite", bad], b"",
                  "invite checksum does not match")
-    # Invites whose model does not load.
+    # Models that do not load: dust invite refuses them, naming the model;
+    # invites that carry them anyway (made here, with_model) are refused
+    # by the engine.
     badmodel = os.path.join(tmp, "bad.json")
     with open(badmodel, "w") as f:
         f.write('{"name": 1}')
     for what, m, msg in (("bad embedded model", badmodel,
-                          "invite's model: name: must be a string"),
+                          "name: must be a string"),
                          ("unknown model name", "nosuch",
-                          "invite's model: model: no built-in model "
-                          "\"nosuch\"")):
+                          "model: no built-in model \"nosuch\"")):
         r = run(["invite", "-k", key, "-a", "127.0.0.1:8025", "-m", m], b"")
-        if r.returncode != 0:
-            fail("invite -m %s: %s" % (m, r.stderr.decode()))
+        err = r.stderr.decode()
+        if r.returncode == 0 or "-m %s: %s" % (m, msg) not in err:
+            fail("invite -m %s: exit %d, stderr %r" % (m, r.returncode,
+                                                       err))
+        text = m if m == "nosuch" else open(m).read()
         expect_error(what, ["engine", "--role", "client", "--invite",
-                            r.stdout.decode().strip()], b"", msg)
+                            with_model(invite, text.encode())], b"",
+                     "invite's model: " + msg)
     expect_error("missing invite file", ["engine", "--role", "client",
                                          "--invite", "/nonexistent/inv"],
                  b"", "cannot open invite file /nonexistent/inv")
+
+
+def with_model(invite, model):
+    """The invite ${invite} with its model replaced by the bytes ${model}
+    and its checksum made again (the first 4 bytes of Skein-256-256 of the
+    bytes before it, with tests/ref/skein_ref.py): an invite dust invite
+    would refuse to make."""
+    b64 = invite[len("dust:"):]
+    raw = base64.urlsafe_b64decode(b64 + "=" * (-len(b64) % 4))
+    alen = 16 if raw[1] & 1 else 4
+    body = raw[:1 + 1 + alen + 2 + 32] + struct.pack(">I", len(model)) + model
+    body += skein_ref.skein256(body, 32)[:4]
+    return "dust:" + base64.urlsafe_b64encode(body).decode().rstrip("=")
 
 
 def main():

@@ -4,18 +4,18 @@
 #include <event2/event.h>
 
 #include "daemon.h"
-#include "muxrun.h"
+#include "progrun.h"
 #include "progopts.h"
 #include "warnp.h"
 
 /**
- * muxrun_daemonize(foreground, pidfile, deflt, use_syslog):
+ * progrun_daemonize(foreground, pidfile, deflt, use_syslog):
  * Unless ${foreground}, detach and write the pidfile ${pidfile} (or, if
  * NULL, "${deflt}.pid"), then send log lines to syslog if ${use_syslog}.
  * Ignore SIGPIPE.  Return 0, or -1 after printing why.
  */
 int
-muxrun_daemonize(int fg, const char * pidfile, const char * deflt,
+progrun_daemonize(int fg, const char * pidfile, const char * deflt,
     int use_syslog)
 {
 	char buf[4096];
@@ -46,12 +46,12 @@ sigcb(evutil_socket_t sig, short what, void * arg)
 }
 
 /**
- * muxrun_loop(base):
+ * progrun_loop(base):
  * Run ${base} until SIGTERM or SIGINT arrives.  Return 0, or -1 after
  * printing why.
  */
 int
-muxrun_loop(struct event_base * base)
+progrun_loop(struct event_base * base)
 {
 	struct event * term, * intr;
 	int rc = -1;
@@ -77,18 +77,18 @@ done:
 }
 
 /**
- * muxrun_start(po, deflt, precise):
- * Daemonize as muxrun_daemonize does with the options in ${po} (the
+ * progrun_start(po, deflt, precise):
+ * Daemonize as progrun_daemonize does with the options in ${po} (the
  * default pidfile "${deflt}.pid"), then make an event base, with precise
  * timers if ${precise}.  Return the base, or NULL after printing why.
  */
 struct event_base *
-muxrun_start(const struct progopts * po, const char * deflt, int precise)
+progrun_start(const struct progopts * po, const char * deflt, int precise)
 {
 	struct event_config * ecfg;
 	struct event_base * base = NULL;
 
-	if (muxrun_daemonize(po->fg, po->pidfile, deflt, po->use_syslog))
+	if (progrun_daemonize(po->fg, po->pidfile, deflt, po->use_syslog))
 		return (NULL);
 	if ((ecfg = event_config_new()) == NULL ||
 	    (precise &&
@@ -101,18 +101,18 @@ muxrun_start(const struct progopts * po, const char * deflt, int precise)
 }
 
 /**
- * muxrun_serve(base, started):
- * The end of a mux program: if ${started} is 0, print "cannot start" and
- * return 1; else run ${base} as muxrun_loop does and return 0, or 1 if
+ * progrun_serve(base, started):
+ * The end of a program: if ${started} is 0, print "cannot start" and
+ * return 1; else run ${base} as progrun_loop does and return 0, or 1 if
  * the loop failed.
  */
 int
-muxrun_serve(struct event_base * base, int started)
+progrun_serve(struct event_base * base, int started)
 {
 
 	if (!started) {
 		warn0("cannot start");
 		return (1);
 	}
-	return (muxrun_loop(base) ? 1 : 0);
+	return (progrun_loop(base) ? 1 : 0);
 }
