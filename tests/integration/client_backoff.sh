@@ -9,6 +9,8 @@
 #      one more for a slow machine) and logs at most $LINES_MAX lines
 #      (two per connect, an open and an end per session, the warning).
 #      Then SIGTERM ends it within 2 s with exit 0 (ASan finds no leak).
+#   1b. ENETUNREACH (in a network namespace of its own holding only lo,
+#      if one can be made): the same bounds, then SIGTERM.
 #   2. EMFILE: the client's file limit is lowered (prlimit) to the lowest
 #      free descriptor + 1, so that the application connection takes the
 #      last one and every connect fails in socket(); the same bounds on
@@ -69,9 +71,11 @@ print(min(set(range(len(fds) + 1)) - fds))' "$1"
 }
 
 # hold PORT N: open N connections to PORT, each sending a byte, and keep
-# them open until killed (the output is "open" once they are).
+# them open until killed (the output is "open" once they are); in the
+# network namespace $AT enters ("ip netns exec NS") if set.
+AT=
 hold() {
-	exec $PY -c 'import socket, sys, time
+	exec $AT $PY -c 'import socket, sys, time
 s = [socket.create_connection(("127.0.0.1", int(sys.argv[1])))
     for _ in range(int(sys.argv[2]))]
 for c in s:
@@ -90,6 +94,29 @@ n=$(grep -c "connection #[0-9]*: connect failed" "$T/client.log" || true)
 [ "$n" -le $((5 + TRIES_MAX)) ] ||
 	fail "$n connects in ${SECS} s (limit $((5 + TRIES_MAX)))"
 stop client "$PID_client" TERM
+
+# 1b. ENETUNREACH: in a network namespace of the test's own holding only
+# lo, the invite's address 192.0.2.1 (TEST-NET-1) has no route, so
+# connect() fails at once and nothing can leave the namespace.
+NS=dcb$$
+if [ "$(id -u)" = 0 ] && ip netns add "$NS" 2> /dev/null; then
+	trap 'cleanup; ip netns del "$NS" 2> /dev/null || true' EXIT
+	ip -n "$NS" link set lo up
+	"$D" invite -k "$T/key" -a 192.0.2.1:443 -m uniform > "$T/invite5"
+	CP=$(free_port)
+	spawn client5 ip netns exec "$NS" "$D" client -F -v \
+	    -s "[127.0.0.1]:$CP" -i "$T/invite5"
+	wait_port "$CP" 10 "ip netns exec $NS"
+	AT="ip netns exec $NS"
+	spawn app5 hold "$CP" 1
+	AT=
+	measure client5 "$PID_client5"
+	grep -q "cannot reach the server: Network is unreachable" \
+	    "$T/client5.log" || { cat "$T/client5.log"; fail "no ENETUNREACH"; }
+	stop client5 "$PID_client5" TERM
+else
+	echo "note: no network namespace here: the ENETUNREACH case not run"
+fi
 
 # 2. EMFILE.
 TAG=2; tunnel_client
