@@ -5,6 +5,7 @@
  */
 #include <sys/socket.h>
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 
 #include "addr.h"
 #include "args.h"
+#include "backoff.h"
 #include "dust.h"
 #include "progrun.h"
 #include "progopts.h"
@@ -26,10 +28,16 @@
 #include "tunnel.h"
 #include "warnp.h"
 
-/* Reconnect delays after failed connections (ms), and the give-up count. */
+/*
+ * Waits after failed connections to the server (ms), doubling from the
+ * first to the last (docs: man/dust.1), and the failures in a row after
+ * which a session gives up.
+ */
 #define BACKOFF_MIN	100
 #define BACKOFF_MAX	5000
 #define FAILS_MAX	6
+/* A connection that ends sooner unanswered has failed (ms). */
+#define YOUNG_MS	1000
 /* Conversation mode: how often an idle session asks for news (ms). */
 #define POLL_MIN	50
 #define POLL_MAX	1000
@@ -40,6 +48,10 @@ struct client {
 	size_t nsess, maxsess, maxlinks;
 	size_t chunk;			/* -m: most bytes per DATA. */
 	struct csess * sessions;
+	struct backoff bo;		/* Pace of connects to the server. */
+	uint64_t fails_total;		/* Failures counted, ever. */
+	struct tconn * probe;		/* While the server cannot be reached:
+					   the one connection trying. */
 };
 
 struct csess {
@@ -50,10 +62,10 @@ struct csess {
 	size_t nconns, nlinks_total;
 	struct event * retry;		/* Reconnect timer. */
 	struct event * kick;		/* Deferred pump. */
-	uint32_t backoff;
 	uint32_t poll;			/* Conversation mode: next idle wait. */
 	uint64_t seen;			/* Bytes up and down at the last end. */
-	int fails;
+	uint64_t fails_base;		/* cl->fails_total when the server
+					   last answered the session. */
 	uint64_t no;
 	struct timespec born;
 	struct csess * next, ** prevp;
@@ -101,6 +113,8 @@ csess_free(struct csess * cs)
 	    (uintmax_t)ens_session_extends(cs->s));
 	while ((c = cs->conns) != NULL) {
 		cs->conns = c->next;
+		if (c == cl->probe)
+			cl->probe = NULL;
 		tconn_detach(c);
 	}
 	tapp_close(&cs->app, 1);
@@ -115,6 +129,73 @@ csess_free(struct csess * cs)
 	/* Room again for a new application connection. */
 	if (cl->nsess-- == cl->maxsess)
 		event_add(cl->tun.lev, NULL);
+}
+
+/*
+ * wake_waiting(cl): make every session that waits for a connection to
+ * the server look again at once (the backoff or the probe changed).
+ */
+static void
+wake_waiting(struct client * cl)
+{
+	struct csess * cs;
+
+	for (cs = cl->sessions; cs != NULL; cs = cs->next) {
+		if (cs->nconns > 0 || !evtimer_pending(cs->retry, NULL))
+			continue;
+		event_del(cs->retry);
+		event_active(cs->retry, EV_TIMEOUT, 0);
+	}
+}
+
+/*
+ * connect_failed(cl, started, why): a connection to the server begun at
+ * ${started} failed for ${why}: back off, logging the first failure of a
+ * spell as a warning and the next ones (one per wait, not one per
+ * connection) if verbose.
+ */
+static void
+connect_failed(struct client * cl, const struct timespec * started,
+    const char * why)
+{
+	uint32_t wait;
+
+	if ((wait = backoff_failed(&cl->bo, started)) == 0)
+		return;
+	cl->fails_total++;
+	if (cl->bo.fails == 1)
+		warn0("cannot reach the server: %s; next try in %u ms",
+		    why, wait);
+	else
+		info0("cannot reach the server (%ju failures): %s; next try "
+		    "in %u ms", (uintmax_t)cl->bo.fails, why, wait);
+	wake_waiting(cl);
+}
+
+/*
+ * connect_answered(cs): the server answered a connection of ${cs} (its
+ * Dust handshake checked out): the backoff starts again.
+ */
+static void
+connect_answered(struct csess * cs)
+{
+	struct client * cl = cs->cl;
+	uint64_t fails;
+
+	cs->fails_base = cl->fails_total;
+	if ((fails = backoff_succeeded(&cl->bo)) == 0)
+		return;
+	warn0("the server answers again after %ju failed connections",
+	    (uintmax_t)fails);
+	wake_waiting(cl);
+}
+
+/* csess_gave_up(cs): return 1 if ${cs} saw too many failures in a row. */
+static int
+csess_gave_up(const struct csess * cs)
+{
+
+	return (cs->cl->fails_total - cs->fails_base > FAILS_MAX);
 }
 
 /*
@@ -144,9 +225,12 @@ conv_delay(struct csess * cs)
 static void
 conn_pumped(struct tconn * c, void * cookie)
 {
+	struct csess * cs = cookie;
 
-	(void)c;
-	csess_pump(cookie);
+	if (c == cs->cl->probe)
+		cs->cl->probe = NULL;
+	connect_answered(cs);
+	csess_pump(cs);
 }
 
 static void
@@ -163,8 +247,10 @@ static void
 conn_ended(struct tconn * c, void * cookie, const char * why)
 {
 	struct csess * cs = cookie;
+	struct client * cl = cs->cl;
 	struct tconn ** pp;
 	uint32_t delay = 0;
+	int probe = (c == cl->probe);
 
 	for (pp = &cs->conns; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == c) {
@@ -173,20 +259,25 @@ conn_ended(struct tconn * c, void * cookie, const char * why)
 			break;
 		}
 	}
-	/* Connections that die young, or never connect, back off. */
-	if (!c->expired && why != NULL &&
-	    (!c->connected || tunnel_ms_since(&c->born) < 1000)) {
-		cs->fails++;
-		delay = cs->backoff;
-		cs->backoff = cs->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX :
-		    cs->backoff * 2;
-	} else if (c->connected) {
-		cs->fails = 0;
-		cs->backoff = BACKOFF_MIN;
-		if (c->conv)
-			delay = conv_delay(cs);
+	if (probe)
+		cl->probe = NULL;
+	/*
+	 * Connections the server never answered that die young, or never
+	 * connect, have failed; the others end as the model says.
+	 */
+	if (c->answered) {
+		connect_answered(cs);
+	} else if (!c->expired && why != NULL &&
+	    (!c->connected || tunnel_ms_since(&c->born) < YOUNG_MS)) {
+		connect_failed(cl, &c->born, why);
+		probe = 1;
 	}
-	if (cs->fails > FAILS_MAX) {
+	if (c->connected && c->conv && cl->bo.fails == 0)
+		delay = conv_delay(cs);
+	/* The probe is over: the other sessions may try. */
+	if (probe)
+		wake_waiting(cl);
+	if (csess_gave_up(cs)) {
 		ens_session_abort(cs->s, "cannot reach the server");
 	} else if (cs->nconns == 0 && !ens_session_idle(cs->s) &&
 	    !evtimer_pending(cs->retry, NULL)) {
@@ -202,23 +293,55 @@ static const struct tconn_hooks hooks = {
 	conn_pumped, conn_ending, conn_ended
 };
 
-/* Open a Dust connection for ${cs}. */
+/* Arm ${cs}'s retry timer for ${ms} milliseconds. */
+static void
+retry_in(struct csess * cs, uint32_t ms)
+{
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+
+	evtimer_add(cs->retry, &tv);
+}
+
+/*
+ * Open a Dust connection for ${cs}.  While the server cannot be reached,
+ * one connection at a time tries (the probe), no sooner than the backoff
+ * allows; the others wait on their retry timer (a failed or answered
+ * probe wakes them: wake_waiting).
+ */
 static void
 open_conn(struct csess * cs)
 {
 	struct client * cl = cs->cl;
 	struct ens_link * l;
 	struct tconn * c;
+	struct timespec started;
+	uint32_t wait;
 
+	if (cl->bo.fails > 0 && cl->probe != NULL) {
+		retry_in(cs, BACKOFF_MAX);
+		return;
+	}
+	if ((wait = backoff_wait(&cl->bo)) > 0) {
+		retry_in(cs, wait);
+		return;
+	}
 	if ((l = ens_link_client(cs->s)) == NULL) {
 		ens_session_abort(cs->s, "out of memory");
 		return;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &started);
 	if ((c = tconn_new(&cl->tun, -1, &cl->server, l, &hooks, cs)) ==
 	    NULL) {
-		warn0("cannot start a connection");
+		/* EMFILE, ENETUNREACH ...: it failed at once. */
+		connect_failed(cl, &started, strerror(errno));
+		if (csess_gave_up(cs))
+			ens_session_abort(cs->s, "cannot reach the server");
+		/* Then the retry timer, or the end. */
+		event_active(cs->kick, 0, 0);
 		return;
 	}
+	if (cl->bo.fails > 0)
+		cl->probe = c;
 	c->next = cs->conns;
 	cs->conns = c;
 	cs->nconns++;
@@ -233,9 +356,12 @@ retry_cb(evutil_socket_t fd, short what, void * arg)
 
 	(void)fd;
 	(void)what;
-	if (cs->nconns == 0 && !ens_session_idle(cs->s) &&
-	    cs->fails <= FAILS_MAX)
-		open_conn(cs);
+	if (cs->nconns == 0 && !ens_session_idle(cs->s)) {
+		if (csess_gave_up(cs))
+			ens_session_abort(cs->s, "cannot reach the server");
+		else
+			open_conn(cs);
+	}
 	csess_pump(cs);
 }
 
@@ -257,7 +383,7 @@ csess_pump(struct csess * cs)
 
 	/* Done, or the server cannot be reached: nothing more to say. */
 	if ((done && ens_session_idle(cs->s)) ||
-	    (cs->fails > FAILS_MAX && cs->nconns == 0)) {
+	    (csess_gave_up(cs) && cs->nconns == 0)) {
 		csess_free(cs);
 		return;
 	}
@@ -266,8 +392,8 @@ csess_pump(struct csess * cs)
 	 * something to say does not wait for its next poll.
 	 */
 	if (cs->nconns == 0 && !ens_session_idle(cs->s)) {
-		if (evtimer_pending(cs->retry, NULL) && cs->fails == 0 &&
-		    ens_session_wants_link(cs->s))
+		if (evtimer_pending(cs->retry, NULL) &&
+		    cs->cl->bo.fails == 0 && ens_session_wants_link(cs->s))
 			event_del(cs->retry);
 		if (!evtimer_pending(cs->retry, NULL))
 			event_active(cs->retry, EV_TIMEOUT, 0);
@@ -332,7 +458,7 @@ accept_cb(evutil_socket_t lfd, short what, void * arg)
 		(void)ens_session_set_chunk(cs->s, cl->chunk);
 		cs->app.s = cs->s;
 		cs->app.connected = 1;
-		cs->backoff = BACKOFF_MIN;
+		cs->fails_base = cl->fails_total;
 		cs->poll = POLL_MIN;
 		cs->no = ++cl->tun.sess_serial;
 		clock_gettime(CLOCK_MONOTONIC, &cs->born);
@@ -381,6 +507,7 @@ cmd_client(int argc, char ** argv)
 	struct csess * cs;
 
 	cl.maxlinks = 2;
+	backoff_init(&cl.bo, BACKOFF_MIN, BACKOFF_MAX);
 	while ((ch = getopt_long(argc, argv, "c:Fhi:m:n:p:s:t:v", opts,
 	    NULL)) != -1) {
 		switch (ch) {

@@ -917,6 +917,7 @@ read_cb(struct bufferevent * bev, void * arg)
 	check_failed(c);
 	while ((r = dust_decoded_ready(c->e)) > 0) {
 		dust_get_decoded(c->e, dec, r);
+		c->answered = 1;
 		if (c->link == NULL)
 			continue;
 		if (ens_link_push(c->link, dec, r) && !c->link_logged) {
@@ -1017,6 +1018,7 @@ event_cb(struct bufferevent * bev, short what, void * arg)
 {
 	struct tconn * c = arg;
 	int fd, one = 1;
+	char why[128];
 
 	if (what & BEV_EVENT_CONNECTED) {
 		fd = bufferevent_getfd(bev);
@@ -1028,8 +1030,13 @@ event_cb(struct bufferevent * bev, short what, void * arg)
 	if (what & BEV_EVENT_EOF)
 		tconn_close(c, c->finishing ? "conversation over" :
 		    "closed by the peer");
-	else if (what & BEV_EVENT_ERROR)
-		tconn_close(c, c->connected ? "cut" : "connect failed");
+	else if (what & BEV_EVENT_ERROR && c->connected)
+		tconn_close(c, "cut");
+	else if (what & BEV_EVENT_ERROR) {
+		snprintf(why, sizeof(why), "connect failed (%s)",
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		tconn_close(c, why);
+	}
 }
 
 /* The duration has ended. */
@@ -1073,14 +1080,15 @@ tunnel_bev_tune(struct bufferevent * bev)
  * tconn_new(tun, fd, to, link, hooks, cookie):
  * Run a Dust connection on the accepted socket ${fd} (taken over), or if
  * ${to} is not NULL on a new connection to ${to}, carrying ${link} (taken
- * over).  Return it, or NULL on failure (${fd} and ${link} are then
- * freed).
+ * over).  Return it, or NULL on failure with errno set (${fd} and
+ * ${link} are then freed).
  */
 struct tconn *
 tconn_new(struct tunnel * tun, int fd, const struct sock_addr * to,
     struct ens_link * link, const struct tconn_hooks * hooks, void * cookie)
 {
 	struct tconn * c;
+	int saved;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		goto err0;
@@ -1131,6 +1139,7 @@ tconn_new(struct tunnel * tun, int fd, const struct sock_addr * to,
 	return (c);
 
 err3:
+	saved = errno;
 	if (c->tick)
 		event_free(c->tick);
 	if (c->end)
@@ -1138,14 +1147,21 @@ err3:
 	if (c->warn)
 		event_free(c->warn);
 	bufferevent_free(c->bev);
+	errno = saved;
 err2:
+	saved = errno;
 	dust_engine_free(c->e);
+	errno = saved;
 err1:
+	saved = errno;
 	free(c);
+	errno = saved;
 err0:
+	saved = errno;
 	if (fd != -1)
 		close(fd);
 	ens_link_end(link);
+	errno = saved;
 	return (NULL);
 }
 

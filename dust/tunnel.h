@@ -118,6 +118,8 @@ struct tconn {
 	uint32_t duration;
 	double credit;
 	int connected;
+	int answered;			/* The peer's Dust bytes were read: its
+					   handshake checked out. */
 	int expired;			/* Closed because its duration (or
 					   conversation) ended. */
 	int conv;			/* The model has conversations. */
@@ -191,8 +193,8 @@ void tunnel_events_free(struct tunnel *);
  * tconn_new(tun, fd, to, link, hooks, cookie):
  * Run a Dust connection on the accepted socket ${fd} (taken over), or if
  * ${to} is not NULL on a new connection to ${to}, carrying ${link} (taken
- * over).  Return it, or NULL on failure (${fd} and ${link} are then
- * freed).
+ * over).  Return it, or NULL on failure with errno set (${fd} and
+ * ${link} are then freed).
  */
 struct tconn * tconn_new(struct tunnel *, int, const struct sock_addr *,
     struct ens_link *, const struct tconn_hooks *, void *);

@@ -20,29 +20,39 @@ usr1_cb(evutil_socket_t sig, short what, void * arg)
 }
 
 /*
- * new_base(tun): an event base whose timers fire to the microsecond when
- * ${tun}'s model has conversations (their gaps are tens of microseconds
- * on loopback): libevent's epoll backend rounds timeouts up to whole ms
- * unless asked for precise timers (then a timerfd), and the kernel may
- * delay a wake-up by the thread's timer slack (50 us by default), so that
- * is made 1 ns.  Return NULL on failure.
+ * Callbacks run in a row before the loop looks at the sockets and signals
+ * again: a callback that makes itself active again at once (a bug) may
+ * waste a core, but SIGTERM and SIGINT are still seen.
+ */
+#define DISPATCH_MAX	64
+
+/*
+ * new_base(tun): an event base that looks for new events (signals among
+ * them) after DISPATCH_MAX callbacks at most, and whose timers fire to
+ * the microsecond when ${tun}'s model has conversations (their gaps are
+ * tens of microseconds on loopback): libevent's epoll backend rounds
+ * timeouts up to whole ms unless asked for precise timers (then a
+ * timerfd), and the kernel may delay a wake-up by the thread's timer
+ * slack (50 us by default), so that is made 1 ns.  Return NULL on failure.
  */
 static struct event_base *
 new_base(const struct tunnel * tun)
 {
 	struct event_config * cfg;
-	struct event_base * base;
+	struct event_base * base = NULL;
 
-	if (tun->model->conv == NULL)
-		return (event_base_new());
-	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 	if ((cfg = event_config_new()) == NULL)
 		return (NULL);
-	if (event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER)) {
-		event_config_free(cfg);
-		return (NULL);
+	if (event_config_set_max_dispatch_interval(cfg, NULL, DISPATCH_MAX,
+	    0))
+		goto done;
+	if (tun->model->conv != NULL) {
+		(void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+		if (event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER))
+			goto done;
 	}
 	base = event_base_new_with_config(cfg);
+done:
 	event_config_free(cfg);
 	return (base);
 }

@@ -7,10 +7,19 @@ set -eu
 T=$(mktemp -d /tmp/dust-test.XXXXXX)
 PIDS=""
 
+# cleanup: SIGTERM to every process spawned, up to 10 s for them to exit
+# (nginx ends its workers first, and SIGKILL to it would leave them
+# running: tests/run.sh fails a test that leaves processes), SIGKILL to
+# the rest, then remove $T.
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
-	sleep 0.2
+	_i=0
+	while [ $_i -lt 100 ] && any_alive $PIDS; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
 	for p in $PIDS; do kill -9 "$p" 2>/dev/null || true; done
+	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
 	[ "${KEEP:-0}" = 1 ] || rm -rf "$T"
 }
 trap cleanup EXIT INT TERM
@@ -46,5 +55,14 @@ wait_port() {
 	done
 }
 
-# alive PID: succeed if the process is still running.
-alive() { kill -0 "$1" 2>/dev/null; }
+# alive PID: succeed if the process is still running (not a zombie).
+alive() {
+	kill -0 "$1" 2>/dev/null &&
+	    [ "$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)" != Z ]
+}
+
+# any_alive PID...: succeed if one of the processes is still running.
+any_alive() {
+	for _p in "$@"; do alive "$_p" && return 0; done
+	return 1
+}

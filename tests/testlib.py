@@ -56,3 +56,20 @@ def recv_all(s):
         if not d:
             return b"".join(buf)
         buf.append(d)
+
+
+def stop_procs(procs, grace=10):
+    """End the subprocess.Popen objects ${procs}: SIGTERM to each still
+    running, up to ${grace} seconds for all to exit (a program with
+    children, such as nginx, ends them first: SIGKILL would leave them
+    running), then SIGKILL to the rest; every one is reaped."""
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+    end = time.time() + grace
+    for p in procs:
+        try:
+            p.wait(max(0.0, end - time.time()))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()

@@ -166,6 +166,7 @@ want=$(sha256sum < "$T/five" | cut -d' ' -f1)
 want_web=$(sha256sum < "$T/www/blob" | cut -d' ' -f1)
 curl -sf --max-time 120 "http://127.0.0.1:$P_WEB/blob" -o "$T/blob.got" &
 CURLPID=$!
+PIDS="$PIDS $CURLPID"
 got=$($SSH "$P_SSH" $(ssh_opts) root@127.0.0.1 sha256sum < "$T/five" | cut -d' ' -f1)
 wait "$CURLPID" || fail "curl through port id 2 failed"
 got_web=$(sha256sum < "$T/blob.got" | cut -d' ' -f1)

@@ -612,8 +612,6 @@ def main():
 try:
     main()
 finally:
-    for p in PROCS:
-        if p.poll() is None:
-            p.kill()
+    testlib.stop_procs(PROCS)
     if os.environ.get("KEEP") != "1":
         shutil.rmtree(T, ignore_errors=True)
