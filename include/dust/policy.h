@@ -34,7 +34,7 @@ struct policy_rule {
 struct policy {
 	struct policy_rule rules[POLICY_MAX_RULES];
 	size_t nrules;		/* The user's rules come first. */
-	struct policy_rule own[POLICY_MAX_OWN];	/* The host's addresses. */
+	struct policy_rule own[POLICY_MAX_OWN];	/* The host's own. */
 	size_t nown;
 	uint8_t ports[65536 / 8];	/* Bit set of allowed ports. */
 };

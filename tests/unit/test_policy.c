@@ -1,4 +1,4 @@
-/* The destination policy: rules, built-in denials, embedded IPv4, own addresses. */
+/* The destination policy: rules, embedded IPv4, own addresses. */
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -142,7 +142,7 @@ test_embedded_forms(void ** state)
 		embed(f, pub, a);
 		assert_int_equal(policy_check(&p, 6, a, 80, &rule), 1);
 
-		/* ... a user's /32 finds exactly that address (the layout) ... */
+		/* ... a user's /32 finds just that address (the layout) ... */
 		assert_int_equal(policy_add(&p, 0, "203.0.113.9/32", why,
 		    sizeof(why)), 0);
 		assert_int_equal(policy_check(&p, 6, a, 80, &rule), 0);
@@ -223,7 +223,8 @@ test_embedded_edges(void ** state)
 static void
 test_own_and_benchmarking(void ** state)
 {
-	static const uint8_t b0[4] = {198, 18, 0, 1}, b1[4] = {198, 19, 255, 255};
+	static const uint8_t b0[4] = {198, 18, 0, 1};
+	static const uint8_t b1[4] = {198, 19, 255, 255};
 	static const uint8_t after[4] = {198, 20, 0, 1}, before[4] = {198, 17,
 	    255, 255};
 	static const uint8_t own4[4] = {203, 0, 113, 5};
