@@ -9,10 +9,34 @@
 #include "keyio.h"
 #include "warnp.h"
 
+/*
+ * Check that the key file open on ${fd} (named ${path}) is private: no
+ * access for group or others, as ssh requires of its keys.  Return 0, or
+ * -1 after printing a warning that names the file, its mode and the cure.
+ */
+static int
+keyio_private(int fd, const char * path)
+{
+	struct stat sb;
+
+	if (fstat(fd, &sb) != 0) {
+		warnp("cannot stat key file %s", path);
+		return (-1);
+	}
+	if (sb.st_mode & 077) {
+		warn0("key file %s has mode %04o: a secret key must not be "
+		    "open to group or others; run chmod 600 %s",
+		    path, (unsigned int)(sb.st_mode & 07777), path);
+		return (-1);
+	}
+	return (0);
+}
+
 /**
  * keyio_read(path, sk, pk):
- * Read and check the server key file ${path}.  Return 0, or -1 after
- * printing a warning that names the file and what was wrong.
+ * Read and check the server key file ${path}, which must not be open to
+ * group or others (mode & 077 == 0).  Return 0, or -1 after printing a
+ * warning that names the file and what was wrong.
  */
 int
 keyio_read(const char * path, uint8_t sk[32], uint8_t pk[32])
@@ -26,6 +50,8 @@ keyio_read(const char * path, uint8_t sk[32], uint8_t pk[32])
 		warnp("cannot open key file %s", path);
 		return (-1);
 	}
+	if (keyio_private(fd, path))
+		goto done;
 	/* Read up to a little more than a key file holds. */
 	while (len < sizeof(buf)) {
 		if ((n = read(fd, buf + len, sizeof(buf) - len)) == -1) {

@@ -5,8 +5,9 @@
 
 /**
  * keyio_read(path, sk, pk):
- * Read and check the server key file ${path}.  Return 0, or -1 after
- * printing a warning that names the file and what was wrong.
+ * Read and check the server key file ${path}, which must not be open to
+ * group or others (mode & 077 == 0).  Return 0, or -1 after printing a
+ * warning that names the file and what was wrong.
  */
 int keyio_read(const char *, uint8_t[32], uint8_t[32]);
 

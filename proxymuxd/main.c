@@ -16,6 +16,7 @@
 #include "args.h"
 #include "muxserver.h"
 #include "muxsocks.h"
+#include "ownaddrs.h"
 #include "progopts.h"
 #include "progrun.h"
 #include "pacer.h"
@@ -72,7 +73,7 @@ main(int argc, char * argv[])
 	const char * resolv = "/etc/resolv.conf";
 	uint64_t rate = DEFAULT_RATE, bytes = DEFAULT_BYTES;
 	uint64_t timeout = DEFAULT_TIMEOUT;
-	int ch, lfd, r, rc;
+	int ch, lfd, r, rc, nown;
 	char why[256];
 	struct event_base * base;
 	struct evdns_base * dns;
@@ -126,6 +127,10 @@ main(int argc, char * argv[])
 	}
 	if (optind != argc || sspec == NULL)
 		usage(1);
+	/* This host's own addresses are refused unless --allow opens them. */
+	if ((nown = ownaddrs_deny(&policy)) == -1)
+		exit(1);
+	info0("refusing this host's %d own addresses unless allowed", nown);
 	if ((lfd = progopts_listen("-s", sspec)) == -1)
 		exit(1);
 	/* The tick schedule wants CLOCK_MONOTONIC, not its coarse variant. */

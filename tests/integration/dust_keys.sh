@@ -1,10 +1,11 @@
 #!/bin/sh
 # dust keygen / invite / invite --show end to end (and dust model's usage,
-# its subcommands' own): key file mode 0600,
-# refusal to overwrite, the JSON fields of an invite, and mistyped,
-# truncated or foreign invites refused with a clear message, models that
-# do not load refused by dust invite, and a model that cannot carry the
-# tunnel refused by the client and the server.
+# its subcommands' own): key file mode 0600, a key file open to group or
+# others refused by everything that reads it (invite -k, server -k,
+# engine -k), refusal to overwrite, the JSON fields of an invite, and
+# mistyped, truncated or foreign invites refused with a clear message,
+# models that do not load refused by dust invite, and a model that cannot
+# carry the tunnel refused by the client and the server.
 . tests/lib.sh
 DUST="$DUST_BIN/dust"
 [ -x "$DUST" ] || fail "no $DUST"
@@ -91,8 +92,32 @@ expect_fail "truncated" "invite is truncated" \
 expect_fail "not an invite" "not a dust invite" \
     "$DUST" invite --show "https://example.com/"
 
+# A key file open to group or others is refused, as ssh does, by each
+# program that reads a secret key; 0600, 0400 and 0700 are accepted.  The
+# message names the file, its mode and the cure.
+cp server.key open.key
+for mode in 644 640 604 660 620 602 610 601; do
+	chmod $mode open.key
+	m=$(printf '%04o' 0$mode)
+	msg="key file open.key has mode $m: a secret key must not be open to group or others; run chmod 600 open.key"
+	expect_fail "invite, key mode $mode" "$msg" \
+	    "$DUST" invite -k open.key -a 127.0.0.1:1
+	expect_fail "server, key mode $mode" "$msg" \
+	    "$DUST" server -F -s "[127.0.0.1]:1" -t "[127.0.0.1]:2" \
+	    -k open.key -i "$inv"
+	expect_fail "engine, key mode $mode" "$msg" \
+	    "$DUST" engine -r server -k open.key -i "$inv"
+done
+for mode in 600 400 700; do
+	chmod $mode open.key
+	"$DUST" invite -k open.key -a 127.0.0.1:8025 -m http > open.inv \
+	    2> err || fail "invite, key mode $mode: $(cat err)"
+	[ "$(cat open.inv)" = "$inv" ] || fail "invite, key mode $mode differs"
+done
+
 # Bad key files and addresses.
 printf 'dust server key v1\nsecret 00\n' > short.key
+chmod 600 short.key
 expect_fail "short key" "short.key: key file: secret key is not 64 hex digits" \
     "$DUST" invite -k short.key -a 127.0.0.1:1
 expect_fail "missing key" "cannot open key file none.key" \

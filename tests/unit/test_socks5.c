@@ -1,4 +1,4 @@
-/* SOCKS5 server parser and destination policy. */
+/* SOCKS5 server parser. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -6,7 +6,6 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "dust/policy.h"
 #include "dust/rng.h"
 #include "dust/socks5.h"
 
@@ -165,55 +164,6 @@ test_dest_codec(void ** state)
 	assert_int_equal(socks5_dest_decode(&e, buf, n), 0);
 }
 
-/* The built-in denials, user rules first, ports. */
-static void
-test_policy(void ** state)
-{
-	static const uint8_t lo[4] = {127, 0, 0, 1}, pub[4] = {192, 0, 2, 7};
-	static const uint8_t ten[4] = {10, 1, 2, 3}, cg[4] = {100, 64, 0, 1};
-	uint8_t v6[16] = {0}, mapped[16] = {0};
-	struct policy p;
-	const char * rule;
-	char why[200];
-
-	(void)state;
-	policy_init(&p);
-	assert_int_equal(policy_check(&p, 4, lo, 80, &rule), 0);
-	assert_string_equal(rule, "127.0.0.0/8");
-	assert_int_equal(policy_check(&p, 4, ten, 80, &rule), 0);
-	assert_int_equal(policy_check(&p, 4, cg, 80, &rule), 0);
-	assert_int_equal(policy_check(&p, 4, pub, 80, &rule), 1);
-	v6[15] = 1;
-	assert_int_equal(policy_check(&p, 6, v6, 80, &rule), 0);
-	mapped[10] = mapped[11] = 0xff;
-	memcpy(mapped + 12, lo, 4);
-	assert_int_equal(policy_check(&p, 6, mapped, 80, &rule), 0);
-	assert_string_equal(rule, "127.0.0.0/8");
-
-	assert_int_equal(policy_add(&p, 1, "127.0.0.1", why, sizeof(why)), 0);
-	assert_int_equal(policy_add(&p, 0, "192.0.2.0/28", why, sizeof(why)),
-	    0);
-	assert_int_equal(policy_check(&p, 4, lo, 80, &rule), 1);
-	assert_int_equal(policy_check(&p, 4, pub, 80, &rule), 0);
-	assert_string_equal(rule, "192.0.2.0/28");
-
-	assert_int_equal(policy_set_ports(&p, "80,443,8000-8002", why,
-	    sizeof(why)), 0);
-	assert_int_equal(policy_check(&p, 4, lo, 8001, &rule), 1);
-	assert_int_equal(policy_check(&p, 4, lo, 8003, &rule), 0);
-	assert_string_equal(rule, "port not allowed");
-
-	assert_int_equal(policy_add(&p, 1, "300.1.1.1/8", why, sizeof(why)),
-	    -1);
-	assert_non_null(strstr(why, "not a network"));
-	assert_int_equal(policy_add(&p, 1, "10.0.0.0/33", why, sizeof(why)),
-	    -1);
-	assert_int_equal(policy_set_ports(&p, "80,", why, sizeof(why)), -1);
-	assert_int_equal(policy_set_ports(&p, "0", why, sizeof(why)), -1);
-	assert_int_equal(policy_set_ports(&p, "9-8", why, sizeof(why)), -1);
-	assert_int_equal(policy_set_ports(&p, "70000", why, sizeof(why)), -1);
-}
-
 /* Random bytes never crash the parser and never take bytes after an end. */
 static void
 test_random_bytes(void ** state)
@@ -250,7 +200,6 @@ main(void)
 		cmocka_unit_test(test_connect_ip),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_dest_codec),
-		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_random_bytes),
 	};
 
