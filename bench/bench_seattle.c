@@ -28,7 +28,7 @@
 
 #include <sodium.h>
 
-#include "dust/elligator.h"
+#include "crypto/elligator.h"
 #include "dust/seattle.h"
 #include "benchclock.h"
 

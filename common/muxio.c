@@ -15,8 +15,8 @@
 
 #include "dust/muxframe.h"
 #include "dust/muxlink.h"
-#include "dust/proxyopen.h"
-#include "dust/socks5.h"
+#include "socks/proxyopen.h"
+#include "socks/socks5.h"
 
 #include "muxio.h"
 #include "pacer.h"

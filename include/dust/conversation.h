@@ -4,8 +4,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dust/multiset.h"
-
 /*
  * Conversations: the optional connection-level part of a model
  * (docs/models.md, "Conversations").  Each conversation is the sequence of
@@ -57,6 +55,9 @@
 #define DUST_CONV_NONE		0	/* Cannot be followed. */
 #define DUST_CONV_COVER		1	/* Followed; carries no data. */
 #define DUST_CONV_DATA		2	/* Usable: carries data. */
+
+/* A first segment's byte counts, internal to libdust (lib/shape/). */
+struct dust_multiset;
 
 /* One data segment of a conversation. */
 struct dust_conv_step {

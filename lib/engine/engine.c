@@ -4,12 +4,12 @@
 #include <stdlib.h>
 
 #include "dust/conversation.h"
-#include "dust/convsched.h"
 #include "dust/engine.h"
 #include "dust/model.h"
 #include "dust/rng.h"
 #include "dust/seattle.h"
-#include "dust/shaper.h"
+#include "shape/convsched.h"
+#include "shape/shaper.h"
 
 struct dust_engine {
 	struct seattle * s;

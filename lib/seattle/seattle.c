@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dust/elligator.h"
+#include "crypto/elligator.h"
+#include "crypto/skein.h"
 #include "dust/seattle.h"
-#include "dust/skein.h"
 
 #include "bytequeue.h"
 #include "handshake.h"

@@ -14,7 +14,7 @@
 
 #include <sodium.h>
 
-#include "dust/elligator.h"
+#include "crypto/elligator.h"
 #include "dust/rng.h"
 #include "dust/seattle.h"
 

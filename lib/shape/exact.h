@@ -4,8 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dust/arith.h"
-#include "dust/huffman.h"
+#include "arith.h"
+#include "huffman.h"
 
 /*
  * The exact content coder: integer arithmetic coding (Witten, Neal and
