@@ -56,14 +56,21 @@ PROG_INC	:= $(LIB_INC) -Icommon
 # double the build for nothing, as PIC code costs next to nothing on
 # x86-64 and the static link relaxes its GOT accesses.  Nobody may
 # interpose libdust's functions, so the compiler may still inline them
-# (-fno-semantic-interposition).  The shared library exports only what
-# the public headers declare: a version script generated from them (every
-# function prototype at the start of a line of include/dust/*.h) marks
-# everything else local.
+# (-fno-semantic-interposition).
+#
+# What is installed exposes only the public API, the functions declared at
+# the start of a line of include/dust/*.h (listed in libdust.syms): the
+# shared library through a version script that marks everything else
+# local, the static one by linking lib/'s objects into one object whose
+# other symbols objcopy makes local (so that, say, libdust's fe25519_*
+# cannot clash with libsodium.a's in a static link).  The in-tree
+# programs, tests, benchmarks and fuzzers link $(BUILD)/lib/libdust.a,
+# whose internal functions stay visible to them.
 LIB_PIC		:= -fPIC -fno-semantic-interposition
 LIB_LDLIBS	:= -lsodium -ljansson -lm
 SOMAJOR		:= $(firstword $(subst ., ,$(VERSION)))
 SONAME		:= libdust.so.$(SOMAJOR)
+OBJCOPY		?= objcopy
 
 LIB_SRCS	:= $(sort $(wildcard lib/*/*.c))
 PUB_HDRS	:= $(sort $(wildcard include/dust/*.h))
@@ -77,7 +84,9 @@ FUZZ_SRCS	:= $(sort $(wildcard fuzz/fuzz_*.c))
 obj		= $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIBDUST		:= $(BUILD)/lib/libdust.a
 LIBDUST_SO	:= $(BUILD)/lib/libdust.so.$(VERSION)
+LIBDUST_SYMS	:= $(BUILD)/lib/libdust.syms
 LIBDUST_MAP	:= $(BUILD)/lib/libdust.map
+LIBDUST_PUB	:= $(BUILD)/lib/public/libdust.a
 LIBCOMMON	:= $(BUILD)/lib/libcommon.a
 PROG_BINS	:= $(addprefix $(BUILD)/bin/,$(PROGS))
 UNIT_BINS	:= $(patsubst %.c,$(BUILD)/%,$(UNIT_SRCS))
@@ -88,7 +97,7 @@ FUZZ_BINS	:= $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 .PHONY: all tests check check-build deps demo bench install fuzz fuzz-build clean
 .DEFAULT_GOAL := all
 
-all: $(LIBDUST) $(LIBDUST_SO) $(LIBCOMMON) $(PROG_BINS)
+all: $(LIBDUST) $(LIBDUST_PUB) $(LIBDUST_SO) $(LIBCOMMON) $(PROG_BINS)
 
 tests: all $(UNIT_BINS) $(TOOL_BINS)
 
@@ -109,11 +118,18 @@ $(LIBDUST): $(call obj,$(LIB_SRCS))
 	@mkdir -p $(@D)
 	rm -f $@ && $(AR) rcs $@ $^
 
-$(LIBDUST_MAP): $(PUB_HDRS)
+$(LIBDUST_SYMS): $(PUB_HDRS)
 	@mkdir -p $(@D)
-	{ echo '{ global:'; \
-	  sed -n 's/^[a-z][^(]*[ *]\([a-z_][a-z0-9_]*\)(.*/	\1;/p' $^ | sort -u; \
-	  echo 'local: *; };'; } > $@
+	sed -n 's/^[a-z][^(]*[ *]\([a-z_][a-z0-9_]*\)(.*/\1/p' $^ | sort -u > $@
+
+$(LIBDUST_MAP): $(LIBDUST_SYMS)
+	{ echo '{ global:'; sed 's/.*/	&;/' $<; echo 'local: *; };'; } > $@
+
+$(LIBDUST_PUB): $(call obj,$(LIB_SRCS)) $(LIBDUST_SYMS)
+	@mkdir -p $(@D)
+	$(LD) -r -o $(@D)/libdust.o $(filter %.o,$^)
+	$(OBJCOPY) --keep-global-symbols=$(LIBDUST_SYMS) $(@D)/libdust.o
+	rm -f $@ && $(AR) rcs $@ $(@D)/libdust.o
 
 $(LIBDUST_SO): $(call obj,$(LIB_SRCS)) $(LIBDUST_MAP)
 	@mkdir -p $(@D)
@@ -184,7 +200,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/share/dust/analysis
 	install -m 0644 analysis/*.py $(DESTDIR)$(PREFIX)/share/dust/analysis/
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/dust
-	install -m 0644 $(LIBDUST) $(DESTDIR)$(PREFIX)/lib/
+	install -m 0644 $(LIBDUST_PUB) $(DESTDIR)$(PREFIX)/lib/
 	install -m 0755 $(LIBDUST_SO) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf $(notdir $(LIBDUST_SO)) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libdust.so
