@@ -2,7 +2,8 @@
 # The installed library, as a program built on it sees it: `make install
 # PREFIX=$T/prefix` (the release tree, build/), then
 #   - the files: libdust.a, libdust.so.VERSION with soname libdust.so.MAJOR
-#     and its two links, dust.pc, the public headers and only those;
+#     and its two links, dust.pc, libdust.3, the public headers and only
+#     those;
 #   - each installed header compiles alone (-Wall -Wextra -Werror -pedantic,
 #     C11) and includes only installed headers;
 #   - both libraries export only functions the headers declare;
@@ -38,7 +39,8 @@ make_install PREFIX="$P"
 L=$P/lib
 
 # The files.
-for f in "$L/libdust.a" "$L/libdust.so.$VERSION" "$L/pkgconfig/dust.pc"; do
+for f in "$L/libdust.a" "$L/libdust.so.$VERSION" "$L/pkgconfig/dust.pc" \
+    "$P/share/man/man3/libdust.3"; do
 	[ -f "$f" ] || fail "$f was not installed"
 done
 [ "$(readlink "$L/libdust.so.$MAJOR")" = "libdust.so.$VERSION" ] ||
@@ -47,7 +49,7 @@ done
     fail "libdust.so does not lead to libdust.so.$VERSION"
 readelf -d "$L/libdust.so.$VERSION" | grep -q "SONAME.*\[libdust\.so\.$MAJOR\]" ||
     fail "the soname of libdust.so.$VERSION is not libdust.so.$MAJOR"
-echo "installed: libdust.a, libdust.so.$VERSION (soname libdust.so.$MAJOR), dust.pc"
+echo "installed: libdust.a, libdust.so.$VERSION (soname libdust.so.$MAJOR), dust.pc, libdust.3"
 
 # The public headers, and only those.
 (cd include/dust && ls *.h) > "$T/hdr.tree"
