@@ -26,7 +26,7 @@
  *
  * A conversation may also hold its first segment's bytes after the
  * client's prefix, as a multiset ("first"; docs/models.md): the client
- * then sends a permutation of them (include/dust/multiset.h), so the
+ * then sends a permutation of them (lib/shape/multiset.h), so the
  * segment has the real one's byte statistics exactly, and the server
  * tells which multiset it is from the counts of the bytes received.  In a
  * model where any conversation has one, those without cannot be
