@@ -8,7 +8,7 @@
  * and their ratio; the goal is Skein >= 0.5 x BLAKE2b), Skein-MAC-256 over
  * 64-byte messages (MACs per second; also from a keyed context
  * copied per message), the Skein stream cipher of
- * DECISIONS.md section 2 xoring 16 KiB buffers (MB/s), and Skein-MAC of
+ * docs/spec.md §2.2 xoring 16 KiB buffers (MB/s), and Skein-MAC of
  * 16 KiB records one at a time and eight side by side (MB/s).  Each figure is the
  * best of 5 rounds of SECONDS/5 (default 2 s in all per figure); the Skein
  * and BLAKE2b rounds alternate so that both see the same machine state.

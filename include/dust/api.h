@@ -7,9 +7,9 @@
 #include "dust/engine.h"
 
 /*
- * The seed's command encoding of the Dust API (dust-v2.txt, "Dust API";
- * DECISIONS §3): a request is a command byte and its arguments, every
- * integer 2 bytes big-endian; a response is the call's result.
+ * The seed's command encoding of the Dust API (docs/spec.md §3.7): a
+ * request is a command byte and its arguments, every integer 2 bytes
+ * big-endian; a response is the call's result.
  *
  *   0x00 packet_count   ms (2)                 -> count (2)
  *   0x01 encoded_ready  -                      -> length (2)

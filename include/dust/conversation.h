@@ -18,8 +18,8 @@
  * long enough for the client's prefix and its 32-byte key (with margin):
  * the server knows the conversation only once it has the key.  It is
  * usable (carries session data) when the client also has a step after a
- * server step (the client's code needs the server's key first, DECISIONS
- * §1); a followable one with a single client turn carries cover traffic
+ * server step (the client's code needs the server's key first, docs/spec.md
+ * §1.9); a followable one with a single client turn carries cover traffic
  * only.  The model's "draw" says which are drawn, each with the same
  * probability: "usable" (the default) or "all" (every followable one, so
  * that the connections keep the real mix of single-turn ones).

@@ -8,7 +8,7 @@
  * coverpipe blocks and schedule (sans-I/O: no sockets, no clocks; the
  * caller passes the time in as nanoseconds of a monotonic clock).
  *
- * Block (DECISIONS.md section 6): a 2-byte big-endian word W, then
+ * Block (docs/spec.md §6.2): a 2-byte big-endian word W, then
  * block - 2 further bytes.
  *   W <= block - 2       data block: W bytes of real data, then zeros.
  *   W == COVER_EOS       end of stream: the sender will send no more

@@ -11,8 +11,8 @@
 
 /*
  * The Dust engine: one side of one connection, the seed's "Dust API"
- * (dust-v2.txt; DECISIONS §3) over a Seattle session (include/dust/
- * seattle.h) whose uniform streams go through the shaping layer
+ * (docs/spec.md §3) over a Seattle session (include/dust/seattle.h)
+ * whose uniform streams go through the shaping layer
  * (lib/shape/shaper.h).  Sans-I/O: the caller moves the bytes and says
  * how much time has passed.
  *
@@ -22,8 +22,9 @@
  * asked for; with no application data queued, Seattle makes padding
  * records only when the shaper asks, as long as the rest of the packet,
  * so queued data waits behind padding at most until the packet ends (and
- * the shaper's few bytes of look-ahead).  Failures are silent (DECISIONS §5): the engine goes
- * on producing model-shaped traffic, and only dust_engine_failure says why.
+ * the shaper's few bytes of look-ahead).  Failures are silent
+ * (docs/spec.md §5): the engine goes on producing model-shaped traffic,
+ * and only dust_engine_failure says why.
  *
  * The client shapes with the model's client_to_server part and de-shapes
  * with server_to_client; the server the other way round.  Packet counts,

@@ -8,7 +8,7 @@
 #include "dust/rng.h"
 
 /*
- * The Ensemble protocol (dust-v2.txt, "Ensemble Protocol"; DECISIONS §4;
+ * The Ensemble protocol (docs/spec.md §4;
  * docs/ensemble.md): one application byte stream in each direction
  * carried over a changing set of Dust connections, sans-I/O.
  *

@@ -11,7 +11,7 @@
  *   "dust:" base64url-without-padding( version 1 || flags || address ||
  *       port || server public key || model length || model || checksum )
  *
- * flags, address and port are the server identifier of DECISIONS §1
+ * flags, address and port are the server identifier of docs/spec.md §1.5
  * (flags bit 0 IPv6, bit 1 UDP); integers are big-endian; the checksum is
  * the first 4 bytes of Skein-256-256 of every byte before it.
  */
@@ -63,7 +63,7 @@ int invite_parse(struct dust_invite *, const char *, char *);
 
 /**
  * invite_sid(inv, sid):
- * Write the server identifier (DECISIONS §1) of ${inv} to ${sid} (19
+ * Write the server identifier (docs/spec.md §1.5) of ${inv} to ${sid} (19
  * bytes of room).  Return its length, 7 or 19.
  */
 size_t invite_sid(const struct dust_invite *, uint8_t *);

@@ -14,7 +14,8 @@
  */
 
 enum dust_coder {
-	DUST_CODER_HUFFMAN,	/* Reverse Huffman (DECISIONS §3), default. */
+	/* Reverse Huffman (docs/spec.md §3.3), the default. */
+	DUST_CODER_HUFFMAN,
 	DUST_CODER_EXACT	/* Reverse arithmetic coding. */
 };
 

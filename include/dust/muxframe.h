@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 /*
- * pipemux frames (coverpipe.txt; DECISIONS.md section 7), big-endian:
+ * pipemux frames (docs/spec.md §7), big-endian:
  *
  *   open:   [1][len:15] [id:16] [port:8] [len bytes of data, len >= 0]
  *   write:  [0][len:15] [id:16]          [len bytes of data, len >= 1]

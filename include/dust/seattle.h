@@ -7,7 +7,7 @@
 #include "dust/rng.h"
 
 /*
- * The Seattle layer of Dust v2 (DECISIONS §1, §2, §5; docs/protocol.md):
+ * The Seattle layer of Dust v2 (docs/spec.md §1, §2, §5; docs/protocol.md):
  * the handshake and the record protocol as a sans-I/O state machine.  The
  * shaping layer pulls the outgoing uniform byte stream in any amounts and
  * pushes the peer's uniform stream in any splits:
@@ -51,7 +51,7 @@ struct seattle_replay;
 
 /**
  * seattle_sid(sid, ipv6, addr, port, udp):
- * Write the server identifier of DECISIONS §1 for the address ${addr}
+ * Write the server identifier of docs/spec.md §1.5 for the address ${addr}
  * (4 bytes, or 16 if ${ipv6}) and ${port} over TCP (UDP if ${udp}) to
  * ${sid}.  Return its length: 7 or 19.
  */
@@ -157,7 +157,7 @@ void seattle_pull(struct seattle *, uint8_t *, size_t);
  * now (the rest of a packet): a padding record begun within them may be
  * as long as what is left of them (up to SEATTLE_RECORD_DATA bytes of
  * DATA), where it is otherwise the minimum.  Data queued later then
- * waits behind padding only until the packet ends (DECISIONS §3).
+ * waits behind padding only until the packet ends (docs/spec.md §3.6).
  */
 void seattle_pad_room(struct seattle *, size_t);
 

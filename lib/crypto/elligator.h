@@ -6,8 +6,8 @@
 #include "dust/rng.h"
 
 /*
- * Elligator 2 for Curve25519 in the convention of Monocypher 4 (DECISIONS
- * §1): non-square Z = 2; representatives are 32 bytes little-endian whose
+ * Elligator 2 for Curve25519 in the convention of Monocypher 4 (docs/spec.md
+ * §1.2): non-square Z = 2; representatives are 32 bytes little-endian whose
  * bits 254 and 255 are random on send and ignored on receive.  Known
  * answers: tests/vectors/elligator2-map.txt, elligator2-inverse.txt.
  * Everything here runs in constant time with respect to its secrets.

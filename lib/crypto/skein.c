@@ -12,8 +12,8 @@
  *   3.5    "Full Skein": with a key, K' = UBI(0, K, Key) replaces the
  *          zero starting value of the Config UBI (Skein-MAC, section 4).
  *   4      "Skein as a stream cipher": a Nonce UBI and the output length
- *          2^64-1; the exact form is the one pinned in DECISIONS.md
- *          section 2, restated in docs/skein.md.
+ *          2^64-1; the exact form is the one pinned in docs/spec.md
+ *          §2.2, restated in docs/skein.md.
  * (Section numbers of the v1.3 paper; the quoted titles find them in
  * other versions.)
  */
@@ -319,7 +319,7 @@ skein256_stream_init(struct skein256_stream * s, const uint8_t key[32],
 	struct skein256_ctx ctx;
 
 	/*
-	 * DECISIONS.md section 2 (after "Skein as a stream cipher"):
+	 * docs/spec.md §2.2 (after "Skein as a stream cipher"):
 	 * G = UBI(Key: K) -> UBI(Config: output length field 2^64 - 1)
 	 *     -> UBI(Nonce: IV) -> UBI(Message: empty).
 	 */

@@ -7,7 +7,7 @@
 /*
  * Skein-256 (Skein 1.3: Threefish-256 in UBI chaining), in the three forms
  * Dust uses: the hash with any output length, Skein-MAC (a Key UBI block
- * before the Config block), and the stream-cipher form of DECISIONS §2.
+ * before the Config block), and the stream-cipher form of docs/spec.md §2.2.
  * Known answers: tests/vectors/skein256.txt.
  */
 
@@ -75,7 +75,7 @@ void skein256_mac(uint8_t[32], const uint8_t *, size_t, const uint8_t *,
     size_t);
 
 /*
- * Stream cipher (DECISIONS §2): G = UBI(Key: K) -> UBI(Config: output
+ * Stream cipher (docs/spec.md §2.2): G = UBI(Key: K) -> UBI(Config: output
  * length 2^64-1 bits) -> UBI(Nonce: IV) -> UBI(Message: empty); keystream
  * block i is the 32-byte Output UBI of G over i (8 bytes little-endian).
  * The keystream runs on across calls.

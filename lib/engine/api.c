@@ -4,7 +4,7 @@
 #include "dust/api.h"
 #include "dust/engine.h"
 
-/* Command bytes (dust-v2.txt, "Dust API"). */
+/* Command bytes (docs/spec.md §3.7). */
 #define CMD_PACKET_COUNT	0x00
 #define CMD_ENCODED_READY	0x01
 #define CMD_PUT_DECODED		0x02

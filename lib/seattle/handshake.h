@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 /*
- * The key schedule of the Seattle handshake (DECISIONS §1), apart from the
+ * The key schedule of the Seattle handshake (docs/spec.md §1), apart from the
  * state machine so that a reader can check it against the text:
  *
  *   K  = Skein-256-256(DH1 || DH2 || SID || X || Y || "ntor")

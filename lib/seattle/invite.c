@@ -102,7 +102,7 @@ invite_format_address(const struct dust_invite * inv, char * buf, size_t len)
 
 /**
  * invite_sid(inv, sid):
- * Write the server identifier (DECISIONS §1) of ${inv} to ${sid} (19
+ * Write the server identifier (docs/spec.md §1.5) of ${inv} to ${sid} (19
  * bytes of room).  Return its length, 7 or 19.
  */
 size_t

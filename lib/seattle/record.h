@@ -7,7 +7,7 @@
 #include "crypto/skein.h"
 
 /*
- * Records of the Seattle message protocol (DECISIONS §2):
+ * Records of the Seattle message protocol (docs/spec.md §2):
  *
  *   LEN (2, big-endian) || FLAGS (1) || DATA || CODE (32)
  *

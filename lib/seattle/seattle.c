@@ -109,7 +109,7 @@ wipe_keys(struct seattle * s)
 }
 
 /*
- * fail(s, why): the silent failure of DECISIONS §5.  Secrets and unsent
+ * fail(s, why): the silent failure of docs/spec.md §5.  Secrets and unsent
  * data are dropped; pull goes on with random bytes, push discards.
  */
 static void
@@ -733,7 +733,7 @@ seattle_pull(struct seattle * s, uint8_t * buf, size_t n)
  * now (the rest of a packet): a padding record begun within them may be
  * as long as what is left of them (up to SEATTLE_RECORD_DATA bytes of
  * DATA), where it is otherwise the minimum.  Data queued later then
- * waits behind padding only until the packet ends (DECISIONS §3).
+ * waits behind padding only until the packet ends (docs/spec.md §3.6).
  */
 void
 seattle_pad_room(struct seattle * s, size_t n)

@@ -4,7 +4,7 @@
 
 /**
  * seattle_sid(sid, ipv6, addr, port, udp):
- * Write the server identifier of DECISIONS §1 for the address ${addr}
+ * Write the server identifier of docs/spec.md §1.5 for the address ${addr}
  * (4 bytes, or 16 if ${ipv6}) and ${port} over TCP (UDP if ${udp}) to
  * ${sid}.  Return its length: 7 or 19.
  */

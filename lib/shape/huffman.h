@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 /*
- * Reverse Huffman coding (DECISIONS §3), the default content coder.
+ * Reverse Huffman coding (docs/spec.md §3.3), the default content coder.
  *
  * The code is built from a model's 256 byte frequencies (integers; bytes of
  * frequency 0 are not in the code): Huffman's algorithm, always merging the

@@ -1,4 +1,4 @@
-# The whole coverpipe chain of coverpipe.txt with real programs:
+# The whole coverpipe chain of docs/spec.md §0.2 with real programs:
 #
 #   ssh | pipemux | coverpipe | spiped -e | ~~~~ | spiped -d | coverpiped | pipemuxd | sshd
 #                                                                                    | nginx

@@ -1,7 +1,6 @@
 """Two `dust engine` processes, a client and a server, driven through the
 seed's command bytes on their standard input and output by this script,
-which knows nothing of Dust but those bytes (dust-v2.txt, "Dust API";
-DECISIONS.md section 3):
+which knows nothing of Dust but those bytes (docs/spec.md §3.7):
 
   0x00 packet_count(ms) -> 2 bytes     0x11 decoded_ready -> 2 bytes
   0x01 encoded_ready    -> 2 bytes     0x12 put_encoded(len, bytes)

@@ -2,7 +2,7 @@
 """The Seattle transcript vector, recomputed by independent references.
 
 tests/vectors/seattle-transcript.txt was made by libdust's state machines.
-Here it is checked from DECISIONS.md sections 1 and 2 alone, with the
+Here it is checked from docs/spec.md §1 and §2 alone, with the
 Python references that share no code with lib/ (tests/ref/curve_ref.py:
 X25519, Elligator 2, dirty keys; tests/ref/skein_ref.py: Skein-256, MAC,
 stream cipher): the static public key, both ephemeral keys and their
@@ -65,7 +65,7 @@ def main():
     check("map(X)", curve_ref.elligator_map(X), curve_ref.dirty_public(x))
     check("map(Y)", curve_ref.elligator_map(Y), curve_ref.dirty_public(y))
 
-    # DH both ways, K, codes (DECISIONS section 1).
+    # DH both ways, K, codes (docs/spec.md §1).
     uX, uY = curve_ref.elligator_map(X), curve_ref.elligator_map(Y)
     c1, c2 = curve_ref.x25519(x, uY), curve_ref.x25519(x, B)
     s1, s2 = curve_ref.x25519(y, uX), curve_ref.x25519(b, uX)
@@ -78,7 +78,7 @@ def main():
     check("confirmation", conf, v["server_confirmation"])
     check("CC", cc, v["client_code_CC"])
 
-    # Records (DECISIONS section 2), and the streams as a whole.
+    # Records (docs/spec.md §2), and the streams as a whole.
     cw = v["client_data_record"] + v["client_padding_record"]
     sw = v["server_data_record"] + v["server_padding_record"]
     records(K, v["client_iv"], cw, v["client_data"])

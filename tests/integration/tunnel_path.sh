@@ -1,6 +1,7 @@
 #!/bin/sh
-# Dust over a path with a round trip (docs/detectability.md, "Over a path
-# with a round trip"): two network namespaces joined by tests/tools/netpath
+# Dust over a path with a round trip
+# (docs/notes/2026-12-05-detectability-path.md, "Over a path with a round
+# trip"): two network namespaces joined by tests/tools/netpath
 # (10 ms each way, MTU 1500), real HTTP captured on it (curl <-> nginx, 40
 # keep-alive connections) and learned, then the tunnel carrying 10 of
 # dust.sh's transfers with that model, captured beside the client.
@@ -29,8 +30,8 @@
 #   5. All the transfers arrive, every connection is exempt from the GFW
 #      rules (>= 99%), and none looks uniform.
 # The classifier's AUC is printed, not tested: 10 transfers make about
-# 100 connections, too few for an AUC to mean much (docs/detectability.md
-# has the figures from larger runs).
+# 100 connections, too few for an AUC to mean much (the figures from
+# larger runs: docs/notes/2026-12-05-detectability-path.md).
 . tests/lib.sh
 for b in /usr/sbin/nginx /usr/bin/tcpdump /usr/bin/curl; do
 	[ -x "$b" ] || skip "$b is not installed"

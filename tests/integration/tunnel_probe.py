@@ -1,4 +1,4 @@
-"""Active probing of a dust server (DECISIONS §5).
+"""Active probing of a dust server (docs/spec.md §5).
 
 A dust server (model tests/models/probe.json: skewed byte weights, 50
 packets a second, connections of 1.5 to 2.5 s) is probed by connections

@@ -10,7 +10,7 @@ Functions:
   threefish256(key, tweak, plaintext) -> ciphertext       (section 3.3)
   ubi(g, msg, ts) -> g'                                  (section 3.4)
   skein256(msg, outlen, key=b"") -> bytes                (sections 3.5, 3.5.2)
-  stream(key, iv, n) -> first n keystream bytes          (DECISIONS.md 2)
+  stream(key, iv, n) -> first n keystream bytes          (docs/spec.md 2.2)
 """
 
 MASK = (1 << 64) - 1
@@ -143,7 +143,7 @@ def skein256(msg, outlen, key=b""):
 
 
 def stream(key, iv, n):
-    """The stream cipher of DECISIONS.md section 2: G = UBI(Key: K) ->
+    """The stream cipher of docs/spec.md §2.2: G = UBI(Key: K) ->
     UBI(Config: output length field 2^64 - 1) -> UBI(Nonce: IV) ->
     UBI(Message: empty); keystream block i = 32-byte output UBI of G over i
     as 8 bytes little-endian (section 3.5.3, Tout)."""

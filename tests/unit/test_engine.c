@@ -280,7 +280,7 @@ test_silent_failure(void ** state)
 }
 
 /*
- * Queued data waits at most one padding record behind (DECISIONS §3):
+ * Queued data waits at most one padding record behind (docs/spec.md §3.6):
  * with the cover model (1024-byte packets, uniform bytes), after 5 s of
  * idle padding, 100 bytes queued arrive within the next 180 wire bytes:
  * before their 135-byte record come at most the rest of the 35-byte

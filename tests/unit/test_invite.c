@@ -85,7 +85,7 @@ test_roundtrip(void ** state)
 	free(text);
 }
 
-/* The SID is flags || address || port, as DECISIONS §1 writes it. */
+/* The SID is flags || address || port, as docs/spec.md §1.5 writes it. */
 static void
 test_sid(void ** state)
 {

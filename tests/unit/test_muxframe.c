@@ -15,7 +15,7 @@
 #include "dust/muxlink.h"
 #include "dust/rng.h"
 
-/* Exact bytes of each frame kind (DECISIONS.md section 7). */
+/* Exact bytes of each frame kind (docs/spec.md §7). */
 static void
 test_encode_kinds(void ** state)
 {

@@ -1,7 +1,7 @@
 /*
  * The Seattle state machines back to back: random pull sizes and random
  * splits of both streams (fixed seeds), filler, and every way a session
- * must fail silently (DECISIONS §5): bit flips, wrong server key,
+ * must fail silently (docs/spec.md §5): bit flips, wrong server key,
  * truncation, all-zero DH, reflection, replay, too much filler.
  */
 #include <stdarg.h>

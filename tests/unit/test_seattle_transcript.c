@@ -2,7 +2,7 @@
  * The Seattle transcript vector (tests/vectors/seattle-transcript.txt,
  * docs/protocol.md): fixed keys and seeded randomness, the exact bytes of
  * both directions.  The state machines make the streams; this file then
- * recomputes K, the codes and the records from DECISIONS §1-2 with Skein
+ * recomputes K, the codes and the records from docs/spec.md §1-§2 with Skein
  * and X25519 directly, and compares everything with the stored vector.
  * Run with DUST_WRITE_VECTORS=1 to rewrite the file.
  */
@@ -62,7 +62,7 @@ mac(uint8_t o[32], const uint8_t K[32], const uint8_t * msg, size_t len)
 /*
  * check_records(K, iv, recs, len, data): decrypt ${recs} with the
  * keystream (K, iv) and check a data record carrying ${data} then a
- * padding record, by the letter of DECISIONS §2.
+ * padding record, by the letter of docs/spec.md §2.
  */
 static void
 check_records(const uint8_t K[32], const uint8_t iv[32], const uint8_t * recs,
@@ -146,7 +146,7 @@ test_transcript(void ** state)
 	assert_memory_equal(cs + 64, ivc, 32);
 	assert_memory_equal(ss + 96, ivs, 32);
 
-	/* K and the codes by the letter of DECISIONS §1 (client side). */
+	/* K and the codes by the letter of docs/spec.md §1 (client side). */
 	skein256_init(&h, 32);
 	elligator2_map(u, Y);
 	assert_int_equal(crypto_scalarmult(buf, x, u), 0);
@@ -179,7 +179,8 @@ test_transcript(void ** state)
 	check_records(K, ivs, ss + 128, 83, sdata);
 
 	/* The text. */
-	put("# Seattle transcript vector (docs/protocol.md, DECISIONS 1-2).\n"
+	put("# Seattle transcript vector (docs/protocol.md, "
+	    "docs/spec.md sections 1-2).\n"
 	    "# Made by tests/unit/test_seattle_transcript.c; all hex.\n"
 	    "# Secrets are 32 random bytes before X25519 clamping.\n");
 	hex("sid", sid, sidlen);

@@ -2,7 +2,7 @@
  * Skein-256: the published vectors (tests/vectors/skein256.txt, read at run
  * time), incremental hashing against one-shot, every output length 1..100
  * against a plain reference written in this file, and the stream cipher of
- * DECISIONS.md section 2.
+ * docs/spec.md §2.2.
  *
  * The plain reference below follows the Skein 1.3 paper literally (a round
  * loop with tables, subkeys by index arithmetic mod 5 and mod 3, UBI over a
@@ -147,7 +147,7 @@ ref_skein(uint8_t * out, size_t outlen, const uint8_t * key, size_t keylen,
 	ref_output(out, g, outlen);
 }
 
-/* The first n keystream bytes of DECISIONS.md section 2. */
+/* The first n keystream bytes of docs/spec.md §2.2. */
 static void
 ref_stream(uint8_t * out, size_t n, const uint8_t key[32],
     const uint8_t iv[32])
