@@ -30,6 +30,7 @@
 
 #include "crypto/elligator.h"
 #include "dust/seattle.h"
+#include "seattle/machine.h"
 #include "benchclock.h"
 
 #define RECDATA	16384

@@ -20,6 +20,7 @@
 #include "dust/seattle.h"
 
 #include "seattle/handshake.h"
+#include "seattle/machine.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

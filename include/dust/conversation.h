@@ -11,7 +11,7 @@
  * the gap since the previous data segment (either direction; the first
  * step's gap is from the connection's start).  Both sides of a Dust
  * connection follow the same conversation, chosen from a seed both derive
- * from the handshake (include/dust/seattle.h, seattle_conversation_seed)
+ * from the handshake (lib/seattle/machine.h, seattle_conversation_seed)
  * without a byte more on the wire.
  *
  * A conversation can be followed when its first step is the client's and

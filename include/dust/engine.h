@@ -11,7 +11,7 @@
 
 /*
  * The Dust engine: one side of one connection, the seed's "Dust API"
- * (docs/spec.md §3) over a Seattle session (include/dust/seattle.h)
+ * (docs/spec.md §3) over a Seattle session (lib/seattle/machine.h)
  * whose uniform streams go through the shaping layer
  * (lib/shape/shaper.h).  Sans-I/O: the caller moves the bytes and says
  * how much time has passed.

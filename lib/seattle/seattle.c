@@ -11,6 +11,7 @@
 
 #include "bytequeue.h"
 #include "handshake.h"
+#include "machine.h"
 #include "record.h"
 
 /* Buffers grow to what is needed: a peer's record may be 65537 bytes. */

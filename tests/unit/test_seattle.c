@@ -17,6 +17,7 @@
 #include "crypto/elligator.h"
 #include "dust/rng.h"
 #include "dust/seattle.h"
+#include "seattle/machine.h"
 
 /* A one-way pipe: bytes pulled from one side, not yet pushed. */
 struct pipe {

@@ -21,6 +21,7 @@
 #include "crypto/skein.h"
 #include "dust/rng.h"
 #include "dust/seattle.h"
+#include "seattle/machine.h"
 
 #define VECTOR	"tests/vectors/seattle-transcript.txt"
 
