@@ -4,8 +4,9 @@
 # (sans-I/O; built static and shared), every include/dust/*.h one of its
 # public headers (installed; every other header is internal and lives
 # beside its code), every common/*.c part of libcommon (sockets, addresses,
-# daemon support for the programs), every top-level folder holding a main.c is a
-# program, every tests/unit/test_*.c a cmocka test, every tests/tools/*.c a
+# daemon support for the programs), every top-level folder holding a
+# main.c is a program, every man/*.1 and man/*.3 a man page, every
+# tests/unit/test_*.c a cmocka test, every tests/tools/*.c a
 # helper program for the integration tests, every bench/*.c a benchmark and
 # every fuzz/fuzz_*.c a libFuzzer target.
 #
@@ -194,9 +195,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(PROG_BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
-	$(if $(wildcard man/*.3),install -d $(DESTDIR)$(PREFIX)/share/man/man3)
-	$(if $(wildcard man/*.3),install -m 0644 $(wildcard man/*.3) \
-	    $(DESTDIR)$(PREFIX)/share/man/man3/)
+	install -d $(DESTDIR)$(PREFIX)/share/man/man3
+	install -m 0644 man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 	install -d $(DESTDIR)$(PREFIX)/share/dust/analysis
 	install -m 0644 analysis/*.py $(DESTDIR)$(PREFIX)/share/dust/analysis/
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/dust
