@@ -22,7 +22,7 @@
 
 #include <sodium.h>
 
-#include "dust/skein.h"
+#include "crypto/skein.h"
 #include "benchclock.h"
 
 #define MSGLEN	16384

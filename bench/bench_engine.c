@@ -29,6 +29,7 @@
 #include "dust/model.h"
 #include "dust/rng.h"
 #include "dust/seattle.h"
+#include "seattle/machine.h"
 #include "benchclock.h"
 
 static uint8_t b[32], B[32], sid[SEATTLE_SID_MAX];

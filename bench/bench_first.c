@@ -21,7 +21,7 @@
 #include "dust/conversation.h"
 #include "dust/model.h"
 #include "dust/rng.h"
-#include "dust/shaper.h"
+#include "shape/shaper.h"
 #include "benchclock.h"
 
 /* pull(ctx, buf, n): seeded uniform bytes. */

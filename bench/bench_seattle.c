@@ -28,8 +28,9 @@
 
 #include <sodium.h>
 
-#include "dust/elligator.h"
+#include "crypto/elligator.h"
 #include "dust/seattle.h"
+#include "seattle/machine.h"
 #include "benchclock.h"
 
 #define RECDATA	16384

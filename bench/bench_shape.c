@@ -19,7 +19,7 @@
 
 #include "dust/model.h"
 #include "dust/rng.h"
-#include "dust/shaper.h"
+#include "shape/shaper.h"
 #include "benchclock.h"
 
 /* Uniform input: random bytes, as many as a row can use (never cycled). */

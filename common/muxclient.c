@@ -12,8 +12,8 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
-#include "dust/proxyopen.h"
-#include "dust/socks5.h"
+#include "socks/proxyopen.h"
+#include "socks/socks5.h"
 
 #include "muxclient.h"
 #include "muxio.h"

@@ -7,7 +7,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
-#include "dust/proxyopen.h"
+#include "socks/proxyopen.h"
 
 #include "muxio.h"
 #include "muxsocks.h"

@@ -8,8 +8,8 @@
 #include <event2/event.h>
 
 #include "dust/muxlink.h"
-#include "dust/proxyopen.h"
-#include "dust/socks5.h"
+#include "socks/proxyopen.h"
+#include "socks/socks5.h"
 
 #include "muxconn.h"
 #include "muxio.h"

@@ -5,7 +5,7 @@
 #include <ifaddrs.h>
 #include <stdint.h>
 
-#include "dust/policy.h"
+#include "socks/policy.h"
 
 #include "ownaddrs.h"
 #include "warnp.h"

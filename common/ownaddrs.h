@@ -1,7 +1,7 @@
 #ifndef DUST_OWNADDRS_H
 #define DUST_OWNADDRS_H
 
-#include "dust/policy.h"
+#include "socks/policy.h"
 
 /*
  * An exit refuses to connect to the host it runs on (its services would

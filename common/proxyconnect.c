@@ -13,9 +13,9 @@
 #include <event2/event.h>
 #include <event2/util.h>
 
-#include "dust/policy.h"
-#include "dust/proxyopen.h"
-#include "dust/socks5.h"
+#include "socks/policy.h"
+#include "socks/proxyopen.h"
+#include "socks/socks5.h"
 
 #include "addr.h"
 #include "proxyconnect.h"

@@ -6,8 +6,8 @@
 #include <event2/dns.h>
 #include <event2/event.h>
 
-#include "dust/policy.h"
-#include "dust/socks5.h"
+#include "socks/policy.h"
+#include "socks/socks5.h"
 
 /*
  * proxymuxd's side of a SOCKS connection: reach the destination a client

@@ -7,8 +7,8 @@
 
 #include <event2/event.h>
 
-#include "dust/proxyopen.h"
-#include "dust/socks5.h"
+#include "socks/proxyopen.h"
+#include "socks/socks5.h"
 
 #include "socksfront.h"
 #include "warnp.h"

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dust/conntrack.h"
+#include "capture/conntrack.h"
 
 #include "learnconv.h"
 

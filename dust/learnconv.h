@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "dust/conntrack.h"
+#include "capture/conntrack.h"
 #include "dust/conversation.h"
 
 /* Conversations and steps per conversation "dust model learn" keeps. */

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "args.h"
-#include "dust/conntrack.h"
+#include "capture/conntrack.h"
 #include "dust/model.h"
 #include "warnp.h"
 

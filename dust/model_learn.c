@@ -9,7 +9,7 @@
 #include <jansson.h>
 
 #include "args.h"
-#include "dust/conntrack.h"
+#include "capture/conntrack.h"
 #include "dust/invite.h"
 #include "dust/model.h"
 #include "warnp.h"

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dust/conntrack.h"
+#include "capture/conntrack.h"
 #include "warnp.h"
 
 #include "pcapread.h"

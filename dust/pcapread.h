@@ -3,7 +3,7 @@
 
 #include <stdint.h>
 
-#include "dust/conntrack.h"
+#include "capture/conntrack.h"
 
 /**
  * pcapread(path, port, filter):

@@ -14,7 +14,7 @@
 
 #include "dust/model.h"
 #include "dust/rng.h"
-#include "dust/shaper.h"
+#include "shape/shaper.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

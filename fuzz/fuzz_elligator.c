@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dust/elligator.h"
+#include "crypto/elligator.h"
 
-#include "../lib/crypto/fe25519.h"
+#include "crypto/fe25519.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -15,9 +15,9 @@
 
 #include "dust/conversation.h"
 #include "dust/model.h"
-#include "dust/multiset.h"
 #include "dust/rng.h"
-#include "dust/shaper.h"
+#include "shape/multiset.h"
+#include "shape/shaper.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

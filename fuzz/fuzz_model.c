@@ -9,11 +9,11 @@
 #include <string.h>
 
 #include "dust/conversation.h"
-#include "dust/convsched.h"
 #include "dust/dist.h"
 #include "dust/model.h"
 #include "dust/rng.h"
-#include "dust/shaper.h"
+#include "shape/convsched.h"
+#include "shape/shaper.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

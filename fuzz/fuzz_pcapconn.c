@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "dust/conntrack.h"
+#include "capture/conntrack.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

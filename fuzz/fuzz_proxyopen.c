@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dust/policy.h"
-#include "dust/proxyopen.h"
-#include "dust/socks5.h"
+#include "socks/policy.h"
+#include "socks/proxyopen.h"
+#include "socks/socks5.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

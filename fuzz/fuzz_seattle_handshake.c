@@ -14,6 +14,7 @@
 
 #include "dust/rng.h"
 #include "dust/seattle.h"
+#include "seattle/machine.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

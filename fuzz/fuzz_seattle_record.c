@@ -14,12 +14,13 @@
 
 #include <sodium.h>
 
-#include "dust/elligator.h"
+#include "crypto/elligator.h"
+#include "crypto/skein.h"
 #include "dust/rng.h"
 #include "dust/seattle.h"
-#include "dust/skein.h"
 
-#include "../lib/seattle/handshake.h"
+#include "seattle/handshake.h"
+#include "seattle/machine.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

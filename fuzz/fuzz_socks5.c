@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "dust/socks5.h"
+#include "socks/socks5.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -10,7 +10,7 @@
 
 #include <event2/event.h>
 
-#include "dust/proxyopen.h"
+#include "socks/proxyopen.h"
 
 #include "muxclient.h"
 #include "progrun.h"

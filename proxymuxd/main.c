@@ -11,7 +11,7 @@
 #include <event2/dns.h>
 #include <event2/event.h>
 
-#include "dust/policy.h"
+#include "socks/policy.h"
 
 #include "args.h"
 #include "muxserver.h"

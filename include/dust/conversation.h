@@ -4,8 +4,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dust/multiset.h"
-
 /*
  * Conversations: the optional connection-level part of a model
  * (docs/models.md, "Conversations").  Each conversation is the sequence of
@@ -13,7 +11,7 @@
  * the gap since the previous data segment (either direction; the first
  * step's gap is from the connection's start).  Both sides of a Dust
  * connection follow the same conversation, chosen from a seed both derive
- * from the handshake (include/dust/seattle.h, seattle_conversation_seed)
+ * from the handshake (lib/seattle/machine.h, seattle_conversation_seed)
  * without a byte more on the wire.
  *
  * A conversation can be followed when its first step is the client's and
@@ -28,7 +26,7 @@
  *
  * A conversation may also hold its first segment's bytes after the
  * client's prefix, as a multiset ("first"; docs/models.md): the client
- * then sends a permutation of them (include/dust/multiset.h), so the
+ * then sends a permutation of them (lib/shape/multiset.h), so the
  * segment has the real one's byte statistics exactly, and the server
  * tells which multiset it is from the counts of the bytes received.  In a
  * model where any conversation has one, those without cannot be
@@ -57,6 +55,9 @@
 #define DUST_CONV_NONE		0	/* Cannot be followed. */
 #define DUST_CONV_COVER		1	/* Followed; carries no data. */
 #define DUST_CONV_DATA		2	/* Usable: carries data. */
+
+/* A first segment's byte counts, internal to libdust (lib/shape/). */
+struct dust_multiset;
 
 /* One data segment of a conversation. */
 struct dust_conv_step {

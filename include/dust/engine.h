@@ -11,9 +11,9 @@
 
 /*
  * The Dust engine: one side of one connection, the seed's "Dust API"
- * (docs/spec.md §3) over a Seattle session (include/dust/seattle.h)
+ * (docs/spec.md §3) over a Seattle session (lib/seattle/machine.h)
  * whose uniform streams go through the shaping layer
- * (include/dust/shaper.h).  Sans-I/O: the caller moves the bytes and says
+ * (lib/shape/shaper.h).  Sans-I/O: the caller moves the bytes and says
  * how much time has passed.
  *
  * Everything a side sends, from its first handshake byte, is shaped: the
@@ -40,7 +40,7 @@
  * conversation is over.  When the conversations have first segments, the
  * client's first step is a permutation of its conversation's (carrying
  * X), and the server tells which from the bytes' counts before it knows
- * the conversation (include/dust/shaper.h, docs/engine.md).
+ * the conversation (lib/shape/shaper.h, docs/engine.md).
  */
 
 struct dust_engine;

@@ -5,8 +5,6 @@
 #include <stdint.h>
 
 #include "dust/dist.h"
-#include "dust/exact.h"
-#include "dust/huffman.h"
 
 /*
  * A Dust model: what the traffic of each direction should look like.  It is
@@ -31,10 +29,14 @@ enum dust_coder {
 #define DUST_DURATION_MAX	2147483647	/* ms per connection, 1.. */
 #define DUST_PREFIX_MAX		4096		/* Bytes of prefix. */
 
+/* The coders' tables, internal to libdust (lib/shape/). */
+struct dust_huff_code;
+struct dust_exact_code;
+
 /* One direction of a model. */
 struct dust_model_part {
 	double weight[256];		/* Target byte probabilities (sum 1). */
-	uint32_t freq[256];		/* Quantized: sum DUST_EXACT_TOTAL. */
+	uint32_t freq[256];		/* Quantized: sum 2^20. */
 	struct dust_dist length;	/* Packet length, 1..65535. */
 	struct dust_dist flow;		/* Packets per second, 0..65535. */
 	struct dust_dist duration;	/* Connection duration in ms. */

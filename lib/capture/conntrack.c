@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dust/conntrack.h"
+#include "conntrack.h"
 
 /*
  * The decoder reads fixed-offset fields after checking that they lie in

@@ -2,7 +2,7 @@
 
 #include <sodium.h>
 
-#include "dust/elligator.h"
+#include "elligator.h"
 
 #include "elligator_ratio.h"
 #include "fe25519.h"

@@ -22,7 +22,7 @@
 
 #include <sodium.h>
 
-#include "dust/skein.h"
+#include "skein.h"
 #include "threefish256.h"
 
 /* Configuration string fields (section 3.5.2). */

@@ -2,8 +2,8 @@
 
 #include <sodium.h>
 
-#include "dust/elligator.h"
 #include "dust/rng.h"
+#include "elligator.h"
 
 #include "elligator_ratio.h"
 #include "fe25519.h"

@@ -4,12 +4,13 @@
 #include <stdlib.h>
 
 #include "dust/conversation.h"
-#include "dust/convsched.h"
 #include "dust/engine.h"
 #include "dust/model.h"
 #include "dust/rng.h"
 #include "dust/seattle.h"
-#include "dust/shaper.h"
+#include "seattle/machine.h"
+#include "shape/convsched.h"
+#include "shape/shaper.h"
 
 struct dust_engine {
 	struct seattle * s;
@@ -213,7 +214,7 @@ dust_engine_client_new(const struct dust_model * model, const uint8_t B[32],
  * As dust_engine_client_new, but in conversation mode follow one of the
  * conversations not in ${recent} (NULL: any), and add it to ${recent}.
  * The conversation is the handshake seed's, a hash of the client's
- * ephemeral key and the server's static key (include/dust/seattle.h), so
+ * ephemeral key and the server's static key (lib/seattle/machine.h), so
  * the client draws its key again until the conversation is not a recent
  * one: nothing on the wire changes, and the keys stay uniform to anyone
  * without the server's key.  Return NULL on error.

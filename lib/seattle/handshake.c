@@ -2,8 +2,8 @@
 
 #include <sodium.h>
 
-#include "dust/elligator.h"
-#include "dust/skein.h"
+#include "crypto/elligator.h"
+#include "crypto/skein.h"
 
 #include "handshake.h"
 

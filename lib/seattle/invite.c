@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/skein.h"
 #include "dust/invite.h"
 #include "dust/seattle.h"
-#include "dust/skein.h"
 
 /* Bytes around the model: version, SID, key, model length / checksum. */
 #define HEAD_BYTES(alen)	(1 + 1 + (alen) + 2 + 32 + 4)

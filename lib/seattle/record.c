@@ -1,8 +1,8 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "crypto/skein.h"
 #include "dust/seattle.h"
-#include "dust/skein.h"
 
 #include "record.h"
 

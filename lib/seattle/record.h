@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dust/skein.h"
+#include "crypto/skein.h"
 
 /*
  * Records of the Seattle message protocol (docs/spec.md §2):

@@ -5,12 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dust/elligator.h"
+#include "crypto/elligator.h"
+#include "crypto/skein.h"
 #include "dust/seattle.h"
-#include "dust/skein.h"
 
 #include "bytequeue.h"
 #include "handshake.h"
+#include "machine.h"
 #include "record.h"
 
 /* Buffers grow to what is needed: a peer's record may be 65537 bytes. */

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/skein.h"
 #include "dust/conversation.h"
 #include "dust/model.h"
-#include "dust/skein.h"
 
 /**
  * dust_conv_class(c, minfirst):

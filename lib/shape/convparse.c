@@ -11,6 +11,7 @@
 #include "dust/model.h"
 
 #include "convparse.h"
+#include "multiset.h"
 
 /* Where the message goes. */
 struct err {

@@ -1,8 +1,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "convsched.h"
 #include "dust/conversation.h"
-#include "dust/convsched.h"
 
 /* seek(cs): find our next step from cs->next on, and the peer bytes before. */
 static void

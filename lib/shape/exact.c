@@ -1,7 +1,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "dust/exact.h"
+#include "exact.h"
 
 #include "arith.h"
 

@@ -1,7 +1,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "dust/huffman.h"
+#include "huffman.h"
 
 /*
  * An entry of the shaper's fast table (struct dust_huff_code, fast), for

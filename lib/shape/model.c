@@ -8,9 +8,9 @@
 
 #include "dust/conversation.h"
 #include "dust/dist.h"
-#include "dust/exact.h"
-#include "dust/huffman.h"
 #include "dust/model.h"
+#include "exact.h"
+#include "huffman.h"
 
 #include "convparse.h"
 

@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "dust/multiset.h"
+#include "multiset.h"
 
 #include "arith.h"
 

@@ -4,12 +4,12 @@
 #include <string.h>
 
 #include "dust/dist.h"
-#include "dust/exact.h"
-#include "dust/huffman.h"
 #include "dust/model.h"
-#include "dust/multiset.h"
 #include "dust/rng.h"
-#include "dust/shaper.h"
+#include "exact.h"
+#include "huffman.h"
+#include "multiset.h"
+#include "shaper.h"
 
 /**
  * dust_shaper_init(s, part, coder, rng, pull, ctx):

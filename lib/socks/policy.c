@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dust/policy.h"
+#include "policy.h"
 
 /* The built-in denials, checked after the user's rules. */
 static const struct {

@@ -3,8 +3,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "dust/proxyopen.h"
-#include "dust/socks5.h"
+#include "proxyopen.h"
+#include "socks5.h"
 
 /**
  * proxyopen_encode(dest, data, len, out, outlen):

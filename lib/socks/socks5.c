@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dust/socks5.h"
+#include "socks5.h"
 
 enum { GREETING, REQUEST, DONE };
 

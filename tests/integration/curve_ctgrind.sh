@@ -11,7 +11,7 @@
 command -v valgrind > /dev/null || skip "valgrind is not installed"
 [ -f /usr/include/valgrind/memcheck.h ] || skip "valgrind/memcheck.h missing"
 
-${CC:-cc} -std=c11 -O2 -gdwarf-4 -D_DEFAULT_SOURCE -Iinclude \
+${CC:-cc} -std=c11 -O2 -gdwarf-4 -D_DEFAULT_SOURCE -Iinclude -Ilib \
     tests/tools/ct_curve.c lib/crypto/fe25519.c lib/crypto/elligator.c \
     lib/crypto/x25519_dirty.c lib/util/rng.c -lsodium -o "$T/ct_curve" ||
     fail "cannot build ct_curve"

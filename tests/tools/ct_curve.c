@@ -30,7 +30,7 @@
 #define VALGRIND_MAKE_MEM_DEFINED(p, n) ((void)(p), (void)(n))
 #endif
 
-#include "dust/elligator.h"
+#include "crypto/elligator.h"
 #include "dust/rng.h"
 
 #define SECRET(p, n)	VALGRIND_MAKE_MEM_UNDEFINED((p), (n))

@@ -26,10 +26,10 @@
 
 #include <sodium.h>
 
-#include "dust/elligator.h"
+#include "crypto/elligator.h"
 #include "dust/rng.h"
 
-#include "../../lib/crypto/fe25519.h"
+#include "crypto/fe25519.h"
 
 /* Parse 64 hex digits into ${out}; return 0 or -1. */
 static int

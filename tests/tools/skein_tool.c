@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dust/skein.h"
+#include "crypto/skein.h"
 
 /* Longest output or keystream a command may ask for. */
 #define MAXOUT	(1 << 20)

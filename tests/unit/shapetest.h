@@ -14,7 +14,7 @@
 
 #include "dust/model.h"
 #include "dust/rng.h"
-#include "dust/shaper.h"
+#include "shape/shaper.h"
 
 /* A growing byte buffer. */
 struct bytes {

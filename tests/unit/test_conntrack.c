@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "dust/conntrack.h"
+#include "capture/conntrack.h"
 
 #define SYN	0x02
 #define ACK	0x10

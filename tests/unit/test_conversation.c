@@ -15,8 +15,8 @@
 #include <cmocka.h>
 
 #include "dust/conversation.h"
-#include "dust/convsched.h"
 #include "dust/model.h"
+#include "shape/convsched.h"
 
 #include "convtest.h"
 

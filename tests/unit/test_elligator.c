@@ -15,10 +15,10 @@
 
 #include <sodium.h>
 
-#include "dust/elligator.h"
+#include "crypto/elligator.h"
 #include "dust/rng.h"
 
-#include "../../lib/crypto/fe25519.h"
+#include "crypto/fe25519.h"
 
 /* Parse 64 hex digits into ${out}; fail the test if they are not. */
 static void

@@ -26,6 +26,7 @@
 #include "dust/model.h"
 #include "dust/rng.h"
 #include "dust/seattle.h"
+#include "seattle/machine.h"
 
 #include "convtest.h"
 

@@ -25,6 +25,8 @@
 #include "dust/rng.h"
 #include "dust/seattle.h"
 
+#include "shape/multiset.h"
+
 #include "convtest.h"
 
 #define MAXSTEP	16

@@ -14,9 +14,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "dust/exact.h"
 #include "dust/model.h"
-#include "dust/shaper.h"
+#include "shape/exact.h"
+#include "shape/shaper.h"
 
 #include "shapetest.h"
 

@@ -12,9 +12,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "dust/huffman.h"
 #include "dust/model.h"
-#include "dust/shaper.h"
+#include "shape/huffman.h"
+#include "shape/shaper.h"
 
 #include "shapetest.h"
 

@@ -18,9 +18,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "dust/huffman.h"
 #include "dust/model.h"
 #include "dust/rng.h"
+#include "shape/huffman.h"
 
 #include "shapetest.h"
 

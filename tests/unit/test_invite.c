@@ -11,11 +11,11 @@
 
 #include <sodium.h>
 
+#include "crypto/skein.h"
 #include "dust/invite.h"
 #include "dust/keyfile.h"
 #include "dust/rng.h"
 #include "dust/seattle.h"
-#include "dust/skein.h"
 
 /* fill_key(k, seed): 32 reproducible bytes. */
 static void

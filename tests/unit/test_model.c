@@ -15,7 +15,7 @@
 
 #include "dust/dist.h"
 #include "dust/model.h"
-#include "dust/shaper.h"
+#include "shape/shaper.h"
 
 #include "shapetest.h"
 

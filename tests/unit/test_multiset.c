@@ -20,9 +20,9 @@
 
 #include "dust/conversation.h"
 #include "dust/model.h"
-#include "dust/multiset.h"
 #include "dust/rng.h"
-#include "dust/shaper.h"
+#include "shape/multiset.h"
+#include "shape/shaper.h"
 
 #include "shapetest.h"
 

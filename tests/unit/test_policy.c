@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "dust/policy.h"
+#include "socks/policy.h"
 
 /* The built-in denials, user rules first, ports. */
 static void

@@ -9,9 +9,9 @@
 
 #include "dust/muxframe.h"
 #include "dust/muxlink.h"
-#include "dust/policy.h"
-#include "dust/proxyopen.h"
-#include "dust/socks5.h"
+#include "socks/policy.h"
+#include "socks/proxyopen.h"
+#include "socks/socks5.h"
 
 /* Known answers: the data of open frames on port id 0xff. */
 static void

@@ -14,9 +14,10 @@
 
 #include <sodium.h>
 
-#include "dust/elligator.h"
+#include "crypto/elligator.h"
 #include "dust/rng.h"
 #include "dust/seattle.h"
+#include "seattle/machine.h"
 
 /* A one-way pipe: bytes pulled from one side, not yet pushed. */
 struct pipe {

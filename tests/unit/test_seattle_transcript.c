@@ -17,10 +17,11 @@
 
 #include <sodium.h>
 
-#include "dust/elligator.h"
+#include "crypto/elligator.h"
+#include "crypto/skein.h"
 #include "dust/rng.h"
 #include "dust/seattle.h"
-#include "dust/skein.h"
+#include "seattle/machine.h"
 
 #define VECTOR	"tests/vectors/seattle-transcript.txt"
 

@@ -18,7 +18,7 @@
 
 #include "dust/model.h"
 #include "dust/rng.h"
-#include "dust/shaper.h"
+#include "shape/shaper.h"
 
 #include "shapetest.h"
 

@@ -18,8 +18,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "crypto/skein.h"
 #include "dust/rng.h"
-#include "dust/skein.h"
 
 #define VECTORS	"tests/vectors/skein256.txt"
 #define STREAM_VECTORS	"tests/vectors/skein256-stream.txt"

@@ -7,7 +7,8 @@
 #include <cmocka.h>
 
 #include "dust/rng.h"
-#include "dust/socks5.h"
+#include "socks/policy.h"
+#include "socks/socks5.h"
 
 /* Feed ${in} in pieces of ${step} bytes; return the last status. */
 static enum socks5_status

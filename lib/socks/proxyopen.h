@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dust/socks5.h"
+#include "socks5.h"
 
 /*
  * proxymux's extension of the pipemux protocol (docs/proxymux.md), without

@@ -4,13 +4,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dust/arith.h"
-#include "dust/huffman.h"
+#include "arith.h"
+#include "huffman.h"
 
 /*
  * The exact content coder: integer arithmetic coding (Witten, Neal and
  * Cleary 1987: low/high registers of DUST_EXACT_BITS bits, E1/E2/E3
- * scaling with pending bits; include/dust/arith.h) used in reverse.  The sender runs the
+ * scaling with pending bits; lib/shape/arith.h) used in reverse.  The sender runs the
  * arithmetic DECODER on the uniform stream, so that each output byte b has
  * probability freq[b] / DUST_EXACT_TOTAL up to the rounding of interval
  * ends (relative error below 2^-10 / freq[b]); the receiver runs the

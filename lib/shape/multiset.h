@@ -4,8 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dust/arith.h"
-#include "dust/huffman.h"
+#include "arith.h"
+#include "huffman.h"
 
 /*
  * The multiset coder (docs/engine.md, "The first segment"): shapes uniform
@@ -13,7 +13,7 @@
  * order-free statistic of the output (length, byte counts, entropy,
  * printable share, popcount) is exactly that of the real segment the
  * multiset was counted from.  The sender runs the arithmetic decoder
- * (include/dust/arith.h) on the uniform stream with an adaptive model
+ * (lib/shape/arith.h) on the uniform stream with an adaptive model
  * whose frequencies are the counts still left (each emitted byte takes
  * one away), so the output is always a permutation of the multiset, each
  * permutation with probability about 1 / M, M = n! / prod(c_b!); the

@@ -5,11 +5,11 @@
 #include <stdint.h>
 
 #include "dust/conversation.h"
-#include "dust/exact.h"
-#include "dust/huffman.h"
 #include "dust/model.h"
-#include "dust/multiset.h"
 #include "dust/rng.h"
+#include "exact.h"
+#include "huffman.h"
+#include "multiset.h"
 
 /*
  * The shaping layer of one direction of one connection (sans-I/O).
