@@ -46,6 +46,9 @@ struct rd {
 	size_t errlen;
 };
 
+static int bad(struct rd *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* bad(r, fmt, ...): write "${who}: " and the message to r->err; return -1. */
 static int
 bad(struct rd * r, const char * fmt, ...)
@@ -613,8 +616,8 @@ server_records(struct rd * r, struct tlshello_server * sh)
 		    get(r, 1, "ChangeCipherSpec body", &v))
 			return (-1);
 		if (len != 1 || v != 1)
-			return (bad(r, "ChangeCipherSpec body 0x%02zx, not 0x01",
-			    v));
+			return (bad(r, "ChangeCipherSpec body 0x%02zx, not "
+			    "0x01", v));
 		sh->ccs = 1;
 	}
 	/* The AEAD tag (8 bytes for TLS_AES_128_CCM_8_SHA256) and a type. */
@@ -632,8 +635,8 @@ server_records(struct rd * r, struct tlshello_server * sh)
 		if (record(r, 23, 0x0303, TLSHELLO_CIPHERTEXT_MAX, what, &len))
 			return (-1);
 		if (len < min)
-			return (bad(r, "%s record length %zu is under %zu", what,
-			    len, min));
+			return (bad(r, "%s record length %zu is under %zu",
+			    what, len, min));
 		sh->record_len[sh->nrecords++] = len;
 		r->pos += len;
 	}

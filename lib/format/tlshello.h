@@ -20,7 +20,7 @@
 #define TLSHELLO_PLAINTEXT_MAX	16384		/* 2^14: a handshake record. */
 #define TLSHELLO_CIPHERTEXT_MAX	(16384 + 256)	/* A TLS 1.3 ciphertext. */
 #define TLSHELLO_MAX_EXTS	64	/* Extensions of one hello. */
-#define TLSHELLO_MAX_SHARES	8	/* key_share entries of a ClientHello. */
+#define TLSHELLO_MAX_SHARES	8	/* key_share entries of a hello. */
 #define TLSHELLO_MAX_RECORDS	32	/* Application-data records kept. */
 #define TLSHELLO_MAX_FIELDS	64	/* Random fields of a template. */
 
@@ -234,7 +234,8 @@ void tlshello_template_free(struct tlshello_template *);
  * Write to ${out} (${t}->len bytes) the template ${t} with its fields set
  * to ${vals} (${t}->vlen bytes).  Return 0, or -1 if a value is not one
  * of its kind (a GREASE field not GREASE, an X25519 key with bit 255 set,
- * a linked field unlike the field it follows), with a message in ${err}.
+ * a linked field unlike the field it follows, two GREASE extensions of one
+ * type), with a message in ${err}.
  */
 int tlshello_fill(const struct tlshello_template *, const uint8_t *,
     uint8_t *, char *, size_t);
@@ -254,8 +255,9 @@ int tlshello_extract(const struct tlshello_template *, const uint8_t *,
  * Draw values for the fields of ${t} into ${vals} (${t}->vlen bytes) as a
  * real implementation does: uniform bytes, the public key of a fresh
  * X25519 secret (wiped), GREASE values uniform among the 16 (8 for PSK
- * modes), linked fields equal.  Return 0, or -1 if a field holds a key of
- * a group other than X25519 (which this module cannot draw).
+ * modes), linked fields equal, GREASE extensions (and key_share groups)
+ * distinct.  Return 0, or -1 if a field holds a key of a group other than
+ * X25519 (which this module cannot draw).
  */
 int tlshello_draw(const struct tlshello_template *, const struct dust_rng *,
     uint8_t *);

@@ -40,6 +40,9 @@ struct cands {
 	struct tlshello_field f[TLSHELLO_MAX_FIELDS];
 };
 
+static int fail(char *, size_t, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* fail(err, errlen, fmt, ...): write the message to ${err}; return -1. */
 static int
 fail(char * err, size_t errlen, const char * fmt, ...)
@@ -111,9 +114,9 @@ alpn_greases(const struct tlshello_client * ch, struct cands * c)
 	const uint8_t * b = ch->b;
 
 	for (; pos < end; pos += 1 + b[pos], i++)
-		if (b[pos] == 2 && tlshello_is_grease((uint16_t)(b[pos + 1] << 8 |
-		    b[pos + 2])) && add(c, TLSHELLO_AT_GREASE_ALPN, i, pos + 1,
-		    2, TLSHELLO_GREASE, 0))
+		if (b[pos] == 2 && tlshello_is_grease((uint16_t)(b[pos + 1] <<
+		    8 | b[pos + 2])) && add(c, TLSHELLO_AT_GREASE_ALPN, i,
+		    pos + 1, 2, TLSHELLO_GREASE, 0))
 			return (-1);
 	return (0);
 }
@@ -251,7 +254,11 @@ where(int side, const union parsed * p, size_t off, char * buf, size_t buflen)
 	return (buf);
 }
 
-/* same_cands(a, b): nonzero if ${a} and ${b} list the same places. */
+/*
+ * same_cands(a, b, k): nonzero if ${a} and ${b} list the same places (a
+ * key_share entry of a GREASE group is one place whatever the GREASE
+ * value); else the first that differs is at *${k}.
+ */
 static int
 same_cands(const struct cands * a, const struct cands * b, size_t * k)
 {
@@ -261,7 +268,9 @@ same_cands(const struct cands * a, const struct cands * b, size_t * k)
 		    a->f[*k].index != b->f[*k].index ||
 		    a->f[*k].off != b->f[*k].off ||
 		    a->f[*k].len != b->f[*k].len ||
-		    a->f[*k].group != b->f[*k].group)
+		    (a->f[*k].group != b->f[*k].group &&
+		    !(tlshello_is_grease(a->f[*k].group) &&
+		    tlshello_is_grease(b->f[*k].group))))
 			return (0);
 	return (a->n == b->n);
 }
@@ -378,16 +387,16 @@ compare(int side, const union parsed * p, const struct cands * c,
 			    "hello 1 %zu: not the same shape", i + 1, tlen[i],
 			    tlen[0]));
 		if (!same_cands(&c[0], &c[i], &k))
-			return (fail(err, errlen, "hello %zu differs from hello "
-			    "1 in its random places (%s)", i + 1,
+			return (fail(err, errlen, "hello %zu differs from "
+			    "hello 1 in its random places (%s)", i + 1,
 			    tlshello_field_name(&c[0].f[k < c[0].n ? k : 0],
 			    fb, sizeof(fb))));
 		for (off = 0; off < tlen[0]; off++)
 			if (hellos[i][off] != hellos[0][off] &&
 			    !in_cands(&c[0], off))
 				return (fail(err, errlen, "hello %zu differs "
-				    "from hello 1 at byte %zu (%s), outside the "
-				    "random fields", i + 1, off,
+				    "from hello 1 at byte %zu (%s), outside "
+				    "the random fields", i + 1, off,
 				    where(side, &p[0], off, buf, sizeof(buf))));
 	}
 	return (0);
@@ -465,6 +474,29 @@ tlshello_template_free(struct tlshello_template * t)
 }
 
 /*
+ * clash(t, i, vals): the index of an earlier field of ${t} whose value in
+ * ${vals} equals field ${i}'s where the protocol forbids it (two GREASE
+ * extensions of one type, two key_share entries of one group), or -1.
+ */
+static int
+clash(const struct tlshello_template * t, size_t i, const uint8_t * vals)
+{
+	const struct tlshello_field * f = &t->field[i];
+	size_t j, voff, ioff;
+
+	if (f->place != TLSHELLO_AT_GREASE_EXT &&
+	    f->place != TLSHELLO_AT_GREASE_SHARE)
+		return (-1);
+	for (ioff = j = 0; j < i; j++)
+		ioff += t->field[j].len;
+	for (j = voff = 0; j < i; voff += t->field[j++].len)
+		if (t->field[j].place == f->place &&
+		    memcmp(vals + voff, vals + ioff, f->len) == 0)
+			return ((int)j);
+	return (-1);
+}
+
+/*
  * value_ok(t, i, v, vals, err, errlen): check the value ${v} of field ${i}
  * of ${t} (whose values start at ${vals}).  Return 0 or -1.
  */
@@ -485,12 +517,17 @@ value_ok(const struct tlshello_template * t, size_t i, const uint8_t * v,
 	if (f->kind == TLSHELLO_X25519 && (v[31] & 0x80))
 		return (fail(err, errlen, "field %zu (%s): bit 255 set, which "
 		    "no X25519 public key has", i, fb));
+	if (clash(t, i, vals) >= 0)
+		return (fail(err, errlen, "field %zu (%s): equals field %d of "
+		    "its kind, which the protocol forbids", i, fb,
+		    clash(t, i, vals)));
 	if (f->link >= 0) {
 		for (j = 0; j < (size_t)f->link; j++)
 			voff += t->field[j].len;
 		if (memcmp(vals + voff, v, f->len))
-			return (fail(err, errlen, "field %zu (%s): unlike field "
-			    "%d, which it always equals", i, fb, f->link));
+			return (fail(err, errlen, "field %zu (%s): unlike "
+			    "field %d, which it always equals", i, fb,
+			    f->link));
 	}
 	return (0);
 }
@@ -500,7 +537,8 @@ value_ok(const struct tlshello_template * t, size_t i, const uint8_t * v,
  * Write to ${out} (${t}->len bytes) the template ${t} with its fields set
  * to ${vals} (${t}->vlen bytes).  Return 0, or -1 if a value is not one
  * of its kind (a GREASE field not GREASE, an X25519 key with bit 255 set,
- * a linked field unlike the field it follows), with a message in ${err}.
+ * a linked field unlike the field it follows, two GREASE extensions of one
+ * type), with a message in ${err}.
  */
 int
 tlshello_fill(const struct tlshello_template * t, const uint8_t * vals,
@@ -573,8 +611,9 @@ done:
  * Draw values for the fields of ${t} into ${vals} (${t}->vlen bytes) as a
  * real implementation does: uniform bytes, the public key of a fresh
  * X25519 secret (wiped), GREASE values uniform among the 16 (8 for PSK
- * modes), linked fields equal.  Return 0, or -1 if a field holds a key of
- * a group other than X25519 (which this module cannot draw).
+ * modes), linked fields equal, GREASE extensions (and key_share groups)
+ * distinct.  Return 0, or -1 if a field holds a key of a group other than
+ * X25519 (which this module cannot draw).
  */
 int
 tlshello_draw(const struct tlshello_template * t, const struct dust_rng * rng,
@@ -592,8 +631,11 @@ tlshello_draw(const struct tlshello_template * t, const struct dust_rng * rng,
 				loff += t->field[j].len;
 			memcpy(vals + voff, vals + loff, f->len);
 		} else if (f->kind == TLSHELLO_GREASE && f->len == 2) {
-			k = dust_rng_uniform(rng, 16);
-			vals[voff] = vals[voff + 1] = (uint8_t)(0x0a + 0x10 * k);
+			do {
+				k = dust_rng_uniform(rng, 16);
+				vals[voff] = vals[voff + 1] =
+				    (uint8_t)(0x0a + 0x10 * k);
+			} while (clash(t, i, vals) >= 0);
 		} else if (f->kind == TLSHELLO_GREASE) {
 			vals[voff] = (uint8_t)(0x0b + 0x1f *
 			    dust_rng_uniform(rng, 8));
