@@ -828,8 +828,8 @@ test_ja4_alpn(void ** state)
 /*
  * GREASE: two Chrome-like hellos with different GREASE values; the
  * template finds every GREASE value and links the supported_groups and
- * supported_versions values to the key_share group (equal in both, as
- * BoringSSL's are).
+ * supported_versions values to the key_share group (the synthetic hellos
+ * use one value for the three; BoringSSL uses one for the first two).
  */
 static void
 test_grease(void ** state)
