@@ -221,7 +221,12 @@ where(int side, const union parsed * p, size_t off, char * buf, size_t buflen)
 {
 	const struct tlshello_ext * ext = side ? p->s.ext : p->c.ext;
 	size_t nexts = side ? p->s.nexts : p->c.nexts;
-	size_t random = side ? p->s.random : p->c.random;
+	size_t sid = side ? p->s.session_id.off + p->s.session_id.len : 0;
+	struct {
+		size_t end;
+		const char * name;
+	} parts[8] = { { 5, "record header" }, { 9, "handshake header" },
+	    { 11, "legacy_version" }, { 43, "random" } };
 	size_t i;
 
 	for (i = 0; i < nexts; i++)
@@ -231,26 +236,26 @@ where(int side, const union parsed * p, size_t off, char * buf, size_t buflen)
 			    ext[i].type, tlshello_ext_name(ext[i].type));
 			return (buf);
 		}
-	if (off < 5)
-		snprintf(buf, buflen, "record header");
-	else if (off < 9)
-		snprintf(buf, buflen, "handshake header");
-	else if (off < random)
-		snprintf(buf, buflen, "legacy_version");
-	else if (off < random + 32)
-		snprintf(buf, buflen, "random");
-	else if (side == TLSHELLO_CLIENT && off < p->c.suites.off)
-		snprintf(buf, buflen, "legacy_session_id");
-	else if (side == TLSHELLO_CLIENT && off < p->c.suites.off +
-	    p->c.suites.len)
-		snprintf(buf, buflen, "cipher_suites");
-	else if (side == TLSHELLO_CLIENT && off < p->c.exts.off)
-		snprintf(buf, buflen, "legacy_compression_methods");
-	else if (side == TLSHELLO_SERVER && off < p->s.session_id.off +
-	    p->s.session_id.len + 2)
-		snprintf(buf, buflen, "legacy_session_id_echo or cipher_suite");
-	else
-		snprintf(buf, buflen, "extensions length or compression");
+	if (side == TLSHELLO_CLIENT) {
+		parts[4].end = p->c.suites.off - 2;
+		parts[4].name = "legacy_session_id";
+		parts[5].end = p->c.suites.off + p->c.suites.len;
+		parts[5].name = "cipher_suites";
+		parts[6].end = p->c.exts.off - 2;
+		parts[6].name = "legacy_compression_methods";
+	} else {
+		parts[4].end = sid;
+		parts[4].name = "legacy_session_id_echo";
+		parts[5].end = sid + 2;
+		parts[5].name = "cipher_suite";
+		parts[6].end = sid + 3;
+		parts[6].name = "legacy_compression_method";
+	}
+	parts[7].end = SIZE_MAX;
+	parts[7].name = "extensions length";
+	for (i = 0; off >= parts[i].end; i++)
+		;
+	snprintf(buf, buflen, "%s", parts[i].name);
 	return (buf);
 }
 

@@ -281,7 +281,17 @@ test_learn_errors(void ** state)
 	expect_err(tlshello_learn(TLSHELLO_CLIENT, h, lens, n, &t, err,
 	    sizeof(err)), err,
 	    "hello 2 differs from hello 1 at byte 78 (cipher_suites)");
+	/* A cipher suite changed in a second ServerHello. */
+	n = pick("", h, lens, 1);
+	memcpy(copy, h[1], 127);
+	copy[77] ^= 0x02;
+	h[1] = copy;
+	lens[1] = 127;
+	expect_err(tlshello_learn(TLSHELLO_SERVER, h, lens, n, &t, err,
+	    sizeof(err)), err,
+	    "hello 2 differs from hello 1 at byte 77 (cipher_suite)");
 	/* A client's hello as a server's. */
+	n = pick("curl-", h, lens, 0);
 	expect_err(tlshello_learn(TLSHELLO_SERVER, h, lens, n, &t, err,
 	    sizeof(err)), err,
 	    "hello 1: ServerHello: handshake record version");
@@ -826,6 +836,49 @@ test_ja4_alpn(void ** state)
 }
 
 /*
+ * grease_fill_errors(t): fill refuses a GREASE field that is not GREASE,
+ * a linked field unlike its partner, and two GREASE extensions alike.
+ */
+static void
+grease_fill_errors(const struct tlshello_template * t)
+{
+	struct dust_rng_seeded rs;
+	uint8_t vals[256], * out;
+	size_t i, voff, first = SIZE_MAX;
+	char err[256];
+
+	assert_true(t->vlen <= sizeof(vals));
+	out = malloc(t->len);
+	assert_non_null(out);
+	dust_rng_seeded_u64(&rs, 9);
+	for (i = voff = 0; i < t->nfields; voff += t->field[i++].len) {
+		assert_int_equal(tlshello_draw(t, &rs.rng, vals), 0);
+		if (t->field[i].kind != TLSHELLO_GREASE)
+			continue;
+		/* Another GREASE value for a linked field, else none. */
+		if (t->field[i].link >= 0) {
+			vals[voff] ^= 0x10;
+			vals[voff + 1] ^= 0x10;
+		} else
+			vals[voff] ^= 0x01;
+		expect_err(tlshello_fill(t, vals, out, err, sizeof(err)), err,
+		    t->field[i].link >= 0 ? "which it always equals" :
+		    "not a GREASE value");
+		if (t->field[i].place != TLSHELLO_AT_GREASE_EXT)
+			continue;
+		if (first == SIZE_MAX) {
+			first = voff;
+			continue;
+		}
+		memcpy(vals + voff, vals + first, 2);
+		expect_err(tlshello_fill(t, vals, out, err, sizeof(err)), err,
+		    "which the protocol forbids");
+	}
+	assert_true(first != SIZE_MAX);
+	free(out);
+}
+
+/*
  * GREASE: two Chrome-like hellos with different GREASE values; the
  * template finds every GREASE value and links the supported_groups and
  * supported_versions values to the key_share group (the synthetic hellos
@@ -879,6 +932,7 @@ test_grease(void ** state)
 	assert_int_equal(tlshello_parse_client(h1.b, h1.n, &ref, err,
 	    sizeof(err)), 0);
 	check_fills(t, &ref, 5);
+	grease_fill_errors(t);
 	tlshello_template_free(t);
 }
 
