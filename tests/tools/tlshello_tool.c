@@ -86,7 +86,7 @@ main(int argc, char ** argv)
 {
 	static struct tlsvec v[TLSVEC_MAX];
 	const uint8_t * ch[TLSVEC_MAX], * sh[TLSVEC_MAX];
-	size_t clen[TLSVEC_MAX], slen[TLSVEC_MAX], n = 0, i, cl, sl;
+	size_t clen[TLSVEC_MAX], slen[TLSVEC_MAX], n = 0, i, cl = 0, sl = 0;
 	struct tlshello_template * tc, * ts;
 	struct dust_rng_seeded rs;
 	uint8_t * cv, * sv, * co, * so, * csid, * ssid;
