@@ -1,7 +1,8 @@
 /*
  * libFuzzer target: the TLS 1.3 first-flight parser and hello templates
  * (lib/format/tlshello.h) on arbitrary bytes.  The first byte picks the
- * mode: bit 0 the side (server if set), bit 1 a template.  Without bit 1
+ * mode: bit 0 the side (server if set), bit 1 a template, bit 2 a record
+ * stream (tlshello_record, record after record).  Without bits 1 and 2
  * the rest is one first flight: it must parse or fail with a message, and
  * a parsed ClientHello's spans must lie within it and give JA3 and JA4.
  * With bit 1 the next two bytes are the length of a first hello and the
@@ -113,6 +114,26 @@ learn(int side, const uint8_t * b, size_t len)
 	tlshello_template_free(t);
 }
 
+/* records(b, len): walk the records of the stream ${b}. */
+static void
+records(const uint8_t * b, size_t len)
+{
+	char err[256];
+	size_t rlen;
+	uint8_t type;
+	int rc;
+
+	while ((rc = tlshello_record(b, len, &type, &rlen, err,
+	    sizeof(err))) == 0) {
+		if (rlen == 0 || 5 + rlen > len)
+			abort();
+		b += 5 + rlen;
+		len -= 5 + rlen;
+	}
+	if (rc != 1 && rc != -1)
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t * data, size_t len)
 {
@@ -121,7 +142,9 @@ LLVMFuzzerTestOneInput(const uint8_t * data, size_t len)
 	if (len < 1)
 		return (0);
 	side = (data[0] & 1) ? TLSHELLO_SERVER : TLSHELLO_CLIENT;
-	if (data[0] & 2)
+	if (data[0] & 4)
+		records(data + 1, len - 1);
+	else if (data[0] & 2)
 		learn(side, data + 1, len - 1);
 	else
 		flight(side, data + 1, len - 1);

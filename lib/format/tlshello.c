@@ -276,8 +276,8 @@ exts(struct rd * r, struct tlshello_ext * ext, size_t * n,
 }
 
 /*
- * body(r, e, what): point r at the body of the extension ${e}, named
- * ${what} in errors.  Return r.
+ * body(r, e, what, wlen): point r at the body of the extension ${e}, and
+ * write its name for errors to ${what} (${wlen} bytes).  Return r.
  */
 static struct rd *
 body(struct rd * r, const struct tlshello_ext * e, char * what, size_t wlen)
@@ -641,6 +641,39 @@ server_records(struct rd * r, struct tlshello_server * sh)
 		r->pos += len;
 	}
 	return (0);
+}
+
+/**
+ * tlshello_record(b, len, type, rlen, err, errlen):
+ * Read the header of the TLS 1.3 record at the start of the stream ${b}
+ * (${len} bytes so far), after the handshake: type 20 (change_cipher_spec),
+ * 21 (alert) or 23 (application_data), version 0x0303, a length of 1 to
+ * 2^14 + 256 bytes.  Return 0 with its type in *${type} and its body length
+ * in *${rlen} if the whole record is in ${b}, 1 if more bytes are needed,
+ * or -1 with a message in ${err} if the header is not one.
+ */
+int
+tlshello_record(const uint8_t * b, size_t len, uint8_t * type, size_t * rlen,
+    char * err, size_t errlen)
+{
+	struct rd r = { b, 0, len, "record", err, errlen };
+	size_t v;
+
+	if (len < 1)
+		return (1);
+	if (b[0] != 20 && b[0] != 21 && b[0] != 23)
+		return (bad(&r, "type %u, not change_cipher_spec (20), alert "
+		    "(21) or application_data (23)", b[0]));
+	if (len >= 3 && (v = u16at(b, 1)) != 0x0303)
+		return (bad(&r, "version 0x%04zx, not 0x0303", v));
+	if (len < 5)
+		return (1);
+	*type = b[0];
+	*rlen = u16at(b, 3);
+	if (*rlen == 0 || *rlen > TLSHELLO_CIPHERTEXT_MAX)
+		return (bad(&r, "length %zu, not 1 to %d", *rlen,
+		    TLSHELLO_CIPHERTEXT_MAX));
+	return (len - 5 < *rlen ? 1 : 0);
 }
 
 /**

@@ -131,6 +131,18 @@ int tlshello_parse_server(const uint8_t *, size_t, struct tlshello_server *,
     char *, size_t);
 
 /**
+ * tlshello_record(b, len, type, rlen, err, errlen):
+ * Read the header of the TLS 1.3 record at the start of the stream ${b}
+ * (${len} bytes so far), after the handshake: type 20 (change_cipher_spec),
+ * 21 (alert) or 23 (application_data), version 0x0303, a length of 1 to
+ * 2^14 + 256 bytes.  Return 0 with its type in *${type} and its body length
+ * in *${rlen} if the whole record is in ${b}, 1 if more bytes are needed,
+ * or -1 with a message in ${err} if the header is not one.
+ */
+int tlshello_record(const uint8_t *, size_t, uint8_t *, size_t *, char *,
+    size_t);
+
+/**
  * tlshello_ext_name(type):
  * Return the name of the extension ${type} ("key_share", "GREASE", ...,
  * "unknown").

@@ -7,7 +7,8 @@
  * template outside the fields and keep the learned client's JA3 and JA4;
  * the SNI can be replaced; JA4 gives FoxIO's published example; GREASE is
  * found and linked (synthetic Chrome-like hellos); every truncation and
- * the corruptions below are refused with a message naming the field.
+ * the corruptions below are refused with a message naming the field, and
+ * so are bad record headers in the stream after the handshake.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -518,6 +519,45 @@ test_corrupt(void ** state)
 	}
 }
 
+/*
+ * The record stream after the ServerHello, record by record and byte by
+ * byte: ChangeCipherSpec, then application data; bad headers refused.
+ */
+static void
+test_records(void ** state)
+{
+	static const struct {
+		uint8_t h[5];
+		const char * want;
+	} bad[] = {
+		{ { 22, 3, 3, 0, 1 }, "record: type 22, not" },
+		{ { 23, 3, 1, 0, 1 }, "record: version 0x0301, not 0x0303" },
+		{ { 23, 3, 3, 0, 0 }, "record: length 0, not 1 to 16640" },
+		{ { 23, 3, 3, 0x41, 1 }, "record: length 16641, not 1 to 16640" }
+	};
+	const uint8_t * s = vec[0].server;
+	size_t len = vec[0].slen, off = 127, n, rlen, k = 0;
+	uint8_t type;
+	char err[256];
+
+	(void)state;
+	while (off < len) {
+		for (n = 0; n < 5 + (size_t)(s[off + 3] << 8 | s[off + 4]); n++)
+			assert_int_equal(tlshello_record(s + off, n, &type,
+			    &rlen, err, sizeof(err)), 1);
+		assert_int_equal(tlshello_record(s + off, len - off, &type,
+		    &rlen, err, sizeof(err)), 0);
+		assert_int_equal(type, k == 0 ? 20 : 23);
+		off += 5 + rlen;
+		k++;
+	}
+	assert_int_equal(off, len);
+	assert_int_equal(k, 5);
+	for (n = 0; n < sizeof(bad) / sizeof(bad[0]); n++)
+		expect_err(tlshello_record(bad[n].h, 5, &type, &rlen, err,
+		    sizeof(err)), err, bad[n].want);
+}
+
 /* Fill and extract refuse values and hellos that are not the template's. */
 static void
 test_fill_extract_errors(void ** state)
@@ -946,6 +986,7 @@ main(void)
 		cmocka_unit_test(test_set_sni),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_corrupt),
+		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_fill_extract_errors),
 		cmocka_unit_test(test_ja4_foxio),
 		cmocka_unit_test(test_ja4_alpn),
