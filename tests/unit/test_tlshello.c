@@ -533,7 +533,8 @@ test_records(void ** state)
 		{ { 22, 3, 3, 0, 1 }, "record: type 22, not" },
 		{ { 23, 3, 1, 0, 1 }, "record: version 0x0301, not 0x0303" },
 		{ { 23, 3, 3, 0, 0 }, "record: length 0, not 1 to 16640" },
-		{ { 23, 3, 3, 0x41, 1 }, "record: length 16641, not 1 to 16640" }
+		{ { 23, 3, 3, 0x41, 1 },
+		    "record: length 16641, not 1 to 16640" }
 	};
 	const uint8_t * s = vec[0].server;
 	size_t len = vec[0].slen, off = 127, n, rlen, k = 0;
