@@ -562,10 +562,11 @@ tlshello_fill(const struct tlshello_template * t, const uint8_t * vals,
 
 /**
  * tlshello_extract(t, b, len, vals, err, errlen):
- * Parse ${b} (${len} bytes) as a hello of the template ${t} and write the
- * values of its fields to ${vals} (${t}->vlen bytes).  Return 0, or -1 if
- * it does not parse or differs from ${t} outside the fields (the message
- * names the byte and its field).
+ * Parse ${b} (${len} bytes: a ClientHello record, or a server's first
+ * flight from its ServerHello on) as a hello of the template ${t} and
+ * write the values of its fields to ${vals} (${t}->vlen bytes).  Return 0,
+ * or -1 if it does not parse or differs from ${t} outside the fields (the
+ * message names the byte and its field).
  */
 int
 tlshello_extract(const struct tlshello_template * t, const uint8_t * b,
