@@ -17,7 +17,7 @@
 
 #include "dust/rng.h"
 
-#include "../lib/format/tlshello.h"
+#include "format/tlshello.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -25,7 +25,7 @@
 
 #include "dust/rng.h"
 
-#include "../../lib/format/tlshello.h"
+#include "format/tlshello.h"
 #include "../unit/tlsvec.h"
 
 /* die(msg): print ${msg} and exit 1. */

@@ -21,7 +21,7 @@
 
 #include "dust/rng.h"
 
-#include "../../lib/format/tlshello.h"
+#include "format/tlshello.h"
 #include "tlsvec.h"
 
 #define NFILL	200	/* Fills per template. */
