@@ -22,6 +22,7 @@
 #include "dust/invite.h"
 #include "dust/model.h"
 #include "addr.h"
+#include "fileread.h"
 #include "tunnel.h"
 #include "warnp.h"
 
@@ -77,26 +78,6 @@
 /* The largest MSS taken as a path's (a jumbo frame's); above, loopback. */
 #define CONV_SEGMENT_MAX	9000
 
-/* Read all of ${path} (at most ${max} bytes) as a NUL-terminated string. */
-static char *
-read_file(const char * path, size_t max)
-{
-	FILE * f;
-	char * buf;
-	size_t n;
-
-	if ((f = fopen(path, "r")) == NULL)
-		return (NULL);
-	if ((buf = malloc(max + 1)) == NULL) {
-		fclose(f);
-		return (NULL);
-	}
-	n = fread(buf, 1, max, f);
-	buf[n] = '\0';
-	fclose(f);
-	return (buf);
-}
-
 /*
  * conv_links(m): the share of the conversations ${m} draws whose client
  * steps after the server's first carry LINK_UPSTREAM_MIN bytes of the
@@ -139,13 +120,16 @@ tunnel_load(struct tunnel * tun, const char * invite, int server,
 	char * text = NULL;
 	const char * m;
 	double share;
+	size_t len;
 	int rc;
 
 	tun->server = server;
 	if (strncmp(invite, INVITE_PREFIX, strlen(INVITE_PREFIX)) != 0) {
-		if ((text = read_file(invite, 4 * INVITE_MODEL_MAX)) == NULL) {
-			snprintf(why, whylen, "cannot read invite file %s: %s",
-			    invite, strerror(errno));
+		/* Base64 of the largest model, with room for the rest. */
+		if ((text = fileread(invite, 2 * INVITE_MODEL_MAX, &len)) ==
+		    NULL) {
+			snprintf(why, whylen, "cannot read invite file %s",
+			    invite);
 			return (-1);
 		}
 		invite = text;
