@@ -20,6 +20,7 @@
 #include <event2/event.h>
 
 #include "addr.h"
+#include "acceptor.h"
 #include "args.h"
 #include "dust.h"
 #include "keyio.h"
@@ -212,8 +213,9 @@ conn_ended(struct tconn * c, void * cookie, const char * why)
 	/* Room again for a connection. */
 	if (sv->paused && sv->tun.st.conns_open <= sv->maxconns) {
 		sv->paused = 0;
-		event_add(sv->tun.lev, NULL);
+		acceptor_release(sv->tun.acc);
 	}
+	acceptor_wake(sv->tun.acc);
 }
 
 static const struct tconn_hooks hooks = {
@@ -222,26 +224,19 @@ static const struct tconn_hooks hooks = {
 
 /* Accept Dust connections. */
 static void
-accept_cb(evutil_socket_t lfd, short what, void * arg)
+accept_cb(void * arg, int fd)
 {
 	struct server * sv = arg;
 	struct ens_link * l;
-	int fd;
 
-	(void)what;
-	while (sv->tun.st.conns_open < sv->maxconns &&
-	    (fd = sock_accept(lfd)) != -1) {
-		if ((l = ens_link_server(sv->table)) == NULL) {
-			close(fd);
-			continue;
-		}
-		if (tconn_new(&sv->tun, fd, NULL, l, &hooks, sv) == NULL)
-			warn0("cannot start a connection");
-	}
+	if ((l = ens_link_server(sv->table)) == NULL)
+		close(fd);
+	else if (tconn_new(&sv->tun, fd, NULL, l, &hooks, sv) == NULL)
+		warn0("cannot start a connection");
 	/* The limit: stop accepting until a connection ends. */
 	if (sv->tun.st.conns_open >= sv->maxconns && !sv->paused) {
 		sv->paused = 1;
-		event_del(sv->tun.lev);
+		acceptor_hold(sv->tun.acc);
 		info0("%zu connections: not accepting more for now",
 		    sv->maxconns);
 	}
