@@ -406,6 +406,10 @@ cmd_client(int argc, char ** argv)
 	}
 	if (optind != argc || lspec == NULL || ispec == NULL)
 		usage(1);
+	/* Each session: its application connection and its links. */
+	po.files_per_n = 1 + cl.maxlinks;
+	if (progopts_files(&po))
+		return (1);
 	cl.maxsess = (size_t)po.n;
 	if (tunnel_load(&cl.tun, ispec, 0, why, sizeof(why))) {
 		warn0("-i: %s", why);

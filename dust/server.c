@@ -283,7 +283,10 @@ cmd_server(int argc, char ** argv)
 	static struct server sv;
 	struct progopts po = {
 		.name = "dust", .usage = usage, .pidflag = 'p', .nmin = 1,
-		.n = 10000
+		.n = 10000,
+		/* Each Dust connection, and the target connection of the
+		   session it carries. */
+		.files_per_n = 2
 	};
 	const char * lspec = NULL, * ispec = NULL, * tspec = NULL;
 	const char * kspec = NULL;
@@ -331,6 +334,8 @@ cmd_server(int argc, char ** argv)
 	if (optind != argc || lspec == NULL || ispec == NULL ||
 	    tspec == NULL || kspec == NULL)
 		usage(1);
+	if (progopts_files(&po))
+		return (1);
 	sv.maxconns = (size_t)po.n;
 	if (keyio_read(kspec, sv.tun.sk, pk))
 		return (1);

@@ -66,7 +66,10 @@ main(int argc, char * argv[])
 		{NULL, 0, NULL, 0}
 	};
 	struct progopts po = {
-		.name = "proxymuxd", .usage = usage, .pidflag = 'p', .n = 100
+		.name = "proxymuxd", .usage = usage, .pidflag = 'p', .n = 100,
+		/* Each connection -n counts: its destination connection
+		   (the links are not counted). */
+		.files_per_n = 1
 	};
 	const char * sspec = NULL;
 	const char * resolv = "/etc/resolv.conf";
@@ -126,6 +129,8 @@ main(int argc, char * argv[])
 	}
 	if (optind != argc || sspec == NULL)
 		usage(1);
+	if (progopts_files(&po))
+		exit(1);
 	if ((lfd = progopts_listen("-s", sspec)) == -1)
 		exit(1);
 	/* The tick schedule wants CLOCK_MONOTONIC, not its coarse variant. */
