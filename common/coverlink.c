@@ -15,6 +15,7 @@
 #include "acceptor.h"
 #include "coverlink.h"
 #include "sock.h"
+#include "sockread.h"
 #include "warnp.h"
 
 #define SLOT_NS		1000000ULL	/* Target width of a wheel slot. */
@@ -279,9 +280,7 @@ link_fill(struct link * l)
 		/* Nothing arrived since a read drained plain: cover. */
 		cover_pack_header(l->out, block, 0);
 	} else if (!l->plain_eof) {
-		do {
-			n = recv(l->plain, l->out + 2, block - 2, 0);
-		} while (n == -1 && errno == EINTR);
+		n = sockread(l->plain, l->out + 2, block - 2, NULL);
 		if (n > 0) {
 			cover_pack_header(l->out, block, (size_t)n);
 			l->out_data = (size_t)n;
@@ -434,7 +433,8 @@ cin_cb(evutil_socket_t fd, short what, void * arg)
 	int e, i;
 
 	for (i = 0; i < CIN_BURST && !l->cin_paused; i++) {
-		r = recv(l->cover, l->in, INBLOCKS * l->svc->conf.block, 0);
+		r = sockread(l->cover, l->in, INBLOCKS * l->svc->conf.block,
+		    NULL);
 		if (r == -1) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK ||
 			    errno == EINTR)

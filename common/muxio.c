@@ -21,6 +21,7 @@
 #include "muxio.h"
 #include "pacer.h"
 #include "proxyconnect.h"
+#include "sockread.h"
 #include "warnp.h"
 
 /*
@@ -198,7 +199,8 @@ pump(struct mconn * c)
 			rd_set(c, 0);
 			return;
 		}
-		if ((r = read(bufferevent_getfd(c->bev), buf, n)) > 0) {
+		r = sockread(bufferevent_getfd(c->bev), buf, n, NULL);
+		if (r > 0) {
 			if (muxlink_send(m->ml, c->id, buf, (size_t)r)) {
 				link_fail(m, "%s", muxlink_error(m->ml));
 				return;
@@ -746,7 +748,7 @@ link_readcb(evutil_socket_t fd, short what, void * arg)
 	int i;
 
 	for (i = 0; i < LINK_READS && !m->failing; i++) {
-		if ((r = read(fd, buf, sizeof(buf))) > 0) {
+		if ((r = sockread(fd, buf, sizeof(buf), NULL)) > 0) {
 			if (muxlink_input(m->ml, buf, (size_t)r))
 				link_fail(m, "protocol error: %s",
 				    muxlink_error(m->ml));
