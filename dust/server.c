@@ -19,8 +19,8 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
-#include "addr.h"
 #include "acceptor.h"
+#include "addr.h"
 #include "args.h"
 #include "dust.h"
 #include "keyio.h"
