@@ -1003,13 +1003,14 @@ warn_cb(evutil_socket_t fd, short what, void * arg)
 
 /**
  * tunnel_bev_tune(bev):
- * Let ${bev} read and write up to TUNNEL_IO_MAX bytes in one system call.
+ * Let ${bev} write up to TUNNEL_IO_MAX bytes in one system call.  (Its
+ * reads are capped at 4096 bytes by libevent whatever it is told: the
+ * large reads are sockread's, in read_cb and tapp_pump.)
  */
 void
 tunnel_bev_tune(struct bufferevent * bev)
 {
 
-	(void)bufferevent_set_max_single_read(bev, TUNNEL_IO_MAX);
 	(void)bufferevent_set_max_single_write(bev, TUNNEL_IO_MAX);
 }
 

@@ -168,7 +168,9 @@ uint64_t tunnel_ms_since(const struct timespec *);
 
 /**
  * tunnel_bev_tune(bev):
- * Let ${bev} read and write up to TUNNEL_IO_MAX bytes in one system call.
+ * Let ${bev} write up to TUNNEL_IO_MAX bytes in one system call.  (Its
+ * reads are capped at 4096 bytes by libevent whatever it is told: the
+ * large reads are sockread's, in read_cb and tapp_pump.)
  */
 void tunnel_bev_tune(struct bufferevent *);
 
