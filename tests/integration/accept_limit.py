@@ -1,9 +1,13 @@
 #!/usr/bin/python3
 """Accepting at the file limit (common/acceptor.c).
 
-`dust server` and pipemuxd each run under `ulimit -n 64` (soft and hard)
-and are sent 100 connections at once, more than they have descriptors
-for.  Checked for each:
+Three programs are sent 100 connections at once, more than they have
+descriptors for: `dust server` under `ulimit -n 64` (soft and hard),
+which lowers its -n to fit ((64 - 16) / 2 = 24 connections) and holds
+there; a `dust server` whose limit is cut to 64 by prlimit after it
+started (its -n no longer fits: it meets EMFILE); and pipemuxd under
+`ulimit -n 64` (links are not counted by its -n: it meets EMFILE).
+Checked for each:
   - while the connections wait, the program uses less than 20% of one
     core (CPU time from /proc/PID/stat over 3 s) instead of retrying
     accept() in a loop;
@@ -13,11 +17,9 @@ for.  Checked for each:
     above 0: the limit was really met), and once the first 90 clients
     close, the queue drains (Recv-Q 0 within 10 s) while the last 10
     stay open.
-`dust server` lowers its -n to fit the file limit ((64 - 16) / 2 = 24
-connections) and holds there; pipemuxd accepts links without such a
-bound, so it meets EMFILE.
 """
 import os
+import resource
 import shutil
 import socket
 import subprocess
@@ -51,13 +53,14 @@ def fail(msg):
     sys.exit(1)
 
 
-def spawn_limited(name, argv):
-    """Run ${argv} under ulimit -n FILE_LIMIT (exec keeps the PID), output
-    in T/name.log."""
+def spawn_limited(name, argv, limited=True):
+    """Run ${argv} (under ulimit -n FILE_LIMIT if ${limited}; exec keeps
+    the PID), output in T/name.log."""
     log = open(os.path.join(T, name + ".log"), "w")
-    p = subprocess.Popen(["sh", "-c", "ulimit -n %d && exec \"$0\" \"$@\""
-                          % FILE_LIMIT] + argv, stdout=log,
-                         stderr=subprocess.STDOUT)
+    if limited:
+        argv = ["sh", "-c", "ulimit -n %d && exec \"$0\" \"$@\""
+                % FILE_LIMIT] + argv
+    p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
     PROCS.append(p)
     return p
 
@@ -141,12 +144,26 @@ def main():
         "-t", "[127.0.0.1]:%d" % tp, "-k", key, "-i", invite])
     check("dust-server", server, sp)
 
+    sp = free_port()
+    with open(invite, "w") as f:
+        subprocess.run([dust, "invite", "-k", key, "-a",
+                        "127.0.0.1:%d" % sp], check=True, stdout=f)
+    cut = spawn_limited("dust-server-cut", [
+        dust, "server", "-F", "-s", "[127.0.0.1]:%d" % sp,
+        "-t", "[127.0.0.1]:%d" % tp, "-k", key, "-i", invite],
+        limited=False)
+    listening(sp, fail=fail)
+    resource.prlimit(cut.pid, resource.RLIMIT_NOFILE,
+                     (FILE_LIMIT, FILE_LIMIT))
+    check("dust-server-cut", cut, sp)
+
     src = free_port()
     muxd = spawn_limited("pipemuxd", [
         os.path.join(BIN, "pipemuxd"), "-F", "-s", "[127.0.0.1]:%d" % src,
         "-p", "1:[127.0.0.1]:%d" % tp])
     check("pipemuxd", muxd, src)
-    print("ok: at the file limit both stayed quiet and drained their queue")
+    print("ok: at the file limit all three stayed quiet and drained "
+          "their queue")
     return 0
 
 
