@@ -330,7 +330,7 @@ def errors(invite, key, other_key, tmp):
                             r.stdout.decode().strip()], b"", msg)
     expect_error("missing invite file", ["engine", "--role", "client",
                                          "--invite", "/nonexistent/inv"],
-                 b"", "cannot open invite file /nonexistent/inv")
+                 b"", "/nonexistent/inv: No such file or directory")
 
 
 def main():
