@@ -12,8 +12,10 @@
 
 #include "dust/cover.h"
 
+#include "acceptor.h"
 #include "coverlink.h"
 #include "sock.h"
+#include "sockread.h"
 #include "warnp.h"
 
 #define SLOT_NS		1000000ULL	/* Target width of a wheel slot. */
@@ -62,8 +64,7 @@ struct coversvc {
 	struct event_base * base;
 	struct coverlink_conf conf;
 	int lfd;
-	struct event ev_listen;
-	struct event ev_relisten;	/* Accept again after EMFILE. */
+	struct acceptor * acc;
 	struct event ev_tick;
 	struct cover_sched grid;	/* rate * nslots ticks per second. */
 	unsigned int nslots;
@@ -189,6 +190,7 @@ link_free(struct link * l)
 	if (l->anext != NULL)
 		l->anext->aprev = l->aprev;
 	free(l);
+	acceptor_wake(svc->acc);
 }
 
 /* End ${l}: log why (a warning if ${warn}, else with -v), then free it. */
@@ -278,9 +280,7 @@ link_fill(struct link * l)
 		/* Nothing arrived since a read drained plain: cover. */
 		cover_pack_header(l->out, block, 0);
 	} else if (!l->plain_eof) {
-		do {
-			n = recv(l->plain, l->out + 2, block - 2, 0);
-		} while (n == -1 && errno == EINTR);
+		n = sockread(l->plain, l->out + 2, block - 2, NULL);
 		if (n > 0) {
 			cover_pack_header(l->out, block, (size_t)n);
 			l->out_data = (size_t)n;
@@ -433,7 +433,8 @@ cin_cb(evutil_socket_t fd, short what, void * arg)
 	int e, i;
 
 	for (i = 0; i < CIN_BURST && !l->cin_paused; i++) {
-		r = recv(l->cover, l->in, INBLOCKS * l->svc->conf.block, 0);
+		r = sockread(l->cover, l->in, INBLOCKS * l->svc->conf.block,
+		    NULL);
 		if (r == -1) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK ||
 			    errno == EINTR)
@@ -578,37 +579,12 @@ link_new(struct coversvc * svc, int fd)
 	start_connect(l);
 }
 
-/* Accept again after running out of descriptors. */
+/* A connection waited on the listening socket. */
 static void
-relisten_cb(evutil_socket_t fd, short what, void * arg)
+accept_cb(void * arg, int fd)
 {
-	struct coversvc * svc = arg;
 
-	event_add(&svc->ev_listen, NULL);
-}
-
-/* Connections wait on the listening socket. */
-static void
-accept_cb(evutil_socket_t fd, short what, void * arg)
-{
-	struct coversvc * svc = arg;
-	struct timeval one = {1, 0};
-	int i, c;
-
-	for (i = 0; i < 64; i++) {
-		if ((c = sock_accept(svc->lfd)) == -1) {
-			if (errno == EMFILE || errno == ENFILE ||
-			    errno == ENOBUFS || errno == ENOMEM) {
-				warnp("accept (pausing for 1 s)");
-				event_del(&svc->ev_listen);
-				evtimer_add(&svc->ev_relisten, &one);
-			} else if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR && errno != ECONNABORTED)
-				warnp("accept");
-			return;
-		}
-		link_new(svc, c);
-	}
+	link_new(arg, fd);
 }
 
 /* The slot whose links fill their next block at grid tick ${j}: the
@@ -745,9 +721,8 @@ coversvc_new(struct event_base * base, int lfd,
 	if (svc->catchup < svc->nslots)
 		svc->catchup = svc->nslots;	/* One interval at least. */
 	event_assign(&svc->ev_tick, base, -1, 0, tick_cb, svc);
-	event_assign(&svc->ev_relisten, base, -1, 0, relisten_cb, svc);
-	if (event_assign(&svc->ev_listen, base, lfd, EV_READ | EV_PERSIST,
-	    accept_cb, svc) || event_add(&svc->ev_listen, NULL))
+	if ((svc->acc = acceptor_new(base, lfd, NULL, accept_cb, svc)) ==
+	    NULL)
 		goto err;
 	return (svc);
 
@@ -787,8 +762,7 @@ coversvc_free(struct coversvc * svc)
 		    svc->stall_blocks);
 	while (svc->all != NULL)
 		link_free(svc->all);
-	event_del(&svc->ev_listen);
-	event_del(&svc->ev_relisten);
+	acceptor_free(svc->acc);
 	event_del(&svc->ev_tick);
 	close(svc->lfd);
 	free(svc->slot_head);

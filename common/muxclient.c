@@ -15,6 +15,7 @@
 #include "socks/proxyopen.h"
 #include "socks/socks5.h"
 
+#include "acceptor.h"
 #include "muxclient.h"
 #include "muxio.h"
 #include "muxsocks.h"
@@ -27,7 +28,7 @@
 /* One listening socket. */
 struct listener {
 	struct muxclient * mc;
-	struct event * ev;
+	struct acceptor * acc;
 	int fd;
 	uint8_t port;
 	int socks;		/* A SOCKS front end (proxymux). */
@@ -175,46 +176,24 @@ reset_close(int fd)
 	close(fd);
 }
 
-static const struct timeval pause_tv = {0, 250000};
-
-/* Accept again after a pause. */
+/* A connection was accepted on a listening socket. */
 static void
-resumecb(evutil_socket_t fd, short what, void * arg)
+acceptcb(void * arg, int fd)
 {
 	struct listener * l = arg;
 
-	event_add(l->ev, NULL);
-}
-
-/* Connections wait on a listening socket. */
-static void
-acceptcb(evutil_socket_t lfd, short what, void * arg)
-{
-	struct listener * l = arg;
-	int fd;
-
-	while ((fd = sock_accept(l->fd)) != -1) {
-		if (l->socks) {
-			/* The link is chosen once the request is in. */
-			socksfront_add(l->mc->front, fd);
-			continue;
-		}
-		if (l->mc->link == NULL) {
-			info0("link %s: down, connection for port id %u "
-			    "refused", l->mc->tname, l->port);
-			reset_close(fd);
-			continue;
-		}
-		(void)muxio_accept(l->mc->link, fd, l->port);
+	if (l->socks) {
+		/* The link is chosen once the request is in. */
+		socksfront_add(l->mc->front, fd);
+		return;
 	}
-	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED) {
-		/* Out of descriptors or memory: pause rather than spin. */
-		warnp("accept on port id %u (pausing 250 ms)", l->port);
-		event_del(l->ev);
-		if (event_base_once(l->mc->base, -1, EV_TIMEOUT, resumecb, l,
-		    &pause_tv))
-			event_add(l->ev, NULL);
+	if (l->mc->link == NULL) {
+		info0("link %s: down, connection for port id %u "
+		    "refused", l->mc->tname, l->port);
+		reset_close(fd);
+		return;
 	}
+	(void)muxio_accept(l->mc->link, fd, l->port);
 }
 
 /* Unlink ${h} from its client and free it (its socket is not closed). */
@@ -356,6 +335,7 @@ muxclient_new(struct event_base * base, const struct sock_addr * target,
     const uint8_t * ports, size_t nl, size_t maxconns)
 {
 	struct muxclient * mc;
+	char name[32];
 	size_t i;
 
 	if ((mc = calloc(1, sizeof(*mc))) == NULL)
@@ -379,9 +359,9 @@ muxclient_new(struct event_base * base, const struct sock_addr * target,
 	}
 	mc->nls = nl;
 	for (i = 0; i < nl; i++) {
-		if ((mc->ls[i].ev = event_new(base, lfds[i],
-		    EV_READ | EV_PERSIST, acceptcb, &mc->ls[i])) == NULL ||
-		    event_add(mc->ls[i].ev, NULL))
+		snprintf(name, sizeof(name), "port id %u", ports[i]);
+		if ((mc->ls[i].acc = acceptor_new(base, lfds[i], name,
+		    acceptcb, &mc->ls[i])) == NULL)
 			goto err;
 	}
 	start_connect(mc);
@@ -413,8 +393,7 @@ muxclient_free(struct muxclient * mc)
 		held_free(mc->held);
 	}
 	for (i = 0; i < mc->nls; i++) {
-		if (mc->ls[i].ev != NULL)
-			event_free(mc->ls[i].ev);
+		acceptor_free(mc->ls[i].acc);
 		close(mc->ls[i].fd);
 	}
 	free(mc->ls);

@@ -18,6 +18,7 @@
 
 #include "muxconn.h"
 #include "muxio.h"
+#include "sockread.h"
 #include "warnp.h"
 
 /*
@@ -161,7 +162,8 @@ pump(struct mconn * c)
 			muxio_conn_read(c, 0);
 			return;
 		}
-		if ((r = read(bufferevent_getfd(c->bev), buf, n)) > 0) {
+		r = sockread(bufferevent_getfd(c->bev), buf, n, NULL);
+		if (r > 0) {
 			if (muxlink_send(m->ml, c->id, buf, (size_t)r)) {
 				muxio_fail(m, "%s", muxlink_error(m->ml));
 				return;
@@ -530,7 +532,7 @@ link_readcb(evutil_socket_t fd, short what, void * arg)
 	int i;
 
 	for (i = 0; i < LINK_READS && !m->failing; i++) {
-		if ((r = read(fd, buf, sizeof(buf))) > 0) {
+		if ((r = sockread(fd, buf, sizeof(buf), NULL)) > 0) {
 			if (muxlink_input(m->ml, buf, (size_t)r))
 				muxio_fail(m, "protocol error: %s",
 				    muxlink_error(m->ml));

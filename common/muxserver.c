@@ -8,6 +8,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "acceptor.h"
 #include "muxio.h"
 #include "muxsocks.h"
 #include "muxserver.h"
@@ -25,7 +26,7 @@ struct slink {
 struct muxserver {
 	struct event_base * base;
 	int lfd;
-	struct event * ev;
+	struct acceptor * acc;
 	const struct sock_addr * (*target)(void *, uint8_t);
 	void * cookie;
 	struct slink * links;
@@ -65,6 +66,7 @@ slink_dead(void * cookie, const char * why)
 	struct slink * sl = cookie;
 
 	warn0("link %s: dropped: %s", sl->name, why);
+	acceptor_wake(sl->s->acc);
 	slink_free(sl);
 }
 
@@ -73,59 +75,37 @@ static const struct muxio_hooks server_hooks = {
 	.dead = slink_dead,
 };
 
-static const struct timeval pause_tv = {0, 250000};
-
-/* Accept again after a pause. */
+/* A link was accepted on the listening socket. */
 static void
-resumecb(evutil_socket_t fd, short what, void * arg)
-{
-	struct muxserver * s = arg;
-
-	event_add(s->ev, NULL);
-}
-
-/* Links wait on the listening socket. */
-static void
-acceptcb(evutil_socket_t lfd, short what, void * arg)
+acceptcb(void * arg, int fd)
 {
 	struct muxserver * s = arg;
 	struct bufferevent * bev;
 	struct slink * sl;
-	int fd;
 
-	while ((fd = sock_accept(s->lfd)) != -1) {
-		if ((sl = calloc(1, sizeof(*sl))) == NULL) {
-			close(fd);
-			continue;
-		}
-		sl->s = s;
-		snprintf(sl->name, sizeof(sl->name), "#%lu", ++s->nlinks);
-		if ((bev = bufferevent_socket_new(s->base, fd,
-		    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
-			close(fd);
-			free(sl);
-			continue;
-		}
-		if ((sl->m = muxio_new(s->base, bev, 1, &server_hooks, sl,
-		    sl->name, &s->limit)) == NULL) {
-			free(sl);
-			continue;
-		}
-		if (s->has_proxy)
-			muxsocks_serve(sl->m, &s->proxy);
-		if ((sl->next = s->links) != NULL)
-			sl->next->prev = sl;
-		s->links = sl;
-		info0("link %s: accepted", sl->name);
+	if ((sl = calloc(1, sizeof(*sl))) == NULL) {
+		close(fd);
+		return;
 	}
-	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED) {
-		/* Out of descriptors or memory: pause rather than spin. */
-		warnp("accept (pausing 250 ms)");
-		event_del(s->ev);
-		if (event_base_once(s->base, -1, EV_TIMEOUT, resumecb, s,
-		    &pause_tv))
-			event_add(s->ev, NULL);
+	sl->s = s;
+	snprintf(sl->name, sizeof(sl->name), "#%lu", ++s->nlinks);
+	if ((bev = bufferevent_socket_new(s->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		close(fd);
+		free(sl);
+		return;
 	}
+	if ((sl->m = muxio_new(s->base, bev, 1, &server_hooks, sl,
+	    sl->name, &s->limit)) == NULL) {
+		free(sl);
+		return;
+	}
+	if (s->has_proxy)
+		muxsocks_serve(sl->m, &s->proxy);
+	if ((sl->next = s->links) != NULL)
+		sl->next->prev = sl;
+	s->links = sl;
+	info0("link %s: accepted", sl->name);
 }
 
 /**
@@ -150,8 +130,7 @@ muxserver_new(struct event_base * base, int lfd,
 	s->target = target;
 	s->cookie = cookie;
 	s->limit.max = maxconns;
-	if ((s->ev = event_new(base, lfd, EV_READ | EV_PERSIST, acceptcb,
-	    s)) == NULL || event_add(s->ev, NULL)) {
+	if ((s->acc = acceptor_new(base, lfd, NULL, acceptcb, s)) == NULL) {
 		muxserver_free(s);
 		return (NULL);
 	}
@@ -188,8 +167,7 @@ muxserver_free(struct muxserver * s)
 		muxio_free(s->links->m);
 		slink_free(s->links);
 	}
-	if (s->ev != NULL)
-		event_free(s->ev);
+	acceptor_free(s->acc);
 	close(s->lfd);
 	free(s);
 }

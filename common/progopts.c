@@ -1,4 +1,7 @@
+#include <sys/resource.h>
+
 #include <getopt.h>
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,6 +50,54 @@ progopts_flag(struct progopts * po, int ch, const char * arg)
 	}
 	po->usage(1);
 	exit(1);
+}
+
+/**
+ * progopts_files(po):
+ * Raise the soft limit on open files (RLIMIT_NOFILE) to what -n needs,
+ * ${po}->n * ${po}->files_per_n + PROGOPTS_FILES_BASE (as high as it
+ * goes if ${po}->n is 0, no limit), up to the hard limit.  If the hard
+ * limit is lower, lower ${po}->n to what fits, with one warning naming
+ * both numbers (to no less than ${po}->nmin, or 1 if that is 0: -n 0
+ * means no limit).  Return 0, or -1 after printing why.
+ */
+int
+progopts_files(struct progopts * po)
+{
+	struct rlimit rl;
+	uint64_t per = po->files_per_n ? po->files_per_n : 1;
+	uint64_t need, fit, nmin = po->nmin ? po->nmin : 1;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl)) {
+		warnp("getrlimit(RLIMIT_NOFILE)");
+		return (-1);
+	}
+	/* -n is at most 1000000: no overflow. */
+	need = (po->n == 0) ? UINT64_MAX : po->n * per + PROGOPTS_FILES_BASE;
+	if (rl.rlim_max != RLIM_INFINITY && need > rl.rlim_max) {
+		fit = (rl.rlim_max > PROGOPTS_FILES_BASE) ?
+		    (rl.rlim_max - PROGOPTS_FILES_BASE) / per : 0;
+		if (fit < nmin)
+			fit = nmin;	/* The least -n takes; it may run out. */
+		if (po->n != 0) {
+			warn0("-n %" PRIu64 " needs %" PRIu64 " open files, but "
+			    "the hard limit is %" PRIu64 ": -n lowered to %"
+			    PRIu64, po->n, need, (uint64_t)rl.rlim_max, fit);
+			po->n = fit;
+		}
+		need = rl.rlim_max;
+	}
+	if (need == UINT64_MAX && rl.rlim_max == RLIM_INFINITY)
+		return (0);	/* No -n and no hard limit: nothing to aim at. */
+	if (rl.rlim_cur != RLIM_INFINITY && need > rl.rlim_cur) {
+		rl.rlim_cur = (need == UINT64_MAX) ? rl.rlim_max : need;
+		if (setrlimit(RLIMIT_NOFILE, &rl)) {
+			warnp("setrlimit(RLIMIT_NOFILE, %" PRIu64 ")",
+			    (uint64_t)rl.rlim_cur);
+			return (-1);
+		}
+	}
+	return (0);
 }
 
 /**

@@ -30,6 +30,7 @@ struct progopts {
 	int pidflag;		/* the pidfile's option: 'p' or 'P' */
 	uint64_t nmin;		/* -n takes nmin to 1000000 ... */
 	uint64_t n;		/* ... into n (set n to the default) */
+	uint64_t files_per_n;	/* descriptors each unit of -n may hold */
 
 	/* Set by progopts_flag. */
 	const char * pidfile;	/* NULL: the default, SOURCE.pid */
@@ -46,6 +47,24 @@ struct progopts {
  * printing what was wrong with the argument of -n.
  */
 int progopts_flag(struct progopts *, int, const char *);
+
+/*
+ * Descriptors a program holds besides those -n counts: standard I/O, the
+ * listening sockets, the event base's three, a link, syslog's (9 are
+ * open in an idle pipemuxd or dust server), and a few spare.
+ */
+#define PROGOPTS_FILES_BASE	16
+
+/**
+ * progopts_files(po):
+ * Raise the soft limit on open files (RLIMIT_NOFILE) to what -n needs,
+ * ${po}->n * ${po}->files_per_n + PROGOPTS_FILES_BASE (as high as it
+ * goes if ${po}->n is 0, no limit), up to the hard limit.  If the hard
+ * limit is lower, lower ${po}->n to what fits, with one warning naming
+ * both numbers (to no less than ${po}->nmin, or 1 if that is 0: -n 0
+ * means no limit).  Return 0, or -1 after printing why.
+ */
+int progopts_files(struct progopts *);
 
 /**
  * progopts_resolve(flag, spec, sa, max):

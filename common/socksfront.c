@@ -10,6 +10,7 @@
 #include "socks/proxyopen.h"
 #include "socks/socks5.h"
 
+#include "sockread.h"
 #include "socksfront.h"
 #include "warnp.h"
 
@@ -90,7 +91,7 @@ readcb(evutil_socket_t fd, short what, void * arg)
 		pending_free(p, 1);
 		return;
 	}
-	if ((r = read(fd, in, sizeof(in))) < 0) {
+	if ((r = sockread(fd, in, sizeof(in), NULL)) < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return;
 		info0("socks: client error: %s", strerror(errno));

@@ -18,6 +18,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "acceptor.h"
 #include "addr.h"
 #include "args.h"
 #include "backoff.h"
@@ -128,7 +129,8 @@ csess_free(struct csess * cs)
 	cl->tun.st.sessions_open--;
 	/* Room again for a new application connection. */
 	if (cl->nsess-- == cl->maxsess)
-		event_add(cl->tun.lev, NULL);
+		acceptor_release(cl->tun.acc);
+	acceptor_wake(cl->tun.acc);
 }
 
 /*
@@ -426,62 +428,56 @@ app_event(struct bufferevent * bev, short what, void * arg)
 
 /* A new application connection. */
 static void
-accept_cb(evutil_socket_t lfd, short what, void * arg)
+accept_cb(void * arg, int fd)
 {
 	struct client * cl = arg;
 	struct csess * cs;
-	int fd;
 
-	(void)what;
-	while ((fd = sock_accept(lfd)) != -1) {
-		if ((cs = calloc(1, sizeof(*cs))) == NULL ||
-		    (cs->s = ens_session_client_new()) == NULL ||
-		    (cs->retry = event_new(cl->tun.base, -1, 0, retry_cb,
-		    cs)) == NULL ||
-		    (cs->kick = event_new(cl->tun.base, -1, 0, kick_cb,
-		    cs)) == NULL ||
-		    (cs->app.bev = bufferevent_socket_new(cl->tun.base, fd,
-		    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
-			warn0("out of memory: connection refused");
-			if (cs != NULL) {
-				ens_session_free(cs->s);
-				if (cs->retry)
-					event_free(cs->retry);
-				if (cs->kick)
-					event_free(cs->kick);
-			}
-			free(cs);
-			close(fd);
-			continue;
+	if ((cs = calloc(1, sizeof(*cs))) == NULL ||
+	    (cs->s = ens_session_client_new()) == NULL ||
+	    (cs->retry = event_new(cl->tun.base, -1, 0, retry_cb,
+	    cs)) == NULL ||
+	    (cs->kick = event_new(cl->tun.base, -1, 0, kick_cb,
+	    cs)) == NULL ||
+	    (cs->app.bev = bufferevent_socket_new(cl->tun.base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		warn0("out of memory: connection refused");
+		if (cs != NULL) {
+			ens_session_free(cs->s);
+			if (cs->retry)
+				event_free(cs->retry);
+			if (cs->kick)
+				event_free(cs->kick);
 		}
-		cs->cl = cl;
-		(void)ens_session_set_chunk(cs->s, cl->chunk);
-		cs->app.s = cs->s;
-		cs->app.connected = 1;
-		cs->fails_base = cl->fails_total;
-		cs->poll = POLL_MIN;
-		cs->no = ++cl->tun.sess_serial;
-		clock_gettime(CLOCK_MONOTONIC, &cs->born);
-		cs->next = cl->sessions;
-		if (cs->next != NULL)
-			cs->next->prevp = &cs->next;
-		cs->prevp = &cl->sessions;
-		cl->sessions = cs;
-		cl->tun.st.sessions++;
-		cl->tun.st.sessions_open++;
-		bufferevent_setcb(cs->app.bev, app_rw, app_rw, app_event, cs);
-		tunnel_bev_tune(cs->app.bev);
-		bufferevent_setwatermark(cs->app.bev, EV_WRITE,
-		    TUNNEL_APP_HIGH / 2, 0);
-		bufferevent_enable(cs->app.bev, EV_READ | EV_WRITE);
-		info0("session #%ju: opened", (uintmax_t)cs->no);
-		open_conn(cs);
-		/* The limit: stop accepting until a session ends. */
-		if (++cl->nsess >= cl->maxsess) {
-			event_del(cl->tun.lev);
-			break;
-		}
+		free(cs);
+		close(fd);
+		return;
 	}
+	cs->cl = cl;
+	(void)ens_session_set_chunk(cs->s, cl->chunk);
+	cs->app.s = cs->s;
+	cs->app.connected = 1;
+	cs->fails_base = cl->fails_total;
+	cs->poll = POLL_MIN;
+	cs->no = ++cl->tun.sess_serial;
+	clock_gettime(CLOCK_MONOTONIC, &cs->born);
+	cs->next = cl->sessions;
+	if (cs->next != NULL)
+		cs->next->prevp = &cs->next;
+	cs->prevp = &cl->sessions;
+	cl->sessions = cs;
+	cl->tun.st.sessions++;
+	cl->tun.st.sessions_open++;
+	bufferevent_setcb(cs->app.bev, app_rw, app_rw, app_event, cs);
+	tunnel_bev_tune(cs->app.bev);
+	bufferevent_setwatermark(cs->app.bev, EV_WRITE,
+	    TUNNEL_APP_HIGH / 2, 0);
+	bufferevent_enable(cs->app.bev, EV_READ | EV_WRITE);
+	info0("session #%ju: opened", (uintmax_t)cs->no);
+	open_conn(cs);
+	/* The limit: stop accepting until a session ends. */
+	if (++cl->nsess >= cl->maxsess)
+		acceptor_hold(cl->tun.acc);
 }
 
 /**
@@ -537,6 +533,10 @@ cmd_client(int argc, char ** argv)
 	}
 	if (optind != argc || lspec == NULL || ispec == NULL)
 		usage(1);
+	/* Each session: its application connection and its links. */
+	po.files_per_n = 1 + cl.maxlinks;
+	if (progopts_files(&po))
+		return (1);
 	cl.maxsess = (size_t)po.n;
 	if (tunnel_load(&cl.tun, ispec, 0, why, sizeof(why))) {
 		warn0("-i: %s", why);

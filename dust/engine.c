@@ -14,6 +14,7 @@
 #include "dust/seattle.h"
 
 #include "dust.h"
+#include "fileread.h"
 #include "keyio.h"
 #include "modelio.h"
 #include "warnp.h"
@@ -49,42 +50,6 @@ usage(FILE * f)
 }
 
 /*
- * read_small(path, max): the contents of the file ${path} (at most ${max}
- * bytes), NUL-terminated and malloc'd, or NULL after a warning.
- */
-static char *
-read_small(const char * path, size_t max)
-{
-	FILE * f;
-	char * buf;
-	size_t n;
-
-	if ((f = fopen(path, "r")) == NULL) {
-		warnp("cannot open invite file %s", path);
-		return (NULL);
-	}
-	if ((buf = malloc(max + 2)) == NULL) {
-		warnp("cannot read invite file %s", path);
-		fclose(f);
-		return (NULL);
-	}
-	n = fread(buf, 1, max + 1, f);
-	if (ferror(f) || n > max) {
-		if (ferror(f))
-			warnp("cannot read invite file %s", path);
-		else
-			warn0("invite file %s is longer than %zu bytes", path,
-			    max);
-		free(buf);
-		fclose(f);
-		return (NULL);
-	}
-	buf[n] = '\0';
-	fclose(f);
-	return (buf);
-}
-
-/*
  * load_invite(arg, inv): parse the invite ${arg} (the text "dust:...", or
  * a file holding it) into ${inv}.  Return 0, or -1 after a warning.
  */
@@ -92,11 +57,12 @@ static int
 load_invite(const char * arg, struct dust_invite * inv)
 {
 	char why[INVITE_WHY_MAX], * text = NULL;
+	size_t len;
 	int rc;
 
 	if (strncmp(arg, INVITE_PREFIX, strlen(INVITE_PREFIX)) != 0) {
 		/* Base64 of the largest model, with room for the rest. */
-		if ((text = read_small(arg, 2 * INVITE_MODEL_MAX)) == NULL)
+		if ((text = fileread(arg, 2 * INVITE_MODEL_MAX, &len)) == NULL)
 			return (-1);
 		arg = text;
 	}

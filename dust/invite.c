@@ -7,12 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "dust/invite.h"
 #include "dust/model.h"
 #include "dust/seattle.h"
 
 #include "dust.h"
+#include "fileread.h"
 #include "keyio.h"
 #include "modelio.h"
 #include "warnp.h"
@@ -31,52 +33,17 @@ usage(FILE * f)
 	    "the invite from standard input).\n");
 }
 
-/*
- * read_all(f, max, len): read ${f} to its end, at most ${max} bytes, into
- * a NUL-terminated buffer.  Return it, or NULL (errno EFBIG if too long).
- */
-static char *
-read_all(FILE * f, size_t max, size_t * len)
-{
-	char * buf;
-	size_t n;
-
-	if ((buf = malloc(max + 2)) == NULL)
-		return (NULL);
-	n = fread(buf, 1, max + 1, f);
-	if (ferror(f) || n > max) {
-		if (!ferror(f))
-			errno = EFBIG;
-		free(buf);
-		return (NULL);
-	}
-	buf[n] = '\0';
-	*len = n;
-	return (buf);
-}
-
 /* model_arg(arg): the model text for -m ${arg}, malloc'd, or NULL. */
 static char *
 model_arg(const char * arg)
 {
 	struct stat sb;
-	FILE * f;
 	char * text;
 	size_t len, i;
 
 	if (stat(arg, &sb) == 0 && S_ISREG(sb.st_mode)) {
-		if ((f = fopen(arg, "r")) == NULL) {
-			warnp("cannot open model file %s", arg);
-			return (NULL);
-		}
-		text = read_all(f, INVITE_MODEL_MAX, &len);
-		if (text == NULL) {
-			if (errno == EFBIG)
-				warn0("model file %s is longer than %d bytes",
-				    arg, INVITE_MODEL_MAX);
-			else
-				warnp("cannot read model file %s", arg);
-		} else if (strlen(text) != len) {
+		if ((text = fileread(arg, INVITE_MODEL_MAX, &len)) != NULL &&
+		    strlen(text) != len) {
 			warn0("model file %s holds a NUL byte: not text", arg);
 			free(text);
 			text = NULL;
@@ -86,7 +53,6 @@ model_arg(const char * arg)
 			free(text);
 			text = NULL;
 		}
-		fclose(f);
 		return (text);
 	}
 
@@ -182,11 +148,9 @@ show(const char * arg)
 	int rc;
 
 	if (strcmp(arg, "-") == 0) {
-		if ((text = read_all(stdin, 2 * INVITE_MODEL_MAX, &len)) ==
-		    NULL) {
-			warnp("cannot read the invite from standard input");
+		if ((text = fileread_fd(STDIN_FILENO, "standard input",
+		    2 * INVITE_MODEL_MAX, &len)) == NULL)
 			return (1);
-		}
 		arg = text;
 	}
 	rc = invite_parse(&inv, arg, why);

@@ -1,11 +1,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "dust/keyfile.h"
 
+#include "fileread.h"
 #include "keyio.h"
 #include "warnp.h"
 
@@ -41,42 +43,27 @@ keyio_private(int fd, const char * path)
 int
 keyio_read(const char * path, uint8_t sk[32], uint8_t pk[32])
 {
-	char buf[KEYFILE_BYTES + 64], why[KEYFILE_WHY_MAX];
-	size_t len = 0;
-	ssize_t n;
-	int fd, rc = -1;
+	char why[KEYFILE_WHY_MAX], * buf;
+	size_t len;
+	int fd, rc = 0;
 
 	if ((fd = open(path, O_RDONLY)) == -1) {
-		warnp("cannot open key file %s", path);
+		warnp("%s", path);
 		return (-1);
 	}
-	if (keyio_private(fd, path))
-		goto done;
-	/* Read up to a little more than a key file holds. */
-	while (len < sizeof(buf)) {
-		if ((n = read(fd, buf + len, sizeof(buf) - len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			warnp("cannot read key file %s", path);
-			goto done;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
+	/* A little more than a key file holds: keyfile_parse judges it. */
+	if (keyio_private(fd, path) ||
+	    (buf = fileread_fd(fd, path, KEYFILE_BYTES + 64, &len)) == NULL) {
+		close(fd);
+		return (-1);
 	}
-	if (len == sizeof(buf)) {
-		warn0("%s: too long for a key file (a key file is %d bytes)",
-		    path, KEYFILE_BYTES);
-		goto done;
-	}
+	close(fd);
 	if (keyfile_parse(buf, len, sk, pk, why) != 0) {
 		warn0("%s: %s", path, why);
-		goto done;
+		rc = -1;
 	}
-	rc = 0;
-done:
-	sodium_memzero(buf, sizeof(buf));
-	close(fd);
+	sodium_memzero(buf, len);
+	free(buf);
 	return (rc);
 }
 

@@ -1,9 +1,12 @@
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dust/model.h"
+#include "fileread.h"
 #include "warnp.h"
 
 #include "modelio.h"
@@ -21,53 +24,21 @@ char *
 modelio_text(const char * model, size_t * len)
 {
 	const char * builtin;
-	char * buf, * nb;
-	size_t n = 0, cap = 65536, r;
-	FILE * f;
+	struct stat sb;
+	char * buf;
 
-	if ((f = fopen(model, "rb")) == NULL) {
-		if (errno == ENOENT && strchr(model, '/') == NULL &&
+	if (stat(model, &sb) == -1 && errno == ENOENT) {
+		if (strchr(model, '/') == NULL &&
 		    (builtin = dust_model_builtin_json(model)) != NULL) {
 			*len = strlen(builtin);
 			if ((buf = strdup(builtin)) == NULL)
 				warn0("out of memory");
 			return (buf);
 		}
-		warnp("%s (neither a model file nor a built-in model)",
-		    model);
+		warn0("%s: neither a model file nor a built-in model", model);
 		return (NULL);
 	}
-	if ((buf = malloc(cap + 1)) == NULL)
-		goto oom;
-	while ((r = fread(buf + n, 1, cap - n, f)) > 0) {
-		n += r;
-		if (n == cap) {
-			if (cap >= MODEL_FILE_MAX) {
-				warn0("%s: larger than %d bytes", model,
-				    MODEL_FILE_MAX);
-				goto err;
-			}
-			if ((nb = realloc(buf, cap * 2 + 1)) == NULL)
-				goto oom;
-			buf = nb;
-			cap *= 2;
-		}
-	}
-	if (ferror(f)) {
-		warnp("%s", model);
-		goto err;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return (buf);
-
-oom:
-	warn0("out of memory");
-err:
-	free(buf);
-	fclose(f);
-	return (NULL);
+	return (fileread(model, MODEL_FILE_MAX, len));
 }
 
 /**

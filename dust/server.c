@@ -19,6 +19,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "acceptor.h"
 #include "addr.h"
 #include "args.h"
 #include "dust.h"
@@ -212,8 +213,9 @@ conn_ended(struct tconn * c, void * cookie, const char * why)
 	/* Room again for a connection. */
 	if (sv->paused && sv->tun.st.conns_open <= sv->maxconns) {
 		sv->paused = 0;
-		event_add(sv->tun.lev, NULL);
+		acceptor_release(sv->tun.acc);
 	}
+	acceptor_wake(sv->tun.acc);
 }
 
 static const struct tconn_hooks hooks = {
@@ -222,26 +224,19 @@ static const struct tconn_hooks hooks = {
 
 /* Accept Dust connections. */
 static void
-accept_cb(evutil_socket_t lfd, short what, void * arg)
+accept_cb(void * arg, int fd)
 {
 	struct server * sv = arg;
 	struct ens_link * l;
-	int fd;
 
-	(void)what;
-	while (sv->tun.st.conns_open < sv->maxconns &&
-	    (fd = sock_accept(lfd)) != -1) {
-		if ((l = ens_link_server(sv->table)) == NULL) {
-			close(fd);
-			continue;
-		}
-		if (tconn_new(&sv->tun, fd, NULL, l, &hooks, sv) == NULL)
-			warn0("cannot start a connection");
-	}
+	if ((l = ens_link_server(sv->table)) == NULL)
+		close(fd);
+	else if (tconn_new(&sv->tun, fd, NULL, l, &hooks, sv) == NULL)
+		warn0("cannot start a connection");
 	/* The limit: stop accepting until a connection ends. */
 	if (sv->tun.st.conns_open >= sv->maxconns && !sv->paused) {
 		sv->paused = 1;
-		event_del(sv->tun.lev);
+		acceptor_hold(sv->tun.acc);
 		info0("%zu connections: not accepting more for now",
 		    sv->maxconns);
 	}
@@ -288,7 +283,10 @@ cmd_server(int argc, char ** argv)
 	static struct server sv;
 	struct progopts po = {
 		.name = "dust", .usage = usage, .pidflag = 'p', .nmin = 1,
-		.n = 10000
+		.n = 10000,
+		/* Each Dust connection, and the target connection of the
+		   session it carries. */
+		.files_per_n = 2
 	};
 	const char * lspec = NULL, * ispec = NULL, * tspec = NULL;
 	const char * kspec = NULL;
@@ -336,6 +334,8 @@ cmd_server(int argc, char ** argv)
 	if (optind != argc || lspec == NULL || ispec == NULL ||
 	    tspec == NULL || kspec == NULL)
 		usage(1);
+	if (progopts_files(&po))
+		return (1);
 	sv.maxconns = (size_t)po.n;
 	if (keyio_read(kspec, sv.tun.sk, pk))
 		return (1);

@@ -22,7 +22,9 @@
 #include "dust/invite.h"
 #include "dust/model.h"
 #include "addr.h"
+#include "fileread.h"
 #include "modelio.h"
+#include "sockread.h"
 #include "tunnel.h"
 #include "warnp.h"
 
@@ -78,26 +80,6 @@
 /* The largest MSS taken as a path's (a jumbo frame's); above, loopback. */
 #define CONV_SEGMENT_MAX	9000
 
-/* Read all of ${path} (at most ${max} bytes) as a NUL-terminated string. */
-static char *
-read_file(const char * path, size_t max)
-{
-	FILE * f;
-	char * buf;
-	size_t n;
-
-	if ((f = fopen(path, "r")) == NULL)
-		return (NULL);
-	if ((buf = malloc(max + 1)) == NULL) {
-		fclose(f);
-		return (NULL);
-	}
-	n = fread(buf, 1, max, f);
-	buf[n] = '\0';
-	fclose(f);
-	return (buf);
-}
-
 /*
  * conv_links(m): the share of the conversations ${m} draws whose client
  * steps after the server's first carry LINK_UPSTREAM_MIN bytes of the
@@ -139,13 +121,16 @@ tunnel_load(struct tunnel * tun, const char * invite, int server,
 	char ibuf[INVITE_WHY_MAX], mbuf[256];
 	char * text = NULL;
 	double share;
+	size_t len;
 	int rc;
 
 	tun->server = server;
 	if (strncmp(invite, INVITE_PREFIX, strlen(INVITE_PREFIX)) != 0) {
-		if ((text = read_file(invite, 4 * INVITE_MODEL_MAX)) == NULL) {
-			snprintf(why, whylen, "cannot read invite file %s: %s",
-			    invite, strerror(errno));
+		/* Base64 of the largest model, with room for the rest. */
+		if ((text = fileread(invite, 2 * INVITE_MODEL_MAX, &len)) ==
+		    NULL) {
+			snprintf(why, whylen, "cannot read invite file %s",
+			    invite);
 			return (-1);
 		}
 		invite = text;
@@ -268,19 +253,6 @@ add_us(struct timespec * t, uint64_t us)
 	if (t->tv_nsec >= 1000000000) {
 		t->tv_sec++;
 		t->tv_nsec -= 1000000000;
-	}
-}
-
-/* Move ${t} ${us} microseconds back. */
-static void
-sub_us(struct timespec * t, uint64_t us)
-{
-
-	t->tv_sec -= (time_t)(us / 1000000);
-	t->tv_nsec -= (long)(us % 1000000) * 1000;
-	if (t->tv_nsec < 0) {
-		t->tv_sec--;
-		t->tv_nsec += 1000000000;
 	}
 }
 
@@ -829,43 +801,6 @@ take_wire(struct tconn * c, const uint8_t * p, size_t n)
 }
 
 /*
- * read_dated(fd, buf, len, at): read at most ${len} bytes of ${fd} into
- * ${buf}, as read(2) does and returning what it returns, and set ${at} to
- * when (CLOCK_MONOTONIC) the kernel took the last of them from the
- * network if it says (SO_TIMESTAMPNS, set in conversation mode: start),
- * else to now.
- */
-static ssize_t
-read_dated(int fd, uint8_t * buf, size_t len, struct timespec * at)
-{
-	union {
-		struct cmsghdr align;
-		uint8_t buf[CMSG_SPACE(sizeof(struct timespec))];
-	} ctl;
-	struct iovec iov = { .iov_base = buf, .iov_len = len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-	    .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
-	struct cmsghdr * cm;
-	struct timespec got, real;
-	ssize_t n;
-
-	n = recvmsg(fd, &msg, 0);
-	clock_gettime(CLOCK_MONOTONIC, at);
-	if (n <= 0)
-		return (n);
-	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET ||
-		    cm->cmsg_type != SO_TIMESTAMPNS)
-			continue;
-		/* The kernel's date is on the wall clock: move it over. */
-		memcpy(&got, CMSG_DATA(cm), sizeof(got));
-		clock_gettime(CLOCK_REALTIME, &real);
-		sub_us(at, us_between(&got, &real));
-	}
-	return (n);
-}
-
-/*
  * Wire bytes arrived.  libevent reads at most 4096 bytes a time (its
  * EVBUFFER_MAX_READ), so after what it read the socket is read here in
  * large chunks until it is empty: a wake-up per 4 KiB cost more than the
@@ -892,7 +827,7 @@ read_cb(struct bufferevent * bev, void * arg)
 	 * first, or the step goes late by our wake-up (libevent read one
 	 * byte of them, so that the kernel's date of the rest is ours).
 	 */
-	n = read_dated(bufferevent_getfd(bev), rbuf, sizeof(rbuf), &at);
+	n = sockread(bufferevent_getfd(bev), rbuf, sizeof(rbuf), &at);
 	if (c->conv && c->connected)
 		count_until(c, &at);
 	while (evbuffer_get_length(in) > 0) {
@@ -912,7 +847,7 @@ read_cb(struct bufferevent * bev, void * arg)
 		total += (size_t)n;
 		if ((size_t)n < sizeof(rbuf) || total >= 4 * TUNNEL_IO_MAX)
 			break;
-		n = read(bufferevent_getfd(bev), rbuf, sizeof(rbuf));
+		n = sockread(bufferevent_getfd(bev), rbuf, sizeof(rbuf), NULL);
 	}
 	check_failed(c);
 	while ((r = dust_decoded_ready(c->e)) > 0) {
@@ -1066,13 +1001,14 @@ warn_cb(evutil_socket_t fd, short what, void * arg)
 
 /**
  * tunnel_bev_tune(bev):
- * Let ${bev} read and write up to TUNNEL_IO_MAX bytes in one system call.
+ * Let ${bev} write up to TUNNEL_IO_MAX bytes in one system call.  (Its
+ * reads are capped at 4096 bytes by libevent whatever it is told: the
+ * large reads are sockread's, in read_cb and tapp_pump.)
  */
 void
 tunnel_bev_tune(struct bufferevent * bev)
 {
 
-	(void)bufferevent_set_max_single_read(bev, TUNNEL_IO_MAX);
 	(void)bufferevent_set_max_single_write(bev, TUNNEL_IO_MAX);
 }
 
@@ -1229,48 +1165,6 @@ tconn_close_all(struct tunnel * tun)
 	}
 }
 
-/*
- * app_read(in, fd, max): read up to ${max} of the bytes waiting in the
- * application socket ${fd} into its bufferevent's input ${in}, in large
- * chunks, and return how many.  libevent reads 4096 bytes a wake-up (its
- * EVBUFFER_MAX_READ), and a relay busy making large packets wakes seldom:
- * an application writing fast was read at 4 KiB a turn of the loop (the
- * http-bulk bench, 64 KiB packets: 2-40 MB/s of data, 86% of the wire
- * cover).  The input of a socket bufferevent is frozen at its end (only
- * libevent adds to it): it is thawed for the read, as libevent does for
- * its own.  Only what FIONREAD says is there is read, so that an end of
- * file or an error stays in the socket for the bufferevent to see.
- */
-static size_t
-app_read(struct evbuffer * in, int fd, size_t max)
-{
-	struct evbuffer_iovec v;
-	size_t total = 0, want;
-	ssize_t r;
-	int avail;
-
-	while (total < max && ioctl(fd, FIONREAD, &avail) == 0 && avail > 0) {
-		want = max - total;
-		if (want > (size_t)avail)
-			want = (size_t)avail;
-		if (want > TUNNEL_IO_MAX)
-			want = TUNNEL_IO_MAX;
-		evbuffer_unfreeze(in, 0);
-		if (evbuffer_reserve_space(in, (ev_ssize_t)want, &v, 1) != 1) {
-			evbuffer_freeze(in, 0);
-			break;
-		}
-		r = read(fd, v.iov_base, want);
-		v.iov_len = r > 0 ? (size_t)r : 0;
-		evbuffer_commit_space(in, &v, 1);
-		evbuffer_freeze(in, 0);
-		if (r <= 0)
-			break;
-		total += (size_t)r;
-	}
-	return (total);
-}
-
 /**
  * tapp_pump(a, tun):
  * Move bytes between the application socket of ${a} and its session.
@@ -1304,8 +1198,9 @@ tapp_pump(struct tapp * a, struct tunnel * tun)
 	if (!a->eof_in && a->connected && fd != -1 &&
 	    (space = ens_session_space(a->s)) > evbuffer_get_length(in)) {
 		space -= evbuffer_get_length(in);
-		(void)app_read(in, fd, space < TUNNEL_APP_HIGH ? space :
-		    TUNNEL_APP_HIGH);
+		/* libevent reads 4 KiB a wake-up: read it all here. */
+		(void)sockread_evbuffer(in, fd, space < TUNNEL_APP_HIGH ?
+		    space : TUNNEL_APP_HIGH);
 	}
 	while ((n = evbuffer_get_length(in)) > 0 &&
 	    (space = ens_session_space(a->s)) > 0) {

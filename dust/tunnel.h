@@ -71,7 +71,7 @@ struct tunnel {
 	uint64_t conn_serial, sess_serial;
 	struct tconn * conns;		/* Every connection. */
 	int lfd;			/* The listening socket. */
-	struct event * lev;		/* Accepting on ${lfd}. */
+	struct acceptor * acc;		/* Accepting on ${lfd}. */
 	struct event * usr1;		/* SIGUSR1: log the counters. */
 };
 
@@ -170,18 +170,20 @@ uint64_t tunnel_ms_since(const struct timespec *);
 
 /**
  * tunnel_bev_tune(bev):
- * Let ${bev} read and write up to TUNNEL_IO_MAX bytes in one system call.
+ * Let ${bev} write up to TUNNEL_IO_MAX bytes in one system call.  (Its
+ * reads are capped at 4096 bytes by libevent whatever it is told: the
+ * large reads are sockread's, in read_cb and tapp_pump.)
  */
 void tunnel_bev_tune(struct bufferevent *);
 
 /**
  * tunnel_events(tun, accept_cb, arg):
- * Make ${tun}'s event base, the event ${tun}->lev that calls
- * accept_cb(${tun}->lfd, EV_READ, ${arg}) whenever the listening socket
- * ${tun}->lfd is readable, and a SIGUSR1 handler that logs the counters.
+ * Make ${tun}'s event base, the acceptor ${tun}->acc that calls
+ * accept_cb(${arg}, fd) with each connection accepted on the listening
+ * socket ${tun}->lfd, and a SIGUSR1 handler that logs the counters.
  * Return 0, or -1 on failure; tunnel_events_free frees what was made.
  */
-int tunnel_events(struct tunnel *, event_callback_fn, void *);
+int tunnel_events(struct tunnel *, void (*)(void *, int), void *);
 
 /**
  * tunnel_events_free(tun):

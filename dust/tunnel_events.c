@@ -6,6 +6,7 @@
 #include <event2/event.h>
 
 #include "dust/model.h"
+#include "acceptor.h"
 #include "tunnel.h"
 
 /* SIGUSR1: the counters. */
@@ -59,20 +60,21 @@ done:
 
 /**
  * tunnel_events(tun, accept_cb, arg):
- * Make ${tun}'s event base, the event ${tun}->lev that calls
- * accept_cb(${tun}->lfd, EV_READ, ${arg}) whenever the listening socket
- * ${tun}->lfd is readable, and a SIGUSR1 handler that logs the counters.
+ * Make ${tun}'s event base, the acceptor ${tun}->acc that calls
+ * accept_cb(${arg}, fd) with each connection accepted on the listening
+ * socket ${tun}->lfd, and a SIGUSR1 handler that logs the counters.
  * Return 0, or -1 on failure; tunnel_events_free frees what was made.
  */
 int
-tunnel_events(struct tunnel * tun, event_callback_fn accept_cb, void * arg)
+tunnel_events(struct tunnel * tun, void (* accept_cb)(void *, int),
+    void * arg)
 {
 
 	if ((tun->base = new_base(tun)) == NULL ||
-	    (tun->lev = event_new(tun->base, tun->lfd, EV_READ | EV_PERSIST,
-	    accept_cb, arg)) == NULL ||
+	    (tun->acc = acceptor_new(tun->base, tun->lfd, NULL, accept_cb,
+	    arg)) == NULL ||
 	    (tun->usr1 = evsignal_new(tun->base, SIGUSR1, usr1_cb, tun)) ==
-	    NULL || event_add(tun->lev, NULL) || event_add(tun->usr1, NULL))
+	    NULL || event_add(tun->usr1, NULL))
 		return (-1);
 	return (0);
 }
@@ -87,8 +89,7 @@ tunnel_events_free(struct tunnel * tun)
 
 	if (tun->usr1 != NULL)
 		event_free(tun->usr1);
-	if (tun->lev != NULL)
-		event_free(tun->lev);
+	acceptor_free(tun->acc);
 	if (tun->base != NULL)
 		event_base_free(tun->base);
 }

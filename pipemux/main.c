@@ -38,7 +38,9 @@ main(int argc, char * argv[])
 		{NULL, 0, NULL, 0}
 	};
 	struct progopts po = {
-		.name = "pipemux", .usage = usage, .pidflag = 'P', .n = 100
+		.name = "pipemux", .usage = usage, .pidflag = 'P', .n = 100,
+		/* Each connection -n counts: its local connection. */
+		.files_per_n = 1
 	};
 	struct sock_addr target[8];
 	const char * tspec = NULL, * lspec[MAXPORTS];
@@ -74,6 +76,8 @@ main(int argc, char * argv[])
 	}
 	if (optind != argc || tspec == NULL || np == 0)
 		usage(1);
+	if (progopts_files(&po))
+		exit(1);
 
 	/* Resolve everything and listen before detaching, as spiped. */
 	if ((nt = progopts_resolve("-t", tspec, target, 8)) < 0)

@@ -58,7 +58,10 @@ main(int argc, char * argv[])
 		{NULL, 0, NULL, 0}
 	};
 	struct progopts po = {
-		.name = "pipemuxd", .usage = usage, .pidflag = 'P', .n = 100
+		.name = "pipemuxd", .usage = usage, .pidflag = 'P', .n = 100,
+		/* Each connection -n counts: its target connection (the
+		   links are not counted). */
+		.files_per_n = 1
 	};
 	const char * sspec = NULL, * tspec;
 	unsigned int id;
@@ -96,6 +99,8 @@ main(int argc, char * argv[])
 	}
 	if (optind != argc || sspec == NULL)
 		usage(1);
+	if (progopts_files(&po))
+		exit(1);
 	if ((lfd = progopts_listen("-s", sspec)) == -1)
 		exit(1);
 	if ((base = progrun_start(&po, sspec, 0)) == NULL)

@@ -39,7 +39,9 @@ main(int argc, char * argv[])
 		{NULL, 0, NULL, 0}
 	};
 	struct progopts po = {
-		.name = "proxymux", .usage = usage, .pidflag = 'p', .n = 100
+		.name = "proxymux", .usage = usage, .pidflag = 'p', .n = 100,
+		/* Each connection -n counts: its local (SOCKS) connection. */
+		.files_per_n = 1
 	};
 	struct sock_addr target[8];
 	const char * tspec = NULL, * lspec = NULL;
@@ -65,6 +67,8 @@ main(int argc, char * argv[])
 	}
 	if (optind != argc || tspec == NULL || lspec == NULL)
 		usage(1);
+	if (progopts_files(&po))
+		exit(1);
 
 	/* Resolve everything and listen before detaching, as spiped. */
 	if ((nt = progopts_resolve("-t", tspec, target, 8)) < 0 ||

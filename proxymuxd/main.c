@@ -67,7 +67,10 @@ main(int argc, char * argv[])
 		{NULL, 0, NULL, 0}
 	};
 	struct progopts po = {
-		.name = "proxymuxd", .usage = usage, .pidflag = 'p', .n = 100
+		.name = "proxymuxd", .usage = usage, .pidflag = 'p', .n = 100,
+		/* Each connection -n counts: its destination connection
+		   (the links are not counted). */
+		.files_per_n = 1
 	};
 	const char * sspec = NULL;
 	const char * resolv = "/etc/resolv.conf";
@@ -127,6 +130,8 @@ main(int argc, char * argv[])
 	}
 	if (optind != argc || sspec == NULL)
 		usage(1);
+	if (progopts_files(&po))
+		exit(1);
 	/* This host's own addresses are refused unless --allow opens them. */
 	if ((nown = ownaddrs_deny(&policy)) == -1)
 		exit(1);

@@ -338,7 +338,7 @@ def errors(invite, key, other_key, tmp):
                      "invite's model: " + msg)
     expect_error("missing invite file", ["engine", "--role", "client",
                                          "--invite", "/nonexistent/inv"],
-                 b"", "cannot open invite file /nonexistent/inv")
+                 b"", "/nonexistent/inv: No such file or directory")
 
 
 def with_model(invite, model):
