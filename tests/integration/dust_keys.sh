@@ -122,7 +122,7 @@ expect_fail "short key" "short.key: key file: secret key is not 64 hex digits" \
     "$DUST" invite -k short.key -a 127.0.0.1:1
 expect_fail "missing key" "none.key: No such file or directory" \
     "$DUST" invite -k none.key -a 127.0.0.1:1
-head -c 1000 /dev/zero > big.key
+head -c 1000 /dev/zero > big.key && chmod 600 big.key
 expect_fail "key file too large" "big.key: larger than 227 bytes" \
     "$DUST" invite -k big.key -a 127.0.0.1:1
 expect_fail "host name" "host names are not allowed" \
