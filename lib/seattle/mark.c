@@ -136,7 +136,9 @@ match(const uint8_t MK[32], const uint8_t X[32], const uint8_t M[32],
  * must be the mark of X in the epoch h-1, h or h+1 (all three compared in
  * constant time, no early exit), X must not be of low order, and if
  * ${replay} is not NULL the mark must be new to it (it is then recorded
- * with its epoch).  Write the matching epoch to ${epoch} if not NULL.
+ * with its epoch) and live at the filter's hour, which only goes forward
+ * (so an ${hour} older than the filter's cannot let a forgotten mark
+ * in).  Write the matching epoch to ${epoch} if not NULL.
  * Return MARK_AUTHENTIC or what was wrong; mark_why names it.
  */
 enum mark_verdict
@@ -159,8 +161,9 @@ mark_check(const uint8_t MK[32], const uint8_t X[32], const uint8_t M[32],
 		return (MARK_AUTHENTIC);
 	case SEATTLE_REPLAY_SEEN:
 		return (MARK_REPLAYED);
+	case SEATTLE_REPLAY_STALE:
+		return (MARK_EXPIRED);
 	default:
-		/* Full of live marks (an expired epoch cannot match here). */
 		return (MARK_FILTER_FULL);
 	}
 }
@@ -182,6 +185,8 @@ mark_why(enum mark_verdict v)
 		return ("client key of low order");
 	case MARK_REPLAYED:
 		return ("mark replayed");
+	case MARK_EXPIRED:
+		return ("mark's hour expired in the replay filter");
 	case MARK_FILTER_FULL:
 		return ("replay filter full of live marks");
 	}

@@ -31,6 +31,7 @@ enum mark_verdict {
 	MARK_WRONG,		/* No epoch of h-1, h, h+1 gives this mark. */
 	MARK_LOW_ORDER,		/* X maps to a point of low order. */
 	MARK_REPLAYED,		/* The replay filter holds this mark. */
+	MARK_EXPIRED,		/* The filter's hour is past the mark's. */
 	MARK_FILTER_FULL	/* The filter holds capacity live marks. */
 };
 
@@ -69,7 +70,9 @@ int mark_low_order(const uint8_t[32]);
  * must be the mark of X in the epoch h-1, h or h+1 (all three compared in
  * constant time, no early exit), X must not be of low order, and if
  * ${replay} is not NULL the mark must be new to it (it is then recorded
- * with its epoch).  Write the matching epoch to ${epoch} if not NULL.
+ * with its epoch) and live at the filter's hour, which only goes forward
+ * (so an ${hour} older than the filter's cannot let a forgotten mark
+ * in).  Write the matching epoch to ${epoch} if not NULL.
  * Return MARK_AUTHENTIC or what was wrong; mark_why names it.
  */
 enum mark_verdict mark_check(const uint8_t[32], const uint8_t[32],
@@ -88,7 +91,8 @@ const char * mark_why(enum mark_verdict);
  * (MK from mark_key with the invite's B and SID).  A server requires it:
  * it sends nothing (seattle_pull writes nothing, seattle_may_send is 0)
  * until X and the mark have arrived and mark_check, with the server's
- * replay filter, found them authentic at its hour ${hour}; if they are
+ * replay filter, found them authentic at its hour ${hour} (when the
+ * connection came; a stale hour is safe, see mark_check); if they are
  * not, the session becomes SEATTLE_UNAUTHENTICATED and stays silent for
  * good (the program hands the connection elsewhere).  Return 0, or -1
  * (EINVAL) if the stream has begun.

@@ -76,7 +76,8 @@ seattle_replay_new(size_t capacity, const struct dust_rng * rng)
 	f->epochs = calloc(capacity, sizeof(uint64_t));
 	f->next = calloc(capacity, sizeof(uint32_t));
 	f->buckets = calloc(nb, sizeof(uint32_t));
-	if (f->keys == NULL || f->epochs == NULL || f->next == NULL || f->buckets == NULL) {
+	if (f->keys == NULL || f->epochs == NULL || f->next == NULL ||
+	    f->buckets == NULL) {
 		seattle_replay_free(f);
 		return (NULL);
 	}

@@ -21,7 +21,7 @@
 /* What the next unit of the outgoing stream is. */
 enum out_state {
 	OUT_KEY,		/* Own representative. */
-	OUT_MARK,		/* Client: the mark, in the first filler's place. */
+	OUT_MARK,		/* Client: the mark (first filler's place). */
 	OUT_WAIT,		/* Filler until K is known, then code || IV. */
 	OUT_RECORDS		/* Data or padding records. */
 };
@@ -262,7 +262,8 @@ seattle_server_new(const uint8_t b[32], const uint8_t * sid, size_t sidlen,
  * (MK from mark_key with the invite's B and SID).  A server requires it:
  * it sends nothing (seattle_pull writes nothing, seattle_may_send is 0)
  * until X and the mark have arrived and mark_check, with the server's
- * replay filter, found them authentic at its hour ${hour}; if they are
+ * replay filter, found them authentic at its hour ${hour} (when the
+ * connection came; a stale hour is safe, see mark_check); if they are
  * not, the session becomes SEATTLE_UNAUTHENTICATED and stays silent for
  * good (the program hands the connection elsewhere).  Return 0, or -1
  * (EINVAL) if the stream has begun.

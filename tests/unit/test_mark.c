@@ -150,6 +150,14 @@ test_replay(void ** state)
 	assert_int_equal(mark_check(wrong_MK, X, M, HOUR, f, NULL),
 	    MARK_WRONG);
 	assert_int_equal(seattle_replay_live(f), 2);
+	/*
+	 * A session that gives an old hour (created long before its first
+	 * flight came) cannot let in a mark the filter has expired.
+	 */
+	seattle_replay_advance(f, HOUR + 3);
+	assert_int_equal(seattle_replay_live(f), 0);
+	assert_int_equal(mark_check(MK, X, M, HOUR, f, NULL), MARK_EXPIRED);
+	assert_int_equal(seattle_replay_live(f), 0);
 	seattle_replay_free(f);
 }
 

@@ -138,7 +138,7 @@ transcript(int marked, const char * vector)
 		seattle_pull(c, cs, 64);		/* X, M */
 		assert_int_equal(seattle_pull(s, ss, 32), 0);	/* Nothing. */
 		assert_int_equal(seattle_push(s, cs, 64), 0);
-		seattle_pull(s, ss, 96);		/* Y, confirmation, IV */
+		seattle_pull(s, ss, 96);		/* Y, code, IV */
 	} else {
 		seattle_pull(c, cs, 32);		/* X */
 		seattle_pull(s, ss, 64);		/* Y, one filler */
@@ -225,8 +225,9 @@ transcript(int marked, const char * vector)
 
 	/* The text. */
 	if (marked)
-		put("# Seattle transcript vector with the mark (docs/protocol.md"
-		    ", \"The mark\"; docs/spec.md sections 1-2, 9).\n"
+		put("# Seattle transcript vector with the mark "
+		    "(docs/protocol.md, \"The mark\"; docs/spec.md sections "
+		    "1-2, 9).\n"
 		    "# Made by tests/unit/test_seattle_transcript.c; all hex."
 		    "\n# Secrets are 32 random bytes before X25519 clamping."
 		    "\n");
