@@ -372,7 +372,8 @@ seattle_replay_load(struct seattle_replay * f, const uint8_t * log,
 
 /**
  * seattle_replay_compact(filter, log, len):
- * Write the live marks of ${filter}, oldest first, as a fresh replay log
+ * Write the live marks of ${filter} (and client keys, in a filter that
+ * seattle_replay_seen fills), oldest first, as a fresh replay log
  * to a new buffer ${log} (free it with free) of ${len} bytes: what a
  * program writes beside its log and renames over it.  Return 0, or -1 on
  * ENOMEM.
