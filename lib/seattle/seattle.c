@@ -64,7 +64,7 @@ struct seattle {
 	/* The mark (mark.h): the client's to send, the server's key. */
 	int mark_on;
 	uint8_t mark[32];		/* Client: M.  Server: MK. */
-	uint64_t mark_hour;		/* Server: its hour at creation. */
+	uint64_t mark_hour;		/* Server: its hour (seattle_set_mark). */
 	int held;			/* Server: silent until M verified. */
 
 	/* Session keys. */
