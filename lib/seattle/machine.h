@@ -34,7 +34,10 @@
 enum seattle_status {
 	SEATTLE_HANDSHAKING,	/* No confirmed shared key yet. */
 	SEATTLE_ESTABLISHED,	/* Peer's code checked: data flows. */
-	SEATTLE_FAILED		/* Silent failure: see seattle_failure. */
+	SEATTLE_FAILED,		/* Silent failure: see seattle_failure. */
+	SEATTLE_UNAUTHENTICATED	/* A server requiring the mark found the
+				   first flight not authentic and has sent
+				   nothing (lib/seattle/mark.h). */
 };
 
 struct seattle;
@@ -106,9 +109,11 @@ size_t seattle_unsent(const struct seattle *);
 /**
  * seattle_pull(s, buf, n):
  * Write the next ${n} bytes of the outgoing uniform stream to ${buf}.
- * Always writes exactly ${n} bytes; after a failure they are random.
+ * Writes exactly ${n} bytes, random after a failure, and returns ${n};
+ * but a server requiring the mark (seattle_set_mark) writes nothing and
+ * returns 0 until the mark has verified, and for good if it did not.
  */
-void seattle_pull(struct seattle *, uint8_t *, size_t);
+size_t seattle_pull(struct seattle *, uint8_t *, size_t);
 
 /**
  * seattle_pad_room(s, n):

@@ -12,6 +12,7 @@
 #include "bytequeue.h"
 #include "handshake.h"
 #include "machine.h"
+#include "mark.h"
 #include "record.h"
 
 /* Buffers grow to what is needed: a peer's record may be 65537 bytes. */
@@ -21,13 +22,15 @@
 /* What the next unit of the outgoing stream is. */
 enum out_state {
 	OUT_KEY,		/* Own representative. */
+	OUT_MARK,		/* Client: the mark (first filler's place). */
 	OUT_WAIT,		/* Filler until K is known, then code || IV. */
 	OUT_RECORDS		/* Data or padding records. */
 };
 
 /* What the receiver is collecting. */
 enum in_state {
-	IN_KEY,			/* The peer's representative (32). */
+	IN_KEY,			/* The peer's representative (32), and on a
+				   server requiring it the mark (64). */
 	IN_CODE,		/* A 32-byte chunk: filler or the code. */
 	IN_IV,			/* The peer's IV (32). */
 	IN_LEN,			/* A record's LEN (2). */
@@ -58,6 +61,12 @@ struct seattle {
 	int want_seed;			/* Server: asked for before X. */
 	uint8_t dh2[32];		/* Client: DH2 from the seed, for K. */
 	int have_dh2;
+
+	/* The mark (mark.h): the client's to send, the server's key. */
+	int mark_on;
+	uint8_t mark[32];		/* Client: M.  Server: MK. */
+	uint64_t mark_hour;		/* Server: its hour (seattle_set_mark). */
+	int held;			/* Server: silent until M verified. */
 
 	/* Session keys. */
 	struct skein256_ctx mac;	/* Skein-MAC keyed with K. */
@@ -102,11 +111,21 @@ wipe_keys(struct seattle * s)
 	sodium_memzero(s->peer_code, sizeof(s->peer_code));
 	sodium_memzero(s->K, sizeof(s->K));
 	sodium_memzero(s->dh2, sizeof(s->dh2));
+	sodium_memzero(s->mark, sizeof(s->mark));
 	sodium_memzero(&s->mac, sizeof(s->mac));
 	sodium_memzero(&s->ks_out, sizeof(s->ks_out));
 	sodium_memzero(&s->ks_in, sizeof(s->ks_in));
 	sodium_memzero(s->obuf, s->ocap);
 	sodium_memzero(s->ibuf, s->icap);
+}
+
+/* stopped(s): ${s} failed or found the first flight unauthenticated. */
+static int
+stopped(const struct seattle * s)
+{
+
+	return (s->status == SEATTLE_FAILED ||
+	    s->status == SEATTLE_UNAUTHENTICATED);
 }
 
 /*
@@ -117,7 +136,7 @@ static void
 fail(struct seattle * s, const char * why)
 {
 
-	if (s->status == SEATTLE_FAILED)
+	if (stopped(s))
 		return;
 	s->status = SEATTLE_FAILED;
 	s->why = why;
@@ -125,6 +144,19 @@ fail(struct seattle * s, const char * why)
 	wipe_keys(s);
 	bytequeue_free(&s->wq);
 	s->olen = s->opos = s->odata = 0;
+}
+
+/*
+ * unauthenticated(s, why): a server requiring the mark found the first
+ * flight not authentic.  It has sent nothing and sends nothing from now
+ * on (seattle_pull writes nothing): the program hands the connection on.
+ */
+static void
+unauthenticated(struct seattle * s, const char * why)
+{
+
+	fail(s, why);
+	s->status = SEATTLE_UNAUTHENTICATED;
 }
 
 /*
@@ -225,6 +257,53 @@ seattle_server_new(const uint8_t b[32], const uint8_t * sid, size_t sidlen,
 }
 
 /**
+ * seattle_set_mark(s, MK, hour):
+ * Use the mark on the session ${s}, before any byte is pulled or pushed.
+ * A client sends the mark of its X in the hour ${hour} right after X
+ * (MK from mark_key with the invite's B and SID).  A server requires it:
+ * it sends nothing (seattle_pull writes nothing, seattle_may_send is 0)
+ * until X and the mark have arrived and mark_check, with the server's
+ * replay filter, found them authentic at its hour ${hour} (when the
+ * connection came; a stale hour is safe, see mark_check); if they are
+ * not, the session becomes SEATTLE_UNAUTHENTICATED and stays silent for
+ * good (the program hands the connection elsewhere).  Return 0, or -1
+ * (EINVAL) if the stream has begun.
+ */
+int
+seattle_set_mark(struct seattle * s, const uint8_t MK[32], uint64_t hour)
+{
+
+	if (s->out != OUT_KEY || s->in != IN_KEY || s->ihave != 0 ||
+	    s->status != SEATTLE_HANDSHAKING) {
+		errno = EINVAL;
+		return (-1);
+	}
+	s->mark_on = 1;
+	if (s->server) {
+		memcpy(s->mark, MK, 32);
+		s->mark_hour = hour;
+		s->held = 1;
+		s->ineed = 64;
+	} else {
+		mark_make(s->mark, MK, s->own_rep, hour);
+	}
+	return (0);
+}
+
+/**
+ * seattle_may_send(s):
+ * Return 1 if seattle_pull gives bytes now, or 0 while a server requiring
+ * the mark has not verified it, and for good once it found the first
+ * flight unauthenticated.
+ */
+int
+seattle_may_send(const struct seattle * s)
+{
+
+	return (!s->held && s->status != SEATTLE_UNAUTHENTICATED);
+}
+
+/**
  * seattle_conversation_seed(s, out):
  * Move the conversation seed to ${out} (32 bytes) and wipe it from ${s}.
  * Return 0, or -1 while it is not known (a server before the client's key)
@@ -310,7 +389,7 @@ int
 seattle_write(struct seattle * s, const uint8_t * buf, size_t len)
 {
 
-	if (s->status == SEATTLE_FAILED)
+	if (stopped(s))
 		return (0);
 	return (bytequeue_append(&s->wq, buf, len));
 }
@@ -347,6 +426,28 @@ got_key(struct seattle * s, const uint8_t K[32])
 }
 
 /*
+ * first_flight_authentic(s): a server requiring the mark holds X || M in
+ * ibuf.  Check them (mark.h: three Skein-MACs, no scalar multiplication),
+ * and the server may send from now on; else the session is
+ * unauthenticated.  Return 1 if authentic, else 0.
+ */
+static int
+first_flight_authentic(struct seattle * s)
+{
+	enum mark_verdict v;
+
+	v = mark_check(s->mark, s->ibuf, s->ibuf + 32, s->mark_hour,
+	    s->replay, NULL);
+	sodium_memzero(s->mark, sizeof(s->mark));
+	if (v != MARK_AUTHENTIC) {
+		unauthenticated(s, mark_why(v));
+		return (0);
+	}
+	s->held = 0;
+	return (1);
+}
+
+/*
  * peer_key(s): the peer's representative is in ibuf.  DH2 (X25519 with
  * the static key) is computed once for both the seed and K: on the
  * server, between the client's key and its first step, a scalar
@@ -358,6 +459,8 @@ peer_key(struct seattle * s)
 	uint8_t K[32];
 	int rc;
 
+	if (s->server && s->mark_on && !first_flight_authentic(s))
+		return;
 	if (s->server) {
 		handshake_static_dh(s->dh2, s->statickey, s->ibuf, 1);
 		s->have_dh2 = 1;
@@ -366,8 +469,9 @@ peer_key(struct seattle * s)
 			handshake_seed(s->convseed, s->dh2, s->ibuf);
 			s->have_seed = 1;
 		}
-		if (s->replay != NULL && seattle_replay_seen(s->replay,
-		    s->ibuf)) {
+		/* With the mark, its filter entry stands for the key's. */
+		if (s->replay != NULL && !s->mark_on &&
+		    seattle_replay_seen(s->replay, s->ibuf)) {
 			sodium_memzero(s->dh2, sizeof(s->dh2));
 			fail(s, "client key replayed");
 			return;
@@ -571,7 +675,7 @@ seattle_push(struct seattle * s, const uint8_t * buf, size_t len)
 	size_t n;
 	int rc = 0;
 
-	while (len > 0 && s->status != SEATTLE_FAILED) {
+	while (len > 0 && !stopped(s)) {
 		n = s->ineed - s->ihave;
 		if (n > len)
 			n = len;
@@ -614,7 +718,7 @@ int
 seattle_push_end(struct seattle * s)
 {
 
-	if (pend_flush(s) || s->status == SEATTLE_FAILED)
+	if (pend_flush(s) || stopped(s))
 		return (-1);
 	if (s->in != IN_LEN || s->ihave != 0) {
 		fail(s, "peer's stream truncated");
@@ -634,6 +738,13 @@ next_unit(struct seattle * s)
 	switch (s->out) {
 	case OUT_KEY:
 		memcpy(s->obuf, s->own_rep, 32);
+		s->olen = 32;
+		s->out = s->mark_on && !s->server ? OUT_MARK : OUT_WAIT;
+		break;
+	case OUT_MARK:
+		/* Where a filler chunk would be, even if K is known. */
+		memcpy(s->obuf, s->mark, 32);
+		sodium_memzero(s->mark, sizeof(s->mark));
 		s->olen = 32;
 		s->out = OUT_WAIT;
 		break;
@@ -703,17 +814,21 @@ next_unit(struct seattle * s)
 /**
  * seattle_pull(s, buf, n):
  * Write the next ${n} bytes of the outgoing uniform stream to ${buf}.
- * Always writes exactly ${n} bytes; after a failure they are random.
+ * Writes exactly ${n} bytes, random after a failure, and returns ${n};
+ * but a server requiring the mark (seattle_set_mark) writes nothing and
+ * returns 0 until the mark has verified, and for good if it did not.
  */
-void
+size_t
 seattle_pull(struct seattle * s, uint8_t * buf, size_t n)
 {
-	size_t k;
+	size_t k, want = n;
 
+	if (!seattle_may_send(s))
+		return (0);
 	while (n > 0) {
 		if (s->status == SEATTLE_FAILED) {
 			dust_rng_fill(s->rng, buf, n);
-			return;
+			return (want);
 		}
 		if (s->opos == s->olen)
 			next_unit(s);
@@ -726,6 +841,7 @@ seattle_pull(struct seattle * s, uint8_t * buf, size_t n)
 		buf += k;
 		n -= k;
 	}
+	return (want);
 }
 
 /**
@@ -791,5 +907,5 @@ const char *
 seattle_failure(const struct seattle * s)
 {
 
-	return (s->status == SEATTLE_FAILED ? s->why : NULL);
+	return (stopped(s) ? s->why : NULL);
 }

@@ -1,13 +1,16 @@
 #!/usr/bin/python3
-"""The Seattle transcript vector, recomputed by independent references.
+"""The Seattle transcript vectors, recomputed by independent references.
 
-tests/vectors/seattle-transcript.txt was made by libdust's state machines.
+tests/vectors/seattle-transcript.txt and seattle-mark-transcript.txt (the
+client's mark after X, docs/protocol.md "The mark") were made by libdust's
+state machines.
 Here it is checked from docs/spec.md §1 and §2 alone, with the
 Python references that share no code with lib/ (tests/ref/curve_ref.py:
 X25519, Elligator 2, dirty keys; tests/ref/skein_ref.py: Skein-256, MAC,
 stream cipher): the static public key, both ephemeral keys and their
 representatives, the four DH values, K, both codes, and every byte of both
-streams (records decrypted, MACs and padding checked).  This is what an
+streams (records decrypted, MACs and padding checked), and the mark key
+and the mark.  This is what an
 independent implementation written from the same pages must reproduce.
 Exit 0 on success, 1 with the first mismatch named.
 """
@@ -19,12 +22,14 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "ref"))
 import curve_ref  # noqa: E402
 import skein_ref  # noqa: E402
 
-VECTOR = os.path.join(ROOT, "tests", "vectors", "seattle-transcript.txt")
+VECTORS = [os.path.join(ROOT, "tests", "vectors", name)
+           for name in ("seattle-transcript.txt",
+                        "seattle-mark-transcript.txt")]
 
 
-def load():
+def load(path):
     v = {}
-    for line in open(VECTOR, encoding="ascii"):
+    for line in open(path, encoding="ascii"):
         if line.startswith("#") or " = " not in line:
             continue
         k, val = line.rstrip("\n").split(" = ", 1)
@@ -52,8 +57,20 @@ def records(K, iv, wire, data):
     return p
 
 
-def main():
-    v = load()
+def mark(v, B, sid, X):
+    """The mark after X (docs/protocol.md): MK, then M in the hour E."""
+    E = v["mark_epoch_E"]
+    check("mark epoch length", len(E).to_bytes(1, "big"), b"\x08")
+    MK = skein_ref.skein256(B + sid + b"dust mark key", 32)
+    check("mark key MK", MK, v["mark_key_MK"])
+    M = skein_ref.skein256(X + E + b"dust mark", 32, key=MK)
+    check("mark M", M, v["client_mark_M"])
+    return M
+
+
+def transcript(path):
+    """Check the vector at path; return whether it has the mark."""
+    v = load(path)
     sid, b, x, y = (v["sid"], v["server_static_secret_b"],
                     v["client_ephemeral_secret_x"],
                     v["server_ephemeral_secret_y"])
@@ -83,10 +100,22 @@ def main():
     sw = v["server_data_record"] + v["server_padding_record"]
     records(K, v["client_iv"], cw, v["client_data"])
     records(K, v["server_iv"], sw, v["server_data"])
-    check("client stream", v["client_stream"], X + cc + v["client_iv"] + cw)
+    # With the mark: X || M, and no filler before the server's code.
+    marked = "client_mark_M" in v
+    M = mark(v, B, sid, X) if marked else b""
+    filler = b"" if marked else v["server_filler"]
+    check("client stream", v["client_stream"],
+          X + M + cc + v["client_iv"] + cw)
     check("server stream", v["server_stream"],
-          Y + v["server_filler"] + conf + v["server_iv"] + sw)
-    print("seattle transcript: every value recomputed by the references")
+          Y + filler + conf + v["server_iv"] + sw)
+    return marked
+
+
+def main():
+    for path in VECTORS:
+        marked = transcript(path)
+        print(f"{os.path.basename(path)}: every value recomputed by the "
+              f"references{' (mark included)' if marked else ''}")
 
 
 if __name__ == "__main__":
