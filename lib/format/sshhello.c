@@ -253,8 +253,8 @@ next(struct rd * r, struct sshhello_packet * p, unsigned msg,
 	rc = sshhello_packet(r->b + r->pos, left(r), p, e, sizeof(e));
 	if (rc == 1)
 		return (bad(r, "packet truncated (%zu bytes)", left(r)));
-	if (rc)
-		return (bad(r, "%s", e));
+	if (rc)		/* The message without its "packet: ". */
+		return (bad(r, "%s", e + strlen("packet: ")));
 	if (p->msg != msg)
 		return (bad(r, "message type %u, not %u", p->msg, msg));
 	p->off += r->pos;
