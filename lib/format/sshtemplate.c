@@ -2,8 +2,8 @@
  * SSH-2 connection-start templates (docs/formats.md).  A template is the
  * start of one captured side (identification line, KEXINIT, the key
  * exchange message, NEWKEYS) kept byte for byte, and the list of its
- * random fields: the places where the real protocol puts fresh values in
- * every connection.  The candidate places are known from the structure:
+ * random fields, in order of offset: the places where the real protocol
+ * puts fresh values in every connection.  The candidate places are known from the structure:
  * the KEXINIT cookie, the parts of Q_C or Q_S (an X25519 key; for
  * sntrup761x25519-sha512 also the sntrup761 public key, or its ciphertext
  * and confirmation hash), the parts of the server's signature (R and S of
@@ -215,6 +215,15 @@ compare(const struct sshhello_flight * fl, const struct cands * c,
 	return (0);
 }
 
+/* by_off(a, b): qsort's order of two fields by offset. */
+static int
+by_off(const void * a, const void * b)
+{
+	const struct sshhello_field * x = a, * y = b;
+
+	return ((x->off > y->off) - (x->off < y->off));
+}
+
 /*
  * pick(t, c, starts, n, err, errlen): make the fields of ${t} from the
  * candidates ${c} that differ between the ${n} ${starts}.  Return 0 or -1.
@@ -242,6 +251,7 @@ pick(struct sshhello_template * t, const struct cands * c,
 		t->field[t->nfields++] = *f;
 		t->vlen += f->len;
 	}
+	qsort(t->field, t->nfields, sizeof(t->field[0]), by_off);
 	return (0);
 }
 

@@ -320,6 +320,55 @@ test_learn_real(void ** state)
 	}
 }
 
+/*
+ * Padding that differs between the starts (as an implementation that pads
+ * with random bytes before NEWKEYS would send; OpenSSH's is zeros) is a
+ * random field: the x25519 client's starts with their KEXINIT and NEWKEYS
+ * padding drawn (fixed seed) give a template of four fields, in order of
+ * offset, whose fills parse and keep HASSH.
+ */
+static void
+test_random_padding(void ** state)
+{
+	const uint8_t * h[TLSVEC_MAX];
+	size_t lens[TLSVEC_MAX], n, i;
+	struct sshhello_template * t;
+	struct sshhello_flight fl;
+	struct dust_rng_seeded rs;
+	uint8_t * copy[TLSVEC_MAX];
+	char err[256], hassh[4096];
+
+	(void)state;
+	dust_rng_seeded_u64(&rs, 11);
+	n = pick("x25519-", h, lens, SSHHELLO_CLIENT);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(sshhello_parse(SSHHELLO_CLIENT, h[i], lens[i],
+		    &fl, err, sizeof(err)), 0);
+		copy[i] = malloc(lens[i]);
+		assert_non_null(copy[i]);
+		memcpy(copy[i], h[i], lens[i]);
+		dust_rng_fill(&rs.rng, copy[i] + fl.kexinit.padding.off,
+		    fl.kexinit.padding.len);
+		dust_rng_fill(&rs.rng, copy[i] + fl.newkeys.padding.off,
+		    fl.newkeys.padding.len);
+		h[i] = copy[i];
+	}
+	if (sshhello_learn(SSHHELLO_CLIENT, h, lens, n, &t, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(t->nfields, 4);
+	assert_int_equal(t->field[field_at(t, SSHHELLO_AT_PADDING, 0,
+	    SSHHELLO_UNIFORM, fl.kexinit.padding.len)].off,
+	    fl.kexinit.padding.off);
+	field_at(t, SSHHELLO_AT_PADDING, 2, SSHHELLO_UNIFORM, 10);
+	for (i = 1; i < t->nfields; i++)
+		assert_true(t->field[i].off > t->field[i - 1].off);
+	assert_int_equal(sshhello_hassh(&fl, hassh, sizeof(hassh)), 0);
+	check_fills(t, hassh, 12);
+	sshhello_template_free(t);
+	for (i = 0; i < n; i++)
+		free(copy[i]);
+}
+
 /* HASSH and HASSHServer: the four lists joined by ';'. */
 static void
 test_hassh(void ** state)
@@ -752,6 +801,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vectors_parse),
 		cmocka_unit_test(test_learn_real),
+		cmocka_unit_test(test_random_padding),
 		cmocka_unit_test(test_hassh),
 		cmocka_unit_test(test_learn_errors),
 		cmocka_unit_test(test_truncated),
