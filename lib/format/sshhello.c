@@ -184,7 +184,8 @@ sshhello_ident(const uint8_t * b, size_t len, int side,
 			    "identification line", SSHHELLO_PREAMBLE_MAX));
 	}
 	n = len - start < 4 ? len - start : 4;
-	if (memcmp(b + start, "SSH-", n) == 0 && len - start >= SSHHELLO_IDENT_MAX)
+	if (memcmp(b + start, "SSH-", n) == 0 &&
+	    len - start >= SSHHELLO_IDENT_MAX)
 		return (bad(&r, "line of over %d bytes", SSHHELLO_IDENT_MAX));
 	if (memcmp(b + start, "SSH-", n) != 0 && side == SSHHELLO_CLIENT)
 		return (bad(&r, "the client's first line does not start with "
@@ -415,7 +416,8 @@ is(const uint8_t * b, struct sshhello_span s, const char * name)
 }
 
 /*
- * hostkey(r, fl): parse K_S, then the signature's blob.  Return 0 or -1.
+ * reply_blobs(r, fl): parse the blobs K_S and the signature of a
+ * KEX_ECDH_REPLY.  Return 0 or -1.
  */
 static int
 reply_blobs(struct rd * r, struct sshhello_flight * fl)

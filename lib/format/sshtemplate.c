@@ -3,11 +3,12 @@
  * start of one captured side (identification line, KEXINIT, the key
  * exchange message, NEWKEYS) kept byte for byte, and the list of its
  * random fields, in order of offset: the places where the real protocol
- * puts fresh values in every connection.  The candidate places are known from the structure:
- * the KEXINIT cookie, the parts of Q_C or Q_S (an X25519 key; for
- * sntrup761x25519-sha512 also the sntrup761 public key, or its ciphertext
- * and confirmation hash), the parts of the server's signature (R and S of
- * an Ed25519 one, else the whole blob) and the padding of each packet.
+ * puts fresh values in every connection.  The candidate places are known
+ * from the structure: the KEXINIT cookie, the parts of Q_C or Q_S (an
+ * X25519 key; for sntrup761x25519-sha512 also the sntrup761 public key,
+ * or its ciphertext and confirmation hash), the parts of the server's
+ * signature (R and S of an Ed25519 one, else the whole blob) and the
+ * padding of each packet.
  * Learning compares several captured starts of one side: they must have
  * the same length and be equal outside the candidates; a candidate whose
  * bytes differ between the captures is a random field (OpenSSH's padding

@@ -394,7 +394,8 @@ test_hassh(void ** state)
 	}
 	assert_int_equal(sshhello_hassh(&c, h, sizeof(h)), 0);
 	assert_string_equal(h, want);
-	assert_non_null(strstr(h, "kex-strict-c-v00@openssh.com;chacha20-poly1305"));
+	assert_non_null(strstr(h,
+	    "kex-strict-c-v00@openssh.com;chacha20-poly1305"));
 	assert_int_equal(sshhello_hassh(&c, h, strlen(want)), -1);
 	assert_int_equal(sshhello_hassh(&c, h, strlen(want) + 1), 0);
 	for (n = i = 0; i < 4; i++) {
@@ -550,8 +551,8 @@ test_corrupt(void ** state)
 	    "30");
 	corrupt(0, c, cl, 1607 + 3, 0xa5, "KEX_ECDH_INIT: Q_C length 1189, "
 	    "not 32 (curve25519-sha256) or 1190");
-	corrupt(0, x, xl, 1329 + 9, 0x40, "KEX_ECDH_INIT: Q_C length 64 overruns "
-	    "the 32 bytes left");
+	corrupt(0, x, xl, 1329 + 9, 0x40,
+	    "KEX_ECDH_INIT: Q_C length 64 overruns the 32 bytes left");
 	corrupt(0, c, cl, 2809 + 5, 22, "NEWKEYS: message type 22, not 21");
 	corrupt(0, c, cl, 2809 + 4, 9, "NEWKEYS: payload of 2 bytes, not 1");
 	/* KEX_ECDH_REPLY at 1129: K_S at 1135, blob type, key. */

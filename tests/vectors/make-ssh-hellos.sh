@@ -128,12 +128,14 @@ done
 
 {
 	echo "# SSH-2 connection starts captured on loopback by"
-	echo "# tests/vectors/make-ssh-hellos.sh (lib/format/sshhello.c, docs/formats.md)."
+	echo "# tests/vectors/make-ssh-hellos.sh (lib/format/sshhello.c,"
+	echo "# docs/formats.md)."
 	echo "# Server: $(/usr/sbin/sshd -V 2>&1 | head -n 1 | cut -d, -f1)" \
 	    "(a throwaway ed25519 host key)."
 	echo "# Client: $(ssh -V 2>&1 | cut -d, -f1), BatchMode, refused at"
 	echo "#   authentication; openssh-*: its defaults; x25519-*:"
-	echo "#   -o KexAlgorithms=curve25519-sha256; gcm-*: -c aes128-gcm@openssh.com."
+	echo "#   -o KexAlgorithms=curve25519-sha256; gcm-*:"
+	echo "#   -c aes128-gcm@openssh.com."
 	echo "# Format: NAME client HEX (every byte the client sent), then"
 	echo "# NAME server HEX (every byte the server sent)."
 	paste -d' ' "$T/names" "$T/flights" | while read -r name c s; do
