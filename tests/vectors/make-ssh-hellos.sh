@@ -130,7 +130,8 @@ done
 	echo "# SSH-2 connection starts captured on loopback by"
 	echo "# tests/vectors/make-ssh-hellos.sh (lib/format/sshhello.c,"
 	echo "# docs/formats.md)."
-	echo "# Server: $(/usr/sbin/sshd -V 2>&1 | head -n 1 | cut -d, -f1)" \
+	echo "# Server: sshd of openssh-server" \
+	    "$(dpkg-query -W -f '${Version}' openssh-server 2>/dev/null)" \
 	    "(a throwaway ed25519 host key)."
 	echo "# Client: $(ssh -V 2>&1 | cut -d, -f1), BatchMode, refused at"
 	echo "#   authentication; openssh-*: its defaults; x25519-*:"
