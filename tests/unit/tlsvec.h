@@ -4,7 +4,10 @@
 /*
  * tests/vectors/tls13-hellos.txt, read for test_tlshello and
  * tests/tools/tlshello_tool: real TLS 1.3 first flights of curl and
- * openssl s_client against nginx (tests/vectors/make-tls13-hellos.sh).
+ * openssl s_client against nginx (tests/vectors/make-tls13-hellos.sh);
+ * and tests/vectors/ssh-hellos.txt, in the same format, for
+ * test_sshhello and tests/tools/sshhello_tool: real SSH-2 connection
+ * starts of OpenSSH (tests/vectors/make-ssh-hellos.sh).
  */
 #include <stdint.h>
 #include <stdio.h>
