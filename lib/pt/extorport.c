@@ -223,7 +223,8 @@ replied(struct extor_client * c)
  * (bytes after OKAY are not taken: they are the OR protocol's).  On
  * EXTOR_SEND, ${out} (EXTOR_OUT_MAX bytes) holds *${outlen} bytes to send
  * before feeding the rest.  On EXTOR_ERROR and EXTOR_DENIED, ${c}->why
- * names the reason.
+ * names the reason; on EXTOR_ERROR send *${outlen} bytes, if any (the 0
+ * that declines tor's authentication types), before closing.
  */
 enum extor_status
 extor_client_feed(struct extor_client * c, const uint8_t * in,

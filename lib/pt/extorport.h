@@ -105,7 +105,8 @@ int extor_client_init(struct extor_client *, const uint8_t[EXTOR_COOKIE_LEN],
  * (bytes after OKAY are not taken: they are the OR protocol's).  On
  * EXTOR_SEND, ${out} (EXTOR_OUT_MAX bytes) holds *${outlen} bytes to send
  * before feeding the rest.  On EXTOR_ERROR and EXTOR_DENIED, ${c}->why
- * names the reason.
+ * names the reason; on EXTOR_ERROR send *${outlen} bytes, if any (the 0
+ * that declines tor's authentication types), before closing.
  */
 enum extor_status extor_client_feed(struct extor_client *, const uint8_t *,
     size_t, size_t *, uint8_t *, size_t *);

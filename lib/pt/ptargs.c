@@ -78,7 +78,8 @@ ptargs_add(struct ptargs * a, const char * key, size_t klen,
 		    "an argument has an empty key"));
 	if (memchr(key, '\0', klen) || memchr(value, '\0', vlen))
 		return (pt_error_set(err, PT_ERR_NONE, NULL,
-		    "a NUL byte in argument \"%.32s\"", key));
+		    "a NUL byte in argument \"%.*s\"",
+		    (int)(klen < 32 ? klen : 32), key));
 	for (i = 0; i < a->n; i++) {
 		const char * k = ptargs_key(a, i);
 
