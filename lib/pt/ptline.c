@@ -264,7 +264,7 @@ ptline_log(char * buf, size_t len, enum ptlog_severity severity,
 /**
  * ptline_status(buf, len, transport, kv):
  * "STATUS TRANSPORT=transport k=v ..." (at least one pair; keys of bytes
- * '!'..'~' but '=', '"' and '\\'; values quoted where they must be).
+ * '!'..'~' but '=', '"', '\'' and '\\'; values quoted where they must be).
  */
 int
 ptline_status(char * buf, size_t len, const char * transport,
@@ -279,12 +279,12 @@ ptline_status(char * buf, size_t len, const char * transport,
 	for (i = 0; i < kv->n; i++) {
 		const char * v = ptargs_value(kv, i);
 
-		if (!plain(ptargs_key(kv, i), "=\"\\", 0))
+		if (!plain(ptargs_key(kv, i), "=\"'\\", 0))
 			l.bad = 1;
 		str(&l, " ");
 		str(&l, ptargs_key(kv, i));
 		str(&l, "=");
-		if (plain(v, "\"\\", 0))
+		if (plain(v, "\"'\\", 0))
 			str(&l, v);
 		else
 			cstring(&l, v);

@@ -73,7 +73,7 @@ int ptline_log(char *, size_t, enum ptlog_severity, const char *);
 /**
  * ptline_status(buf, len, transport, kv):
  * "STATUS TRANSPORT=transport k=v ..." (at least one pair; keys of bytes
- * '!'..'~' but '=', '"' and '\\'; values quoted where they must be).
+ * '!'..'~' but '=', '"', '\'' and '\\'; values quoted where they must be).
  */
 int ptline_status(char *, size_t, const char *, const struct ptargs *);
 

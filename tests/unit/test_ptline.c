@@ -142,9 +142,15 @@ test_status(void ** state)
 	assert_int_equal(ptargs_add(&kv, "ERRSTR", 6, "Connection refused",
 	    18, NULL), 0);
 	assert_int_equal(ptargs_add(&kv, "EMPTY", 5, "", 0, NULL), 0);
+	assert_int_equal(ptargs_add(&kv, "Q", 1, "it's", 4, NULL), 0);
 	line_is(ptline_status(buf, sizeof(buf), "dust", &kv), buf,
 	    "STATUS TRANSPORT=dust ADDRESS=198.51.100.222:2222 "
-	    "CONNECT=Failed ERRSTR=\"Connection refused\" EMPTY=\"\"\n");
+	    "CONNECT=Failed ERRSTR=\"Connection refused\" EMPTY=\"\" "
+	    "Q=\"it's\"\n");
+	ptargs_init(&kv);
+	assert_int_equal(ptargs_add(&kv, "K'", 2, "1", 1, NULL), 0);
+	assert_int_equal(ptline_status(buf, sizeof(buf), "dust", &kv), -1);
+	ptargs_init(&kv);
 	assert_int_equal(ptargs_add(&kv, "BAD KEY", 7, "1", 1, NULL), 0);
 	assert_int_equal(ptline_status(buf, sizeof(buf), "dust", &kv), -1);
 }
