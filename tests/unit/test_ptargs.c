@@ -46,6 +46,8 @@ test_parse(void ** state)
 	assert_string_equal(ptargs_get(&a, "a=b"), "c;d\\");
 	assert_string_equal(ptargs_get(&a, "cert"), "AAA==");
 	assert_string_equal(ptargs_get(&a, "e"), "");
+	assert_int_equal(parse(&a, "key==", &err), 0);
+	assert_string_equal(ptargs_get(&a, "key"), "=");
 	assert_int_equal(parse(&a, "k=\\x\\ y", &err), 0);
 	assert_string_equal(ptargs_get(&a, "k"), "x y");
 }
@@ -61,6 +63,8 @@ test_faults(void ** state)
 		{ "=1", "empty key" },
 		{ "a=1;=2", "empty key" },
 		{ "a", "\"a\" has no '='" },
+		{ "key\\=value", "\"key=value\" has no '='" },
+		{ "==value", "empty key" },
 		{ "a=1;b", "\"b\" has no '='" },
 		{ "a=1;", "';' at the end" },
 		{ "a=1;;b=2", "empty argument" },
