@@ -42,6 +42,9 @@ dust_rng_uniform(const struct dust_rng * rng, uint32_t bound)
 }
 
 /*
+ * seeded_fill(ctx, buf, len): the fill function of the keyed stream
+ * ${ctx}: its next ${len} keystream bytes to ${buf}, a block at a time.
+ *
  * Why ChaCha20 (and not Skein-256 in stream form, which lib/crypto has
  * too): libsodium's ChaCha20 is vectorized, about 1 ns a byte in blocks
  * of 1 KiB (3 ns in blocks of 64, and a getrandom() call costs about
