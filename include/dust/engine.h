@@ -55,8 +55,10 @@ enum dust_engine_state {
  * dust_engine_client_new(model, B, sid, sidlen, rng):
  * Create the client side of a connection shaped by ${model} (which must
  * outlive it) to the server of static public key ${B} and identifier
- * ${sid} (${sidlen} bytes, 7 or 19), drawing keys and samples from ${rng}
- * (NULL: libsodium).  Return NULL on error.
+ * ${sid} (${sidlen} bytes, 7 or 19).  ${rng} (NULL: libsodium) gives
+ * the keys and the keys of the connection's own streams, a few draws at
+ * creation and none after: filler and per-packet samples come from those
+ * streams (include/dust/rng.h).  Return NULL on error.
  */
 struct dust_engine * dust_engine_client_new(const struct dust_model *,
     const uint8_t[32], const uint8_t *, size_t, const struct dust_rng *);

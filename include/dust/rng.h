@@ -16,12 +16,20 @@ struct dust_rng {
 	void * ctx;
 };
 
-/* A reproducible generator: ChaCha20 keyed by a 32-byte seed. */
+/*
+ * A keyed stream: the ChaCha20 keystream of a 32-byte key, made
+ * DUST_RNG_BLOCK bytes at a time.  With a fixed seed it is the
+ * reproducible generator of tests; keyed once from a session's rng
+ * (dust_rng_seeded_from) it is the session's source of bulk random bytes
+ * (filler, bytes after a failure, per-packet samples), so that these cost
+ * no system call each.
+ */
+#define DUST_RNG_BLOCK	1024
 struct dust_rng_seeded {
 	struct dust_rng rng;		/* Pass &s->rng to libdust. */
 	uint8_t key[32];
-	uint64_t counter;		/* 64-byte blocks used so far. */
-	uint8_t block[64];
+	uint64_t counter;		/* 64-byte ChaCha20 blocks made. */
+	uint8_t block[DUST_RNG_BLOCK];
 	size_t used;			/* Bytes of ${block} handed out. */
 };
 
@@ -50,5 +58,19 @@ void dust_rng_seeded_init(struct dust_rng_seeded *, const uint8_t[32]);
  * Initialize ${s} from a small integer seed (tests with fixed seeds).
  */
 void dust_rng_seeded_u64(struct dust_rng_seeded *, uint64_t);
+
+/**
+ * dust_rng_seeded_from(s, rng):
+ * Key the stream ${s} with 32 bytes drawn from ${rng} (NULL: libsodium):
+ * one draw, after which ${s} makes any number of bytes without a system
+ * call.  Wipe it with dust_rng_seeded_wipe when done.
+ */
+void dust_rng_seeded_from(struct dust_rng_seeded *, const struct dust_rng *);
+
+/**
+ * dust_rng_seeded_wipe(s):
+ * Forget the key and the unused bytes of ${s} (sodium_memzero).
+ */
+void dust_rng_seeded_wipe(struct dust_rng_seeded *);
 
 #endif /* !DUST_RNG_H */

@@ -20,7 +20,7 @@ struct dust_engine {
 	uint64_t now_us;		/* Time passed to packet_count(_us). */
 	const struct dust_convset * convs;	/* NULL: per-packet mode. */
 	struct dust_convsched cs;
-	const struct dust_rng * rng;
+	struct dust_rng_seeded draws;	/* Samples, cover's seed: keyed once. */
 	uint8_t * firstbuf;		/* Server: the first segment, told. */
 	uint64_t produced;		/* Wire bytes we have sent. */
 	double carry;			/* Uniform bytes per wire byte, less a
@@ -135,7 +135,7 @@ cover_draw(struct dust_engine * e)
 	if (e->cs.conv != NULL || e->cs.dir != DUST_S2C ||
 	    dust_deshaper_error(&e->deshaper) == NULL || e->cs.received <= need)
 		return;
-	dust_rng_fill(e->rng, seed, sizeof(seed));
+	dust_rng_fill(&e->draws.rng, seed, sizeof(seed));
 	dust_convsched_start(&e->cs, dust_conv_draw(e->convs, seed));
 	sodium_memzero(seed, sizeof(seed));
 }
@@ -156,8 +156,12 @@ wrap(struct seattle * s, const struct dust_model * model, int send,
 		return (NULL);
 	}
 	e->s = s;
-	e->rng = rng;
-	dust_shaper_init(&e->shaper, out, out->coder, rng, pull, e);
+	/*
+	 * The shaper draws lengths, counts and times per packet: from the
+	 * connection's own stream (include/dust/rng.h), one draw of ${rng}.
+	 */
+	dust_rng_seeded_from(&e->draws, rng);
+	dust_shaper_init(&e->shaper, out, out->coder, &e->draws.rng, pull, e);
 	dust_deshaper_init(&e->deshaper, in, in->coder, push, e);
 	e->duration = dust_shaper_duration(&e->shaper);
 	if ((e->convs = model->conv) != NULL) {
@@ -190,8 +194,10 @@ wrap(struct seattle * s, const struct dust_model * model, int send,
  * dust_engine_client_new(model, B, sid, sidlen, rng):
  * Create the client side of a connection shaped by ${model} (which must
  * outlive it) to the server of static public key ${B} and identifier
- * ${sid} (${sidlen} bytes, 7 or 19), drawing keys and samples from ${rng}
- * (NULL: libsodium).  Return NULL on error.
+ * ${sid} (${sidlen} bytes, 7 or 19).  ${rng} (NULL: libsodium) gives
+ * the keys and the keys of the connection's own streams, a few draws at
+ * creation and none after: filler and per-packet samples come from those
+ * streams (include/dust/rng.h).  Return NULL on error.
  */
 struct dust_engine *
 dust_engine_client_new(const struct dust_model * model, const uint8_t B[32],
@@ -267,6 +273,7 @@ dust_engine_free(struct dust_engine * e)
 		return;
 	seattle_free(e->s);
 	free(e->firstbuf);
+	dust_rng_seeded_wipe(&e->draws);
 	/* The coders' bit buffers hold stream bytes: wipe them too. */
 	sodium_memzero(e, sizeof(*e));
 	free(e);

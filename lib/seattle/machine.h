@@ -46,8 +46,8 @@ struct seattle;
  * seattle_client_new(B, sid, sidlen, rng):
  * Create the client side of a session to the server whose static public
  * key is ${B} and whose identifier is ${sid} (${sidlen} bytes, 7 or 19).
- * Draws the ephemeral key and the IV from ${rng} (NULL: libsodium), which
- * must outlive the session (filler comes from it too).  Return NULL on
+ * Draws the ephemeral key, the IV and the key of the session's stream of
+ * filler from ${rng} (NULL: libsodium), and nothing more.  Return NULL on
  * error (ENOMEM, or EINVAL if ${sidlen} is not 7 or 19).
  */
 struct seattle * seattle_client_new(const uint8_t[32], const uint8_t *,

@@ -41,7 +41,7 @@ struct seattle {
 	int server;
 	enum seattle_status status;
 	const char * why;		/* Reason of a failure. */
-	const struct dust_rng * rng;
+	struct dust_rng_seeded bulk;	/* Filler, bytes after a failure. */
 	struct seattle_replay * replay;
 	uint8_t sid[SEATTLE_SID_MAX];
 	size_t sidlen;
@@ -206,7 +206,6 @@ create(int server, const uint8_t statickey[32], const uint8_t * sid,
 	}
 	s->server = server;
 	s->status = SEATTLE_HANDSHAKING;
-	s->rng = rng;
 	memcpy(s->sid, sid, sidlen);
 	s->sidlen = sidlen;
 	memcpy(s->statickey, statickey, 32);
@@ -215,6 +214,13 @@ create(int server, const uint8_t statickey[32], const uint8_t * sid,
 	/* The ephemeral key first, then the IV: the transcript's order. */
 	elligator2_key_pair(s->own_rep, s->eph_sk, rng);
 	dust_rng_fill(rng, s->own_iv, 32);
+
+	/*
+	 * Then the key of the session's own stream, the one draw of ${rng}
+	 * for all its bulk random bytes: a silent prober gets filler for as
+	 * long as it waits, which must not cost a system call per chunk.
+	 */
+	dust_rng_seeded_from(&s->bulk, rng);
 
 	s->out = OUT_KEY;
 	s->in = IN_KEY;
@@ -226,8 +232,8 @@ create(int server, const uint8_t statickey[32], const uint8_t * sid,
  * seattle_client_new(B, sid, sidlen, rng):
  * Create the client side of a session to the server whose static public
  * key is ${B} and whose identifier is ${sid} (${sidlen} bytes, 7 or 19).
- * Draws the ephemeral key and the IV from ${rng} (NULL: libsodium), which
- * must outlive the session (filler comes from it too).  Return NULL on
+ * Draws the ephemeral key, the IV and the key of the session's stream of
+ * filler from ${rng} (NULL: libsodium), and nothing more.  Return NULL on
  * error (ENOMEM, or EINVAL if ${sidlen} is not 7 or 19).
  */
 struct seattle *
@@ -356,6 +362,7 @@ seattle_free(struct seattle * s)
 	if (s->pbuf != NULL)
 		sodium_memzero(s->pbuf, s->pcap);
 	free(s->pbuf);
+	dust_rng_seeded_wipe(&s->bulk);
 	sodium_memzero(s, sizeof(*s));
 	free(s);
 }
@@ -751,7 +758,7 @@ next_unit(struct seattle * s)
 	case OUT_WAIT:
 		if (!s->have_key) {
 			/* Filler: a whole chunk of random bytes. */
-			dust_rng_fill(s->rng, s->obuf, 32);
+			dust_rng_fill(&s->bulk.rng, s->obuf, 32);
 			s->olen = 32;
 			break;
 		}
@@ -827,7 +834,7 @@ seattle_pull(struct seattle * s, uint8_t * buf, size_t n)
 		return (0);
 	while (n > 0) {
 		if (s->status == SEATTLE_FAILED) {
-			dust_rng_fill(s->rng, buf, n);
+			dust_rng_fill(&s->bulk.rng, buf, n);
 			return (want);
 		}
 		if (s->opos == s->olen)

@@ -1,10 +1,16 @@
-/* The seeded generator is reproducible and dust_rng_uniform is in range. */
+/*
+ * The seeded generator is reproducible and is ChaCha20's keystream of its
+ * key; a keyed stream takes one draw of its rng; dust_rng_uniform is in
+ * range.
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+
+#include <sodium.h>
 
 #include "dust/rng.h"
 
@@ -27,6 +33,85 @@ test_seeded_reproducible(void ** state)
 	dust_rng_seeded_u64(&b, 8);
 	dust_rng_fill(&b.rng, y, sizeof(y));
 	assert_memory_not_equal(x, y, sizeof(x));
+}
+
+/*
+ * The bytes are ChaCha20's keystream (nonce 0, counter from 0) of the key,
+ * made by libsodium here in one call, across several DUST_RNG_BLOCK
+ * refills and whatever the cuts: making 1 KiB at a time changes no byte.
+ */
+static void
+test_seeded_is_chacha20(void ** state)
+{
+	struct dust_rng_seeded a;
+	uint8_t seed[32], want[3 * DUST_RNG_BLOCK + 100];
+	uint8_t got[sizeof(want)];
+	static const uint8_t nonce[8] = {0};
+	size_t off, n;
+
+	(void)state;
+	for (n = 0; n < sizeof(seed); n++)
+		seed[n] = (uint8_t)(3 * n + 1);
+	assert_int_equal(crypto_stream_chacha20(want, sizeof(want), nonce,
+	    seed), 0);
+	dust_rng_seeded_init(&a, seed);
+	for (off = 0; off < sizeof(got); off += n) {
+		n = off % 7 == 0 ? 1000 : 61;
+		if (n > sizeof(got) - off)
+			n = sizeof(got) - off;
+		dust_rng_fill(&a.rng, got + off, n);
+	}
+	assert_memory_equal(got, want, sizeof(want));
+}
+
+/* A seeded generator that counts the calls made to it. */
+struct counting {
+	struct dust_rng rng;
+	struct dust_rng_seeded src;
+	size_t calls;
+};
+
+static void
+counting_fill(void * ctx, uint8_t * buf, size_t len)
+{
+	struct counting * c = ctx;
+
+	c->calls++;
+	dust_rng_fill(&c->src.rng, buf, len);
+}
+
+/*
+ * dust_rng_seeded_from keys a stream with one draw (32 bytes) of its rng:
+ * the stream is then the keystream of those bytes, 64 KiB of it cost no
+ * more draws, and dust_rng_seeded_wipe zeroes the key and buffer.
+ */
+static void
+test_seeded_from(void ** state)
+{
+	struct counting c;
+	struct dust_rng_seeded k, again;
+	uint8_t key[32], x[65536], y[65536];
+	static const uint8_t zero[sizeof(k)];
+
+	(void)state;
+	dust_rng_seeded_u64(&c.src, 9);
+	c.rng.fill = counting_fill;
+	c.rng.ctx = &c;
+	c.calls = 0;
+	dust_rng_seeded_from(&k, &c.rng);
+	assert_int_equal(c.calls, 1);
+	dust_rng_fill(&k.rng, x, sizeof(x));
+	assert_int_equal(c.calls, 1);
+
+	/* The key was the rng's first 32 bytes. */
+	dust_rng_seeded_u64(&again, 9);
+	dust_rng_fill(&again.rng, key, sizeof(key));
+	dust_rng_seeded_init(&again, key);
+	dust_rng_fill(&again.rng, y, sizeof(y));
+	assert_memory_equal(x, y, sizeof(x));
+
+	dust_rng_seeded_wipe(&k);
+	assert_memory_equal(&k, zero, sizeof(k));
 }
 
 /* Every value of a small bound turns up, and none outside it. */
@@ -56,6 +141,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seeded_reproducible),
+		cmocka_unit_test(test_seeded_is_chacha20),
+		cmocka_unit_test(test_seeded_from),
 		cmocka_unit_test(test_uniform_range),
 	};
 
