@@ -1,5 +1,8 @@
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -80,6 +83,8 @@ struct coversvc {
 	uint64_t stall_blocks;		/* Blocks skipped since last said. */
 	uint64_t stall_worst;		/* Worst lateness since then, ns. */
 	uint64_t stall_logged;		/* When a stall was last logged. */
+	int warm_tx, warm_rx;		/* Loopback pair for tick_warm, or -1. */
+	uint8_t * warm_buf;		/* One block: what crosses the pair. */
 };
 
 /* Monotonic time in nanoseconds. */
@@ -661,31 +666,85 @@ stall_blocks(const struct coversvc * svc, uint64_t j0, uint64_t n)
 }
 
 /*
- * Before grid tick ${j} is due, touch what its sends will touch: each
- * block about to go out, its link, and the send path itself (a send of
- * zero bytes, which TCP and Unix sockets accept and turn into nothing on
- * the wire).  Between two ticks whatever else runs on the core (a build,
- * or the applications' own data) evicts these from the caches and the
- * TLB, and the first touch after a build ran cost the send up to 50 us,
- * after ssh had run far less: the block left later in idle periods than
- * in busy ones.  Touched during the spin, which holds the core, they are
- * warm at the deadline either way.
+ * Before grid tick ${j} is due, run what its sends will run: one block
+ * through the loopback pair (the kernel's TCP send and receive path, the
+ * one the block and then the spiped beside us take), then, for each link
+ * about to send, a touch of its block and a send of zero bytes on its
+ * cover socket (which TCP and Unix sockets take and turn into nothing on
+ * the wire).  Between two ticks whatever else runs on the core evicts these
+ * from the caches: a build in an idle spell, or in a busy one the
+ * applications' own traffic, which keeps the network path warm.  Cold, the
+ * send started up to 50 us late and took up to 60 us longer; so the block
+ * left the host sooner when data flowed.  Run during the spin, which holds
+ * the core, the path is warm at the deadline either way.
  */
 static void
-tick_warm(const struct coversvc * svc, uint64_t j)
+tick_warm(struct coversvc * svc, uint64_t j)
 {
 	size_t block = svc->conf.block, i;
-	const struct link * l;
+	struct link * l;
 	volatile uint8_t sink = 0;
+	int paired = 0;
+	ssize_t r;
 
 	for (l = svc->slot_head[j % svc->nslots]; l != NULL; l = l->next) {
 		if (l->start_j > j || l->out_off < block)
 			continue;
+		if (!paired && svc->warm_tx != -1 && send(svc->warm_tx,
+		    svc->warm_buf, block, MSG_NOSIGNAL) > 0) {
+			do {
+				r = recv(svc->warm_rx, svc->warm_buf, block,
+				    0);
+			} while (r > 0 || (r == -1 && errno == EINTR));
+		}
+		paired = 1;
 		for (i = 0; i < block; i += 64)
 			sink ^= l->out[i];
 		(void)send(l->cover, l->out, 0, MSG_NOSIGNAL | MSG_DONTWAIT);
 	}
 	(void)sink;
+}
+
+/*
+ * Open the loopback pair of tick_warm: a TCP connection from 127.0.0.1 to
+ * itself, both ends non-blocking.  Return 0 on success or -1 on error.
+ */
+static int
+warm_open(struct coversvc * svc)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int lfd, one = 1, ok;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return (-1);
+	ok = bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+	    listen(lfd, 1) == 0 &&
+	    getsockname(lfd, (struct sockaddr *)&sin, &len) == 0 &&
+	    (svc->warm_tx = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC,
+	    0)) != -1 &&
+	    connect(svc->warm_tx, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+	    (svc->warm_rx = sock_accept(lfd)) != -1 &&
+	    sock_nonblock(svc->warm_tx) == 0 &&
+	    setsockopt(svc->warm_tx, IPPROTO_TCP, TCP_NODELAY, &one,
+	    sizeof(one)) == 0;
+	close(lfd);
+	return (ok ? 0 : -1);
+}
+
+/* Close the loopback pair of tick_warm, if open. */
+static void
+warm_close(struct coversvc * svc)
+{
+
+	if (svc->warm_tx != -1)
+		close(svc->warm_tx);
+	if (svc->warm_rx != -1)
+		close(svc->warm_rx);
+	svc->warm_tx = svc->warm_rx = -1;
 }
 
 /* Grid ticks are due: serve the links of their slots. */
@@ -759,6 +818,7 @@ coversvc_new(struct event_base * base, int lfd,
 
 	if ((svc = calloc(1, sizeof(*svc))) == NULL)
 		return (NULL);
+	svc->warm_tx = svc->warm_rx = -1;
 	svc->base = base;
 	svc->conf = *conf;
 	svc->lfd = lfd;
@@ -769,8 +829,16 @@ coversvc_new(struct event_base * base, int lfd,
 		svc->nslots = SLOTS_MAX;
 	svc->slot_head = calloc(svc->nslots, sizeof(*svc->slot_head));
 	svc->slot_count = calloc(svc->nslots, sizeof(*svc->slot_count));
-	if (svc->slot_head == NULL || svc->slot_count == NULL)
+	svc->warm_buf = calloc(1, conf->block);
+	if (svc->slot_head == NULL || svc->slot_count == NULL ||
+	    svc->warm_buf == NULL)
 		goto err;
+	if (warm_open(svc)) {
+		/* Only the timing suffers: the ticks' path is then as cold as
+		 * the core leaves it. */
+		warnp("cannot open the loopback pair that warms the ticks");
+		warm_close(svc);
+	}
 	cover_sched_init(&svc->grid, mono_ns(), conf->rate * svc->nslots);
 	svc->catchup = svc->grid.rate * COVERLINK_CATCHUP_MS / 1000;
 	if (svc->catchup < svc->nslots)
@@ -783,6 +851,8 @@ coversvc_new(struct event_base * base, int lfd,
 	return (svc);
 
 err:
+	warm_close(svc);
+	free(svc->warm_buf);
 	free(svc->slot_head);
 	free(svc->slot_count);
 	free(svc);
@@ -822,6 +892,8 @@ coversvc_free(struct coversvc * svc)
 	event_del(&svc->ev_relisten);
 	event_del(&svc->ev_tick);
 	close(svc->lfd);
+	warm_close(svc);
+	free(svc->warm_buf);
 	free(svc->slot_head);
 	free(svc->slot_count);
 	free(svc);
