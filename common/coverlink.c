@@ -24,7 +24,7 @@
 					 * fills it means more may wait. */
 #define SLOTS_MAX	1000
 #define CIN_BURST	32		/* Reads per cover callback, at most. */
-#define SPIN_NS		150000ULL	/* Timer set this early, then spin. */
+#define SPIN_NS		300000ULL	/* Timer set this early: warm, spin. */
 
 struct link {
 	struct coversvc * svc;
@@ -641,8 +641,11 @@ tick_arm(struct coversvc * svc)
 		    svc->slot_count[fill_slot(svc, svc->grid.next + d)] > 0)
 			break;
 	svc->grid.next += d;
-	/* Wake a little early and wait out the rest in tick_cb. */
-	at = cover_sched_deadline(&svc->grid) - SPIN_NS;
+	/* A tick that sends wakes early, to warm its path and wait out the
+	 * rest in tick_cb; one that only fills needs no exact moment. */
+	at = cover_sched_deadline(&svc->grid);
+	if (svc->slot_count[svc->grid.next % svc->nslots] > 0)
+		at -= SPIN_NS;
 	now = mono_ns();
 	d = at > now ? at - now : 0;
 	tv.tv_sec = (time_t)(d / 1000000000ULL);
@@ -757,7 +760,8 @@ tick_cb(evutil_socket_t fd, short what, void * arg)
 	struct link * l, * next;
 
 	/*
-	 * The timer fired up to SPIN_NS early: warm the tick's path, then
+	 * The timer of a sending tick fired up to SPIN_NS early: warm the
+	 * tick's path (up to about 100 us when the core left it cold), then
 	 * spin to the deadline, so that the block leaves at the same moment
 	 * whether the loop was asleep (wake-up latency) or busy with data
 	 * when the deadline came, and whatever ran on the core before.
