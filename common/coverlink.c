@@ -83,7 +83,7 @@ struct coversvc {
 	uint64_t stall_blocks;		/* Blocks skipped since last said. */
 	uint64_t stall_worst;		/* Worst lateness since then, ns. */
 	uint64_t stall_logged;		/* When a stall was last logged. */
-	int warm_tx, warm_rx;		/* Loopback pair for tick_warm, or -1. */
+	int warm_tx, warm_rx;		/* tick_warm's loopback pair, or -1. */
 	uint8_t * warm_buf;		/* One block: what crosses the pair. */
 };
 
