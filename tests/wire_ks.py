@@ -28,8 +28,11 @@ spiped that forwards each block wakes a few tens of microseconds more
 unevenly (in our runs 90% of the gaps lay within +-27 us of 25 ms idle and
 +-44 us busy; KS fails at 1 us resolution in about half the runs and at
 50 us in some), and a pure CPU load with no data through the cover does
-the same.  That is the host's load, not the data, and no observer on a
-network sees wake-ups that finely: a NIC and one switch add more jitter.
+the same.  (Traced later, much of it was the send path, left cold by a
+build between ticks and warm by ssh's traffic, so the busy gaps were the
+wider ones; coverpipe now warms it before each tick, see "Warm path" in
+docs/coverpipe.md.)  The rest is the host's load, not the data, and no
+observer on a network sees wake-ups that finely: a NIC and one switch add more jitter.
 A stall, a burst or a change in the schedule moves gaps by far more than
 100 us and fails the test.  The 1 us and 50 us results are printed too.
 Exits 1 with the figures when a check fails.
