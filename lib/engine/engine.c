@@ -9,6 +9,7 @@
 #include "dust/rng.h"
 #include "dust/seattle.h"
 #include "seattle/machine.h"
+#include "seattle/mark.h"
 #include "shape/convsched.h"
 #include "shape/shaper.h"
 
@@ -28,6 +29,7 @@ struct dust_engine {
 	double pad_ratio;		/* Stream bytes a wire byte carries,
 					   a little under (padding room). */
 	int nomem;			/* seattle_push ran out of memory. */
+	int marked;			/* A server requiring the mark. */
 	char failure[160];
 };
 
@@ -132,7 +134,7 @@ cover_draw(struct dust_engine * e)
 
 	if (e->convs->nfirsts > 0)
 		need = e->deshaper.part->prefixlen + e->convs->maxfirst;
-	if (e->cs.conv != NULL || e->cs.dir != DUST_S2C ||
+	if (e->cs.conv != NULL || e->cs.dir != DUST_S2C || e->marked ||
 	    dust_deshaper_error(&e->deshaper) == NULL || e->cs.received <= need)
 		return;
 	dust_rng_fill(e->rng, seed, sizeof(seed));
@@ -186,6 +188,29 @@ wrap(struct seattle * s, const struct dust_model * model, int send,
 	return (e);
 }
 
+/*
+ * client_new(model, B, sid, sidlen, rng, marked, hour): the client side;
+ * if ${marked}, its first flight carries the mark of the hour ${hour}.
+ */
+static struct dust_engine *
+client_new(const struct dust_model * model, const uint8_t B[32],
+    const uint8_t * sid, size_t sidlen, const struct dust_rng * rng,
+    int marked, uint64_t hour)
+{
+	struct seattle * s;
+	uint8_t MK[32];
+
+	if ((s = seattle_client_new(B, sid, sidlen, rng)) == NULL)
+		return (NULL);
+	/* Before wrap: the shaper may pull X for a first segment. */
+	if (marked) {
+		mark_key(MK, B, sid, sidlen);
+		(void)seattle_set_mark(s, MK, hour);
+		sodium_memzero(MK, sizeof(MK));
+	}
+	return (wrap(s, model, DUST_C2S, rng));
+}
+
 /**
  * dust_engine_client_new(model, B, sid, sidlen, rng):
  * Create the client side of a connection shaped by ${model} (which must
@@ -198,8 +223,7 @@ dust_engine_client_new(const struct dust_model * model, const uint8_t B[32],
     const uint8_t * sid, size_t sidlen, const struct dust_rng * rng)
 {
 
-	return (wrap(seattle_client_new(B, sid, sidlen, rng), model, DUST_C2S,
-	    rng));
+	return (client_new(model, B, sid, sidlen, rng, 0, 0));
 }
 
 /*
@@ -209,26 +233,25 @@ dust_engine_client_new(const struct dust_model * model, const uint8_t B[32],
  */
 #define REDRAW_MAX	32
 
-/**
- * dust_engine_client_new_fresh(model, B, sid, sidlen, rng, recent):
- * As dust_engine_client_new, but in conversation mode follow one of the
- * conversations not in ${recent} (NULL: any), and add it to ${recent}.
- * The conversation is the handshake seed's, a hash of the client's
- * ephemeral key and the server's static key (lib/seattle/machine.h), so
- * the client draws its key again until the conversation is not a recent
- * one: nothing on the wire changes, and the keys stay uniform to anyone
- * without the server's key.  Return NULL on error.
+/*
+ * client_fresh(model, B, sid, sidlen, rng, recent, marked, hour): the
+ * client side following a conversation not in ${recent}.  The
+ * conversation is the handshake seed's, a hash of the client's ephemeral
+ * key and the server's static key (lib/seattle/machine.h), so the client
+ * draws its key again until the conversation is not a recent one:
+ * nothing on the wire changes, and the keys stay uniform to anyone
+ * without the server's key.
  */
-struct dust_engine *
-dust_engine_client_new_fresh(const struct dust_model * model,
-    const uint8_t B[32], const uint8_t * sid, size_t sidlen,
-    const struct dust_rng * rng, struct dust_conv_recent * recent)
+static struct dust_engine *
+client_fresh(const struct dust_model * model, const uint8_t B[32],
+    const uint8_t * sid, size_t sidlen, const struct dust_rng * rng,
+    struct dust_conv_recent * recent, int marked, uint64_t hour)
 {
 	struct dust_engine * e;
 	int i;
 
 	for (i = 1;; i++) {
-		e = dust_engine_client_new(model, B, sid, sidlen, rng);
+		e = client_new(model, B, sid, sidlen, rng, marked, hour);
 		if (e == NULL || recent == NULL || e->cs.conv == NULL)
 			return (e);
 		if (i == REDRAW_MAX || !dust_conv_recent_has(recent, e->cs.conv))
@@ -237,6 +260,38 @@ dust_engine_client_new_fresh(const struct dust_model * model,
 	}
 	dust_conv_recent_add(recent, e->cs.conv);
 	return (e);
+}
+
+/**
+ * dust_engine_client_new_fresh(model, B, sid, sidlen, rng, recent):
+ * As dust_engine_client_new, but in conversation mode follow one of the
+ * conversations not in ${recent} (NULL: any), and add it to ${recent}.
+ * Return NULL on error.
+ */
+struct dust_engine *
+dust_engine_client_new_fresh(const struct dust_model * model,
+    const uint8_t B[32], const uint8_t * sid, size_t sidlen,
+    const struct dust_rng * rng, struct dust_conv_recent * recent)
+{
+
+	return (client_fresh(model, B, sid, sidlen, rng, recent, 0, 0));
+}
+
+/**
+ * dust_engine_client_new_marked(model, B, sid, sidlen, rng, recent, hour):
+ * As dust_engine_client_new_fresh, and the first flight carries the mark
+ * of the hour ${hour} (dust_engine_mark_hour of the wall clock) right
+ * after the client's key, in the place of the first filler chunk.
+ * Return NULL on error.
+ */
+struct dust_engine *
+dust_engine_client_new_marked(const struct dust_model * model,
+    const uint8_t B[32], const uint8_t * sid, size_t sidlen,
+    const struct dust_rng * rng, struct dust_conv_recent * recent,
+    uint64_t hour)
+{
+
+	return (client_fresh(model, B, sid, sidlen, rng, recent, 1, hour));
 }
 
 /**
@@ -253,6 +308,66 @@ dust_engine_server_new(const struct dust_model * model, const uint8_t b[32],
 
 	return (wrap(seattle_server_new(b, sid, sidlen, replay, rng), model,
 	    DUST_S2C, rng));
+}
+
+/**
+ * dust_engine_server_new_marked(model, b, sid, sidlen, replay, rng, MK,
+ *     hour):
+ * As dust_engine_server_new, but requiring the mark: the server sends
+ * nothing until the client's key and mark have arrived and verified with
+ * the mark key ${MK} (dust_engine_mark_key, computed once) at the hour
+ * ${hour} (the connection's, by the wall clock) against ${replay}; if
+ * they do not, the state is DUST_ENGINE_UNAUTHENTICATED.  Return NULL on
+ * error.
+ */
+struct dust_engine *
+dust_engine_server_new_marked(const struct dust_model * model,
+    const uint8_t b[32], const uint8_t * sid, size_t sidlen,
+    struct seattle_replay * replay, const struct dust_rng * rng,
+    const uint8_t MK[32], uint64_t hour)
+{
+	struct seattle * s;
+	struct dust_engine * e;
+
+	if ((s = seattle_server_new(b, sid, sidlen, replay, rng)) == NULL)
+		return (NULL);
+	(void)seattle_set_mark(s, MK, hour);
+	if ((e = wrap(s, model, DUST_S2C, rng)) != NULL)
+		e->marked = 1;
+	return (e);
+}
+
+/**
+ * dust_engine_mark_key(MK, B, sid, sidlen):
+ * Compute the mark key ${MK} of the server of static public key ${B} and
+ * identifier ${sid} (${sidlen} bytes): what a server requiring the mark
+ * computes once at start.
+ */
+void
+dust_engine_mark_key(uint8_t MK[32], const uint8_t B[32],
+    const uint8_t * sid, size_t sidlen)
+{
+
+	mark_key(MK, B, sid, sidlen);
+}
+
+/**
+ * dust_engine_mark_hour(unix_time):
+ * Return the mark's hour of ${unix_time} (seconds since the epoch).
+ */
+uint64_t
+dust_engine_mark_hour(uint64_t unix_time)
+{
+
+	return (mark_hour(unix_time));
+}
+
+/* held(e): a server requiring the mark has not verified it (yet). */
+static int
+held(const struct dust_engine * e)
+{
+
+	return (e->marked && !seattle_may_send(e->s));
 }
 
 /**
@@ -399,6 +514,12 @@ enum dust_engine_state
 dust_engine_state(const struct dust_engine * e)
 {
 
+	/* Before the mark verified, bytes out of framing fail it too. */
+	if (held(e) && (seattle_status(e->s) == SEATTLE_UNAUTHENTICATED ||
+	    dust_deshaper_error(&e->deshaper) != NULL || e->nomem))
+		return (DUST_ENGINE_UNAUTHENTICATED);
+	if (held(e))
+		return (DUST_ENGINE_AWAITING_MARK);
 	if (dust_deshaper_error(&e->deshaper) != NULL || e->nomem)
 		return (DUST_ENGINE_FAILED);
 	switch (seattle_status(e->s)) {
@@ -459,6 +580,10 @@ dust_packet_count_us(struct dust_engine * e, uint32_t us)
 	uint64_t ms = (e->now_us + us) / 1000 - e->now_us / 1000;
 
 	e->now_us += us;
+	/* Nothing is due before the mark verified, and the model's
+	   schedule starts when it has. */
+	if (held(e))
+		return (0);
 	if (e->convs != NULL) {
 		try_seed(e);
 		return (dust_convsched_count_us(&e->cs, us));
