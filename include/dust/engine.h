@@ -137,6 +137,16 @@ void dust_engine_mark_key(uint8_t[32], const uint8_t[32], const uint8_t *,
 uint64_t dust_engine_mark_hour(uint64_t);
 
 /**
+ * dust_engine_first_flight_out(e):
+ * Return 1 once the wire bytes a client has made carry its key and its
+ * mark whole, else 0; always 1 on a server.  A program sends a client's
+ * packets back to back until then, so that its first flight arrives in
+ * one go (a server requiring the mark takes a first flight that stalls
+ * for a stranger's).
+ */
+int dust_engine_first_flight_out(const struct dust_engine *);
+
+/**
  * dust_engine_free(e):
  * Wipe and free ${e}.  NULL is allowed.
  */

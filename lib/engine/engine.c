@@ -29,7 +29,9 @@ struct dust_engine {
 	double pad_ratio;		/* Stream bytes a wire byte carries,
 					   a little under (padding room). */
 	int nomem;			/* seattle_push ran out of memory. */
-	int marked;			/* A server requiring the mark. */
+	int server;			/* The server side. */
+	int marked;			/* A server requiring the mark, or a
+					   client sending it. */
 	char failure[160];
 };
 
@@ -159,6 +161,7 @@ wrap(struct seattle * s, const struct dust_model * model, int send,
 	}
 	e->s = s;
 	e->rng = rng;
+	e->server = (send == DUST_S2C);
 	dust_shaper_init(&e->shaper, out, out->coder, rng, pull, e);
 	dust_deshaper_init(&e->deshaper, in, in->coder, push, e);
 	e->duration = dust_shaper_duration(&e->shaper);
@@ -198,6 +201,7 @@ client_new(const struct dust_model * model, const uint8_t B[32],
     int marked, uint64_t hour)
 {
 	struct seattle * s;
+	struct dust_engine * e;
 	uint8_t MK[32];
 
 	if ((s = seattle_client_new(B, sid, sidlen, rng)) == NULL)
@@ -208,7 +212,9 @@ client_new(const struct dust_model * model, const uint8_t B[32],
 		(void)seattle_set_mark(s, MK, hour);
 		sodium_memzero(MK, sizeof(MK));
 	}
-	return (wrap(s, model, DUST_C2S, rng));
+	if ((e = wrap(s, model, DUST_C2S, rng)) != NULL)
+		e->marked = marked;
+	return (e);
 }
 
 /**
@@ -360,6 +366,31 @@ dust_engine_mark_hour(uint64_t unix_time)
 {
 
 	return (mark_hour(unix_time));
+}
+
+/*
+ * Stream bytes a shaper may hold pulled but not yet on the wire (its bit
+ * buffer): the first flight is out once this many more than X and the
+ * mark have been pulled.
+ */
+#define PULL_AHEAD	16
+
+/**
+ * dust_engine_first_flight_out(e):
+ * Return 1 once the wire bytes a marked client has made carry its key and
+ * its mark whole (or for a client without the mark, its key), else 0;
+ * always 1 on a server.
+ */
+int
+dust_engine_first_flight_out(const struct dust_engine * e)
+{
+	size_t need = SEATTLE_KEY_BYTES + PULL_AHEAD;
+
+	if (e->server)
+		return (1);
+	if (e->marked)
+		need += MARK_BYTES;
+	return (dust_shaper_pulled(&e->shaper) >= need);
 }
 
 /* held(e): a server requiring the mark has not verified it (yet). */

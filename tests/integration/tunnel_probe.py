@@ -155,7 +155,7 @@ def main():
         slog = open(os.path.join(tmp, "server.log"), "w")
         procs.append(subprocess.Popen(
             [DUST, "server", "-F", "-v", "-s", "[127.0.0.1]:%d" % sp, "-t",
-             "[127.0.0.1]:%d" % tp, "-k", key, "-i", inv],
+             "[127.0.0.1]:%d" % tp, "-k", key, "-i", inv, "--no-mark"],
             stdout=slog, stderr=slog))
         rec = Recorder(rp, sp)
         rec.start()

@@ -1,0 +1,371 @@
+"""Probes meet the real server (issue 16): `dust server --fallback` in
+front of a real nginx, probed side by side with that nginx.
+
+nginx (plain HTTP, client_header_timeout and keepalive_timeout 3 s so
+that the test stays short) serves a small web root on one port; `dust
+server -m http --fallback` (the built-in per-packet `http` model; its
+sessions go to the same nginx) listens on another, and a real `dust
+client` carries HTTP transfers through that port while the probes run.
+Each probe runs at the same instant against the Dust port and against
+nginx directly:
+  - connect and send nothing;
+  - a real HTTP GET;
+  - random bytes (seed 16) of 1, 10, 100, 186, 187, 500, 5000, 50000;
+  - a captured first flight of a real Dust client (recorded by a relay
+    on its way to the server, which accepted it) sent again: a replay;
+  - each of the above again with a half-close (SHUT_WR) after sending;
+  - 1 byte a second for 5 s (the start of a GET).
+For every probe the bytes received must be identical (the Date header's
+value aside), the close the same kind (FIN, or RST), and at the same time
+within TOL (100 ms; the machine may be busy with builds beside the test,
+so the time is measured from each probe's own connect, both run at once).
+Also: every transfer through the Dust client arrives whole, and a server
+whose fallback is down logs one clear line and resets the prober.
+
+Before this change (the server of main, 88cf9c4, without --fallback, the
+same suite; PROBE_OLD=1 DUST_BIN=... runs it so), summarised:
+  silent: 0 bytes vs 0, RST vs FIN, at 2.3 s vs 3.0 s (the model's
+    duration ended; it had sent nothing only because the probe did not
+    read... see the log kept below)
+  every probe that sends: 20 KB to 700 KB of model-shaped bytes from the
+    Dust port against nginx's 0, 157-byte 400 or 615-byte 200; closes
+    at the model's duration (2 to 30 s) against nginx's 3 s.
+  24 of 24 probes differ.
+(The output of that run is in the comment at the end of this file.)
+"""
+import os
+import random
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.environ.get("DUST_ROOT", os.getcwd())
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+from testlib import free_port, wait_port  # noqa: E402
+
+BIN = os.environ.get("DUST_BIN", os.path.join(ROOT, "build/asan/bin"))
+DUST = os.path.join(BIN, "dust")
+NGINX = "/usr/sbin/nginx"
+OLD = os.environ.get("PROBE_OLD") == "1"
+TOL = 0.100
+TIMEOUT = 3             # nginx's header and keep-alive timeouts, s
+SIZES = (1, 10, 100, 186, 187, 500, 5000, 50000)
+GET = (b"GET /index.html HTTP/1.1\r\nHost: localhost\r\n"
+       b"User-Agent: probe\r\nAccept: */*\r\n\r\n")
+
+
+def nginx_conf(tmp, port):
+    www = os.path.join(tmp, "www")
+    os.makedirs(www)
+    with open(os.path.join(www, "index.html"), "w") as f:
+        f.write("<html><body>" + "probe " * 40 + "</body></html>\n")
+    rnd = random.Random(7)
+    with open(os.path.join(www, "big.bin"), "wb") as f:
+        f.write(bytes(rnd.getrandbits(8) for _ in range(300000)))
+    conf = os.path.join(tmp, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write("""daemon off;
+worker_processes 1;
+pid %(t)s/nginx.pid;
+error_log %(t)s/nginx-error.log;
+events { worker_connections 512; }
+http {
+	access_log off;
+	client_body_temp_path %(t)s/tmp;
+	proxy_temp_path %(t)s/tmp;
+	fastcgi_temp_path %(t)s/tmp;
+	uwsgi_temp_path %(t)s/tmp;
+	scgi_temp_path %(t)s/tmp;
+	client_header_timeout %(to)ds;
+	client_body_timeout %(to)ds;
+	keepalive_timeout %(to)ds;
+	server { listen 127.0.0.1:%(p)d; root %(t)s/www; }
+}
+""" % {"t": tmp, "p": port, "to": TIMEOUT})
+    return conf
+
+
+def probe(port, payload, shut, slow, out, key):
+    """Connect to ${port}, send ${payload} (a byte a second if ${slow}),
+    half-close if ${shut}, read until the close; out[key] = (bytes, "FIN"
+    or "RST" or "open", seconds from connect to close)."""
+    data = bytearray()
+    s = socket.socket()
+    s.settimeout(30)
+    t0 = time.monotonic()
+    s.connect(("127.0.0.1", port))
+    kind = "FIN"
+    try:
+        if slow:
+            # Half a second off nginx's whole-second timeout.
+            for b in payload:
+                time.sleep(0.5)
+                s.sendall(bytes([b]))
+                time.sleep(0.5)
+        elif payload:
+            s.sendall(payload)
+        if shut:
+            s.shutdown(socket.SHUT_WR)
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            data += d
+    except ConnectionResetError:
+        kind = "RST"
+    except BrokenPipeError:
+        kind = "RST"
+    except socket.timeout:
+        kind = "open"
+    t = time.monotonic() - t0
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+    out[key] = (bytes(data), kind, t)
+
+
+def undated(b):
+    """${b} with the Date header's value blanked."""
+    lines = b.split(b"\r\n")
+    return b"\r\n".join(b"Date: -" if ln.startswith(b"Date: ") else ln
+                        for ln in lines)
+
+
+def record_first_flight(listen, target, got):
+    """Relay one connection from ${listen} to ${target}, recording the
+    client's bytes of its first second in got[0]."""
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", listen))
+    ls.listen(4)
+    ls.settimeout(20)
+    try:
+        a, _ = ls.accept()
+    except socket.timeout:
+        return
+    finally:
+        ls.close()
+    b = socket.create_connection(("127.0.0.1", target))
+    rec = bytearray()
+
+    def down():
+        try:
+            while True:
+                d = b.recv(65536)
+                if not d:
+                    break
+                a.sendall(d)
+        except OSError:
+            pass
+
+    t = threading.Thread(target=down, daemon=True)
+    t.start()
+    a.settimeout(0.2)
+    end = time.monotonic() + 1.0
+    while time.monotonic() < end:
+        try:
+            d = a.recv(65536)
+        except socket.timeout:
+            continue
+        except OSError:
+            break
+        if not d:
+            break
+        rec += d
+        b.sendall(d)
+    got.append(bytes(rec))
+    for s in (a, b):
+        s.close()
+
+
+def transfers(cport, n, result):
+    """Fetch big.bin through the Dust client ${n} times; result[0] counts
+    the whole ones."""
+    want = None
+    ok = 0
+    for _ in range(n):
+        try:
+            s = socket.create_connection(("127.0.0.1", cport), timeout=60)
+            s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: localhost\r\n"
+                      b"Connection: close\r\n\r\n")
+            d = bytearray()
+            while True:
+                x = s.recv(65536)
+                if not x:
+                    break
+                d += x
+            s.close()
+            body = bytes(d).split(b"\r\n\r\n", 1)[-1]
+            if want is None:
+                with open(result[1], "rb") as f:
+                    want = f.read()
+            ok += body == want
+            if body != want:
+                print("transfer: %d bytes, %r" % (len(d), bytes(d[:200])))
+        except OSError as e:
+            print("transfer: %s" % e)
+    result[0] = ok
+
+
+def spawn(procs, args, log):
+    procs.append(subprocess.Popen(args, stdout=log, stderr=log))
+
+
+def main():
+    if not os.access(DUST, os.X_OK):
+        print("skipped: no dust binary")
+        return 77
+    if not os.access(NGINX, os.X_OK):
+        print("skipped: nginx is not installed")
+        return 77
+    tmp = tempfile.mkdtemp(prefix="dust-fallback.")
+    os.chmod(tmp, 0o755)        # nginx's workers read the web root
+    procs = []
+    fails = []
+    try:
+        np_, sp, cp, rp, cp2 = (free_port() for _ in range(5))
+        os.makedirs(os.path.join(tmp, "tmp"))
+        log = open(os.path.join(tmp, "log"), "w")
+        spawn(procs, [NGINX, "-c", nginx_conf(tmp, np_), "-p", tmp], log)
+        wait_port(np_)
+        key, inv = os.path.join(tmp, "key"), os.path.join(tmp, "invite")
+        subprocess.run([DUST, "keygen", "-k", key], check=True,
+                       stdout=subprocess.DEVNULL)
+        with open(inv, "w") as f:
+            subprocess.run([DUST, "invite", "-k", key, "-a",
+                            "127.0.0.1:%d" % sp, "-m", "http"], check=True,
+                           stdout=f)
+        slog_path = os.path.join(tmp, "server.log")
+        slog = open(slog_path, "w")
+        args = [DUST, "server", "-F", "-v", "-s", "[127.0.0.1]:%d" % sp,
+                "-t", "[127.0.0.1]:%d" % np_, "-k", key, "-i", inv]
+        if not OLD:
+            args += ["--fallback", "[127.0.0.1]:%d" % np_,
+                     "--replay-log", os.path.join(tmp, "replay.log")]
+        spawn(procs, args, slog)
+        spawn(procs, [DUST, "client", "-F", "-v", "-s",
+                      "[127.0.0.1]:%d" % cp, "-i", inv], log)
+        # A second client through a recording relay: the first flight.
+        flight = []
+        rt = threading.Thread(target=record_first_flight,
+                              args=(rp, sp, flight), daemon=True)
+        rt.start()
+        spawn(procs, [DUST, "client", "-F", "-c", "1", "-s",
+                      "[127.0.0.1]:%d" % cp2, "-i", inv, "-t",
+                      "[127.0.0.1]:%d" % rp], log)
+        wait_port(sp)
+        wait_port(cp)
+        wait_port(cp2)
+        app = socket.create_connection(("127.0.0.1", cp2))
+        rt.join(25)
+        app.close()
+        if not flight or len(flight[0]) < 64:
+            fails.append("no first flight recorded")
+            flight = [b"\0" * 100]
+        print("first flight recorded: %d bytes" % len(flight[0]))
+
+        rng = random.Random(16)
+        kinds = [("silent", b"", False), ("GET", GET, False)]
+        kinds += [("random %d" % n, bytes(rng.getrandbits(8)
+                   for _ in range(n)), False) for n in SIZES]
+        kinds += [("replay", flight[0], False)]
+        kinds += [(k + ", half-close", p, True) for k, p, _ in list(kinds)]
+        xfer = [0, os.path.join(tmp, "www", "big.bin")]
+        xt = threading.Thread(target=transfers, args=(cp, 5, xfer))
+        xt.start()
+        out = {}
+        threads = []
+        for name, payload, shut in kinds:
+            for side, port in (("dust", sp), ("nginx", np_)):
+                threads.append(threading.Thread(
+                    target=probe, args=(port, payload, shut, False, out,
+                                        (name, side))))
+        for side, port in (("dust", sp), ("nginx", np_)):
+            threads.append(threading.Thread(
+                target=probe, args=(port, GET[:5], False, True, out,
+                                    ("1 byte/s", side))))
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        xt.join()
+        names = [k for k, _, _ in kinds] + ["1 byte/s"]
+        worst = 0.0
+        for name in names:
+            d, n = out[(name, "dust")], out[(name, "nginx")]
+            same = undated(d[0]) == undated(n[0])
+            dt = abs(d[2] - n[2])
+            worst = max(worst, dt)
+            ok = same and d[1] == n[1] and dt <= TOL
+            print("%-24s dust %7d B %s %6.3f s | nginx %7d B %s %6.3f s"
+                  "%s" % (name, len(d[0]), d[1], d[2], len(n[0]), n[1],
+                          n[2], "" if ok else "   DIFFERS"))
+            if not ok:
+                fails.append(name)
+        print("largest difference in close time: %.3f s (tolerance %.3f)"
+              % (worst, TOL))
+        print("transfers through the Dust client: %d of 5 whole" % xfer[0])
+        if xfer[0] != 5:
+            fails.append("transfers through the Dust port")
+        if not OLD:
+            down_check(tmp, key, inv, fails)
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+    if fails:
+        print("server log (kept): " + slog_path)
+        print("FAIL: " + ", ".join(fails))
+        return 1
+    shutil.rmtree(tmp)
+    print("ok")
+    return 0
+
+
+def down_check(tmp, key, inv, fails):
+    """A server whose fallback is down: one clear log line, the prober
+    reset, the server still running."""
+    sp, dead = free_port(), free_port()
+    with open(inv) as f:
+        text = f.read()
+    lp = os.path.join(tmp, "down.log")
+    with open(lp, "w") as log:
+        p = subprocess.Popen([DUST, "server", "-F", "-s",
+                              "[127.0.0.1]:%d" % sp, "-t",
+                              "[127.0.0.1]:%d" % dead, "-k", key, "-i", inv,
+                              "--fallback", "[127.0.0.1]:%d" % dead],
+                             stdout=log, stderr=log)
+    del text
+    try:
+        wait_port(sp)
+        out = {}
+        for i in range(3):
+            probe(sp, b"\x01" * 100, False, False, out, i)
+        kinds = [out[i][1] for i in range(3)]
+        print("fallback down: probes closed by %s" % kinds)
+        if kinds != ["RST"] * 3:
+            fails.append("fallback down: not reset")
+        if p.poll() is not None:
+            fails.append("fallback down: the server exited")
+    finally:
+        p.terminate()
+        p.wait(10)
+    with open(lp) as f:
+        lines = [ln for ln in f if "--fallback" in ln and "cannot" in ln]
+    print("fallback down: %d log line(s): %s" % (
+        len(lines), lines[0].strip() if lines else ""))
+    if len(lines) != 1:
+        fails.append("fallback down: %d log lines, not 1" % len(lines))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
