@@ -19,8 +19,11 @@ For every probe the bytes received must be identical (the Date header's
 value aside), the close the same kind (FIN, or RST), and at the same time
 within TOL (100 ms; the machine may be busy with builds beside the test,
 so the time is measured from each probe's own connect, both run at once).
-Also: every transfer through the Dust client arrives whole, and a server
-whose fallback is down logs one clear line and resets the prober.
+Also: every transfer through the Dust client arrives whole; a second
+server with --fallback to nginx over TLS 1.3 (self-signed certificate):
+`curl -k` and `openssl s_client` complete their handshakes with nginx
+through the Dust port and fetch the page; and a server whose fallback is
+down logs one clear line and resets the prober.
 
 Before this change (the server of main, 88cf9c4, without --fallback, the
 same suite; PROBE_OLD=1 DUST_BIN=... runs it so), summarised:
@@ -59,7 +62,13 @@ GET = (b"GET /index.html HTTP/1.1\r\nHost: localhost\r\n"
        b"User-Agent: probe\r\nAccept: */*\r\n\r\n")
 
 
-def nginx_conf(tmp, port):
+def nginx_conf(tmp, port, tls_port):
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+                    os.path.join(tmp, "key.pem"), "-out",
+                    os.path.join(tmp, "cert.pem"), "-days", "2", "-subj",
+                    "/CN=localhost"], check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
     www = os.path.join(tmp, "www")
     os.makedirs(www)
     with open(os.path.join(www, "index.html"), "w") as f:
@@ -85,8 +94,12 @@ http {
 	client_body_timeout %(to)ds;
 	keepalive_timeout %(to)ds;
 	server { listen 127.0.0.1:%(p)d; root %(t)s/www; }
+	server { listen 127.0.0.1:%(tp)d ssl; root %(t)s/www;
+		ssl_certificate %(t)s/cert.pem;
+		ssl_certificate_key %(t)s/key.pem;
+		ssl_protocols TLSv1.3; }
 }
-""" % {"t": tmp, "p": port, "to": TIMEOUT})
+""" % {"t": tmp, "p": port, "tp": tls_port, "to": TIMEOUT})
     return conf
 
 
@@ -227,11 +240,13 @@ def main():
     procs = []
     fails = []
     try:
-        np_, sp, cp, rp, cp2 = (free_port() for _ in range(5))
+        np_, sp, cp, rp, cp2, tp, stp = (free_port() for _ in range(7))
         os.makedirs(os.path.join(tmp, "tmp"))
         log = open(os.path.join(tmp, "log"), "w")
-        spawn(procs, [NGINX, "-c", nginx_conf(tmp, np_), "-p", tmp], log)
+        spawn(procs, [NGINX, "-c", nginx_conf(tmp, np_, tp), "-p", tmp],
+              log)
         wait_port(np_)
+        wait_port(tp)
         key, inv = os.path.join(tmp, "key"), os.path.join(tmp, "invite")
         subprocess.run([DUST, "keygen", "-k", key], check=True,
                        stdout=subprocess.DEVNULL)
@@ -312,6 +327,7 @@ def main():
         if xfer[0] != 5:
             fails.append("transfers through the Dust port")
         if not OLD:
+            https_check(tmp, key, inv, tp, stp, procs, fails)
             down_check(tmp, key, inv, fails)
     finally:
         for p in procs:
@@ -329,6 +345,40 @@ def main():
     shutil.rmtree(tmp)
     print("ok")
     return 0
+
+
+def https_check(tmp, key, inv, tp, stp, procs, fails):
+    """A second server with --fallback to nginx over TLS 1.3: curl -k and
+    openssl s_client complete their handshake with nginx's certificate
+    through the Dust port and fetch index.html, as directly."""
+    with open(os.path.join(tmp, "https.log"), "w") as log:
+        spawn(procs, [DUST, "server", "-F", "-s", "[127.0.0.1]:%d" % stp,
+                      "-t", "[127.0.0.1]:%d" % tp, "-k", key, "-i", inv,
+                      "--fallback", "[127.0.0.1]:%d" % tp], log)
+    wait_port(stp)
+    with open(os.path.join(tmp, "www", "index.html"), "rb") as f:
+        want = f.read()
+    for port, side in ((stp, "dust"), (tp, "nginx")):
+        r = subprocess.run(["curl", "-s", "-k", "--tlsv1.3", "-m", "20",
+                            "https://localhost:%d/index.html" % port],
+                           stdout=subprocess.PIPE, check=False)
+        ok = r.returncode == 0 and r.stdout == want
+        print("https, curl -k, %s: %s" % (side, "ok" if ok else
+                                          "failed (%d)" % r.returncode))
+        if not ok:
+            fails.append("curl -k through " + side)
+        r = subprocess.run(["openssl", "s_client", "-connect",
+                            "127.0.0.1:%d" % port, "-tls1_3", "-quiet",
+                            "-servername", "localhost"],
+                           input=b"GET /index.html HTTP/1.1\r\nHost: "
+                           b"localhost\r\nConnection: close\r\n\r\n",
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                           timeout=30, check=False)
+        ok = r.stdout.endswith(want) and b" 200 OK" in r.stdout
+        print("https, openssl s_client, %s: %s" % (side, "ok" if ok else
+                                                   "failed"))
+        if not ok:
+            fails.append("openssl s_client through " + side)
 
 
 def down_check(tmp, key, inv, fails):
