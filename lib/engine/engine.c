@@ -29,6 +29,9 @@ struct dust_engine {
 	double pad_ratio;		/* Stream bytes a wire byte carries,
 					   a little under (padding room). */
 	int nomem;			/* seattle_push ran out of memory. */
+	int first_short;		/* The first segment cannot carry the
+					   key and the mark (a client draws
+					   another key: client_fresh). */
 	int server;			/* The server side. */
 	int marked;			/* A server requiring the mark, or a
 					   client sending it. */
@@ -88,6 +91,18 @@ fit_records(struct dust_engine * e)
 }
 
 /*
+ * first_carry(e): the stream bytes a first segment carries: the client's
+ * key, and its mark if it is sent, so that a server requiring the mark
+ * has it in the client's first step.
+ */
+static size_t
+first_carry(const struct dust_engine * e)
+{
+
+	return (SEATTLE_KEY_BYTES + (e->marked ? MARK_BYTES : 0));
+}
+
+/*
  * try_seed(e): once Seattle knows the seed, follow its conversation: the
  * client shapes its first step as a permutation of the conversation's
  * first segment, if it has one; the server checks that the segment it
@@ -109,9 +124,10 @@ try_seed(struct dust_engine * e)
 	 * 256 bits), the segment goes all the same: the server then fails
 	 * silently, as for any stream it cannot read.
 	 */
-	if (e->cs.dir == DUST_C2S && c->first != NULL)
-		(void)dust_shaper_first(&e->shaper, e->convs, c->first,
-		    SEATTLE_KEY_BYTES);
+	if (e->cs.dir == DUST_C2S && c->first != NULL &&
+	    dust_shaper_first(&e->shaper, e->convs, c->first,
+	    first_carry(e)))
+		e->first_short = 1;
 	/* A prober's, or a corrupt, segment: fail, follow c as cover. */
 	if (e->cs.dir == DUST_S2C && e->convs->nfirsts > 0 &&
 	    c->first != dust_deshaper_matched(&e->deshaper)) {
@@ -144,10 +160,13 @@ cover_draw(struct dust_engine * e)
 	sodium_memzero(seed, sizeof(seed));
 }
 
-/* Wrap the session ${s} (NULL: error) in an engine; ${send} is our part. */
+/*
+ * Wrap the session ${s} (NULL: error) in an engine; ${send} is our part;
+ * ${marked}: the session sends (client) or requires (server) the mark.
+ */
 static struct dust_engine *
 wrap(struct seattle * s, const struct dust_model * model, int send,
-    const struct dust_rng * rng)
+    int marked, const struct dust_rng * rng)
 {
 	struct dust_engine * e;
 	const struct dust_model_part * out = &model->part[send];
@@ -162,6 +181,7 @@ wrap(struct seattle * s, const struct dust_model * model, int send,
 	e->s = s;
 	e->rng = rng;
 	e->server = (send == DUST_S2C);
+	e->marked = marked;
 	dust_shaper_init(&e->shaper, out, out->coder, rng, pull, e);
 	dust_deshaper_init(&e->deshaper, in, in->coder, push, e);
 	e->duration = dust_shaper_duration(&e->shaper);
@@ -175,7 +195,7 @@ wrap(struct seattle * s, const struct dust_model * model, int send,
 				return (NULL);
 			}
 			dust_deshaper_first(&e->deshaper, e->convs,
-			    e->firstbuf, SEATTLE_KEY_BYTES);
+			    e->firstbuf, first_carry(e));
 		}
 		try_seed(e);
 	}
@@ -201,7 +221,6 @@ client_new(const struct dust_model * model, const uint8_t B[32],
     int marked, uint64_t hour)
 {
 	struct seattle * s;
-	struct dust_engine * e;
 	uint8_t MK[32];
 
 	if ((s = seattle_client_new(B, sid, sidlen, rng)) == NULL)
@@ -212,9 +231,7 @@ client_new(const struct dust_model * model, const uint8_t B[32],
 		(void)seattle_set_mark(s, MK, hour);
 		sodium_memzero(MK, sizeof(MK));
 	}
-	if ((e = wrap(s, model, DUST_C2S, rng)) != NULL)
-		e->marked = marked;
-	return (e);
+	return (wrap(s, model, DUST_C2S, marked, rng));
 }
 
 /**
@@ -238,6 +255,12 @@ dust_engine_client_new(const struct dust_model * model, const uint8_t B[32],
  * 2^32 connections, which then follow the last one drawn.
  */
 #define REDRAW_MAX	32
+/*
+ * Keys a marked client draws at most for a conversation whose first
+ * segment can carry its key and mark (64 bytes); the share of such
+ * conversations in the model sets how many it takes.
+ */
+#define MARK_REDRAW_MAX	256
 
 /*
  * client_fresh(model, B, sid, sidlen, rng, recent, marked, hour): the
@@ -258,9 +281,18 @@ client_fresh(const struct dust_model * model, const uint8_t B[32],
 
 	for (i = 1;; i++) {
 		e = client_new(model, B, sid, sidlen, rng, marked, hour);
-		if (e == NULL || recent == NULL || e->cs.conv == NULL)
+		if (e == NULL || e->cs.conv == NULL)
 			return (e);
-		if (i == REDRAW_MAX || !dust_conv_recent_has(recent, e->cs.conv))
+		/* A first segment too small for the key and the mark: the
+		   server would fail it (docs/protocol.md, "The mark"). */
+		if (e->first_short && i < MARK_REDRAW_MAX) {
+			dust_engine_free(e);
+			continue;
+		}
+		if (recent == NULL)
+			return (e);
+		if (i >= REDRAW_MAX ||
+		    !dust_conv_recent_has(recent, e->cs.conv))
 			break;
 		dust_engine_free(e);
 	}
@@ -313,7 +345,7 @@ dust_engine_server_new(const struct dust_model * model, const uint8_t b[32],
 {
 
 	return (wrap(seattle_server_new(b, sid, sidlen, replay, rng), model,
-	    DUST_S2C, rng));
+	    DUST_S2C, 0, rng));
 }
 
 /**
@@ -333,14 +365,11 @@ dust_engine_server_new_marked(const struct dust_model * model,
     const uint8_t MK[32], uint64_t hour)
 {
 	struct seattle * s;
-	struct dust_engine * e;
 
 	if ((s = seattle_server_new(b, sid, sidlen, replay, rng)) == NULL)
 		return (NULL);
 	(void)seattle_set_mark(s, MK, hour);
-	if ((e = wrap(s, model, DUST_S2C, rng)) != NULL)
-		e->marked = 1;
-	return (e);
+	return (wrap(s, model, DUST_S2C, 1, rng));
 }
 
 /**

@@ -76,17 +76,16 @@ deliver(struct dust_engine * e, const struct bytes * w, size_t * off,
 }
 
 /*
- * pair(name, marked, replay, cw, total): a client (marked if ${marked})
- * and a server requiring the mark (filter ${replay}) run for up to 60 s
- * of simulated time, the client sending ${total} bytes, the server
- * echoing; the client's wire is kept in ${cw}.  Return the bytes echoed
- * back.
+ * pair_model(m, name, marked, replay, cw, total): a client of the model
+ * ${m} (freed here; ${name} for logs), marked if ${marked}, and a server
+ * requiring the mark (filter ${replay}) run for up to 60 s of simulated
+ * time, the client sending ${total} bytes, the server echoing; the
+ * client's wire is kept in ${cw}.  Return the bytes echoed back.
  */
 static size_t
-pair(const char * name, int marked, struct seattle_replay * replay,
-    struct bytes * cw, size_t total)
+pair_model(struct dust_model * m, const char * name, int marked,
+    struct seattle_replay * replay, struct bytes * cw, size_t total)
 {
-	struct dust_model * m;
 	struct dust_engine * c, * s;
 	struct dust_rng_seeded rc, rs;
 	struct bytes sw = { NULL, 0, 0 };
@@ -94,9 +93,7 @@ pair(const char * name, int marked, struct seattle_replay * replay,
 	size_t coff = 0, soff = 0, recvd = 0;
 	unsigned long ms;
 	uint16_t n;
-	char err[256];
 
-	assert_non_null(m = dust_model_builtin(name, err, sizeof(err)));
 	dust_rng_seeded_u64(&rc, 1);
 	dust_rng_seeded_u64(&rs, 2);
 	if (marked)
@@ -143,6 +140,52 @@ pair(const char * name, int marked, struct seattle_replay * replay,
 	dust_engine_free(s);
 	dust_model_free(m);
 	return (recvd);
+}
+
+/* pair(name, ...): pair_model with the built-in model ${name}. */
+static size_t
+pair(const char * name, int marked, struct seattle_replay * replay,
+    struct bytes * cw, size_t total)
+{
+	struct dust_model * m;
+	char err[256];
+
+	assert_non_null(m = dust_model_builtin(name, err, sizeof(err)));
+	return (pair_model(m, name, marked, replay, cw, total));
+}
+
+/*
+ * A conversation model whose client's first step is a permutation of a
+ * first segment (models/http-learned.json): the segment carries the key
+ * and the mark, so the server has them with the client's first step.
+ */
+static void
+conversation(void ** state)
+{
+	struct dust_model * m;
+	struct bytes cw = { NULL, 0, 0 };
+	const char * root = getenv("DUST_ROOT");
+	char path[4096], err[256];
+	FILE * f;
+	char * text;
+	long len;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/models/http-learned.json",
+	    root != NULL ? root : ".");
+	assert_non_null(f = fopen(path, "rb"));
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	assert_true((len = ftell(f)) > 0);
+	rewind(f);
+	assert_non_null(text = malloc((size_t)len));
+	assert_int_equal(fread(text, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	assert_non_null(m = dust_model_parse(text, (size_t)len, err,
+	    sizeof(err)));
+	free(text);
+	assert_int_equal(pair_model(m, "http-learned", 1, NULL, &cw, 100),
+	    100);
+	free(cw.b);
 }
 
 /* A marked client talks to a server requiring the mark; a replay not. */
@@ -277,6 +320,7 @@ main(void)
 		cmocka_unit_test(unmarked),
 		cmocka_unit_test(strangers),
 		cmocka_unit_test(mark_is_filler),
+		cmocka_unit_test(conversation),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, NULL));
