@@ -221,7 +221,7 @@ tunnel_stats_log(struct tunnel * tun)
 	struct tunnel_stats * st = &tun->st;
 
 	warn0("sessions %ju open %ju; connections %ju open %ju "
-	    "(%ju failed silently, %ju unauthenticated); wire bytes out %ju "
+	    "(%ju failed silently), %ju unauthenticated; wire bytes out %ju "
 	    "in %ju; "
 	    "real bytes out %ju in %ju; cover bytes out %ju; "
 	    "packets skipped (path full) %ju; timer lead %u us",

@@ -14,7 +14,9 @@ nginx directly:
   - a captured first flight of a real Dust client (recorded by a relay
     on its way to the server, which accepted it) sent again: a replay;
   - each of the above again with a half-close (SHUT_WR) after sending;
-  - 1 byte a second for 5 s (the start of a GET).
+  - 1 byte a second for 5 s (the start of a GET);
+  - the captured first flight again after the server restarted with the
+    same --replay-log (still a replay).
 For every probe the bytes received must be identical (the Date header's
 value aside), the close the same kind (FIN, or RST), and at the same time
 within TOL (100 ms; the machine may be busy with builds beside the test,
@@ -262,6 +264,7 @@ def main():
             args += ["--fallback", "[127.0.0.1]:%d" % np_,
                      "--replay-log", os.path.join(tmp, "replay.log")]
         spawn(procs, args, slog)
+        server = procs[-1]
         spawn(procs, [DUST, "client", "-F", "-v", "-s",
                       "[127.0.0.1]:%d" % cp, "-i", inv], log)
         # A second client through a recording relay: the first flight.
@@ -327,6 +330,8 @@ def main():
         if xfer[0] != 5:
             fails.append("transfers through the Dust port")
         if not OLD:
+            restart_check(server, args, slog, sp, np_, flight[0], procs,
+                          fails)
             https_check(tmp, key, inv, tp, stp, procs, fails)
             down_check(tmp, key, inv, fails)
     finally:
@@ -345,6 +350,30 @@ def main():
     shutil.rmtree(tmp)
     print("ok")
     return 0
+
+
+def restart_check(server, args, log, sp, np_, flight, procs, fails):
+    """The server restarted with the same --replay-log: the captured first
+    flight is still a replay (nginx's answer, not the server's)."""
+    server.terminate()
+    server.wait(10)
+    spawn(procs, args, log)
+    wait_port(sp)
+    out = {}
+    threads = [threading.Thread(target=probe, args=(port, flight, True,
+                                                     False, out, side))
+               for side, port in (("dust", sp), ("nginx", np_))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    d, n = out["dust"], out["nginx"]
+    ok = undated(d[0]) == undated(n[0]) and d[1] == n[1]
+    print("replay after a restart (--replay-log): dust %d B %s | nginx "
+          "%d B %s%s" % (len(d[0]), d[1], len(n[0]), n[1],
+                         "" if ok else "   DIFFERS"))
+    if not ok:
+        fails.append("replay after a restart")
 
 
 def https_check(tmp, key, inv, tp, stp, procs, fails):
