@@ -22,9 +22,11 @@ value aside), the close the same kind (FIN, or RST), and at the same time
 within TOL (100 ms; the machine may be busy with builds beside the test,
 so the time is measured from each probe's own connect, both run at once).
 Also: every transfer through the Dust client arrives whole; a second
-server with --fallback to nginx over TLS 1.3 (self-signed certificate):
-`curl -k` and `openssl s_client` complete their handshakes with nginx
-through the Dust port and fetch the page; and a server whose fallback is
+server, with models/tls-learned.json and --fallback to nginx over TLS
+1.3 (self-signed certificate): `curl -k` and `openssl s_client` complete
+their handshakes with nginx through its Dust port and fetch the page,
+while a real Dust client of that model fetches it through the same port;
+and a server whose fallback is
 down logs one clear line and resets the prober.
 
 Before this change: the same suite (PROBE_OLD=1: no --fallback, no
@@ -351,7 +353,7 @@ def main():
         if not OLD:
             restart_check(server, args, slog, sp, np_, flight[0], procs,
                           fails)
-            https_check(tmp, key, inv, tp, stp, procs, fails)
+            https_check(tmp, key, np_, tp, stp, procs, fails)
             down_check(tmp, key, inv, fails)
     finally:
         for p in procs:
@@ -395,17 +397,41 @@ def restart_check(server, args, log, sp, np_, flight, procs, fails):
         fails.append("replay after a restart")
 
 
-def https_check(tmp, key, inv, tp, stp, procs, fails):
-    """A second server with --fallback to nginx over TLS 1.3: curl -k and
-    openssl s_client complete their handshake with nginx's certificate
-    through the Dust port and fetch index.html, as directly."""
+def https_check(tmp, key, np_, tp, stp, procs, fails):
+    """A second server, with the model models/tls-learned.json and
+    --fallback to nginx over TLS 1.3: curl -k and openssl s_client
+    complete their handshake with nginx's certificate through the Dust
+    port and fetch index.html, as directly, while a real Dust client of
+    that model fetches the page through the same port."""
+    inv = os.path.join(tmp, "invite-tls")
+    with open(inv, "w") as f:
+        subprocess.run([DUST, "invite", "-k", key, "-a",
+                        "127.0.0.1:%d" % stp, "-m",
+                        os.path.join(ROOT, "models/tls-learned.json")],
+                       check=True, stdout=f)
+    cp = free_port()
     with open(os.path.join(tmp, "https.log"), "w") as log:
-        spawn(procs, [DUST, "server", "-F", "-s", "[127.0.0.1]:%d" % stp,
-                      "-t", "[127.0.0.1]:%d" % tp, "-k", key, "-i", inv,
-                      "--fallback", "[127.0.0.1]:%d" % tp], log)
+        spawn(procs, [DUST, "server", "-F", "-v", "-s",
+                      "[127.0.0.1]:%d" % stp, "-t", "[127.0.0.1]:%d" % np_,
+                      "-k", key, "-i", inv, "--fallback",
+                      "[127.0.0.1]:%d" % tp], log)
+        spawn(procs, [DUST, "client", "-F", "-s", "[127.0.0.1]:%d" % cp,
+                      "-i", inv], log)
     wait_port(stp)
+    wait_port(cp)
     with open(os.path.join(tmp, "www", "index.html"), "rb") as f:
         want = f.read()
+    xfer = []
+
+    def fetch():
+        for _ in range(3):
+            r = subprocess.run(["curl", "-s", "-m", "60",
+                                "http://127.0.0.1:%d/index.html" % cp],
+                               stdout=subprocess.PIPE, check=False)
+            xfer.append(r.returncode == 0 and r.stdout == want)
+
+    xt = threading.Thread(target=fetch)
+    xt.start()
     for port, side in ((stp, "dust"), (tp, "nginx")):
         r = subprocess.run(["curl", "-s", "-k", "--tlsv1.3", "-m", "20",
                             "https://localhost:%d/index.html" % port],
@@ -427,6 +453,11 @@ def https_check(tmp, key, inv, tp, stp, procs, fails):
                                                    "failed"))
         if not ok:
             fails.append("openssl s_client through " + side)
+    xt.join()
+    print("transfers through a tls-learned Dust client on that port: %d of "
+          "3 whole" % sum(xfer))
+    if sum(xfer) != 3:
+        fails.append("transfers with the tls model")
 
 
 def down_check(tmp, key, inv, fails):
