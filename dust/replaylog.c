@@ -104,9 +104,17 @@ replaylog_open(const char * path, struct seattle_replay * filter,
 		if ((log = fileread(path, max, &len)) == NULL)
 			goto err;
 		if (seattle_replay_load(filter, (uint8_t *)log, len, &end, why,
-		    sizeof(why)))
+		    sizeof(why))) {
+			/* Not a replay log at all: never overwrite it. */
+			if (end == 0 && len > 0) {
+				warn0("--replay-log: %s: %s: not a replay log, "
+				    "left as it is", path, why);
+				free(log);
+				goto err;
+			}
 			warn0("--replay-log: %s: %s; kept the %zu bytes "
 			    "before it", path, why, end);
+		}
 		free(log);
 	}
 	if (compact(rl))

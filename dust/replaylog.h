@@ -20,7 +20,8 @@ struct replaylog;
  * marks) at the hour ${hour}, write it again with the live marks only,
  * and make ${filter} journal new marks for replaylog_append.  A damaged
  * record ends the load there with a warning naming it (the marks before
- * it are kept).  Return the log, or NULL after printing why.
+ * it are kept); a file whose header is not a replay log's is an error
+ * (it is left as it is).  Return the log, or NULL after printing why.
  */
 struct replaylog * replaylog_open(const char *, struct seattle_replay *,
     size_t, uint64_t);
