@@ -26,7 +26,9 @@ server, with models/tls-learned.json and --fallback to nginx over TLS
 1.3 (self-signed certificate): `curl -k` and `openssl s_client` complete
 their handshakes with nginx through its Dust port and fetch the page,
 while a real Dust client of that model fetches it through the same port;
-and a server whose fallback is
+a server without --fallback (tests/models/probe.json, connections of 1.5
+to 2.5 s) sends a silent prober and one of 500 random bytes nothing and
+closes with a FIN when the duration ends (1.45 to 3.5 s); and a server whose fallback is
 down logs one clear line and resets the prober.
 
 Before this change: the same suite (PROBE_OLD=1: no --fallback, no
@@ -354,6 +356,7 @@ def main():
             restart_check(server, args, slog, sp, np_, flight[0], procs,
                           fails)
             https_check(tmp, key, np_, tp, stp, procs, fails)
+            silent_check(tmp, key, fails)
             down_check(tmp, key, inv, fails)
     finally:
         for p in procs:
@@ -458,6 +461,47 @@ def https_check(tmp, key, np_, tp, stp, procs, fails):
           "3 whole" % sum(xfer))
     if sum(xfer) != 3:
         fails.append("transfers with the tls model")
+
+
+def silent_check(tmp, key, fails):
+    """A server requiring the mark without --fallback, model
+    tests/models/probe.json (connections of 1.5 to 2.5 s): a silent
+    prober and one sending 500 random bytes get nothing, and a FIN when
+    the sampled duration ends (1.45 to 3.5 s)."""
+    sp = free_port()
+    inv = os.path.join(tmp, "invite-probe")
+    with open(inv, "w") as f:
+        subprocess.run([DUST, "invite", "-k", key, "-a",
+                        "127.0.0.1:%d" % sp, "-m",
+                        os.path.join(ROOT, "tests/models/probe.json")],
+                       check=True, stdout=f)
+    with open(os.path.join(tmp, "silent.log"), "w") as log:
+        p = subprocess.Popen([DUST, "server", "-F", "-s",
+                              "[127.0.0.1]:%d" % sp, "-t",
+                              "[127.0.0.1]:%d" % free_port(), "-k", key,
+                              "-i", inv], stdout=log, stderr=log)
+    try:
+        wait_port(sp)
+        out = {}
+        rng = random.Random(17)
+        junk = bytes(rng.getrandbits(8) for _ in range(500))
+        threads = [threading.Thread(target=probe, args=(sp, payload, False,
+                                                        False, out, k))
+                   for k, payload in (("silent", b""), ("random", junk))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for k in ("silent", "random"):
+            d = out[k]
+            ok = len(d[0]) == 0 and d[1] == "FIN" and 1.45 <= d[2] <= 3.5
+            print("no --fallback, %s: %d B %s %.3f s%s" % (
+                k, len(d[0]), d[1], d[2], "" if ok else "   WRONG"))
+            if not ok:
+                fails.append("no --fallback, " + k)
+    finally:
+        p.terminate()
+        p.wait(10)
 
 
 def down_check(tmp, key, inv, fails):
