@@ -28,11 +28,12 @@ their handshakes with nginx through its Dust port and fetch the page,
 while a real Dust client of that model fetches it through the same port;
 a server without --fallback (tests/models/probe.json, connections of 1.5
 to 2.5 s) sends a silent prober and one of 500 random bytes nothing and
-closes with a FIN when the duration ends (1.45 to 3.5 s); and a server whose fallback is
-down logs one clear line and resets the prober.
+closes with a FIN when the duration ends (1.45 to 3.5 s); and a server
+whose fallback is down logs one clear line and resets the prober.
 
 Before this change: the same suite (PROBE_OLD=1: no --fallback, no
---replay-log, the HTTPS, restart and fallback-down checks left out) run
+--replay-log, the HTTPS, restart, no-fallback and fallback-down checks
+left out) run
 once on 2026-12-07 with DUST_BIN=/work/main/build/bin, the release build
 of main at 22ef3d2 (the server before the mark was used), on this 2-core
 machine while other builds ran:
