@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dust/api.h"
@@ -358,7 +359,10 @@ cmd_engine(int argc, char ** argv)
 		e = dust_engine_server_new(m, sk, sid, sidlen, NULL, NULL);
 		sodium_memzero(sk, sizeof(sk));
 	} else
-		e = dust_engine_client_new(m, inv.pubkey, sid, sidlen, NULL);
+		/* The mark, so that a dust server answers it too (a server
+		   that does not check marks takes it for filler). */
+		e = dust_engine_client_new_marked(m, inv.pubkey, sid, sidlen,
+		    NULL, NULL, dust_engine_mark_hour((uint64_t)time(NULL)));
 	if (e == NULL) {
 		warnp("cannot create the engine");
 		rc = 1;

@@ -23,12 +23,19 @@
 #include "addr.h"
 #include "args.h"
 #include "dust.h"
+#include "fallback.h"
 #include "keyio.h"
 #include "progrun.h"
 #include "progopts.h"
+#include "replaylog.h"
 #include "sock.h"
 #include "tunnel.h"
 #include "warnp.h"
+
+/* Long options without a short one. */
+#define OPT_FALLBACK	1000
+#define OPT_REPLAYLOG	1001
+#define OPT_NOMARK	1002
 
 /* A session with no connection for this long is dropped (seconds). */
 #define IDLE_DEFAULT	120
@@ -66,14 +73,19 @@ usage(int rc)
 	fprintf(rc ? stderr : stdout,
 	    "usage: dust server -s LISTEN -t TARGET -k KEYFILE -i INVITE\n"
 	    "                   [-n MAXCONNS] [-S MAXSESSIONS] [-I SECONDS]\n"
-	    "                   [-m BYTES] [-F] [-p PIDFILE] [-v] [--syslog]\n"
+	    "                   [-m BYTES] [--fallback ADDRESS] [--replay-log FILE]\n"
+	    "                   [--no-mark] [-F] [-p PIDFILE] [-v] [--syslog]\n"
 	    "Accept Dust connections on LISTEN for the server of KEYFILE and\n"
 	    "INVITE (the invite text, or a file holding it), and connect each\n"
 	    "Ensemble session to TARGET.  -n: most connections at once\n"
 	    "(default 10000); -S: most sessions (default 1000); -I: seconds a\n"
 	    "session without connections is kept (default 120); -m: most\n"
 	    "application bytes per Data message sent (1 to 8192, default\n"
-	    "8192).\n");
+	    "8192).  A connection whose first flight carries no valid mark\n"
+	    "gets nothing; with --fallback it is relayed to ADDRESS, bytes\n"
+	    "and ends included.  --replay-log: keep the marks seen in FILE\n"
+	    "across restarts (default: in memory only).  --no-mark: answer\n"
+	    "clients without the mark (the seed's protocol; no fallback).\n");
 	exit(rc);
 }
 
@@ -198,6 +210,28 @@ conn_pumped(struct tconn * c, void * cookie)
 		ssess_pump(ens_session_cookie(s));
 }
 
+/* conns_open(sv): Dust connections and fallback relays running. */
+static size_t
+conns_open(const struct server * sv)
+{
+
+	return ((size_t)sv->tun.st.conns_open + (sv->tun.fallback != NULL ?
+	    fallback_relays(sv->tun.fallback) : 0));
+}
+
+/* A connection or relay ended: room again for one. */
+static void
+room_again(void * cookie)
+{
+	struct server * sv = cookie;
+
+	if (sv->paused && conns_open(sv) <= sv->maxconns) {
+		sv->paused = 0;
+		acceptor_release(sv->tun.acc);
+	}
+	acceptor_wake(sv->tun.acc);
+}
+
 static void
 conn_ended(struct tconn * c, void * cookie, const char * why)
 {
@@ -210,12 +244,7 @@ conn_ended(struct tconn * c, void * cookie, const char * why)
 	    (ss = ens_session_cookie(s)) != NULL &&
 	    ens_session_links(s) == 1)
 		clock_gettime(CLOCK_MONOTONIC, &ss->lonely);
-	/* Room again for a connection. */
-	if (sv->paused && sv->tun.st.conns_open <= sv->maxconns) {
-		sv->paused = 0;
-		acceptor_release(sv->tun.acc);
-	}
-	acceptor_wake(sv->tun.acc);
+	room_again(sv);
 }
 
 static const struct tconn_hooks hooks = {
@@ -234,7 +263,7 @@ accept_cb(void * arg, int fd)
 	else if (tconn_new(&sv->tun, fd, NULL, l, &hooks, sv) == NULL)
 		warn0("cannot start a connection");
 	/* The limit: stop accepting until a connection ends. */
-	if (sv->tun.st.conns_open >= sv->maxconns && !sv->paused) {
+	if (conns_open(sv) >= sv->maxconns && !sv->paused) {
 		sv->paused = 1;
 		acceptor_hold(sv->tun.acc);
 		info0("%zu connections: not accepting more for now",
@@ -278,6 +307,9 @@ cmd_server(int argc, char ** argv)
 {
 	static const struct option opts[] = {
 		PROGOPTS_LONG_HELP, PROGOPTS_LONG_SYSLOG,
+		{"fallback", required_argument, NULL, OPT_FALLBACK},
+		{"replay-log", required_argument, NULL, OPT_REPLAYLOG},
+		{"no-mark", no_argument, NULL, OPT_NOMARK},
 		{NULL, 0, NULL, 0}
 	};
 	static struct server sv;
@@ -289,7 +321,9 @@ cmd_server(int argc, char ** argv)
 		.files_per_n = 2
 	};
 	const char * lspec = NULL, * ispec = NULL, * tspec = NULL;
-	const char * kspec = NULL;
+	const char * kspec = NULL, * fspec = NULL, * rspec = NULL;
+	struct sock_addr fallback;
+	int nomark = 0;
 	uint8_t pk[32];
 	uint64_t v, maxsess = 1000;
 	int ch, rc = 1;
@@ -326,6 +360,15 @@ cmd_server(int argc, char ** argv)
 		case 't':
 			tspec = optarg;
 			break;
+		case OPT_FALLBACK:
+			fspec = optarg;
+			break;
+		case OPT_REPLAYLOG:
+			rspec = optarg;
+			break;
+		case OPT_NOMARK:
+			nomark = 1;
+			break;
 		default:
 			if (progopts_flag(&po, ch, optarg))
 				return (1);
@@ -334,6 +377,13 @@ cmd_server(int argc, char ** argv)
 	if (optind != argc || lspec == NULL || ispec == NULL ||
 	    tspec == NULL || kspec == NULL)
 		usage(1);
+	if (nomark && (fspec != NULL || rspec != NULL)) {
+		warn0("--no-mark: --fallback and --replay-log need the mark");
+		return (1);
+	}
+	/* A Dust connection may hold the site's connection too. */
+	if (fspec != NULL)
+		po.files_per_n = 3;
 	if (progopts_files(&po))
 		return (1);
 	sv.maxconns = (size_t)po.n;
@@ -354,6 +404,15 @@ cmd_server(int argc, char ** argv)
 		warn0("out of memory");
 		goto done0;
 	}
+	sv.tun.mark = !nomark;
+	dust_engine_mark_key(sv.tun.mark_key, pk, sv.tun.sid, sv.tun.sidlen);
+	if (rspec != NULL && (sv.tun.rlog = replaylog_open(rspec,
+	    sv.tun.replay, SEATTLE_REPLAY_DEFAULT,
+	    dust_engine_mark_hour((uint64_t)time(NULL)))) == NULL)
+		goto done0;
+	if (fspec != NULL &&
+	    progopts_resolve("--fallback", fspec, &fallback, 1) < 0)
+		goto done0;
 	if (progopts_resolve("-t", tspec, &sv.target, 1) < 0 ||
 	    (sv.tun.lfd = progopts_listen("-s", lspec)) == -1)
 		goto done0;
@@ -364,7 +423,9 @@ cmd_server(int argc, char ** argv)
 	}
 	if (progrun_daemonize(po.fg, po.pidfile, lspec, po.use_syslog))
 		goto done1;
-	if (tunnel_events(&sv.tun, accept_cb, &sv) ||
+	if (tunnel_events(&sv.tun, accept_cb, &sv) || (fspec != NULL &&
+	    (sv.tun.fallback = fallback_new(sv.tun.base, &fallback,
+	    room_again, &sv)) == NULL) ||
 	    (sv.sweep = event_new(sv.tun.base, -1, EV_PERSIST, sweep_cb,
 	    &sv)) == NULL || event_add(sv.sweep, &sec)) {
 		warn0("cannot set up the event loop");
@@ -379,6 +440,7 @@ cmd_server(int argc, char ** argv)
 		ssess_free(sv.sessions);
 	}
 done2:
+	fallback_free(sv.tun.fallback);
 	if (sv.sweep)
 		event_free(sv.sweep);
 	tunnel_events_free(&sv.tun);
@@ -386,6 +448,7 @@ done1:
 	ens_table_free(sv.table);
 	close(sv.tun.lfd);
 done0:
+	replaylog_close(sv.tun.rlog);
 	tunnel_free(&sv.tun);
 	return (rc);
 }

@@ -22,8 +22,10 @@
 #include "dust/invite.h"
 #include "dust/model.h"
 #include "addr.h"
+#include "fallback.h"
 #include "fileread.h"
 #include "modelio.h"
+#include "replaylog.h"
 #include "sockread.h"
 #include "tunnel.h"
 #include "warnp.h"
@@ -219,12 +221,14 @@ tunnel_stats_log(struct tunnel * tun)
 	struct tunnel_stats * st = &tun->st;
 
 	warn0("sessions %ju open %ju; connections %ju open %ju "
-	    "(%ju failed silently); wire bytes out %ju in %ju; "
+	    "(%ju failed silently), %ju unauthenticated; wire bytes out %ju "
+	    "in %ju; "
 	    "real bytes out %ju in %ju; cover bytes out %ju; "
 	    "packets skipped (path full) %ju; timer lead %u us",
 	    (uintmax_t)st->sessions, (uintmax_t)st->sessions_open,
 	    (uintmax_t)st->conns, (uintmax_t)st->conns_open,
-	    (uintmax_t)st->failed, (uintmax_t)st->wire_out,
+	    (uintmax_t)st->failed, (uintmax_t)st->unauthenticated,
+	    (uintmax_t)st->wire_out,
 	    (uintmax_t)st->wire_in, (uintmax_t)st->real_out,
 	    (uintmax_t)st->real_in,
 	    (uintmax_t)(st->wire_out > st->real_out ?
@@ -669,6 +673,21 @@ conv_next(struct tconn * c)
 }
 
 /*
+ * first_flight(c): a client whose key and mark are not all on the wire
+ * yet: its packets go back to back, so that the first flight arrives in
+ * one go (a server requiring the mark takes a first flight that stalls
+ * for a stranger's and hands it to its fallback).  Conversations send
+ * the first step whole already.
+ */
+static int
+first_flight(const struct tconn * c)
+{
+
+	return (!c->tun->server && !c->conv && c->connected &&
+	    !dust_engine_first_flight_out(c->e));
+}
+
+/*
  * The one place that decides what is sent: the packets due by the model's
  * count (dust_packet_count_us over the time elapsed), as many as the path
  * takes now.  Called by the tick timer (${ticked}) and whenever the
@@ -684,7 +703,7 @@ send_due(struct tconn * c, int ticked)
 	int any = 0, rc;
 
 	count_due(c);
-	while ((c->due > 0 || count_ahead(c, out)) &&
+	while ((c->due > 0 || first_flight(c) || count_ahead(c, out)) &&
 	    evbuffer_get_length(out) < TUNNEL_WIRE_HIGH) {
 		/*
 		 * The first packets of a connection go out one per tick: a
@@ -696,8 +715,11 @@ send_due(struct tconn * c, int ticked)
 		 * (tunnel_probe checks it).
 		 */
 		if (!c->conv && c->npackets < TUNNEL_PACED &&
-		    (!ticked || sent > 0))
+		    (!ticked || sent > 0) && !first_flight(c))
 			break;
+		/* The first flight's packets go whether due or not. */
+		if (c->due == 0)
+			c->due = 1;
 		if (c->conv && !step_gone(c, out))
 			break;
 		/* The hold is over: the next one is looked at soon again. */
@@ -772,12 +794,22 @@ static void
 check_failed(struct tconn * c)
 {
 
-	if (c->failed_logged || dust_engine_state(c->e) != DUST_ENGINE_FAILED)
+	enum dust_engine_state st = dust_engine_state(c->e);
+
+	if (c->failed_logged || (st != DUST_ENGINE_FAILED &&
+	    st != DUST_ENGINE_UNAUTHENTICATED))
 		return;
 	c->failed_logged = 1;
-	c->tun->st.failed++;
-	info0("connection #%ju: %s; cover traffic until the duration ends",
-	    (uintmax_t)c->no, dust_engine_failure(c->e));
+	if (st == DUST_ENGINE_UNAUTHENTICATED) {
+		c->tun->st.unauthenticated++;
+		info0("connection #%ju: unauthenticated (%s); silent until the "
+		    "duration ends", (uintmax_t)c->no,
+		    dust_engine_failure(c->e));
+	} else {
+		c->tun->st.failed++;
+		info0("connection #%ju: %s; cover traffic until the duration "
+		    "ends", (uintmax_t)c->no, dust_engine_failure(c->e));
+	}
 	/* Nothing the peer sends matters any more. */
 	if (c->link != NULL) {
 		ens_link_end(c->link);
@@ -791,6 +823,9 @@ take_wire(struct tconn * c, const uint8_t * p, size_t n)
 {
 	size_t off, k;
 
+	/* Every byte, for the fallback if the mark does not verify. */
+	if (c->kept != NULL && evbuffer_add(c->kept, p, n))
+		return (-1);
 	for (off = 0; off < n; off += k) {
 		k = n - off > 65535 ? 65535 : n - off;
 		if (dust_put_encoded(c->e, p + off, (uint16_t)k))
@@ -798,6 +833,127 @@ take_wire(struct tconn * c, const uint8_t * p, size_t n)
 	}
 	c->tun->st.wire_in += n;
 	return (0);
+}
+
+/*
+ * handover(c, peer_end, why): the first flight of ${c} did not
+ * authenticate (${why}): hand the peer's socket and the bytes it sent to
+ * the fallback (fallback.h), which relays from then on, and free ${c}.
+ */
+static void
+handover(struct tconn * c, int peer_end, const char * why)
+{
+	struct fbconn * f = c->fb;
+	struct evbuffer * kept = c->kept;
+	int fd = dup(bufferevent_getfd(c->bev));
+	char line[200];
+
+	c->fb = NULL;
+	c->kept = NULL;
+	c->tun->st.unauthenticated++;
+	snprintf(line, sizeof(line), "unauthenticated (%s), %zu bytes: "
+	    "handed to the fallback", why, evbuffer_get_length(kept));
+	/* The socket stays open by ${fd}: no FIN, no reset. */
+	tconn_close(c, line);
+	if (fd == -1) {
+		warnp("dup");
+		fallback_cancel(f);
+	} else
+		(void)fallback_relay(f, fd, kept, peer_end);
+	evbuffer_free(kept);
+}
+
+/*
+ * verdict(c, peer_end): a server awaiting the mark on ${c}: once it has
+ * verified, journal it and close the fallback's connection; if it did
+ * not, or the peer ended (${peer_end}: FALLBACK_PEER_FIN or _RST) or the
+ * site spoke first before it was complete, hand the connection over (if
+ * there is a fallback; without one it is held silent: check_failed).
+ * Return 1 if ${c} was handed over (and freed), else 0.
+ */
+static int
+verdict(struct tconn * c, int peer_end)
+{
+	enum dust_engine_state st = dust_engine_state(c->e);
+
+	if (!c->awaiting || (st == DUST_ENGINE_AWAITING_MARK &&
+	    peer_end == FALLBACK_PEER_OPEN))
+		return (0);
+	if (st != DUST_ENGINE_AWAITING_MARK &&
+	    st != DUST_ENGINE_UNAUTHENTICATED) {
+		c->awaiting = 0;
+		if (c->tun->rlog != NULL)
+			replaylog_append(c->tun->rlog);
+		fallback_cancel(c->fb);
+		c->fb = NULL;
+		if (c->kept != NULL)
+			evbuffer_free(c->kept);
+		c->kept = NULL;
+		return (0);
+	}
+	if (c->kept == NULL)
+		return (0);
+	if (st == DUST_ENGINE_UNAUTHENTICATED)
+		handover(c, peer_end, dust_engine_failure(c->e));
+	else if (peer_end == FALLBACK_PEER_FIN)
+		handover(c, peer_end, "half-closed before the mark");
+	else if (peer_end == FALLBACK_PEER_RST)
+		handover(c, peer_end, "reset before the mark");
+	else
+		handover(c, FALLBACK_PEER_OPEN, "the site ended or spoke "
+		    "first");
+	return (1);
+}
+
+/*
+ * A first flight that stops for this long (ms) before its mark is whole
+ * is a stranger's: a client sends its key and mark back to back
+ * (first_flight), so their bytes arrive within a few ms of each other.
+ */
+#define STALL_MS	50
+
+/* The peer's first flight stalled before its mark. */
+static void
+stall_cb(evutil_socket_t fd, short what, void * arg)
+{
+	struct tconn * c = arg;
+
+	(void)fd;
+	(void)what;
+	if (c->awaiting && c->kept != NULL)
+		handover(c, FALLBACK_PEER_OPEN, "first flight stalled before "
+		    "the mark");
+}
+
+/*
+ * arm_stall(c): bytes of the first flight came and its mark is still
+ * awaited: hand it over if no more come within STALL_MS.  Return 0, or -1
+ * on ENOMEM.
+ */
+static int
+arm_stall(struct tconn * c)
+{
+
+	if (!c->awaiting || c->kept == NULL)
+		return (0);
+	if (c->stall == NULL &&
+	    (c->stall = evtimer_new(c->tun->base, stall_cb, c)) == NULL)
+		return (-1);
+	arm(c->stall, STALL_MS);
+	return (0);
+}
+
+/* verdict's ${peer_end} when the site spoke or closed first. */
+#define SITE_FIRST	(-1)
+
+/* The fallback site spoke or closed before the verdict. */
+static void
+site_early(void * arg)
+{
+	struct tconn * c = arg;
+
+	/* Neither open nor ended: the site's word decides. */
+	(void)verdict(c, SITE_FIRST);
 }
 
 /*
@@ -849,6 +1005,10 @@ read_cb(struct bufferevent * bev, void * arg)
 			break;
 		n = sockread(bufferevent_getfd(bev), rbuf, sizeof(rbuf), NULL);
 	}
+	if (verdict(c, FALLBACK_PEER_OPEN))
+		return;
+	if (arm_stall(c))
+		goto nomem;
 	check_failed(c);
 	while ((r = dust_decoded_ready(c->e)) > 0) {
 		dust_get_decoded(c->e, dec, r);
@@ -962,6 +1122,10 @@ event_cb(struct bufferevent * bev, short what, void * arg)
 		start(c);
 		return;
 	}
+	/* Before the mark: the fallback's, if there is one. */
+	if (c->awaiting && c->kept != NULL && verdict(c, (what &
+	    BEV_EVENT_EOF) ? FALLBACK_PEER_FIN : FALLBACK_PEER_RST))
+		return;
 	if (what & BEV_EVENT_EOF)
 		tconn_close(c, c->finishing ? "conversation over" :
 		    "closed by the peer");
@@ -983,6 +1147,11 @@ end_cb(evutil_socket_t fd, short what, void * arg)
 
 	(void)fd;
 	(void)what;
+	/* A peer silent before its mark: the site's timers decide. */
+	if (c->awaiting && c->kept != NULL) {
+		handover(c, FALLBACK_PEER_OPEN, "no mark within the duration");
+		return;
+	}
 	c->expired = 1;
 	tconn_close(c, "duration ended");
 }
@@ -1024,6 +1193,7 @@ tconn_new(struct tunnel * tun, int fd, const struct sock_addr * to,
     struct ens_link * link, const struct tconn_hooks * hooks, void * cookie)
 {
 	struct tconn * c;
+	uint64_t hour;
 	int saved;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
@@ -1035,12 +1205,18 @@ tconn_new(struct tunnel * tun, int fd, const struct sock_addr * to,
 	c->tick_ms = TICK_MIN;
 	c->hold_us = CONV_HOLD_MIN;
 	c->no = ++tun->conn_serial;
-	if (tun->server)
+	hour = dust_engine_mark_hour((uint64_t)time(NULL));
+	if (tun->server && tun->mark)
+		c->e = dust_engine_server_new_marked(tun->model, tun->sk,
+		    tun->sid, tun->sidlen, tun->replay, NULL, tun->mark_key,
+		    hour);
+	else if (tun->server)
 		c->e = dust_engine_server_new(tun->model, tun->sk, tun->sid,
 		    tun->sidlen, tun->replay, NULL);
 	else
-		c->e = dust_engine_client_new_fresh(tun->model,
-		    tun->inv.pubkey, tun->sid, tun->sidlen, NULL, tun->recent);
+		c->e = dust_engine_client_new_marked(tun->model,
+		    tun->inv.pubkey, tun->sid, tun->sidlen, NULL, tun->recent,
+		    hour);
 	if (c->e == NULL)
 		goto err1;
 	c->duration = dust_engine_duration(c->e);
@@ -1070,6 +1246,17 @@ tconn_new(struct tunnel * tun, int fd, const struct sock_addr * to,
 		c->allnext->allprevp = &c->allnext;
 	c->allprevp = &tun->conns;
 	tun->conns = c;
+	c->awaiting = (tun->server && tun->mark);
+	/*
+	 * The fallback's connection opens at once, so that its timers run
+	 * from the instant they would for a direct client.
+	 */
+	if (c->awaiting && tun->fallback != NULL &&
+	    (c->kept = evbuffer_new()) != NULL &&
+	    (c->fb = fallback_open(tun->fallback, site_early, c)) == NULL) {
+		evbuffer_free(c->kept);
+		c->kept = NULL;
+	}
 	if (to == NULL)
 		start(c);
 	return (c);
@@ -1141,6 +1328,11 @@ tconn_close(struct tconn * c, const char * why)
 	event_free(c->warn);
 	if (c->gone != NULL)
 		event_free(c->gone);
+	fallback_cancel(c->fb);
+	if (c->kept != NULL)
+		evbuffer_free(c->kept);
+	if (c->stall != NULL)
+		event_free(c->stall);
 	bufferevent_free(c->bev);
 	dust_engine_free(c->e);
 	c->tun->st.conns_open--;

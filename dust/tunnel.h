@@ -49,6 +49,9 @@ struct tunnel_stats {
 	uint64_t wire_out, wire_in;		/* Bytes on Dust sockets. */
 	uint64_t real_out, real_in;		/* Application bytes. */
 	uint64_t failed;			/* Silent handshake failures. */
+	uint64_t unauthenticated;		/* First flights without the
+						   mark (handed over, or held
+						   silent). */
 	uint64_t skipped;			/* Packets due, never sent:
 						   the path was full. */
 };
@@ -64,6 +67,10 @@ struct tunnel {
 	uint8_t sk[32];			/* Server's static key. */
 	struct seattle_replay * replay;
 	int server;
+	int mark;			/* Server: require the mark. */
+	uint8_t mark_key[32];		/* Server: MK (dust_engine_mark_key). */
+	struct fallback * fallback;	/* Server: --fallback, or NULL. */
+	struct replaylog * rlog;	/* Server: --replay-log, or NULL. */
 	double ratio;			/* Uniform bytes per wire byte sent. */
 	uint32_t wake_late_us;		/* How late our timers fire: a running
 					   90th percentile (conv_wait). */
@@ -127,6 +134,11 @@ struct tconn {
 					   close or the tick, FINISH_FLUSH
 					   closing once flushed. */
 	int failed_logged, link_logged;
+	int awaiting;			/* Server: the mark not checked yet. */
+	struct evbuffer * kept;		/* With --fallback: the peer's bytes
+					   while the mark is awaited, */
+	struct fbconn * fb;		/* and the site's connection; */
+	struct event * stall;		/* a first flight that stopped. */
 	const struct tconn_hooks * hooks;
 	void * cookie;
 	struct tconn * next;		/* In the owner's list. */

@@ -48,7 +48,16 @@ struct dust_engine;
 enum dust_engine_state {
 	DUST_ENGINE_HANDSHAKING,	/* No confirmed key yet. */
 	DUST_ENGINE_ESTABLISHED,	/* Data flows. */
-	DUST_ENGINE_FAILED		/* Silent failure: see _failure. */
+	DUST_ENGINE_FAILED,		/* Silent failure: see _failure. */
+	DUST_ENGINE_AWAITING_MARK,	/* A server requiring the mark has
+					   not got it yet: nothing is sent. */
+	DUST_ENGINE_UNAUTHENTICATED	/* A server requiring the mark found
+					   the first flight unauthenticated
+					   (wrong or no mark, replay, low
+					   order, bytes out of the model's
+					   framing): nothing is ever sent,
+					   the program hands the connection
+					   over (dust server --fallback). */
 };
 
 /**
@@ -76,6 +85,19 @@ struct dust_engine * dust_engine_client_new_fresh(const struct dust_model *,
     struct dust_conv_recent *);
 
 /**
+ * dust_engine_client_new_marked(model, B, sid, sidlen, rng, recent, hour):
+ * As dust_engine_client_new_fresh, and the first flight carries the mark
+ * (docs/protocol.md, "The mark") of the hour ${hour}
+ * (dust_engine_mark_hour of the wall clock: the engine has no clock)
+ * right after the client's key, in the place of the first filler chunk:
+ * a server that does not check marks takes it for filler.  Return NULL
+ * on error.
+ */
+struct dust_engine * dust_engine_client_new_marked(const struct dust_model *,
+    const uint8_t[32], const uint8_t *, size_t, const struct dust_rng *,
+    struct dust_conv_recent *, uint64_t);
+
+/**
  * dust_engine_server_new(model, b, sid, sidlen, replay, rng):
  * Create the server side for the static secret key ${b}, identifier
  * ${sid}, replay filter ${replay} (NULL: none, for tests).  Return NULL on
@@ -84,6 +106,47 @@ struct dust_engine * dust_engine_client_new_fresh(const struct dust_model *,
 struct dust_engine * dust_engine_server_new(const struct dust_model *,
     const uint8_t[32], const uint8_t *, size_t, struct seattle_replay *,
     const struct dust_rng *);
+
+/**
+ * dust_engine_server_new_marked(model, b, sid, sidlen, replay, rng, MK,
+ *     hour):
+ * As dust_engine_server_new, but requiring the mark: the server sends
+ * nothing (dust_packet_count is 0, the state DUST_ENGINE_AWAITING_MARK)
+ * until the client's key and mark have arrived and verified with the mark
+ * key ${MK} (dust_engine_mark_key, computed once) at the hour ${hour}
+ * (the connection's, by the wall clock) against ${replay} (which records
+ * the mark); the model's schedule starts then.  If they do not verify, or
+ * the bytes before them are not the model's, the state is
+ * DUST_ENGINE_UNAUTHENTICATED for good.  Return NULL on error.
+ */
+struct dust_engine * dust_engine_server_new_marked(const struct dust_model *,
+    const uint8_t[32], const uint8_t *, size_t, struct seattle_replay *,
+    const struct dust_rng *, const uint8_t[32], uint64_t);
+
+/**
+ * dust_engine_mark_key(MK, B, sid, sidlen):
+ * Compute the mark key ${MK} of the server of static public key ${B} and
+ * identifier ${sid} (${sidlen} bytes): what a server requiring the mark
+ * computes once at start.
+ */
+void dust_engine_mark_key(uint8_t[32], const uint8_t[32], const uint8_t *,
+    size_t);
+
+/**
+ * dust_engine_mark_hour(unix_time):
+ * Return the mark's hour of ${unix_time} (seconds since the epoch).
+ */
+uint64_t dust_engine_mark_hour(uint64_t);
+
+/**
+ * dust_engine_first_flight_out(e):
+ * Return 1 once the wire bytes a client has made carry its key and its
+ * mark whole, else 0; always 1 on a server.  A program sends a client's
+ * packets back to back until then, so that its first flight arrives in
+ * one go (a server requiring the mark takes a first flight that stalls
+ * for a stranger's).
+ */
+int dust_engine_first_flight_out(const struct dust_engine *);
 
 /**
  * dust_engine_free(e):

@@ -9,6 +9,7 @@
 #include "dust/rng.h"
 #include "dust/seattle.h"
 #include "seattle/machine.h"
+#include "seattle/mark.h"
 #include "shape/convsched.h"
 #include "shape/shaper.h"
 
@@ -28,6 +29,12 @@ struct dust_engine {
 	double pad_ratio;		/* Stream bytes a wire byte carries,
 					   a little under (padding room). */
 	int nomem;			/* seattle_push ran out of memory. */
+	int first_short;		/* The first segment cannot carry the
+					   key and the mark (a client draws
+					   another key: client_fresh). */
+	int server;			/* The server side. */
+	int marked;			/* A server requiring the mark, or a
+					   client sending it. */
 	char failure[160];
 };
 
@@ -84,6 +91,18 @@ fit_records(struct dust_engine * e)
 }
 
 /*
+ * first_carry(e): the stream bytes a first segment carries: the client's
+ * key, and its mark if it is sent, so that a server requiring the mark
+ * has it in the client's first step.
+ */
+static size_t
+first_carry(const struct dust_engine * e)
+{
+
+	return (SEATTLE_KEY_BYTES + (e->marked ? MARK_BYTES : 0));
+}
+
+/*
  * try_seed(e): once Seattle knows the seed, follow its conversation: the
  * client shapes its first step as a permutation of the conversation's
  * first segment, if it has one; the server checks that the segment it
@@ -105,9 +124,10 @@ try_seed(struct dust_engine * e)
 	 * 256 bits), the segment goes all the same: the server then fails
 	 * silently, as for any stream it cannot read.
 	 */
-	if (e->cs.dir == DUST_C2S && c->first != NULL)
-		(void)dust_shaper_first(&e->shaper, e->convs, c->first,
-		    SEATTLE_KEY_BYTES);
+	if (e->cs.dir == DUST_C2S && c->first != NULL &&
+	    dust_shaper_first(&e->shaper, e->convs, c->first,
+	    first_carry(e)))
+		e->first_short = 1;
 	/* A prober's, or a corrupt, segment: fail, follow c as cover. */
 	if (e->cs.dir == DUST_S2C && e->convs->nfirsts > 0 &&
 	    c->first != dust_deshaper_matched(&e->deshaper)) {
@@ -132,7 +152,7 @@ cover_draw(struct dust_engine * e)
 
 	if (e->convs->nfirsts > 0)
 		need = e->deshaper.part->prefixlen + e->convs->maxfirst;
-	if (e->cs.conv != NULL || e->cs.dir != DUST_S2C ||
+	if (e->cs.conv != NULL || e->cs.dir != DUST_S2C || e->marked ||
 	    dust_deshaper_error(&e->deshaper) == NULL || e->cs.received <= need)
 		return;
 	dust_rng_fill(&e->draws.rng, seed, sizeof(seed));
@@ -140,10 +160,13 @@ cover_draw(struct dust_engine * e)
 	sodium_memzero(seed, sizeof(seed));
 }
 
-/* Wrap the session ${s} (NULL: error) in an engine; ${send} is our part. */
+/*
+ * Wrap the session ${s} (NULL: error) in an engine; ${send} is our part;
+ * ${marked}: the session sends (client) or requires (server) the mark.
+ */
 static struct dust_engine *
 wrap(struct seattle * s, const struct dust_model * model, int send,
-    const struct dust_rng * rng)
+    int marked, const struct dust_rng * rng)
 {
 	struct dust_engine * e;
 	const struct dust_model_part * out = &model->part[send];
@@ -156,6 +179,8 @@ wrap(struct seattle * s, const struct dust_model * model, int send,
 		return (NULL);
 	}
 	e->s = s;
+	e->server = (send == DUST_S2C);
+	e->marked = marked;
 	/*
 	 * The shaper draws lengths, counts and times per packet: from the
 	 * connection's own stream (include/dust/rng.h), one draw of ${rng}.
@@ -174,7 +199,7 @@ wrap(struct seattle * s, const struct dust_model * model, int send,
 				return (NULL);
 			}
 			dust_deshaper_first(&e->deshaper, e->convs,
-			    e->firstbuf, SEATTLE_KEY_BYTES);
+			    e->firstbuf, first_carry(e));
 		}
 		try_seed(e);
 	}
@@ -188,6 +213,29 @@ wrap(struct seattle * s, const struct dust_model * model, int send,
 	if (e->pad_ratio < 0.999)
 		e->pad_ratio *= 0.9;
 	return (e);
+}
+
+/*
+ * client_new(model, B, sid, sidlen, rng, marked, hour): the client side;
+ * if ${marked}, its first flight carries the mark of the hour ${hour}.
+ */
+static struct dust_engine *
+client_new(const struct dust_model * model, const uint8_t B[32],
+    const uint8_t * sid, size_t sidlen, const struct dust_rng * rng,
+    int marked, uint64_t hour)
+{
+	struct seattle * s;
+	uint8_t MK[32];
+
+	if ((s = seattle_client_new(B, sid, sidlen, rng)) == NULL)
+		return (NULL);
+	/* Before wrap: the shaper may pull X for a first segment. */
+	if (marked) {
+		mark_key(MK, B, sid, sidlen);
+		(void)seattle_set_mark(s, MK, hour);
+		sodium_memzero(MK, sizeof(MK));
+	}
+	return (wrap(s, model, DUST_C2S, marked, rng));
 }
 
 /**
@@ -204,8 +252,7 @@ dust_engine_client_new(const struct dust_model * model, const uint8_t B[32],
     const uint8_t * sid, size_t sidlen, const struct dust_rng * rng)
 {
 
-	return (wrap(seattle_client_new(B, sid, sidlen, rng), model, DUST_C2S,
-	    rng));
+	return (client_new(model, B, sid, sidlen, rng, 0, 0));
 }
 
 /*
@@ -214,35 +261,81 @@ dust_engine_client_new(const struct dust_model * model, const uint8_t B[32],
  * 2^32 connections, which then follow the last one drawn.
  */
 #define REDRAW_MAX	32
+/*
+ * Keys a marked client draws at most for a conversation whose first
+ * segment can carry its key and mark (64 bytes); the share of such
+ * conversations in the model sets how many it takes.
+ */
+#define MARK_REDRAW_MAX	256
+
+/*
+ * client_fresh(model, B, sid, sidlen, rng, recent, marked, hour): the
+ * client side following a conversation not in ${recent}.  The
+ * conversation is the handshake seed's, a hash of the client's ephemeral
+ * key and the server's static key (lib/seattle/machine.h), so the client
+ * draws its key again until the conversation is not a recent one:
+ * nothing on the wire changes, and the keys stay uniform to anyone
+ * without the server's key.
+ */
+static struct dust_engine *
+client_fresh(const struct dust_model * model, const uint8_t B[32],
+    const uint8_t * sid, size_t sidlen, const struct dust_rng * rng,
+    struct dust_conv_recent * recent, int marked, uint64_t hour)
+{
+	struct dust_engine * e;
+	int i;
+
+	for (i = 1;; i++) {
+		e = client_new(model, B, sid, sidlen, rng, marked, hour);
+		if (e == NULL || e->cs.conv == NULL)
+			return (e);
+		/* A first segment too small for the key and the mark: the
+		   server would fail it (docs/protocol.md, "The mark"). */
+		if (e->first_short && i < MARK_REDRAW_MAX) {
+			dust_engine_free(e);
+			continue;
+		}
+		if (recent == NULL)
+			return (e);
+		if (i >= REDRAW_MAX ||
+		    !dust_conv_recent_has(recent, e->cs.conv))
+			break;
+		dust_engine_free(e);
+	}
+	dust_conv_recent_add(recent, e->cs.conv);
+	return (e);
+}
 
 /**
  * dust_engine_client_new_fresh(model, B, sid, sidlen, rng, recent):
  * As dust_engine_client_new, but in conversation mode follow one of the
  * conversations not in ${recent} (NULL: any), and add it to ${recent}.
- * The conversation is the handshake seed's, a hash of the client's
- * ephemeral key and the server's static key (lib/seattle/machine.h), so
- * the client draws its key again until the conversation is not a recent
- * one: nothing on the wire changes, and the keys stay uniform to anyone
- * without the server's key.  Return NULL on error.
+ * Return NULL on error.
  */
 struct dust_engine *
 dust_engine_client_new_fresh(const struct dust_model * model,
     const uint8_t B[32], const uint8_t * sid, size_t sidlen,
     const struct dust_rng * rng, struct dust_conv_recent * recent)
 {
-	struct dust_engine * e;
-	int i;
 
-	for (i = 1;; i++) {
-		e = dust_engine_client_new(model, B, sid, sidlen, rng);
-		if (e == NULL || recent == NULL || e->cs.conv == NULL)
-			return (e);
-		if (i == REDRAW_MAX || !dust_conv_recent_has(recent, e->cs.conv))
-			break;
-		dust_engine_free(e);
-	}
-	dust_conv_recent_add(recent, e->cs.conv);
-	return (e);
+	return (client_fresh(model, B, sid, sidlen, rng, recent, 0, 0));
+}
+
+/**
+ * dust_engine_client_new_marked(model, B, sid, sidlen, rng, recent, hour):
+ * As dust_engine_client_new_fresh, and the first flight carries the mark
+ * of the hour ${hour} (dust_engine_mark_hour of the wall clock) right
+ * after the client's key, in the place of the first filler chunk.
+ * Return NULL on error.
+ */
+struct dust_engine *
+dust_engine_client_new_marked(const struct dust_model * model,
+    const uint8_t B[32], const uint8_t * sid, size_t sidlen,
+    const struct dust_rng * rng, struct dust_conv_recent * recent,
+    uint64_t hour)
+{
+
+	return (client_fresh(model, B, sid, sidlen, rng, recent, 1, hour));
 }
 
 /**
@@ -258,7 +351,89 @@ dust_engine_server_new(const struct dust_model * model, const uint8_t b[32],
 {
 
 	return (wrap(seattle_server_new(b, sid, sidlen, replay, rng), model,
-	    DUST_S2C, rng));
+	    DUST_S2C, 0, rng));
+}
+
+/**
+ * dust_engine_server_new_marked(model, b, sid, sidlen, replay, rng, MK,
+ *     hour):
+ * As dust_engine_server_new, but requiring the mark: the server sends
+ * nothing until the client's key and mark have arrived and verified with
+ * the mark key ${MK} (dust_engine_mark_key, computed once) at the hour
+ * ${hour} (the connection's, by the wall clock) against ${replay}; if
+ * they do not, the state is DUST_ENGINE_UNAUTHENTICATED.  Return NULL on
+ * error.
+ */
+struct dust_engine *
+dust_engine_server_new_marked(const struct dust_model * model,
+    const uint8_t b[32], const uint8_t * sid, size_t sidlen,
+    struct seattle_replay * replay, const struct dust_rng * rng,
+    const uint8_t MK[32], uint64_t hour)
+{
+	struct seattle * s;
+
+	if ((s = seattle_server_new(b, sid, sidlen, replay, rng)) == NULL)
+		return (NULL);
+	(void)seattle_set_mark(s, MK, hour);
+	return (wrap(s, model, DUST_S2C, 1, rng));
+}
+
+/**
+ * dust_engine_mark_key(MK, B, sid, sidlen):
+ * Compute the mark key ${MK} of the server of static public key ${B} and
+ * identifier ${sid} (${sidlen} bytes): what a server requiring the mark
+ * computes once at start.
+ */
+void
+dust_engine_mark_key(uint8_t MK[32], const uint8_t B[32],
+    const uint8_t * sid, size_t sidlen)
+{
+
+	mark_key(MK, B, sid, sidlen);
+}
+
+/**
+ * dust_engine_mark_hour(unix_time):
+ * Return the mark's hour of ${unix_time} (seconds since the epoch).
+ */
+uint64_t
+dust_engine_mark_hour(uint64_t unix_time)
+{
+
+	return (mark_hour(unix_time));
+}
+
+/*
+ * Stream bytes a shaper may hold pulled but not yet on the wire (its bit
+ * buffer): the first flight is out once this many more than X and the
+ * mark have been pulled.
+ */
+#define PULL_AHEAD	16
+
+/**
+ * dust_engine_first_flight_out(e):
+ * Return 1 once the wire bytes a marked client has made carry its key and
+ * its mark whole (or for a client without the mark, its key), else 0;
+ * always 1 on a server.
+ */
+int
+dust_engine_first_flight_out(const struct dust_engine * e)
+{
+	size_t need = SEATTLE_KEY_BYTES + PULL_AHEAD;
+
+	if (e->server)
+		return (1);
+	if (e->marked)
+		need += MARK_BYTES;
+	return (dust_shaper_pulled(&e->shaper) >= need);
+}
+
+/* held(e): a server requiring the mark has not verified it (yet). */
+static int
+held(const struct dust_engine * e)
+{
+
+	return (e->marked && !seattle_may_send(e->s));
 }
 
 /**
@@ -406,6 +581,12 @@ enum dust_engine_state
 dust_engine_state(const struct dust_engine * e)
 {
 
+	/* Before the mark verified, bytes out of framing fail it too. */
+	if (held(e) && (seattle_status(e->s) == SEATTLE_UNAUTHENTICATED ||
+	    dust_deshaper_error(&e->deshaper) != NULL || e->nomem))
+		return (DUST_ENGINE_UNAUTHENTICATED);
+	if (held(e))
+		return (DUST_ENGINE_AWAITING_MARK);
 	if (dust_deshaper_error(&e->deshaper) != NULL || e->nomem)
 		return (DUST_ENGINE_FAILED);
 	switch (seattle_status(e->s)) {
@@ -466,6 +647,10 @@ dust_packet_count_us(struct dust_engine * e, uint32_t us)
 	uint64_t ms = (e->now_us + us) / 1000 - e->now_us / 1000;
 
 	e->now_us += us;
+	/* Nothing is due before the mark verified, and the model's
+	   schedule starts when it has. */
+	if (held(e))
+		return (0);
 	if (e->convs != NULL) {
 		try_seed(e);
 		return (dust_convsched_count_us(&e->cs, us));

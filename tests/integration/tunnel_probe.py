@@ -1,7 +1,9 @@
 """Active probing of a dust server (docs/spec.md §5).
 
-A dust server (model tests/models/probe.json: skewed byte weights, 50
-packets a second, connections of 1.5 to 2.5 s) is probed by connections
+A dust server with --no-mark (the seed's protocol: it answers a first
+flight without the mark; with the mark required it sends a prober
+nothing, probe_fallback.py), model tests/models/probe.json (skewed byte
+weights, 50 packets a second, connections of 1.5 to 2.5 s), is probed by connections
 that send nothing, 4000 random bytes, a replayed recording of a real
 client's stream, or the first 20 bytes of that recording (a truncated
 handshake); 6 connections of each kind at once.  The baseline is the
@@ -155,7 +157,7 @@ def main():
         slog = open(os.path.join(tmp, "server.log"), "w")
         procs.append(subprocess.Popen(
             [DUST, "server", "-F", "-v", "-s", "[127.0.0.1]:%d" % sp, "-t",
-             "[127.0.0.1]:%d" % tp, "-k", key, "-i", inv],
+             "[127.0.0.1]:%d" % tp, "-k", key, "-i", inv, "--no-mark"],
             stdout=slog, stderr=slog))
         rec = Recorder(rp, sp)
         rec.start()

@@ -1,0 +1,432 @@
+/*
+ * dust server --fallback: the connection to the fallback site opened for
+ * every accepted connection, and the plain TCP relay a connection whose
+ * first flight did not authenticate becomes (docs/protocol.md, "The
+ * fallback").
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "addr.h"
+#include "fallback.h"
+#include "warnp.h"
+
+/* Bytes queued towards one side before the other is read no more. */
+#define RELAY_HIGH	(1024 * 1024)
+
+struct fallback {
+	struct event_base * base;
+	struct sock_addr addr;
+	char name[128];			/* The address, for log lines. */
+	void (*freed)(void *);
+	void * cookie;
+	int down;			/* Connects fail: logged once. */
+	size_t relays;
+	struct fbconn * list;		/* Pending and relaying. */
+};
+
+struct fbconn {
+	struct fallback * fb;
+	struct bufferevent * site;	/* To the fallback site. */
+	struct bufferevent * peer;	/* The prober's; NULL until relaying. */
+	void (*early)(void *);		/* The site spoke or closed first. */
+	void * cookie;
+	int connected, failed;		/* The connect to the site. */
+	int site_eof, peer_eof;		/* Read an end of file from it. */
+	int site_shut, peer_shut;	/* Shut its write side (passed the
+					   other's FIN on). */
+	int site_rst;			/* The site reset before the verdict. */
+	struct event * watch[2];	/* Site, peer: a reset after its FIN. */
+	struct fbconn * next, ** prevp;
+};
+
+/* Close ${bev}'s socket with a reset (SO_LINGER 0) and free it. */
+static void
+reset_free(struct bufferevent * bev)
+{
+	struct linger l = { 1, 0 };
+
+	if (bev == NULL)
+		return;
+	if (bufferevent_getfd(bev) != -1)
+		(void)setsockopt(bufferevent_getfd(bev), SOL_SOCKET,
+		    SO_LINGER, &l, sizeof(l));
+	bufferevent_free(bev);
+}
+
+/* Unlink and free ${f}, resetting what is still open if ${reset}. */
+static void
+fbconn_free(struct fbconn * f, int reset)
+{
+	struct fallback * fb = f->fb;
+	int relay = (f->peer != NULL), i;
+
+	for (i = 0; i < 2; i++)
+		if (f->watch[i] != NULL)
+			event_free(f->watch[i]);
+	if (reset) {
+		reset_free(f->site);
+		reset_free(f->peer);
+	} else {
+		if (f->site != NULL)
+			bufferevent_free(f->site);
+		if (f->peer != NULL)
+			bufferevent_free(f->peer);
+	}
+	*f->prevp = f->next;
+	if (f->next != NULL)
+		f->next->prevp = f->prevp;
+	free(f);
+	if (relay) {
+		fb->relays--;
+		if (fb->freed != NULL)
+			fb->freed(fb->cookie);
+	}
+}
+
+/* The site's connection before the verdict: it spoke. */
+static void
+pending_read(struct bufferevent * bev, void * arg)
+{
+	struct fbconn * f = arg;
+
+	(void)bev;
+	bufferevent_disable(f->site, EV_READ);
+	f->early(f->cookie);
+}
+
+/*
+ * site_connect_event(f, what): the connect to the site ended as ${what}
+ * says: log a failure once an episode (until a connect works again).
+ * Return 1 if ${what} was about the connect, else 0.
+ */
+static int
+site_connect_event(struct fbconn * f, short what)
+{
+	struct fallback * fb = f->fb;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		f->connected = 1;
+		if (fb->down) {
+			fb->down = 0;
+			info0("--fallback %s: reachable again", fb->name);
+		}
+		return (1);
+	}
+	if (f->connected)
+		return (0);
+	f->failed = 1;
+	if (!fb->down) {
+		fb->down = 1;
+		warn0("--fallback %s: cannot connect (%s); unauthenticated "
+		    "connections are reset until it answers again", fb->name,
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	}
+	return (1);
+}
+
+/* The site's connection before the verdict: connected, closed, failed. */
+static void
+pending_event(struct bufferevent * bev, short what, void * arg)
+{
+	struct fbconn * f = arg;
+
+	(void)bev;
+	if (site_connect_event(f, what))
+		return;
+	if (what & BEV_EVENT_EOF)
+		f->site_eof = 1;
+	else
+		f->site_rst = 1;
+	bufferevent_disable(f->site, EV_READ);
+	f->early(f->cookie);
+}
+
+/**
+ * fallback_new(base, addr, freed, cookie):
+ * Make the fallback to the site at ${addr} on ${base}; freed(${cookie}) is
+ * called when a relay ends.  Return it, or NULL on ENOMEM.
+ */
+struct fallback *
+fallback_new(struct event_base * base, const struct sock_addr * addr,
+    void (*freed)(void *), void * cookie)
+{
+	struct fallback * fb;
+
+	if ((fb = calloc(1, sizeof(*fb))) == NULL)
+		return (NULL);
+	fb->base = base;
+	fb->addr = *addr;
+	fb->freed = freed;
+	fb->cookie = cookie;
+	(void)addr_format(addr, fb->name, sizeof(fb->name));
+	return (fb);
+}
+
+/**
+ * fallback_relays(fb):
+ * Return the number of relays of ${fb} running.
+ */
+size_t
+fallback_relays(const struct fallback * fb)
+{
+
+	return (fb->relays);
+}
+
+/**
+ * fallback_free(fb):
+ * End every relay and pending connection of ${fb} and free it.
+ */
+void
+fallback_free(struct fallback * fb)
+{
+
+	if (fb == NULL)
+		return;
+	fb->freed = NULL;
+	while (fb->list != NULL)
+		fbconn_free(fb->list, 0);
+	free(fb);
+}
+
+/**
+ * fallback_open(fb, early, cookie):
+ * Open a connection to the site for a connection just accepted; early(
+ * ${cookie}) if the site sends bytes or closes before the verdict.
+ * Return it, or NULL on failure (logged).
+ */
+struct fbconn *
+fallback_open(struct fallback * fb, void (*early)(void *), void * cookie)
+{
+	struct fbconn * f;
+	int one = 1;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		goto err0;
+	f->fb = fb;
+	f->early = early;
+	f->cookie = cookie;
+	if ((f->site = bufferevent_socket_new(fb->base, -1,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		goto err1;
+	bufferevent_setcb(f->site, pending_read, NULL, pending_event, f);
+	if (bufferevent_enable(f->site, EV_READ))
+		goto err2;
+	if (bufferevent_socket_connect(f->site,
+	    (const struct sockaddr *)&fb->addr.ss, (int)fb->addr.len)) {
+		/* An immediate failure: as a refused connect. */
+		bufferevent_free(f->site);
+		f->site = NULL;
+		pending_event(NULL, BEV_EVENT_ERROR, f);
+	} else if (fb->addr.family != AF_UNIX)
+		(void)setsockopt(bufferevent_getfd(f->site), IPPROTO_TCP,
+		    TCP_NODELAY, &one, sizeof(one));
+	f->next = fb->list;
+	if (f->next != NULL)
+		f->next->prevp = &f->next;
+	f->prevp = &fb->list;
+	fb->list = f;
+	return (f);
+
+err2:
+	bufferevent_free(f->site);
+err1:
+	free(f);
+err0:
+	warn0("--fallback: cannot open a connection: out of memory");
+	return (NULL);
+}
+
+/**
+ * fallback_cancel(f):
+ * The first flight authenticated: close the connection ${f} to the site.
+ */
+void
+fallback_cancel(struct fbconn * f)
+{
+
+	if (f != NULL)
+		fbconn_free(f, 0);
+}
+
+/* Shut ${bev}'s write side once what is queued for it has gone. */
+static void
+shut_when_sent(struct bufferevent * bev, int * shut)
+{
+
+	if (*shut || evbuffer_get_length(bufferevent_get_output(bev)) > 0)
+		return;
+	(void)shutdown(bufferevent_getfd(bev), SHUT_WR);
+	*shut = 1;
+}
+
+/*
+ * relay_check(f): pass on the ends of file whose bytes have gone, and
+ * end the relay once both ways are shut.  Return 1 if ${f} was freed.
+ */
+static int
+relay_check(struct fbconn * f)
+{
+
+	if (f->site_eof)
+		shut_when_sent(f->peer, &f->peer_shut);
+	if (f->peer_eof)
+		shut_when_sent(f->site, &f->site_shut);
+	if (f->peer_shut && f->site_shut) {
+		fbconn_free(f, 0);
+		return (1);
+	}
+	return (0);
+}
+
+/* A side that sent its FIN may reset later (bytes sent to a closed
+   socket): mirror it at once, as its kernel does to a direct client. */
+static void
+watch_cb(evutil_socket_t fd, short what, void * arg)
+{
+	struct fbconn * f = arg;
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	(void)what;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err != 0)
+		fbconn_free(f, 1);
+}
+
+/*
+ * watch_reset(f, i, bev): after the FIN of ${bev}, watch it for a reset
+ * (edge-triggered: its end of file stays readable).
+ */
+static void
+watch_reset(struct fbconn * f, int i, struct bufferevent * bev)
+{
+
+	if (f->watch[i] != NULL || (f->watch[i] = event_new(f->fb->base,
+	    bufferevent_getfd(bev), EV_READ | EV_ET | EV_PERSIST, watch_cb,
+	    f)) == NULL)
+		return;
+	(void)event_add(f->watch[i], NULL);
+}
+
+/* Move what ${from} read to ${to}; stop reading while ${to} is full. */
+static void
+pass(struct bufferevent * from, struct bufferevent * to)
+{
+
+	bufferevent_write_buffer(to, bufferevent_get_input(from));
+	if (evbuffer_get_length(bufferevent_get_output(to)) > RELAY_HIGH)
+		bufferevent_disable(from, EV_READ);
+}
+
+/* Either side has bytes. */
+static void
+relay_read(struct bufferevent * bev, void * arg)
+{
+	struct fbconn * f = arg;
+
+	if (bev == f->site)
+		pass(f->site, f->peer);
+	else
+		pass(f->peer, f->site);
+}
+
+/* A side took all that was queued for it: read the other again. */
+static void
+relay_write(struct bufferevent * bev, void * arg)
+{
+	struct fbconn * f = arg;
+
+	if (bev == f->site && !f->peer_eof)
+		bufferevent_enable(f->peer, EV_READ);
+	if (bev == f->peer && !f->site_eof)
+		bufferevent_enable(f->site, EV_READ);
+	(void)relay_check(f);
+}
+
+/* A side sent its FIN, reset, or failed: mirror it. */
+static void
+relay_event(struct bufferevent * bev, short what, void * arg)
+{
+	struct fbconn * f = arg;
+
+	/* The site was still connecting when the connection came. */
+	if (bev == f->site && site_connect_event(f, what) &&
+	    (what & BEV_EVENT_CONNECTED))
+		return;
+	if (what & BEV_EVENT_EOF) {
+		/* What it sent before its FIN goes first. */
+		relay_read(bev, f);
+		if (bev == f->site)
+			f->site_eof = 1;
+		else
+			f->peer_eof = 1;
+		watch_reset(f, bev == f->site ? 0 : 1, bev);
+		(void)relay_check(f);
+		return;
+	}
+	if (what & BEV_EVENT_ERROR)
+		fbconn_free(f, 1);
+}
+
+/**
+ * fallback_relay(f, peer, kept, peer_end):
+ * Hand the peer's socket ${peer} to the site: write the bytes of ${kept}
+ * to the site's connection ${f}, mirror ${peer_end}, and relay from then
+ * on.  If the site cannot be reached, the peer's connection is reset.
+ * Return 0, or -1 if the relay could not be set up (all closed then).
+ */
+int
+fallback_relay(struct fbconn * f, int peer, struct evbuffer * kept,
+    int peer_end)
+{
+	struct fallback * fb = f->fb;
+
+	if ((f->peer = bufferevent_socket_new(fb->base, peer,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		close(peer);
+		fbconn_free(f, 1);
+		return (-1);
+	}
+	fb->relays++;
+	/* A site that is down, or reset us, or a peer that reset: reset. */
+	if (f->failed || f->site == NULL || f->site_rst ||
+	    peer_end == FALLBACK_PEER_RST) {
+		if (f->site != NULL && peer_end == FALLBACK_PEER_RST)
+			(void)evbuffer_write(kept,
+			    bufferevent_getfd(f->site));
+		fbconn_free(f, 1);
+		return (0);
+	}
+	bufferevent_setcb(f->site, relay_read, relay_write, relay_event, f);
+	bufferevent_setcb(f->peer, relay_read, relay_write, relay_event, f);
+	if (bufferevent_write_buffer(f->site, kept) ||
+	    bufferevent_enable(f->peer, EV_READ | EV_WRITE) ||
+	    bufferevent_enable(f->site, EV_READ | EV_WRITE)) {
+		fbconn_free(f, 1);
+		return (-1);
+	}
+	/* What the site sent before the verdict goes on at once. */
+	pass(f->site, f->peer);
+	if (f->site_eof) {
+		bufferevent_disable(f->site, EV_READ);
+		watch_reset(f, 0, f->site);
+	}
+	if (peer_end == FALLBACK_PEER_FIN) {
+		f->peer_eof = 1;
+		bufferevent_disable(f->peer, EV_READ);
+		watch_reset(f, 1, f->peer);
+	}
+	(void)relay_check(f);
+	return (0);
+}

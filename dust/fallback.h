@@ -1,0 +1,73 @@
+#ifndef DUST_FALLBACK_H
+#define DUST_FALLBACK_H
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include "addr.h"
+
+/*
+ * dust server --fallback (docs/protocol.md, "The fallback"; man/dust.1):
+ * for every accepted connection a TCP connection to the fallback site is
+ * opened at once; if the peer's first flight does not authenticate, the
+ * bytes it sent go to the site and the server is from then on a plain TCP
+ * relay between the two, half-closes and resets mirrored both ways.
+ */
+
+struct fallback;
+struct fbconn;
+
+/* How the peer's side stood when the connection was handed over. */
+#define FALLBACK_PEER_OPEN	0	/* Still open. */
+#define FALLBACK_PEER_FIN	1	/* It half-closed (FIN). */
+#define FALLBACK_PEER_RST	2	/* It reset or failed. */
+
+/**
+ * fallback_new(base, addr, freed, cookie):
+ * Make the fallback to the site at ${addr} on ${base}; freed(${cookie}) is
+ * called when a relay ends (a connection slot is free again).  Return it,
+ * or NULL on ENOMEM.
+ */
+struct fallback * fallback_new(struct event_base *, const struct sock_addr *,
+    void (*)(void *), void *);
+
+/**
+ * fallback_relays(fb):
+ * Return the number of relays of ${fb} running.
+ */
+size_t fallback_relays(const struct fallback *);
+
+/**
+ * fallback_free(fb):
+ * End every relay and pending connection of ${fb} and free it.  NULL is
+ * allowed.
+ */
+void fallback_free(struct fallback *);
+
+/**
+ * fallback_open(fb, early, cookie):
+ * Open a connection to the site for a connection just accepted.  If the
+ * site sends bytes or closes before the verdict, early(${cookie}) is
+ * called (the caller then hands the connection over: a site that speaks
+ * first decides it).  Return it, or NULL on failure (logged).
+ */
+struct fbconn * fallback_open(struct fallback *, void (*)(void *), void *);
+
+/**
+ * fallback_cancel(f):
+ * The first flight authenticated: close the connection ${f} to the site.
+ * NULL is allowed.
+ */
+void fallback_cancel(struct fbconn *);
+
+/**
+ * fallback_relay(f, peer, kept, peer_end):
+ * Hand the peer's socket ${peer} (taken over) to the site: write the bytes
+ * of ${kept} (moved out) to the site's connection ${f} (taken over), mirror
+ * ${peer_end} (FALLBACK_PEER_*), and relay from then on.  If the site
+ * cannot be reached, the peer's connection is reset.  Return 0, or -1 if
+ * the relay could not be set up (everything is closed then).
+ */
+int fallback_relay(struct fbconn *, int, struct evbuffer *, int);
+
+#endif /* !DUST_FALLBACK_H */

@@ -1,0 +1,545 @@
+"""Probes meet the real server (issue 16): `dust server --fallback` in
+front of a real nginx, probed side by side with that nginx.
+
+nginx (plain HTTP, client_header_timeout and keepalive_timeout 3 s so
+that the test stays short) serves a small web root on one port; `dust
+server -m http --fallback` (the built-in per-packet `http` model; its
+sessions go to the same nginx) listens on another, and a real `dust
+client` carries HTTP transfers through that port while the probes run.
+Each probe runs at the same instant against the Dust port and against
+nginx directly:
+  - connect and send nothing;
+  - a real HTTP GET;
+  - random bytes (seed 16) of 1, 10, 100, 186, 187, 500, 5000, 50000;
+  - a captured first flight of a real Dust client (recorded by a relay
+    on its way to the server, which accepted it) sent again: a replay;
+  - each of the above again with a half-close (SHUT_WR) after sending;
+  - 1 byte a second for 5 s (the start of a GET);
+  - the captured first flight again after the server restarted with the
+    same --replay-log (still a replay).
+For every probe the bytes received must be identical (the Date header's
+value aside), the close the same kind (FIN, or RST), and at the same time
+within TOL (100 ms; the machine may be busy with builds beside the test,
+so the time is measured from each probe's own connect, both run at once).
+Also: every transfer through the Dust client arrives whole; a second
+server, with models/tls-learned.json and --fallback to nginx over TLS
+1.3 (self-signed certificate): `curl -k` and `openssl s_client` complete
+their handshakes with nginx through its Dust port and fetch the page,
+while a real Dust client of that model fetches it through the same port;
+a server without --fallback (tests/models/probe.json, connections of 1.5
+to 2.5 s) sends a silent prober and one of 500 random bytes nothing and
+closes with a FIN when the duration ends (1.45 to 3.5 s); and a server
+whose fallback is down logs one clear line and resets the prober.
+
+Before this change: the same suite (PROBE_OLD=1: no --fallback, no
+--replay-log, the HTTPS, restart, no-fallback and fallback-down checks
+left out) run
+once on 2026-12-07 with DUST_BIN=/work/main/build/bin, the release build
+of main at 22ef3d2 (the server before the mark was used), on this 2-core
+machine while other builds ran:
+  silent                   dust 1102700 B FIN 42.947 s | nginx   0 B FIN 3.001 s
+  GET                      dust  280922 B FIN 11.588 s | nginx 505 B FIN 3.001 s
+  random 1                 dust  237262 B FIN  8.469 s | nginx 309 B FIN 0.001 s
+  random 10                dust  290430 B FIN 11.498 s | nginx 309 B FIN 0.001 s
+  random 100               dust  784464 B FIN 27.794 s | nginx 309 B FIN 0.000 s
+  random 186               dust  226640 B FIN 10.405 s | nginx 309 B FIN 0.000 s
+  random 187               dust  865680 B FIN 31.340 s | nginx 309 B FIN 0.000 s
+  random 500               dust  460694 B FIN 17.549 s | nginx 309 B FIN 0.000 s
+  random 5000              dust   97252 B FIN  4.413 s | nginx 309 B FIN 0.000 s
+  random 50000             dust  941054 B FIN 35.803 s | nginx 309 B FIN 0.000 s
+  replay                   dust  846848 B FIN 32.348 s | nginx 309 B FIN 0.000 s
+  silent, half-close       dust       0 B FIN  0.000 s | nginx   0 B FIN 0.001 s
+  GET, half-close          dust       0 B FIN  0.001 s | nginx 505 B FIN 0.001 s
+  random N, half-close     dust       0 B FIN  0.001 s | nginx 309 B FIN 0.000 s
+    (all eight sizes alike)
+  replay, half-close       dust       0 B FIN  0.001 s | nginx 309 B FIN 0.000 s
+  1 byte/s                 dust  103418 B FIN  5.088 s | nginx   0 B RST 4.588 s
+  23 of 24 probes differ (the largest close-time difference 39.9 s); the
+  old client's first flight was not recorded in that run (the relay got
+  no connection within 20 s), so "replay" there sent 100 zero bytes.
+  Transfers through the Dust client: 5 of 5.
+After it (this file, the asan build): 24 of 24 probes identical, the
+largest close-time difference 0.05 s (the 50 ms stall of a GET shorter
+than the mark), 5 of 5 transfers, HTTPS through the Dust port as direct.
+"""
+import os
+import random
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.environ.get("DUST_ROOT", os.getcwd())
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+from testlib import free_port, wait_port  # noqa: E402
+
+BIN = os.environ.get("DUST_BIN", os.path.join(ROOT, "build/asan/bin"))
+DUST = os.path.join(BIN, "dust")
+NGINX = "/usr/sbin/nginx"
+OLD = os.environ.get("PROBE_OLD") == "1"
+TOL = 0.100
+TIMEOUT = 3             # nginx's header and keep-alive timeouts, s
+SIZES = (1, 10, 100, 186, 187, 500, 5000, 50000)
+GET = (b"GET /index.html HTTP/1.1\r\nHost: localhost\r\n"
+       b"User-Agent: probe\r\nAccept: */*\r\n\r\n")
+
+
+def nginx_conf(tmp, port, tls_port):
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+                    os.path.join(tmp, "key.pem"), "-out",
+                    os.path.join(tmp, "cert.pem"), "-days", "2", "-subj",
+                    "/CN=localhost"], check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    www = os.path.join(tmp, "www")
+    os.makedirs(www)
+    with open(os.path.join(www, "index.html"), "w") as f:
+        f.write("<html><body>" + "probe " * 40 + "</body></html>\n")
+    rnd = random.Random(7)
+    with open(os.path.join(www, "big.bin"), "wb") as f:
+        f.write(bytes(rnd.getrandbits(8) for _ in range(300000)))
+    conf = os.path.join(tmp, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write("""daemon off;
+worker_processes 1;
+pid %(t)s/nginx.pid;
+error_log %(t)s/nginx-error.log;
+events { worker_connections 512; }
+http {
+	access_log off;
+	client_body_temp_path %(t)s/tmp;
+	proxy_temp_path %(t)s/tmp;
+	fastcgi_temp_path %(t)s/tmp;
+	uwsgi_temp_path %(t)s/tmp;
+	scgi_temp_path %(t)s/tmp;
+	client_header_timeout %(to)ds;
+	client_body_timeout %(to)ds;
+	keepalive_timeout %(to)ds;
+	server { listen 127.0.0.1:%(p)d; root %(t)s/www; }
+	server { listen 127.0.0.1:%(tp)d ssl; root %(t)s/www;
+		ssl_certificate %(t)s/cert.pem;
+		ssl_certificate_key %(t)s/key.pem;
+		ssl_protocols TLSv1.3; }
+}
+""" % {"t": tmp, "p": port, "tp": tls_port, "to": TIMEOUT})
+    return conf
+
+
+def probe(port, payload, shut, slow, out, key):
+    """Connect to ${port}, send ${payload} (a byte a second if ${slow}),
+    half-close if ${shut}, read until the close; out[key] = (bytes, "FIN"
+    or "RST" or "open", seconds from connect to close)."""
+    data = bytearray()
+    s = socket.socket()
+    s.settimeout(30)
+    t0 = time.monotonic()
+    s.connect(("127.0.0.1", port))
+    kind = "FIN"
+    try:
+        if slow:
+            # Half a second off nginx's whole-second timeout.
+            for b in payload:
+                time.sleep(0.5)
+                s.sendall(bytes([b]))
+                time.sleep(0.5)
+        elif payload:
+            s.sendall(payload)
+        if shut:
+            s.shutdown(socket.SHUT_WR)
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            data += d
+    except ConnectionResetError:
+        kind = "RST"
+    except BrokenPipeError:
+        kind = "RST"
+    except socket.timeout:
+        kind = "open"
+    t = time.monotonic() - t0
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+    out[key] = (bytes(data), kind, t)
+
+
+def undated(b):
+    """${b} with the Date header's value blanked."""
+    lines = b.split(b"\r\n")
+    return b"\r\n".join(b"Date: -" if ln.startswith(b"Date: ") else ln
+                        for ln in lines)
+
+
+def record_first_flight(listen, target, got):
+    """Relay one connection from ${listen} to ${target}, recording the
+    client's bytes of its first second in got[0]."""
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", listen))
+    ls.listen(4)
+    ls.settimeout(20)
+    try:
+        a, _ = ls.accept()
+    except socket.timeout:
+        return
+    finally:
+        ls.close()
+    b = socket.create_connection(("127.0.0.1", target))
+    rec = bytearray()
+
+    def down():
+        try:
+            while True:
+                d = b.recv(65536)
+                if not d:
+                    break
+                a.sendall(d)
+        except OSError:
+            pass
+
+    t = threading.Thread(target=down, daemon=True)
+    t.start()
+    a.settimeout(0.2)
+    end = time.monotonic() + 1.0
+    while time.monotonic() < end:
+        try:
+            d = a.recv(65536)
+        except socket.timeout:
+            continue
+        except OSError:
+            break
+        if not d:
+            break
+        rec += d
+        b.sendall(d)
+    got.append(bytes(rec))
+    for s in (a, b):
+        s.close()
+
+
+def transfers(cport, n, result):
+    """Fetch big.bin through the Dust client ${n} times; result[0] counts
+    the whole ones."""
+    want = None
+    ok = 0
+    for _ in range(n):
+        try:
+            s = socket.create_connection(("127.0.0.1", cport), timeout=60)
+            s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: localhost\r\n"
+                      b"Connection: close\r\n\r\n")
+            d = bytearray()
+            while True:
+                x = s.recv(65536)
+                if not x:
+                    break
+                d += x
+            s.close()
+            body = bytes(d).split(b"\r\n\r\n", 1)[-1]
+            if want is None:
+                with open(result[1], "rb") as f:
+                    want = f.read()
+            ok += body == want
+            if body != want:
+                print("transfer: %d bytes, %r" % (len(d), bytes(d[:200])))
+        except OSError as e:
+            print("transfer: %s" % e)
+    result[0] = ok
+
+
+def spawn(procs, args, log):
+    procs.append(subprocess.Popen(args, stdout=log, stderr=log))
+
+
+def main():
+    if not os.access(DUST, os.X_OK):
+        print("skipped: no dust binary")
+        return 77
+    if not os.access(NGINX, os.X_OK):
+        print("skipped: nginx is not installed")
+        return 77
+    tmp = tempfile.mkdtemp(prefix="dust-fallback.")
+    os.chmod(tmp, 0o755)        # nginx's workers read the web root
+    procs = []
+    fails = []
+    try:
+        np_, sp, cp, rp, cp2, tp, stp = (free_port() for _ in range(7))
+        os.makedirs(os.path.join(tmp, "tmp"))
+        log = open(os.path.join(tmp, "log"), "w")
+        spawn(procs, [NGINX, "-c", nginx_conf(tmp, np_, tp), "-p", tmp],
+              log)
+        wait_port(np_)
+        wait_port(tp)
+        key, inv = os.path.join(tmp, "key"), os.path.join(tmp, "invite")
+        subprocess.run([DUST, "keygen", "-k", key], check=True,
+                       stdout=subprocess.DEVNULL)
+        with open(inv, "w") as f:
+            subprocess.run([DUST, "invite", "-k", key, "-a",
+                            "127.0.0.1:%d" % sp, "-m", "http"], check=True,
+                           stdout=f)
+        slog_path = os.path.join(tmp, "server.log")
+        slog = open(slog_path, "w")
+        args = [DUST, "server", "-F", "-v", "-s", "[127.0.0.1]:%d" % sp,
+                "-t", "[127.0.0.1]:%d" % np_, "-k", key, "-i", inv]
+        if not OLD:
+            args += ["--fallback", "[127.0.0.1]:%d" % np_,
+                     "--replay-log", os.path.join(tmp, "replay.log")]
+        spawn(procs, args, slog)
+        server = procs[-1]
+        spawn(procs, [DUST, "client", "-F", "-v", "-s",
+                      "[127.0.0.1]:%d" % cp, "-i", inv], log)
+        # A second client through a recording relay: the first flight.
+        flight = []
+        rt = threading.Thread(target=record_first_flight,
+                              args=(rp, sp, flight), daemon=True)
+        rt.start()
+        spawn(procs, [DUST, "client", "-F", "-c", "1", "-s",
+                      "[127.0.0.1]:%d" % cp2, "-i", inv, "-t",
+                      "[127.0.0.1]:%d" % rp], log)
+        wait_port(sp)
+        wait_port(cp)
+        wait_port(cp2)
+        app = socket.create_connection(("127.0.0.1", cp2))
+        rt.join(25)
+        app.close()
+        if not flight or len(flight[0]) < 64:
+            fails.append("no first flight recorded")
+            flight = [b"\0" * 100]
+        print("first flight recorded: %d bytes" % len(flight[0]))
+
+        rng = random.Random(16)
+        kinds = [("silent", b"", False), ("GET", GET, False)]
+        kinds += [("random %d" % n, bytes(rng.getrandbits(8)
+                   for _ in range(n)), False) for n in SIZES]
+        kinds += [("replay", flight[0], False)]
+        kinds += [(k + ", half-close", p, True) for k, p, _ in list(kinds)]
+        xfer = [0, os.path.join(tmp, "www", "big.bin")]
+        xt = threading.Thread(target=transfers, args=(cp, 5, xfer))
+        xt.start()
+        out = {}
+        threads = []
+        for name, payload, shut in kinds:
+            for side, port in (("dust", sp), ("nginx", np_)):
+                threads.append(threading.Thread(
+                    target=probe, args=(port, payload, shut, False, out,
+                                        (name, side))))
+        for side, port in (("dust", sp), ("nginx", np_)):
+            threads.append(threading.Thread(
+                target=probe, args=(port, GET[:5], False, True, out,
+                                    ("1 byte/s", side))))
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        xt.join()
+        names = [k for k, _, _ in kinds] + ["1 byte/s"]
+        worst = 0.0
+        for name in names:
+            d, n = out[(name, "dust")], out[(name, "nginx")]
+            same = undated(d[0]) == undated(n[0])
+            dt = abs(d[2] - n[2])
+            worst = max(worst, dt)
+            ok = same and d[1] == n[1] and dt <= TOL
+            print("%-24s dust %7d B %s %6.3f s | nginx %7d B %s %6.3f s"
+                  "%s" % (name, len(d[0]), d[1], d[2], len(n[0]), n[1],
+                          n[2], "" if ok else "   DIFFERS"))
+            if not ok:
+                fails.append(name)
+        print("largest difference in close time: %.3f s (tolerance %.3f)"
+              % (worst, TOL))
+        print("transfers through the Dust client: %d of 5 whole" % xfer[0])
+        if xfer[0] != 5:
+            fails.append("transfers through the Dust port")
+        if not OLD:
+            restart_check(server, args, slog, sp, np_, flight[0], procs,
+                          fails)
+            https_check(tmp, key, np_, tp, stp, procs, fails)
+            silent_check(tmp, key, fails)
+            down_check(tmp, key, inv, fails)
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+    if fails:
+        print("server log (kept): " + slog_path)
+        print("FAIL: " + ", ".join(fails))
+        return 1
+    shutil.rmtree(tmp)
+    print("ok")
+    return 0
+
+
+def restart_check(server, args, log, sp, np_, flight, procs, fails):
+    """The server restarted with the same --replay-log: the captured first
+    flight is still a replay (nginx's answer, not the server's)."""
+    server.terminate()
+    server.wait(10)
+    spawn(procs, args, log)
+    wait_port(sp)
+    out = {}
+    threads = [threading.Thread(target=probe, args=(port, flight, True,
+                                                     False, out, side))
+               for side, port in (("dust", sp), ("nginx", np_))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    d, n = out["dust"], out["nginx"]
+    ok = undated(d[0]) == undated(n[0]) and d[1] == n[1]
+    print("replay after a restart (--replay-log): dust %d B %s | nginx "
+          "%d B %s%s" % (len(d[0]), d[1], len(n[0]), n[1],
+                         "" if ok else "   DIFFERS"))
+    if not ok:
+        fails.append("replay after a restart")
+
+
+def https_check(tmp, key, np_, tp, stp, procs, fails):
+    """A second server, with the model models/tls-learned.json and
+    --fallback to nginx over TLS 1.3: curl -k and openssl s_client
+    complete their handshake with nginx's certificate through the Dust
+    port and fetch index.html, as directly, while a real Dust client of
+    that model fetches the page through the same port."""
+    inv = os.path.join(tmp, "invite-tls")
+    with open(inv, "w") as f:
+        subprocess.run([DUST, "invite", "-k", key, "-a",
+                        "127.0.0.1:%d" % stp, "-m",
+                        os.path.join(ROOT, "models/tls-learned.json")],
+                       check=True, stdout=f)
+    cp = free_port()
+    with open(os.path.join(tmp, "https.log"), "w") as log:
+        spawn(procs, [DUST, "server", "-F", "-v", "-s",
+                      "[127.0.0.1]:%d" % stp, "-t", "[127.0.0.1]:%d" % np_,
+                      "-k", key, "-i", inv, "--fallback",
+                      "[127.0.0.1]:%d" % tp], log)
+        spawn(procs, [DUST, "client", "-F", "-s", "[127.0.0.1]:%d" % cp,
+                      "-i", inv], log)
+    wait_port(stp)
+    wait_port(cp)
+    with open(os.path.join(tmp, "www", "index.html"), "rb") as f:
+        want = f.read()
+    xfer = []
+
+    def fetch():
+        for _ in range(3):
+            r = subprocess.run(["curl", "-s", "-m", "60",
+                                "http://127.0.0.1:%d/index.html" % cp],
+                               stdout=subprocess.PIPE, check=False)
+            xfer.append(r.returncode == 0 and r.stdout == want)
+
+    xt = threading.Thread(target=fetch)
+    xt.start()
+    for port, side in ((stp, "dust"), (tp, "nginx")):
+        r = subprocess.run(["curl", "-s", "-k", "--tlsv1.3", "-m", "20",
+                            "https://localhost:%d/index.html" % port],
+                           stdout=subprocess.PIPE, check=False)
+        ok = r.returncode == 0 and r.stdout == want
+        print("https, curl -k, %s: %s" % (side, "ok" if ok else
+                                          "failed (%d)" % r.returncode))
+        if not ok:
+            fails.append("curl -k through " + side)
+        r = subprocess.run(["openssl", "s_client", "-connect",
+                            "127.0.0.1:%d" % port, "-tls1_3", "-quiet",
+                            "-servername", "localhost"],
+                           input=b"GET /index.html HTTP/1.1\r\nHost: "
+                           b"localhost\r\nConnection: close\r\n\r\n",
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                           timeout=30, check=False)
+        ok = r.stdout.endswith(want) and b" 200 OK" in r.stdout
+        print("https, openssl s_client, %s: %s" % (side, "ok" if ok else
+                                                   "failed"))
+        if not ok:
+            fails.append("openssl s_client through " + side)
+    xt.join()
+    print("transfers through a tls-learned Dust client on that port: %d of "
+          "3 whole" % sum(xfer))
+    if sum(xfer) != 3:
+        fails.append("transfers with the tls model")
+
+
+def silent_check(tmp, key, fails):
+    """A server requiring the mark without --fallback, model
+    tests/models/probe.json (connections of 1.5 to 2.5 s): a silent
+    prober and one sending 500 random bytes get nothing, and a FIN when
+    the sampled duration ends (1.45 to 3.5 s)."""
+    sp = free_port()
+    inv = os.path.join(tmp, "invite-probe")
+    with open(inv, "w") as f:
+        subprocess.run([DUST, "invite", "-k", key, "-a",
+                        "127.0.0.1:%d" % sp, "-m",
+                        os.path.join(ROOT, "tests/models/probe.json")],
+                       check=True, stdout=f)
+    with open(os.path.join(tmp, "silent.log"), "w") as log:
+        p = subprocess.Popen([DUST, "server", "-F", "-s",
+                              "[127.0.0.1]:%d" % sp, "-t",
+                              "[127.0.0.1]:%d" % free_port(), "-k", key,
+                              "-i", inv], stdout=log, stderr=log)
+    try:
+        wait_port(sp)
+        out = {}
+        rng = random.Random(17)
+        junk = bytes(rng.getrandbits(8) for _ in range(500))
+        threads = [threading.Thread(target=probe, args=(sp, payload, False,
+                                                        False, out, k))
+                   for k, payload in (("silent", b""), ("random", junk))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for k in ("silent", "random"):
+            d = out[k]
+            ok = len(d[0]) == 0 and d[1] == "FIN" and 1.45 <= d[2] <= 3.5
+            print("no --fallback, %s: %d B %s %.3f s%s" % (
+                k, len(d[0]), d[1], d[2], "" if ok else "   WRONG"))
+            if not ok:
+                fails.append("no --fallback, " + k)
+    finally:
+        p.terminate()
+        p.wait(10)
+
+
+def down_check(tmp, key, inv, fails):
+    """A server whose fallback is down: one clear log line, the prober
+    reset, the server still running."""
+    sp, dead = free_port(), free_port()
+    with open(inv) as f:
+        text = f.read()
+    lp = os.path.join(tmp, "down.log")
+    with open(lp, "w") as log:
+        p = subprocess.Popen([DUST, "server", "-F", "-s",
+                              "[127.0.0.1]:%d" % sp, "-t",
+                              "[127.0.0.1]:%d" % dead, "-k", key, "-i", inv,
+                              "--fallback", "[127.0.0.1]:%d" % dead],
+                             stdout=log, stderr=log)
+    del text
+    try:
+        wait_port(sp)
+        out = {}
+        for i in range(3):
+            probe(sp, b"\x01" * 100, False, False, out, i)
+        kinds = [out[i][1] for i in range(3)]
+        print("fallback down: probes closed by %s" % kinds)
+        if kinds != ["RST"] * 3:
+            fails.append("fallback down: not reset")
+        if p.poll() is not None:
+            fails.append("fallback down: the server exited")
+    finally:
+        p.terminate()
+        p.wait(10)
+    with open(lp) as f:
+        lines = [ln for ln in f if "--fallback" in ln and "cannot" in ln]
+    print("fallback down: %d log line(s): %s" % (
+        len(lines), lines[0].strip() if lines else ""))
+    if len(lines) != 1:
+        fails.append("fallback down: %d log lines, not 1" % len(lines))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
