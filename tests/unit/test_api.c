@@ -20,6 +20,8 @@
 #include "dust/rng.h"
 #include "dust/seattle.h"
 
+#include "servertest.h"
+
 static uint8_t srv_b[32], srv_B[32], sid[SEATTLE_SID_MAX];
 static size_t sidlen;
 static uint8_t resp[DUST_API_RESPONSE_MAX];
@@ -28,13 +30,9 @@ static uint8_t resp[DUST_API_RESPONSE_MAX];
 static int
 setup(void ** state)
 {
-	struct dust_rng_seeded r;
-	const uint8_t addr[4] = { 198, 51, 100, 7 };
 
 	(void)state;
-	dust_rng_seeded_u64(&r, 41);
-	keyfile_generate(srv_b, srv_B, &r.rng);
-	sidlen = seattle_sid(sid, 0, addr, 8080, 0);
+	server_identity(srv_b, srv_B, sid, &sidlen, 41, 198, 51, 100, 7, 8080);
 	return (0);
 }
 

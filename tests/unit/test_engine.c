@@ -21,6 +21,7 @@
 #include "dust/rng.h"
 #include "dust/seattle.h"
 
+#include "servertest.h"
 #include "shapetest.h"
 
 static uint8_t srv_b[32], srv_B[32], sid[SEATTLE_SID_MAX];
@@ -30,13 +31,9 @@ static size_t sidlen;
 static int
 setup(void ** state)
 {
-	struct dust_rng_seeded r;
-	const uint8_t addr[4] = { 192, 0, 2, 1 };
 
 	(void)state;
-	dust_rng_seeded_u64(&r, 31);
-	keyfile_generate(srv_b, srv_B, &r.rng);
-	sidlen = seattle_sid(sid, 0, addr, 443, 0);
+	server_identity(srv_b, srv_B, sid, &sidlen, 31, 192, 0, 2, 1, 443);
 	return (0);
 }
 

@@ -52,6 +52,7 @@
 #include "dust/rng.h"
 #include "dust/seattle.h"
 
+#include "servertest.h"
 #include "shapetest.h"
 
 #define BULK_MB		10
@@ -69,13 +70,9 @@ static size_t sidlen;
 static int
 setup(void ** state)
 {
-	struct dust_rng_seeded r;
-	const uint8_t addr[4] = { 198, 51, 100, 7 };
 
 	(void)state;
-	dust_rng_seeded_u64(&r, 41);
-	keyfile_generate(srv_b, srv_B, &r.rng);
-	sidlen = seattle_sid(sid, 0, addr, 8443, 0);
+	server_identity(srv_b, srv_B, sid, &sidlen, 41, 198, 51, 100, 7, 8443);
 	return (0);
 }
 

@@ -23,6 +23,7 @@
 #include "dust/rng.h"
 #include "dust/seattle.h"
 
+#include "servertest.h"
 #include "shapetest.h"
 
 /* 2026-01-01 00:00 UTC, in hours. */
@@ -35,13 +36,9 @@ static size_t sidlen;
 static int
 setup(void ** state)
 {
-	struct dust_rng_seeded r;
-	const uint8_t addr[4] = { 192, 0, 2, 1 };
 
 	(void)state;
-	dust_rng_seeded_u64(&r, 31);
-	keyfile_generate(srv_b, srv_B, &r.rng);
-	sidlen = seattle_sid(sid, 0, addr, 443, 0);
+	server_identity(srv_b, srv_B, sid, &sidlen, 31, 192, 0, 2, 1, 443);
 	dust_engine_mark_key(MK, srv_B, sid, sidlen);
 	return (0);
 }

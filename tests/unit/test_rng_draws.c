@@ -25,6 +25,8 @@
 #include "dust/seattle.h"
 #include "seattle/machine.h"
 
+#include "servertest.h"
+
 /* Filler a server pulls while no client key comes: 1 MiB. */
 #define FILLER_BYTES	(1024 * 1024)
 
@@ -66,13 +68,9 @@ static size_t sidlen;
 static int
 setup(void ** state)
 {
-	struct dust_rng_seeded r;
-	const uint8_t addr[4] = { 192, 0, 2, 1 };
 
 	(void)state;
-	dust_rng_seeded_u64(&r, 41);
-	keyfile_generate(srv_b, srv_B, &r.rng);
-	sidlen = seattle_sid(sid, 0, addr, 443, 0);
+	server_identity(srv_b, srv_B, sid, &sidlen, 41, 192, 0, 2, 1, 443);
 	return (0);
 }
 
