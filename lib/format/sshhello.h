@@ -6,6 +6,8 @@
 
 #include "dust/rng.h"
 
+#include "fmttmpl.h"
+
 /*
  * SSH-2 connection starts, sans I/O (docs/formats.md): a strict parser of
  * what each side sends before its keys change (RFC 4253: the
@@ -197,15 +199,6 @@ enum sshhello_place {
 	SSHHELLO_AT_PADDING	/* Padding of packet ${index} (0-2). */
 };
 
-/* One random field of a template. */
-struct sshhello_field {
-	int place;		/* enum sshhello_place */
-	size_t index;
-	int kind;		/* enum sshhello_kind */
-	size_t off;		/* In the template's bytes. */
-	size_t len;
-};
-
 /*
  * A template: the start of one captured side, from its first byte to the
  * end of NEWKEYS, kept as its exact bytes, and its random fields in order
@@ -217,7 +210,7 @@ struct sshhello_template {
 	uint8_t * bytes;
 	size_t len;
 	size_t nfields;
-	struct sshhello_field field[SSHHELLO_MAX_FIELDS];
+	struct fmt_field field[SSHHELLO_MAX_FIELDS];
 	size_t vlen;
 };
 
@@ -276,7 +269,7 @@ int sshhello_draw(const struct sshhello_template *, const struct dust_rng *,
  * Write a name of the field ${f} ("KEXINIT cookie", "Q_C X25519 part",
  * ...) to ${buf}.  Return ${buf}.
  */
-const char * sshhello_field_name(const struct sshhello_field *, char *,
+const char * sshhello_field_name(const struct fmt_field *, char *,
     size_t);
 
 /**

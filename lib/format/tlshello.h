@@ -6,6 +6,8 @@
 
 #include "dust/rng.h"
 
+#include "fmttmpl.h"
+
 /*
  * TLS 1.3 first flights, sans I/O (docs/formats.md): a strict parser of a
  * client's ClientHello record and of a server's first flight (ServerHello,
@@ -195,17 +197,6 @@ enum tlshello_place {
 	TLSHELLO_AT_GREASE_ALPN		/* ALPN protocol ${index} */
 };
 
-/* One random field of a template. */
-struct tlshello_field {
-	int place;		/* enum tlshello_place */
-	size_t index;
-	int kind;		/* enum tlshello_kind */
-	uint16_t group;		/* For TLSHELLO_X25519 and TLSHELLO_KEY. */
-	size_t off;		/* In the template's bytes. */
-	size_t len;
-	int link;		/* An earlier field it always equals, or -1. */
-};
-
 #define TLSHELLO_CLIENT	0
 #define TLSHELLO_SERVER	1
 
@@ -220,7 +211,7 @@ struct tlshello_template {
 	uint8_t * bytes;
 	size_t len;
 	size_t nfields;
-	struct tlshello_field field[TLSHELLO_MAX_FIELDS];
+	struct fmt_field field[TLSHELLO_MAX_FIELDS];
 	size_t vlen;		/* Bytes of values, all fields. */
 };
 
@@ -291,7 +282,7 @@ int tlshello_set_sni(struct tlshello_template *, const char *, char *,
  * Write a name of the field ${f} ("key_share 0x001d key", "GREASE cipher
  * suite 0", ...) to ${buf}.  Return ${buf}.
  */
-const char * tlshello_field_name(const struct tlshello_field *, char *,
+const char * tlshello_field_name(const struct fmt_field *, char *,
     size_t);
 
 #endif /* !DUST_FORMAT_TLSHELLO_H */
