@@ -90,6 +90,14 @@ struct mconn * muxio_conn_new(struct muxio *, struct bufferevent *, int,
     uint8_t);
 
 /**
+ * muxio_conn_open(link, id, port):
+ * Create the local connection for the peer's connection ${id} of ${link}
+ * to port id ${port}: on a socket still to connect, attached, connecting.
+ * Return it, or NULL if ${link} is at its limit (said) or on failure.
+ */
+struct mconn * muxio_conn_open(struct muxio *, uint16_t, uint8_t);
+
+/**
  * muxio_conn_read(c, on):
  * Watch the socket of the local connection ${c} for reading if ${on},
  * else stop.

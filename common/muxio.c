@@ -365,6 +365,36 @@ muxio_conn_new(struct muxio * m, struct bufferevent * bev, int fd,
 	return (c);
 }
 
+/**
+ * muxio_conn_open(link, id, port):
+ * Create the local connection for the peer's connection ${id} of ${link}
+ * to port id ${port}: on a socket still to connect, attached, connecting.
+ * Return it, or NULL if ${link} is at its limit (said) or on failure.
+ */
+struct mconn *
+muxio_conn_open(struct muxio * m, uint16_t id, uint8_t port)
+{
+	struct bufferevent * bev;
+	struct mconn * c;
+
+	if (muxio_at_limit(m)) {
+		warn0("%s: connection %u: refused, %zu connections already",
+		    m->name, id, m->limit->n);
+		return (NULL);
+	}
+	if ((bev = bufferevent_socket_new(m->base, -1,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		return (NULL);
+	if ((c = muxio_conn_new(m, bev, -1, port)) == NULL) {
+		bufferevent_free(bev);
+		return (NULL);
+	}
+	c->id = id;
+	c->attached = 1;
+	c->connecting = 1;
+	return (c);
+}
+
 /* muxlink callback: queue bytes on the link. */
 static int
 ml_output(void * cookie, const uint8_t * h, size_t hl, const uint8_t * d,
@@ -386,7 +416,6 @@ ml_open(void * cookie, uint16_t id, uint8_t port)
 {
 	struct muxio * m = cookie;
 	const struct sock_addr * a;
-	struct bufferevent * bev;
 	struct mconn * c;
 
 	if (muxsocks_serves(m, port))
@@ -396,23 +425,10 @@ ml_open(void * cookie, uint16_t id, uint8_t port)
 		    m->name, id, port);
 		return (NULL);
 	}
-	if (muxio_at_limit(m)) {
-		warn0("%s: connection %u: refused, %zu connections already",
-		    m->name, id, m->limit->n);
+	if ((c = muxio_conn_open(m, id, port)) == NULL)
 		return (NULL);
-	}
-	if ((bev = bufferevent_socket_new(m->base, -1,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
-		return (NULL);
-	if ((c = muxio_conn_new(m, bev, -1, port)) == NULL) {
-		bufferevent_free(bev);
-		return (NULL);
-	}
-	c->id = id;
-	c->attached = 1;
-	c->connecting = 1;
 	info0("%s: connection %u: open to port id %u", m->name, id, port);
-	if (bufferevent_socket_connect(bev, (const struct sockaddr *)&a->ss,
+	if (bufferevent_socket_connect(c->bev, (const struct sockaddr *)&a->ss,
 	    (int)a->len)) {
 		info0("%s: connection %u: cannot connect to target: %s",
 		    m->name, id, strerror(errno));
