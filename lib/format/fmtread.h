@@ -4,6 +4,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Bytes [off, off + len) of what is read: where a field is. */
+struct fmt_span {
+	size_t off;
+	size_t len;
+};
+
 /*
  * A cursor over untrusted bytes whose errors name the field: the bytes
  * [pos, end) of b are left to read, and a message goes to err as

@@ -37,7 +37,7 @@ static const char * list_names[SSHHELLO_NLISTS] = {
  * into ${s}.  Return 0 or -1 naming ${what}.
  */
 static int
-string(struct rd * r, const char * what, struct sshhello_span * s)
+string(struct rd * r, const char * what, struct fmt_span * s)
 {
 	size_t len;
 
@@ -235,7 +235,7 @@ name_ok(const uint8_t * b, size_t len)
 
 /* namelist(r, k, s): read name-list ${k} into ${s}.  Return 0 or -1. */
 static int
-namelist(struct rd * r, size_t k, struct sshhello_span * s)
+namelist(struct rd * r, size_t k, struct fmt_span * s)
 {
 	char what[64];
 	size_t i, start;
@@ -294,7 +294,7 @@ int
 sshhello_list_has(const struct sshhello_flight * fl, int list,
     const char * name)
 {
-	const struct sshhello_span * s = &fl->list[list];
+	const struct fmt_span * s = &fl->list[list];
 	size_t n = strlen(name), i, start;
 
 	for (start = i = s->off; i <= s->off + s->len; i++) {
@@ -346,8 +346,8 @@ method(struct rd * r, struct sshhello_flight * fl, size_t len,
  * ${s} into ${type}, and point r at the rest.  Return 0 or -1.
  */
 static int
-blob(struct rd * r, struct sshhello_span s, const char * what,
-    struct sshhello_span * type)
+blob(struct rd * r, struct fmt_span s, const char * what,
+    struct fmt_span * type)
 {
 	char w[64];
 
@@ -363,7 +363,7 @@ blob(struct rd * r, struct sshhello_span s, const char * what,
 
 /* is(b, s, name): nonzero if the span ${s} of ${b} is ${name}. */
 static int
-is(const uint8_t * b, struct sshhello_span s, const char * name)
+is(const uint8_t * b, struct fmt_span s, const char * name)
 {
 
 	return (s.len == strlen(name) && memcmp(b + s.off, name, s.len) == 0);
@@ -376,7 +376,7 @@ is(const uint8_t * b, struct sshhello_span s, const char * name)
 static int
 reply_blobs(struct rd * r, struct sshhello_flight * fl)
 {
-	struct sshhello_span key;
+	struct fmt_span key;
 	char name[SSHHELLO_NAME_MAX + 1];
 	size_t end = r->end, pos = r->pos;
 

@@ -6,6 +6,7 @@
 
 #include "dust/rng.h"
 
+#include "fmtread.h"
 #include "fmttmpl.h"
 
 /*
@@ -51,19 +52,13 @@ enum sshhello_list {
 #define SSHHELLO_SNTRUP_ROUNDED_LEN	1007	/* Rounded ciphertext. */
 #define SSHHELLO_SNTRUP_CT_LEN		1039	/* Rounded + confirm. */
 
-/* Bytes [off, off + len) of a flight. */
-struct sshhello_span {
-	size_t off;
-	size_t len;
-};
-
 /* One binary packet before NEWKEYS (no MAC). */
 struct sshhello_packet {
 	size_t off;			/* Its packet_length field. */
 	size_t len;			/* 4 + packet_length. */
 	uint8_t msg;			/* The payload's first byte. */
-	struct sshhello_span payload;
-	struct sshhello_span padding;
+	struct fmt_span payload;
+	struct fmt_span padding;
 };
 
 /*
@@ -74,21 +69,21 @@ struct sshhello_flight {
 	const uint8_t * b;
 	size_t len;
 	int side;			/* SSHHELLO_CLIENT or SSHHELLO_SERVER */
-	struct sshhello_span preamble;	/* A server's lines before. */
-	struct sshhello_span ident;	/* "SSH-2.0-...", no CR LF. */
-	struct sshhello_span software;	/* softwareversion */
-	struct sshhello_span comments;	/* After the space, or empty. */
+	struct fmt_span preamble;	/* A server's lines before. */
+	struct fmt_span ident;	/* "SSH-2.0-...", no CR LF. */
+	struct fmt_span software;	/* softwareversion */
+	struct fmt_span comments;	/* After the space, or empty. */
 	struct sshhello_packet kexinit;
 	size_t cookie;			/* Offset of the 16 bytes. */
-	struct sshhello_span list[SSHHELLO_NLISTS];
+	struct fmt_span list[SSHHELLO_NLISTS];
 	struct sshhello_packet kex;	/* KEX_ECDH_INIT or _REPLY. */
 	int method;			/* SSHHELLO_KEX_* */
-	struct sshhello_span q;		/* Q_C or Q_S. */
-	struct sshhello_span hostkey;	/* K_S (server). */
-	struct sshhello_span hostkey_type;
-	struct sshhello_span sig;	/* The signature blob (server). */
-	struct sshhello_span sig_type;
-	struct sshhello_span sig_blob;	/* Its signature bytes. */
+	struct fmt_span q;		/* Q_C or Q_S. */
+	struct fmt_span hostkey;	/* K_S (server). */
+	struct fmt_span hostkey_type;
+	struct fmt_span sig;	/* The signature blob (server). */
+	struct fmt_span sig_type;
+	struct fmt_span sig_blob;	/* Its signature bytes. */
 	struct sshhello_packet newkeys;
 	size_t end;			/* After NEWKEYS. */
 };

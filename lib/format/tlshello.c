@@ -43,7 +43,7 @@ static const uint8_t hrr_random[32] = {
  */
 static int
 vec(struct rd * r, size_t n, const char * what, size_t min, size_t unit,
-    struct tlshello_span * s)
+    struct fmt_span * s)
 {
 	size_t len;
 
@@ -170,7 +170,7 @@ handshake(struct rd * r, unsigned type, const char * name)
  */
 static int
 exts(struct rd * r, struct tlshello_ext * ext, size_t * n,
-    struct tlshello_span * block)
+    struct fmt_span * block)
 {
 	size_t type, len, i;
 
@@ -234,7 +234,7 @@ body(struct rd * r, const struct tlshello_ext * e, char * what, size_t wlen)
  */
 static int
 list(struct rd * r, const struct tlshello_ext * e, size_t n, size_t min,
-    size_t unit, struct tlshello_span * s)
+    size_t unit, struct fmt_span * s)
 {
 	char what[64];
 
@@ -250,7 +250,7 @@ list(struct rd * r, const struct tlshello_ext * e, size_t n, size_t min,
 static int
 sni(struct rd * r, const struct tlshello_ext * e, struct tlshello_client * ch)
 {
-	struct tlshello_span names, name;
+	struct fmt_span names, name;
 	size_t type;
 
 	if (list(r, e, 2, 1, 1, &names))
@@ -275,7 +275,7 @@ sni(struct rd * r, const struct tlshello_ext * e, struct tlshello_client * ch)
 static int
 alpn(struct rd * r, const struct tlshello_ext * e, struct tlshello_client * ch)
 {
-	struct tlshello_span name;
+	struct fmt_span name;
 
 	if (list(r, e, 2, 2, 1, &ch->alpn))
 		return (-1);
@@ -323,7 +323,7 @@ static int
 shares(struct rd * r, const struct tlshello_ext * e,
     struct tlshello_client * ch)
 {
-	struct tlshello_span all;
+	struct fmt_span all;
 	size_t i;
 
 	if (list(r, e, 2, 0, 1, &all))
@@ -492,7 +492,7 @@ server_ext(struct rd * r, const struct tlshello_ext * e,
 static int
 server_hello(struct rd * r, struct tlshello_server * sh)
 {
-	struct tlshello_span block;
+	struct fmt_span block;
 	size_t rlen, v, i, end;
 
 	if (record(r, 22, 0x0303, TLSHELLO_PLAINTEXT_MAX, "handshake", &rlen))

@@ -6,6 +6,7 @@
 
 #include "dust/rng.h"
 
+#include "fmtread.h"
 #include "fmttmpl.h"
 
 /*
@@ -40,23 +41,17 @@
 
 #define TLS_GROUP_X25519		0x001d
 
-/* Bytes [off, off + len) of a hello. */
-struct tlshello_span {
-	size_t off;
-	size_t len;
-};
-
 /* One extension: its type and its body (after the 4-byte header). */
 struct tlshello_ext {
 	uint16_t type;
-	struct tlshello_span body;
+	struct fmt_span body;
 };
 
 /* One key_share entry: its group (at ${group_off}) and its key_exchange. */
 struct tlshello_share {
 	uint16_t group;
 	size_t group_off;
-	struct tlshello_span key;
+	struct fmt_span key;
 };
 
 /*
@@ -71,20 +66,20 @@ struct tlshello_client {
 	uint16_t record_version;
 	uint16_t legacy_version;
 	size_t random;			/* Offset of the 32-byte random. */
-	struct tlshello_span session_id;
-	struct tlshello_span suites;
-	struct tlshello_span compression;
-	struct tlshello_span exts;	/* The extensions block. */
+	struct fmt_span session_id;
+	struct fmt_span suites;
+	struct fmt_span compression;
+	struct fmt_span exts;	/* The extensions block. */
 	size_t nexts;
 	struct tlshello_ext ext[TLSHELLO_MAX_EXTS];
 	int has_sni;
-	struct tlshello_span sni;	/* The host_name. */
-	struct tlshello_span groups;
-	struct tlshello_span point_formats;
-	struct tlshello_span sigalgs;
-	struct tlshello_span alpn;	/* The protocol_name_list. */
-	struct tlshello_span versions;
-	struct tlshello_span psk_modes;
+	struct fmt_span sni;	/* The host_name. */
+	struct fmt_span groups;
+	struct fmt_span point_formats;
+	struct fmt_span sigalgs;
+	struct fmt_span alpn;	/* The protocol_name_list. */
+	struct fmt_span versions;
+	struct fmt_span psk_modes;
 	int padding;			/* Index in ext[] of padding, or -1. */
 	size_t nshares;
 	struct tlshello_share share[TLSHELLO_MAX_SHARES];
@@ -101,7 +96,7 @@ struct tlshello_server {
 	uint16_t legacy_version;
 	int hrr;			/* A HelloRetryRequest. */
 	size_t random;
-	struct tlshello_span session_id;	/* legacy_session_id_echo */
+	struct fmt_span session_id;	/* legacy_session_id_echo */
 	uint16_t suite;
 	size_t nexts;
 	struct tlshello_ext ext[TLSHELLO_MAX_EXTS];

@@ -39,7 +39,7 @@ union parsed {
  * Return 0 or -1.
  */
 static int
-greases(const uint8_t * b, struct tlshello_span span, size_t unit, int place,
+greases(const uint8_t * b, struct fmt_span span, size_t unit, int place,
     struct fmt_cands * c)
 {
 	size_t i;
@@ -94,7 +94,7 @@ share_cands(const struct tlshello_share * s, size_t i, struct fmt_cands * c)
 static int
 client_cands(const struct tlshello_client * ch, struct fmt_cands * c)
 {
-	struct tlshello_span t;
+	struct fmt_span t;
 	size_t i;
 
 	c->n = 0;

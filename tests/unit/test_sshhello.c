@@ -326,7 +326,7 @@ test_hassh(void ** state)
 {
 	struct sshhello_flight c, s;
 	char err[256], h[4096], want[4096];
-	const struct sshhello_span * l;
+	const struct fmt_span * l;
 	size_t i, n;
 	static const int cl[4] = { SSHHELLO_KEX, SSHHELLO_ENC_CS,
 	    SSHHELLO_MAC_CS, SSHHELLO_CMP_CS };
