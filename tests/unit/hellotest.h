@@ -48,16 +48,8 @@ static inline size_t
 pick(const char * prefix, const uint8_t ** flights, size_t * lens,
     int server)
 {
-	size_t n = 0;
-	int i;
 
-	for (i = 0; i < nvec; i++) {
-		if (strncmp(vec[i].name, prefix, strlen(prefix)) != 0)
-			continue;
-		flights[n] = server ? vec[i].server : vec[i].client;
-		lens[n++] = server ? vec[i].slen : vec[i].clen;
-	}
-	return (n);
+	return (tlsvec_pick(vec, nvec, prefix, flights, lens, server));
 }
 
 /* expect_err(rc, err, want): ${rc} is -1 and ${err} holds ${want}. */
