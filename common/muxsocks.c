@@ -230,7 +230,6 @@ int
 muxsocks_accept(struct muxio * m, int fd, const uint8_t * prefix,
     size_t len)
 {
-	struct bufferevent * bev;
 	struct mconn * c;
 	uint8_t r[10];
 
@@ -243,15 +242,8 @@ muxsocks_accept(struct muxio * m, int fd, const uint8_t * prefix,
 		close(fd);
 		return (-1);
 	}
-	if ((bev = bufferevent_socket_new(m->base, fd,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
-		close(fd);
+	if ((c = muxio_conn_new(m, fd, PROXYOPEN_PORT)) == NULL)
 		return (-1);
-	}
-	if ((c = muxio_conn_new(m, bev, fd, PROXYOPEN_PORT)) == NULL) {
-		bufferevent_free(bev);
-		return (-1);
-	}
 	c->proxy = 1;
 	c->need_status = 1;
 	if (muxlink_open_data(m->ml, PROXYOPEN_PORT, prefix, len, c,
