@@ -32,23 +32,10 @@ for b in /usr/sbin/sshd /usr/bin/ssh /usr/bin/ssh-keygen; do
 done
 [ "$(id -u)" -eq 0 ] || skip "sshd needs root"
 
-ssh-keygen -q -t ed25519 -N '' -f "$T/host_key"
 ssh-keygen -q -t ed25519 -N '' -f "$T/user_key"
 : > "$T/authorized_keys"
-mkdir -p /run/sshd
-PORT=$(free_port)
-cat > "$T/sshd_config" <<EOC
-Port $PORT
-ListenAddress 127.0.0.1
-HostKey $T/host_key
-AuthorizedKeysFile $T/authorized_keys
-PidFile $T/sshd.pid
-StrictModes no
-UsePAM no
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-EOC
-spawn sshd /usr/sbin/sshd -D -e -f "$T/sshd_config"
+start_sshd
+PORT=$P_SSHD
 wait_port "$PORT"
 start_relay "$PORT" all
 
