@@ -81,13 +81,20 @@ void muxio_fail(struct muxio *, const char *, ...)
 int muxio_at_limit(struct muxio *);
 
 /**
- * muxio_conn_new(link, bev, fd, port):
- * Create a local connection of ${link} for port id ${port} on ${bev},
- * whose socket is ${fd} (or -1: not yet connected).  Return it, or NULL
- * on failure (${bev} is still the caller's).
+ * muxio_conn_new(link, fd, port):
+ * Create a local connection of ${link} for port id ${port} on the socket
+ * ${fd}, or on a new socket still to connect if ${fd} is -1.  Return it,
+ * or NULL on failure (${fd} is then closed).
  */
-struct mconn * muxio_conn_new(struct muxio *, struct bufferevent *, int,
-    uint8_t);
+struct mconn * muxio_conn_new(struct muxio *, int, uint8_t);
+
+/**
+ * muxio_conn_open(link, id, port):
+ * Create the local connection for the peer's connection ${id} of ${link}
+ * to port id ${port}: on a socket still to connect, attached, connecting.
+ * Return it, or NULL if ${link} is at its limit (said) or on failure.
+ */
+struct mconn * muxio_conn_open(struct muxio *, uint16_t, uint8_t);
 
 /**
  * muxio_conn_read(c, on):

@@ -327,34 +327,34 @@ conn_eventcb(struct bufferevent * bev, short what, void * arg)
 }
 
 /**
- * muxio_conn_new(link, bev, fd, port):
- * Create a local connection of ${link} for port id ${port} on ${bev},
- * whose socket is ${fd} (or -1: not yet connected).  Return it, or NULL
- * on failure (${bev} is still the caller's).
+ * muxio_conn_new(link, fd, port):
+ * Create a local connection of ${link} for port id ${port} on the socket
+ * ${fd}, or on a new socket still to connect if ${fd} is -1.  Return it,
+ * or NULL on failure (${fd} is then closed).
  */
 struct mconn *
-muxio_conn_new(struct muxio * m, struct bufferevent * bev, int fd,
-    uint8_t port)
+muxio_conn_new(struct muxio * m, int fd, uint8_t port)
 {
+	struct bufferevent * bev;
 	struct mconn * c;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL)
+	if ((bev = bufferevent_socket_new(m->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		if (fd != -1)
+			close(fd);
 		return (NULL);
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		goto err0;
 	c->m = m;
 	c->bev = bev;
 	c->port = port;
 	if (fd != -1 && (c->rd = event_new(m->base, fd,
-	    EV_READ | EV_PERSIST, conn_readcb, c)) == NULL) {
-		free(c);
-		return (NULL);
-	}
+	    EV_READ | EV_PERSIST, conn_readcb, c)) == NULL)
+		goto err1;
 	if (evbuffer_add_cb(bufferevent_get_output(bev), conn_outcb, c) ==
-	    NULL) {
-		if (c->rd != NULL)
-			event_free(c->rd);
-		free(c);
-		return (NULL);
-	}
+	    NULL)
+		goto err2;
 	bufferevent_setcb(bev, NULL, conn_writecb, conn_eventcb, c);
 	bufferevent_set_max_single_write(bev, MAX_WRITE);
 	if ((c->next = m->conns) != NULL)
@@ -362,6 +362,40 @@ muxio_conn_new(struct muxio * m, struct bufferevent * bev, int fd,
 	m->conns = c;
 	if (m->limit != NULL)
 		m->limit->n++;
+	return (c);
+
+err2:
+	if (c->rd != NULL)
+		event_free(c->rd);
+err1:
+	free(c);
+err0:
+	/* Closes ${fd} too. */
+	bufferevent_free(bev);
+	return (NULL);
+}
+
+/**
+ * muxio_conn_open(link, id, port):
+ * Create the local connection for the peer's connection ${id} of ${link}
+ * to port id ${port}: on a socket still to connect, attached, connecting.
+ * Return it, or NULL if ${link} is at its limit (said) or on failure.
+ */
+struct mconn *
+muxio_conn_open(struct muxio * m, uint16_t id, uint8_t port)
+{
+	struct mconn * c;
+
+	if (muxio_at_limit(m)) {
+		warn0("%s: connection %u: refused, %zu connections already",
+		    m->name, id, m->limit->n);
+		return (NULL);
+	}
+	if ((c = muxio_conn_new(m, -1, port)) == NULL)
+		return (NULL);
+	c->id = id;
+	c->attached = 1;
+	c->connecting = 1;
 	return (c);
 }
 
@@ -386,7 +420,6 @@ ml_open(void * cookie, uint16_t id, uint8_t port)
 {
 	struct muxio * m = cookie;
 	const struct sock_addr * a;
-	struct bufferevent * bev;
 	struct mconn * c;
 
 	if (muxsocks_serves(m, port))
@@ -396,23 +429,10 @@ ml_open(void * cookie, uint16_t id, uint8_t port)
 		    m->name, id, port);
 		return (NULL);
 	}
-	if (muxio_at_limit(m)) {
-		warn0("%s: connection %u: refused, %zu connections already",
-		    m->name, id, m->limit->n);
+	if ((c = muxio_conn_open(m, id, port)) == NULL)
 		return (NULL);
-	}
-	if ((bev = bufferevent_socket_new(m->base, -1,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
-		return (NULL);
-	if ((c = muxio_conn_new(m, bev, -1, port)) == NULL) {
-		bufferevent_free(bev);
-		return (NULL);
-	}
-	c->id = id;
-	c->attached = 1;
-	c->connecting = 1;
 	info0("%s: connection %u: open to port id %u", m->name, id, port);
-	if (bufferevent_socket_connect(bev, (const struct sockaddr *)&a->ss,
+	if (bufferevent_socket_connect(c->bev, (const struct sockaddr *)&a->ss,
 	    (int)a->len)) {
 		info0("%s: connection %u: cannot connect to target: %s",
 		    m->name, id, strerror(errno));
@@ -636,7 +656,6 @@ err0:
 int
 muxio_accept(struct muxio * m, int fd, uint8_t port)
 {
-	struct bufferevent * bev;
 	struct mconn * c;
 
 	if (m->failing) {
@@ -649,15 +668,8 @@ muxio_accept(struct muxio * m, int fd, uint8_t port)
 		close(fd);
 		return (-1);
 	}
-	if ((bev = bufferevent_socket_new(m->base, fd,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
-		close(fd);
+	if ((c = muxio_conn_new(m, fd, port)) == NULL)
 		return (-1);
-	}
-	if ((c = muxio_conn_new(m, bev, fd, port)) == NULL) {
-		bufferevent_free(bev);
-		return (-1);
-	}
 	if (muxlink_open(m->ml, port, c, &c->id)) {
 		warn0("%s: cannot open a connection: %s", m->name,
 		    muxlink_error(m->ml));

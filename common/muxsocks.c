@@ -152,27 +152,13 @@ muxsocks_serves(const struct muxio * m, uint8_t port)
 struct mconn *
 muxsocks_open(struct muxio * m, uint16_t id)
 {
-	struct bufferevent * bev;
 	struct mconn * c;
 
-	if (muxio_at_limit(m)) {
-		warn0("%s: connection %u: refused, %zu connections already",
-		    m->name, id, m->limit->n);
+	if ((c = muxio_conn_open(m, id, PROXYOPEN_PORT)) == NULL)
 		return (NULL);
-	}
-	if ((bev = bufferevent_socket_new(m->base, -1,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
-		return (NULL);
-	if ((c = muxio_conn_new(m, bev, -1, PROXYOPEN_PORT)) == NULL) {
-		bufferevent_free(bev);
-		return (NULL);
-	}
 	/* Paced connections are written by proxy_tick, not by libevent. */
 	if (m->socks.pacer != NULL)
-		bufferevent_disable(bev, EV_WRITE);
-	c->id = id;
-	c->attached = 1;
-	c->connecting = 1;
+		bufferevent_disable(c->bev, EV_WRITE);
 	c->proxy = 1;
 	c->need_dest = 1;
 	proxyopen_dec_init(&c->dec);
@@ -244,7 +230,6 @@ int
 muxsocks_accept(struct muxio * m, int fd, const uint8_t * prefix,
     size_t len)
 {
-	struct bufferevent * bev;
 	struct mconn * c;
 	uint8_t r[10];
 
@@ -257,15 +242,8 @@ muxsocks_accept(struct muxio * m, int fd, const uint8_t * prefix,
 		close(fd);
 		return (-1);
 	}
-	if ((bev = bufferevent_socket_new(m->base, fd,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
-		close(fd);
+	if ((c = muxio_conn_new(m, fd, PROXYOPEN_PORT)) == NULL)
 		return (-1);
-	}
-	if ((c = muxio_conn_new(m, bev, fd, PROXYOPEN_PORT)) == NULL) {
-		bufferevent_free(bev);
-		return (-1);
-	}
 	c->proxy = 1;
 	c->need_status = 1;
 	if (muxlink_open_data(m->ml, PROXYOPEN_PORT, prefix, len, c,

@@ -22,16 +22,9 @@
 
 #include "format/sshhello.h"
 
+#include "fuzzhello.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-/* within(s, len): abort unless ${s} lies within ${len} bytes. */
-static void
-within(struct sshhello_span s, size_t len)
-{
-
-	if (s.off > len || s.len > len - s.off)
-		abort();
-}
 
 /* again(fl, b, len): the pieces of ${fl} read one at a time agree. */
 static void
@@ -86,26 +79,20 @@ roundtrip(const struct sshhello_template * t)
 {
 	struct dust_rng_seeded rs;
 	struct sshhello_flight fl;
-	uint8_t * vals, * back, * out;
+	struct roundbufs rb;
 	char err[256];
 
 	dust_rng_seeded_u64(&rs, 1);
-	vals = malloc(t->vlen + 1);
-	back = malloc(t->vlen + 1);
-	out = malloc(t->len);
-	if (vals == NULL || back == NULL || out == NULL)
-		abort();
-	if (sshhello_draw(t, &rs.rng, vals) == 0) {
-		if (sshhello_fill(t, vals, out, err, sizeof(err)) ||
-		    sshhello_parse(t->side, out, t->len, &fl, err,
+	roundbufs_new(&rb, t->vlen, t->len);
+	if (sshhello_draw(t, &rs.rng, rb.vals) == 0) {
+		if (sshhello_fill(t, rb.vals, rb.out, err, sizeof(err)) ||
+		    sshhello_parse(t->side, rb.out, t->len, &fl, err,
 		    sizeof(err)) ||
-		    sshhello_extract(t, out, t->len, back, err, sizeof(err)) ||
-		    memcmp(vals, back, t->vlen))
+		    sshhello_extract(t, rb.out, t->len, rb.back, err,
+		    sizeof(err)) || memcmp(rb.vals, rb.back, t->vlen))
 			abort();
 	}
-	free(vals);
-	free(back);
-	free(out);
+	roundbufs_free(&rb);
 }
 
 /* learn(side, b, len): learn a template from two starts in ${b}. */
@@ -117,13 +104,8 @@ learn(int side, const uint8_t * b, size_t len)
 	size_t lens[2];
 	char err[256];
 
-	if (len < 2 || (size_t)(b[0] << 8 | b[1]) > len - 2)
-		return;
-	lens[0] = (size_t)(b[0] << 8 | b[1]);
-	h[0] = b + 2;
-	h[1] = h[0] + lens[0];
-	lens[1] = len - 2 - lens[0];
-	if (sshhello_learn(side, h, lens, 2, &t, err, sizeof(err)))
+	if (split_two(b, len, h, lens) ||
+	    sshhello_learn(side, h, lens, 2, &t, err, sizeof(err)))
 		return;
 	roundtrip(t);
 	sshhello_template_free(t);

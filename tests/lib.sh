@@ -66,3 +66,27 @@ any_alive() {
 	for _p in "$@"; do alive "$_p" && return 0; done
 	return 1
 }
+
+# start_sshd [PREFIX...]: start Debian's sshd (run under PREFIX, e.g.
+# "taskset -c 1", if given) on a free port of 127.0.0.1, in $P_SSHD, with a
+# throwaway ed25519 host key ($T/host_key, made if missing) and a config
+# of its own ($T/sshd_config): key authentication only, with the keys of
+# $T/authorized_keys (the caller writes it; empty: every login refused).
+start_sshd() {
+	[ -f "$T/host_key" ] || ssh-keygen -q -t ed25519 -N '' -f "$T/host_key"
+	mkdir -p /run/sshd
+	P_SSHD=$(free_port)
+	cat > "$T/sshd_config" <<EOC
+Port $P_SSHD
+ListenAddress 127.0.0.1
+HostKey $T/host_key
+AuthorizedKeysFile $T/authorized_keys
+PidFile $T/sshd.pid
+StrictModes no
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+EOC
+	spawn sshd "$@" /usr/sbin/sshd -D -e -f "$T/sshd_config"
+}

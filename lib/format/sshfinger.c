@@ -22,7 +22,7 @@ int
 sshhello_hassh(const struct sshhello_flight * fl, char * out, size_t outlen)
 {
 	int s = fl->side == SSHHELLO_SERVER;
-	const struct sshhello_span * l[4] = { &fl->list[SSHHELLO_KEX],
+	const struct fmt_span * l[4] = { &fl->list[SSHHELLO_KEX],
 	    &fl->list[s ? SSHHELLO_ENC_SC : SSHHELLO_ENC_CS],
 	    &fl->list[s ? SSHHELLO_MAC_SC : SSHHELLO_MAC_CS],
 	    &fl->list[s ? SSHHELLO_CMP_SC : SSHHELLO_CMP_CS] };
@@ -48,7 +48,7 @@ int
 sshhello_negotiate(const struct sshhello_flight * c,
     const struct sshhello_flight * s, int list, char * out, size_t outlen)
 {
-	const struct sshhello_span * l = &c->list[list];
+	const struct fmt_span * l = &c->list[list];
 	size_t start, i;
 
 	for (start = i = l->off; i <= l->off + l->len; i++) {

@@ -16,11 +16,11 @@
  * naming the field ("KEXINIT: name-list 2 (encryption client to server)
  * length 4000 overruns the 120 bytes left"), never a read out of bounds.
  */
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "fmtread.h"
 #include "sshhello.h"
 
 /* The name-lists' names, for messages. */
@@ -32,71 +32,23 @@ static const char * list_names[SSHHELLO_NLISTS] = {
 	"languages client to server", "languages server to client"
 };
 
-/* A cursor over [pos, end) of b, and where errors go. */
-struct rd {
-	const uint8_t * b;
-	size_t pos;
-	size_t end;
-	const char * who;	/* "KEXINIT", ... */
-	char * err;
-	size_t errlen;
-};
-
-static int bad(struct rd *, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* bad(r, fmt, ...): write "${who}: " and the message to r->err; return -1. */
-static int
-bad(struct rd * r, const char * fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (r->errlen == 0)
-		return (-1);
-	n = snprintf(r->err, r->errlen, "%s: ", r->who);
-	if (n < 0 || (size_t)n >= r->errlen)
-		return (-1);
-	va_start(ap, fmt);
-	vsnprintf(r->err + n, r->errlen - (size_t)n, fmt, ap);
-	va_end(ap);
-	return (-1);
-}
-
-/* left(r): bytes left before r->end. */
-static size_t
-left(const struct rd * r)
-{
-
-	return (r->end - r->pos);
-}
-
-/* u32at(b): the big-endian 32-bit value at ${b}. */
-static size_t
-u32at(const uint8_t * b)
-{
-
-	return ((size_t)b[0] << 24 | (size_t)b[1] << 16 | (size_t)b[2] << 8 |
-	    b[3]);
-}
-
 /*
  * string(r, what, s): read an SSH string (a 32-bit length, then its bytes)
  * into ${s}.  Return 0 or -1 naming ${what}.
  */
 static int
-string(struct rd * r, const char * what, struct sshhello_span * s)
+string(struct rd * r, const char * what, struct fmt_span * s)
 {
 	size_t len;
 
-	if (left(r) < 4)
-		return (bad(r, "%s length truncated (%zu of 4 bytes)", what,
-		    left(r)));
-	len = u32at(r->b + r->pos);
+	if (rd_left(r) < 4)
+		return (rd_bad(r, "%s length truncated (%zu of 4 bytes)", what,
+		    rd_left(r)));
+	len = rd_u32(r->b + r->pos);
 	r->pos += 4;
-	if (len > left(r))
-		return (bad(r, "%s length %zu overruns the %zu bytes left",
-		    what, len, left(r)));
+	if (len > rd_left(r))
+		return (rd_bad(r, "%s length %zu overruns the %zu bytes left",
+		    what, len, rd_left(r)));
 	s->off = r->pos;
 	s->len = len;
 	r->pos += len;
@@ -117,31 +69,31 @@ line(const uint8_t * b, size_t len, int side, size_t start,
 
 	if (n < 4 || memcmp(l, "SSH-", 4) != 0) {
 		if (side == SSHHELLO_CLIENT)
-			return (bad(r, "the client's first line does not "
+			return (rd_bad(r, "the client's first line does not "
 			    "start with \"SSH-\""));
 		return (2);
 	}
 	if (n > SSHHELLO_IDENT_MAX)
-		return (bad(r, "line of %zu bytes, over %d", n,
+		return (rd_bad(r, "line of %zu bytes, over %d", n,
 		    SSHHELLO_IDENT_MAX));
 	if (n < 2 || l[n - 2] != '\r')
-		return (bad(r, "line does not end in CR LF"));
+		return (rd_bad(r, "line does not end in CR LF"));
 	if (n >= 8 && memcmp(l, "SSH-2.0-", 8) == 0)
 		i = 8;
 	else if (side == SSHHELLO_SERVER && n >= 9 &&
 	    memcmp(l, "SSH-1.99-", 9) == 0)
 		i = 9;
 	else
-		return (bad(r, "protoversion is not 2.0"));
+		return (rd_bad(r, "protoversion is not 2.0"));
 	for (sp = i; sp < n - 2 && l[sp] != ' '; sp++)
 		if (l[sp] < 0x21 || l[sp] > 0x7e || l[sp] == '-')
-			return (bad(r, "softwareversion byte %zu is 0x%02x",
+			return (rd_bad(r, "softwareversion byte %zu is 0x%02x",
 			    sp - i, l[sp]));
 	if (sp == i)
-		return (bad(r, "softwareversion is empty"));
+		return (rd_bad(r, "softwareversion is empty"));
 	for (i = sp; i < n - 2; i++)
 		if (l[i] < 0x20 || l[i] > 0x7e)
-			return (bad(r, "comments byte %zu is 0x%02x", i - sp,
+			return (rd_bad(r, "comments byte %zu is 0x%02x", i - sp,
 			    l[i]));
 	fl->ident.off = start;
 	fl->ident.len = n - 2;
@@ -173,25 +125,26 @@ sshhello_ident(const uint8_t * b, size_t len, int side,
 
 	for (i = 0; i < len; i++) {
 		if (b[i] == '\0')
-			return (bad(&r, "NUL byte at %zu", i));
+			return (rd_bad(&r, "NUL byte at %zu", i));
 		if (b[i] != '\n')
 			continue;
 		if ((rc = line(b, i + 1, side, start, fl, &r)) != 2)
 			return (rc);
 		start = i + 1;
 		if (start > SSHHELLO_PREAMBLE_MAX)
-			return (bad(&r, "over %d bytes of lines before the "
+			return (rd_bad(&r, "over %d bytes of lines before the "
 			    "identification line", SSHHELLO_PREAMBLE_MAX));
 	}
 	n = len - start < 4 ? len - start : 4;
 	if (memcmp(b + start, "SSH-", n) == 0 &&
 	    len - start >= SSHHELLO_IDENT_MAX)
-		return (bad(&r, "line of over %d bytes", SSHHELLO_IDENT_MAX));
+		return (rd_bad(&r, "line of over %d bytes",
+		    SSHHELLO_IDENT_MAX));
 	if (memcmp(b + start, "SSH-", n) != 0 && side == SSHHELLO_CLIENT)
-		return (bad(&r, "the client's first line does not start with "
-		    "\"SSH-\""));
+		return (rd_bad(&r, "the client's first line does not start "
+		    "with \"SSH-\""));
 	if (len > SSHHELLO_PREAMBLE_MAX + SSHHELLO_IDENT_MAX)
-		return (bad(&r, "no identification line in %zu bytes", len));
+		return (rd_bad(&r, "no identification line in %zu bytes", len));
 	return (1);
 }
 
@@ -212,20 +165,20 @@ sshhello_packet(const uint8_t * b, size_t len, struct sshhello_packet * p,
 
 	if (len < 4)
 		return (1);
-	plen = u32at(b);
+	plen = rd_u32(b);
 	if (plen < 12 || plen > SSHHELLO_PACKET_MAX - 4)
-		return (bad(&r, "packet_length %zu, not 12 to %d", plen,
+		return (rd_bad(&r, "packet_length %zu, not 12 to %d", plen,
 		    SSHHELLO_PACKET_MAX - 4));
 	if ((4 + plen) % 8)
-		return (bad(&r, "packet_length %zu: 4 + it is not a multiple "
-		    "of 8", plen));
+		return (rd_bad(&r, "packet_length %zu: 4 + it is not a "
+		    "multiple of 8", plen));
 	if (len < 5)
 		return (1);
 	pad = b[4];
 	if (pad < 4)
-		return (bad(&r, "padding_length %zu is under 4", pad));
+		return (rd_bad(&r, "padding_length %zu is under 4", pad));
 	if (pad > plen - 2)
-		return (bad(&r, "padding_length %zu leaves no payload in "
+		return (rd_bad(&r, "padding_length %zu leaves no payload in "
 		    "packet_length %zu", pad, plen));
 	if (len - 4 < plen)
 		return (1);
@@ -251,13 +204,13 @@ next(struct rd * r, struct sshhello_packet * p, unsigned msg,
 	int rc;
 
 	r->who = name;
-	rc = sshhello_packet(r->b + r->pos, left(r), p, e, sizeof(e));
+	rc = sshhello_packet(r->b + r->pos, rd_left(r), p, e, sizeof(e));
 	if (rc == 1)
-		return (bad(r, "packet truncated (%zu bytes)", left(r)));
+		return (rd_bad(r, "packet truncated (%zu bytes)", rd_left(r)));
 	if (rc)		/* The message without its "packet: ". */
-		return (bad(r, "%s", e + strlen("packet: ")));
+		return (rd_bad(r, "%s", e + strlen("packet: ")));
 	if (p->msg != msg)
-		return (bad(r, "message type %u, not %u", p->msg, msg));
+		return (rd_bad(r, "message type %u, not %u", p->msg, msg));
 	p->off += r->pos;
 	p->payload.off += r->pos;
 	p->padding.off += r->pos;
@@ -282,7 +235,7 @@ name_ok(const uint8_t * b, size_t len)
 
 /* namelist(r, k, s): read name-list ${k} into ${s}.  Return 0 or -1. */
 static int
-namelist(struct rd * r, size_t k, struct sshhello_span * s)
+namelist(struct rd * r, size_t k, struct fmt_span * s)
 {
 	char what[64];
 	size_t i, start;
@@ -291,13 +244,13 @@ namelist(struct rd * r, size_t k, struct sshhello_span * s)
 	if (string(r, what, s))
 		return (-1);
 	if (s->len == 0 && k < SSHHELLO_LANG_CS)
-		return (bad(r, "%s is empty", what));
+		return (rd_bad(r, "%s is empty", what));
 	for (start = i = s->off; s->len > 0 && i <= s->off + s->len; i++) {
 		if (i < s->off + s->len && r->b[i] != ',')
 			continue;
 		if (!name_ok(r->b + start, i - start))
-			return (bad(r, "%s name %zu is not an algorithm name",
-			    what, start - s->off));
+			return (rd_bad(r, "%s name %zu is not an algorithm "
+			    "name", what, start - s->off));
 		start = i + 1;
 	}
 	return (0);
@@ -309,26 +262,27 @@ kexinit(struct rd * r, struct sshhello_flight * fl)
 {
 	size_t k;
 
-	if (left(r) < 16)
-		return (bad(r, "cookie truncated (%zu of 16 bytes)", left(r)));
+	if (rd_left(r) < 16)
+		return (rd_bad(r, "cookie truncated (%zu of 16 bytes)",
+		    rd_left(r)));
 	fl->cookie = r->pos;
 	r->pos += 16;
 	for (k = 0; k < SSHHELLO_NLISTS; k++)
 		if (namelist(r, k, &fl->list[k]))
 			return (-1);
-	if (left(r) < 5)
-		return (bad(r, "first_kex_packet_follows and reserved "
-		    "truncated (%zu of 5 bytes)", left(r)));
+	if (rd_left(r) < 5)
+		return (rd_bad(r, "first_kex_packet_follows and reserved "
+		    "truncated (%zu of 5 bytes)", rd_left(r)));
 	if (r->b[r->pos] != 0)
-		return (bad(r, "first_kex_packet_follows %u, not 0 (a guessed "
-		    "packet, which this parser does not follow)",
+		return (rd_bad(r, "first_kex_packet_follows %u, not 0 (a "
+		    "guessed packet, which this parser does not follow)",
 		    r->b[r->pos]));
-	if (u32at(r->b + r->pos + 1) != 0)
-		return (bad(r, "reserved %zu, not 0", u32at(r->b + r->pos +
+	if (rd_u32(r->b + r->pos + 1) != 0)
+		return (rd_bad(r, "reserved %zu, not 0", rd_u32(r->b + r->pos +
 		    1)));
 	r->pos += 5;
-	if (left(r) != 0)
-		return (bad(r, "%zu bytes after reserved", left(r)));
+	if (rd_left(r) != 0)
+		return (rd_bad(r, "%zu bytes after reserved", rd_left(r)));
 	return (0);
 }
 
@@ -340,7 +294,7 @@ int
 sshhello_list_has(const struct sshhello_flight * fl, int list,
     const char * name)
 {
-	const struct sshhello_span * s = &fl->list[list];
+	const struct fmt_span * s = &fl->list[list];
 	size_t n = strlen(name), i, start;
 
 	for (start = i = s->off; i <= s->off + s->len; i++) {
@@ -370,8 +324,8 @@ method(struct rd * r, struct sshhello_flight * fl, size_t len,
 		if (!sshhello_list_has(fl, SSHHELLO_KEX, "curve25519-sha256") &&
 		    !sshhello_list_has(fl, SSHHELLO_KEX,
 		    "curve25519-sha256@libssh.org"))
-			return (bad(r, "%s is a curve25519-sha256 key, which "
-			    "the kex algorithms do not list", what));
+			return (rd_bad(r, "%s is a curve25519-sha256 key, "
+			    "which the kex algorithms do not list", what));
 		return (0);
 	}
 	if (len == sntrup) {
@@ -379,11 +333,11 @@ method(struct rd * r, struct sshhello_flight * fl, size_t len,
 		if (!sshhello_list_has(fl, SSHHELLO_KEX,
 		    "sntrup761x25519-sha512") && !sshhello_list_has(fl,
 		    SSHHELLO_KEX, "sntrup761x25519-sha512@openssh.com"))
-			return (bad(r, "%s is an sntrup761x25519-sha512 key, "
-			    "which the kex algorithms do not list", what));
+			return (rd_bad(r, "%s is an sntrup761x25519-sha512 "
+			    "key, which the kex algorithms do not list", what));
 		return (0);
 	}
-	return (bad(r, "%s length %zu, not 32 (curve25519-sha256) or %zu "
+	return (rd_bad(r, "%s length %zu, not 32 (curve25519-sha256) or %zu "
 	    "(sntrup761x25519-sha512)", what, len, sntrup));
 }
 
@@ -392,8 +346,8 @@ method(struct rd * r, struct sshhello_flight * fl, size_t len,
  * ${s} into ${type}, and point r at the rest.  Return 0 or -1.
  */
 static int
-blob(struct rd * r, struct sshhello_span s, const char * what,
-    struct sshhello_span * type)
+blob(struct rd * r, struct fmt_span s, const char * what,
+    struct fmt_span * type)
 {
 	char w[64];
 
@@ -403,13 +357,13 @@ blob(struct rd * r, struct sshhello_span s, const char * what,
 	if (string(r, w, type))
 		return (-1);
 	if (!name_ok(r->b + type->off, type->len))
-		return (bad(r, "%s is not an algorithm name", w));
+		return (rd_bad(r, "%s is not an algorithm name", w));
 	return (0);
 }
 
 /* is(b, s, name): nonzero if the span ${s} of ${b} is ${name}. */
 static int
-is(const uint8_t * b, struct sshhello_span s, const char * name)
+is(const uint8_t * b, struct fmt_span s, const char * name)
 {
 
 	return (s.len == strlen(name) && memcmp(b + s.off, name, s.len) == 0);
@@ -422,7 +376,7 @@ is(const uint8_t * b, struct sshhello_span s, const char * name)
 static int
 reply_blobs(struct rd * r, struct sshhello_flight * fl)
 {
-	struct sshhello_span key;
+	struct fmt_span key;
 	char name[SSHHELLO_NAME_MAX + 1];
 	size_t end = r->end, pos = r->pos;
 
@@ -431,22 +385,24 @@ reply_blobs(struct rd * r, struct sshhello_flight * fl)
 	if (is(r->b, fl->hostkey_type, "ssh-ed25519")) {
 		if (string(r, "K_S ssh-ed25519 key", &key))
 			return (-1);
-		if (key.len != 32 || left(r) != 0)
-			return (bad(r, "K_S ssh-ed25519 key of %zu bytes and "
-			    "%zu after, not 32 and 0", key.len, left(r)));
+		if (key.len != 32 || rd_left(r) != 0)
+			return (rd_bad(r, "K_S ssh-ed25519 key of %zu bytes "
+			    "and %zu after, not 32 and 0", key.len,
+			    rd_left(r)));
 	}
 	if (blob(r, fl->sig, "signature", &fl->sig_type) ||
 	    string(r, "signature blob", &fl->sig_blob))
 		return (-1);
-	if (left(r) != 0)
-		return (bad(r, "%zu bytes after the signature blob", left(r)));
+	if (rd_left(r) != 0)
+		return (rd_bad(r, "%zu bytes after the signature blob",
+		    rd_left(r)));
 	memcpy(name, r->b + fl->sig_type.off, fl->sig_type.len);
 	name[fl->sig_type.len] = '\0';
 	if (!sshhello_list_has(fl, SSHHELLO_HOSTKEY, name))
-		return (bad(r, "signature type %s is not in the server host "
+		return (rd_bad(r, "signature type %s is not in the server host "
 		    "key algorithms", name));
 	if (is(r->b, fl->sig_type, "ssh-ed25519") && fl->sig_blob.len != 64)
-		return (bad(r, "ssh-ed25519 signature of %zu bytes, not 64",
+		return (rd_bad(r, "ssh-ed25519 signature of %zu bytes, not 64",
 		    fl->sig_blob.len));
 	r->pos = pos;
 	r->end = end;
@@ -468,11 +424,11 @@ kex(struct rd * r, struct sshhello_flight * fl)
 		    string(r, "signature", &fl->sig) ||
 		    method(r, fl, fl->q.len, "Q_S"))
 			return (-1);
-		if (left(r) == 0 && reply_blobs(r, fl))
+		if (rd_left(r) == 0 && reply_blobs(r, fl))
 			return (-1);
 	}
-	if (left(r) != 0)
-		return (bad(r, "%zu bytes after the message", left(r)));
+	if (rd_left(r) != 0)
+		return (rd_bad(r, "%zu bytes after the message", rd_left(r)));
 	return (0);
 }
 
@@ -496,7 +452,7 @@ sshhello_parse(int side, const uint8_t * b, size_t len,
 	fl->len = len;
 	fl->side = side;
 	if ((rc = sshhello_ident(b, len, side, fl, err, errlen)) == 1)
-		return (bad(&r, "line truncated (%zu bytes, no LF)", len));
+		return (rd_bad(&r, "line truncated (%zu bytes, no LF)", len));
 	if (rc)
 		return (-1);
 	r.pos = fl->end;
@@ -515,7 +471,7 @@ sshhello_parse(int side, const uint8_t * b, size_t len,
 	if (next(&r, &fl->newkeys, SSH_MSG_NEWKEYS, "NEWKEYS"))
 		return (-1);
 	if (fl->newkeys.payload.len != 1)
-		return (bad(&r, "payload of %zu bytes, not 1",
+		return (rd_bad(&r, "payload of %zu bytes, not 1",
 		    fl->newkeys.payload.len));
 	fl->end = fl->newkeys.off + fl->newkeys.len;
 	return (0);
@@ -562,8 +518,8 @@ sshhello_framing(const char * enc, const char * mac,
 	struct rd r = { NULL, 0, 0, "framing", err, errlen };
 
 	if (strcmp(enc, "chacha20-poly1305@openssh.com") == 0)
-		return (bad(&r, "%s encrypts packet_length: an observer sees "
-		    "one stream, not its packets", enc));
+		return (rd_bad(&r, "%s encrypts packet_length: an observer "
+		    "sees one stream, not its packets", enc));
 	if (strcmp(enc, "aes128-gcm@openssh.com") == 0 ||
 	    strcmp(enc, "aes256-gcm@openssh.com") == 0) {
 		fr->block = 16;
@@ -572,9 +528,9 @@ sshhello_framing(const char * enc, const char * mac,
 	}
 	if (strncmp(enc, "aes", 3) != 0 || (strstr(enc, "-ctr") == NULL &&
 	    strstr(enc, "-cbc") == NULL))
-		return (bad(&r, "unknown cipher %s", enc));
+		return (rd_bad(&r, "unknown cipher %s", enc));
 	if ((fr->tag = etm_tag(mac)) == 0)
-		return (bad(&r, "%s with %s encrypts packet_length", enc,
+		return (rd_bad(&r, "%s with %s encrypts packet_length", enc,
 		    mac));
 	fr->block = 16;
 	return (0);
@@ -598,9 +554,9 @@ sshhello_record(const struct sshhello_framing * fr, const uint8_t * b,
 
 	if (len < 4)
 		return (1);
-	l = u32at(b);
+	l = rd_u32(b);
 	if (l < 16 || l > SSHHELLO_PACKET_MAX || l % fr->block)
-		return (bad(&r, "packet_length %zu, not a multiple of %zu "
+		return (rd_bad(&r, "packet_length %zu, not a multiple of %zu "
 		    "from 16 to %d", l, fr->block, SSHHELLO_PACKET_MAX));
 	*plen = 4 + l + fr->tag;
 	return (len < *plen ? 1 : 0);

@@ -6,6 +6,9 @@
 
 #include "dust/rng.h"
 
+#include "fmtread.h"
+#include "fmttmpl.h"
+
 /*
  * SSH-2 connection starts, sans I/O (docs/formats.md): a strict parser of
  * what each side sends before its keys change (RFC 4253: the
@@ -49,19 +52,13 @@ enum sshhello_list {
 #define SSHHELLO_SNTRUP_ROUNDED_LEN	1007	/* Rounded ciphertext. */
 #define SSHHELLO_SNTRUP_CT_LEN		1039	/* Rounded + confirm. */
 
-/* Bytes [off, off + len) of a flight. */
-struct sshhello_span {
-	size_t off;
-	size_t len;
-};
-
 /* One binary packet before NEWKEYS (no MAC). */
 struct sshhello_packet {
 	size_t off;			/* Its packet_length field. */
 	size_t len;			/* 4 + packet_length. */
 	uint8_t msg;			/* The payload's first byte. */
-	struct sshhello_span payload;
-	struct sshhello_span padding;
+	struct fmt_span payload;
+	struct fmt_span padding;
 };
 
 /*
@@ -72,21 +69,21 @@ struct sshhello_flight {
 	const uint8_t * b;
 	size_t len;
 	int side;			/* SSHHELLO_CLIENT or SSHHELLO_SERVER */
-	struct sshhello_span preamble;	/* A server's lines before. */
-	struct sshhello_span ident;	/* "SSH-2.0-...", no CR LF. */
-	struct sshhello_span software;	/* softwareversion */
-	struct sshhello_span comments;	/* After the space, or empty. */
+	struct fmt_span preamble;	/* A server's lines before. */
+	struct fmt_span ident;	/* "SSH-2.0-...", no CR LF. */
+	struct fmt_span software;	/* softwareversion */
+	struct fmt_span comments;	/* After the space, or empty. */
 	struct sshhello_packet kexinit;
 	size_t cookie;			/* Offset of the 16 bytes. */
-	struct sshhello_span list[SSHHELLO_NLISTS];
+	struct fmt_span list[SSHHELLO_NLISTS];
 	struct sshhello_packet kex;	/* KEX_ECDH_INIT or _REPLY. */
 	int method;			/* SSHHELLO_KEX_* */
-	struct sshhello_span q;		/* Q_C or Q_S. */
-	struct sshhello_span hostkey;	/* K_S (server). */
-	struct sshhello_span hostkey_type;
-	struct sshhello_span sig;	/* The signature blob (server). */
-	struct sshhello_span sig_type;
-	struct sshhello_span sig_blob;	/* Its signature bytes. */
+	struct fmt_span q;		/* Q_C or Q_S. */
+	struct fmt_span hostkey;	/* K_S (server). */
+	struct fmt_span hostkey_type;
+	struct fmt_span sig;	/* The signature blob (server). */
+	struct fmt_span sig_type;
+	struct fmt_span sig_blob;	/* Its signature bytes. */
 	struct sshhello_packet newkeys;
 	size_t end;			/* After NEWKEYS. */
 };
@@ -197,15 +194,6 @@ enum sshhello_place {
 	SSHHELLO_AT_PADDING	/* Padding of packet ${index} (0-2). */
 };
 
-/* One random field of a template. */
-struct sshhello_field {
-	int place;		/* enum sshhello_place */
-	size_t index;
-	int kind;		/* enum sshhello_kind */
-	size_t off;		/* In the template's bytes. */
-	size_t len;
-};
-
 /*
  * A template: the start of one captured side, from its first byte to the
  * end of NEWKEYS, kept as its exact bytes, and its random fields in order
@@ -217,7 +205,7 @@ struct sshhello_template {
 	uint8_t * bytes;
 	size_t len;
 	size_t nfields;
-	struct sshhello_field field[SSHHELLO_MAX_FIELDS];
+	struct fmt_field field[SSHHELLO_MAX_FIELDS];
 	size_t vlen;
 };
 
@@ -276,7 +264,7 @@ int sshhello_draw(const struct sshhello_template *, const struct dust_rng *,
  * Write a name of the field ${f} ("KEXINIT cookie", "Q_C X25519 part",
  * ...) to ${buf}.  Return ${buf}.
  */
-const char * sshhello_field_name(const struct sshhello_field *, char *,
+const char * sshhello_field_name(const struct fmt_field *, char *,
     size_t);
 
 /**

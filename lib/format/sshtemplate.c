@@ -16,7 +16,6 @@
  * identification line and the name-lists are fixed: they are what
  * identifies the implementation (HASSH).
  */
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,92 +31,56 @@
 #define SNTRUP_Q	4591
 #define SNTRUP_R	((SNTRUP_Q + 2) / 3)	/* Rounded values: 1531. */
 
-/* Candidate places of one start. */
-struct cands {
-	size_t n;
-	struct sshhello_field f[SSHHELLO_MAX_FIELDS];
-};
-
-static int fail(char *, size_t, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* fail(err, errlen, fmt, ...): write the message to ${err}; return -1. */
-static int
-fail(char * err, size_t errlen, const char * fmt, ...)
-{
-	va_list ap;
-
-	if (errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return (-1);
-}
-
-/* add(c, place, index, off, len, kind): append a candidate to ${c}. */
-static void
-add(struct cands * c, int place, size_t index, size_t off, size_t len,
-    int kind)
-{
-	struct sshhello_field * f = &c->f[c->n++];
-
-	f->place = place;
-	f->index = index;
-	f->off = off;
-	f->len = len;
-	f->kind = kind;
-}
-
 /* q_cands(fl, c): add the parts of Q_C or Q_S of ${fl} to ${c}. */
 static void
-q_cands(const struct sshhello_flight * fl, struct cands * c)
+q_cands(const struct sshhello_flight * fl, struct fmt_cands * c)
 {
 	size_t off = fl->q.off;
 
 	if (fl->method == SSHHELLO_KEX_SNTRUP761 &&
 	    fl->side == SSHHELLO_CLIENT) {
-		add(c, SSHHELLO_AT_Q, 0, off, SSHHELLO_SNTRUP_PK_LEN,
-		    SSHHELLO_SNTRUP_PK);
+		(void)fmt_add(c, SSHHELLO_AT_Q, 0, off, SSHHELLO_SNTRUP_PK_LEN,
+		    SSHHELLO_SNTRUP_PK, 0);
 		off += SSHHELLO_SNTRUP_PK_LEN;
 	} else if (fl->method == SSHHELLO_KEX_SNTRUP761) {
-		add(c, SSHHELLO_AT_Q, 0, off, SSHHELLO_SNTRUP_ROUNDED_LEN,
-		    SSHHELLO_SNTRUP_CT);
+		(void)fmt_add(c, SSHHELLO_AT_Q, 0, off,
+		    SSHHELLO_SNTRUP_ROUNDED_LEN, SSHHELLO_SNTRUP_CT, 0);
 		off += SSHHELLO_SNTRUP_ROUNDED_LEN;
-		add(c, SSHHELLO_AT_Q, 1, off, SSHHELLO_SNTRUP_CT_LEN -
-		    SSHHELLO_SNTRUP_ROUNDED_LEN, SSHHELLO_UNIFORM);
+		(void)fmt_add(c, SSHHELLO_AT_Q, 1, off, SSHHELLO_SNTRUP_CT_LEN -
+		    SSHHELLO_SNTRUP_ROUNDED_LEN, SSHHELLO_UNIFORM, 0);
 		off += SSHHELLO_SNTRUP_CT_LEN - SSHHELLO_SNTRUP_ROUNDED_LEN;
 	}
-	add(c, SSHHELLO_AT_Q, fl->method == SSHHELLO_KEX_SNTRUP761 ?
+	(void)fmt_add(c, SSHHELLO_AT_Q, fl->method == SSHHELLO_KEX_SNTRUP761 ?
 	    1 + (fl->side == SSHHELLO_SERVER) : 0, off, SSHHELLO_X25519_LEN,
-	    SSHHELLO_X25519);
+	    SSHHELLO_X25519, 0);
 }
 
 /* cands_of(fl, c): the candidate places of the parsed start ${fl}. */
 static void
-cands_of(const struct sshhello_flight * fl, struct cands * c)
+cands_of(const struct sshhello_flight * fl, struct fmt_cands * c)
 {
 	const struct sshhello_packet * p[3] = { &fl->kexinit, &fl->kex,
 	    &fl->newkeys };
 	size_t i;
 
 	c->n = 0;
-	add(c, SSHHELLO_AT_COOKIE, 0, fl->cookie, 16, SSHHELLO_UNIFORM);
+	(void)fmt_add(c, SSHHELLO_AT_COOKIE, 0, fl->cookie, 16,
+	    SSHHELLO_UNIFORM, 0);
 	q_cands(fl, c);
 	if (fl->side == SSHHELLO_SERVER) {
 		if (fl->sig_type.len == 11 &&
 		    memcmp(fl->b + fl->sig_type.off, "ssh-ed25519", 11) == 0) {
-			add(c, SSHHELLO_AT_SIG, 0, fl->sig_blob.off, 32,
-			    SSHHELLO_ED25519_R);
-			add(c, SSHHELLO_AT_SIG, 1, fl->sig_blob.off + 32, 32,
-			    SSHHELLO_ED25519_S);
+			(void)fmt_add(c, SSHHELLO_AT_SIG, 0, fl->sig_blob.off,
+			    32, SSHHELLO_ED25519_R, 0);
+			(void)fmt_add(c, SSHHELLO_AT_SIG, 1,
+			    fl->sig_blob.off + 32, 32, SSHHELLO_ED25519_S, 0);
 		} else
-			add(c, SSHHELLO_AT_SIG, 0, fl->sig_blob.off,
-			    fl->sig_blob.len, SSHHELLO_KEY);
+			(void)fmt_add(c, SSHHELLO_AT_SIG, 0, fl->sig_blob.off,
+			    fl->sig_blob.len, SSHHELLO_KEY, 0);
 	}
 	for (i = 0; i < 3; i++)
-		add(c, SSHHELLO_AT_PADDING, i, p[i]->padding.off,
-		    p[i]->padding.len, SSHHELLO_UNIFORM);
+		(void)fmt_add(c, SSHHELLO_AT_PADDING, i, p[i]->padding.off,
+		    p[i]->padding.len, SSHHELLO_UNIFORM, 0);
 }
 
 /*
@@ -161,7 +124,7 @@ where(const struct sshhello_flight * fl, size_t off, char * buf,
  */
 static int
 parse(int side, const uint8_t * b, size_t len, struct sshhello_flight * fl,
-    struct cands * c, char * err, size_t errlen)
+    struct fmt_cands * c, char * err, size_t errlen)
 {
 
 	if (sshhello_parse(side, b, len, fl, err, errlen))
@@ -170,24 +133,12 @@ parse(int side, const uint8_t * b, size_t len, struct sshhello_flight * fl,
 	return (0);
 }
 
-/* in_cands(c, off): nonzero if byte ${off} is in a candidate of ${c}. */
-static int
-in_cands(const struct cands * c, size_t off)
-{
-	size_t i;
-
-	for (i = 0; i < c->n; i++)
-		if (off >= c->f[i].off && off < c->f[i].off + c->f[i].len)
-			return (1);
-	return (0);
-}
-
 /*
  * compare(fl, c, starts, n, err, errlen): check that the ${n} parsed
  * starts ${fl} (candidates ${c}) have one shape.  Return 0 or -1.
  */
 static int
-compare(const struct sshhello_flight * fl, const struct cands * c,
+compare(const struct sshhello_flight * fl, const struct fmt_cands * c,
     const uint8_t * const * starts, size_t n, char * err, size_t errlen)
 {
 	char buf[96];
@@ -195,34 +146,25 @@ compare(const struct sshhello_flight * fl, const struct cands * c,
 
 	for (i = 1; i < n; i++) {
 		if (fl[i].end != fl[0].end)
-			return (fail(err, errlen, "start %zu is %zu bytes, "
+			return (fmt_fail(err, errlen, "start %zu is %zu bytes, "
 			    "start 1 %zu: not the same shape", i + 1,
 			    fl[i].end, fl[0].end));
 		for (k = 0; k < c[0].n; k++)
 			if (c[i].f[k].off != c[0].f[k].off ||
 			    c[i].f[k].len != c[0].f[k].len ||
 			    c[i].f[k].kind != c[0].f[k].kind)
-				return (fail(err, errlen, "start %zu differs "
-				    "from start 1 in its random places",
+				return (fmt_fail(err, errlen, "start %zu "
+				    "differs from start 1 in its random places",
 				    i + 1));
-		for (off = 0; off < fl[0].end; off++)
-			if (starts[i][off] != starts[0][off] &&
-			    !in_cands(&c[0], off))
-				return (fail(err, errlen, "start %zu differs "
-				    "from start 1 at byte %zu (%s), outside "
-				    "the random fields", i + 1, off,
-				    where(&fl[0], off, buf, sizeof(buf))));
+		off = fmt_outside(starts[i], starts[0], fl[0].end, c[0].f,
+		    c[0].n);
+		if (off < fl[0].end)
+			return (fmt_fail(err, errlen, "start %zu differs from "
+			    "start 1 at byte %zu (%s), outside the random "
+			    "fields", i + 1, off,
+			    where(&fl[0], off, buf, sizeof(buf))));
 	}
 	return (0);
-}
-
-/* by_off(a, b): qsort's order of two fields by offset. */
-static int
-by_off(const void * a, const void * b)
-{
-	const struct sshhello_field * x = a, * y = b;
-
-	return ((x->off > y->off) - (x->off < y->off));
 }
 
 /*
@@ -230,29 +172,27 @@ by_off(const void * a, const void * b)
  * candidates ${c} that differ between the ${n} ${starts}.  Return 0 or -1.
  */
 static int
-pick(struct sshhello_template * t, const struct cands * c,
+pick(struct sshhello_template * t, const struct fmt_cands * c,
     const uint8_t * const * starts, size_t n, char * err, size_t errlen)
 {
-	const struct sshhello_field * f;
-	size_t i, k;
+	const struct fmt_field * f;
+	size_t i;
+	int d;
 
 	t->nfields = t->vlen = 0;
 	for (i = 0; i < c->n; i++) {
 		f = &c->f[i];
-		for (k = 1; k < n; k++)
-			if (memcmp(starts[0] + f->off, starts[k] + f->off,
-			    f->len))
-				break;
-		if (k == n && f->place == SSHHELLO_AT_COOKIE)
-			return (fail(err, errlen, "the KEXINIT cookie is the "
-			    "same in every start: one connection captured "
+		d = fmt_differs(starts, n, f);
+		if (!d && f->place == SSHHELLO_AT_COOKIE)
+			return (fmt_fail(err, errlen, "the KEXINIT cookie is "
+			    "the same in every start: one connection captured "
 			    "twice?"));
-		if (k == n)
+		if (!d)
 			continue;
 		t->field[t->nfields++] = *f;
 		t->vlen += f->len;
 	}
-	qsort(t->field, t->nfields, sizeof(t->field[0]), by_off);
+	fmt_sort(t->field, t->nfields);
 	return (0);
 }
 
@@ -269,14 +209,14 @@ sshhello_learn(int side, const uint8_t * const * starts, const size_t * lens,
     size_t n, struct sshhello_template ** t, char * err, size_t errlen)
 {
 	struct sshhello_flight * fl = NULL;
-	struct cands * c = NULL;
+	struct fmt_cands * c = NULL;
 	char e[192];
 	size_t i;
 
 	*t = NULL;
 	if (n < 2)
-		return (fail(err, errlen, "a template needs 2 starts or more, "
-		    "not %zu", n));
+		return (fmt_fail(err, errlen, "a template needs 2 starts or "
+		    "more, not %zu", n));
 	if ((fl = calloc(n, sizeof(*fl))) == NULL ||
 	    (c = calloc(n, sizeof(*c))) == NULL ||
 	    (*t = calloc(1, sizeof(**t))) == NULL)
@@ -284,7 +224,7 @@ sshhello_learn(int side, const uint8_t * const * starts, const size_t * lens,
 	for (i = 0; i < n; i++)
 		if (parse(side, starts[i], lens[i], &fl[i], &c[i], e,
 		    sizeof(e))) {
-			fail(err, errlen, "start %zu: %s", i + 1, e);
+			fmt_fail(err, errlen, "start %zu: %s", i + 1, e);
 			goto err;
 		}
 	if (compare(fl, c, starts, n, err, errlen) ||
@@ -300,7 +240,7 @@ sshhello_learn(int side, const uint8_t * const * starts, const size_t * lens,
 	return (0);
 
 nomem:
-	fail(err, errlen, "out of memory");
+	fmt_fail(err, errlen, "out of memory");
 err:
 	free(fl);
 	free(c);
@@ -345,7 +285,7 @@ below_l(const uint8_t * s)
  * (${f}).  Return 0 or -1.
  */
 static int
-value_ok(const struct sshhello_field * f, size_t i, const uint8_t * v,
+value_ok(const struct fmt_field * f, size_t i, const uint8_t * v,
     char * err, size_t errlen)
 {
 	char fb[64];
@@ -366,7 +306,7 @@ value_ok(const struct sshhello_field * f, size_t i, const uint8_t * v,
 		why = "not below the group order L";
 	if (why == NULL)
 		return (0);
-	return (fail(err, errlen, "field %zu (%s): %s", i,
+	return (fmt_fail(err, errlen, "field %zu (%s): %s", i,
 	    sshhello_field_name(f, fb, sizeof(fb)), why));
 }
 
@@ -387,9 +327,7 @@ sshhello_fill(const struct sshhello_template * t, const uint8_t * vals,
 	for (i = voff = 0; i < t->nfields; voff += t->field[i++].len)
 		if (value_ok(&t->field[i], i, vals + voff, err, errlen))
 			return (-1);
-	memcpy(out, t->bytes, t->len);
-	for (i = voff = 0; i < t->nfields; voff += t->field[i++].len)
-		memcpy(out + t->field[i].off, vals + voff, t->field[i].len);
+	fmt_put(t->bytes, t->len, t->field, t->nfields, vals, out);
 	return (0);
 }
 
@@ -405,28 +343,21 @@ sshhello_extract(const struct sshhello_template * t, const uint8_t * b,
     size_t len, uint8_t * vals, char * err, size_t errlen)
 {
 	struct sshhello_flight fl;
-	struct cands c;
-	size_t off, i, voff;
+	struct fmt_cands c;
+	size_t off;
 	char buf[96];
 
 	if (parse(t->side, b, len, &fl, &c, err, errlen))
 		return (-1);
 	if (fl.end != t->len)
-		return (fail(err, errlen, "start is %zu bytes, the template "
-		    "%zu", fl.end, t->len));
-	for (off = i = 0; off < t->len; off++) {
-		while (i < t->nfields && off >= t->field[i].off +
-		    t->field[i].len)
-			i++;
-		if (i < t->nfields && off >= t->field[i].off)
-			continue;
-		if (b[off] != t->bytes[off])
-			return (fail(err, errlen, "start differs from the "
-			    "template at byte %zu (%s)", off,
-			    where(&fl, off, buf, sizeof(buf))));
-	}
-	for (i = voff = 0; i < t->nfields; voff += t->field[i++].len)
-		memcpy(vals + voff, b + t->field[i].off, t->field[i].len);
+		return (fmt_fail(err, errlen, "start is %zu bytes, the "
+		    "template %zu", fl.end, t->len));
+	off = fmt_outside(b, t->bytes, t->len, t->field, t->nfields);
+	if (off < t->len)
+		return (fmt_fail(err, errlen, "start differs from the template "
+		    "at byte %zu (%s)", off, where(&fl, off, buf,
+		    sizeof(buf))));
+	fmt_take(b, t->field, t->nfields, vals);
 	return (0);
 }
 
@@ -472,7 +403,7 @@ int
 sshhello_draw(const struct sshhello_template * t, const struct dust_rng * rng,
     uint8_t * vals)
 {
-	const struct sshhello_field * f;
+	const struct fmt_field * f;
 	uint8_t sk[32];
 	size_t i, voff;
 
@@ -515,7 +446,7 @@ sshhello_draw(const struct sshhello_template * t, const struct dust_rng * rng,
  * ...) to ${buf}.  Return ${buf}.
  */
 const char *
-sshhello_field_name(const struct sshhello_field * f, char * buf,
+sshhello_field_name(const struct fmt_field * f, char * buf,
     size_t buflen)
 {
 	static const char * kinds[] = { "", "uniform", "X25519",

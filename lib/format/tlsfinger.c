@@ -55,7 +55,7 @@ put(struct sink * s, const char * str)
  * their count.
  */
 static size_t
-values(const uint8_t * b, struct tlshello_span span, size_t unit,
+values(const uint8_t * b, struct fmt_span span, size_t unit,
     uint16_t * v)
 {
 	size_t i, n = 0;

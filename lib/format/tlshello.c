@@ -22,11 +22,11 @@
  * naming the field ("ClientHello: extension 0x0033 (key_share) length 40
  * overruns the extensions block"), never a read out of bounds.
  */
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "fmtread.h"
 #include "tlshello.h"
 
 /* The random of a HelloRetryRequest (RFC 8446 4.1.3). */
@@ -36,63 +36,6 @@ static const uint8_t hrr_random[32] = {
 	0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c
 };
 
-/* A cursor over [pos, end) of b, and where errors go. */
-struct rd {
-	const uint8_t * b;
-	size_t pos;
-	size_t end;
-	const char * who;	/* "ClientHello" or "ServerHello" */
-	char * err;
-	size_t errlen;
-};
-
-static int bad(struct rd *, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* bad(r, fmt, ...): write "${who}: " and the message to r->err; return -1. */
-static int
-bad(struct rd * r, const char * fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (r->errlen == 0)
-		return (-1);
-	n = snprintf(r->err, r->errlen, "%s: ", r->who);
-	if (n < 0 || (size_t)n >= r->errlen)
-		return (-1);
-	va_start(ap, fmt);
-	vsnprintf(r->err + n, r->errlen - (size_t)n, fmt, ap);
-	va_end(ap);
-	return (-1);
-}
-
-/* left(r): bytes left before r->end. */
-static size_t
-left(const struct rd * r)
-{
-
-	return (r->end - r->pos);
-}
-
-/*
- * get(r, n, what, v): read an ${n}-byte big-endian integer (n <= 3) into
- * *${v}.  Return 0, or -1 naming ${what} as truncated.
- */
-static int
-get(struct rd * r, size_t n, const char * what, size_t * v)
-{
-	size_t i;
-
-	if (left(r) < n)
-		return (bad(r, "%s truncated (%zu of %zu bytes)", what,
-		    left(r), n));
-	for (*v = 0, i = 0; i < n; i++)
-		*v = (*v << 8) | r->b[r->pos + i];
-	r->pos += n;
-	return (0);
-}
-
 /*
  * vec(r, n, what, min, unit, s): read a vector with an ${n}-byte length
  * prefix into ${s}: at least ${min} bytes, a multiple of ${unit}, within
@@ -100,32 +43,25 @@ get(struct rd * r, size_t n, const char * what, size_t * v)
  */
 static int
 vec(struct rd * r, size_t n, const char * what, size_t min, size_t unit,
-    struct tlshello_span * s)
+    struct fmt_span * s)
 {
 	size_t len;
 
-	if (get(r, n, what, &len))
+	if (rd_get(r, n, what, &len))
 		return (-1);
-	if (len > left(r))
-		return (bad(r, "%s length %zu overruns the %zu bytes left",
-		    what, len, left(r)));
+	if (len > rd_left(r))
+		return (rd_bad(r, "%s length %zu overruns the %zu bytes left",
+		    what, len, rd_left(r)));
 	if (len < min)
-		return (bad(r, "%s length %zu is under %zu", what, len, min));
+		return (rd_bad(r, "%s length %zu is under %zu", what, len,
+		    min));
 	if (len % unit)
-		return (bad(r, "%s length %zu is not a multiple of %zu", what,
-		    len, unit));
+		return (rd_bad(r, "%s length %zu is not a multiple of %zu",
+		    what, len, unit));
 	s->off = r->pos;
 	s->len = len;
 	r->pos += len;
 	return (0);
-}
-
-/* u16at(b, off): the big-endian 16-bit value at ${b} + ${off}. */
-static uint16_t
-u16at(const uint8_t * b, size_t off)
-{
-
-	return ((uint16_t)((b[off] << 8) | b[off + 1]));
 }
 
 /**
@@ -187,22 +123,22 @@ record(struct rd * r, unsigned type, size_t minver, size_t max,
 {
 	size_t t, v;
 
-	if (left(r) < 5)
-		return (bad(r, "%s record header truncated (%zu of 5 bytes)",
-		    what, left(r)));
-	(void)get(r, 1, what, &t);
-	(void)get(r, 2, what, &v);
-	(void)get(r, 2, what, len);
+	if (rd_left(r) < 5)
+		return (rd_bad(r, "%s record header truncated (%zu of 5 bytes)",
+		    what, rd_left(r)));
+	(void)rd_get(r, 1, what, &t);
+	(void)rd_get(r, 2, what, &v);
+	(void)rd_get(r, 2, what, len);
 	if (t != type)
-		return (bad(r, "%s record type %zu, not %u", what, t, type));
+		return (rd_bad(r, "%s record type %zu, not %u", what, t, type));
 	if (v < minver || v > 0x0303)
-		return (bad(r, "%s record version 0x%04zx", what, v));
+		return (rd_bad(r, "%s record version 0x%04zx", what, v));
 	if (*len > max)
-		return (bad(r, "%s record length %zu exceeds %zu", what, *len,
-		    max));
-	if (*len > left(r))
-		return (bad(r, "%s record length %zu overruns the %zu bytes "
-		    "given", what, *len, left(r)));
+		return (rd_bad(r, "%s record length %zu exceeds %zu", what,
+		    *len, max));
+	if (*len > rd_left(r))
+		return (rd_bad(r, "%s record length %zu overruns the %zu bytes "
+		    "given", what, *len, rd_left(r)));
 	return (0);
 }
 
@@ -215,15 +151,15 @@ handshake(struct rd * r, unsigned type, const char * name)
 {
 	size_t t, len;
 
-	if (get(r, 1, "handshake type", &t) ||
-	    get(r, 3, "handshake length", &len))
+	if (rd_get(r, 1, "handshake type", &t) ||
+	    rd_get(r, 3, "handshake length", &len))
 		return (-1);
 	if (t != type)
-		return (bad(r, "handshake type %zu, not %u (%s)", t, type,
+		return (rd_bad(r, "handshake type %zu, not %u (%s)", t, type,
 		    name));
-	if (len != left(r))
-		return (bad(r, "handshake length %zu does not fill the record "
-		    "(%zu bytes)", len, left(r)));
+	if (len != rd_left(r))
+		return (rd_bad(r, "handshake length %zu does not fill the "
+		    "record (%zu bytes)", len, rd_left(r)));
 	return (0);
 }
 
@@ -234,37 +170,38 @@ handshake(struct rd * r, unsigned type, const char * name)
  */
 static int
 exts(struct rd * r, struct tlshello_ext * ext, size_t * n,
-    struct tlshello_span * block)
+    struct fmt_span * block)
 {
 	size_t type, len, i;
 
 	*n = 0;
 	block->off = r->pos;
 	block->len = 0;
-	if (left(r) == 0)
+	if (rd_left(r) == 0)
 		return (0);
 	if (vec(r, 2, "extensions block", 0, 1, block))
 		return (-1);
-	if (left(r) != 0)
-		return (bad(r, "%zu bytes after the extensions block",
-		    left(r)));
+	if (rd_left(r) != 0)
+		return (rd_bad(r, "%zu bytes after the extensions block",
+		    rd_left(r)));
 	r->pos = block->off;
 	while (r->pos < block->off + block->len) {
 		if (block->off + block->len - r->pos < 4)
-			return (bad(r, "extension %zu header truncated", *n));
-		(void)get(r, 2, "extension type", &type);
-		(void)get(r, 2, "extension length", &len);
+			return (rd_bad(r, "extension %zu header truncated",
+			    *n));
+		(void)rd_get(r, 2, "extension type", &type);
+		(void)rd_get(r, 2, "extension length", &len);
 		if (len > block->off + block->len - r->pos)
-			return (bad(r, "extension 0x%04zx (%s) length %zu "
+			return (rd_bad(r, "extension 0x%04zx (%s) length %zu "
 			    "overruns the extensions block", type,
 			    tlshello_ext_name((uint16_t)type), len));
 		for (i = 0; i < *n; i++)
 			if (ext[i].type == type)
-				return (bad(r, "extension 0x%04zx (%s) "
+				return (rd_bad(r, "extension 0x%04zx (%s) "
 				    "appears twice", type,
 				    tlshello_ext_name((uint16_t)type)));
 		if (*n == TLSHELLO_MAX_EXTS)
-			return (bad(r, "more than %d extensions",
+			return (rd_bad(r, "more than %d extensions",
 			    TLSHELLO_MAX_EXTS));
 		ext[*n].type = (uint16_t)type;
 		ext[*n].body.off = r->pos;
@@ -297,15 +234,15 @@ body(struct rd * r, const struct tlshello_ext * e, char * what, size_t wlen)
  */
 static int
 list(struct rd * r, const struct tlshello_ext * e, size_t n, size_t min,
-    size_t unit, struct tlshello_span * s)
+    size_t unit, struct fmt_span * s)
 {
 	char what[64];
 
 	if (vec(body(r, e, what, sizeof(what)), n, what, min, unit, s))
 		return (-1);
-	if (left(r) != 0)
-		return (bad(r, "%s has %zu bytes after its list", what,
-		    left(r)));
+	if (rd_left(r) != 0)
+		return (rd_bad(r, "%s has %zu bytes after its list", what,
+		    rd_left(r)));
 	return (0);
 }
 
@@ -313,21 +250,21 @@ list(struct rd * r, const struct tlshello_ext * e, size_t n, size_t min,
 static int
 sni(struct rd * r, const struct tlshello_ext * e, struct tlshello_client * ch)
 {
-	struct tlshello_span names, name;
+	struct fmt_span names, name;
 	size_t type;
 
 	if (list(r, e, 2, 1, 1, &names))
 		return (-1);
 	r->pos = names.off;
-	while (left(r) > 0) {
-		if (get(r, 1, "server_name name_type", &type) ||
+	while (rd_left(r) > 0) {
+		if (rd_get(r, 1, "server_name name_type", &type) ||
 		    vec(r, 2, "server_name host_name", 1, 1, &name))
 			return (-1);
 		if (type != 0)
-			return (bad(r, "server_name name_type %zu, not 0 "
+			return (rd_bad(r, "server_name name_type %zu, not 0 "
 			    "(host_name)", type));
 		if (ch->has_sni)
-			return (bad(r, "server_name holds two host_names"));
+			return (rd_bad(r, "server_name holds two host_names"));
 		ch->has_sni = 1;
 		ch->sni = name;
 	}
@@ -338,12 +275,12 @@ sni(struct rd * r, const struct tlshello_ext * e, struct tlshello_client * ch)
 static int
 alpn(struct rd * r, const struct tlshello_ext * e, struct tlshello_client * ch)
 {
-	struct tlshello_span name;
+	struct fmt_span name;
 
 	if (list(r, e, 2, 2, 1, &ch->alpn))
 		return (-1);
 	r->pos = ch->alpn.off;
-	while (left(r) > 0)
+	while (rd_left(r) > 0)
 		if (vec(r, 1, "alpn protocol_name", 1, 1, &name))
 			return (-1);
 	return (0);
@@ -357,8 +294,8 @@ padding(struct rd * r, const struct tlshello_ext * e)
 
 	for (i = 0; i < e->body.len; i++)
 		if (r->b[e->body.off + i] != 0)
-			return (bad(r, "padding byte %zu is 0x%02x, not 0", i,
-			    r->b[e->body.off + i]));
+			return (rd_bad(r, "padding byte %zu is 0x%02x, not 0",
+			    i, r->b[e->body.off + i]));
 	return (0);
 }
 
@@ -371,12 +308,12 @@ share(struct rd * r, struct tlshello_share * s)
 	size_t group;
 
 	s->group_off = r->pos;
-	if (get(r, 2, "key_share group", &group) ||
+	if (rd_get(r, 2, "key_share group", &group) ||
 	    vec(r, 2, "key_share key_exchange", 1, 1, &s->key))
 		return (-1);
 	s->group = (uint16_t)group;
 	if (group == TLS_GROUP_X25519 && s->key.len != 32)
-		return (bad(r, "key_share entry 0x001d (x25519) key length "
+		return (rd_bad(r, "key_share entry 0x001d (x25519) key length "
 		    "%zu, not 32", s->key.len));
 	return (0);
 }
@@ -386,21 +323,21 @@ static int
 shares(struct rd * r, const struct tlshello_ext * e,
     struct tlshello_client * ch)
 {
-	struct tlshello_span all;
+	struct fmt_span all;
 	size_t i;
 
 	if (list(r, e, 2, 0, 1, &all))
 		return (-1);
 	r->pos = all.off;
-	while (left(r) > 0) {
+	while (rd_left(r) > 0) {
 		if (ch->nshares == TLSHELLO_MAX_SHARES)
-			return (bad(r, "more than %d key_share entries",
+			return (rd_bad(r, "more than %d key_share entries",
 			    TLSHELLO_MAX_SHARES));
 		if (share(r, &ch->share[ch->nshares]))
 			return (-1);
 		for (i = 0; i < ch->nshares; i++)
 			if (ch->share[i].group == ch->share[ch->nshares].group)
-				return (bad(r, "key_share group 0x%04x "
+				return (rd_bad(r, "key_share group 0x%04x "
 				    "appears twice", ch->share[i].group));
 		ch->nshares++;
 	}
@@ -448,32 +385,33 @@ client_body(struct rd * r, struct tlshello_client * ch)
 {
 	size_t v, i, end = r->end;
 
-	if (get(r, 2, "legacy_version", &v))
+	if (rd_get(r, 2, "legacy_version", &v))
 		return (-1);
 	if (v < 0x0300 || v > 0x0303)
-		return (bad(r, "legacy_version 0x%04zx", v));
+		return (rd_bad(r, "legacy_version 0x%04zx", v));
 	ch->legacy_version = (uint16_t)v;
-	if (left(r) < 32)
-		return (bad(r, "random truncated (%zu of 32 bytes)", left(r)));
+	if (rd_left(r) < 32)
+		return (rd_bad(r, "random truncated (%zu of 32 bytes)",
+		    rd_left(r)));
 	ch->random = r->pos;
 	r->pos += 32;
 	if (vec(r, 1, "legacy_session_id", 0, 1, &ch->session_id))
 		return (-1);
 	if (ch->session_id.len > 32)
-		return (bad(r, "legacy_session_id length %zu exceeds 32",
+		return (rd_bad(r, "legacy_session_id length %zu exceeds 32",
 		    ch->session_id.len));
 	if (vec(r, 2, "cipher_suites", 2, 2, &ch->suites) ||
 	    vec(r, 1, "legacy_compression_methods", 1, 1, &ch->compression))
 		return (-1);
 	if (memchr(r->b + ch->compression.off, 0, ch->compression.len) == NULL)
-		return (bad(r, "legacy_compression_methods lacks null (0)"));
+		return (rd_bad(r, "legacy_compression_methods lacks null (0)"));
 	if (exts(r, ch->ext, &ch->nexts, &ch->exts))
 		return (-1);
 	for (i = 0; i < ch->nexts; i++) {
 		if (ch->ext[i].type == TLS_EXT_PRE_SHARED_KEY &&
 		    i + 1 != ch->nexts)
-			return (bad(r, "extension 0x0029 (pre_shared_key) is "
-			    "not the last"));
+			return (rd_bad(r, "extension 0x0029 (pre_shared_key) "
+			    "is not the last"));
 		if (ch->ext[i].type == TLS_EXT_PADDING)
 			ch->padding = (int)i;
 		if (client_ext(r, &ch->ext[i], ch))
@@ -502,9 +440,10 @@ tlshello_parse_client(const uint8_t * b, size_t len,
 	if (record(&r, 22, 0x0301, TLSHELLO_PLAINTEXT_MAX, "handshake", &rlen))
 		return (-1);
 	if (rlen + 5 != len)
-		return (bad(&r, "%zu bytes after the record", len - rlen - 5));
+		return (rd_bad(&r, "%zu bytes after the record",
+		    len - rlen - 5));
 	ch->len = len;
-	ch->record_version = u16at(b, 1);
+	ch->record_version = rd_u16(b, 1);
 	r.end = 5 + rlen;
 	if (handshake(&r, 1, "client_hello") || client_body(&r, ch))
 		return (-1);
@@ -525,13 +464,13 @@ server_ext(struct rd * r, const struct tlshello_ext * e,
 	body(r, e, what, sizeof(what));
 	switch (e->type) {
 	case TLS_EXT_SUPPORTED_VERSIONS:
-		if (get(r, 2, "supported_versions selected_version", &v))
+		if (rd_get(r, 2, "supported_versions selected_version", &v))
 			return (-1);
 		sh->version = (uint16_t)v;
 		break;
 	case TLS_EXT_KEY_SHARE:
 		if (sh->hrr) {
-			if (get(r, 2, "key_share selected_group", &v))
+			if (rd_get(r, 2, "key_share selected_group", &v))
 				return (-1);
 			sh->share.group = (uint16_t)v;
 		} else if (share(r, &sh->share))
@@ -541,9 +480,9 @@ server_ext(struct rd * r, const struct tlshello_ext * e,
 	default:
 		return (0);
 	}
-	if (left(r) != 0)
-		return (bad(r, "%s has %zu bytes after its value", what,
-		    left(r)));
+	if (rd_left(r) != 0)
+		return (rd_bad(r, "%s has %zu bytes after its value", what,
+		    rd_left(r)));
 	return (0);
 }
 
@@ -553,7 +492,7 @@ server_ext(struct rd * r, const struct tlshello_ext * e,
 static int
 server_hello(struct rd * r, struct tlshello_server * sh)
 {
-	struct tlshello_span block;
+	struct fmt_span block;
 	size_t rlen, v, i, end;
 
 	if (record(r, 22, 0x0303, TLSHELLO_PLAINTEXT_MAX, "handshake", &rlen))
@@ -562,27 +501,28 @@ server_hello(struct rd * r, struct tlshello_server * sh)
 	r->end = r->pos + rlen;
 	sh->hello_len = r->end;
 	if (handshake(r, 2, "server_hello") ||
-	    get(r, 2, "legacy_version", &v))
+	    rd_get(r, 2, "legacy_version", &v))
 		return (-1);
 	if (v != 0x0303)
-		return (bad(r, "legacy_version 0x%04zx, not 0x0303", v));
+		return (rd_bad(r, "legacy_version 0x%04zx, not 0x0303", v));
 	sh->legacy_version = (uint16_t)v;
-	if (left(r) < 32)
-		return (bad(r, "random truncated (%zu of 32 bytes)", left(r)));
+	if (rd_left(r) < 32)
+		return (rd_bad(r, "random truncated (%zu of 32 bytes)",
+		    rd_left(r)));
 	sh->random = r->pos;
 	sh->hrr = memcmp(r->b + r->pos, hrr_random, 32) == 0;
 	r->pos += 32;
 	if (vec(r, 1, "legacy_session_id_echo", 0, 1, &sh->session_id) ||
-	    get(r, 2, "cipher_suite", &v))
+	    rd_get(r, 2, "cipher_suite", &v))
 		return (-1);
 	if (sh->session_id.len > 32)
-		return (bad(r, "legacy_session_id_echo length %zu exceeds 32",
-		    sh->session_id.len));
+		return (rd_bad(r, "legacy_session_id_echo length %zu exceeds "
+		    "32", sh->session_id.len));
 	sh->suite = (uint16_t)v;
-	if (get(r, 1, "legacy_compression_method", &v))
+	if (rd_get(r, 1, "legacy_compression_method", &v))
 		return (-1);
 	if (v != 0)
-		return (bad(r, "legacy_compression_method %zu, not 0", v));
+		return (rd_bad(r, "legacy_compression_method %zu, not 0", v));
 	if (exts(r, sh->ext, &sh->nexts, &block))
 		return (-1);
 	for (i = 0; i < sh->nexts; i++) {
@@ -591,10 +531,10 @@ server_hello(struct rd * r, struct tlshello_server * sh)
 		r->end = sh->hello_len;
 	}
 	if (sh->version != 0x0304)
-		return (bad(r, "no supported_versions selecting TLS 1.3 "
+		return (rd_bad(r, "no supported_versions selecting TLS 1.3 "
 		    "(0x0304)"));
 	if (!sh->has_share)
-		return (bad(r, "no key_share"));
+		return (rd_bad(r, "no key_share"));
 	r->pos = sh->hello_len;
 	r->end = end;
 	return (0);
@@ -611,31 +551,31 @@ server_records(struct rd * r, struct tlshello_server * sh)
 	char what[48];
 
 	r->who = "server flight";
-	if (left(r) > 0 && r->b[r->pos] == 20) {
+	if (rd_left(r) > 0 && r->b[r->pos] == 20) {
 		if (record(r, 20, 0x0303, 1, "ChangeCipherSpec", &len) ||
-		    get(r, 1, "ChangeCipherSpec body", &v))
+		    rd_get(r, 1, "ChangeCipherSpec body", &v))
 			return (-1);
 		if (len != 1 || v != 1)
-			return (bad(r, "ChangeCipherSpec body 0x%02zx, not "
+			return (rd_bad(r, "ChangeCipherSpec body 0x%02zx, not "
 			    "0x01", v));
 		sh->ccs = 1;
 	}
 	/* The AEAD tag (8 bytes for TLS_AES_128_CCM_8_SHA256) and a type. */
 	min = (sh->suite == 0x1305 ? 8 : 16) + 1;
-	while (left(r) > 0) {
+	while (rd_left(r) > 0) {
 		if (sh->nrecords == TLSHELLO_MAX_RECORDS)
-			return (bad(r, "more than %d application_data records",
-			    TLSHELLO_MAX_RECORDS));
+			return (rd_bad(r, "more than %d application_data "
+			    "records", TLSHELLO_MAX_RECORDS));
 		snprintf(what, sizeof(what), "application_data %zu",
 		    sh->nrecords);
-		if (r->b[r->pos] != 23 && left(r) >= 5)
-			return (bad(r, "record type %u after the ServerHello, "
-			    "where TLS 1.3 has application_data (23)",
-			    r->b[r->pos]));
+		if (r->b[r->pos] != 23 && rd_left(r) >= 5)
+			return (rd_bad(r, "record type %u after the "
+			    "ServerHello, where TLS 1.3 has application_data "
+			    "(23)", r->b[r->pos]));
 		if (record(r, 23, 0x0303, TLSHELLO_CIPHERTEXT_MAX, what, &len))
 			return (-1);
 		if (len < min)
-			return (bad(r, "%s record length %zu is under %zu",
+			return (rd_bad(r, "%s record length %zu is under %zu",
 			    what, len, min));
 		sh->record_len[sh->nrecords++] = len;
 		r->pos += len;
@@ -662,16 +602,16 @@ tlshello_record(const uint8_t * b, size_t len, uint8_t * type, size_t * rlen,
 	if (len < 1)
 		return (1);
 	if (b[0] != 20 && b[0] != 21 && b[0] != 23)
-		return (bad(&r, "type %u, not change_cipher_spec (20), alert "
-		    "(21) or application_data (23)", b[0]));
-	if (len >= 3 && (v = u16at(b, 1)) != 0x0303)
-		return (bad(&r, "version 0x%04zx, not 0x0303", v));
+		return (rd_bad(&r, "type %u, not change_cipher_spec (20), "
+		    "alert (21) or application_data (23)", b[0]));
+	if (len >= 3 && (v = rd_u16(b, 1)) != 0x0303)
+		return (rd_bad(&r, "version 0x%04zx, not 0x0303", v));
 	if (len < 5)
 		return (1);
 	*type = b[0];
-	*rlen = u16at(b, 3);
+	*rlen = rd_u16(b, 3);
 	if (*rlen == 0 || *rlen > TLSHELLO_CIPHERTEXT_MAX)
-		return (bad(&r, "length %zu, not 1 to %d", *rlen,
+		return (rd_bad(&r, "length %zu, not 1 to %d", *rlen,
 		    TLSHELLO_CIPHERTEXT_MAX));
 	return (len - 5 < *rlen ? 1 : 0);
 }

@@ -6,6 +6,9 @@
 
 #include "dust/rng.h"
 
+#include "fmtread.h"
+#include "fmttmpl.h"
+
 /*
  * TLS 1.3 first flights, sans I/O (docs/formats.md): a strict parser of a
  * client's ClientHello record and of a server's first flight (ServerHello,
@@ -38,23 +41,17 @@
 
 #define TLS_GROUP_X25519		0x001d
 
-/* Bytes [off, off + len) of a hello. */
-struct tlshello_span {
-	size_t off;
-	size_t len;
-};
-
 /* One extension: its type and its body (after the 4-byte header). */
 struct tlshello_ext {
 	uint16_t type;
-	struct tlshello_span body;
+	struct fmt_span body;
 };
 
 /* One key_share entry: its group (at ${group_off}) and its key_exchange. */
 struct tlshello_share {
 	uint16_t group;
 	size_t group_off;
-	struct tlshello_span key;
+	struct fmt_span key;
 };
 
 /*
@@ -69,20 +66,20 @@ struct tlshello_client {
 	uint16_t record_version;
 	uint16_t legacy_version;
 	size_t random;			/* Offset of the 32-byte random. */
-	struct tlshello_span session_id;
-	struct tlshello_span suites;
-	struct tlshello_span compression;
-	struct tlshello_span exts;	/* The extensions block. */
+	struct fmt_span session_id;
+	struct fmt_span suites;
+	struct fmt_span compression;
+	struct fmt_span exts;	/* The extensions block. */
 	size_t nexts;
 	struct tlshello_ext ext[TLSHELLO_MAX_EXTS];
 	int has_sni;
-	struct tlshello_span sni;	/* The host_name. */
-	struct tlshello_span groups;
-	struct tlshello_span point_formats;
-	struct tlshello_span sigalgs;
-	struct tlshello_span alpn;	/* The protocol_name_list. */
-	struct tlshello_span versions;
-	struct tlshello_span psk_modes;
+	struct fmt_span sni;	/* The host_name. */
+	struct fmt_span groups;
+	struct fmt_span point_formats;
+	struct fmt_span sigalgs;
+	struct fmt_span alpn;	/* The protocol_name_list. */
+	struct fmt_span versions;
+	struct fmt_span psk_modes;
 	int padding;			/* Index in ext[] of padding, or -1. */
 	size_t nshares;
 	struct tlshello_share share[TLSHELLO_MAX_SHARES];
@@ -99,7 +96,7 @@ struct tlshello_server {
 	uint16_t legacy_version;
 	int hrr;			/* A HelloRetryRequest. */
 	size_t random;
-	struct tlshello_span session_id;	/* legacy_session_id_echo */
+	struct fmt_span session_id;	/* legacy_session_id_echo */
 	uint16_t suite;
 	size_t nexts;
 	struct tlshello_ext ext[TLSHELLO_MAX_EXTS];
@@ -195,17 +192,6 @@ enum tlshello_place {
 	TLSHELLO_AT_GREASE_ALPN		/* ALPN protocol ${index} */
 };
 
-/* One random field of a template. */
-struct tlshello_field {
-	int place;		/* enum tlshello_place */
-	size_t index;
-	int kind;		/* enum tlshello_kind */
-	uint16_t group;		/* For TLSHELLO_X25519 and TLSHELLO_KEY. */
-	size_t off;		/* In the template's bytes. */
-	size_t len;
-	int link;		/* An earlier field it always equals, or -1. */
-};
-
 #define TLSHELLO_CLIENT	0
 #define TLSHELLO_SERVER	1
 
@@ -220,7 +206,7 @@ struct tlshello_template {
 	uint8_t * bytes;
 	size_t len;
 	size_t nfields;
-	struct tlshello_field field[TLSHELLO_MAX_FIELDS];
+	struct fmt_field field[TLSHELLO_MAX_FIELDS];
 	size_t vlen;		/* Bytes of values, all fields. */
 };
 
@@ -291,7 +277,7 @@ int tlshello_set_sni(struct tlshello_template *, const char *, char *,
  * Write a name of the field ${f} ("key_share 0x001d key", "GREASE cipher
  * suite 0", ...) to ${buf}.  Return ${buf}.
  */
-const char * tlshello_field_name(const struct tlshello_field *, char *,
+const char * tlshello_field_name(const struct fmt_field *, char *,
     size_t);
 
 #endif /* !DUST_FORMAT_TLSHELLO_H */

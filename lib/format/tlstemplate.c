@@ -16,7 +16,6 @@
  * GREASE group of supported_groups and of key_share) is linked to it, and
  * filling keeps them equal.
  */
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,60 +33,14 @@ union parsed {
 	struct tlshello_server s;
 };
 
-/* Candidate places of one hello. */
-struct cands {
-	size_t n;
-	struct tlshello_field f[TLSHELLO_MAX_FIELDS];
-};
-
-static int fail(char *, size_t, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* fail(err, errlen, fmt, ...): write the message to ${err}; return -1. */
-static int
-fail(char * err, size_t errlen, const char * fmt, ...)
-{
-	va_list ap;
-
-	if (errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return (-1);
-}
-
-/*
- * add(c, place, index, off, len, kind, group): append a candidate to ${c}.
- * Return 0, or -1 if there are too many.
- */
-static int
-add(struct cands * c, int place, size_t index, size_t off, size_t len,
-    int kind, uint16_t group)
-{
-	struct tlshello_field * f;
-
-	if (c->n == TLSHELLO_MAX_FIELDS)
-		return (-1);
-	f = &c->f[c->n++];
-	f->place = place;
-	f->index = index;
-	f->off = off;
-	f->len = len;
-	f->kind = kind;
-	f->group = group;
-	f->link = -1;
-	return (0);
-}
-
 /*
  * greases(b, span, unit, place, c): add each GREASE value of ${unit} bytes
  * (1: a PSK mode, 2: a 16-bit value) in ${span} of ${b} as a candidate.
  * Return 0 or -1.
  */
 static int
-greases(const uint8_t * b, struct tlshello_span span, size_t unit, int place,
-    struct cands * c)
+greases(const uint8_t * b, struct fmt_span span, size_t unit, int place,
+    struct fmt_cands * c)
 {
 	size_t i;
 	int g;
@@ -99,7 +52,7 @@ greases(const uint8_t * b, struct tlshello_span span, size_t unit, int place,
 		else
 			g = tlshello_is_grease((uint16_t)(b[span.off + i] << 8 |
 			    b[span.off + i + 1]));
-		if (g && add(c, place, i / unit, span.off + i, unit,
+		if (g && fmt_add(c, place, i / unit, span.off + i, unit,
 		    TLSHELLO_GREASE, 0))
 			return (-1);
 	}
@@ -108,14 +61,14 @@ greases(const uint8_t * b, struct tlshello_span span, size_t unit, int place,
 
 /* alpn_greases(ch, c): add GREASE ALPN protocols.  Return 0 or -1. */
 static int
-alpn_greases(const struct tlshello_client * ch, struct cands * c)
+alpn_greases(const struct tlshello_client * ch, struct fmt_cands * c)
 {
 	size_t pos = ch->alpn.off, end = ch->alpn.off + ch->alpn.len, i = 0;
 	const uint8_t * b = ch->b;
 
 	for (; pos < end; pos += 1 + b[pos], i++)
 		if (b[pos] == 2 && tlshello_is_grease((uint16_t)(b[pos + 1] <<
-		    8 | b[pos + 2])) && add(c, TLSHELLO_AT_GREASE_ALPN, i,
+		    8 | b[pos + 2])) && fmt_add(c, TLSHELLO_AT_GREASE_ALPN, i,
 		    pos + 1, 2, TLSHELLO_GREASE, 0))
 			return (-1);
 	return (0);
@@ -123,31 +76,32 @@ alpn_greases(const struct tlshello_client * ch, struct cands * c)
 
 /* share_cands(s, i, c): add the candidates of key_share entry ${i}. */
 static int
-share_cands(const struct tlshello_share * s, size_t i, struct cands * c)
+share_cands(const struct tlshello_share * s, size_t i, struct fmt_cands * c)
 {
 
-	if (tlshello_is_grease(s->group) && add(c, TLSHELLO_AT_GREASE_SHARE, i,
-	    s->group_off, 2, TLSHELLO_GREASE, 0))
+	if (tlshello_is_grease(s->group) && fmt_add(c, TLSHELLO_AT_GREASE_SHARE,
+	    i, s->group_off, 2, TLSHELLO_GREASE, 0))
 		return (-1);
-	return (add(c, TLSHELLO_AT_SHARE_KEY, i, s->key.off, s->key.len,
+	return (fmt_add(c, TLSHELLO_AT_SHARE_KEY, i, s->key.off, s->key.len,
 	    s->group == TLS_GROUP_X25519 ? TLSHELLO_X25519 : TLSHELLO_KEY,
 	    s->group));
 }
 
 /*
  * client_cands(ch, c): the candidate places of the ClientHello ${ch}.
- * Return 0, or -1 if there are more than TLSHELLO_MAX_FIELDS.
+ * Return 0, or -1 if there are more than FMT_MAX_CANDS.
  */
 static int
-client_cands(const struct tlshello_client * ch, struct cands * c)
+client_cands(const struct tlshello_client * ch, struct fmt_cands * c)
 {
-	struct tlshello_span t;
+	struct fmt_span t;
 	size_t i;
 
 	c->n = 0;
-	if (add(c, TLSHELLO_AT_RANDOM, 0, ch->random, 32, TLSHELLO_UNIFORM, 0))
+	if (fmt_add(c, TLSHELLO_AT_RANDOM, 0, ch->random, 32,
+	    TLSHELLO_UNIFORM, 0))
 		return (-1);
-	if (ch->session_id.len > 0 && add(c, TLSHELLO_AT_SESSION_ID, 0,
+	if (ch->session_id.len > 0 && fmt_add(c, TLSHELLO_AT_SESSION_ID, 0,
 	    ch->session_id.off, ch->session_id.len, TLSHELLO_UNIFORM, 0))
 		return (-1);
 	if (greases(ch->b, ch->suites, 2, TLSHELLO_AT_GREASE_SUITE, c))
@@ -155,7 +109,7 @@ client_cands(const struct tlshello_client * ch, struct cands * c)
 	for (i = 0; i < ch->nexts; i++) {
 		t.off = ch->ext[i].body.off - 4;
 		t.len = 2;
-		if (tlshello_is_grease(ch->ext[i].type) && add(c,
+		if (tlshello_is_grease(ch->ext[i].type) && fmt_add(c,
 		    TLSHELLO_AT_GREASE_EXT, i, t.off, 2, TLSHELLO_GREASE, 0))
 			return (-1);
 	}
@@ -173,13 +127,14 @@ client_cands(const struct tlshello_client * ch, struct cands * c)
 
 /* server_cands(sh, c): the candidate places of the ServerHello ${sh}. */
 static int
-server_cands(const struct tlshello_server * sh, struct cands * c)
+server_cands(const struct tlshello_server * sh, struct fmt_cands * c)
 {
 
 	c->n = 0;
-	if (add(c, TLSHELLO_AT_RANDOM, 0, sh->random, 32, TLSHELLO_UNIFORM, 0))
+	if (fmt_add(c, TLSHELLO_AT_RANDOM, 0, sh->random, 32,
+	    TLSHELLO_UNIFORM, 0))
 		return (-1);
-	if (sh->session_id.len > 0 && add(c, TLSHELLO_AT_SESSION_ID, 0,
+	if (sh->session_id.len > 0 && fmt_add(c, TLSHELLO_AT_SESSION_ID, 0,
 	    sh->session_id.off, sh->session_id.len, TLSHELLO_ECHO, 0))
 		return (-1);
 	return (share_cands(&sh->share, 0, c));
@@ -192,7 +147,7 @@ server_cands(const struct tlshello_server * sh, struct cands * c)
  */
 static int
 parse(int side, const uint8_t * b, size_t len, union parsed * p,
-    struct cands * c, size_t * tlen, char * err, size_t errlen)
+    struct fmt_cands * c, size_t * tlen, char * err, size_t errlen)
 {
 
 	if (side == TLSHELLO_CLIENT) {
@@ -200,14 +155,15 @@ parse(int side, const uint8_t * b, size_t len, union parsed * p,
 			return (-1);
 		*tlen = p->c.len;
 		if (client_cands(&p->c, c))
-			return (fail(err, errlen, "ClientHello: more than %d "
-			    "random fields", TLSHELLO_MAX_FIELDS));
+			return (fmt_fail(err, errlen, "ClientHello: more than "
+			    "%d random fields", TLSHELLO_MAX_FIELDS));
 		return (0);
 	}
 	if (tlshello_parse_server(b, len, &p->s, err, errlen))
 		return (-1);
 	if (p->s.hrr)
-		return (fail(err, errlen, "ServerHello: a HelloRetryRequest"));
+		return (fmt_fail(err, errlen, "ServerHello: a "
+		    "HelloRetryRequest"));
 	*tlen = p->s.hello_len;
 	return (server_cands(&p->s, c));
 }
@@ -265,7 +221,7 @@ where(int side, const union parsed * p, size_t off, char * buf, size_t buflen)
  * value); else the first that differs is at *${k}.
  */
 static int
-same_cands(const struct cands * a, const struct cands * b, size_t * k)
+same_cands(const struct fmt_cands * a, const struct fmt_cands * b, size_t * k)
 {
 
 	for (*k = 0; *k < a->n && *k < b->n; (*k)++)
@@ -280,49 +236,12 @@ same_cands(const struct cands * a, const struct cands * b, size_t * k)
 	return (a->n == b->n);
 }
 
-/* in_cands(c, off): nonzero if byte ${off} is in a candidate of ${c}. */
-static int
-in_cands(const struct cands * c, size_t off)
-{
-	size_t i;
-
-	for (i = 0; i < c->n; i++)
-		if (off >= c->f[i].off && off < c->f[i].off + c->f[i].len)
-			return (1);
-	return (0);
-}
-
-/* by_off(a, b): qsort's order of two fields by offset. */
-static int
-by_off(const void * a, const void * b)
-{
-	const struct tlshello_field * x = a, * y = b;
-
-	return ((x->off > y->off) - (x->off < y->off));
-}
-
-/*
- * differs(hellos, n, f): nonzero if the bytes of ${f} differ between any
- * two of the ${n} ${hellos}.
- */
-static int
-differs(const uint8_t * const * hellos, size_t n,
-    const struct tlshello_field * f)
-{
-	size_t i;
-
-	for (i = 1; i < n; i++)
-		if (memcmp(hellos[0] + f->off, hellos[i] + f->off, f->len))
-			return (1);
-	return (0);
-}
-
 /* link_fields(t, hellos, n): link each GREASE field to an earlier equal one. */
 static void
 link_fields(struct tlshello_template * t, const uint8_t * const * hellos,
     size_t n)
 {
-	struct tlshello_field * f, * g;
+	struct fmt_field * f, * g;
 	size_t i, j, k;
 
 	for (j = 0; j < t->nfields; j++) {
@@ -349,27 +268,27 @@ link_fields(struct tlshello_template * t, const uint8_t * const * hellos,
  * candidates ${c} of the ${n} ${hellos}.  Return 0 or -1.
  */
 static int
-pick(struct tlshello_template * t, const struct cands * c,
+pick(struct tlshello_template * t, const struct fmt_cands * c,
     const uint8_t * const * hellos, size_t n, char * err, size_t errlen)
 {
-	const struct tlshello_field * f;
+	const struct fmt_field * f;
 	size_t i;
 	int d;
 
 	t->nfields = t->vlen = 0;
 	for (i = 0; i < c->n; i++) {
 		f = &c->f[i];
-		d = differs(hellos, n, f);
+		d = fmt_differs(hellos, n, f);
 		if (f->place == TLSHELLO_AT_RANDOM && !d)
-			return (fail(err, errlen, "the random is the same in "
-			    "every hello: one connection captured twice?"));
+			return (fmt_fail(err, errlen, "the random is the same "
+			    "in every hello: one connection captured twice?"));
 		if (!d && f->kind != TLSHELLO_GREASE &&
 		    f->kind != TLSHELLO_ECHO)
 			continue;
 		t->field[t->nfields++] = *f;
 		t->vlen += f->len;
 	}
-	qsort(t->field, t->nfields, sizeof(t->field[0]), by_off);
+	fmt_sort(t->field, t->nfields);
 	link_fields(t, hellos, n);
 	return (0);
 }
@@ -379,7 +298,7 @@ pick(struct tlshello_template * t, const struct cands * c,
  * parsed hellos ${p} (candidates ${c}) have one shape.  Return 0 or -1.
  */
 static int
-compare(int side, const union parsed * p, const struct cands * c,
+compare(int side, const union parsed * p, const struct fmt_cands * c,
     const uint8_t * const * hellos, const size_t * tlen, size_t n,
     char * err, size_t errlen)
 {
@@ -388,21 +307,21 @@ compare(int side, const union parsed * p, const struct cands * c,
 
 	for (i = 1; i < n; i++) {
 		if (tlen[i] != tlen[0])
-			return (fail(err, errlen, "hello %zu is %zu bytes, "
+			return (fmt_fail(err, errlen, "hello %zu is %zu bytes, "
 			    "hello 1 %zu: not the same shape", i + 1, tlen[i],
 			    tlen[0]));
 		if (!same_cands(&c[0], &c[i], &k))
-			return (fail(err, errlen, "hello %zu differs from "
+			return (fmt_fail(err, errlen, "hello %zu differs from "
 			    "hello 1 in its random places (%s)", i + 1,
 			    tlshello_field_name(&c[0].f[k < c[0].n ? k : 0],
 			    fb, sizeof(fb))));
-		for (off = 0; off < tlen[0]; off++)
-			if (hellos[i][off] != hellos[0][off] &&
-			    !in_cands(&c[0], off))
-				return (fail(err, errlen, "hello %zu differs "
-				    "from hello 1 at byte %zu (%s), outside "
-				    "the random fields", i + 1, off,
-				    where(side, &p[0], off, buf, sizeof(buf))));
+		off = fmt_outside(hellos[i], hellos[0], tlen[0], c[0].f,
+		    c[0].n);
+		if (off < tlen[0])
+			return (fmt_fail(err, errlen, "hello %zu differs from "
+			    "hello 1 at byte %zu (%s), outside the random "
+			    "fields", i + 1, off,
+			    where(side, &p[0], off, buf, sizeof(buf))));
 	}
 	return (0);
 }
@@ -420,15 +339,15 @@ tlshello_learn(int side, const uint8_t * const * hellos, const size_t * lens,
     size_t n, struct tlshello_template ** t, char * err, size_t errlen)
 {
 	union parsed * p = NULL;
-	struct cands * c = NULL;
+	struct fmt_cands * c = NULL;
 	size_t * tlen = NULL;
 	char e[192];
 	size_t i;
 
 	*t = NULL;
 	if (n < 2)
-		return (fail(err, errlen, "a template needs 2 hellos or more, "
-		    "not %zu", n));
+		return (fmt_fail(err, errlen, "a template needs 2 hellos or "
+		    "more, not %zu", n));
 	if ((p = calloc(n, sizeof(*p))) == NULL ||
 	    (c = calloc(n, sizeof(*c))) == NULL ||
 	    (tlen = calloc(n, sizeof(*tlen))) == NULL ||
@@ -437,7 +356,7 @@ tlshello_learn(int side, const uint8_t * const * hellos, const size_t * lens,
 	for (i = 0; i < n; i++)
 		if (parse(side, hellos[i], lens[i], &p[i], &c[i], &tlen[i], e,
 		    sizeof(e))) {
-			fail(err, errlen, "hello %zu: %s", i + 1, e);
+			fmt_fail(err, errlen, "hello %zu: %s", i + 1, e);
 			goto err;
 		}
 	if (compare(side, p, c, hellos, tlen, n, err, errlen) ||
@@ -454,7 +373,7 @@ tlshello_learn(int side, const uint8_t * const * hellos, const size_t * lens,
 	return (0);
 
 nomem:
-	fail(err, errlen, "out of memory");
+	fmt_fail(err, errlen, "out of memory");
 err:
 	free(p);
 	free(c);
@@ -486,14 +405,12 @@ tlshello_template_free(struct tlshello_template * t)
 static int
 clash(const struct tlshello_template * t, size_t i, const uint8_t * vals)
 {
-	const struct tlshello_field * f = &t->field[i];
-	size_t j, voff, ioff;
+	const struct fmt_field * f = &t->field[i];
+	size_t j, voff, ioff = fmt_voff(t->field, i);
 
 	if (f->place != TLSHELLO_AT_GREASE_EXT &&
 	    f->place != TLSHELLO_AT_GREASE_SHARE)
 		return (-1);
-	for (ioff = j = 0; j < i; j++)
-		ioff += t->field[j].len;
 	for (j = voff = 0; j < i; voff += t->field[j++].len)
 		if (t->field[j].place == f->place &&
 		    memcmp(vals + voff, vals + ioff, f->len) == 0)
@@ -509,31 +426,26 @@ static int
 value_ok(const struct tlshello_template * t, size_t i, const uint8_t * v,
     const uint8_t * vals, char * err, size_t errlen)
 {
-	const struct tlshello_field * f = &t->field[i];
+	const struct fmt_field * f = &t->field[i];
 	char fb[64];
-	size_t j, voff = 0;
 
 	tlshello_field_name(f, fb, sizeof(fb));
 	if (f->kind == TLSHELLO_GREASE && (f->len == 2 ?
 	    !tlshello_is_grease((uint16_t)(v[0] << 8 | v[1])) :
 	    !(v[0] >= 0x0b && (v[0] - 0x0b) % 0x1f == 0)))
-		return (fail(err, errlen, "field %zu (%s): not a GREASE value",
-		    i, fb));
+		return (fmt_fail(err, errlen, "field %zu (%s): not a GREASE "
+		    "value", i, fb));
 	if (f->kind == TLSHELLO_X25519 && (v[31] & 0x80))
-		return (fail(err, errlen, "field %zu (%s): bit 255 set, which "
-		    "no X25519 public key has", i, fb));
+		return (fmt_fail(err, errlen, "field %zu (%s): bit 255 set, "
+		    "which no X25519 public key has", i, fb));
 	if (clash(t, i, vals) >= 0)
-		return (fail(err, errlen, "field %zu (%s): equals field %d of "
-		    "its kind, which the protocol forbids", i, fb,
+		return (fmt_fail(err, errlen, "field %zu (%s): equals field %d "
+		    "of its kind, which the protocol forbids", i, fb,
 		    clash(t, i, vals)));
-	if (f->link >= 0) {
-		for (j = 0; j < (size_t)f->link; j++)
-			voff += t->field[j].len;
-		if (memcmp(vals + voff, v, f->len))
-			return (fail(err, errlen, "field %zu (%s): unlike "
-			    "field %d, which it always equals", i, fb,
-			    f->link));
-	}
+	if (f->link >= 0 &&
+	    memcmp(vals + fmt_voff(t->field, (size_t)f->link), v, f->len))
+		return (fmt_fail(err, errlen, "field %zu (%s): unlike field "
+		    "%d, which it always equals", i, fb, f->link));
 	return (0);
 }
 
@@ -554,9 +466,7 @@ tlshello_fill(const struct tlshello_template * t, const uint8_t * vals,
 	for (i = voff = 0; i < t->nfields; voff += t->field[i++].len)
 		if (value_ok(t, i, vals + voff, vals, err, errlen))
 			return (-1);
-	memcpy(out, t->bytes, t->len);
-	for (i = voff = 0; i < t->nfields; voff += t->field[i++].len)
-		memcpy(out + t->field[i].off, vals + voff, t->field[i].len);
+	fmt_put(t->bytes, t->len, t->field, t->nfields, vals, out);
 	return (0);
 }
 
@@ -573,38 +483,30 @@ tlshello_extract(const struct tlshello_template * t, const uint8_t * b,
     size_t len, uint8_t * vals, char * err, size_t errlen)
 {
 	union parsed * p;
-	struct cands * c;
-	size_t tlen, off, i, voff;
+	struct fmt_cands * c;
+	size_t tlen, off;
 	char buf[96];
 	int rc = -1;
 
 	if ((p = malloc(sizeof(*p))) == NULL ||
 	    (c = malloc(sizeof(*c))) == NULL) {
 		free(p);
-		return (fail(err, errlen, "out of memory"));
+		return (fmt_fail(err, errlen, "out of memory"));
 	}
 	if (parse(t->side, b, len, p, c, &tlen, err, errlen))
 		goto done;
 	if (tlen != t->len) {
-		fail(err, errlen, "hello is %zu bytes, the template %zu", tlen,
-		    t->len);
+		fmt_fail(err, errlen, "hello is %zu bytes, the template %zu",
+		    tlen, t->len);
 		goto done;
 	}
-	for (off = i = 0; off < t->len; off++) {
-		while (i < t->nfields && off >= t->field[i].off +
-		    t->field[i].len)
-			i++;
-		if (i < t->nfields && off >= t->field[i].off)
-			continue;
-		if (b[off] != t->bytes[off]) {
-			fail(err, errlen, "hello differs from the template at "
-			    "byte %zu (%s)", off,
-			    where(t->side, p, off, buf, sizeof(buf)));
-			goto done;
-		}
+	off = fmt_outside(b, t->bytes, t->len, t->field, t->nfields);
+	if (off < t->len) {
+		fmt_fail(err, errlen, "hello differs from the template at byte "
+		    "%zu (%s)", off, where(t->side, p, off, buf, sizeof(buf)));
+		goto done;
 	}
-	for (i = voff = 0; i < t->nfields; voff += t->field[i++].len)
-		memcpy(vals + voff, b + t->field[i].off, t->field[i].len);
+	fmt_take(b, t->field, t->nfields, vals);
 	rc = 0;
 done:
 	free(p);
@@ -625,17 +527,16 @@ int
 tlshello_draw(const struct tlshello_template * t, const struct dust_rng * rng,
     uint8_t * vals)
 {
-	const struct tlshello_field * f;
+	const struct fmt_field * f;
 	uint8_t sk[32];
-	size_t i, j, voff, loff;
+	size_t i, voff;
 	uint32_t k;
 
 	for (i = voff = 0; i < t->nfields; voff += t->field[i++].len) {
 		f = &t->field[i];
 		if (f->link >= 0) {
-			for (j = loff = 0; j < (size_t)f->link; j++)
-				loff += t->field[j].len;
-			memcpy(vals + voff, vals + loff, f->len);
+			memcpy(vals + voff, vals + fmt_voff(t->field,
+			    (size_t)f->link), f->len);
 		} else if (f->kind == TLSHELLO_GREASE && f->len == 2) {
 			do {
 				k = dust_rng_uniform(rng, 16);
@@ -732,7 +633,7 @@ relocate(struct tlshello_template * t, uint8_t * b, size_t len, char * err,
     size_t errlen)
 {
 	union parsed p;
-	struct cands c;
+	struct fmt_cands c;
 	size_t tlen, i, k;
 
 	if (parse(t->side, b, len, &p, &c, &tlen, err, errlen)) {
@@ -772,15 +673,15 @@ tlshello_set_sni(struct tlshello_template * t, const char * host, char * err,
 
 	if (t->side != TLSHELLO_CLIENT ||
 	    tlshello_parse_client(t->bytes, t->len, &ch, err, errlen))
-		return (fail(err, errlen, "set_sni: not a ClientHello"));
+		return (fmt_fail(err, errlen, "set_sni: not a ClientHello"));
 	if (!ch.has_sni)
-		return (fail(err, errlen, "set_sni: the hello has no "
+		return (fmt_fail(err, errlen, "set_sni: the hello has no "
 		    "server_name"));
 	if (!host_ok(host))
-		return (fail(err, errlen, "set_sni: \"%.64s\" is not a host "
-		    "name", host));
+		return (fmt_fail(err, errlen, "set_sni: \"%.64s\" is not a "
+		    "host name", host));
 	if (t->len - ch.sni.len + n > 5 + TLSHELLO_PLAINTEXT_MAX)
-		return (fail(err, errlen, "set_sni: the hello would exceed "
+		return (fmt_fail(err, errlen, "set_sni: the hello would exceed "
 		    "one record"));
 	for (i = 0; i < ch.nexts && ch.ext[i].type != TLS_EXT_SERVER_NAME; i++)
 		;
@@ -792,7 +693,7 @@ tlshello_set_sni(struct tlshello_template * t, const char * host, char * err,
 	lens[5][0] = ch.sni.off - 2;
 	if ((nlen = splice(t->bytes, t->len, ch.sni.off, ch.sni.len, n,
 	    (const uint8_t *)host, lens, 6, &b)) == 0)
-		return (fail(err, errlen, "out of memory"));
+		return (fmt_fail(err, errlen, "out of memory"));
 	if (relocate(t, b, nlen, err, errlen))
 		return (-1);
 	if (ch.padding < 0 || nlen == len0)
@@ -808,7 +709,7 @@ tlshello_set_sni(struct tlshello_template * t, const char * host, char * err,
 	lens[3][0] = e->body.off - 2;
 	if ((nlen = splice(t->bytes, t->len, e->body.off, e->body.len, pad,
 	    NULL, lens, 4, &b)) == 0)
-		return (fail(err, errlen, "out of memory"));
+		return (fmt_fail(err, errlen, "out of memory"));
 	return (relocate(t, b, nlen, err, errlen));
 }
 
@@ -818,7 +719,7 @@ tlshello_set_sni(struct tlshello_template * t, const char * host, char * err,
  * suite 0", ...) to ${buf}.  Return ${buf}.
  */
 const char *
-tlshello_field_name(const struct tlshello_field * f, char * buf,
+tlshello_field_name(const struct fmt_field * f, char * buf,
     size_t buflen)
 {
 	static const char * grease[] = { "cipher suite", "extension",

@@ -10,25 +10,11 @@ N=${2:-100}
 [ -x /usr/sbin/sshd ] || skip "sshd is not installed"
 
 make_www "$T/www"
-ssh-keygen -q -t ed25519 -N '' -f "$T/host_key"
 ssh-keygen -q -t ed25519 -N '' -f "$T/user_key"
 cp "$T/user_key.pub" "$T/authorized_keys"
 chmod 600 "$T/authorized_keys"
-mkdir -p /run/sshd
-PORT=$(free_port)
-cat > "$T/sshd_config" <<EOC
-Port $PORT
-ListenAddress 127.0.0.1
-HostKey $T/host_key
-AuthorizedKeysFile $T/authorized_keys
-PidFile $T/sshd.pid
-StrictModes no
-UsePAM no
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin prohibit-password
-EOC
-spawn sshd /usr/sbin/sshd -D -e -f "$T/sshd_config"
+start_sshd
+PORT=$P_SSHD
 wait_port "$PORT"
 start_tcpdump "$PORT"
 i=0

@@ -36,20 +36,7 @@ chmod 644 "$T/www/blob"
 
 # start_backends: sshd and nginx on free ports.
 start_backends() {
-	P_SSHD=$(free_port)
-	cat > "$T/sshd_config" <<EOF
-Port $P_SSHD
-ListenAddress 127.0.0.1
-HostKey $T/host_key
-AuthorizedKeysFile $T/authorized_keys
-PidFile $T/sshd.pid
-StrictModes no
-UsePAM no
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin prohibit-password
-EOF
-	spawn sshd $SRV /usr/sbin/sshd -D -e -f "$T/sshd_config"
+	start_sshd $SRV
 	P_HTTP=$(free_port)
 	cat > "$T/nginx.conf" <<EOF
 daemon off;

@@ -29,41 +29,20 @@ import sys
 import tempfile
 
 ROOT = os.environ.get("DUST_ROOT", os.getcwd())
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+from pcapsynth import TSHARK, connection, tshark, write_pcap  # noqa: E402
 TOOLS = os.environ.get("DUST_TOOLS",
                        os.path.join(ROOT, "build/asan/tests/tools"))
 TOOL = os.path.join(TOOLS, "sshhello_tool")
 VECTORS = os.path.join(ROOT, "tests", "vectors", "ssh-hellos.txt")
-TSHARK = "/usr/bin/tshark"
 KINDS = ["openssh-", "x25519-", "gcm-"]
 CONNS = 10
 SEED = 20261207
-MSS = 1448
 
 
 def fail(msg):
     print("FAIL: " + msg)
     sys.exit(1)
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-
-
-def packet(src, dst, sport, dport, seq, ack, flags, payload=b""):
-    """One IPv4 packet of a TCP segment, checksums set."""
-    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags,
-                      65535, 0, 0) + payload
-    pseudo = struct.pack("!4s4sBBH", src, dst, 0, 6, len(tcp))
-    tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp)) + tcp[18:]
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0x4000, 64,
-                     6, 0, src, dst)
-    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
-    return ip + tcp
 
 
 def pieces(start):
@@ -79,51 +58,24 @@ def pieces(start):
     return out
 
 
-def connection(i, client, server):
+def ssh_connection(i, client, server):
     """The packets of connection ${i} in OpenSSH's order: TCP handshake,
     the server's identification line, the client's, the KEXINITs, Q_C, the
     server's reply and NEWKEYS, the client's NEWKEYS.  The encrypted bytes
     after NEWKEYS are left out: Debian 12's Wireshark 4.0 reads AES-GCM
     packets as if they were plaintext and calls them malformed, in the
     captured connections as in the filled ones."""
-    c, s = bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])
-    cp, sp = 40000 + i, 22
-    seq = {c: 1000, s: 5000}
-    pk = [packet(c, s, cp, sp, seq[c], 0, 0x02),
-          packet(s, c, sp, cp, seq[s], seq[c] + 1, 0x12)]
-    seq[c] += 1
-    seq[s] += 1
-    pk.append(packet(c, s, cp, sp, seq[c], seq[s], 0x10))
     ci, ck, ce, cn = pieces(client)
     si, sk, se, sn = pieces(server)
     sn = sn[:4 + struct.unpack("!I", sn[:4])[0]]
     cn = cn[:4 + struct.unpack("!I", cn[:4])[0]]
-    for src, dst, a, b, data in ((s, c, sp, cp, si), (c, s, cp, sp, ci),
-                                 (c, s, cp, sp, ck), (s, c, sp, cp, sk),
-                                 (c, s, cp, sp, ce), (s, c, sp, cp, se + sn),
-                                 (c, s, cp, sp, cn)):
-        for off in range(0, len(data), MSS):
-            seg = data[off:off + MSS]
-            pk.append(packet(src, dst, a, b, seq[src], seq[dst], 0x18, seg))
-            seq[src] += len(seg)
-        pk.append(packet(dst, src, b, a, seq[dst], seq[src], 0x10))
-    return pk
+    return connection(i, 22, ((True, si), (False, ci), (False, ck),
+                              (True, sk), (False, ce), (True, se + sn),
+                              (False, cn)))
 
 
-def write_pcap(path, packets):
-    with open(path, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 101))
-        for k, p in enumerate(packets):
-            f.write(struct.pack("<IIII", 1, k, len(p), len(p)) + p)
-
-
-def tshark(pcap, *args):
-    r = subprocess.run([TSHARK, "-n", "-r", pcap, "-d", "tcp.port==22,ssh"]
-                       + list(args), capture_output=True, text=True,
-                       timeout=300)
-    if r.returncode != 0:
-        fail("tshark: " + r.stderr.strip())
-    return r.stdout
+def ssh_tshark(pcap, *args):
+    return tshark(pcap, "-d", "tcp.port==22,ssh", *args)
 
 
 def load():
@@ -161,19 +113,19 @@ def main():
     conns, learned = load()
     packets = []
     for i, (_, _, ch, sh) in enumerate(conns):
-        packets += connection(i, ch, sh)
+        packets += ssh_connection(i, ch, sh)
     with tempfile.TemporaryDirectory() as d:
         pcap = os.path.join(d, "ssh.pcap")
         write_pcap(pcap, packets)
-        bad = tshark(pcap, "-Y", "_ws.malformed", "-T", "fields", "-e",
+        bad = ssh_tshark(pcap, "-Y", "_ws.malformed", "-T", "fields", "-e",
                      "frame.number")
         if bad.strip():
             fail("malformed packets: frames " + bad.replace("\n", " "))
-        errs = tshark(pcap, "-Y", "_ws.expert.severity >= 8388608", "-T",
+        errs = ssh_tshark(pcap, "-Y", "_ws.expert.severity >= 8388608", "-T",
                       "fields", "-E", "separator=|", "-E", "aggregator=;",
                       "-e", "tcp.stream",
                       "-e", "_ws.expert.message")
-        rows = tshark(pcap, "-Y", "ssh", "-T", "fields", "-E",
+        rows = ssh_tshark(pcap, "-Y", "ssh", "-T", "fields", "-E",
                       "separator=|", "-e", "tcp.stream", "-e", "tcp.srcport",
                       "-e", "ssh.protocol", "-e", "ssh.message_code",
                       "-e", "ssh.kex.hassh_algorithms",

@@ -19,82 +19,25 @@ packet leaves the process; nothing is sent on any network), and tshark
 Exit 0 on success, 77 without tshark, 1 with the first failure named.
 """
 import os
-import struct
 import subprocess
 import sys
 import tempfile
 
 ROOT = os.environ.get("DUST_ROOT", os.getcwd())
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+from pcapsynth import TSHARK, connection, tshark, write_pcap  # noqa: E402
 TOOLS = os.environ.get("DUST_TOOLS",
                        os.path.join(ROOT, "build/asan/tests/tools"))
 TOOL = os.path.join(TOOLS, "tlshello_tool")
 VECTORS = os.path.join(ROOT, "tests", "vectors", "tls13-hellos.txt")
-TSHARK = "/usr/bin/tshark"
 CONNS = 20
 SEED = 20261207
 SNI = "www.example.com"
-MSS = 1448
 
 
 def fail(msg):
     print("FAIL: " + msg)
     sys.exit(1)
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-
-
-def packet(src, dst, sport, dport, seq, ack, flags, payload=b""):
-    """One IPv4 packet of a TCP segment, checksums set."""
-    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags,
-                      65535, 0, 0) + payload
-    pseudo = struct.pack("!4s4sBBH", src, dst, 0, 6, len(tcp))
-    tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp)) + tcp[18:]
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0x4000, 64,
-                     6, 0, src, dst)
-    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
-    return ip + tcp
-
-
-def connection(i, client, server):
-    """The packets of connection ${i}: handshake, both first flights."""
-    c, s = bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])
-    cp, sp = 40000 + i, 443
-    cs, ss = 1000, 5000
-    pk = [packet(c, s, cp, sp, cs, 0, 0x02),
-          packet(s, c, sp, cp, ss, cs + 1, 0x12),
-          packet(c, s, cp, sp, cs + 1, ss + 1, 0x10),
-          packet(c, s, cp, sp, cs + 1, ss + 1, 0x18, client)]
-    cs += 1 + len(client)
-    ss += 1
-    pk.append(packet(s, c, sp, cp, ss, cs, 0x10))
-    for off in range(0, len(server), MSS):
-        seg = server[off:off + MSS]
-        pk.append(packet(s, c, sp, cp, ss, cs, 0x18, seg))
-        ss += len(seg)
-    pk.append(packet(c, s, cp, sp, cs, ss, 0x10))
-    return pk
-
-
-def write_pcap(path, packets):
-    with open(path, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 101))
-        for k, p in enumerate(packets):
-            f.write(struct.pack("<IIII", 1, k, len(p), len(p)) + p)
-
-
-def tshark(pcap, *args):
-    r = subprocess.run([TSHARK, "-n", "-r", pcap] + list(args),
-                       capture_output=True, text=True, timeout=300)
-    if r.returncode != 0:
-        fail("tshark: " + r.stderr.strip())
-    return r.stdout
 
 
 def main():
@@ -126,7 +69,7 @@ def main():
                       ja3, SNI))
     packets = []
     for i, (_, ch, sh, _, _) in enumerate(conns):
-        packets += connection(i, ch, sh)
+        packets += connection(i, 443, ((False, ch), (True, sh)))
     with tempfile.TemporaryDirectory() as d:
         pcap = os.path.join(d, "tls.pcap")
         write_pcap(pcap, packets)

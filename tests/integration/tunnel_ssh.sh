@@ -14,25 +14,10 @@ done
 D=$DUST_BIN/dust
 [ -x "$D" ] && [ -x "$DUST_BIN/pipemux" ] || skip "no dust or pipemux binary"
 
-ssh-keygen -q -t ed25519 -N '' -f "$T/host_key"
 ssh-keygen -q -t ed25519 -N '' -f "$T/user_key"
 cp "$T/user_key.pub" "$T/authorized_keys"
 chmod 600 "$T/authorized_keys"
-mkdir -p /run/sshd
-P_SSHD=$(free_port)
-cat > "$T/sshd_config" <<EOF2
-Port $P_SSHD
-ListenAddress 127.0.0.1
-HostKey $T/host_key
-AuthorizedKeysFile $T/authorized_keys
-PidFile $T/sshd.pid
-StrictModes no
-UsePAM no
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin prohibit-password
-EOF2
-spawn sshd /usr/sbin/sshd -D -e -f "$T/sshd_config"
+start_sshd
 
 P_MUXD=$(free_port) P_SRV=$(free_port) P_CLI=$(free_port) P_SSH=$(free_port)
 "$D" keygen -k "$T/key" > /dev/null

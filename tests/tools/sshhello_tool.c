@@ -35,16 +35,6 @@ die(const char * msg)
 	exit(1);
 }
 
-/* hex(b, len): print ${b} as hex. */
-static void
-hex(const uint8_t * b, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		printf("%02x", b[i]);
-}
-
 /* hassh(side, b, len): print the HASSH string of ${side}'s start ${b}. */
 static void
 hassh(int side, const uint8_t * b, size_t len)
@@ -74,8 +64,8 @@ conn(const struct sshhello_template * t, const struct dust_rng * rng,
 	if (sshhello_fill(t, vals, out, err, sizeof(err)))
 		die(err);
 	putchar(' ');
-	hex(out, t->len);
-	hex(rest, rlen);
+	tlsvec_print_hex(out, t->len);
+	tlsvec_print_hex(rest, rlen);
 }
 
 int
@@ -83,24 +73,19 @@ main(int argc, char ** argv)
 {
 	static struct tlsvec v[TLSVEC_MAX];
 	const uint8_t * cs[TLSVEC_MAX], * ss[TLSVEC_MAX];
-	size_t clen[TLSVEC_MAX], slen[TLSVEC_MAX], n = 0, i;
+	size_t clen[TLSVEC_MAX], slen[TLSVEC_MAX], n, i;
 	struct sshhello_template * tc, * ts;
 	struct dust_rng_seeded rs;
 	uint8_t * cv, * sv, * co, * so;
 	char err[256];
-	int nv, k;
+	int nv;
 
 	if (argc != 5)
 		die("usage: sshhello_tool VECTORS PREFIX N SEED");
 	if ((nv = tlsvec_load(argv[1], v)) < 0)
 		die("cannot read the vectors");
-	for (k = 0; k < nv; k++)
-		if (strncmp(v[k].name, argv[2], strlen(argv[2])) == 0) {
-			cs[n] = v[k].client;
-			clen[n] = v[k].clen;
-			ss[n] = v[k].server;
-			slen[n++] = v[k].slen;
-		}
+	n = tlsvec_pick(v, nv, argv[2], cs, clen, 0);
+	(void)tlsvec_pick(v, nv, argv[2], ss, slen, 1);
 	if (sshhello_learn(SSHHELLO_CLIENT, cs, clen, n, &tc, err,
 	    sizeof(err)) ||
 	    sshhello_learn(SSHHELLO_SERVER, ss, slen, n, &ts, err, sizeof(err)))

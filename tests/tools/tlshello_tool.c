@@ -37,17 +37,6 @@ die(const char * msg)
 	exit(1);
 }
 
-/* hex(b, len): print ${b} as hex, then a space. */
-static void
-hex(const uint8_t * b, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		printf("%02x", b[i]);
-	putchar(' ');
-}
-
 /* fingerprints(b, len): print the JA3 and JA4 of the ClientHello ${b}. */
 static void
 fingerprints(const uint8_t * b, size_t len)
@@ -86,24 +75,19 @@ main(int argc, char ** argv)
 {
 	static struct tlsvec v[TLSVEC_MAX];
 	const uint8_t * ch[TLSVEC_MAX], * sh[TLSVEC_MAX];
-	size_t clen[TLSVEC_MAX], slen[TLSVEC_MAX], n = 0, i, cl = 0, sl = 0;
+	size_t clen[TLSVEC_MAX], slen[TLSVEC_MAX], n, i, cl = 0, sl = 0;
 	struct tlshello_template * tc, * ts;
 	struct dust_rng_seeded rs;
 	uint8_t * cv, * sv, * co, * so, * csid, * ssid;
 	char err[256];
-	int nv, k;
+	int nv;
 
 	if (argc < 5 || argc > 6)
 		die("usage: tlshello_tool VECTORS PREFIX N SEED [SNI]");
 	if ((nv = tlsvec_load(argv[1], v)) < 0)
 		die("cannot read the vectors");
-	for (k = 0; k < nv; k++)
-		if (strncmp(v[k].name, argv[2], strlen(argv[2])) == 0) {
-			ch[n] = v[k].client;
-			clen[n] = v[k].clen;
-			sh[n] = v[k].server;
-			slen[n++] = v[k].slen;
-		}
+	n = tlsvec_pick(v, nv, argv[2], ch, clen, 0);
+	(void)tlsvec_pick(v, nv, argv[2], sh, slen, 1);
 	if (tlshello_learn(TLSHELLO_CLIENT, ch, clen, n, &tc, err,
 	    sizeof(err)) ||
 	    tlshello_learn(TLSHELLO_SERVER, sh, slen, n, &ts, err, sizeof(err)))
@@ -131,10 +115,11 @@ main(int argc, char ** argv)
 		    tlshello_fill(ts, sv, so, err, sizeof(err)))
 			die(err);
 		printf("conn %zu ", i);
-		hex(co, tc->len);
-		for (k = 0; (size_t)k < ts->len; k++)
-			printf("%02x", so[k]);
-		hex(sh[0] + ts->len, slen[0] - ts->len);
+		tlsvec_print_hex(co, tc->len);
+		putchar(' ');
+		tlsvec_print_hex(so, ts->len);
+		tlsvec_print_hex(sh[0] + ts->len, slen[0] - ts->len);
+		putchar(' ');
 		fingerprints(co, tc->len);
 	}
 	free(cv);

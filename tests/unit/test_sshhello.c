@@ -26,12 +26,9 @@
 #include "dust/rng.h"
 
 #include "format/sshhello.h"
-#include "tlsvec.h"
+#include "hellotest.h"
 
 #define NFILL	200	/* Fills per template. */
-
-static struct tlsvec vec[TLSVEC_MAX];
-static int nvec;
 
 /* The captured kinds of connection, and what OpenSSH 9.2 picks for each. */
 static const struct {
@@ -56,47 +53,7 @@ setup(void ** state)
 	(void)state;
 	if (sodium_init() < 0)
 		return (-1);
-	nvec = tlsvec_load("tests/vectors/ssh-hellos.txt", vec);
-	return (nvec < 12 ? -1 : 0);
-}
-
-/* teardown(state): free the vectors. */
-static int
-teardown(void ** state)
-{
-
-	(void)state;
-	tlsvec_free(vec, nvec);
-	return (0);
-}
-
-/*
- * pick(prefix, starts, lens, side): the starts of ${side} of the vectors
- * whose name starts with ${prefix}.  Return their count.
- */
-static size_t
-pick(const char * prefix, const uint8_t ** starts, size_t * lens, int side)
-{
-	size_t n = 0;
-	int i;
-
-	for (i = 0; i < nvec; i++) {
-		if (strncmp(vec[i].name, prefix, strlen(prefix)) != 0)
-			continue;
-		starts[n] = side ? vec[i].server : vec[i].client;
-		lens[n++] = side ? vec[i].slen : vec[i].clen;
-	}
-	return (n);
-}
-
-/* expect_err(rc, err, want): ${rc} is -1 and ${err} holds ${want}. */
-static void
-expect_err(int rc, const char * err, const char * want)
-{
-
-	if (rc != -1 || strstr(err, want) == NULL)
-		fail_msg("wanted an error with \"%s\", got %d \"%s\"", want, rc,
-		    err);
+	return (vec_setup("tests/vectors/ssh-hellos.txt", 12));
 }
 
 /* kind_of(name): the index in kinds[] of the vector ${name}. */
@@ -217,7 +174,7 @@ check_fills(const struct sshhello_template * t, const char * hassh,
 	struct sshhello_flight fl;
 	uint8_t * out, * vals, * back;
 	char err[256], h[4096];
-	size_t i, k, voff;
+	size_t k;
 
 	dust_rng_seeded_u64(&rs, seed);
 	out = malloc(t->len);
@@ -239,13 +196,7 @@ check_fills(const struct sshhello_template * t, const char * hassh,
 		if (sshhello_extract(t, out, t->len, back, err, sizeof(err)))
 			fail_msg("extract: %s", err);
 		assert_memory_equal(vals, back, t->vlen);
-		for (i = voff = 0; i < t->nfields; voff += t->field[i++].len) {
-			assert_memory_equal(out + t->field[i].off, vals + voff,
-			    t->field[i].len);
-			memcpy(out + t->field[i].off, t->bytes +
-			    t->field[i].off, t->field[i].len);
-		}
-		assert_memory_equal(out, t->bytes, t->len);
+		check_filled(t->bytes, t->len, t->field, t->nfields, vals, out);
 	}
 	free(out);
 	free(vals);
@@ -375,7 +326,7 @@ test_hassh(void ** state)
 {
 	struct sshhello_flight c, s;
 	char err[256], h[4096], want[4096];
-	const struct sshhello_span * l;
+	const struct fmt_span * l;
 	size_t i, n;
 	static const int cl[4] = { SSHHELLO_KEX, SSHHELLO_ENC_CS,
 	    SSHHELLO_MAC_CS, SSHHELLO_CMP_CS };

@@ -22,12 +22,9 @@
 #include "dust/rng.h"
 
 #include "format/tlshello.h"
-#include "tlsvec.h"
+#include "hellotest.h"
 
 #define NFILL	200	/* Fills per template. */
-
-static struct tlsvec vec[TLSVEC_MAX];
-static int nvec;
 
 /* setup(state): read the vectors. */
 static int
@@ -35,47 +32,7 @@ setup(void ** state)
 {
 
 	(void)state;
-	nvec = tlsvec_load("tests/vectors/tls13-hellos.txt", vec);
-	return (nvec < 8 ? -1 : 0);
-}
-
-/* teardown(state): free the vectors. */
-static int
-teardown(void ** state)
-{
-
-	(void)state;
-	tlsvec_free(vec, nvec);
-	return (0);
-}
-
-/*
- * pick(prefix, hellos, lens, server): the flights of the vectors whose
- * name starts with ${prefix}.  Return their count.
- */
-static size_t
-pick(const char * prefix, const uint8_t ** hellos, size_t * lens, int server)
-{
-	size_t n = 0;
-	int i;
-
-	for (i = 0; i < nvec; i++) {
-		if (strncmp(vec[i].name, prefix, strlen(prefix)) != 0)
-			continue;
-		hellos[n] = server ? vec[i].server : vec[i].client;
-		lens[n++] = server ? vec[i].slen : vec[i].clen;
-	}
-	return (n);
-}
-
-/* expect_err(rc, err, want): ${rc} is -1 and ${err} holds ${want}. */
-static void
-expect_err(int rc, const char * err, const char * want)
-{
-
-	if (rc != -1 || strstr(err, want) == NULL)
-		fail_msg("wanted an error with \"%s\", got %d \"%s\"", want, rc,
-		    err);
+	return (vec_setup("tests/vectors/tls13-hellos.txt", 8));
 }
 
 /* Every vector parses, and the two sides agree. */
@@ -154,7 +111,7 @@ check_fills(const struct tlshello_template * t,
 	struct tlshello_client ch;
 	uint8_t * out, * vals, * back;
 	char err[256], a[1024], b[1024];
-	size_t i, k, voff;
+	size_t k;
 
 	dust_rng_seeded_u64(&rs, seed);
 	out = malloc(t->len);
@@ -170,14 +127,7 @@ check_fills(const struct tlshello_template * t,
 		if (tlshello_extract(t, out, t->len, back, err, sizeof(err)))
 			fail_msg("extract: %s", err);
 		assert_memory_equal(vals, back, t->vlen);
-		for (i = voff = 0; i < t->nfields; voff += t->field[i++].len) {
-			assert_memory_equal(out + t->field[i].off, vals + voff,
-			    t->field[i].len);
-			/* Outside the fields: the template's bytes. */
-			memcpy(out + t->field[i].off, t->bytes +
-			    t->field[i].off, t->field[i].len);
-		}
-		assert_memory_equal(out, t->bytes, t->len);
+		check_filled(t->bytes, t->len, t->field, t->nfields, vals, out);
 		if (ref == NULL)
 			continue;
 		assert_int_equal(tlshello_fill(t, vals, out, err, sizeof(err)),

@@ -7,7 +7,9 @@
  * openssl s_client against nginx (tests/vectors/make-tls13-hellos.sh);
  * and tests/vectors/ssh-hellos.txt, in the same format, for
  * test_sshhello and tests/tools/sshhello_tool: real SSH-2 connection
- * starts of OpenSSH (tests/vectors/make-ssh-hellos.sh).
+ * starts of OpenSSH (tests/vectors/make-ssh-hellos.sh).  Also what the
+ * tests and tools that read them share: picking vectors by name, and
+ * printing bytes as hex.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -88,6 +90,37 @@ err:
 	free(hex);
 	fclose(f);
 	return (-1);
+}
+
+/*
+ * tlsvec_pick(v, n, prefix, flights, lens, server): the first flights (the
+ * server's if ${server}) of those of the ${n} vectors ${v} whose name
+ * starts with ${prefix}.  Return their count.
+ */
+static inline size_t
+tlsvec_pick(const struct tlsvec * v, int n, const char * prefix,
+    const uint8_t ** flights, size_t * lens, int server)
+{
+	size_t k = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (strncmp(v[i].name, prefix, strlen(prefix)) != 0)
+			continue;
+		flights[k] = server ? v[i].server : v[i].client;
+		lens[k++] = server ? v[i].slen : v[i].clen;
+	}
+	return (k);
+}
+
+/* tlsvec_print_hex(b, len): print the ${len} bytes ${b} as hex. */
+static inline void
+tlsvec_print_hex(const uint8_t * b, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		printf("%02x", b[i]);
 }
 
 /* tlsvec_free(v, n): free the ${n} vectors ${v}. */

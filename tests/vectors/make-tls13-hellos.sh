@@ -5,8 +5,8 @@
 #   sh tests/vectors/make-tls13-hellos.sh [OUT]
 # nginx (Debian's nginx-light, `ssl_protocols TLSv1.3`, a throwaway
 # self-signed P-256 certificate) listens on 127.0.0.1; a relay on
-# 127.0.0.1 (Python, below) passes each connection to it and keeps the
-# bytes: each client's first flight (every byte it sent before the
+# 127.0.0.1 (tests/vectors/relay.py) passes each connection to it and
+# keeps the bytes: each client's first flight (every byte it sent before the
 # server's first byte: the ClientHello record) and the server's first
 # flight (every byte it sent before the client's second flight:
 # ServerHello, ChangeCipherSpec and the encrypted handshake records).
@@ -24,6 +24,8 @@ DUST_ROOT=$ROOT
 # tests/lib.sh (scratch folder $T, spawn, cleanup of every process started)
 # and start_nginx, through models/capture/common.sh (which wants root).
 . "$ROOT/models/capture/common.sh"
+# tests/vectors/capture.sh: the relay that keeps the first flights.
+. "$ROOT/tests/vectors/capture.sh"
 for b in /usr/sbin/nginx /usr/bin/curl /usr/bin/openssl; do
 	[ -x "$b" ] || skip "$b is not installed"
 done
@@ -33,62 +35,7 @@ chmod 755 "$T" "$T/www"
 echo "hello" > "$T/www/index.html"
 PORT=$(free_port)
 start_nginx "$PORT" ssl
-RPORT=$(free_port)
-spawn relay /usr/bin/python3 -c '
-import select, socket, sys
-lport, dport, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-ls = socket.socket()
-ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-ls.bind(("127.0.0.1", lport))
-ls.listen(8)
-print("relay: ready", flush=True)
-while True:
-    c, _ = ls.accept()
-    s = socket.create_connection(("127.0.0.1", dport))
-    cli, srv = b"", b""
-    phase = 0  # 0: client first flight, 1: server first flight, 2: done
-    peer = {c: s, s: c}
-    live = [c, s]
-    while live:
-        r, _, _ = select.select(live, [], [], 10)
-        if not r:
-            break
-        for a in r:
-            d = a.recv(65536)
-            if not d:
-                live.remove(a)
-                try:
-                    peer[a].shutdown(socket.SHUT_WR)
-                except OSError:
-                    pass
-                continue
-            if a is c:
-                if phase == 0:
-                    cli += d
-                elif phase == 1:
-                    phase = 2
-            else:
-                if phase == 0:
-                    phase = 1
-                if phase == 1:
-                    srv += d
-            peer[a].sendall(d)
-    c.close()
-    s.close()
-    with open(out, "a") as f:
-        f.write(cli.hex() + " " + srv.hex() + "\n")
-' "$RPORT" "$PORT" "$T/flights"
-until grep -q "relay: ready" "$T/relay.log"; do sleep 0.1; done
-
-# flights_wait K: wait until the relay has written K connections.
-flights_wait() {
-	w=0
-	while [ "$(cat "$T/flights" 2>/dev/null | wc -l)" -lt "$1" ]; do
-		w=$((w + 1))
-		[ $w -lt 100 ] || fail "the relay did not record connection $1"
-		sleep 0.1
-	done
-}
+start_relay "$PORT" first
 
 k=0
 i=1
@@ -98,7 +45,7 @@ while [ $i -le "$CURL_RUNS" ]; do
 	    "https://localhost:$RPORT/index.html" || fail "curl failed"
 	k=$((k + 1))
 	flights_wait $k
-	echo "curl-$i" >> "$T/names"
+	flights_named "curl-$i"
 	i=$((i + 1))
 done
 i=1
@@ -108,7 +55,7 @@ while [ $i -le "$SSL_RUNS" ]; do
 	    -servername localhost > /dev/null 2>&1 || fail "s_client failed"
 	k=$((k + 1))
 	flights_wait $k
-	echo "openssl-$i" >> "$T/names"
+	flights_named "openssl-$i"
 	i=$((i + 1))
 done
 
@@ -124,9 +71,6 @@ done
 	echo "# Format: NAME client HEX (every byte the client sent before the"
 	echo "# server's first byte), then NAME server HEX (every byte the server"
 	echo "# sent before the client's second flight)."
-	paste -d' ' "$T/names" "$T/flights" | while read -r name c s; do
-		echo "$name client $c"
-		echo "$name server $s"
-	done
+	flights_print
 } > "$OUT"
 echo "$(basename "$0"): $k connections -> $OUT"
