@@ -20,7 +20,13 @@
  * What dust server and dust client share (docs/ensemble.md): one Dust
  * connection driven by the model's schedule (struct tconn), the
  * application side of a session (struct tapp), counters, and loading
- * invites and models.
+ * invites and models.  One file a job: tunnel_load.c (invite and model),
+ * tunnel_time.c (time arithmetic, timers), tunnel_events.c (event base,
+ * acceptor, counters), tunnel_conn.c (a connection's life), tunnel_read.c
+ * (its incoming bytes), tunnel_sched.c (its schedule), tunnel_conv.c
+ * (conversation mode's steps), tunnel_mark.c (the mark and the fallback),
+ * tunnel_app.c (the application side); tconn.h holds what a connection's
+ * files share inside.
  */
 
 /* Application output buffered before a session stops giving bytes. */
@@ -73,7 +79,7 @@ struct tunnel {
 	struct replaylog * rlog;	/* Server: --replay-log, or NULL. */
 	double ratio;			/* Uniform bytes per wire byte sent. */
 	uint32_t wake_late_us;		/* How late our timers fire: a running
-					   90th percentile (conv_wait). */
+					   90th percentile (tconv_wait). */
 	struct tunnel_stats st;
 	uint64_t conn_serial, sess_serial;
 	struct tconn * conns;		/* Every connection. */
@@ -109,11 +115,11 @@ struct tconn {
 	struct ens_link * link;
 	struct event * tick, * end, * warn;
 	struct event * gone;		/* Conversation: the socket sent all
-					   it was given (step_gone). */
+					   it was given (tconv_step_gone). */
 	struct timespec last, born;
 	uint32_t tick_ms;
 	uint32_t hold_us;		/* Conversation: next look at a held
-					   step (conv_next). */
+					   step (tconv_next). */
 	struct timespec step_at;	/* When the next step is due, */
 	struct timespec wake_at;	/* and its tick is to fire, */
 	int step_armed;			/* if the tick is for it. */
@@ -174,6 +180,27 @@ void tunnel_free(struct tunnel *);
  */
 void tunnel_stats_log(struct tunnel *);
 
+/* tunnel_time.c: time arithmetic on CLOCK_MONOTONIC, and timers. */
+
+/**
+ * tunnel_us_between(a, b):
+ * Return the microseconds from ${a} to ${b} (0 if ${b} is earlier).
+ */
+uint64_t tunnel_us_between(const struct timespec *, const struct timespec *);
+
+/**
+ * tunnel_add_us(t, us):
+ * Move ${t} ${us} microseconds on.
+ */
+void tunnel_add_us(struct timespec *, uint64_t);
+
+/**
+ * tunnel_ms_between(a, b):
+ * Return the whole milliseconds from ${a} to ${b} (0 if ${b} is
+ * earlier).
+ */
+uint64_t tunnel_ms_between(const struct timespec *, const struct timespec *);
+
 /**
  * tunnel_ms_since(t):
  * Return the milliseconds from ${t} (CLOCK_MONOTONIC) to now.
@@ -181,10 +208,22 @@ void tunnel_stats_log(struct tunnel *);
 uint64_t tunnel_ms_since(const struct timespec *);
 
 /**
+ * tunnel_arm_us(ev, us):
+ * Arm the one-shot ${ev} for ${us} microseconds.
+ */
+void tunnel_arm_us(struct event *, uint64_t);
+
+/**
+ * tunnel_arm_ms(ev, ms):
+ * Arm the one-shot ${ev} for ${ms} milliseconds.
+ */
+void tunnel_arm_ms(struct event *, uint64_t);
+
+/**
  * tunnel_bev_tune(bev):
  * Let ${bev} write up to TUNNEL_IO_MAX bytes in one system call.  (Its
  * reads are capped at 4096 bytes by libevent whatever it is told: the
- * large reads are sockread's, in read_cb and tapp_pump.)
+ * large reads are sockread's, in tconn_read_cb and tapp_pump.)
  */
 void tunnel_bev_tune(struct bufferevent *);
 

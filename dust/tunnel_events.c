@@ -1,13 +1,20 @@
+/*
+ * A program's event base, its acceptor and its SIGUSR1 handler, and its
+ * counters, logged on SIGUSR1.
+ */
+
 #include <sys/prctl.h>
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <event2/event.h>
 
 #include "dust/model.h"
 #include "acceptor.h"
 #include "tunnel.h"
+#include "warnp.h"
 
 /* SIGUSR1: the counters. */
 static void
@@ -92,4 +99,29 @@ tunnel_events_free(struct tunnel * tun)
 	acceptor_free(tun->acc);
 	if (tun->base != NULL)
 		event_base_free(tun->base);
+}
+
+/**
+ * tunnel_stats_log(tun):
+ * Log the counters of ${tun}.
+ */
+void
+tunnel_stats_log(struct tunnel * tun)
+{
+	struct tunnel_stats * st = &tun->st;
+
+	warn0("sessions %ju open %ju; connections %ju open %ju "
+	    "(%ju failed silently), %ju unauthenticated; wire bytes out %ju "
+	    "in %ju; "
+	    "real bytes out %ju in %ju; cover bytes out %ju; "
+	    "packets skipped (path full) %ju; timer lead %u us",
+	    (uintmax_t)st->sessions, (uintmax_t)st->sessions_open,
+	    (uintmax_t)st->conns, (uintmax_t)st->conns_open,
+	    (uintmax_t)st->failed, (uintmax_t)st->unauthenticated,
+	    (uintmax_t)st->wire_out,
+	    (uintmax_t)st->wire_in, (uintmax_t)st->real_out,
+	    (uintmax_t)st->real_in,
+	    (uintmax_t)(st->wire_out > st->real_out ?
+	    st->wire_out - st->real_out : 0), (uintmax_t)st->skipped,
+	    tun->wake_late_us);
 }
