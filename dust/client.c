@@ -283,9 +283,7 @@ conn_ended(struct tconn * c, void * cookie, const char * why)
 		ens_session_abort(cs->s, "cannot reach the server");
 	} else if (cs->nconns == 0 && !ens_session_idle(cs->s) &&
 	    !evtimer_pending(cs->retry, NULL)) {
-		struct timeval tv = {delay / 1000, (delay % 1000) * 1000};
-
-		evtimer_add(cs->retry, &tv);
+		tunnel_arm_ms(cs->retry, delay);
 	}
 	/* The link ends after this: pump once it has. */
 	event_active(cs->kick, 0, 0);
@@ -294,15 +292,6 @@ conn_ended(struct tconn * c, void * cookie, const char * why)
 static const struct tconn_hooks hooks = {
 	conn_pumped, conn_ending, conn_ended
 };
-
-/* Arm ${cs}'s retry timer for ${ms} milliseconds. */
-static void
-retry_in(struct csess * cs, uint32_t ms)
-{
-	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-
-	evtimer_add(cs->retry, &tv);
-}
 
 /*
  * Open a Dust connection for ${cs}.  While the server cannot be reached,
@@ -320,11 +309,11 @@ open_conn(struct csess * cs)
 	uint32_t wait;
 
 	if (cl->bo.fails > 0 && cl->probe != NULL) {
-		retry_in(cs, BACKOFF_MAX);
+		tunnel_arm_ms(cs->retry, BACKOFF_MAX);
 		return;
 	}
 	if ((wait = backoff_wait(&cl->bo)) > 0) {
-		retry_in(cs, wait);
+		tunnel_arm_ms(cs->retry, wait);
 		return;
 	}
 	if ((l = ens_link_client(cs->s)) == NULL) {
