@@ -14,6 +14,8 @@
 
 #include "dust/rng.h"
 
+#include "countrng.h"
+
 /* Two generators from one seed give the same bytes, however they are cut. */
 static void
 test_seeded_reproducible(void ** state)
@@ -64,22 +66,6 @@ test_seeded_is_chacha20(void ** state)
 	assert_memory_equal(got, want, sizeof(want));
 }
 
-/* A seeded generator that counts the calls made to it. */
-struct counting {
-	struct dust_rng rng;
-	struct dust_rng_seeded src;
-	size_t calls;
-};
-
-static void
-counting_fill(void * ctx, uint8_t * buf, size_t len)
-{
-	struct counting * c = ctx;
-
-	c->calls++;
-	dust_rng_fill(&c->src.rng, buf, len);
-}
-
 /*
  * dust_rng_seeded_from keys a stream with one draw (32 bytes) of its rng:
  * the stream is then the keystream of those bytes, 64 KiB of it cost no
@@ -94,10 +80,7 @@ test_seeded_from(void ** state)
 	static const uint8_t zero[sizeof(k)];
 
 	(void)state;
-	dust_rng_seeded_u64(&c.src, 9);
-	c.rng.fill = counting_fill;
-	c.rng.ctx = &c;
-	c.calls = 0;
+	counting_init(&c, 9);
 	dust_rng_seeded_from(&k, &c.rng);
 	assert_int_equal(c.calls, 1);
 	dust_rng_fill(&k.rng, x, sizeof(x));

@@ -25,6 +25,7 @@
 #include "dust/seattle.h"
 #include "seattle/machine.h"
 
+#include "countrng.h"
 #include "servertest.h"
 
 /* Filler a server pulls while no client key comes: 1 MiB. */
@@ -32,34 +33,6 @@
 
 /* Simulated seconds an engine runs with nothing received. */
 #define IDLE_SECONDS	60
-
-/* A seeded generator that counts the calls made to it. */
-struct counting {
-	struct dust_rng rng;
-	struct dust_rng_seeded src;
-	size_t calls;
-};
-
-/* counting_fill(ctx, buf, len): count a call, fill from the seed. */
-static void
-counting_fill(void * ctx, uint8_t * buf, size_t len)
-{
-	struct counting * c = ctx;
-
-	c->calls++;
-	dust_rng_fill(&c->src.rng, buf, len);
-}
-
-/* counting_init(c, seed): a counting rng of seed ${seed}, no calls yet. */
-static void
-counting_init(struct counting * c, uint64_t seed)
-{
-
-	dust_rng_seeded_u64(&c->src, seed);
-	c->rng.fill = counting_fill;
-	c->rng.ctx = c;
-	c->calls = 0;
-}
 
 static uint8_t srv_b[32], srv_B[32], sid[SEATTLE_SID_MAX];
 static size_t sidlen;
