@@ -48,12 +48,16 @@ struct dust_model_part {
 };
 
 struct dust_convset;
+struct dust_format;
 
 struct dust_model {
 	char * name;
 	struct dust_model_part part[2];	/* [DUST_C2S], [DUST_S2C] */
 	struct dust_convset * conv;	/* Conversations, or NULL (per-packet
 					   mode; include/dust/conversation.h). */
+	struct dust_format * format;	/* A protocol format (TLS 1.3), or
+					   NULL: the seed's shaping
+					   (docs/formats.md). */
 };
 
 /**

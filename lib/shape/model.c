@@ -9,6 +9,7 @@
 #include "dust/conversation.h"
 #include "dust/dist.h"
 #include "dust/model.h"
+#include "format/format.h"
 #include "exact.h"
 #include "huffman.h"
 
@@ -540,6 +541,7 @@ dust_model_free(struct dust_model * m)
 	part_free(&m->part[0]);
 	part_free(&m->part[1]);
 	dust_convset_free(m->conv);
+	format_free(m->format);
 	free(m->name);
 	free(m);
 }
