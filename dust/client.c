@@ -372,6 +372,8 @@ csess_pump(struct csess * cs)
 {
 	int done = tapp_pump(&cs->app, &cs->cl->tun);
 
+	tunnel_kick_session(&cs->cl->tun, cs->s);
+
 	/* Done, or the server cannot be reached: nothing more to say. */
 	if ((done && ens_session_idle(cs->s)) ||
 	    (csess_gave_up(cs) && cs->nconns == 0)) {

@@ -117,9 +117,13 @@ static void
 ssess_pump(struct ssess * ss)
 {
 
+	int done;
+
 	if (ss->freeing)
 		return;
-	if (tapp_pump(&ss->app, &ss->sv->tun) && ens_session_idle(ss->s))
+	done = tapp_pump(&ss->app, &ss->sv->tun);
+	tunnel_kick_session(&ss->sv->tun, ss->s);
+	if (done && ens_session_idle(ss->s))
 		ssess_free(ss);
 }
 

@@ -136,6 +136,8 @@ struct tconn {
 	int expired;			/* Closed because its duration (or
 					   conversation) ended. */
 	int conv;			/* The model has conversations. */
+	int format;			/* The model has a format: records
+					   are sent on demand (tconn_kick). */
 	int finishing;			/* Over: FINISH_WAIT for the peer's
 					   close or the tick, FINISH_FLUSH
 					   closing once flushed. */
@@ -251,6 +253,14 @@ void tunnel_events_free(struct tunnel *);
  */
 struct tconn * tconn_new(struct tunnel *, int, const struct sock_addr *,
     struct ens_link *, const struct tconn_hooks *, void *);
+
+/**
+ * tunnel_kick_session(tun, s):
+ * The session ${s} may have data to send: its connections that send on
+ * demand (a model with a format) look soon, from the event loop; the
+ * others wait for their schedule.
+ */
+void tunnel_kick_session(struct tunnel *, struct ens_session *);
 
 /**
  * tconn_close(c, why):

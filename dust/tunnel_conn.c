@@ -142,6 +142,7 @@ tconn_new(struct tunnel * tun, int fd, const struct sock_addr * to,
 		goto err1;
 	c->duration = dust_engine_duration(c->e);
 	c->conv = (tun->model->conv != NULL);
+	c->format = (tun->model->format != NULL);
 	if ((c->bev = bufferevent_socket_new(tun->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
 		goto err2;

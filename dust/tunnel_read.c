@@ -134,8 +134,11 @@ tconn_read_cb(struct bufferevent * bev, void * arg)
 	check_failed(c);
 	if (news && c->hooks != NULL && c->hooks->pumped != NULL)
 		c->hooks->pumped(c, c->cookie);
-	/* The peer's bytes may make our next step due (or end it all). */
-	if (c->conv && c->connected && !c->finishing)
+	/*
+	 * The peer's bytes may make our next step due (or end it all); in a
+	 * format, they may complete a handshake that our next flight answers.
+	 */
+	if ((c->conv || c->format) && c->connected && !c->finishing)
 		tconn_send_due(c, 0);
 	return;
 

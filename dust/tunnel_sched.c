@@ -176,6 +176,75 @@ first_flight(const struct tconn * c)
 	    !dust_engine_first_flight_out(c->e));
 }
 
+/*
+ * Stream bytes fed to a format's engine ahead of the records made: enough
+ * for several whole records, so that Seattle seals them side by side.
+ */
+#define FORMAT_FEED_AHEAD	(64 * 1024)
+
+/*
+ * send_format(c): a model with a format sends on demand: its handshake
+ * flights when due, then a record whenever the session has data, as many
+ * as the socket takes.  A failed connection sends its alert and closes.
+ */
+static void
+send_format(struct tconn * c)
+{
+	struct evbuffer * out = bufferevent_get_output(c->bev);
+	struct evbuffer_iovec v;
+	uint16_t len;
+	int any = 0, rc;
+
+	while (evbuffer_get_length(out) < TUNNEL_WIRE_HIGH) {
+		if ((rc = feed(c, FORMAT_FEED_AHEAD)) == -1)
+			goto nomem;
+		any |= rc;
+		if ((len = dust_encoded_ready(c->e)) == 0)
+			break;
+		if (evbuffer_reserve_space(out, len, &v, 1) != 1)
+			goto nomem;
+		dust_get_encoded(c->e, v.iov_base, len);
+		v.iov_len = len;
+		if (evbuffer_commit_space(out, &v, 1))
+			goto nomem;
+		/* What was fed is spent as it goes out; none piles up. */
+		c->credit += len;
+		if (c->credit > 0)
+			c->credit = 0;
+		c->npackets++;
+		c->tun->st.wire_out += len;
+	}
+	if (any && c->hooks != NULL && c->hooks->pumped != NULL)
+		c->hooks->pumped(c, c->cookie);
+	if (dust_engine_done(c->e) && !c->finishing) {
+		c->finishing = FINISH_FLUSH;
+		if (evbuffer_get_length(out) == 0)
+			tconn_close(c, dust_engine_failure(c->e));
+	}
+	return;
+nomem:
+	tconn_close(c, "out of memory");
+}
+
+/**
+ * tunnel_kick_session(tun, s):
+ * The session ${s} may have data to send: its connections that send on
+ * demand (a model with a format) look soon, from the event loop; the
+ * others wait for their schedule.
+ */
+void
+tunnel_kick_session(struct tunnel * tun, struct ens_session * s)
+{
+	struct tconn * c;
+
+	if (tun->model->format == NULL)
+		return;
+	for (c = tun->conns; c != NULL; c = c->allnext)
+		if (c->connected && !c->finishing && c->link != NULL &&
+		    ens_link_session(c->link) == s)
+			event_active(c->tick, EV_TIMEOUT, 0);
+}
+
 /**
  * tconn_send_due(c, ticked):
  * The one place that decides what is sent: the packets due by the model's
@@ -192,6 +261,11 @@ tconn_send_due(struct tconn * c, int ticked)
 	uint32_t sent = 0, before = c->due;
 	int any = 0, rc;
 
+	if (c->format) {
+		count_due(c);
+		send_format(c);
+		return;
+	}
 	count_due(c);
 	while ((c->due > 0 || first_flight(c) || tconv_count_ahead(c, out)) &&
 	    evbuffer_get_length(out) < TUNNEL_WIRE_HIGH) {

@@ -63,7 +63,7 @@ client_once(void)
 	dust_rng_seeded_u64(&rc2, 2);
 	elligator2_key_pair(X, x, &rc2.rng);
 	dust_rng_fill(&rc2.rng, iv, 32);
-	if (handshake_client_key(K, x, B, X, buf, sid, sizeof(sid), NULL) != 0)
+	if (handshake_client_key(K, x, B, X, buf, 1, sid, sizeof(sid), NULL) != 0)
 		abort();
 	skein256_stream_init(&client_ks, K, iv);
 	seattle_free(c);

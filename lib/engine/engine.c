@@ -2,12 +2,14 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "dust/conversation.h"
 #include "dust/engine.h"
 #include "dust/model.h"
 #include "dust/rng.h"
 #include "dust/seattle.h"
+#include "format/tlswire.h"
 #include "seattle/machine.h"
 #include "seattle/mark.h"
 #include "shape/convsched.h"
@@ -15,6 +17,8 @@
 
 struct dust_engine {
 	struct seattle * s;
+	struct tlswire * wire;		/* A model with a format: its framing
+					   instead of the shaper's coder. */
 	struct dust_shaper shaper;	/* Our direction. */
 	struct dust_deshaper deshaper;	/* The peer's. */
 	uint32_t duration;		/* Per-packet mode. */
@@ -189,6 +193,15 @@ wrap(struct seattle * s, const struct dust_model * model, int send,
 	dust_shaper_init(&e->shaper, out, out->coder, &e->draws.rng, pull, e);
 	dust_deshaper_init(&e->deshaper, in, in->coder, push, e);
 	e->duration = dust_shaper_duration(&e->shaper);
+	if (model->format != NULL) {
+		/* The format's records carry the stream, timed by demand. */
+		if ((e->wire = tlswire_new(model->format, e->server, s,
+		    &e->draws.rng)) == NULL) {
+			dust_engine_free(e);
+			return (NULL);
+		}
+		return (e);
+	}
 	if ((e->convs = model->conv) != NULL) {
 		e->carry = dust_model_entropy(out) / 8 * CARRY_MARGIN;
 		dust_convsched_init(&e->cs, e->convs->idle_ms, send);
@@ -227,7 +240,10 @@ client_new(const struct dust_model * model, const uint8_t B[32],
 	struct seattle * s;
 	uint8_t MK[32];
 
-	if ((s = seattle_client_new(B, sid, sidlen, rng)) == NULL)
+	/* A format's key fields hold curve points, not representatives. */
+	s = model->format != NULL ? seattle_client_new_points(B, sid, sidlen,
+	    rng) : seattle_client_new(B, sid, sidlen, rng);
+	if (s == NULL)
 		return (NULL);
 	/* Before wrap: the shaper may pull X for a first segment. */
 	if (marked) {
@@ -338,6 +354,22 @@ dust_engine_client_new_marked(const struct dust_model * model,
 	return (client_fresh(model, B, sid, sidlen, rng, recent, 1, hour));
 }
 
+/*
+ * server_session(model, b, sid, sidlen, replay, rng): the server's Seattle
+ * session, with X and Y as points if ${model} has a format.
+ */
+static struct seattle *
+server_session(const struct dust_model * model, const uint8_t b[32],
+    const uint8_t * sid, size_t sidlen, struct seattle_replay * replay,
+    const struct dust_rng * rng)
+{
+
+	if (model->format != NULL)
+		return (seattle_server_new_points(b, sid, sidlen, replay,
+		    rng));
+	return (seattle_server_new(b, sid, sidlen, replay, rng));
+}
+
 /**
  * dust_engine_server_new(model, b, sid, sidlen, replay, rng):
  * Create the server side for the static secret key ${b}, identifier
@@ -350,8 +382,8 @@ dust_engine_server_new(const struct dust_model * model, const uint8_t b[32],
     const struct dust_rng * rng)
 {
 
-	return (wrap(seattle_server_new(b, sid, sidlen, replay, rng), model,
-	    DUST_S2C, 0, rng));
+	return (wrap(server_session(model, b, sid, sidlen, replay, rng),
+	    model, DUST_S2C, 0, rng));
 }
 
 /**
@@ -372,7 +404,7 @@ dust_engine_server_new_marked(const struct dust_model * model,
 {
 	struct seattle * s;
 
-	if ((s = seattle_server_new(b, sid, sidlen, replay, rng)) == NULL)
+	if ((s = server_session(model, b, sid, sidlen, replay, rng)) == NULL)
 		return (NULL);
 	(void)seattle_set_mark(s, MK, hour);
 	return (wrap(s, model, DUST_S2C, 1, rng));
@@ -423,6 +455,8 @@ dust_engine_first_flight_out(const struct dust_engine * e)
 
 	if (e->server)
 		return (1);
+	if (e->wire != NULL)
+		return (tlswire_hello_out(e->wire));
 	if (e->marked)
 		need += MARK_BYTES;
 	return (dust_shaper_pulled(&e->shaper) >= need);
@@ -446,6 +480,7 @@ dust_engine_free(struct dust_engine * e)
 
 	if (e == NULL)
 		return;
+	tlswire_free(e->wire);
 	seattle_free(e->s);
 	free(e->firstbuf);
 	dust_rng_seeded_wipe(&e->draws);
@@ -481,6 +516,8 @@ dust_engine_done(const struct dust_engine * e)
 
 	if (e->convs != NULL)
 		return (dust_convsched_done(&e->cs));
+	if (e->wire != NULL && tlswire_done(e->wire))
+		return (1);
 	return (e->now_us / 1000 >= e->duration);
 }
 
@@ -528,6 +565,9 @@ dust_engine_next_due_us(const struct dust_engine * e)
 
 	if (e->convs != NULL)
 		return (dust_convsched_next_due_us(&e->cs));
+	/* A format sends on demand: nothing falls due by time. */
+	if (e->wire != NULL)
+		return (UINT64_MAX);
 	/* The per-packet schedule's ms started now_us % 1000 ago. */
 	return ((uint64_t)next_packet(&e->shaper) * 1000 - e->now_us % 1000);
 }
@@ -581,6 +621,9 @@ enum dust_engine_state
 dust_engine_state(const struct dust_engine * e)
 {
 
+	if (e->wire != NULL && tlswire_state(e->wire) != TLSWIRE_OK)
+		return (tlswire_state(e->wire) == TLSWIRE_UNAUTHENTICATED ?
+		    DUST_ENGINE_UNAUTHENTICATED : DUST_ENGINE_FAILED);
 	/* Before the mark verified, bytes out of framing fail it too. */
 	if (held(e) && (seattle_status(e->s) == SEATTLE_UNAUTHENTICATED ||
 	    dust_deshaper_error(&e->deshaper) != NULL || e->nomem))
@@ -610,6 +653,8 @@ dust_engine_failure(const struct dust_engine * e)
 
 	if (e->failure[0] != '\0')
 		return (e->failure);
+	if (e->wire != NULL && tlswire_failure(e->wire) != NULL)
+		return (tlswire_failure(e->wire));
 	if (e->nomem)
 		return ("out of memory");
 	return (seattle_failure(e->s));
@@ -649,6 +694,8 @@ dust_packet_count_us(struct dust_engine * e, uint32_t us)
 	e->now_us += us;
 	/* Nothing is due before the mark verified, and the model's
 	   schedule starts when it has. */
+	if (e->wire != NULL)
+		return (tlswire_ready(e->wire) > 0);
 	if (held(e))
 		return (0);
 	if (e->convs != NULL) {
@@ -680,6 +727,13 @@ uint16_t
 dust_encoded_ready(struct dust_engine * e)
 {
 
+	size_t n;
+
+	if (e->wire != NULL) {
+		/* A flight longer than a packet is refused at load. */
+		n = tlswire_ready(e->wire);
+		return (n > 65535 ? 0 : (uint16_t)n);
+	}
 	if (e->convs != NULL)
 		return (dust_convsched_length(&e->cs));
 	return (dust_shaper_length(&e->shaper));
@@ -706,6 +760,14 @@ void
 dust_get_encoded(struct dust_engine * e, uint8_t * buf, uint16_t len)
 {
 
+	if (e->wire != NULL) {
+		/* A record is made whole or not at all. */
+		if (tlswire_ready(e->wire) != len ||
+		    tlswire_get(e->wire, buf) != len)
+			memset(buf, 0, len);
+		e->produced += len;
+		return;
+	}
 	if (e->convs != NULL)
 		fit_records(e);
 	seattle_pad_room(e->s, (size_t)(len * e->pad_ratio));
@@ -736,6 +798,11 @@ int
 dust_put_encoded(struct dust_engine * e, const uint8_t * buf, uint16_t len)
 {
 
+	if (e->wire != NULL) {
+		if (tlswire_put(e->wire, buf, len))
+			e->nomem = 1;
+		return (e->nomem ? -1 : 0);
+	}
 	/* A de-shaping error is sticky: the input is then ignored. */
 	if (dust_deshaper_consume(&e->deshaper, buf, len) &&
 	    e->failure[0] == '\0')

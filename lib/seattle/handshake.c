@@ -26,6 +26,20 @@ derive(uint8_t K[32], const uint8_t dh1[32], const uint8_t dh2[32],
 }
 
 /*
+ * peer_u(u, key, rep): the u-coordinate of a key as sent: the map of a
+ * representative (${rep} 1), or the key itself, a point (${rep} 0).
+ */
+static void
+peer_u(uint8_t u[32], const uint8_t key[32], int rep)
+{
+
+	if (rep)
+		elligator2_map(u, key);
+	else
+		memcpy(u, key, 32);
+}
+
+/*
  * static_dh(out, dh2, sk, pk): DH2 into ${out}: ${dh2} if known already
  * (from the seed: a scalar multiplication less), else X25519(${sk},
  * ${pk}).  Return 0, or -1 if it is all zero.
@@ -43,22 +57,22 @@ static_dh(uint8_t out[32], const uint8_t * dh2, const uint8_t sk[32],
 }
 
 /**
- * handshake_server_key(K, y, b, X, Y, sid, sidlen, dh2):
+ * handshake_server_key(K, y, b, X, Y, rep, sid, sidlen, dh2):
  * Compute the shared key ${K} on the server from its ephemeral secret
- * ${y}, static secret ${b}, the client's representative ${X}, its own
- * ${Y} and the server identifier; ${dh2} is DH2 if known already
+ * ${y}, static secret ${b}, the client's key ${X} (a representative if
+ * ${rep}, else a point), its own ${Y} and the server identifier; ${dh2} is DH2 if known already
  * (handshake_static_dh), else NULL.  Return 0, or -1 if a DH result is
  * all zero (the handshake must then fail).
  */
 int
 handshake_server_key(uint8_t K[32], const uint8_t y[32], const uint8_t b[32],
-    const uint8_t X[32], const uint8_t Y[32], const uint8_t * sid,
+    const uint8_t X[32], const uint8_t Y[32], int rep, const uint8_t * sid,
     size_t sidlen, const uint8_t * dh2)
 {
 	uint8_t u[32], dh[64];
 	int rc = -1;
 
-	elligator2_map(u, X);
+	peer_u(u, X, rep);
 	/* crypto_scalarmult returns -1 on an all-zero result. */
 	if (crypto_scalarmult(dh, y, u) != 0 || static_dh(dh + 32, dh2, b, u))
 		goto done;
@@ -70,22 +84,23 @@ done:
 }
 
 /**
- * handshake_client_key(K, x, B, X, Y, sid, sidlen, dh2):
+ * handshake_client_key(K, x, B, X, Y, rep, sid, sidlen, dh2):
  * Compute the shared key ${K} on the client from its ephemeral secret
  * ${x}, the server's static public key ${B}, its own ${X}, the server's
- * ${Y} and the server identifier; ${dh2} is DH2 if known already
+ * ${Y} (a representative if ${rep}, else a point) and the server
+ * identifier; ${dh2} is DH2 if known already
  * (handshake_static_dh), else NULL.  Return 0, or -1 if a DH result is
  * all zero.
  */
 int
 handshake_client_key(uint8_t K[32], const uint8_t x[32], const uint8_t B[32],
-    const uint8_t X[32], const uint8_t Y[32], const uint8_t * sid,
+    const uint8_t X[32], const uint8_t Y[32], int rep, const uint8_t * sid,
     size_t sidlen, const uint8_t * dh2)
 {
 	uint8_t u[32], dh[64];
 	int rc = -1;
 
-	elligator2_map(u, Y);
+	peer_u(u, Y, rep);
 	if (crypto_scalarmult(dh, x, u) != 0 || static_dh(dh + 32, dh2, x, B))
 		goto done;
 	derive(K, dh, dh + 32, sid, sidlen, X, Y);
@@ -140,10 +155,7 @@ handshake_static_dh(uint8_t dh2[32], const uint8_t sk[32],
 {
 	uint8_t u[32];
 
-	if (rep)
-		elligator2_map(u, pk);
-	else
-		memcpy(u, pk, 32);
+	peer_u(u, pk, rep);
 	if (static_dh(dh2, NULL, sk, u))
 		sodium_memzero(dh2, 32);
 }

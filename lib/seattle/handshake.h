@@ -15,7 +15,8 @@
  * server: DH1 = X25519(y, X), DH2 = X25519(b, X)
  * client: DH1 = X25519(x, Y), DH2 = X25519(x, B)
  *
- * X and Y are the representatives as sent, top bits included.
+ * X and Y are the representatives as sent, top bits included; or, in the
+ * formats (docs/protocol.md, "The TLS format"), the X25519 points as sent.
  *
  * The conversation seed (docs/engine.md, "Conversation mode"), which both
  * sides know without a byte more on the wire: the client at once, the
@@ -25,27 +26,29 @@
  */
 
 /**
- * handshake_server_key(K, y, b, X, Y, sid, sidlen, dh2):
+ * handshake_server_key(K, y, b, X, Y, rep, sid, sidlen, dh2):
  * Compute the shared key ${K} on the server from its ephemeral secret
- * ${y}, static secret ${b}, the client's representative ${X}, its own
- * ${Y} and the server identifier; ${dh2} is DH2 if known already
+ * ${y}, static secret ${b}, the client's key ${X} (a representative if
+ * ${rep}, else a point), its own ${Y} and the server identifier;
+ * ${dh2} is DH2 if known already
  * (handshake_static_dh), else NULL.  Return 0, or -1 if a DH result is
  * all zero (the handshake must then fail).
  */
 int handshake_server_key(uint8_t[32], const uint8_t[32], const uint8_t[32],
-    const uint8_t[32], const uint8_t[32], const uint8_t *, size_t,
+    const uint8_t[32], const uint8_t[32], int, const uint8_t *, size_t,
     const uint8_t *);
 
 /**
- * handshake_client_key(K, x, B, X, Y, sid, sidlen, dh2):
+ * handshake_client_key(K, x, B, X, Y, rep, sid, sidlen, dh2):
  * Compute the shared key ${K} on the client from its ephemeral secret
  * ${x}, the server's static public key ${B}, its own ${X}, the server's
- * ${Y} and the server identifier; ${dh2} is DH2 if known already
+ * ${Y} (a representative if ${rep}, else a point) and the server
+ * identifier; ${dh2} is DH2 if known already
  * (handshake_static_dh), else NULL.  Return 0, or -1 if a DH result is
  * all zero.
  */
 int handshake_client_key(uint8_t[32], const uint8_t[32], const uint8_t[32],
-    const uint8_t[32], const uint8_t[32], const uint8_t *, size_t,
+    const uint8_t[32], const uint8_t[32], int, const uint8_t *, size_t,
     const uint8_t *);
 
 /**

@@ -64,6 +64,25 @@ struct seattle * seattle_server_new(const uint8_t[32], const uint8_t *,
     size_t, struct seattle_replay *, const struct dust_rng *);
 
 /**
+ * seattle_client_new_points(B, sid, sidlen, rng):
+ * As seattle_client_new, but the client's key is an ordinary X25519 key
+ * and X is its public point (for the formats, whose key fields hold curve
+ * points: docs/protocol.md, "The TLS format"); the server must be made
+ * with seattle_server_new_points.  Return NULL on error.
+ */
+struct seattle * seattle_client_new_points(const uint8_t[32],
+    const uint8_t *, size_t, const struct dust_rng *);
+
+/**
+ * seattle_server_new_points(b, sid, sidlen, replay, rng):
+ * As seattle_server_new, for clients made with seattle_client_new_points:
+ * X and Y are X25519 points.  Return NULL on error.
+ */
+struct seattle * seattle_server_new_points(const uint8_t[32],
+    const uint8_t *, size_t, struct seattle_replay *,
+    const struct dust_rng *);
+
+/**
  * seattle_conversation_seed(s, out):
  * Move the conversation seed to ${out} (32 bytes) and wipe it from ${s}.
  * Return 0, or -1 while it is not known (a server before the client's key)
@@ -114,6 +133,17 @@ size_t seattle_unsent(const struct seattle *);
  * returns 0 until the mark has verified, and for good if it did not.
  */
 size_t seattle_pull(struct seattle *, uint8_t *, size_t);
+
+/**
+ * seattle_ready(s):
+ * Return how many bytes of the outgoing stream seattle_pull gives now
+ * without making filler or padding: the rest of the unit begun, the key
+ * (and mark) not pulled yet, the code and IV once K is known, and records
+ * of all the data queued once established.  The formats pull exactly
+ * this much when they have no record size of their own to fill, so that
+ * what they send ends where a unit ends.
+ */
+size_t seattle_ready(const struct seattle *);
 
 /**
  * seattle_pad_room(s, n):

@@ -29,6 +29,26 @@ static const uint8_t low_order[5][32] = {
 	 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f}
 };
 
+/*
+ * point_canonical(u): 1 if the point ${u} is encoded as an X25519 public
+ * key is (RFC 7748: u < p = 2^255 - 19, so bit 255 is clear), else 0.
+ */
+static int
+point_canonical(const uint8_t u[32])
+{
+	size_t i;
+
+	if (u[31] & 0x80)
+		return (0);
+	/* p <= u < 2^255: ff..ff 7f on top, and the low byte >= 0xed. */
+	if (u[31] != 0x7f || u[0] < 0xed)
+		return (1);
+	for (i = 1; i < 31; i++)
+		if (u[i] != 0xff)
+			return (1);
+	return (0);
+}
+
 /**
  * mark_hour(unix_time):
  * Return the mark's epoch of ${unix_time} (seconds): floor(t / 3600).
@@ -83,19 +103,26 @@ mark_make(uint8_t M[32], const uint8_t MK[32], const uint8_t X[32],
 }
 
 /**
- * mark_low_order(X):
- * Return 1 if the representative ${X} maps to a point of low order (u = 0,
- * 1, or one of the two u-coordinates of order 8; -1, on the twist, too),
- * whose X25519 with any key is zero, else 0.  No secret is involved.
+ * mark_low_order(X, rep):
+ * Return 1 if the key ${X} is of low order (u = 0, 1, or one of the two
+ * u-coordinates of order 8; -1, on the twist, too), whose X25519 with any
+ * key is zero, else 0.  ${X} is a representative if ${rep}, else a point,
+ * which must also be encoded as X25519 public keys are (bit 255 clear,
+ * u < p; else 1).  No secret is involved.
  */
 int
-mark_low_order(const uint8_t X[32])
+mark_low_order(const uint8_t X[32], int rep)
 {
 	uint8_t u[32];
 	size_t i;
 	int found = 0;
 
-	elligator2_map(u, X);
+	if (rep)
+		elligator2_map(u, X);
+	else if (!point_canonical(X))
+		return (1);
+	else
+		memcpy(u, X, 32);
 	for (i = 0; i < sizeof(low_order) / sizeof(low_order[0]); i++)
 		found |= crypto_verify_32(u, low_order[i]) + 1;
 	return (found);
@@ -131,8 +158,9 @@ match(const uint8_t MK[32], const uint8_t X[32], const uint8_t M[32],
 }
 
 /**
- * mark_check(MK, X, M, hour, replay, epoch):
- * Check the mark ${M} sent after ${X} at the server's hour ${hour}: it
+ * mark_check(MK, X, M, hour, replay, rep, epoch):
+ * Check the mark ${M} sent after ${X} (a representative if ${rep}, else a
+ * point: the formats) at the server's hour ${hour}: it
  * must be the mark of X in the epoch h-1, h or h+1 (all three compared in
  * constant time, no early exit), X must not be of low order, and if
  * ${replay} is not NULL the mark must be new to it (it is then recorded
@@ -143,7 +171,7 @@ match(const uint8_t MK[32], const uint8_t X[32], const uint8_t M[32],
  */
 enum mark_verdict
 mark_check(const uint8_t MK[32], const uint8_t X[32], const uint8_t M[32],
-    uint64_t hour, struct seattle_replay * replay, uint64_t * epoch)
+    uint64_t hour, struct seattle_replay * replay, int rep, uint64_t * epoch)
 {
 	uint64_t e;
 
@@ -151,7 +179,7 @@ mark_check(const uint8_t MK[32], const uint8_t X[32], const uint8_t M[32],
 		return (MARK_WRONG);
 	if (epoch != NULL)
 		*epoch = e;
-	if (mark_low_order(X))
+	if (mark_low_order(X, rep))
 		return (MARK_LOW_ORDER);
 	if (replay == NULL)
 		return (MARK_AUTHENTIC);

@@ -57,16 +57,19 @@ void mark_key(uint8_t[32], const uint8_t[32], const uint8_t *, size_t);
 void mark_make(uint8_t[32], const uint8_t[32], const uint8_t[32], uint64_t);
 
 /**
- * mark_low_order(X):
- * Return 1 if the representative ${X} maps to a point of low order (u = 0,
- * 1, or one of the two u-coordinates of order 8; -1, on the twist, too),
- * whose X25519 with any key is zero, else 0.  No secret is involved.
+ * mark_low_order(X, rep):
+ * Return 1 if the key ${X} is of low order (u = 0, 1, or one of the two
+ * u-coordinates of order 8; -1, on the twist, too), whose X25519 with any
+ * key is zero, else 0.  ${X} is a representative if ${rep}, else a point,
+ * which must also be encoded as X25519 public keys are (bit 255 clear,
+ * u < p; else 1).  No secret is involved.
  */
-int mark_low_order(const uint8_t[32]);
+int mark_low_order(const uint8_t[32], int);
 
 /**
- * mark_check(MK, X, M, hour, replay, epoch):
- * Check the mark ${M} sent after ${X} at the server's hour ${hour}: it
+ * mark_check(MK, X, M, hour, replay, rep, epoch):
+ * Check the mark ${M} sent after ${X} (a representative if ${rep}, else a
+ * point: the formats) at the server's hour ${hour}: it
  * must be the mark of X in the epoch h-1, h or h+1 (all three compared in
  * constant time, no early exit), X must not be of low order, and if
  * ${replay} is not NULL the mark must be new to it (it is then recorded
@@ -76,7 +79,7 @@ int mark_low_order(const uint8_t[32]);
  * Return MARK_AUTHENTIC or what was wrong; mark_why names it.
  */
 enum mark_verdict mark_check(const uint8_t[32], const uint8_t[32],
-    const uint8_t[32], uint64_t, struct seattle_replay *, uint64_t *);
+    const uint8_t[32], uint64_t, struct seattle_replay *, int, uint64_t *);
 
 /**
  * mark_why(verdict):

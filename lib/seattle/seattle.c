@@ -39,6 +39,8 @@ enum in_state {
 
 struct seattle {
 	int server;
+	int points;			/* Keys sent as X25519 points (the
+					   formats), not representatives. */
 	enum seattle_status status;
 	const char * why;		/* Reason of a failure. */
 	struct dust_rng_seeded bulk;	/* Filler, bytes after a failure. */
@@ -183,10 +185,24 @@ grow(uint8_t ** buf, size_t * cap, size_t need, size_t keep)
 	return (0);
 }
 
-/* create(server, statickey, sid, sidlen, rng): the common part. */
+/*
+ * point_key_pair(pk, sk, rng): an ordinary X25519 key pair, as a TLS or
+ * SSH implementation makes one: 32 bytes of ${rng} as the secret, the
+ * public key its multiple of the base point (in the prime-order subgroup,
+ * bit 255 clear).
+ */
+static void
+point_key_pair(uint8_t pk[32], uint8_t sk[32], const struct dust_rng * rng)
+{
+
+	dust_rng_fill(rng, sk, 32);
+	crypto_scalarmult_base(pk, sk);
+}
+
+/* create(server, points, statickey, sid, sidlen, rng): the common part. */
 static struct seattle *
-create(int server, const uint8_t statickey[32], const uint8_t * sid,
-    size_t sidlen, const struct dust_rng * rng)
+create(int server, int points, const uint8_t statickey[32],
+    const uint8_t * sid, size_t sidlen, const struct dust_rng * rng)
 {
 	struct seattle * s;
 
@@ -205,6 +221,7 @@ create(int server, const uint8_t statickey[32], const uint8_t * sid,
 		return (NULL);
 	}
 	s->server = server;
+	s->points = points;
 	s->status = SEATTLE_HANDSHAKING;
 	memcpy(s->sid, sid, sidlen);
 	s->sidlen = sidlen;
@@ -212,7 +229,10 @@ create(int server, const uint8_t statickey[32], const uint8_t * sid,
 	s->record_data = SEATTLE_RECORD_DATA;
 
 	/* The ephemeral key first, then the IV: the transcript's order. */
-	elligator2_key_pair(s->own_rep, s->eph_sk, rng);
+	if (points)
+		point_key_pair(s->own_rep, s->eph_sk, rng);
+	else
+		elligator2_key_pair(s->own_rep, s->eph_sk, rng);
 	dust_rng_fill(rng, s->own_iv, 32);
 
 	/*
@@ -241,7 +261,22 @@ seattle_client_new(const uint8_t B[32], const uint8_t * sid, size_t sidlen,
     const struct dust_rng * rng)
 {
 
-	return (create(0, B, sid, sidlen, rng));
+	return (create(0, 0, B, sid, sidlen, rng));
+}
+
+/**
+ * seattle_client_new_points(B, sid, sidlen, rng):
+ * As seattle_client_new, but the client's key is an ordinary X25519 key
+ * and X is its public point (for the formats, whose key fields hold curve
+ * points: docs/protocol.md, "The TLS format"); the server must be made
+ * with seattle_server_new_points.  Return NULL on error.
+ */
+struct seattle *
+seattle_client_new_points(const uint8_t B[32], const uint8_t * sid,
+    size_t sidlen, const struct dust_rng * rng)
+{
+
+	return (create(0, 1, B, sid, sidlen, rng));
 }
 
 /**
@@ -257,7 +292,24 @@ seattle_server_new(const uint8_t b[32], const uint8_t * sid, size_t sidlen,
 {
 	struct seattle * s;
 
-	if ((s = create(1, b, sid, sidlen, rng)) != NULL)
+	if ((s = create(1, 0, b, sid, sidlen, rng)) != NULL)
+		s->replay = replay;
+	return (s);
+}
+
+/**
+ * seattle_server_new_points(b, sid, sidlen, replay, rng):
+ * As seattle_server_new, for clients made with seattle_client_new_points:
+ * X and Y are X25519 points.  Return NULL on error.
+ */
+struct seattle *
+seattle_server_new_points(const uint8_t b[32], const uint8_t * sid,
+    size_t sidlen, struct seattle_replay * replay,
+    const struct dust_rng * rng)
+{
+	struct seattle * s;
+
+	if ((s = create(1, 1, b, sid, sidlen, rng)) != NULL)
 		s->replay = replay;
 	return (s);
 }
@@ -444,7 +496,7 @@ first_flight_authentic(struct seattle * s)
 	enum mark_verdict v;
 
 	v = mark_check(s->mark, s->ibuf, s->ibuf + 32, s->mark_hour,
-	    s->replay, NULL);
+	    s->replay, !s->points, NULL);
 	sodium_memzero(s->mark, sizeof(s->mark));
 	if (v != MARK_AUTHENTIC) {
 		unauthenticated(s, mark_why(v));
@@ -469,7 +521,8 @@ peer_key(struct seattle * s)
 	if (s->server && s->mark_on && !first_flight_authentic(s))
 		return;
 	if (s->server) {
-		handshake_static_dh(s->dh2, s->statickey, s->ibuf, 1);
+		handshake_static_dh(s->dh2, s->statickey, s->ibuf,
+		    !s->points);
 		s->have_dh2 = 1;
 		/* Before the replay check: a replay follows a conversation. */
 		if (s->want_seed) {
@@ -484,10 +537,11 @@ peer_key(struct seattle * s)
 			return;
 		}
 		rc = handshake_server_key(K, s->eph_sk, s->statickey,
-		    s->ibuf, s->own_rep, s->sid, s->sidlen, s->dh2);
+		    s->ibuf, s->own_rep, !s->points, s->sid, s->sidlen,
+		    s->dh2);
 	} else {
 		rc = handshake_client_key(K, s->eph_sk, s->statickey,
-		    s->own_rep, s->ibuf, s->sid, s->sidlen,
+		    s->own_rep, s->ibuf, !s->points, s->sid, s->sidlen,
 		    s->have_dh2 ? s->dh2 : NULL);
 	}
 	sodium_memzero(s->dh2, sizeof(s->dh2));
@@ -849,6 +903,64 @@ seattle_pull(struct seattle * s, uint8_t * buf, size_t n)
 		n -= k;
 	}
 	return (want);
+}
+
+/*
+ * records_of(s, q): the wire bytes of the data records that ${q} queued
+ * bytes make at ${s}'s record size.
+ */
+static size_t
+records_of(const struct seattle * s, size_t q)
+{
+	size_t whole = q / s->record_data, rest = q % s->record_data;
+	size_t frame = 2 + SEATTLE_LEN_MIN;
+
+	return (whole * (s->record_data + frame) +
+	    (rest > 0 ? rest + frame : 0));
+}
+
+/**
+ * seattle_ready(s):
+ * Return how many bytes of the outgoing stream seattle_pull gives now
+ * without making filler or padding: the rest of the unit begun, the key
+ * (and mark) not pulled yet, the code and IV once K is known, and records
+ * of all the data queued once established.  The formats pull exactly
+ * this much when they have no record size of their own to fill, so that
+ * what they send ends where a unit ends.
+ */
+size_t
+seattle_ready(const struct seattle * s)
+{
+	size_t n = s->olen - s->opos;
+
+	if (!seattle_may_send(s) || s->status == SEATTLE_FAILED)
+		return (0);
+	switch (s->out) {
+	case OUT_KEY:
+		n += 32;
+		if (s->mark_on && !s->server)
+			n += 32;
+		if (!s->have_key)
+			return (n);
+		n += 64;
+		break;
+	case OUT_MARK:
+		n += 32;
+		if (!s->have_key)
+			return (n);
+		n += 64;
+		break;
+	case OUT_WAIT:
+		if (!s->have_key)
+			return (n);
+		n += 64;
+		break;
+	case OUT_RECORDS:
+		break;
+	}
+	if (s->status == SEATTLE_ESTABLISHED)
+		n += records_of(s, s->wq.len);
+	return (n);
 }
 
 /**

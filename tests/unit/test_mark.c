@@ -79,16 +79,16 @@ test_skew(void ** state)
 	for (d = -3; d <= 3; d++) {
 		mark_make(M, MK, X, HOUR + (uint64_t)(int64_t)d);
 		e = 0;
-		assert_int_equal(mark_check(MK, X, M, HOUR, NULL, &e),
+		assert_int_equal(mark_check(MK, X, M, HOUR, NULL, 1, &e),
 		    d >= -1 && d <= 1 ? MARK_AUTHENTIC : MARK_WRONG);
 		if (d >= -1 && d <= 1)
 			assert_true(e == HOUR + (uint64_t)(int64_t)d);
 	}
 	/* Hour 0 has no hour -1, and does not wrap to 2^64 - 1. */
 	mark_make(M, MK, X, UINT64_MAX);
-	assert_int_equal(mark_check(MK, X, M, 0, NULL, NULL), MARK_WRONG);
+	assert_int_equal(mark_check(MK, X, M, 0, NULL, 1, NULL), MARK_WRONG);
 	mark_make(M, MK, X, 1);
-	assert_int_equal(mark_check(MK, X, M, 0, NULL, NULL), MARK_AUTHENTIC);
+	assert_int_equal(mark_check(MK, X, M, 0, NULL, 1, NULL), MARK_AUTHENTIC);
 	assert_true(mark_hour(1767225600 + 3599) == HOUR);
 	assert_true(mark_hour(1767225600 + 3600) == HOUR + 1);
 }
@@ -104,23 +104,23 @@ test_wrong(void ** state)
 	client_key(X, 2);
 	client_key(X2, 3);
 	mark_make(M, wrong_MK, X, HOUR);
-	assert_int_equal(mark_check(MK, X, M, HOUR, NULL, NULL), MARK_WRONG);
+	assert_int_equal(mark_check(MK, X, M, HOUR, NULL, 1, NULL), MARK_WRONG);
 	mark_make(M, MK, X2, HOUR);
-	assert_int_equal(mark_check(MK, X, M, HOUR, NULL, NULL), MARK_WRONG);
-	assert_int_equal(mark_check(MK, X, zero, HOUR, NULL, NULL),
+	assert_int_equal(mark_check(MK, X, M, HOUR, NULL, 1, NULL), MARK_WRONG);
+	assert_int_equal(mark_check(MK, X, zero, HOUR, NULL, 1, NULL),
 	    MARK_WRONG);
 	mark_make(M, MK, X, HOUR);
 	for (bit = 0; bit < 256; bit += 37) {
 		M[bit / 8] ^= (uint8_t)(1 << (bit % 8));
-		assert_int_equal(mark_check(MK, X, M, HOUR, NULL, NULL),
+		assert_int_equal(mark_check(MK, X, M, HOUR, NULL, 1, NULL),
 		    MARK_WRONG);
 		M[bit / 8] ^= (uint8_t)(1 << (bit % 8));
 	}
 	/* X's ignored top bits are bound too: a replay cannot vary them. */
 	X[31] ^= 0x80;
-	assert_int_equal(mark_check(MK, X, M, HOUR, NULL, NULL), MARK_WRONG);
+	assert_int_equal(mark_check(MK, X, M, HOUR, NULL, 1, NULL), MARK_WRONG);
 	X[31] ^= 0x80;
-	assert_int_equal(mark_check(MK, X, M, HOUR, NULL, NULL),
+	assert_int_equal(mark_check(MK, X, M, HOUR, NULL, 1, NULL),
 	    MARK_AUTHENTIC);
 }
 
@@ -138,17 +138,17 @@ test_replay(void ** state)
 	client_key(X, 5);
 	mark_make(M, MK, X, HOUR);
 	mark_make(M2, MK, X, HOUR + 1);
-	assert_int_equal(mark_check(MK, X, M, HOUR, f, NULL), MARK_AUTHENTIC);
-	assert_int_equal(mark_check(MK, X, M, HOUR, f, NULL), MARK_REPLAYED);
+	assert_int_equal(mark_check(MK, X, M, HOUR, f, 1, NULL), MARK_AUTHENTIC);
+	assert_int_equal(mark_check(MK, X, M, HOUR, f, 1, NULL), MARK_REPLAYED);
 	/* An hour later it is still within its window. */
-	assert_int_equal(mark_check(MK, X, M, HOUR + 1, f, NULL),
+	assert_int_equal(mark_check(MK, X, M, HOUR + 1, f, 1, NULL),
 	    MARK_REPLAYED);
 	/* The same X's mark of another hour is another mark. */
-	assert_int_equal(mark_check(MK, X, M2, HOUR + 1, f, NULL),
+	assert_int_equal(mark_check(MK, X, M2, HOUR + 1, f, 1, NULL),
 	    MARK_AUTHENTIC);
 	/* A wrong mark is not recorded. */
 	assert_int_equal(seattle_replay_live(f), 2);
-	assert_int_equal(mark_check(wrong_MK, X, M, HOUR, f, NULL),
+	assert_int_equal(mark_check(wrong_MK, X, M, HOUR, f, 1, NULL),
 	    MARK_WRONG);
 	assert_int_equal(seattle_replay_live(f), 2);
 	/*
@@ -157,7 +157,7 @@ test_replay(void ** state)
 	 */
 	seattle_replay_advance(f, HOUR + 3);
 	assert_int_equal(seattle_replay_live(f), 0);
-	assert_int_equal(mark_check(MK, X, M, HOUR, f, NULL), MARK_EXPIRED);
+	assert_int_equal(mark_check(MK, X, M, HOUR, f, 1, NULL), MARK_EXPIRED);
 	assert_int_equal(seattle_replay_live(f), 0);
 	seattle_replay_free(f);
 }
@@ -247,12 +247,12 @@ test_restart(void ** state)
 		client_key(X[i], 10 + (uint64_t)i);
 		mark_make(M[i], MK, X[i], HOUR - 1 + (uint64_t)i);
 	}
-	assert_int_equal(mark_check(MK, X[0], M[0], HOUR, f, NULL),
+	assert_int_equal(mark_check(MK, X[0], M[0], HOUR, f, 1, NULL),
 	    MARK_AUTHENTIC);
-	assert_int_equal(mark_check(MK, X[1], M[1], HOUR, f, NULL),
+	assert_int_equal(mark_check(MK, X[1], M[1], HOUR, f, 1, NULL),
 	    MARK_AUTHENTIC);
 	/* A replay adds nothing to the journal. */
-	assert_int_equal(mark_check(MK, X[1], M[1], HOUR, f, NULL),
+	assert_int_equal(mark_check(MK, X[1], M[1], HOUR, f, 1, NULL),
 	    MARK_REPLAYED);
 	len = journal_log(f, log);
 	assert_int_equal(len, 16 + 2 * 48);
@@ -265,11 +265,11 @@ test_restart(void ** state)
 	    sizeof(why)), 0);
 	assert_int_equal(end, len);
 	assert_int_equal(seattle_replay_live(g), 2);
-	assert_int_equal(mark_check(MK, X[0], M[0], HOUR, g, NULL),
+	assert_int_equal(mark_check(MK, X[0], M[0], HOUR, g, 1, NULL),
 	    MARK_REPLAYED);
-	assert_int_equal(mark_check(MK, X[1], M[1], HOUR, g, NULL),
+	assert_int_equal(mark_check(MK, X[1], M[1], HOUR, g, 1, NULL),
 	    MARK_REPLAYED);
-	assert_int_equal(mark_check(MK, X[2], M[2], HOUR, g, NULL),
+	assert_int_equal(mark_check(MK, X[2], M[2], HOUR, g, 1, NULL),
 	    MARK_AUTHENTIC);
 
 	/* Compaction an hour on: M[0] (epoch h - 1) has expired. */
@@ -295,7 +295,7 @@ test_restart(void ** state)
 	assert_int_equal(seattle_replay_load(f, log, len, &end, why,
 	    sizeof(why)), 0);
 	assert_int_equal(seattle_replay_live(f), 1);
-	assert_int_equal(mark_check(MK, X[1], M[1], HOUR + 1, f, NULL),
+	assert_int_equal(mark_check(MK, X[1], M[1], HOUR + 1, f, 1, NULL),
 	    MARK_REPLAYED);
 	free(clog);
 	seattle_replay_free(f);
@@ -422,9 +422,9 @@ test_low_order(void ** state)
 				continue;
 			elligator2_map(got, X);
 			assert_memory_equal(got, u, 32);
-			assert_int_equal(mark_low_order(X), 1);
+			assert_int_equal(mark_low_order(X, 1), 1);
 			mark_make(M, MK, X, HOUR);
-			assert_int_equal(mark_check(MK, X, M, HOUR, NULL, NULL),
+			assert_int_equal(mark_check(MK, X, M, HOUR, NULL, 1, NULL),
 			    MARK_LOW_ORDER);
 			print_message("u %.8s..., tweak %d: X %02x%02x...\n",
 			    low_u[i], tweak, X[0], X[1]);
@@ -436,7 +436,7 @@ test_low_order(void ** state)
 	print_message("low-order representatives refused: %zu\n", total);
 	/* And an ordinary key is not of low order. */
 	client_key(X, 12);
-	assert_int_equal(mark_low_order(X), 0);
+	assert_int_equal(mark_low_order(X, 1), 0);
 }
 
 /* A pair of Seattle sessions, the mark on both sides. */
