@@ -452,7 +452,8 @@ dust_model_parse(const char * json, size_t len, char * errbuf,
     size_t errlen)
 {
 	static const char * const allowed[] = { "name", "description",
-	    "client_to_server", "server_to_client", "conversations", NULL };
+	    "client_to_server", "server_to_client", "conversations", "format",
+	    NULL };
 	struct err e = { errbuf, errlen };
 	struct dust_model * m;
 	json_error_t jerr;
@@ -500,6 +501,9 @@ dust_model_parse(const char * json, size_t len, char * errbuf,
 		goto err;
 	if ((v = json_object_get(root, "conversations")) != NULL &&
 	    convparse(v, m, &m->conv, errbuf, errlen))
+		goto err;
+	if ((v = json_object_get(root, "format")) != NULL &&
+	    format_parse(v, &m->format, errbuf, errlen))
 		goto err;
 	json_decref(root);
 	return (m);
