@@ -24,7 +24,7 @@
 
 #include "format/format.h"
 #include "format/tlshello.h"
-#include "hellotest.h"
+#include "formattest.h"
 
 /* setup(state): read the vectors. */
 static int
@@ -33,45 +33,6 @@ setup(void ** state)
 
 	(void)state;
 	return (vec_setup("tests/vectors/tls13-hellos.txt", 8));
-}
-
-/* hex(b, len): a new JSON string of the ${len} bytes ${b} in hex. */
-static json_t *
-hex(const uint8_t * b, size_t len)
-{
-	char * s = malloc(2 * len + 1);
-	json_t * v;
-	size_t i;
-
-	assert_non_null(s);
-	for (i = 0; i < len; i++)
-		snprintf(s + 2 * i, 3, "%02x", b[i]);
-	v = json_string(s);
-	free(s);
-	return (v);
-}
-
-/*
- * format_of(prefix): a new format object of the vectors named ${prefix}:
- * their ClientHellos and server flights.
- */
-static json_t *
-format_of(const char * prefix)
-{
-	const uint8_t * h[TLSVEC_MAX];
-	size_t lens[TLSVEC_MAX], n, i;
-	json_t * o = json_object(), * c = json_array(), * s = json_array();
-
-	n = pick(prefix, h, lens, 0);
-	for (i = 0; i < n; i++)
-		json_array_append_new(c, hex(h[i], lens[i]));
-	n = pick(prefix, h, lens, 1);
-	for (i = 0; i < n; i++)
-		json_array_append_new(s, hex(h[i], lens[i]));
-	json_object_set_new(o, "protocol", json_string("tls"));
-	json_object_set_new(o, "client_hellos", c);
-	json_object_set_new(o, "server_flights", s);
-	return (o);
 }
 
 /* refused(o, want): format_parse refuses ${o} (freed) saying ${want}. */
