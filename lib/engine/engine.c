@@ -9,7 +9,7 @@
 #include "dust/model.h"
 #include "dust/rng.h"
 #include "dust/seattle.h"
-#include "format/tlswire.h"
+#include "format/wire.h"
 #include "seattle/machine.h"
 #include "seattle/mark.h"
 #include "shape/convsched.h"
@@ -17,7 +17,7 @@
 
 struct dust_engine {
 	struct seattle * s;
-	struct tlswire * wire;		/* A model with a format: its framing
+	struct fmtwire * wire;		/* A model with a format: its framing
 					   instead of the shaper's coder. */
 	struct dust_shaper shaper;	/* Our direction. */
 	struct dust_deshaper deshaper;	/* The peer's. */
@@ -195,7 +195,7 @@ wrap(struct seattle * s, const struct dust_model * model, int send,
 	e->duration = dust_shaper_duration(&e->shaper);
 	if (model->format != NULL) {
 		/* The format's records carry the stream, timed by demand. */
-		if ((e->wire = tlswire_new(model->format, e->server, s,
+		if ((e->wire = fmtwire_new(model->format, e->server, s,
 		    &e->draws.rng)) == NULL) {
 			dust_engine_free(e);
 			return (NULL);
@@ -456,7 +456,7 @@ dust_engine_first_flight_out(const struct dust_engine * e)
 	if (e->server)
 		return (1);
 	if (e->wire != NULL)
-		return (tlswire_hello_out(e->wire));
+		return (fmtwire_hello_out(e->wire));
 	if (e->marked)
 		need += MARK_BYTES;
 	return (dust_shaper_pulled(&e->shaper) >= need);
@@ -480,7 +480,7 @@ dust_engine_free(struct dust_engine * e)
 
 	if (e == NULL)
 		return;
-	tlswire_free(e->wire);
+	fmtwire_free(e->wire);
 	seattle_free(e->s);
 	free(e->firstbuf);
 	dust_rng_seeded_wipe(&e->draws);
@@ -516,7 +516,7 @@ dust_engine_done(const struct dust_engine * e)
 
 	if (e->convs != NULL)
 		return (dust_convsched_done(&e->cs));
-	if (e->wire != NULL && tlswire_done(e->wire))
+	if (e->wire != NULL && fmtwire_done(e->wire))
 		return (1);
 	return (e->now_us / 1000 >= e->duration);
 }
@@ -621,8 +621,8 @@ enum dust_engine_state
 dust_engine_state(const struct dust_engine * e)
 {
 
-	if (e->wire != NULL && tlswire_state(e->wire) != TLSWIRE_OK)
-		return (tlswire_state(e->wire) == TLSWIRE_UNAUTHENTICATED ?
+	if (e->wire != NULL && fmtwire_state(e->wire) != FMTWIRE_OK)
+		return (fmtwire_state(e->wire) == FMTWIRE_UNAUTHENTICATED ?
 		    DUST_ENGINE_UNAUTHENTICATED : DUST_ENGINE_FAILED);
 	/* Before the mark verified, bytes out of framing fail it too. */
 	if (held(e) && (seattle_status(e->s) == SEATTLE_UNAUTHENTICATED ||
@@ -653,8 +653,8 @@ dust_engine_failure(const struct dust_engine * e)
 
 	if (e->failure[0] != '\0')
 		return (e->failure);
-	if (e->wire != NULL && tlswire_failure(e->wire) != NULL)
-		return (tlswire_failure(e->wire));
+	if (e->wire != NULL && fmtwire_failure(e->wire) != NULL)
+		return (fmtwire_failure(e->wire));
 	if (e->nomem)
 		return ("out of memory");
 	return (seattle_failure(e->s));
@@ -695,7 +695,7 @@ dust_packet_count_us(struct dust_engine * e, uint32_t us)
 	/* Nothing is due before the mark verified, and the model's
 	   schedule starts when it has. */
 	if (e->wire != NULL)
-		return (tlswire_ready(e->wire) > 0);
+		return (fmtwire_ready(e->wire) > 0);
 	if (held(e))
 		return (0);
 	if (e->convs != NULL) {
@@ -731,7 +731,7 @@ dust_encoded_ready(struct dust_engine * e)
 
 	if (e->wire != NULL) {
 		/* A flight longer than a packet is refused at load. */
-		n = tlswire_ready(e->wire);
+		n = fmtwire_ready(e->wire);
 		return (n > 65535 ? 0 : (uint16_t)n);
 	}
 	if (e->convs != NULL)
@@ -762,8 +762,8 @@ dust_get_encoded(struct dust_engine * e, uint8_t * buf, uint16_t len)
 
 	if (e->wire != NULL) {
 		/* A record is made whole or not at all. */
-		if (tlswire_ready(e->wire) != len ||
-		    tlswire_get(e->wire, buf) != len)
+		if (fmtwire_ready(e->wire) != len ||
+		    fmtwire_get(e->wire, buf) != len)
 			memset(buf, 0, len);
 		e->produced += len;
 		return;
@@ -799,7 +799,7 @@ dust_put_encoded(struct dust_engine * e, const uint8_t * buf, uint16_t len)
 {
 
 	if (e->wire != NULL) {
-		if (tlswire_put(e->wire, buf, len))
+		if (fmtwire_put(e->wire, buf, len))
 			e->nomem = 1;
 		return (e->nomem ? -1 : 0);
 	}

@@ -37,6 +37,7 @@ enum in_state {
 static const uint8_t ccs[6] = { 20, 0x03, 0x03, 0x00, 0x01, 0x01 };
 
 struct tlswire {
+	struct fmtwire base;		/* First: ops. */
 	const struct dust_format * f;
 	const struct tlshello_template * own;	/* Our hello's template. */
 	const struct tlshello_template * peer;	/* The peer's. */
@@ -44,7 +45,7 @@ struct tlswire {
 	int server;
 	enum out_state out;
 	enum in_state in;
-	enum tlswire_state state;
+	enum fmtwire_state state;
 	char why[160];
 	uint8_t * vals;			/* Our hello's field values. */
 	uint8_t * pvals;		/* The peer's hello's. */
@@ -62,16 +63,16 @@ struct tlswire {
 
 /* fail(w, state, why): the connection is off the format. */
 static void
-fail(struct tlswire * w, enum tlswire_state state, const char * why)
+fail(struct tlswire * w, enum fmtwire_state state, const char * why)
 {
 
-	if (w->state != TLSWIRE_OK)
+	if (w->state != FMTWIRE_OK)
 		return;
 	w->state = state;
 	snprintf(w->why, sizeof(w->why), "TLS format: %s", why);
-	if (state == TLSWIRE_FAILED && w->out != OUT_DONE)
+	if (state == FMTWIRE_FAILED && w->out != OUT_DONE)
 		w->out = OUT_ALERT;
-	if (state == TLSWIRE_UNAUTHENTICATED)
+	if (state == FMTWIRE_UNAUTHENTICATED)
 		w->out = OUT_DONE;
 }
 
@@ -119,52 +120,6 @@ sid_off(const struct tlshello_template * t, size_t * off)
 	return (-1);
 }
 
-/**
- * tlswire_new(f, server, s, rng):
- * Create one side (a server if ${server}) of a connection in the format
- * ${f} over the Seattle session ${s} (both must outlive it), drawing the
- * values of the hellos' random fields and the server's flight from
- * ${rng}.  Return NULL on error (ENOMEM, or a template whose fields
- * cannot be drawn).
- */
-struct tlswire *
-tlswire_new(const struct dust_format * f, int server, struct seattle * s,
-    const struct dust_rng * rng)
-{
-	struct tlswire * w;
-	uint8_t pick[8];
-	size_t off;
-
-	if ((w = calloc(1, sizeof(*w))) == NULL)
-		return (NULL);
-	w->f = f;
-	w->s = s;
-	w->server = server;
-	w->own = server ? f->server : f->client;
-	w->peer = server ? f->client : f->server;
-	if ((w->vals = malloc(w->own->vlen)) == NULL ||
-	    (w->pvals = malloc(w->peer->vlen)) == NULL ||
-	    (w->hello = malloc(HELLO_MAX)) == NULL)
-		goto err;
-	if (tlshello_draw(w->own, rng, w->vals)) {
-		errno = EINVAL;
-		goto err;
-	}
-	if (!server && sid_off(w->own, &off) == 0)
-		memcpy(w->session_id, w->vals + off, 32);
-	if (server) {
-		dust_rng_fill(rng, pick, sizeof(pick));
-		w->flight = (size_t)(pick[0] | pick[1] << 8 | pick[2] << 16) %
-		    f->nflights;
-	}
-	/* One Seattle record fills one TLS record at most. */
-	(void)seattle_set_record_data(s, TLSWIRE_RECORD_DATA);
-	return (w);
-err:
-	tlswire_free(w);
-	return (NULL);
-}
-
 /* flight_len(w): the server's first flight: hello, CCS, records. */
 static size_t
 flight_len(const struct tlswire * w)
@@ -176,14 +131,15 @@ flight_len(const struct tlswire * w)
 	return (n);
 }
 
-/**
- * tlswire_ready(w):
+/*
+ * ready(w):
  * Return the length of what ${w} has to send now (a flight, or one
  * record with its header), or 0 if nothing.
  */
-size_t
-tlswire_ready(struct tlswire * w)
+static size_t
+ready(struct fmtwire * fw)
 {
+	struct tlswire * w = (struct tlswire *)fw;
 	size_t n;
 
 	switch (w->out) {
@@ -278,15 +234,16 @@ server_flight(struct tlswire * w, uint8_t * buf)
 	return (n);
 }
 
-/**
- * tlswire_get(w, buf):
- * Write what tlswire_ready said (exactly that many bytes) to ${buf}.
+/*
+ * get(w, buf):
+ * Write what ready said (exactly that many bytes) to ${buf}.
  * Return the number of bytes written.
  */
-size_t
-tlswire_get(struct tlswire * w, uint8_t * buf)
+static size_t
+get(struct fmtwire * fw, uint8_t * buf)
 {
-	size_t n = tlswire_ready(w), k;
+	struct tlswire * w = (struct tlswire *)fw;
+	size_t n = ready(fw), k;
 
 	if (n == 0)
 		return (0);
@@ -296,7 +253,7 @@ tlswire_get(struct tlswire * w, uint8_t * buf)
 		if (k != n) {
 			/* The templates were checked at load: cannot be. */
 			memset(buf, 0, n);
-			fail(w, TLSWIRE_FAILED, "hello does not fill");
+			fail(w, FMTWIRE_FAILED, "hello does not fill");
 		}
 		break;
 	case OUT_FINISHED:
@@ -333,7 +290,7 @@ peer_keys(struct tlswire * w)
 
 	if (key_off(w->peer, &koff) ||
 	    (w->server && field_at(w->peer, TLSHELLO_AT_RANDOM, 0, &roff))) {
-		fail(w, w->server ? TLSWIRE_UNAUTHENTICATED : TLSWIRE_FAILED,
+		fail(w, w->server ? FMTWIRE_UNAUTHENTICATED : FMTWIRE_FAILED,
 		    "template without a key share or random");
 		return (0);
 	}
@@ -343,7 +300,7 @@ peer_keys(struct tlswire * w)
 	if (!w->server) {
 		if (has_sid &&
 		    sodium_memcmp(w->pvals + soff, w->session_id, 32) != 0)
-			fail(w, TLSWIRE_FAILED, "session id not echoed");
+			fail(w, FMTWIRE_FAILED, "session id not echoed");
 		return (0);
 	}
 	if (seattle_push(w->s, w->pvals + roff, 32))
@@ -351,7 +308,7 @@ peer_keys(struct tlswire * w)
 	if (has_sid)
 		memcpy(w->session_id, w->pvals + soff, 32);
 	if (seattle_status(w->s) == SEATTLE_UNAUTHENTICATED)
-		fail(w, TLSWIRE_UNAUTHENTICATED, seattle_failure(w->s));
+		fail(w, FMTWIRE_UNAUTHENTICATED, seattle_failure(w->s));
 	return (0);
 }
 
@@ -374,8 +331,8 @@ take_hello(struct tlswire * w, const uint8_t * b, size_t len)
 	if (w->hlen == 5) {
 		if (w->hello[0] != 22 || w->hello[1] != 0x03 ||
 		    ((size_t)w->hello[3] << 8 | w->hello[4]) + 5 > HELLO_MAX) {
-			fail(w, w->server ? TLSWIRE_UNAUTHENTICATED :
-			    TLSWIRE_FAILED, "first record is not a handshake");
+			fail(w, w->server ? FMTWIRE_UNAUTHENTICATED :
+			    FMTWIRE_FAILED, "first record is not a handshake");
 			return (len);
 		}
 		return (k + take_hello(w, b + k, len - k));
@@ -384,7 +341,7 @@ take_hello(struct tlswire * w, const uint8_t * b, size_t len)
 		return (k);
 	if (tlshello_extract(w->peer, w->hello, w->hlen, w->pvals, err,
 	    sizeof(err))) {
-		fail(w, w->server ? TLSWIRE_UNAUTHENTICATED : TLSWIRE_FAILED,
+		fail(w, w->server ? FMTWIRE_UNAUTHENTICATED : FMTWIRE_FAILED,
 		    err);
 		return (len);
 	}
@@ -409,7 +366,7 @@ take_records(struct tlswire * w, const uint8_t * b, size_t len)
 		if (w->in_ccs) {
 			/* Its body is the one byte 1. */
 			if (b[0] != 1)
-				fail(w, TLSWIRE_FAILED, "ChangeCipherSpec "
+				fail(w, FMTWIRE_FAILED, "ChangeCipherSpec "
 				    "body not 1");
 			w->in_ccs = 0;
 		} else if (seattle_push(w->s, b, k)) {
@@ -425,36 +382,37 @@ take_records(struct tlswire * w, const uint8_t * b, size_t len)
 	w->hdrlen = 0;
 	rlen = (size_t)w->hdr[3] << 8 | w->hdr[4];
 	if (w->hdr[1] != 0x03 || w->hdr[2] != 0x03) {
-		fail(w, TLSWIRE_FAILED, "record version not 0x0303");
+		fail(w, FMTWIRE_FAILED, "record version not 0x0303");
 	} else if (w->hdr[0] == 20) {
 		if (w->ccs_seen || w->records > 0 || rlen != 1)
-			fail(w, TLSWIRE_FAILED, "ChangeCipherSpec out of place");
+			fail(w, FMTWIRE_FAILED, "ChangeCipherSpec out of place");
 		w->ccs_seen = w->in_ccs = 1;
 	} else if (w->hdr[0] != 23) {
-		fail(w, TLSWIRE_FAILED, "record type not application_data");
+		fail(w, FMTWIRE_FAILED, "record type not application_data");
 	} else if (rlen < TLSWIRE_RECORD_MIN || rlen > TLSHELLO_CIPHERTEXT_MAX) {
-		fail(w, TLSWIRE_FAILED, "application_data length out of "
+		fail(w, FMTWIRE_FAILED, "application_data length out of "
 		    "bounds");
 	} else {
 		w->records++;
 	}
-	if (w->state != TLSWIRE_OK)
+	if (w->state != FMTWIRE_OK)
 		return (len);
 	w->body = rlen;
 	return (k);
 }
 
-/**
- * tlswire_put(w, buf, len):
+/*
+ * put(w, buf, len):
  * Take ${len} bytes from the peer.  Return 0, or -1 on ENOMEM; bytes that
- * break the format change the state (tlswire_state), not the return.
+ * break the format change the state (state), not the return.
  */
-int
-tlswire_put(struct tlswire * w, const uint8_t * buf, size_t len)
+static int
+put(struct fmtwire * fw, const uint8_t * buf, size_t len)
 {
+	struct tlswire * w = (struct tlswire *)fw;
 	size_t k;
 
-	while (len > 0 && w->state == TLSWIRE_OK) {
+	while (len > 0 && w->state == FMTWIRE_OK) {
 		if (w->in == IN_HELLO)
 			k = take_hello(w, buf, len);
 		else
@@ -466,65 +424,67 @@ tlswire_put(struct tlswire * w, const uint8_t * buf, size_t len)
 	}
 	/* A server that cannot read the stream fails as Seattle does. */
 	if (seattle_status(w->s) == SEATTLE_FAILED)
-		fail(w, TLSWIRE_FAILED, seattle_failure(w->s));
+		fail(w, FMTWIRE_FAILED, seattle_failure(w->s));
 	return (0);
 }
 
-/**
- * tlswire_state(w):
+/*
+ * state(w):
  * Return where ${w} stands.
  */
-enum tlswire_state
-tlswire_state(const struct tlswire * w)
+static enum fmtwire_state
+state(const struct fmtwire * fw)
 {
 
-	return (w->state);
+	return (((const struct tlswire *)fw)->state);
 }
 
-/**
- * tlswire_failure(w):
+/*
+ * failure(w):
  * Return why ${w} is unauthenticated or failed (for logs), or NULL.
  */
-const char *
-tlswire_failure(const struct tlswire * w)
+static const char *
+failure(const struct fmtwire * fw)
 {
+	const struct tlswire * w = (const struct tlswire *)fw;
 
-	return (w->state == TLSWIRE_OK ? NULL : w->why);
+	return (w->state == FMTWIRE_OK ? NULL : w->why);
 }
 
-/**
- * tlswire_hello_out(w):
+/*
+ * hello_out(w):
  * Return 1 once a client has made its ClientHello (its key and mark are
  * on their way), or on a server; else 0.
  */
-int
-tlswire_hello_out(const struct tlswire * w)
+static int
+hello_out(const struct fmtwire * fw)
 {
+	const struct tlswire * w = (const struct tlswire *)fw;
 
 	return (w->server || w->out != OUT_HELLO);
 }
 
-/**
- * tlswire_done(w):
+/*
+ * done(w):
  * Return 1 once a failed side has made its alert: the program closes.
  */
-int
-tlswire_done(const struct tlswire * w)
+static int
+done(const struct fmtwire * fw)
 {
+	const struct tlswire * w = (const struct tlswire *)fw;
 
-	return (w->state != TLSWIRE_OK && w->out == OUT_DONE);
+	return (w->state != FMTWIRE_OK && w->out == OUT_DONE);
 }
 
-/**
- * tlswire_free(w):
+/*
+ * destroy(w):
  * Wipe and free ${w} (NULL is fine).
  */
-void
-tlswire_free(struct tlswire * w)
+static void
+destroy(struct fmtwire * fw)
 {
+	struct tlswire * w = (struct tlswire *)fw;
 
-	if (w == NULL)
-		return;
 	if (w->vals != NULL)
 		sodium_memzero(w->vals, w->own->vlen);
 	if (w->pvals != NULL)
@@ -534,4 +494,56 @@ tlswire_free(struct tlswire * w)
 	free(w->hello);
 	sodium_memzero(w, sizeof(*w));
 	free(w);
+}
+
+static const struct fmtwire_ops tls_ops = {
+	ready, get, put, state, failure, hello_out, done, destroy
+};
+
+/**
+ * tlswire_new(f, server, s, rng):
+ * (fmtwire_new for DUST_FORMAT_TLS; lib/format/wire.h has the rest.)
+ * Create one side (a server if ${server}) of a connection in the format
+ * ${f} over the Seattle session ${s} (both must outlive it), drawing the
+ * values of the hellos' random fields and the server's flight from
+ * ${rng}.  Return NULL on error (ENOMEM, or a template whose fields
+ * cannot be drawn).
+ */
+struct fmtwire *
+tlswire_new(const struct dust_format * f, int server, struct seattle * s,
+    const struct dust_rng * rng)
+{
+	struct tlswire * w;
+	uint8_t pick[8];
+	size_t off;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return (NULL);
+	w->base.ops = &tls_ops;
+	w->f = f;
+	w->s = s;
+	w->server = server;
+	w->own = server ? f->server : f->client;
+	w->peer = server ? f->client : f->server;
+	if ((w->vals = malloc(w->own->vlen)) == NULL ||
+	    (w->pvals = malloc(w->peer->vlen)) == NULL ||
+	    (w->hello = malloc(HELLO_MAX)) == NULL)
+		goto err;
+	if (tlshello_draw(w->own, rng, w->vals)) {
+		errno = EINVAL;
+		goto err;
+	}
+	if (!server && sid_off(w->own, &off) == 0)
+		memcpy(w->session_id, w->vals + off, 32);
+	if (server) {
+		dust_rng_fill(rng, pick, sizeof(pick));
+		w->flight = (size_t)(pick[0] | pick[1] << 8 | pick[2] << 16) %
+		    f->nflights;
+	}
+	/* One Seattle record fills one TLS record at most. */
+	(void)seattle_set_record_data(s, TLSWIRE_RECORD_DATA);
+	return (&w->base);
+err:
+	destroy(&w->base);
+	return (NULL);
 }
