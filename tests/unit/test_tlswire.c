@@ -375,6 +375,126 @@ test_failed(void ** state)
 	dust_engine_free(s);
 }
 
+/* The transcript vector, and the file it is checked against. */
+#define VECTOR	"tests/vectors/tls-format-transcript.txt"
+
+static char out[65536];
+static size_t outlen;
+
+/* put_hex(name, b, n): append "name = <hex>" to the transcript text. */
+static void
+put_hex(const char * name, const uint8_t * b, size_t n)
+{
+	size_t i;
+
+	outlen += (size_t)snprintf(out + outlen, sizeof(out) - outlen,
+	    "%s = ", name);
+	for (i = 0; i < n && outlen + 3 < sizeof(out); i++)
+		outlen += (size_t)snprintf(out + outlen, sizeof(out) - outlen,
+		    "%02x", b[i]);
+	outlen += (size_t)snprintf(out + outlen, sizeof(out) - outlen, "\n");
+	assert_true(outlen + 1 < sizeof(out));
+}
+
+/* first32(seed, out): the first 32 bytes a generator of ${seed} gives. */
+static void
+first32(uint64_t seed, uint8_t o[32])
+{
+	struct dust_rng_seeded r;
+
+	dust_rng_seeded_u64(&r, seed);
+	dust_rng_fill(&r.rng, o, 32);
+}
+
+/* talk(from, to, wire, data): ${from} sends ${data}; ${to} gets it all. */
+static void
+talk(struct dust_engine * from, struct dust_engine * to, struct bytes * w,
+    const char * data)
+{
+	uint8_t buf[64];
+	size_t off = 0;
+
+	if (data != NULL)
+		assert_int_equal(dust_put_decoded(from, (const uint8_t *)data,
+		    (uint16_t)strlen(data)), 0);
+	drain(from, w);
+	deliver(to, w, &off, 100);
+	if (data != NULL) {
+		assert_int_equal(dust_decoded_ready(to), strlen(data));
+		assert_int_equal(dust_get_decoded(to, buf, strlen(data)), 0);
+		assert_memory_equal(buf, data, strlen(data));
+	}
+}
+
+/*
+ * The transcript of one connection, made from fixed seeds, against the
+ * file VECTOR (DUST_WRITE_VECTORS=1 writes it); every value in it is
+ * recomputed from the text of docs/protocol.md by an independent
+ * reference (tests/integration/tlsformat_ref.py).
+ */
+static void
+test_transcript(void ** state)
+{
+	struct dust_engine * c = client(srv_B, 41), * s = server(NULL, 42);
+	struct bytes w[4] = {{ NULL, 0, 0 }};
+	uint8_t x[32], y[32], E[8];
+	FILE * f;
+	char * want;
+	long flen;
+	int i;
+
+	(void)state;
+	talk(c, s, &w[0], NULL);
+	talk(s, c, &w[1], NULL);
+	talk(c, s, &w[2], "hello, server");
+	talk(s, c, &w[3], "hello, client");
+	assert_int_equal(dust_engine_state(c), DUST_ENGINE_ESTABLISHED);
+	assert_int_equal(dust_engine_state(s), DUST_ENGINE_ESTABLISHED);
+	/* The ephemeral secret is the first draw of each side's generator. */
+	first32(41, x);
+	first32(42, y);
+	for (i = 0; i < 8; i++)
+		E[i] = (uint8_t)((uint64_t)HOUR >> (56 - 8 * i));
+	outlen = (size_t)snprintf(out, sizeof(out), "# The TLS format's "
+	    "transcript vector (docs/protocol.md, \"The TLS format\").\n"
+	    "# Made by tests/unit/test_tlswire.c (the model: the built-in "
+	    "uniform one with the\n# curl-* captures of "
+	    "tests/vectors/tls13-hellos.txt); checked by\n"
+	    "# tests/integration/tlsformat_ref.py.  All hex; secrets are "
+	    "32 random bytes\n# before X25519 clamping.\n");
+	put_hex("sid", sid, sidlen);
+	put_hex("server_static_secret_b", srv_b, 32);
+	put_hex("client_ephemeral_secret_x", x, 32);
+	put_hex("server_ephemeral_secret_y", y, 32);
+	put_hex("mark_epoch_E", E, 8);
+	put_hex("client_hello", w[0].b, w[0].len);
+	put_hex("server_flight", w[1].b, w[1].len);
+	put_hex("client_flight", w[2].b, w[2].len);
+	put_hex("server_records", w[3].b, w[3].len);
+	for (i = 0; i < 4; i++)
+		free(w[i].b);
+	dust_engine_free(c);
+	dust_engine_free(s);
+	if (getenv("DUST_WRITE_VECTORS") != NULL) {
+		assert_non_null(f = fopen(VECTOR, "w"));
+		assert_int_equal(fwrite(out, 1, outlen, f), outlen);
+		assert_int_equal(fclose(f), 0);
+		return;
+	}
+	if ((f = fopen(VECTOR, "r")) == NULL)
+		fail_msg("cannot open %s (DUST_WRITE_VECTORS=1 makes it)",
+		    VECTOR);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	flen = ftell(f);
+	rewind(f);
+	assert_non_null(want = malloc((size_t)flen + 1));
+	assert_int_equal(fread(want, 1, (size_t)flen, f), (size_t)flen);
+	want[flen] = '\0';
+	fclose(f);
+	assert_string_equal(out, want);
+	free(want);
+}
+
 int
 main(void)
 {
@@ -382,6 +502,7 @@ main(void)
 		cmocka_unit_test(test_pair),
 		cmocka_unit_test(test_unauthenticated),
 		cmocka_unit_test(test_failed),
+		cmocka_unit_test(test_transcript),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, down));
