@@ -41,6 +41,16 @@
  * client's first step is a permutation of its conversation's (carrying
  * X), and the server tells which from the bytes' counts before it knows
  * the conversation (lib/shape/shaper.h, docs/engine.md).
+ *
+ * Format mode (the model has a "format": the built-in tls;
+ * docs/protocol.md, "The formats on the wire"): the connection is the
+ * real protocol, and the Seattle stream travels in its random fields and
+ * records, with no content coder; both keys are X25519 points.  Nothing
+ * is due by time: dust_packet_count is 1 while something is to be sent
+ * (a handshake flight, or a record of queued data) and 0 otherwise,
+ * dust_encoded_ready its length, which dust_get_encoded must be asked
+ * for whole; dust_engine_next_due is UINT32_MAX.  A side whose peer
+ * broke the framing makes one alert record and is then done.
  */
 
 struct dust_engine;
