@@ -35,9 +35,11 @@
 #include "format/format.h"
 #include "format/tlshello.h"
 #include "format/tlswire.h"
+#include "enginetest.h"
 #include "formattest.h"
 #include "servertest.h"
 #include "shapetest.h"
+#include "vectorfile.h"
 
 /* 2026-01-01 00:00 UTC, in hours. */
 #define HOUR	(1767225600 / 3600)
@@ -81,21 +83,6 @@ drain(struct dust_engine * e, struct bytes * wire)
 		assert_true(len > 0);
 		dust_get_encoded(e, pkt, len);
 		bytes_add(wire, pkt, len);
-	}
-}
-
-/* Give ${w} from ${*off} to ${e}, ${max} bytes at a time. */
-static void
-deliver(struct dust_engine * e, const struct bytes * w, size_t * off,
-    size_t max)
-{
-	size_t n;
-
-	while (*off < w->len) {
-		n = w->len - *off < max ? w->len - *off : max;
-		assert_int_equal(dust_put_encoded(e, w->b + *off, (uint16_t)n),
-		    0);
-		*off += n;
 	}
 }
 
@@ -219,11 +206,11 @@ run(struct dust_engine * c, struct dust_engine * s, struct bytes * cw,
 		drain(c, cw);
 		if (*cfirst == 0)
 			*cfirst = cw->len;
-		deliver(s, cw, &coff, 1000);
+		engine_deliver(s, cw, &coff, 1000);
 		drain(s, sw);
 		if (*sfirst == 0)
 			*sfirst = sw->len;
-		deliver(c, sw, &soff, 7000);
+		engine_deliver(c, sw, &soff, 7000);
 		while ((n = dust_decoded_ready(s)) > 0) {
 			assert_int_equal(dust_get_decoded(s, buf, n), 0);
 			assert_int_equal(dust_put_decoded(s, buf, n), 0);
@@ -283,7 +270,7 @@ refused(const uint8_t * first, size_t len, struct seattle_replay * replay)
 	size_t off = 0;
 	struct bytes in = { (uint8_t *)(uintptr_t)first, len, len };
 
-	deliver(s, &in, &off, 100);
+	engine_deliver(s, &in, &off, 100);
 	drain(s, &sw);
 	assert_int_equal(sw.len, 0);
 	assert_int_equal(dust_engine_state(s), DUST_ENGINE_UNAUTHENTICATED);
@@ -322,7 +309,7 @@ test_unauthenticated(void ** state)
 	c = client(srv_B, 5);
 	drain(c, &cw);
 	s = server(f, 6);
-	deliver(s, &cw, &off, 1000);
+	engine_deliver(s, &cw, &off, 1000);
 	drain(s, &sw);
 	assert_true(sw.len > 0);
 	refused(cw.b, cw.len, f);
@@ -418,7 +405,7 @@ talk(struct dust_engine * from, struct dust_engine * to, struct bytes * w,
 		assert_int_equal(dust_put_decoded(from, (const uint8_t *)data,
 		    (uint16_t)strlen(data)), 0);
 	drain(from, w);
-	deliver(to, w, &off, 100);
+	engine_deliver(to, w, &off, 100);
 	if (data != NULL) {
 		assert_int_equal(dust_decoded_ready(to), strlen(data));
 		assert_int_equal(dust_get_decoded(to, buf, strlen(data)), 0);
@@ -438,9 +425,6 @@ test_transcript(void ** state)
 	struct dust_engine * c = client(srv_B, 41), * s = server(NULL, 42);
 	struct bytes w[4] = {{ NULL, 0, 0 }};
 	uint8_t x[32], y[32], E[8];
-	FILE * f;
-	char * want;
-	long flen;
 	int i;
 
 	(void)state;
@@ -475,24 +459,7 @@ test_transcript(void ** state)
 		free(w[i].b);
 	dust_engine_free(c);
 	dust_engine_free(s);
-	if (getenv("DUST_WRITE_VECTORS") != NULL) {
-		assert_non_null(f = fopen(VECTOR, "w"));
-		assert_int_equal(fwrite(out, 1, outlen, f), outlen);
-		assert_int_equal(fclose(f), 0);
-		return;
-	}
-	if ((f = fopen(VECTOR, "r")) == NULL)
-		fail_msg("cannot open %s (DUST_WRITE_VECTORS=1 makes it)",
-		    VECTOR);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	flen = ftell(f);
-	rewind(f);
-	assert_non_null(want = malloc((size_t)flen + 1));
-	assert_int_equal(fread(want, 1, (size_t)flen, f), (size_t)flen);
-	want[flen] = '\0';
-	fclose(f);
-	assert_string_equal(out, want);
-	free(want);
+	vector_check(VECTOR, out, outlen);
 }
 
 int
