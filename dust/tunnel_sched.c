@@ -352,7 +352,8 @@ tconn_write_cb(struct bufferevent * bev, void * arg)
 	if (c->finishing) {
 		if (c->finishing == FINISH_FLUSH && evbuffer_get_length(
 		    bufferevent_get_output(c->bev)) == 0)
-			tconn_close(c, "conversation over");
+			tconn_close(c, c->conv ? "conversation over" :
+			    "session over");
 		return;
 	}
 	if (c->connected)

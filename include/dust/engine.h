@@ -170,7 +170,9 @@ void dust_engine_free(struct dust_engine *);
  * connection when it has elapsed.  In conversation mode (a model with
  * conversations): the conversation's gaps summed plus its idle_ms
  * (idle_ms on a server that does not know the conversation yet), an
- * estimate, not a bound: dust_engine_done says when it is over.
+ * estimate, not a bound: dust_engine_done says when it is over.  In
+ * format mode DUST_DURATION_MAX: the connection lasts as long as what
+ * it carries.
  */
 uint32_t dust_engine_duration(const struct dust_engine *);
 
