@@ -172,7 +172,7 @@ extract(const char * capture, unsigned port, const char * dir,
 	struct dust_ct * ct;
 	int rc;
 
-	if ((ct = pcapread(capture, (uint16_t)port, NULL, 0)) == NULL)
+	if ((ct = pcapread(capture, (uint16_t)port, NULL, 0, 0)) == NULL)
 		return (-1);
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	rc = write_conns(path, ct, capture, port);

@@ -431,7 +431,7 @@ format_parse(const void * v, struct dust_format ** fp, char * errbuf,
 	struct err e = { errbuf, errlen };
 	struct caps * cl = NULL, * sv = NULL;
 	struct dust_format * f = NULL;
-	int rc = -1, protocol;
+	int rc = -1, protocol = 0;
 
 	*fp = NULL;
 	if (errlen > 0)
