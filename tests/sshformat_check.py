@@ -1,0 +1,218 @@
+"""The checks of tests/integration/ssh_format.sh on a capture of Dust
+connections made with an SSH format (not a test itself):
+
+  sshformat_check.py DUST.pcap PORT MODEL.json REAL.pcap REALPORT
+
+DUST.pcap holds Dust connections to PORT, REAL.pcap real OpenSSH ones to
+REALPORT (models/capture/ssh.sh), MODEL.json the model whose "format" the
+Dust connections use.  tshark (Debian's) dissects both.  Checks, for every
+Dust connection:
+  1. no malformed packet, and no expert info of severity error but those
+     tshark gives the real OpenSSH connections (Debian 12's Wireshark 4.0
+     does not know sntrup761x25519-sha512: "Invalid key length: 1190");
+  2. both identification lines are the model's, and tshark reads KEXINIT
+     (20), the key exchange (30 from the client, 31 from the server) and
+     NEWKEYS (21) as SSH;
+  3. tshark's hasshAlgorithms and hasshServerAlgorithms strings equal the
+     learned client's and server's (from the model's captured starts);
+  4. the X25519 parts of Q_C and Q_S (read from the reassembled TCP
+     streams) are canonical u-coordinates of points on Curve25519, not on
+     its twist, in the prime-order subgroup, and all distinct.
+Exit 0 on success, 1 with the first failure named.
+"""
+import json
+import os
+import struct
+import subprocess
+import sys
+
+TSHARK = "/usr/bin/tshark"
+P = 2**255 - 19
+A24 = 121665
+L = 2**252 + 27742317777372353535851937790883648493
+
+
+def fail(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
+
+
+def tshark(pcap, port, *args):
+    r = subprocess.run([TSHARK, "-n", "-r", pcap, "-d",
+                        "tcp.port==%d,ssh" % port] + list(args),
+                       capture_output=True, text=True, timeout=600)
+    if r.returncode != 0:
+        fail("tshark: " + r.stderr.strip())
+    return r.stdout
+
+
+def ladder(k, u):
+    """x-only Montgomery ladder: (X:Z) of [k]u (RFC 7748's, unclamped)."""
+    x2, z2, x3, z3 = 1, 0, u, 1
+    swap = 0
+    for t in reversed(range(k.bit_length())):
+        bit = (k >> t) & 1
+        if swap ^ bit:
+            x2, x3, z2, z3 = x3, x2, z3, z2
+        swap = bit
+        a, b = (x2 + z2) % P, (x2 - z2) % P
+        c, d = (x3 + z3) % P, (x3 - z3) % P
+        da, cb = d * a % P, c * b % P
+        aa, bb = a * a % P, b * b % P
+        e = (aa - bb) % P
+        x3, z3 = (da + cb) ** 2 % P, u * (da - cb) ** 2 % P
+        x2, z2 = aa * bb % P, e * (aa + A24 * e) % P
+    if swap:
+        x2, z2 = x3, z3
+    return x2, z2
+
+
+def check_point(name, b):
+    """${b} (32 bytes) is an X25519 key of the prime-order subgroup."""
+    u = int.from_bytes(b, "little")
+    if u >> 255 or u >= P:
+        fail("%s: not a canonical u-coordinate: %s" % (name, b.hex()))
+    rhs = (u * u * u + 486662 * u * u + u) % P
+    if rhs != 0 and pow(rhs, (P - 1) // 2, P) != 1:
+        fail("%s: a point of the twist, not of the curve: %s" %
+             (name, b.hex()))
+    if u in (0, 1) or ladder(L, u)[1] != 0:
+        fail("%s: not of the prime-order subgroup: %s" % (name, b.hex()))
+
+
+def packets(b, off, n):
+    """The payloads of the ${n} binary packets of ${b} from ${off}."""
+    out = []
+    for _ in range(n):
+        plen, pad = struct.unpack("!IB", b[off:off + 5])
+        out.append(b[off + 5:off + 4 + plen - pad])
+        off += 4 + plen
+    return out
+
+
+def strings(p, n):
+    """The ${n} SSH strings at the start of ${p}."""
+    out, off = [], 0
+    for _ in range(n):
+        k = struct.unpack("!I", p[off:off + 4])[0]
+        out.append(p[off + 4:off + 4 + k])
+        off += 4 + k
+    return out
+
+
+def start_of(b, server):
+    """(ident, KEXINIT payload, key exchange payload) of a side's bytes."""
+    off = 0
+    while server and not b.startswith(b"SSH-", off):
+        off = b.index(b"\n", off) + 1
+    end = b.index(b"\r\n", off)
+    kexinit, kex = packets(b, end + 2, 2)
+    return b[off:end].decode(), kexinit, kex
+
+
+def hassh(kexinit, server):
+    """The HASSH (or HASSHServer) string of a KEXINIT payload."""
+    lists = strings(kexinit[17:], 10)
+    pick = (0, 3, 5, 7) if server else (0, 2, 4, 6)
+    return ";".join(lists[i].decode() for i in pick)
+
+
+def learned(model):
+    """The model's client and server identification and HASSH strings."""
+    f = json.load(open(model))["format"]
+    ci, ck, _ = start_of(bytes.fromhex(f["client_starts"][0]), False)
+    si, sk, _ = start_of(bytes.fromhex(f["server_starts"][0]), True)
+    return ci, si, hassh(ck, False), hassh(sk, True)
+
+
+def streams(pcap, port):
+    """Each TCP stream's bytes: {stream: [client's, server's]}."""
+    out = {}
+    rows = tshark(pcap, port, "-Y", "tcp.len > 0", "-T", "fields", "-E",
+                  "separator=|", "-e", "tcp.stream", "-e", "tcp.srcport",
+                  "-e", "tcp.payload")
+    for row in rows.splitlines():
+        s, sport, data = row.split("|")
+        side = out.setdefault(int(s), [bytearray(), bytearray()])
+        side[int(sport) == port] += bytes.fromhex(data.replace(":", ""))
+    return out
+
+
+def experts(pcap, port):
+    """{stream: set of expert error messages} of ${pcap}."""
+    out = {}
+    errs = tshark(pcap, port, "-Y", "_ws.expert.severity >= 8388608", "-T",
+                  "fields", "-E", "separator=|", "-E", "aggregator=;",
+                  "-e", "tcp.stream", "-e", "_ws.expert.message")
+    for row in errs.splitlines():
+        s, msgs = row.split("|", 1)
+        out.setdefault(int(s), set()).update(msgs.split(";"))
+    return out
+
+
+def main():
+    pcap, port, model, real, rport = sys.argv[1:6]
+    port, rport = int(port), int(rport)
+    ci, si, hc, hs = learned(model)
+    bad = tshark(pcap, port, "-Y", "_ws.malformed", "-T", "fields", "-e",
+                 "frame.number")
+    if bad.strip():
+        fail("malformed packets: frames " + bad.replace("\n", " "))
+    allowed = set().union(*experts(real, rport).values())
+    for s, msgs in experts(pcap, port).items():
+        if not msgs <= allowed:
+            fail("stream %d: expert errors %s (real OpenSSH's: %s)" %
+                 (s, sorted(msgs), sorted(allowed)))
+    seen = {}
+    rows = tshark(pcap, port, "-Y", "ssh", "-T", "fields", "-E",
+                  "separator=|", "-e", "tcp.stream", "-e", "tcp.srcport",
+                  "-e", "ssh.protocol", "-e", "ssh.message_code",
+                  "-e", "ssh.kex.hassh_algorithms",
+                  "-e", "ssh.kex.hasshserver_algorithms")
+    for row in rows.splitlines():
+        s, sport, proto, codes, thc, ths = row.split("|")
+        c = seen.setdefault(int(s), {"proto": {}, "codes": {}, "hc": "",
+                                     "hs": ""})
+        side = "server" if int(sport) == port else "client"
+        if proto:
+            c["proto"][side] = proto
+        c["codes"].setdefault(side, set()).update(
+            x for x in codes.split(",") if x)
+        c["hc"] = c["hc"] or thc
+        c["hs"] = c["hs"] or ths
+    want = {"client": {"20", "30", "21"}, "server": {"20", "31", "21"}}
+    for s, c in seen.items():
+        if c["proto"] != {"client": ci, "server": si}:
+            fail("stream %d: identification lines %s" % (s, c["proto"]))
+        for side in want:
+            if not want[side] <= c["codes"].get(side, set()):
+                fail("stream %d: %s message codes %s" %
+                     (s, side, sorted(c["codes"].get(side, set()))))
+        if (c["hc"], c["hs"]) != (hc, hs):
+            fail("stream %d: tshark's HASSH strings %s %s, learned %s %s" %
+                 (s, c["hc"], c["hs"], hc, hs))
+    keys = set()
+    byte_streams = streams(pcap, port)
+    for s, (cb, sb) in byte_streams.items():
+        _, _, init = start_of(bytes(cb), False)
+        _, _, reply = start_of(bytes(sb), True)
+        if init[0] != 30 or reply[0] != 31:
+            fail("stream %d: key exchange messages %d, %d" %
+                 (s, init[0], reply[0]))
+        qc = strings(init[1:], 1)[0]
+        qs = strings(reply[1:], 2)[1]
+        for name, q in (("Q_C", qc), ("Q_S", qs)):
+            check_point("stream %d %s" % (s, name), q[-32:])
+            keys.add(q[-32:])
+    if len(keys) != 2 * len(byte_streams) or set(seen) != set(byte_streams):
+        fail("%d X25519 keys in %d streams (%d dissected as SSH)" %
+             (len(keys), len(byte_streams), len(seen)))
+    print("%d Dust connections: identification, KEXINIT, ECDH init and "
+          "reply, NEWKEYS dissected; no malformed packet; expert errors "
+          "only those of real OpenSSH (%s); tshark's HASSH strings = the "
+          "learned ones; %d distinct X25519 keys, every one a point of the "
+          "curve's prime-order subgroup" %
+          (len(seen), "; ".join(sorted(allowed)) or "none", len(keys)))
+
+
+main()
