@@ -19,7 +19,8 @@
  *   unauthenticated and silent;
  * - bytes off the framing after the handshake (a GCM packet_length not a
  *   multiple of 16; with ChaCha20-Poly1305, bytes Seattle cannot read)
- *   fail the connection, which then sends nothing;
+ *   fail the connection, which then sends nothing; so does a server start
+ *   that is not the learned server's, on the client;
  * - the mark rides in 80 values of the sntrup761 key and comes back out
  *   (1,000 fixed-seed draws), each value below 4591;
  * - a curve25519-sha256 capture is refused at load, naming the field.
@@ -411,10 +412,27 @@ test_failed(void ** state)
 	struct dust_rng_seeded r;
 
 	(void)state;
+	struct dust_engine * c;
+	struct bytes cw = { NULL, 0, 0 };
+	const uint8_t * h[TLSVEC_MAX];
+	size_t lens[TLSVEC_MAX];
+
 	failed(gcm, bad, 4);
 	dust_rng_seeded_u64(&r, 10);
 	dust_rng_fill(&r.rng, bad, sizeof(bad));
 	failed(chacha, bad, sizeof(bad));
+
+	/* A client given another server's start (curve25519-sha256's). */
+	c = client(chacha, srv_B, 12);
+	drain(c, &cw);
+	assert_true(pick("x25519-", h, lens, 1) > 0);
+	assert_int_equal(dust_put_encoded(c, h[0], (uint16_t)lens[0]), 0);
+	assert_int_equal(dust_engine_state(c), DUST_ENGINE_FAILED);
+	assert_true(dust_engine_done(c));
+	assert_int_equal(dust_packet_count(c, 1), 0);
+	printf("client failed: %s\n", dust_engine_failure(c));
+	free(cw.b);
+	dust_engine_free(c);
 }
 
 /* The mark rides in the sntrup761 key's values and comes back out. */
