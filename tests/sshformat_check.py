@@ -1,5 +1,6 @@
 """The checks of tests/integration/ssh_format.sh on a capture of Dust
-connections made with an SSH format (not a test itself):
+connections made with an SSH format (not a test itself; its SSH parsing is
+shared with tests/integration/sshformat_ref.py):
 
   sshformat_check.py DUST.pcap PORT MODEL.json REAL.pcap REALPORT
 
@@ -26,10 +27,11 @@ import struct
 import subprocess
 import sys
 
+ROOT = os.environ.get("DUST_ROOT", os.getcwd())
+sys.path.insert(0, os.path.join(ROOT, "tests", "ref"))
+import curve_ref  # noqa: E402
+
 TSHARK = "/usr/bin/tshark"
-P = 2**255 - 19
-A24 = 121665
-L = 2**252 + 27742317777372353535851937790883648493
 
 
 def fail(msg):
@@ -46,48 +48,27 @@ def tshark(pcap, port, *args):
     return r.stdout
 
 
-def ladder(k, u):
-    """x-only Montgomery ladder: (X:Z) of [k]u (RFC 7748's, unclamped)."""
-    x2, z2, x3, z3 = 1, 0, u, 1
-    swap = 0
-    for t in reversed(range(k.bit_length())):
-        bit = (k >> t) & 1
-        if swap ^ bit:
-            x2, x3, z2, z3 = x3, x2, z3, z2
-        swap = bit
-        a, b = (x2 + z2) % P, (x2 - z2) % P
-        c, d = (x3 + z3) % P, (x3 - z3) % P
-        da, cb = d * a % P, c * b % P
-        aa, bb = a * a % P, b * b % P
-        e = (aa - bb) % P
-        x3, z3 = (da + cb) ** 2 % P, u * (da - cb) ** 2 % P
-        x2, z2 = aa * bb % P, e * (aa + A24 * e) % P
-    if swap:
-        x2, z2 = x3, z3
-    return x2, z2
-
-
 def check_point(name, b):
     """${b} (32 bytes) is an X25519 key of the prime-order subgroup."""
     u = int.from_bytes(b, "little")
-    if u >> 255 or u >= P:
+    if u >> 255 or u >= curve_ref.P:
         fail("%s: not a canonical u-coordinate: %s" % (name, b.hex()))
-    rhs = (u * u * u + 486662 * u * u + u) % P
-    if rhs != 0 and pow(rhs, (P - 1) // 2, P) != 1:
+    if curve_ref.chi(curve_ref.curve_rhs(u)) == -1:
         fail("%s: a point of the twist, not of the curve: %s" %
              (name, b.hex()))
-    if u in (0, 1) or ladder(L, u)[1] != 0:
+    if u in (0, 1) or not curve_ref.in_prime_subgroup(u):
         fail("%s: not of the prime-order subgroup: %s" % (name, b.hex()))
 
 
 def packets(b, off, n):
-    """The payloads of the ${n} binary packets of ${b} from ${off}."""
+    """The payloads of the ${n} binary packets of ${b} from ${off}, and
+    the offset after them."""
     out = []
     for _ in range(n):
         plen, pad = struct.unpack("!IB", b[off:off + 5])
         out.append(b[off + 5:off + 4 + plen - pad])
         off += 4 + plen
-    return out
+    return out, off
 
 
 def strings(p, n):
@@ -100,14 +81,15 @@ def strings(p, n):
     return out
 
 
-def start_of(b, server):
-    """(ident, KEXINIT payload, key exchange payload) of a side's bytes."""
+def start_of(b, server, n=2):
+    """(ident, KEXINIT payload, key exchange payload) of a side's bytes,
+    and the offset after the ${n} packets from KEXINIT on."""
     off = 0
     while server and not b.startswith(b"SSH-", off):
         off = b.index(b"\n", off) + 1
     end = b.index(b"\r\n", off)
-    kexinit, kex = packets(b, end + 2, 2)
-    return b[off:end].decode(), kexinit, kex
+    pk, after = packets(b, end + 2, n)
+    return b[off:end].decode(), pk[0], pk[1], after
 
 
 def hassh(kexinit, server):
@@ -120,8 +102,8 @@ def hassh(kexinit, server):
 def learned(model):
     """The model's client and server identification and HASSH strings."""
     f = json.load(open(model))["format"]
-    ci, ck, _ = start_of(bytes.fromhex(f["client_starts"][0]), False)
-    si, sk, _ = start_of(bytes.fromhex(f["server_starts"][0]), True)
+    ci, ck, _, _ = start_of(bytes.fromhex(f["client_starts"][0]), False)
+    si, sk, _, _ = start_of(bytes.fromhex(f["server_starts"][0]), True)
     return ci, si, hassh(ck, False), hassh(sk, True)
 
 
@@ -194,8 +176,8 @@ def main():
     keys = set()
     byte_streams = streams(pcap, port)
     for s, (cb, sb) in byte_streams.items():
-        _, _, init = start_of(bytes(cb), False)
-        _, _, reply = start_of(bytes(sb), True)
+        _, _, init, _ = start_of(bytes(cb), False)
+        _, _, reply, _ = start_of(bytes(sb), True)
         if init[0] != 30 or reply[0] != 31:
             fail("stream %d: key exchange messages %d, %d" %
                  (s, init[0], reply[0]))
@@ -215,4 +197,5 @@ def main():
           (len(seen), "; ".join(sorted(allowed)) or "none", len(keys)))
 
 
-main()
+if __name__ == "__main__":
+    main()

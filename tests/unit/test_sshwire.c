@@ -23,7 +23,9 @@
  *   that is not the learned server's, on the client;
  * - the mark rides in 80 values of the sntrup761 key and comes back out
  *   (1,000 fixed-seed draws), each value below 4591;
- * - a curve25519-sha256 capture is refused at load, naming the field.
+ * - a curve25519-sha256 capture is refused at load, naming the field;
+ * - one connection from fixed seeds is tests/vectors/ssh-format-
+ *   transcript.txt, which tests/integration/sshformat_ref.py recomputes.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -44,9 +46,11 @@
 #include "format/format.h"
 #include "format/sshhello.h"
 #include "format/sshwire.h"
+#include "enginetest.h"
 #include "formattest.h"
 #include "servertest.h"
 #include "shapetest.h"
+#include "vectorfile.h"
 
 /* 2026-01-01 00:00 UTC, in hours. */
 #define HOUR	(1767225600 / 3600)
@@ -78,36 +82,6 @@ down(void ** state)
 	dust_model_free(chacha);
 	dust_model_free(gcm);
 	return (teardown(state));
-}
-
-/* Everything ${e} has to send now, appended to ${wire}. */
-static void
-drain(struct dust_engine * e, struct bytes * wire)
-{
-	uint8_t pkt[65535];
-	uint16_t len;
-
-	while (dust_packet_count(e, 1) > 0) {
-		len = dust_encoded_ready(e);
-		assert_true(len > 0);
-		dust_get_encoded(e, pkt, len);
-		bytes_add(wire, pkt, len);
-	}
-}
-
-/* Give ${w} from ${*off} to ${e}, ${max} bytes at a time. */
-static void
-deliver(struct dust_engine * e, const struct bytes * w, size_t * off,
-    size_t max)
-{
-	size_t n;
-
-	while (*off < w->len) {
-		n = w->len - *off < max ? w->len - *off : max;
-		assert_int_equal(dust_put_encoded(e, w->b + *off, (uint16_t)n),
-		    0);
-		*off += n;
-	}
 }
 
 /* A server of ${m} requiring the mark, with the filter ${replay}. */
@@ -229,14 +203,14 @@ run(struct dust_engine * c, struct dust_engine * s, struct bytes * cw,
 	}
 	do {
 		moved = cw->len + sw->len;
-		drain(c, cw);
+		engine_drain(c, cw);
 		if (*cfirst == 0)
 			*cfirst = cw->len;
-		deliver(s, cw, &coff, 1000);
-		drain(s, sw);
+		engine_deliver(s, cw, &coff, 1000);
+		engine_drain(s, sw);
 		if (*sfirst == 0)
 			*sfirst = sw->len;
-		deliver(c, sw, &soff, 7000);
+		engine_deliver(c, sw, &soff, 7000);
 		while ((n = dust_decoded_ready(s)) > 0) {
 			assert_int_equal(dust_get_decoded(s, buf, n), 0);
 			assert_int_equal(dust_put_decoded(s, buf, n), 0);
@@ -265,15 +239,15 @@ pair(const struct dust_model * m)
 
 	assert_int_equal(dust_engine_state(s), DUST_ENGINE_AWAITING_MARK);
 	/* Silent before the client's start, and before all of it. */
-	drain(s, &sw);
+	engine_drain(s, &sw);
 	assert_int_equal(sw.len, 0);
-	drain(c, &cw);
+	engine_drain(c, &cw);
 	assert_int_equal(dust_put_encoded(s, cw.b, (uint16_t)(cw.len - 1)),
 	    0);
-	drain(s, &sw);
+	engine_drain(s, &sw);
 	assert_int_equal(sw.len, 0);
 	assert_int_equal(dust_put_encoded(s, cw.b + cw.len - 1, 1), 0);
-	drain(s, &sw);
+	engine_drain(s, &sw);
 	assert_true(sw.len > 0);
 	free(cw.b);
 	free(sw.b);
@@ -316,8 +290,8 @@ refused(const uint8_t * first, size_t len, struct seattle_replay * replay)
 	size_t off = 0;
 	struct bytes in = { (uint8_t *)(uintptr_t)first, len, len };
 
-	deliver(s, &in, &off, 100);
-	drain(s, &sw);
+	engine_deliver(s, &in, &off, 100);
+	engine_drain(s, &sw);
 	assert_int_equal(sw.len, 0);
 	assert_int_equal(dust_engine_state(s), DUST_ENGINE_UNAUTHENTICATED);
 	assert_int_equal(dust_packet_count(s, 60000), 0);
@@ -344,7 +318,7 @@ test_unauthenticated(void ** state)
 	dust_rng_fill(&r.rng, other_b, 32);
 	crypto_scalarmult_base(other_B, other_b);
 	c = client(chacha, other_B, 4);
-	drain(c, &cw);
+	engine_drain(c, &cw);
 	refused(cw.b, cw.len, NULL);
 	dust_engine_free(c);
 	free(cw.b);
@@ -353,10 +327,10 @@ test_unauthenticated(void ** state)
 	cw.b = NULL;
 	cw.len = cw.cap = 0;
 	c = client(chacha, srv_B, 5);
-	drain(c, &cw);
+	engine_drain(c, &cw);
 	s = server(chacha, f, 6);
-	deliver(s, &cw, &off, 1000);
-	drain(s, &sw);
+	engine_deliver(s, &cw, &off, 1000);
+	engine_drain(s, &sw);
 	assert_true(sw.len > 0);
 	refused(cw.b, cw.len, f);
 	dust_engine_free(c);
@@ -393,7 +367,7 @@ failed(const struct dust_model * m, const uint8_t * bad, size_t len)
 	struct bytes in = { (uint8_t *)(uintptr_t)bad, len, len };
 
 	assert_int_equal(run(c, s, &cw, &sw, 1000, &cfirst, &sfirst), 1000);
-	deliver(s, &in, &off, 1000);
+	engine_deliver(s, &in, &off, 1000);
 	assert_int_equal(dust_engine_state(s), DUST_ENGINE_FAILED);
 	assert_true(dust_engine_done(s));
 	assert_int_equal(dust_packet_count(s, 1), 0);
@@ -424,7 +398,7 @@ test_failed(void ** state)
 
 	/* A client given another server's start (curve25519-sha256's). */
 	c = client(chacha, srv_B, 12);
-	drain(c, &cw);
+	engine_drain(c, &cw);
 	assert_true(pick("x25519-", h, lens, 1) > 0);
 	assert_int_equal(dust_put_encoded(c, h[0], (uint16_t)lens[0]), 0);
 	assert_int_equal(dust_engine_state(c), DUST_ENGINE_FAILED);
@@ -486,6 +460,69 @@ test_load(void ** state)
 	json_decref(o);
 }
 
+/* The transcript vector, and the file it is checked against. */
+#define VECTOR	"tests/vectors/ssh-format-transcript.txt"
+
+static char out[65536];
+static size_t outlen;
+
+/* put_hex(name, b, n): append "name = <hex>" to the transcript text. */
+static void
+put_hex(const char * name, const uint8_t * b, size_t n)
+{
+
+	vector_hex(out, sizeof(out), &outlen, name, b, n);
+}
+
+/*
+ * The transcript of one connection of the ChaCha20-Poly1305 model, made
+ * from fixed seeds, against the file VECTOR (DUST_WRITE_VECTORS=1 writes
+ * it); every value in it is recomputed from the text of docs/protocol.md
+ * by an independent reference (tests/integration/sshformat_ref.py).
+ */
+static void
+test_transcript(void ** state)
+{
+	struct dust_engine * c = client(chacha, srv_B, 41);
+	struct dust_engine * s = server(chacha, NULL, 42);
+	struct bytes w[4] = {{ NULL, 0, 0 }};
+	uint8_t x[32], y[32], E[8];
+	int i;
+
+	(void)state;
+	engine_talk(c, s, &w[0], NULL);
+	engine_talk(s, c, &w[1], NULL);
+	engine_talk(c, s, &w[2], "hello, server");
+	engine_talk(s, c, &w[3], "hello, client");
+	assert_int_equal(dust_engine_state(c), DUST_ENGINE_ESTABLISHED);
+	assert_int_equal(dust_engine_state(s), DUST_ENGINE_ESTABLISHED);
+	engine_first32(41, x);
+	engine_first32(42, y);
+	for (i = 0; i < 8; i++)
+		E[i] = (uint8_t)((uint64_t)HOUR >> (56 - 8 * i));
+	outlen = (size_t)snprintf(out, sizeof(out), "# The SSH format's "
+	    "transcript vector (docs/protocol.md, \"The SSH format\").\n"
+	    "# Made by tests/unit/test_sshwire.c (the model: the built-in "
+	    "uniform one with the\n# openssh-* captures of "
+	    "tests/vectors/ssh-hellos.txt); checked by\n"
+	    "# tests/integration/sshformat_ref.py.  All hex; secrets are "
+	    "32 random bytes\n# before X25519 clamping.\n");
+	put_hex("sid", sid, sidlen);
+	put_hex("server_static_secret_b", srv_b, 32);
+	put_hex("client_ephemeral_secret_x", x, 32);
+	put_hex("server_ephemeral_secret_y", y, 32);
+	put_hex("mark_epoch_E", E, 8);
+	put_hex("client_start", w[0].b, w[0].len);
+	put_hex("server_flight", w[1].b, w[1].len);
+	put_hex("client_flight", w[2].b, w[2].len);
+	put_hex("server_packets", w[3].b, w[3].len);
+	for (i = 0; i < 4; i++)
+		free(w[i].b);
+	dust_engine_free(c);
+	dust_engine_free(s);
+	vector_check(VECTOR, out, outlen);
+}
+
 int
 main(void)
 {
@@ -495,6 +532,7 @@ main(void)
 		cmocka_unit_test(test_failed),
 		cmocka_unit_test(test_mark),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_transcript),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, down));
