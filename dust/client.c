@@ -54,7 +54,7 @@
 #define POLL_MIN	50
 #define POLL_MAX	1000
 /* A session without streams is closed after this long (ms). */
-#define LINGER_DEFAULT	5000
+#define LINGER_DEFAULT	60000
 /* How often the session's streams are counted (ms). */
 #define QUIET_CHECK	250
 
@@ -117,7 +117,7 @@ usage(int rc)
 	    "at once (default 2); -n the most streams at once (default 1000);\n"
 	    "-m the most application bytes per Data message sent (1 to 8192,\n"
 	    "default 8192); --linger: a session without streams is closed\n"
-	    "after MS milliseconds (default 5000).\n");
+	    "after MS milliseconds (default 60000).\n");
 	exit(rc);
 }
 
