@@ -1,8 +1,11 @@
 #!/bin/sh
 # 200 concurrent connections through one dust client and one dust server,
-# 50 KB each way each (tests/models/light.json: 25 packets a second of 200
+# 2 KB each way each (tests/models/light.json: 25 packets a second of 200
 # to 1800 bytes, connections of 1.5 to 2.5 s), every one checked (SHA-256
-# and lengths at both ends), all streams of ONE session (docs/streams.md);
+# and lengths at both ends), all streams of ONE session (docs/streams.md),
+# whose connections the model's rate bounds: about 20 KB/s each way for
+# all of them together (each connection was a session of its own before,
+# with connections of its own: 50 KB each way each took no longer);
 # then a server limited to one session (-S 1) serves a first client and
 # refuses a second one's session with Too Many Sessions, whose client
 # closes its connections.
@@ -12,7 +15,7 @@ ulimit -n 8192 2>/dev/null || true
 tunnel_invite tests/models/light.json
 tunnel_server
 tunnel_client
-timeout 120 $PY tests/tunnel_peer.py client "$CP" 200 50000 50000 1000 \
+timeout 120 $PY tests/tunnel_peer.py client "$CP" 200 2000 2000 1000 \
     > "$T/peer.log" 2>&1 || { tail -20 "$T/peer.log"; \
     grep -h "aborted\|ensemble:" "$T/client.log" "$T/server.log" | head -20; \
     fail "not every session exact"; }
@@ -36,9 +39,9 @@ spawn server2 "$D" server -F -v -S 1 -s "[127.0.0.1]:$SP2" \
 spawn client2 "$D" client -F -v -s "[127.0.0.1]:$CP2" -i "$T/invite2"
 spawn client3 "$D" client -F -v -s "[127.0.0.1]:$CP3" -i "$T/invite2"
 wait_port "$SP2"; wait_port "$CP2"; wait_port "$CP3"
-timeout 120 $PY tests/tunnel_peer.py client "$CP2" 10 20000 20000 5000 \
+timeout 120 $PY tests/tunnel_peer.py client "$CP2" 10 5000 5000 5000 \
     > "$T/peer2.log" 2>&1 || fail "the first client: $(tail -1 "$T/peer2.log")"
-timeout 120 $PY tests/tunnel_peer.py client "$CP3" 10 20000 20000 6000 \
+timeout 120 $PY tests/tunnel_peer.py client "$CP3" 10 5000 5000 6000 \
     > "$T/peer3.log" 2>&1 && fail "a second session passed a limit of 1"
 tail -1 "$T/peer2.log" "$T/peer3.log"
 grep -q "too many sessions" "$T/server2.log" || fail "no Too Many Sessions"

@@ -17,8 +17,10 @@
 #      loopback beyond --allow, a port --ports leaves out, a name that
 #      resolves to a private address), and with strace (if installed) the
 #      server made no connect() to any of them;
-#   5. a download after all that, on the same session, and clean SIGTERM
-#      exits (ASan: a leak makes the status non-zero).
+#   5. malformed SOCKS requests (tests/integration/proxy/socks_bad.py)
+#      get their reply or a close, the client stays up; a download after
+#      all that, on the same session; clean SIGTERM exits (ASan: a leak
+#      makes the status non-zero).
 . tests/lib.sh
 . tests/tunnel_lib.sh
 command -v curl > /dev/null || skip "curl not installed"
@@ -130,6 +132,11 @@ cat "$T/denied.log"
 [ "$(awk '$3 != 2' "$T/denied.log" | wc -l)" = 0 ] &&
     [ "$(wc -l < "$T/denied.log")" = 4 ] || fail "not every denial got 02"
 grep -q "query denied.test" "$T/dns.log" || fail "denied.test not asked"
+
+# Malformed SOCKS requests (proxymux's cases): each its reply or a close.
+$PY tests/integration/proxy/socks_bad.py "$CP" > "$T/bad.log" 2>&1 ||
+    fail "malformed SOCKS requests: $(cat "$T/bad.log")"
+alive "$PID_client" || fail "the client died"
 
 # 5: the same session still carries a download.
 get after "http://127.0.0.1:$PN/8m.bin"
