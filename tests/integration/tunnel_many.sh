@@ -43,7 +43,7 @@ timeout 120 $PY tests/tunnel_peer.py client "$CP2" 10 5000 5000 5000 \
     > "$T/peer2.log" 2>&1 || fail "the first client: $(tail -1 "$T/peer2.log")"
 timeout 120 $PY tests/tunnel_peer.py client "$CP3" 10 5000 5000 6000 \
     > "$T/peer3.log" 2>&1 && fail "a second session passed a limit of 1"
-tail -1 "$T/peer2.log" "$T/peer3.log"
+tail -n 1 "$T/peer2.log" "$T/peer3.log"
 grep -q "too many sessions" "$T/server2.log" || fail "no Too Many Sessions"
 grep -q "aborted: peer: too many sessions" "$T/client3.log" || \
     fail "the client did not hear Too Many Sessions"
