@@ -75,7 +75,7 @@ import time
 
 ROOT = os.environ.get("DUST_ROOT", os.getcwd())
 sys.path.insert(0, os.path.join(ROOT, "tests"))
-from testlib import free_port, wait_port  # noqa: E402
+from testlib import free_port, listening, wait_port  # noqa: E402
 
 BIN = os.environ.get("DUST_BIN", os.path.join(ROOT, "build/asan/bin"))
 DUST = os.path.join(BIN, "dust")
@@ -88,7 +88,7 @@ GET = (b"GET /index.html HTTP/1.1\r\nHost: localhost\r\n"
        b"User-Agent: probe\r\nAccept: */*\r\n\r\n")
 
 
-def nginx_conf(tmp, port, tls_port):
+def nginx_conf(tmp, port, tls_port, slow_port):
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
                     "ec_paramgen_curve:P-256", "-nodes", "-keyout",
                     os.path.join(tmp, "key.pem"), "-out",
@@ -124,8 +124,11 @@ http {
 		ssl_certificate %(t)s/cert.pem;
 		ssl_certificate_key %(t)s/key.pem;
 		ssl_protocols TLSv1.3; }
+	server { listen 127.0.0.1:%(sp)d; root %(t)s/www;
+		client_header_timeout 60s; }
 }
-""" % {"t": tmp, "p": port, "tp": tls_port, "to": TIMEOUT})
+""" % {"t": tmp, "p": port, "tp": tls_port, "sp": slow_port,
+       "to": TIMEOUT})
     return conf
 
 
@@ -266,10 +269,11 @@ def main():
     procs = []
     fails = []
     try:
-        np_, sp, cp, rp, cp2, tp, stp = (free_port() for _ in range(7))
+        np_, sp, cp, rp, cp2, tp, stp, lp = (free_port() for _ in range(8))
         os.makedirs(os.path.join(tmp, "tmp"))
         log = open(os.path.join(tmp, "log"), "w")
-        spawn(procs, [NGINX, "-c", nginx_conf(tmp, np_, tp), "-p", tmp],
+        spawn(procs, [NGINX, "-c", nginx_conf(tmp, np_, tp, lp), "-p",
+                            tmp],
               log)
         wait_port(np_)
         wait_port(tp)
@@ -359,6 +363,7 @@ def main():
             https_check(tmp, key, np_, tp, stp, procs, fails)
             silent_check(tmp, key, fails)
             down_check(tmp, key, inv, fails)
+            limit_check(tmp, key, inv, np_, lp, fails)
     finally:
         for p in procs:
             p.terminate()
@@ -505,40 +510,174 @@ def silent_check(tmp, key, fails):
         p.wait(10)
 
 
+def cpu_seconds(pid):
+    """The CPU time (user and system) the process ${pid} has used, s."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def down_check(tmp, key, inv, fails):
-    """A server whose fallback is down: one clear log line, the prober
-    reset, the server still running."""
-    sp, dead = free_port(), free_port()
-    with open(inv) as f:
-        text = f.read()
-    lp = os.path.join(tmp, "down.log")
-    with open(lp, "w") as log:
-        p = subprocess.Popen([DUST, "server", "-F", "-s",
+    """A server whose fallback is down (docs/protocol.md, "The site is
+    down"): one clear log line an episode, every unauthenticated prober
+    reset (100 bytes of junk, a GET shorter than the mark, a half-close),
+    a silent prober held without cost (no spin: under 0.3 s of CPU in
+    the 2 s it is held; a busy loop would take 2 s), the server still
+    running; once the site listens again, "reachable again" and a
+    prober gets the site's bytes.  Then the same with a --fallback Unix
+    socket that does not exist (its connect fails at once)."""
+    dead = free_port()
+    for fb in ("[127.0.0.1]:%d" % dead, os.path.join(tmp, "no.sock")):
+        sp = free_port()
+        lp = os.path.join(tmp, "down.log")
+        with open(lp, "w") as log:
+            p = subprocess.Popen([DUST, "server", "-F", "-v", "-s",
+                                  "[127.0.0.1]:%d" % sp, "-t",
+                                  "[127.0.0.1]:%d" % dead, "-k", key, "-i",
+                                  inv, "--fallback", fb],
+                                 stdout=log, stderr=log)
+        try:
+            listening(sp)
+            out = {}
+            for i, (pay, shut) in enumerate(((b"\x01" * 100, False),
+                                            (GET[:20], False),
+                                            (b"", True))):
+                probe(sp, pay, shut, False, out, i)
+            kinds = [out[i][1] for i in range(3)]
+            silent = socket.create_connection(("127.0.0.1", sp))
+            cpu = cpu_seconds(p.pid)
+            time.sleep(2)
+            cpu = cpu_seconds(p.pid) - cpu
+            silent.close()
+            print("fallback %s down: junk, a short GET, a half-close closed "
+                  "by %s; %.2f s of CPU in 2 s with a silent prober held" %
+                  (fb, kinds, cpu))
+            if kinds != ["RST"] * 3:
+                fails.append("fallback down: not reset")
+            if cpu > 0.3:
+                fails.append("fallback down: %.2f s of CPU in 2 s" % cpu)
+            if fb.startswith("["):
+                back_check(sp, dead, lp, fails)
+            if p.poll() is not None:
+                fails.append("fallback down: the server exited")
+        finally:
+            p.terminate()
+            p.wait(10)
+        with open(lp) as f:
+            lines = [ln for ln in f if "--fallback" in ln and "cannot" in ln]
+        print("fallback down: %d log line(s): %s" % (
+            len(lines), lines[0].strip() if lines else ""))
+        if len(lines) != 1:
+            fails.append("fallback down: %d log lines, not 1" % len(lines))
+
+
+def back_check(sp, port, lp, fails):
+    """The fallback site listens again on ${port}: a prober of the server
+    on ${sp} gets its bytes and its FIN, and the log says so."""
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", port))
+    ls.listen(4)
+
+    def serve():
+        a, _ = ls.accept()
+        a.sendall(b"site\n")
+        a.close()
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    out = {}
+    probe(sp, b"", False, False, out, 0)
+    t.join(10)
+    ls.close()
+    again = wait_log(lp, "reachable again", 1, 5)
+    print("fallback back: the prober got %r, %s; %s" % (
+        out[0][0], out[0][1], "reachable again logged" if again else
+        "NOT LOGGED"))
+    if out[0][:2] != (b"site\n", "FIN") or not again:
+        fails.append("fallback back up")
+
+
+def wait_log(path, text, count, secs):
+    """Wait up to ${secs} seconds until the file ${path} has ${count}
+    lines holding ${text}; return whether it has."""
+    end = time.monotonic() + secs
+    while True:
+        with open(path) as f:
+            if sum(text in ln for ln in f) >= count:
+                return True
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.05)
+
+
+def limit_check(tmp, key, inv, np_, lp, fails):
+    """A server with --fallback at its connection limit (-n 2; man/dust.1:
+    accepting pauses at the limit, and a connection awaiting its verdict
+    or relayed counts), its fallback an nginx port that waits 60 s for a
+    request's header.  Two probers fill it: one silent (awaiting the
+    mark), one sending the start of a request line, which stalls and is
+    relayed (nginx waits for the rest).  A third prober's GET then gets
+    nothing for WAIT s: nothing frees a slot for 60 s, so no timing is
+    tight.  Once the relayed prober closes (nginx closes its side, the
+    relay ends), the third is accepted and relayed: nginx's 200."""
+    wait = 1.5
+    sp = free_port()
+    log_path = os.path.join(tmp, "limit.log")
+    with open(log_path, "w") as log:
+        p = subprocess.Popen([DUST, "server", "-F", "-v", "-n", "2", "-s",
                               "[127.0.0.1]:%d" % sp, "-t",
-                              "[127.0.0.1]:%d" % dead, "-k", key, "-i", inv,
-                              "--fallback", "[127.0.0.1]:%d" % dead],
+                              "[127.0.0.1]:%d" % np_, "-k", key, "-i", inv,
+                              "--fallback", "[127.0.0.1]:%d" % lp],
                              stdout=log, stderr=log)
-    del text
+    held = []
     try:
-        wait_port(sp)
-        out = {}
-        for i in range(3):
-            probe(sp, b"\x01" * 100, False, False, out, i)
-        kinds = [out[i][1] for i in range(3)]
-        print("fallback down: probes closed by %s" % kinds)
-        if kinds != ["RST"] * 3:
-            fails.append("fallback down: not reset")
+        listening(sp)          # without a connection, which would count
+        for payload in (b"", b"GET /index.html HTTP/1.1\r\n"):
+            s = socket.create_connection(("127.0.0.1", sp))
+            s.sendall(payload)
+            held.append(s)
+        relayed = wait_log(log_path, "first flight stalled", 1, 20)
+        third = socket.create_connection(("127.0.0.1", sp))
+        third.sendall(GET)
+        third.settimeout(wait)
+        try:
+            early = third.recv(65536)
+        except socket.timeout:
+            early = None
+        held.pop().close()
+        third.settimeout(20)
+        late = bytearray()
+        try:
+            while not late.endswith(b"</html>\n"):
+                d = third.recv(65536)
+                if not d:
+                    break
+                late += d
+        except (socket.timeout, ConnectionResetError):
+            pass
+        third.close()
+        ok_wait = early is None
+        ok_late = late.startswith(b"HTTP/1.1 200")
+        print("limit -n 2 (one prober awaiting the mark, one relayed%s): "
+              "a third %s for %.1f s; %s after the relayed one closed" % (
+                  "" if relayed else " NOT SEEN",
+                  "waits" if ok_wait else "answered (%d B)" % len(early),
+                  wait, ("nginx's 200 (%d B)" % len(late)) if ok_late else
+                  ("%r" % bytes(late[:40]))))
+        if not relayed:
+            fails.append("limit: the stalled prober was not relayed")
+        if not ok_wait:
+            fails.append("limit: the third connection was served at once")
+        if not ok_late:
+            fails.append("limit: the third connection never reached nginx")
         if p.poll() is not None:
-            fails.append("fallback down: the server exited")
+            fails.append("limit: the server exited")
     finally:
+        for c in held:
+            c.close()
         p.terminate()
         p.wait(10)
-    with open(lp) as f:
-        lines = [ln for ln in f if "--fallback" in ln and "cannot" in ln]
-    print("fallback down: %d log line(s): %s" % (
-        len(lines), lines[0].strip() if lines else ""))
-    if len(lines) != 1:
-        fails.append("fallback down: %d log lines, not 1" % len(lines))
 
 
 if __name__ == "__main__":
