@@ -17,6 +17,9 @@
  * steps) and tunnel_mark.c (awaiting the mark, and the fallback).
  */
 
+/* A format's server: the longest handshake (ms), as nginx's default. */
+#define FORMAT_HANDSHAKE_MS	60000
+
 /* Ticks between packets: the shortest (ms). */
 #define TICK_MIN	2
 /* A record's framing, counted against a conversation's room per feed. */

@@ -271,7 +271,8 @@ void tconn_close(struct tconn *, const char *);
 /**
  * tconn_detach(c):
  * Forget the owner of ${c} (its hooks are not called any more); the
- * connection goes on with cover traffic until its duration ends.
+ * connection goes on with cover traffic until its duration ends, or, in
+ * a format, closes once it has sent what it made.
  */
 void tconn_detach(struct tconn *);
 

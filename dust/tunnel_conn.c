@@ -214,7 +214,8 @@ err0:
 /**
  * tconn_detach(c):
  * Forget the owner of ${c} (its hooks are not called any more); the
- * connection goes on with cover traffic until its duration ends.
+ * connection goes on with cover traffic until its duration ends, or, in
+ * a format, closes once it has sent what it made.
  */
 void
 tconn_detach(struct tconn * c)
@@ -225,6 +226,17 @@ tconn_detach(struct tconn * c)
 	if (c->link != NULL) {
 		ens_link_end(c->link);
 		c->link = NULL;
+	}
+	/*
+	 * A format's connection carries its session and nothing else (no
+	 * cover): it ends with it, once what was made has been sent, as a
+	 * TLS client closes once its last request is answered.
+	 */
+	if (c->format && !c->finishing) {
+		c->finishing = FINISH_FLUSH;
+		if (!c->connected || evbuffer_get_length(
+		    bufferevent_get_output(c->bev)) == 0)
+			tconn_close(c, "session over");
 	}
 }
 

@@ -118,6 +118,10 @@ tconn_read_cb(struct bufferevent * bev, void * arg)
 	if (tconn_arm_stall(c))
 		goto nomem;
 	check_failed(c);
+	/* A format's server: the handshake is done, the time limit lifted. */
+	if (c->format && c->tun->server && !c->answered &&
+	    dust_engine_state(c->e) == DUST_ENGINE_ESTABLISHED)
+		tunnel_arm_ms(c->end, c->duration);
 	while ((r = dust_decoded_ready(c->e)) > 0) {
 		dust_get_decoded(c->e, dec, r);
 		c->answered = 1;

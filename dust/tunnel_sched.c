@@ -352,7 +352,8 @@ tconn_write_cb(struct bufferevent * bev, void * arg)
 	if (c->finishing) {
 		if (c->finishing == FINISH_FLUSH && evbuffer_get_length(
 		    bufferevent_get_output(c->bev)) == 0)
-			tconn_close(c, "conversation over");
+			tconn_close(c, c->conv ? "conversation over" :
+			    "session over");
 		return;
 	}
 	if (c->connected)
@@ -427,7 +428,14 @@ tconn_start(struct tconn * c)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &c->last);
 	c->born = c->last;
-	tunnel_arm_ms(c->end, c->duration);
+	/*
+	 * A format's server gives a handshake as long as nginx does (its
+	 * ssl_handshake_timeout): a stranger held silent (no --fallback)
+	 * is closed then, not kept for ever; tconn_read_cb lifts the limit
+	 * once the handshake is done.
+	 */
+	tunnel_arm_ms(c->end, c->format && c->tun->server ?
+	    FORMAT_HANDSHAKE_MS : c->duration);
 	overlap = c->duration / 4;
 	if (overlap > OVERLAP_MAX)
 		overlap = OVERLAP_MAX;

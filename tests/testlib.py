@@ -1,5 +1,6 @@
 """Helpers the Python integration tests share, imported by path (a test
 puts ROOT/tests on sys.path).  Loopback addresses only."""
+import os
 import socket
 import subprocess
 import sys
@@ -73,3 +74,50 @@ def stop_procs(procs, grace=10):
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
+
+
+def nginx_conf(tmp, port, tls_port=None, timeout=None):
+    """Write ${tmp}/nginx.conf for an nginx in the foreground serving
+    ${tmp}/www (the caller fills it) over HTTP on 127.0.0.1:${port} and,
+    if ${tls_port}, over TLS 1.3 there with a fresh self-signed P-256
+    certificate for localhost; ${timeout} (s) sets the header, body and
+    keep-alive timeouts.  Return the file's path."""
+    os.makedirs(os.path.join(tmp, "tmp"), exist_ok=True)
+    tls = ""
+    if tls_port is not None:
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
+                        "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                        "-keyout", os.path.join(tmp, "key.pem"), "-out",
+                        os.path.join(tmp, "cert.pem"), "-days", "2",
+                        "-subj", "/CN=localhost"], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        tls = """	server { listen 127.0.0.1:%(tp)d ssl; root %(t)s/www;
+		ssl_certificate %(t)s/cert.pem;
+		ssl_certificate_key %(t)s/key.pem;
+		ssl_protocols TLSv1.3; }
+"""
+    timeouts = ""
+    if timeout is not None:
+        timeouts = """	client_header_timeout %(to)ds;
+	client_body_timeout %(to)ds;
+	keepalive_timeout %(to)ds;
+"""
+    text = ("""daemon off;
+worker_processes 1;
+pid %(t)s/nginx.pid;
+error_log %(t)s/nginx-error.log;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	client_body_temp_path %(t)s/tmp;
+	proxy_temp_path %(t)s/tmp;
+	fastcgi_temp_path %(t)s/tmp;
+	uwsgi_temp_path %(t)s/tmp;
+	scgi_temp_path %(t)s/tmp;
+""" + timeouts + """	server { listen 127.0.0.1:%(p)d; root %(t)s/www; }
+""" + tls + "}\n") % {"t": tmp, "p": port, "tp": tls_port or 0,
+                      "to": timeout or 0}
+    conf = os.path.join(tmp, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(text)
+    return conf

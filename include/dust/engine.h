@@ -41,6 +41,16 @@
  * client's first step is a permutation of its conversation's (carrying
  * X), and the server tells which from the bytes' counts before it knows
  * the conversation (lib/shape/shaper.h, docs/engine.md).
+ *
+ * Format mode (the model has a "format": the built-in tls;
+ * docs/protocol.md, "The formats on the wire"): the connection is the
+ * real protocol, and the Seattle stream travels in its random fields and
+ * records, with no content coder; both keys are X25519 points.  Nothing
+ * is due by time: dust_packet_count is 1 while something is to be sent
+ * (a handshake flight, or a record of queued data) and 0 otherwise,
+ * dust_encoded_ready its length, which dust_get_encoded must be asked
+ * for whole; dust_engine_next_due is UINT32_MAX.  A side whose peer
+ * broke the framing makes one alert record and is then done.
  */
 
 struct dust_engine;
@@ -160,7 +170,9 @@ void dust_engine_free(struct dust_engine *);
  * connection when it has elapsed.  In conversation mode (a model with
  * conversations): the conversation's gaps summed plus its idle_ms
  * (idle_ms on a server that does not know the conversation yet), an
- * estimate, not a bound: dust_engine_done says when it is over.
+ * estimate, not a bound: dust_engine_done says when it is over.  In
+ * format mode DUST_DURATION_MAX: the connection lasts as long as what
+ * it carries.
  */
 uint32_t dust_engine_duration(const struct dust_engine *);
 

@@ -500,6 +500,9 @@ dust_engine_duration(const struct dust_engine * e)
 
 	if (e->convs != NULL)
 		return (dust_convsched_duration(&e->cs));
+	/* A format's connection lasts as long as its session: no end. */
+	if (e->wire != NULL)
+		return (DUST_DURATION_MAX);
 	return (e->duration);
 }
 
@@ -516,8 +519,8 @@ dust_engine_done(const struct dust_engine * e)
 
 	if (e->convs != NULL)
 		return (dust_convsched_done(&e->cs));
-	if (e->wire != NULL && fmtwire_done(e->wire))
-		return (1);
+	if (e->wire != NULL)
+		return (fmtwire_done(e->wire));
 	return (e->now_us / 1000 >= e->duration);
 }
 

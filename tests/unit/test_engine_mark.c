@@ -23,6 +23,7 @@
 #include "dust/rng.h"
 #include "dust/seattle.h"
 
+#include "enginetest.h"
 #include "servertest.h"
 #include "shapetest.h"
 
@@ -54,21 +55,6 @@ tick(struct dust_engine * e, uint16_t ms, struct bytes * wire)
 		len = dust_encoded_ready(e);
 		dust_get_encoded(e, pkt, len);
 		bytes_add(wire, pkt, len);
-	}
-}
-
-/* Deliver ${w} from ${*off} to ${e}, at most ${max} bytes at a time. */
-static void
-deliver(struct dust_engine * e, const struct bytes * w, size_t * off,
-    size_t max)
-{
-	size_t n;
-
-	while (*off < w->len) {
-		n = w->len - *off < max ? w->len - *off : max;
-		assert_int_equal(dust_put_encoded(e, w->b + *off, (uint16_t)n),
-		    0);
-		*off += n;
 	}
 }
 
@@ -110,8 +96,8 @@ pair_model(struct dust_model * m, const char * name, int marked,
 		/* Before the server's key and mark are in, it is silent. */
 		if (coff < 64)
 			assert_int_equal(sw.len, 0);
-		deliver(s, cw, &coff, 7);
-		deliver(c, &sw, &soff, 3000);
+		engine_deliver(s, cw, &coff, 7);
+		engine_deliver(c, &sw, &soff, 3000);
 		while ((n = dust_decoded_ready(s)) > 0) {
 			assert_int_equal(dust_get_decoded(s, buf, n), 0);
 			assert_int_equal(dust_put_decoded(s, buf, n), 0);
@@ -210,7 +196,7 @@ marked_and_replayed(void ** state)
 		assert_non_null(s = dust_engine_server_new_marked(m, srv_b,
 		    sid, sidlen, replay, &rs.rng, MK, HOUR));
 		off = 0;
-		deliver(s, &cw, &off, 1000);
+		engine_deliver(s, &cw, &off, 1000);
 		assert_int_equal(dust_engine_state(s),
 		    DUST_ENGINE_UNAUTHENTICATED);
 		assert_non_null(strstr(dust_engine_failure(s), "replay"));
@@ -297,8 +283,8 @@ mark_is_filler(void ** state)
 	    ms += 10) {
 		tick(c, 10, &cw);
 		tick(s, 10, &sw);
-		deliver(s, &cw, &coff, 3000);
-		deliver(c, &sw, &soff, 3000);
+		engine_deliver(s, &cw, &coff, 3000);
+		engine_deliver(c, &sw, &soff, 3000);
 	}
 	assert_int_equal(dust_decoded_ready(s), sizeof(buf));
 	assert_int_equal(dust_engine_state(s), DUST_ENGINE_ESTABLISHED);

@@ -25,6 +25,7 @@
 #include "seattle/machine.h"
 
 #include "seattle/mark.h"
+#include "vectorfile.h"
 
 #define VECTOR	"tests/vectors/seattle-transcript.txt"
 #define VECTOR_MARK "tests/vectors/seattle-mark-transcript.txt"
@@ -115,9 +116,6 @@ transcript(int marked, const char * vector)
 	int i;
 	struct skein256_ctx h;
 	size_t sidlen;
-	FILE * f;
-	char * want;
-	long flen;
 
 	outlen = 0;
 	sidlen = seattle_sid(sid, 0, addr, 443, 0);
@@ -266,24 +264,7 @@ transcript(int marked, const char * vector)
 	hex("client_stream", cs, cslen);
 	hex("server_stream", ss, sslen);
 
-	if (getenv("DUST_WRITE_VECTORS") != NULL) {
-		assert_non_null(f = fopen(vector, "w"));
-		assert_int_equal(fwrite(out, 1, outlen, f), outlen);
-		assert_int_equal(fclose(f), 0);
-		return;
-	}
-	if ((f = fopen(vector, "r")) == NULL)
-		fail_msg("cannot open %s (DUST_WRITE_VECTORS=1 makes it)",
-		    vector);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	flen = ftell(f);
-	rewind(f);
-	assert_non_null(want = malloc((size_t)flen + 1));
-	assert_int_equal(fread(want, 1, (size_t)flen, f), (size_t)flen);
-	want[flen] = '\0';
-	fclose(f);
-	assert_string_equal(out, want);
-	free(want);
+	vector_check(vector, out, outlen);
 }
 
 /* The seed's transcript: no mark, the server's Y before X arrives. */

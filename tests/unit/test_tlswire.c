@@ -35,9 +35,11 @@
 #include "format/format.h"
 #include "format/tlshello.h"
 #include "format/tlswire.h"
+#include "enginetest.h"
 #include "formattest.h"
 #include "servertest.h"
 #include "shapetest.h"
+#include "vectorfile.h"
 
 /* 2026-01-01 00:00 UTC, in hours. */
 #define HOUR	(1767225600 / 3600)
@@ -81,21 +83,6 @@ drain(struct dust_engine * e, struct bytes * wire)
 		assert_true(len > 0);
 		dust_get_encoded(e, pkt, len);
 		bytes_add(wire, pkt, len);
-	}
-}
-
-/* Give ${w} from ${*off} to ${e}, ${max} bytes at a time. */
-static void
-deliver(struct dust_engine * e, const struct bytes * w, size_t * off,
-    size_t max)
-{
-	size_t n;
-
-	while (*off < w->len) {
-		n = w->len - *off < max ? w->len - *off : max;
-		assert_int_equal(dust_put_encoded(e, w->b + *off, (uint16_t)n),
-		    0);
-		*off += n;
 	}
 }
 
@@ -219,11 +206,11 @@ run(struct dust_engine * c, struct dust_engine * s, struct bytes * cw,
 		drain(c, cw);
 		if (*cfirst == 0)
 			*cfirst = cw->len;
-		deliver(s, cw, &coff, 1000);
+		engine_deliver(s, cw, &coff, 1000);
 		drain(s, sw);
 		if (*sfirst == 0)
 			*sfirst = sw->len;
-		deliver(c, sw, &soff, 7000);
+		engine_deliver(c, sw, &soff, 7000);
 		while ((n = dust_decoded_ready(s)) > 0) {
 			assert_int_equal(dust_get_decoded(s, buf, n), 0);
 			assert_int_equal(dust_put_decoded(s, buf, n), 0);
@@ -283,7 +270,7 @@ refused(const uint8_t * first, size_t len, struct seattle_replay * replay)
 	size_t off = 0;
 	struct bytes in = { (uint8_t *)(uintptr_t)first, len, len };
 
-	deliver(s, &in, &off, 100);
+	engine_deliver(s, &in, &off, 100);
 	drain(s, &sw);
 	assert_int_equal(sw.len, 0);
 	assert_int_equal(dust_engine_state(s), DUST_ENGINE_UNAUTHENTICATED);
@@ -322,7 +309,7 @@ test_unauthenticated(void ** state)
 	c = client(srv_B, 5);
 	drain(c, &cw);
 	s = server(f, 6);
-	deliver(s, &cw, &off, 1000);
+	engine_deliver(s, &cw, &off, 1000);
 	drain(s, &sw);
 	assert_true(sw.len > 0);
 	refused(cw.b, cw.len, f);
@@ -375,6 +362,106 @@ test_failed(void ** state)
 	dust_engine_free(s);
 }
 
+/* The transcript vector, and the file it is checked against. */
+#define VECTOR	"tests/vectors/tls-format-transcript.txt"
+
+static char out[65536];
+static size_t outlen;
+
+/* put_hex(name, b, n): append "name = <hex>" to the transcript text. */
+static void
+put_hex(const char * name, const uint8_t * b, size_t n)
+{
+	size_t i;
+
+	outlen += (size_t)snprintf(out + outlen, sizeof(out) - outlen,
+	    "%s = ", name);
+	for (i = 0; i < n && outlen + 3 < sizeof(out); i++)
+		outlen += (size_t)snprintf(out + outlen, sizeof(out) - outlen,
+		    "%02x", b[i]);
+	outlen += (size_t)snprintf(out + outlen, sizeof(out) - outlen, "\n");
+	assert_true(outlen + 1 < sizeof(out));
+}
+
+/* first32(seed, out): the first 32 bytes a generator of ${seed} gives. */
+static void
+first32(uint64_t seed, uint8_t o[32])
+{
+	struct dust_rng_seeded r;
+
+	dust_rng_seeded_u64(&r, seed);
+	dust_rng_fill(&r.rng, o, 32);
+}
+
+/* talk(from, to, wire, data): ${from} sends ${data}; ${to} gets it all. */
+static void
+talk(struct dust_engine * from, struct dust_engine * to, struct bytes * w,
+    const char * data)
+{
+	uint8_t buf[64];
+	size_t off = 0;
+
+	if (data != NULL)
+		assert_int_equal(dust_put_decoded(from, (const uint8_t *)data,
+		    (uint16_t)strlen(data)), 0);
+	drain(from, w);
+	engine_deliver(to, w, &off, 100);
+	if (data != NULL) {
+		assert_int_equal(dust_decoded_ready(to), strlen(data));
+		assert_int_equal(dust_get_decoded(to, buf, strlen(data)), 0);
+		assert_memory_equal(buf, data, strlen(data));
+	}
+}
+
+/*
+ * The transcript of one connection, made from fixed seeds, against the
+ * file VECTOR (DUST_WRITE_VECTORS=1 writes it); every value in it is
+ * recomputed from the text of docs/protocol.md by an independent
+ * reference (tests/integration/tlsformat_ref.py).
+ */
+static void
+test_transcript(void ** state)
+{
+	struct dust_engine * c = client(srv_B, 41), * s = server(NULL, 42);
+	struct bytes w[4] = {{ NULL, 0, 0 }};
+	uint8_t x[32], y[32], E[8];
+	int i;
+
+	(void)state;
+	talk(c, s, &w[0], NULL);
+	talk(s, c, &w[1], NULL);
+	talk(c, s, &w[2], "hello, server");
+	talk(s, c, &w[3], "hello, client");
+	assert_int_equal(dust_engine_state(c), DUST_ENGINE_ESTABLISHED);
+	assert_int_equal(dust_engine_state(s), DUST_ENGINE_ESTABLISHED);
+	/* The ephemeral secret is the first draw of each side's generator. */
+	first32(41, x);
+	first32(42, y);
+	for (i = 0; i < 8; i++)
+		E[i] = (uint8_t)((uint64_t)HOUR >> (56 - 8 * i));
+	outlen = (size_t)snprintf(out, sizeof(out), "# The TLS format's "
+	    "transcript vector (docs/protocol.md, \"The TLS format\").\n"
+	    "# Made by tests/unit/test_tlswire.c (the model: the built-in "
+	    "uniform one with the\n# curl-* captures of "
+	    "tests/vectors/tls13-hellos.txt); checked by\n"
+	    "# tests/integration/tlsformat_ref.py.  All hex; secrets are "
+	    "32 random bytes\n# before X25519 clamping.\n");
+	put_hex("sid", sid, sidlen);
+	put_hex("server_static_secret_b", srv_b, 32);
+	put_hex("client_ephemeral_secret_x", x, 32);
+	put_hex("server_ephemeral_secret_y", y, 32);
+	put_hex("mark_epoch_E", E, 8);
+	put_hex("client_hello", w[0].b, w[0].len);
+	put_hex("server_flight", w[1].b, w[1].len);
+	put_hex("client_flight", w[2].b, w[2].len);
+	put_hex("server_records", w[3].b, w[3].len);
+	for (i = 0; i < 4; i++)
+		free(w[i].b);
+	dust_engine_free(c);
+	dust_engine_free(s);
+	vector_check(VECTOR, out, outlen);
+}
+
 int
 main(void)
 {
@@ -382,6 +469,7 @@ main(void)
 		cmocka_unit_test(test_pair),
 		cmocka_unit_test(test_unauthenticated),
 		cmocka_unit_test(test_failed),
+		cmocka_unit_test(test_transcript),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, down));
