@@ -75,7 +75,8 @@ import time
 
 ROOT = os.environ.get("DUST_ROOT", os.getcwd())
 sys.path.insert(0, os.path.join(ROOT, "tests"))
-from testlib import free_port, listening, wait_port  # noqa: E402
+from testlib import (free_port, listening, nginx_conf,  # noqa: E402
+                     recv_all, wait_port)
 
 BIN = os.environ.get("DUST_BIN", os.path.join(ROOT, "build/asan/bin"))
 DUST = os.path.join(BIN, "dust")
@@ -83,53 +84,21 @@ NGINX = "/usr/sbin/nginx"
 OLD = os.environ.get("PROBE_OLD") == "1"
 TOL = 0.100
 TIMEOUT = 3             # nginx's header and keep-alive timeouts, s
+MIN_XFER = 3           # transfers through a Dust client, at least
 SIZES = (1, 10, 100, 186, 187, 500, 5000, 50000)
 GET = (b"GET /index.html HTTP/1.1\r\nHost: localhost\r\n"
        b"User-Agent: probe\r\nAccept: */*\r\n\r\n")
 
 
-def nginx_conf(tmp, port, tls_port, slow_port):
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                    "ec_paramgen_curve:P-256", "-nodes", "-keyout",
-                    os.path.join(tmp, "key.pem"), "-out",
-                    os.path.join(tmp, "cert.pem"), "-days", "2", "-subj",
-                    "/CN=localhost"], check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+def web_root(tmp):
+    """Fill ${tmp}/www: index.html and file.bin (30,000 bytes, seed 7)."""
     www = os.path.join(tmp, "www")
     os.makedirs(www)
     with open(os.path.join(www, "index.html"), "w") as f:
         f.write("<html><body>" + "probe " * 40 + "</body></html>\n")
     rnd = random.Random(7)
-    with open(os.path.join(www, "big.bin"), "wb") as f:
-        f.write(bytes(rnd.getrandbits(8) for _ in range(300000)))
-    conf = os.path.join(tmp, "nginx.conf")
-    with open(conf, "w") as f:
-        f.write("""daemon off;
-worker_processes 1;
-pid %(t)s/nginx.pid;
-error_log %(t)s/nginx-error.log;
-events { worker_connections 512; }
-http {
-	access_log off;
-	client_body_temp_path %(t)s/tmp;
-	proxy_temp_path %(t)s/tmp;
-	fastcgi_temp_path %(t)s/tmp;
-	uwsgi_temp_path %(t)s/tmp;
-	scgi_temp_path %(t)s/tmp;
-	client_header_timeout %(to)ds;
-	client_body_timeout %(to)ds;
-	keepalive_timeout %(to)ds;
-	server { listen 127.0.0.1:%(p)d; root %(t)s/www; }
-	server { listen 127.0.0.1:%(tp)d ssl; root %(t)s/www;
-		ssl_certificate %(t)s/cert.pem;
-		ssl_certificate_key %(t)s/key.pem;
-		ssl_protocols TLSv1.3; }
-	server { listen 127.0.0.1:%(sp)d; root %(t)s/www;
-		client_header_timeout 60s; }
-}
-""" % {"t": tmp, "p": port, "tp": tls_port, "sp": slow_port,
-       "to": TIMEOUT})
-    return conf
+    with open(os.path.join(www, "file.bin"), "wb") as f:
+        f.write(bytes(rnd.getrandbits(8) for _ in range(30000)))
 
 
 def probe(port, payload, shut, slow, out, key):
@@ -224,33 +193,27 @@ def record_first_flight(listen, target, got):
         s.close()
 
 
-def transfers(cport, n, result):
-    """Fetch big.bin through the Dust client ${n} times; result[0] counts
-    the whole ones."""
-    want = None
-    ok = 0
-    for _ in range(n):
+def transfers(cport, path, done, result):
+    """Fetch the file ${path} of the web root through the Dust client on
+    ${cport} again and again until the event ${done} is set, and at
+    least MIN_XFER times; result = [whole ones, all]."""
+    with open(path, "rb") as f:
+        want = f.read()
+    request = ("GET /%s HTTP/1.1\r\nHost: localhost\r\nConnection: "
+               "close\r\n\r\n" % os.path.basename(path)).encode()
+    while not done.is_set() or result[1] < MIN_XFER:
+        result[1] += 1
         try:
             s = socket.create_connection(("127.0.0.1", cport), timeout=60)
-            s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: localhost\r\n"
-                      b"Connection: close\r\n\r\n")
-            d = bytearray()
-            while True:
-                x = s.recv(65536)
-                if not x:
-                    break
-                d += x
+            s.sendall(request)
+            d = recv_all(s)
             s.close()
-            body = bytes(d).split(b"\r\n\r\n", 1)[-1]
-            if want is None:
-                with open(result[1], "rb") as f:
-                    want = f.read()
-            ok += body == want
+            body = d.split(b"\r\n\r\n", 1)[-1]
+            result[0] += body == want
             if body != want:
-                print("transfer: %d bytes, %r" % (len(d), bytes(d[:200])))
+                print("transfer: %d bytes, %r" % (len(d), d[:200]))
         except OSError as e:
             print("transfer: %s" % e)
-    result[0] = ok
 
 
 def spawn(procs, args, log):
@@ -264,16 +227,17 @@ def main():
     if not os.access(NGINX, os.X_OK):
         print("skipped: nginx is not installed")
         return 77
+    t0 = time.monotonic()
     tmp = tempfile.mkdtemp(prefix="dust-fallback.")
     os.chmod(tmp, 0o755)        # nginx's workers read the web root
     procs = []
     fails = []
     try:
         np_, sp, cp, rp, cp2, tp, stp, lp = (free_port() for _ in range(8))
-        os.makedirs(os.path.join(tmp, "tmp"))
         log = open(os.path.join(tmp, "log"), "w")
-        spawn(procs, [NGINX, "-c", nginx_conf(tmp, np_, tp, lp), "-p",
-                            tmp],
+        web_root(tmp)
+        spawn(procs, [NGINX, "-c", nginx_conf(tmp, np_, tp, TIMEOUT, lp),
+                      "-p", tmp],
               log)
         wait_port(np_)
         wait_port(tp)
@@ -312,7 +276,8 @@ def main():
         if not flight or len(flight[0]) < 64:
             fails.append("no first flight recorded")
             flight = [b"\0" * 100]
-        print("first flight recorded: %d bytes" % len(flight[0]))
+        print("first flight recorded: %d bytes (%.1f s)" % (
+            len(flight[0]), time.monotonic() - t0))
 
         rng = random.Random(16)
         kinds = [("silent", b"", False), ("GET", GET, False)]
@@ -320,8 +285,10 @@ def main():
                    for _ in range(n)), False) for n in SIZES]
         kinds += [("replay", flight[0], False)]
         kinds += [(k + ", half-close", p, True) for k, p, _ in list(kinds)]
-        xfer = [0, os.path.join(tmp, "www", "big.bin")]
-        xt = threading.Thread(target=transfers, args=(cp, 5, xfer))
+        xfer = [0, 0]
+        probes_done = threading.Event()
+        xt = threading.Thread(target=transfers, args=(
+            cp, os.path.join(tmp, "www", "file.bin"), probes_done, xfer))
         xt.start()
         out = {}
         threads = []
@@ -338,6 +305,7 @@ def main():
             t.start()
         for t in threads:
             t.join()
+        probes_done.set()
         xt.join()
         names = [k for k, _, _ in kinds] + ["1 byte/s"]
         worst = 0.0
@@ -354,16 +322,22 @@ def main():
                 fails.append(name)
         print("largest difference in close time: %.3f s (tolerance %.3f)"
               % (worst, TOL))
-        print("transfers through the Dust client: %d of 5 whole" % xfer[0])
-        if xfer[0] != 5:
+        print("transfers through the Dust client while the probes ran: %d "
+              "of %d whole" % tuple(xfer))
+        if xfer[0] != xfer[1]:
             fails.append("transfers through the Dust port")
+        print("(%.1f s)" % (time.monotonic() - t0))
         if not OLD:
-            restart_check(server, args, slog, sp, np_, flight[0], procs,
-                          fails)
-            https_check(tmp, key, np_, tp, stp, procs, fails)
-            silent_check(tmp, key, fails)
-            down_check(tmp, key, inv, fails)
-            limit_check(tmp, key, inv, np_, lp, fails)
+            for check, cargs in (
+                    (restart_check, (server, args, slog, sp, np_, flight[0],
+                                     procs, fails)),
+                    (https_check, (tmp, key, np_, tp, stp, procs, fails)),
+                    (silent_check, (tmp, key, fails)),
+                    (down_check, (tmp, key, inv, fails)),
+                    (limit_check, (tmp, key, inv, np_, lp, fails))):
+                t = time.monotonic()
+                check(*cargs)
+                print("(%.1f s)" % (time.monotonic() - t))
     finally:
         for p in procs:
             p.terminate()
