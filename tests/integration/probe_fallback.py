@@ -66,7 +66,6 @@ import os
 import random
 import shutil
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -75,149 +74,19 @@ import time
 
 ROOT = os.environ.get("DUST_ROOT", os.getcwd())
 sys.path.insert(0, os.path.join(ROOT, "tests"))
-from testlib import (free_port, listening, nginx_conf,  # noqa: E402
-                     recv_all, wait_port)
+from testlib import free_port, listening, nginx_conf, wait_port  # noqa
+from probelib import (compare, probe, record_first_flight,  # noqa
+                      side_by_side, spawn, transfers, undated, wait_log,
+                      web_root)
 
 BIN = os.environ.get("DUST_BIN", os.path.join(ROOT, "build/asan/bin"))
 DUST = os.path.join(BIN, "dust")
 NGINX = "/usr/sbin/nginx"
 OLD = os.environ.get("PROBE_OLD") == "1"
-TOL = 0.100
 TIMEOUT = 3             # nginx's header and keep-alive timeouts, s
-MIN_XFER = 3           # transfers through a Dust client, at least
 SIZES = (1, 10, 100, 186, 187, 500, 5000, 50000)
 GET = (b"GET /index.html HTTP/1.1\r\nHost: localhost\r\n"
        b"User-Agent: probe\r\nAccept: */*\r\n\r\n")
-
-
-def web_root(tmp):
-    """Fill ${tmp}/www: index.html and file.bin (30,000 bytes, seed 7)."""
-    www = os.path.join(tmp, "www")
-    os.makedirs(www)
-    with open(os.path.join(www, "index.html"), "w") as f:
-        f.write("<html><body>" + "probe " * 40 + "</body></html>\n")
-    rnd = random.Random(7)
-    with open(os.path.join(www, "file.bin"), "wb") as f:
-        f.write(bytes(rnd.getrandbits(8) for _ in range(30000)))
-
-
-def probe(port, payload, shut, slow, out, key):
-    """Connect to ${port}, send ${payload} (a byte a second if ${slow}),
-    half-close if ${shut}, read until the close; out[key] = (bytes, "FIN"
-    or "RST" or "open", seconds from connect to close)."""
-    data = bytearray()
-    s = socket.socket()
-    s.settimeout(30)
-    t0 = time.monotonic()
-    s.connect(("127.0.0.1", port))
-    kind = "FIN"
-    try:
-        if slow:
-            # Half a second off nginx's whole-second timeout.
-            for b in payload:
-                time.sleep(0.5)
-                s.sendall(bytes([b]))
-                time.sleep(0.5)
-        elif payload:
-            s.sendall(payload)
-        if shut:
-            s.shutdown(socket.SHUT_WR)
-        while True:
-            d = s.recv(65536)
-            if not d:
-                break
-            data += d
-    except ConnectionResetError:
-        kind = "RST"
-    except BrokenPipeError:
-        kind = "RST"
-    except socket.timeout:
-        kind = "open"
-    t = time.monotonic() - t0
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    s.close()
-    out[key] = (bytes(data), kind, t)
-
-
-def undated(b):
-    """${b} with the Date header's value blanked."""
-    lines = b.split(b"\r\n")
-    return b"\r\n".join(b"Date: -" if ln.startswith(b"Date: ") else ln
-                        for ln in lines)
-
-
-def record_first_flight(listen, target, got):
-    """Relay one connection from ${listen} to ${target}, recording the
-    client's bytes of its first second in got[0]."""
-    ls = socket.socket()
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", listen))
-    ls.listen(4)
-    ls.settimeout(20)
-    try:
-        a, _ = ls.accept()
-    except socket.timeout:
-        return
-    finally:
-        ls.close()
-    b = socket.create_connection(("127.0.0.1", target))
-    rec = bytearray()
-
-    def down():
-        try:
-            while True:
-                d = b.recv(65536)
-                if not d:
-                    break
-                a.sendall(d)
-        except OSError:
-            pass
-
-    t = threading.Thread(target=down, daemon=True)
-    t.start()
-    a.settimeout(0.2)
-    end = time.monotonic() + 1.0
-    while time.monotonic() < end:
-        try:
-            d = a.recv(65536)
-        except socket.timeout:
-            continue
-        except OSError:
-            break
-        if not d:
-            break
-        rec += d
-        b.sendall(d)
-    got.append(bytes(rec))
-    for s in (a, b):
-        s.close()
-
-
-def transfers(cport, path, done, result):
-    """Fetch the file ${path} of the web root through the Dust client on
-    ${cport} again and again until the event ${done} is set, and at
-    least MIN_XFER times; result = [whole ones, all]."""
-    with open(path, "rb") as f:
-        want = f.read()
-    request = ("GET /%s HTTP/1.1\r\nHost: localhost\r\nConnection: "
-               "close\r\n\r\n" % os.path.basename(path)).encode()
-    while not done.is_set() or result[1] < MIN_XFER:
-        result[1] += 1
-        try:
-            s = socket.create_connection(("127.0.0.1", cport), timeout=60)
-            s.sendall(request)
-            d = recv_all(s)
-            s.close()
-            body = d.split(b"\r\n\r\n", 1)[-1]
-            result[0] += body == want
-            if body != want:
-                print("transfer: %d bytes, %r" % (len(d), d[:200]))
-        except OSError as e:
-            print("transfer: %s" % e)
-
-
-def spawn(procs, args, log):
-    procs.append(subprocess.Popen(args, stdout=log, stderr=log))
 
 
 def main():
@@ -233,14 +102,13 @@ def main():
     procs = []
     fails = []
     try:
-        np_, sp, cp, rp, cp2, tp, stp, lp = (free_port() for _ in range(8))
+        np_, sp, cp, rp, cp2, lp = (free_port() for _ in range(6))
         log = open(os.path.join(tmp, "log"), "w")
         web_root(tmp)
-        spawn(procs, [NGINX, "-c", nginx_conf(tmp, np_, tp, TIMEOUT, lp),
+        spawn(procs, [NGINX, "-c", nginx_conf(tmp, np_, None, TIMEOUT, lp),
                       "-p", tmp],
               log)
         wait_port(np_)
-        wait_port(tp)
         key, inv = os.path.join(tmp, "key"), os.path.join(tmp, "invite")
         subprocess.run([DUST, "keygen", "-k", key], check=True,
                        stdout=subprocess.DEVNULL)
@@ -291,37 +159,13 @@ def main():
             cp, os.path.join(tmp, "www", "file.bin"), probes_done, xfer))
         xt.start()
         out = {}
-        threads = []
-        for name, payload, shut in kinds:
-            for side, port in (("dust", sp), ("nginx", np_)):
-                threads.append(threading.Thread(
-                    target=probe, args=(port, payload, shut, False, out,
-                                        (name, side))))
-        for side, port in (("dust", sp), ("nginx", np_)):
-            threads.append(threading.Thread(
-                target=probe, args=(port, GET[:5], False, True, out,
-                                    ("1 byte/s", side))))
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        side_by_side([k + (False,) for k in kinds] +
+                     [("1 byte/s", GET[:5], False, True)],
+                     {"dust": sp, "nginx": np_}, out)
         probes_done.set()
         xt.join()
-        names = [k for k, _, _ in kinds] + ["1 byte/s"]
-        worst = 0.0
-        for name in names:
-            d, n = out[(name, "dust")], out[(name, "nginx")]
-            same = undated(d[0]) == undated(n[0])
-            dt = abs(d[2] - n[2])
-            worst = max(worst, dt)
-            ok = same and d[1] == n[1] and dt <= TOL
-            print("%-24s dust %7d B %s %6.3f s | nginx %7d B %s %6.3f s"
-                  "%s" % (name, len(d[0]), d[1], d[2], len(n[0]), n[1],
-                          n[2], "" if ok else "   DIFFERS"))
-            if not ok:
-                fails.append(name)
-        print("largest difference in close time: %.3f s (tolerance %.3f)"
-              % (worst, TOL))
+        compare(out, [k for k, _, _ in kinds] + ["1 byte/s"], "dust",
+                "nginx", fails)
         print("transfers through the Dust client while the probes ran: %d "
               "of %d whole" % tuple(xfer))
         if xfer[0] != xfer[1]:
@@ -331,7 +175,6 @@ def main():
             for check, cargs in (
                     (restart_check, (server, args, slog, sp, np_, flight[0],
                                      procs, fails)),
-                    (https_check, (tmp, key, np_, tp, stp, procs, fails)),
                     (silent_check, (tmp, key, fails)),
                     (down_check, (tmp, key, inv, fails)),
                     (limit_check, (tmp, key, inv, np_, lp, fails))):
@@ -378,69 +221,6 @@ def restart_check(server, args, log, sp, np_, flight, procs, fails):
                          "" if ok else "   DIFFERS"))
     if not ok:
         fails.append("replay after a restart")
-
-
-def https_check(tmp, key, np_, tp, stp, procs, fails):
-    """A second server, with the model models/tls-learned.json and
-    --fallback to nginx over TLS 1.3: curl -k and openssl s_client
-    complete their handshake with nginx's certificate through the Dust
-    port and fetch index.html, as directly, while a real Dust client of
-    that model fetches the page through the same port."""
-    inv = os.path.join(tmp, "invite-tls")
-    with open(inv, "w") as f:
-        subprocess.run([DUST, "invite", "-k", key, "-a",
-                        "127.0.0.1:%d" % stp, "-m",
-                        os.path.join(ROOT, "models/tls-learned.json")],
-                       check=True, stdout=f)
-    cp = free_port()
-    with open(os.path.join(tmp, "https.log"), "w") as log:
-        spawn(procs, [DUST, "server", "-F", "-v", "-s",
-                      "[127.0.0.1]:%d" % stp, "-t", "[127.0.0.1]:%d" % np_,
-                      "-k", key, "-i", inv, "--fallback",
-                      "[127.0.0.1]:%d" % tp], log)
-        spawn(procs, [DUST, "client", "-F", "-s", "[127.0.0.1]:%d" % cp,
-                      "-i", inv], log)
-    wait_port(stp)
-    wait_port(cp)
-    with open(os.path.join(tmp, "www", "index.html"), "rb") as f:
-        want = f.read()
-    xfer = []
-
-    def fetch():
-        for _ in range(3):
-            r = subprocess.run(["curl", "-s", "-m", "60",
-                                "http://127.0.0.1:%d/index.html" % cp],
-                               stdout=subprocess.PIPE, check=False)
-            xfer.append(r.returncode == 0 and r.stdout == want)
-
-    xt = threading.Thread(target=fetch)
-    xt.start()
-    for port, side in ((stp, "dust"), (tp, "nginx")):
-        r = subprocess.run(["curl", "-s", "-k", "--tlsv1.3", "-m", "20",
-                            "https://localhost:%d/index.html" % port],
-                           stdout=subprocess.PIPE, check=False)
-        ok = r.returncode == 0 and r.stdout == want
-        print("https, curl -k, %s: %s" % (side, "ok" if ok else
-                                          "failed (%d)" % r.returncode))
-        if not ok:
-            fails.append("curl -k through " + side)
-        r = subprocess.run(["openssl", "s_client", "-connect",
-                            "127.0.0.1:%d" % port, "-tls1_3", "-quiet",
-                            "-servername", "localhost"],
-                           input=b"GET /index.html HTTP/1.1\r\nHost: "
-                           b"localhost\r\nConnection: close\r\n\r\n",
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                           timeout=30, check=False)
-        ok = r.stdout.endswith(want) and b" 200 OK" in r.stdout
-        print("https, openssl s_client, %s: %s" % (side, "ok" if ok else
-                                                   "failed"))
-        if not ok:
-            fails.append("openssl s_client through " + side)
-    xt.join()
-    print("transfers through a tls-learned Dust client on that port: %d of "
-          "3 whole" % sum(xfer))
-    if sum(xfer) != 3:
-        fails.append("transfers with the tls model")
 
 
 def silent_check(tmp, key, fails):
@@ -570,19 +350,6 @@ def back_check(sp, port, lp, fails):
         "NOT LOGGED"))
     if out[0][:2] != (b"site\n", "FIN") or not again:
         fails.append("fallback back up")
-
-
-def wait_log(path, text, count, secs):
-    """Wait up to ${secs} seconds until the file ${path} has ${count}
-    lines holding ${text}; return whether it has."""
-    end = time.monotonic() + secs
-    while True:
-        with open(path) as f:
-            if sum(text in ln for ln in f) >= count:
-                return True
-        if time.monotonic() > end:
-            return False
-        time.sleep(0.05)
 
 
 def limit_check(tmp, key, inv, np_, lp, fails):
