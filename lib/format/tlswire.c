@@ -158,8 +158,14 @@ ready(struct fmtwire * fw)
 	case OUT_FINISHED:
 		return (sizeof(ccs) + 5 + format_finished_len(w->f));
 	case OUT_DATA:
-		/* A unit's tail waits for data rather than go alone. */
-		if ((n = seattle_ready(w->s)) < TLSWIRE_RECORD_MIN)
+		/*
+		 * Records carry data: the tail of a padding unit (after a
+		 * Finished longer than the code and IV) waits for some, as a
+		 * TLS stack sends nothing while its application is silent.
+		 */
+		if (seattle_unsent(w->s) == 0 ||
+		    seattle_status(w->s) != SEATTLE_ESTABLISHED ||
+		    (n = seattle_ready(w->s)) < TLSWIRE_RECORD_MIN)
 			return (0);
 		return (5 + (n < TLSWIRE_RECORD_MAX ? n : TLSWIRE_RECORD_MAX));
 	case OUT_ALERT:
