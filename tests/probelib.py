@@ -16,6 +16,7 @@ from testlib import recv_all
 # much (s); each is measured from the probe's own connect, both at once.
 TOL = 0.100
 MIN_XFER = 3           # transfers through a Dust client, at least
+XFER_PAUSE = 0.1       # s between them (traffic, not a flood)
 
 
 def web_root(tmp):
@@ -126,6 +127,8 @@ def transfers(cport, path, done, result):
     request = ("GET /%s HTTP/1.1\r\nHost: localhost\r\nConnection: "
                "close\r\n\r\n" % os.path.basename(path)).encode()
     while not done.is_set() or result[1] < MIN_XFER:
+        if result[1] > 0:
+            time.sleep(XFER_PAUSE)
         result[1] += 1
         try:
             s = socket.create_connection(("127.0.0.1", cport), timeout=60)
