@@ -56,6 +56,7 @@ struct server {
 	int exit_on;			/* if given. */
 	struct muxio_limit limit;	/* -n: streams at once, all sessions. */
 	struct event * sweep;
+	struct event * room;		/* Looks for room under the limit. */
 	int paused;
 	size_t maxconns;
 	uint64_t idle_ms;
@@ -275,15 +276,34 @@ conns_open(const struct server * sv)
 	    fallback_relays(sv->tun.fallback) : 0));
 }
 
-/* A connection or relay ended: room again for one. */
+/*
+ * A connection or relay ended, or a connection became a relay: look for
+ * room under the limit once the event has run its course.  Not at once:
+ * a connection handed to the fallback is still counted when its ended
+ * hook runs and its relay not yet, and a relay that fails at once ends
+ * before its connection is freed, so the counts are right only after.
+ */
 static void
 room_again(void * cookie)
 {
 	struct server * sv = cookie;
 
-	if (sv->paused && conns_open(sv) <= sv->maxconns) {
+	event_active(sv->room, EV_TIMEOUT, 0);
+}
+
+/* Accept again if below the limit; retry a pause for descriptors. */
+static void
+room_cb(evutil_socket_t fd, short what, void * arg)
+{
+	struct server * sv = arg;
+
+	(void)fd;
+	(void)what;
+	if (sv->paused && conns_open(sv) < sv->maxconns) {
 		sv->paused = 0;
 		acceptor_release(sv->tun.acc);
+		info0("accepting again (%zu connections and relays open)",
+		    conns_open(sv));
 	}
 	acceptor_wake(sv->tun.acc);
 }
@@ -492,7 +512,9 @@ cmd_server(int argc, char ** argv)
 	}
 	if (progrun_daemonize(po.fg, po.pidfile, lspec, po.use_syslog))
 		goto done1;
-	if (tunnel_events(&sv.tun, accept_cb, &sv) || (fspec != NULL &&
+	if (tunnel_events(&sv.tun, accept_cb, &sv) || (sv.room =
+	    event_new(sv.tun.base, -1, 0, room_cb, &sv)) == NULL ||
+	    (fspec != NULL &&
 	    (sv.tun.fallback = fallback_new(sv.tun.base, &fallback,
 	    room_again, &sv)) == NULL) ||
 	    (sv.sweep = event_new(sv.tun.base, -1, EV_PERSIST, sweep_cb,
@@ -514,6 +536,8 @@ cmd_server(int argc, char ** argv)
 done2:
 	exitopts_free(&sv.ex, sv.tun.base);
 	fallback_free(sv.tun.fallback);
+	if (sv.room)
+		event_free(sv.room);
 	if (sv.sweep)
 		event_free(sv.sweep);
 	tunnel_events_free(&sv.tun);
