@@ -225,10 +225,15 @@ fallback_open(struct fallback * fb, void (*early)(void *), void * cookie)
 		goto err2;
 	if (bufferevent_socket_connect(f->site,
 	    (const struct sockaddr *)&fb->addr.ss, (int)fb->addr.len)) {
-		/* An immediate failure: as a refused connect. */
+		/*
+		 * An immediate failure (no such Unix socket, no descriptor
+		 * left): as a refused connect, logged while errno says why.
+		 * The peer is not decided by it: a client's first flight may
+		 * still come, and a stranger's verdict resets it.
+		 */
+		(void)site_connect_event(f, BEV_EVENT_ERROR);
 		bufferevent_free(f->site);
 		f->site = NULL;
-		pending_event(NULL, BEV_EVENT_ERROR, f);
 	} else if (fb->addr.family != AF_UNIX)
 		(void)setsockopt(bufferevent_getfd(f->site), IPPROTO_TCP,
 		    TCP_NODELAY, &one, sizeof(one));

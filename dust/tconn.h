@@ -145,9 +145,10 @@ void tconn_handover(struct tconn *, int, const char *);
 /**
  * tconn_verdict(c, peer_end):
  * A server awaiting the mark on ${c}: close the fallback's connection once
- * the mark has verified, or hand ${c} over if it did not or the peer
- * ended (${peer_end}) first.  Return 1 if ${c} was handed over (and
- * freed), else 0.
+ * the mark has verified, or hand ${c} over if it did not, the peer
+ * ended (${peer_end}) first, or (a TLS format) its first bytes cannot
+ * begin a ClientHello.  Return 1 if ${c} was handed over (and freed),
+ * else 0.
  */
 int tconn_verdict(struct tconn *, int);
 

@@ -233,10 +233,9 @@ tconn_detach(struct tconn * c)
 	 * TLS client closes once its last request is answered.
 	 */
 	if (c->format && !c->finishing) {
+		/* Not here: the caller may be one of ${c}'s callbacks. */
 		c->finishing = FINISH_FLUSH;
-		if (!c->connected || evbuffer_get_length(
-		    bufferevent_get_output(c->bev)) == 0)
-			tconn_close(c, "session over");
+		event_active(c->tick, EV_TIMEOUT, 0);
 	}
 }
 

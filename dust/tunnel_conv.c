@@ -146,7 +146,7 @@ tconv_count_ahead(struct tconn * c, struct evbuffer * out)
 
 /**
  * tconv_close(c): close ${c} once what was made has gone (a conversation's
- * last step is part of it), not before.
+ * last step is part of it, or a format's last record), not before.
  */
 void
 tconv_close(struct tconn * c)
@@ -154,7 +154,8 @@ tconv_close(struct tconn * c)
 
 	c->finishing = FINISH_FLUSH;
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
-		tconn_close(c, "conversation over");
+		tconn_close(c, c->conv ? "conversation over" :
+		    "session over");
 		return;
 	}
 	/* tconn_write_cb when the output buffer is empty. */

@@ -12,6 +12,8 @@
 #include <event2/event.h>
 
 #include "dust/engine.h"
+#include "dust/model.h"
+#include "format/format.h"
 #include "fallback.h"
 #include "replaylog.h"
 #include "tconn.h"
@@ -46,12 +48,33 @@ tconn_handover(struct tconn * c, int peer_end, const char * why)
 	evbuffer_free(kept);
 }
 
+/*
+ * not_tls_hello(c): with a TLS format, return 1 if the first bytes kept
+ * cannot begin the client's ClientHello record (content type 22, major
+ * version 3), which is the first thing a client sends: a stranger's
+ * first flight is then known from its first bytes, without the stall.
+ * (The engine refuses the record once its 5-byte header is in.)
+ */
+static int
+not_tls_hello(struct tconn * c)
+{
+	const struct dust_format * f = c->tun->model->format;
+	uint8_t h[2];
+	ev_ssize_t n;
+
+	if (f == NULL || f->protocol != DUST_FORMAT_TLS || c->kept == NULL)
+		return (0);
+	n = evbuffer_copyout(c->kept, h, sizeof(h));
+	return ((n >= 1 && h[0] != 22) || (n >= 2 && h[1] != 3));
+}
+
 /**
  * tconn_verdict(c, peer_end): a server awaiting the mark on ${c}: once it has
  * verified, journal it and close the fallback's connection; if it did
  * not, or the peer ended (${peer_end}: FALLBACK_PEER_FIN or _RST) or the
- * site spoke first before it was complete, hand the connection over (if
- * there is a fallback; without one it is held silent: check_failed).
+ * site spoke first before it was complete, or (a TLS format) the first
+ * bytes cannot begin a ClientHello, hand the connection over (if there is
+ * a fallback; without one it is held silent: check_failed).
  * Return 1 if ${c} was handed over (and freed), else 0.
  */
 int
@@ -59,9 +82,15 @@ tconn_verdict(struct tconn * c, int peer_end)
 {
 	enum dust_engine_state st = dust_engine_state(c->e);
 
-	if (!c->awaiting || (st == DUST_ENGINE_AWAITING_MARK &&
-	    peer_end == FALLBACK_PEER_OPEN))
+	if (!c->awaiting)
 		return (0);
+	if (st == DUST_ENGINE_AWAITING_MARK && peer_end == FALLBACK_PEER_OPEN) {
+		if (!not_tls_hello(c))
+			return (0);
+		tconn_handover(c, peer_end, "the first record is not a TLS "
+		    "handshake");
+		return (1);
+	}
 	if (st != DUST_ENGINE_AWAITING_MARK &&
 	    st != DUST_ENGINE_UNAUTHENTICATED) {
 		c->awaiting = 0;

@@ -76,12 +76,13 @@ def stop_procs(procs, grace=10):
             p.wait()
 
 
-def nginx_conf(tmp, port, tls_port=None, timeout=None):
+def nginx_conf(tmp, port, tls_port=None, timeout=None, slow_port=None):
     """Write ${tmp}/nginx.conf for an nginx in the foreground serving
     ${tmp}/www (the caller fills it) over HTTP on 127.0.0.1:${port} and,
     if ${tls_port}, over TLS 1.3 there with a fresh self-signed P-256
     certificate for localhost; ${timeout} (s) sets the header, body and
-    keep-alive timeouts.  Return the file's path."""
+    keep-alive timeouts; if ${slow_port}, HTTP there too with a header
+    timeout of 60 s.  Return the file's path."""
     os.makedirs(os.path.join(tmp, "tmp"), exist_ok=True)
     tls = ""
     if tls_port is not None:
@@ -95,6 +96,11 @@ def nginx_conf(tmp, port, tls_port=None, timeout=None):
 		ssl_certificate %(t)s/cert.pem;
 		ssl_certificate_key %(t)s/key.pem;
 		ssl_protocols TLSv1.3; }
+"""
+    slow = ""
+    if slow_port is not None:
+        slow = """	server { listen 127.0.0.1:%(sp)d; root %(t)s/www;
+		client_header_timeout 60s; }
 """
     timeouts = ""
     if timeout is not None:
@@ -115,8 +121,8 @@ http {
 	uwsgi_temp_path %(t)s/tmp;
 	scgi_temp_path %(t)s/tmp;
 """ + timeouts + """	server { listen 127.0.0.1:%(p)d; root %(t)s/www; }
-""" + tls + "}\n") % {"t": tmp, "p": port, "tp": tls_port or 0,
-                      "to": timeout or 0}
+""" + tls + slow + "}\n") % {"t": tmp, "p": port, "tp": tls_port or 0,
+                             "to": timeout or 0, "sp": slow_port or 0}
     conf = os.path.join(tmp, "nginx.conf")
     with open(conf, "w") as f:
         f.write(text)
