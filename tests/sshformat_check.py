@@ -2,11 +2,14 @@
 connections made with an SSH format (not a test itself; its SSH parsing is
 shared with tests/integration/sshformat_ref.py):
 
-  sshformat_check.py DUST.pcap PORT MODEL.json REAL.pcap REALPORT
+  sshformat_check.py DUST.pcap PORT MODEL.json REAL.pcap REALPORT [--stats]
+  sshformat_check.py synth TOOL_OUTPUT DUST.pcap
 
 DUST.pcap holds Dust connections to PORT, REAL.pcap real OpenSSH ones to
 REALPORT (models/capture/ssh.sh), MODEL.json the model whose "format" the
-Dust connections use.  tshark (Debian's) dissects both.  Checks, for every
+Dust connections use.  tshark (Debian's) dissects both.  ("synth" writes
+the flights that tests/tools/tlsformat_tool prints as TCP connections to
+port 22 into a pcap: no packet leaves the process.)  Checks, for every
 Dust connection:
   1. no malformed packet, and no expert info of severity error but those
      tshark gives the real OpenSSH connections (Debian 12's Wireshark 4.0
@@ -19,6 +22,16 @@ Dust connection:
   4. the X25519 parts of Q_C and Q_S (read from the reassembled TCP
      streams) are canonical u-coordinates of points on Curve25519, not on
      its twist, in the prime-order subgroup, and all distinct.
+With --stats, over the connections (n of them): the KEXINIT cookies of
+both sides (the client's and the server's) look uniform: no value repeats,
+and for each of their 128 bit positions the count of ones is within 5
+standard deviations of n/2; and the values of the clients' sntrup761 keys
+(decoded: every key must be the encoding of 761 values below 4591) look
+uniform below 4591: for each of the 5 digit places of the 80 values that
+carry the mark, and for the 681 others, a chi-square over 64 bins of the
+value (expected counts from the bins' widths) is within 5 standard
+deviations of its 63 degrees of freedom (262 + 6 tests: a false alarm
+about once in 5,000 runs).
 Exit 0 on success, 1 with the first failure named.
 """
 import json
@@ -32,6 +45,75 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "ref"))
 import curve_ref  # noqa: E402
 
 TSHARK = "/usr/bin/tshark"
+
+
+def ntru_decode(s, m):
+    """NTRU Prime's Decode of ${s} into len(${m}) values below the bounds
+    ${m}, and the bytes used."""
+    if not m:
+        return [], 0
+    if len(m) == 1:
+        v, k, mm = 0, 0, m[0]
+        while mm > 1:
+            v |= s[k] << (8 * k)
+            k += 1
+            mm = (mm + 255) // 256
+        return [v % m[0]], k
+    lo, t, m2, k = [], [], [], 0
+    for i in range(0, len(m) - 1, 2):
+        mm, low, tt = m[i] * m[i + 1], 0, 1
+        while mm >= 16384:
+            low += s[k] * tt
+            k += 1
+            tt <<= 8
+            mm = (mm + 255) // 256
+        lo.append(low)
+        t.append(tt)
+        m2.append(mm)
+    if len(m) & 1:
+        m2.append(m[-1])
+    r2, used = ntru_decode(s[k:], m2)
+    r = []
+    for i in range(0, len(m) - 1, 2):
+        v = lo[i // 2] + t[i // 2] * r2[i // 2]
+        r += [v % m[i], (v // m[i]) % m[i + 1]]
+    if len(m) & 1:
+        r.append(r2[-1])
+    return r, k + used
+
+
+def ntru_encode(r, m):
+    """NTRU Prime's Encode of the values ${r} below ${m}."""
+    if len(m) == 1:
+        out, rr, mm = b"", r[0], m[0]
+        while mm > 1:
+            out += bytes([rr & 255])
+            rr >>= 8
+            mm = (mm + 255) // 256
+        return out
+    out, r2, m2 = b"", [], []
+    for i in range(0, len(m) - 1, 2):
+        mm, rr = m[i] * m[i + 1], r[i] + m[i] * r[i + 1]
+        while mm >= 16384:
+            out += bytes([rr & 255])
+            rr >>= 8
+            mm = (mm + 255) // 256
+        r2.append(rr)
+        m2.append(mm)
+    if len(m) & 1:
+        r2.append(r[-1])
+        m2.append(m[-1])
+    return out + ntru_encode(r2, m2)
+
+
+def sntrup_values(pk):
+    """The 761 values below 4591 of the sntrup761 public key ${pk}, or
+    None if it is not their encoding."""
+    m = [4591] * 761
+    v, used = ntru_decode(pk, m)
+    if used != len(pk) or ntru_encode(v, m) != pk:
+        return None
+    return v
 
 
 def fail(msg):
@@ -132,7 +214,84 @@ def experts(pcap, port):
     return out
 
 
+def bits_uniform(name, values, nbits):
+    """${values} (bytes of nbits / 8) do not repeat, and each bit position
+    is one in n/2 of them within 5 standard deviations."""
+    n = len(values)
+    if len(set(values)) != n:
+        fail("%s: a value repeats" % name)
+    for bit in range(nbits):
+        ones = sum((v[bit // 8] >> (bit % 8)) & 1 for v in values)
+        if abs(ones - n / 2) > 5 * (n / 4) ** 0.5:
+            fail("%s: bit %d is one in %d of %d" % (name, bit, ones, n))
+
+
+def values_uniform(name, values, q=4591, nbins=64):
+    """A chi-square of ${values} (below ${q}) over ${nbins} bins of nearly
+    equal width is within 5 standard deviations of its mean."""
+    count = [0] * nbins
+    width = [0] * nbins
+    for u in range(q):
+        width[u * nbins // q] += 1
+    for u in values:
+        count[u * nbins // q] += 1
+    n, df = len(values), nbins - 1
+    chi2 = sum((count[i] - n * width[i] / q) ** 2 / (n * width[i] / q)
+               for i in range(nbins))
+    if chi2 > df + 5 * (2 * df) ** 0.5:
+        fail("%s: chi-square %.1f over %d bins of %d values" %
+             (name, chi2, nbins, n))
+    return chi2
+
+
+def stats(byte_streams):
+    """The --stats checks on the connections' bytes."""
+    cookies = {"client": [], "server": []}
+    digits = [[] for _ in range(5)]
+    rest = []
+    for s, (cb, sb) in byte_streams.items():
+        for side, b, server in (("client", bytes(cb), False),
+                                ("server", bytes(sb), True)):
+            cookies[side].append(start_of(b, server)[1][1:17])
+        init = start_of(bytes(cb), False)[2]
+        v = sntrup_values(strings(init[1:], 1)[0][:1158])
+        if v is None:
+            fail("stream %d: Q_C's sntrup761 part is not the encoding of "
+                 "761 values below 4591" % s)
+        for k in range(80):
+            digits[k % 5].append(v[k])
+        rest += v[80:]
+    for side in cookies:
+        bits_uniform("%s KEXINIT cookies" % side, cookies[side], 128)
+    chi = [values_uniform("sntrup761 mark values, digit %d" % i, d)
+           for i, d in enumerate(digits)]
+    chi.append(values_uniform("sntrup761 other values", rest))
+    return ("%d connections: cookies uniform (256 bit positions, no "
+            "repeat); sntrup761 values uniform (chi-square, 63 df: mark "
+            "digits %s, others %.1f)" %
+            (len(byte_streams), " ".join("%.1f" % c for c in chi[:5]),
+             chi[5]))
+
+
+def synth(out, pcap):
+    """Write tlsformat_tool's flights ${out} as a pcap of port 22."""
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    from pcapsynth import connection, write_pcap
+    conns = {}
+    for line in open(out):
+        i, side, data = line.split()
+        conns.setdefault(int(i), []).append((side == "s",
+                                             bytes.fromhex(data)))
+    packets = []
+    for i in sorted(conns):
+        packets += connection(i, 22, conns[i])
+    write_pcap(pcap, packets)
+
+
 def main():
+    if sys.argv[1] == "synth":
+        synth(sys.argv[2], sys.argv[3])
+        return
     pcap, port, model, real, rport = sys.argv[1:6]
     port, rport = int(port), int(rport)
     ci, si, hc, hs = learned(model)
@@ -195,6 +354,8 @@ def main():
           "learned ones; %d distinct X25519 keys, every one a point of the "
           "curve's prime-order subgroup" %
           (len(seen), "; ".join(sorted(allowed)) or "none", len(keys)))
+    if "--stats" in sys.argv[6:]:
+        print(stats(byte_streams))
 
 
 if __name__ == "__main__":

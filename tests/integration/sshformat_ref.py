@@ -6,8 +6,8 @@ an SSH-format model, ChaCha20-Poly1305 negotiated, tests/unit/
 test_sshwire.c).  Here it is checked from the text of docs/protocol.md
 ("Keys as points", "The SSH format", "The mark", "The streams", "Records")
 alone, with the Python references that share no code with lib/
-(tests/ref/curve_ref.py, tests/ref/skein_ref.py), an SSH parser of its own
-(tests/sshformat_check.py) and NTRU Prime's decoding written here:
+(tests/ref/curve_ref.py, tests/ref/skein_ref.py), and an SSH parser and
+NTRU Prime's decoding of their own (tests/sshformat_check.py):
   - the client's start is its identification line, KEXINIT and
     KEX_ECDH_INIT, no NEWKEYS; Q_C is 1158 bytes of sntrup761 public key
     (761 values below 4591) then X = X25519(x, 9); the first 80 values,
@@ -32,77 +32,17 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 import curve_ref  # noqa: E402
 import skein_ref  # noqa: E402
-from sshformat_check import start_of, strings  # noqa: E402
+from sshformat_check import sntrup_values, start_of, strings  # noqa: E402
 from tlsformat_ref import check, fail, seattle_records  # noqa: E402
 
 VECTOR = os.path.join(ROOT, "tests", "vectors", "ssh-format-transcript.txt")
 NEWKEYS = bytes.fromhex("0000000c0a15") + bytes(10)
 
 
-def ntru_decode(s, m):
-    """NTRU Prime's Decode of ${s} into len(${m}) values below the bounds
-    ${m}, and the bytes used."""
-    if not m:
-        return [], 0
-    if len(m) == 1:
-        v, k, mm = 0, 0, m[0]
-        while mm > 1:
-            v |= s[k] << (8 * k)
-            k += 1
-            mm = (mm + 255) // 256
-        return [v % m[0]], k
-    lo, t, m2, k = [], [], [], 0
-    for i in range(0, len(m) - 1, 2):
-        mm, low, tt = m[i] * m[i + 1], 0, 1
-        while mm >= 16384:
-            low += s[k] * tt
-            k += 1
-            tt <<= 8
-            mm = (mm + 255) // 256
-        lo.append(low)
-        t.append(tt)
-        m2.append(mm)
-    if len(m) & 1:
-        m2.append(m[-1])
-    r2, used = ntru_decode(s[k:], m2)
-    r = []
-    for i in range(0, len(m) - 1, 2):
-        v = lo[i // 2] + t[i // 2] * r2[i // 2]
-        r += [v % m[i], (v // m[i]) % m[i + 1]]
-    if len(m) & 1:
-        r.append(r2[-1])
-    return r, k + used
-
-
-def ntru_encode(r, m):
-    """NTRU Prime's Encode of the values ${r} below ${m}."""
-    if len(m) == 1:
-        out, rr, mm = b"", r[0], m[0]
-        while mm > 1:
-            out += bytes([rr & 255])
-            rr >>= 8
-            mm = (mm + 255) // 256
-        return out
-    out, r2, m2 = b"", [], []
-    for i in range(0, len(m) - 1, 2):
-        mm, rr = m[i] * m[i + 1], r[i] + m[i] * r[i + 1]
-        while mm >= 16384:
-            out += bytes([rr & 255])
-            rr >>= 8
-            mm = (mm + 255) // 256
-        r2.append(rr)
-        m2.append(mm)
-    if len(m) & 1:
-        r2.append(r[-1])
-        m2.append(m[-1])
-    return out + ntru_encode(r2, m2)
-
-
 def mark_of(pk):
     """The 32-byte mark the sntrup761 public key ${pk} carries."""
-    m = [4591] * 761
-    v, used = ntru_decode(pk, m)
-    if used != len(pk) or ntru_encode(v, m) != pk:
+    v = sntrup_values(pk)
+    if v is None:
         fail("Q_C's sntrup761 part is not the encoding of 761 values "
              "below 4591")
     out = b""

@@ -1,8 +1,9 @@
 /*
- * tlsformat_tool: Dust connections of the built-in tls model, made by
- * the engine, for tests/integration/tls_format.py.
+ * tlsformat_tool: Dust connections of the built-in tls model (or of the
+ * built-in MODEL: ssh for tests/integration/ssh_format.sh), made by the
+ * engine, for tests/integration/tls_format.py.
  *
- *   tlsformat_tool N SEED
+ *   tlsformat_tool N SEED [MODEL]
  *
  * Runs N connections between a client marked with the current hour and a
  * server requiring the mark (one server key, drawn from SEED), each side's
@@ -92,11 +93,12 @@ main(int argc, char * argv[])
 	size_t sidlen;
 	char err[256];
 
-	if (argc != 3)
-		die("usage: tlsformat_tool N SEED");
+	if (argc != 3 && argc != 4)
+		die("usage: tlsformat_tool N SEED [MODEL]");
 	n = strtoul(argv[1], NULL, 10);
 	seed = strtoul(argv[2], NULL, 10);
-	if ((m = dust_model_builtin("tls", err, sizeof(err))) == NULL)
+	if ((m = dust_model_builtin(argc == 4 ? argv[3] : "tls", err,
+	    sizeof(err))) == NULL)
 		die(err);
 	memset(answer, 'a', sizeof(answer) - 1);
 	dust_rng_seeded_u64(&kr, seed);
