@@ -1,7 +1,8 @@
 #!/bin/sh
 # The built-in model "ssh" (the SSH format, docs/protocol.md "The SSH
 # format") as a censor's parser sees it, beside real OpenSSH connections
-# captured by models/capture/ssh.sh.
+# captured by models/capture/ssh.sh (3, from which dust model learn must
+# write an SSH format of 3 starts each side).
 # Real programs: dust client and dust server (-m ssh) on loopback, tcpdump
 # on the Dust port, while one stream carries 20 MB each way and then 50
 # streams at once 10 kB each way, all exact (SHA-256 at both ends,
@@ -30,8 +31,18 @@ N=0
 [ -x /usr/sbin/sshd ] || skip "sshd is not installed"
 [ -x "$DUST_TOOLS/tlsformat_tool" ] || skip "no $DUST_TOOLS/tlsformat_tool"
 
-real=$(sh models/capture/ssh.sh "$T/real.pcap" 2) || fail "real: $real"
+real=$(sh models/capture/ssh.sh "$T/real.pcap" 3) || fail "real: $real"
 RP=$(echo "$real" | sed -n 's/^port //p')
+# dust model learn writes an SSH format from them (the starts of all 3).
+"$D" model learn "$T/real.pcap" --port "$RP" -o "$T/learned.json" \
+    2> "$T/learn.log" || { cat "$T/learn.log"; fail "model learn"; }
+$PY -c 'import json, sys
+f = json.load(open(sys.argv[1]))["format"]
+print("learned: protocol", f["protocol"], len(f["client_starts"]),
+      "client starts", len(f["server_starts"]), "server starts")
+sys.exit(not (f["protocol"] == "ssh" and len(f["client_starts"]) == 3 and
+              len(f["server_starts"]) == 3))' "$T/learned.json" ||
+	fail "the learned model has no SSH format of 3 starts"
 
 tunnel_invite ssh
 OUT=$T/dust.pcap
