@@ -55,6 +55,14 @@ int learnformat_find(const struct dust_ct *, size_t, struct learnformat *);
 int learnformat_is_ssh(const struct dust_ct *);
 
 /**
+ * learnformat_is_ssh_start(c):
+ * Return nonzero if the connection ${c} (starts kept) is SSH-2 as a
+ * censor parses it: each side's start (identification, KEXINIT, the key
+ * exchange, NEWKEYS) parses (sshhello_parse).
+ */
+int learnformat_is_ssh_start(const struct dust_ct_conn *);
+
+/**
  * learnformat_find_ssh(ct, max, lf):
  * Pick in ${ct} (starts kept: dust_ct_keep_starts) up to ${max}
  * connections of one SSH client and server to learn a format from: the

@@ -56,6 +56,20 @@ parses(const struct dust_ct_conn * c, int dir, struct sshhello_flight * fl)
 	    sizeof(err)) == 0);
 }
 
+/**
+ * learnformat_is_ssh_start(c):
+ * Return nonzero if the connection ${c} (starts kept) is SSH-2 as a
+ * censor parses it: each side's start (identification, KEXINIT, the key
+ * exchange, NEWKEYS) parses (sshhello_parse).
+ */
+int
+learnformat_is_ssh_start(const struct dust_ct_conn * c)
+{
+	struct sshhello_flight fl;
+
+	return (parses(c, DUST_CT_C2S, &fl) && parses(c, DUST_CT_S2C, &fl));
+}
+
 /*
  * same(a, b, dir): nonzero if the starts of ${dir} of ${a} and ${b} make
  * a template (one client, or one server).
@@ -88,7 +102,6 @@ learnformat_find_ssh(const struct dust_ct * ct, size_t max,
     struct learnformat * lf)
 {
 	const struct dust_ct_conn * c;
-	struct sshhello_flight fl;
 	size_t i, ndata = 0, nparse = 0;
 
 	lf->protocol = DUST_FORMAT_SSH;
@@ -99,8 +112,7 @@ learnformat_find_ssh(const struct dust_ct * ct, size_t max,
 		if ((c = dust_ct_conn(ct, i))->npkts == 0)
 			continue;
 		ndata++;
-		if (!parses(c, DUST_CT_C2S, &fl) ||
-		    !parses(c, DUST_CT_S2C, &fl))
+		if (!learnformat_is_ssh_start(c))
 			continue;
 		nparse++;
 		if (lf->n < max && (lf->n == 0 ||

@@ -19,7 +19,10 @@
 #      captured OpenSSH's;
 #   2. every X25519 part of Q_C and Q_S is a point of the curve's
 #      prime-order subgroup (not the twist), all distinct;
-#   3. over the 1,000: the KEXINIT cookies of both sides pass bit tests,
+#   3. dust model check finds that every connection of the real programs
+#      (and of real OpenSSH) parses as SSH-2, and the GFW rules exempt
+#      them;
+#   4. over the 1,000: the KEXINIT cookies of both sides pass bit tests,
 #      and the clients' sntrup761 keys decode to values that look uniform
 #      below 4591, the 80 that carry the mark as the others (chi-square;
 #      thresholds in tests/sshformat_check.py).
@@ -59,6 +62,15 @@ cat "$T/peer.log"
 stop_tcpdump
 $PY tests/sshformat_check.py "$T/dust.pcap" "$SP" models/ssh.json \
     "$T/real.pcap" "$RP" || fail "the real programs' connections"
+"$D" model check models/ssh.json "$T/dust.pcap" --port "$SP" \
+    --against "$T/real.pcap" --against-port "$RP" -o "$T/report" \
+    > "$T/check.log" 2>&1 || { cat "$T/check.log"; fail "model check"; }
+grep "parse" "$T/check.log"
+$PY -c 'import json, sys
+s = json.load(open(sys.argv[1]))
+sys.exit(not (s["ssh_parse"] == 1 and s["against_ssh_parse"] == 1 and
+              s["gfw"]["exempt"] == 1))' "$T/report/summary.json" ||
+	fail "dust model check: not every connection parses as SSH-2"
 
 "$DUST_TOOLS/tlsformat_tool" 1000 20261208 ssh > "$T/engine.txt" ||
 	fail "tlsformat_tool"
