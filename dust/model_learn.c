@@ -503,10 +503,13 @@ model_learn_main(int argc, char ** argv)
 		if (modelio_check(timing) ||
 		    (ttext = modelio_text(timing, &tlen)) == NULL)
 			return (1);
-		tjson = json_loadb(ttext, tlen, 0, NULL);
+		/* As the loader reads it: a prefix may hold \u0000. */
+		tjson = json_loadb(ttext, tlen, JSON_ALLOW_NUL, NULL);
 		free(ttext);
-		if (tjson == NULL)
+		if (tjson == NULL) {
+			warn0("--timing %s: cannot read its JSON", timing);
 			return (1);
+		}
 	}
 	if ((ct = pcapread(cap, (uint16_t)port, filter,
 	    hellos ? LEARNFORMAT_FLIGHT_MAX : 0, 0)) == NULL) {

@@ -4,11 +4,16 @@
 # downloads, with the server name of a real-looking site:
 #   sh models/capture/tls-builtin.sh OUT.pcap [CONNECTIONS]
 #   build/bin/dust model learn OUT.pcap --port PORT --no-conversations \
-#       --hellos 8 -o models/tls.json
+#       --hellos 4 -o models/tls.json
 #   sh scripts/gen-models.sh > lib/shape/models_builtin.c
 # (the port is printed).  Each connection is one curl run (a new TLS 1.3
 # handshake, no resumption) sending the server name $TLS_SNI (default
 # www.microsoft.com) and reaching nginx through --resolve NAME:PORT:ADDRESS,
+# which presents a chain as a public site's is (made here unless $TLS_DIR
+# holds one: an RSA 2048 leaf for the name and an RSA 4096 intermediate,
+# signed by a throwaway root that is not sent), so that the encrypted
+# Certificate and CertificateVerify have a real site's lengths, not a
+# self-signed test certificate's;
 # so that nothing leaves the machine: on loopback, or with $PATH_DELAY_MS
 # (and $PATH_RATE_MBIT) over the emulated path of common.sh (MTU 1500:
 # the segment lengths of a real path; the shipped model was learned with
@@ -24,6 +29,32 @@ SNI=${TLS_SNI:-www.microsoft.com}
 . "$(dirname "$0")/common.sh"
 [ -x /usr/sbin/nginx ] || skip "nginx is not installed"
 
+# make_chain DIR: key.pem and cert.pem (leaf, then intermediate) in DIR.
+make_chain() {
+	mkdir -p "$1"
+	cd "$1" || fail "cd $1"
+	openssl req -x509 -newkey rsa:4096 -nodes -keyout root.key \
+	    -out root.pem -days 30 -subj "/C=US/O=Dust Test Root/CN=Dust Test Root CA" \
+	    2>/dev/null || fail "root"
+	openssl req -newkey rsa:4096 -nodes -keyout int.key -out int.csr \
+	    -subj "/C=US/O=Dust Test/CN=Dust Test TLS Issuing CA 01" \
+	    2>/dev/null || fail "intermediate"
+	printf 'basicConstraints=critical,CA:true,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' > int.ext
+	openssl x509 -req -in int.csr -CA root.pem -CAkey root.key \
+	    -CAcreateserial -days 30 -extfile int.ext -out int.pem \
+	    2>/dev/null || fail "sign intermediate"
+	openssl req -newkey rsa:2048 -nodes -keyout key.pem -out leaf.csr \
+	    -subj "/C=US/O=Dust Test/CN=$SNI" 2>/dev/null || fail "leaf"
+	printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n' \
+	    "$SNI" > leaf.ext
+	openssl x509 -req -in leaf.csr -CA int.pem -CAkey int.key \
+	    -CAcreateserial -days 30 -extfile leaf.ext -out leaf.pem \
+	    2>/dev/null || fail "sign leaf"
+	cat leaf.pem int.pem > cert.pem
+	cd - > /dev/null || fail "cd back"
+}
+
+[ -n "${TLS_DIR:-}" ] || { TLS_DIR=$T/chain; make_chain "$TLS_DIR"; }
 make_www "$T/www"
 mkdir -p "$T/www/dl" "$T/www/upload"
 chmod 755 "$T/www/dl"

@@ -51,7 +51,8 @@
 #      with the HTTP model; a capture of one TLS connection is refused
 #      ("needs the first flights of 2 connections"), a model whose format
 #      holds a damaged ClientHello is refused naming it; the built-in tls
-#      model loads in model check and gives a one-line invite.
+#      model loads in model check and as --timing, and gives a one-line
+#      invite.
 . tests/lib.sh
 
 for b in /usr/sbin/nginx /usr/bin/tcpdump /usr/bin/curl; do
@@ -216,6 +217,9 @@ grep -q "TLS 1.3 format from the first flights of 16" "$T/tls.json" ||
     --no-format -o "$T/tls-nf.json" || fail "learn --no-format"
 grep -q '"format"' "$T/tls-nf.json" && fail "--no-format: a format"
 grep -q '"format"' "$T/http.json" && fail "the HTTP model has a format"
+# The built-in tls as --timing (its prefix holds \u0000).
+"$DUST" model learn "$T/tls.pcap" --port "$PT" --no-conversations \
+    --timing tls -o "$T/tls-timed.json" || fail "learn --timing tls"
 R="$T/report-tls"
 "$DUST" model check "$T/tls.json" "$T/tls.pcap" --port "$PT" \
     --against "$T/http2.pcap" -o "$R" > "$T/check-tls.log" ||
