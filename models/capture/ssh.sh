@@ -4,10 +4,10 @@
 #   build/bin/dust model learn OUT.pcap --port PORT -o models/ssh-learned.json
 # The built-in model "ssh" (the SSH format: docs/protocol.md, "The SSH
 # format") is learned from such a capture of 100 connections with
-#   build/bin/dust model learn OUT.pcap --port PORT --name ssh --hellos 8 \
-#       -o models/ssh.json
+#   build/bin/dust model learn OUT.pcap --port PORT --name ssh --hellos 4 \
+#       --no-conversations -o models/ssh.json
 #   sh scripts/gen-models.sh > lib/shape/models_builtin.c
-# (learn keeps the starts, identification to NEWKEYS, of 8 connections of
+# (learn keeps the starts, identification to NEWKEYS, of 4 connections of
 # one client and server; the captured sshd's throwaway host key is in
 # them, and nobody needs its private key).
 # Each connection is one ssh run (key authentication) of a short command

@@ -15,7 +15,7 @@
  *   I s HEX      connection I, the server's bytes
  *
  * and, on standard error, the JA4 every ClientHello had: the learned
- * client's (the template's).  Exit 0, or 1 with a message (a ClientHello
+ * client's (the template's; for a TLS format only).  Exit 0, or 1 with a message (a ClientHello
  * of another JA4, a connection that does not carry both messages whole).
  */
 #include <stdint.h>
@@ -85,8 +85,8 @@ flight(unsigned long i, char side, struct dust_engine * from,
 		dust_get_encoded(from, wire + n, len);
 		n += len;
 	}
-	/* A client's first flight: the learned client's JA4. */
-	if (side == 'c' && data == NULL) {
+	/* A client's first flight: the learned client's JA4 (TLS). */
+	if (side == 'c' && data == NULL && want_ja4[0] != '\0') {
 		ja4(wire, n, got_ja4);
 		if (strcmp(got_ja4, want_ja4) != 0)
 			die("a ClientHello's JA4 is not the learned client's");
@@ -129,7 +129,11 @@ main(int argc, char * argv[])
 	    sizeof(err))) == NULL)
 		die(err);
 	/* The template's bytes are the first captured ClientHello's. */
-	ja4(m->format->client->bytes, m->format->client->len, want_ja4);
+	if (m->format == NULL)
+		die("the model has no format");
+	if (m->format->protocol == DUST_FORMAT_TLS)
+		ja4(m->format->client->bytes, m->format->client->len,
+		    want_ja4);
 	memset(answer, 'a', sizeof(answer) - 1);
 	dust_rng_seeded_u64(&kr, seed);
 	keyfile_generate(b, B, &kr.rng);
@@ -155,6 +159,7 @@ main(int argc, char * argv[])
 		dust_engine_free(s);
 	}
 	dust_model_free(m);
-	fprintf(stderr, "JA4 of every ClientHello: %s\n", want_ja4);
+	if (want_ja4[0] != '\0')
+		fprintf(stderr, "JA4 of every ClientHello: %s\n", want_ja4);
 	return (0);
 }
