@@ -1,13 +1,20 @@
 /*
  * The SSH format's framing (lib/format/sshwire.c) through the engine with
  * the built-in model "ssh", on arbitrary bytes: the first input byte
- * chooses the side and the sizes of the pieces the rest arrives in:
+ * chooses the side (its 2 low bits) and the sizes of the pieces the rest
+ * arrives in:
  *   0: a server requiring the mark, fed the bytes as a client's start: it
  *      must stay silent (a fuzzer cannot forge a mark), awaiting it or
  *      unauthenticated;
  *   1: a client that has sent its start, fed the bytes as the server's;
  *   2: a server after a real handshake with a client (fixed seeds), fed
- *      the bytes as the client's packets.
+ *      the bytes as the client's packets;
+ *   3: the same with the model in the input: a 2-byte big-endian length
+ *      and that much JSON text of a whole model, then the packets (the
+ *      seed is one with the AES-GCM captures of tests/vectors/
+ *      ssh-hellos.txt, whose clear packet lengths the built-in's ChaCha20
+ *      framing does not have); a model that loads must carry the
+ *      handshake.
  * No crash, hang or leak.
  */
 #include <stddef.h>
@@ -19,6 +26,8 @@
 #include "dust/model.h"
 #include "dust/rng.h"
 #include "dust/seattle.h"
+
+#include "format/format.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -59,29 +68,29 @@ feed(struct dust_engine * e, const uint8_t * data, size_t len, size_t piece)
 	}
 }
 
-/* server(): a server requiring the mark, without a replay filter. */
+/* server(m): a server of ${m} requiring the mark, no replay filter. */
 static struct dust_engine *
-server(void)
+server(const struct dust_model * m)
 {
 	struct dust_rng_seeded r;
 	struct dust_engine * s;
 
 	dust_rng_seeded_u64(&r, 2);
-	if ((s = dust_engine_server_new_marked(model, b, sid, sizeof(sid),
+	if ((s = dust_engine_server_new_marked(m, b, sid, sizeof(sid),
 	    NULL, &r.rng, MK, HOUR)) == NULL)
 		abort();
 	return (s);
 }
 
-/* client(): a marked client of the server. */
+/* client(m): a marked client of ${m} of the server. */
 static struct dust_engine *
-client(void)
+client(const struct dust_model * m)
 {
 	struct dust_rng_seeded r;
 	struct dust_engine * c;
 
 	dust_rng_seeded_u64(&r, 1);
-	if ((c = dust_engine_client_new_marked(model, B, sid, sizeof(sid),
+	if ((c = dust_engine_client_new_marked(m, B, sid, sizeof(sid),
 	    &r.rng, NULL, HOUR)) == NULL)
 		abort();
 	return (c);
@@ -91,7 +100,10 @@ int
 LLVMFuzzerTestOneInput(const uint8_t * data, size_t len)
 {
 	struct dust_engine * c = NULL, * s = NULL;
+	struct dust_model * own = NULL;
+	const struct dust_model * m;
 	struct dust_rng_seeded r;
+	size_t mlen;
 	enum dust_engine_state st;
 	size_t piece;
 	int mode;
@@ -105,24 +117,36 @@ LLVMFuzzerTestOneInput(const uint8_t * data, size_t len)
 	}
 	if (len < 1)
 		return (0);
-	mode = data[0] % 3;
+	mode = data[0] & 3;
 	piece = 1 + (data[0] >> 2) * 37;
 	data++;
 	len--;
 	if (mode == 0) {
-		s = server();
+		s = server(model);
 		feed(s, data, len, piece);
 		st = dust_engine_state(s);
 		if (st != DUST_ENGINE_AWAITING_MARK &&
 		    st != DUST_ENGINE_UNAUTHENTICATED)
 			abort();
 	} else if (mode == 1) {
-		c = client();
+		c = client(model);
 		relay(c, NULL);
 		feed(c, data, len, piece);
 	} else {
-		c = client();
-		s = server();
+		m = model;
+		if (mode == 3) {
+			if (len < 2 || (mlen = (size_t)(data[0] << 8 |
+			    data[1])) > len - 2)
+				return (0);
+			if ((m = own = dust_model_parse((const char *)data + 2,
+			    mlen, NULL, 0)) == NULL || m->format == NULL ||
+			    m->format->protocol != DUST_FORMAT_SSH)
+				goto done;
+			data += 2 + mlen;
+			len -= 2 + mlen;
+		}
+		c = client(m);
+		s = server(m);
 		relay(c, s);
 		relay(s, c);
 		relay(c, s);
@@ -130,7 +154,9 @@ LLVMFuzzerTestOneInput(const uint8_t * data, size_t len)
 			abort();
 		feed(s, data, len, piece);
 	}
+done:
 	dust_engine_free(c);
 	dust_engine_free(s);
+	dust_model_free(own);
 	return (0);
 }
