@@ -44,8 +44,6 @@ struct sshwire {
 	int server;
 	enum out_state out;
 	enum in_state in;
-	enum fmtwire_state state;
-	char why[160];
 	uint8_t * vals;			/* Our start's field values. */
 	uint8_t * pvals;		/* The peer's start's. */
 	uint8_t * filled;		/* Client: its start, filled. */
@@ -63,11 +61,8 @@ static void
 fail(struct sshwire * w, enum fmtwire_state state, const char * why)
 {
 
-	if (w->state != FMTWIRE_OK)
-		return;
-	w->state = state;
-	w->out = OUT_DONE;
-	snprintf(w->why, sizeof(w->why), "SSH format: %s", why);
+	if (fmtwire_fail(&w->base, state, "SSH", why))
+		w->out = OUT_DONE;
 }
 
 /*
@@ -213,7 +208,7 @@ client_start(struct sshwire * w, uint8_t * buf)
 	sshwire_mark_put(M, w->mr, v);
 	(void)sntrup761_encode(v, SNTRUP_P, SNTRUP_Q, w->vals + poff);
 	sodium_memzero(M, sizeof(M));
-	if (sshhello_fill(w->own, w->vals, w->filled, w->why, sizeof(w->why)))
+	if (sshhello_fill(w->own, w->vals, w->filled, w->base.why, sizeof(w->base.why)))
 		return (0);
 	memcpy(buf, w->filled, w->x->client_newkeys);
 	w->out = OUT_WAIT;
@@ -233,7 +228,7 @@ server_start(struct sshwire * w, uint8_t * buf, size_t n)
 	if (field_off(w->own, SSHHELLO_X25519, &yoff))
 		return (0);
 	(void)seattle_pull(w->s, w->vals + yoff, 32);
-	if (sshhello_fill(w->own, w->vals, buf, w->why, sizeof(w->why)))
+	if (sshhello_fill(w->own, w->vals, buf, w->base.why, sizeof(w->base.why)))
 		return (0);
 	k = w->own->len;
 	if (n > 0)
@@ -416,7 +411,7 @@ put(struct fmtwire * fw, const uint8_t * buf, size_t len)
 	struct sshwire * w = (struct sshwire *)fw;
 	size_t k;
 
-	while (len > 0 && w->state == FMTWIRE_OK) {
+	while (len > 0 && w->base.state == FMTWIRE_OK) {
 		if (w->in == IN_START)
 			k = take_start(w, buf, len);
 		else
@@ -430,29 +425,6 @@ put(struct fmtwire * fw, const uint8_t * buf, size_t len)
 	if (seattle_status(w->s) == SEATTLE_FAILED)
 		fail(w, FMTWIRE_FAILED, seattle_failure(w->s));
 	return (0);
-}
-
-/*
- * state(w):
- * Return where ${w} stands.
- */
-static enum fmtwire_state
-state(const struct fmtwire * fw)
-{
-
-	return (((const struct sshwire *)fw)->state);
-}
-
-/*
- * failure(w):
- * Return why ${w} is unauthenticated or failed (for logs), or NULL.
- */
-static const char *
-failure(const struct fmtwire * fw)
-{
-	const struct sshwire * w = (const struct sshwire *)fw;
-
-	return (w->state == FMTWIRE_OK ? NULL : w->why);
 }
 
 /*
@@ -476,7 +448,7 @@ static int
 done(const struct fmtwire * fw)
 {
 
-	return (((const struct sshwire *)fw)->state != FMTWIRE_OK);
+	return (fw->state != FMTWIRE_OK);
 }
 
 /*
@@ -501,7 +473,7 @@ destroy(struct fmtwire * fw)
 }
 
 static const struct fmtwire_ops ssh_ops = {
-	ready, get, put, state, failure, hello_out, done, destroy
+	ready, get, put, hello_out, done, destroy
 };
 
 /**

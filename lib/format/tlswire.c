@@ -45,8 +45,6 @@ struct tlswire {
 	int server;
 	enum out_state out;
 	enum in_state in;
-	enum fmtwire_state state;
-	char why[160];
 	uint8_t * vals;			/* Our hello's field values. */
 	uint8_t * pvals;		/* The peer's hello's. */
 	uint8_t session_id[32];		/* Sent (client) or to echo. */
@@ -66,10 +64,8 @@ static void
 fail(struct tlswire * w, enum fmtwire_state state, const char * why)
 {
 
-	if (w->state != FMTWIRE_OK)
+	if (!fmtwire_fail(&w->base, state, "TLS", why))
 		return;
-	w->state = state;
-	snprintf(w->why, sizeof(w->why), "TLS format: %s", why);
 	if (state == FMTWIRE_FAILED && w->out != OUT_DONE)
 		w->out = OUT_ALERT;
 	if (state == FMTWIRE_UNAUTHENTICATED)
@@ -206,7 +202,7 @@ client_hello(struct tlswire * w, uint8_t * buf)
 		return (0);
 	(void)seattle_pull(w->s, w->vals + koff, 32);
 	(void)seattle_pull(w->s, w->vals + roff, 32);
-	if (tlshello_fill(w->own, w->vals, buf, w->why, sizeof(w->why)))
+	if (tlshello_fill(w->own, w->vals, buf, w->base.why, sizeof(w->base.why)))
 		return (0);
 	w->out = OUT_WAIT;
 	return (w->own->len);
@@ -227,7 +223,7 @@ server_flight(struct tlswire * w, uint8_t * buf)
 	(void)seattle_pull(w->s, w->vals + koff, 32);
 	if (sid_off(w->own, &soff) == 0)
 		memcpy(w->vals + soff, w->session_id, 32);
-	if (tlshello_fill(w->own, w->vals, buf, w->why, sizeof(w->why)))
+	if (tlshello_fill(w->own, w->vals, buf, w->base.why, sizeof(w->base.why)))
 		return (0);
 	n = w->own->len;
 	if (w->f->server_ccs) {
@@ -410,7 +406,7 @@ take_records(struct tlswire * w, const uint8_t * b, size_t len)
 	} else {
 		w->records++;
 	}
-	if (w->state != FMTWIRE_OK)
+	if (w->base.state != FMTWIRE_OK)
 		return (len);
 	w->body = rlen;
 	return (k);
@@ -427,7 +423,7 @@ put(struct fmtwire * fw, const uint8_t * buf, size_t len)
 	struct tlswire * w = (struct tlswire *)fw;
 	size_t k;
 
-	while (len > 0 && w->state == FMTWIRE_OK) {
+	while (len > 0 && w->base.state == FMTWIRE_OK) {
 		if (w->in == IN_HELLO)
 			k = take_hello(w, buf, len);
 		else
@@ -441,29 +437,6 @@ put(struct fmtwire * fw, const uint8_t * buf, size_t len)
 	if (seattle_status(w->s) == SEATTLE_FAILED)
 		fail(w, FMTWIRE_FAILED, seattle_failure(w->s));
 	return (0);
-}
-
-/*
- * state(w):
- * Return where ${w} stands.
- */
-static enum fmtwire_state
-state(const struct fmtwire * fw)
-{
-
-	return (((const struct tlswire *)fw)->state);
-}
-
-/*
- * failure(w):
- * Return why ${w} is unauthenticated or failed (for logs), or NULL.
- */
-static const char *
-failure(const struct fmtwire * fw)
-{
-	const struct tlswire * w = (const struct tlswire *)fw;
-
-	return (w->state == FMTWIRE_OK ? NULL : w->why);
 }
 
 /*
@@ -488,7 +461,7 @@ done(const struct fmtwire * fw)
 {
 	const struct tlswire * w = (const struct tlswire *)fw;
 
-	return (w->state != FMTWIRE_OK && w->out == OUT_DONE);
+	return (w->base.state != FMTWIRE_OK && w->out == OUT_DONE);
 }
 
 /*
@@ -512,7 +485,7 @@ destroy(struct fmtwire * fw)
 }
 
 static const struct fmtwire_ops tls_ops = {
-	ready, get, put, state, failure, hello_out, done, destroy
+	ready, get, put, hello_out, done, destroy
 };
 
 /**

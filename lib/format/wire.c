@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "sshwire.h"
 #include "tlswire.h"
@@ -69,7 +70,7 @@ enum fmtwire_state
 fmtwire_state(const struct fmtwire * w)
 {
 
-	return (w->ops->state(w));
+	return (w->state);
 }
 
 /**
@@ -80,7 +81,25 @@ const char *
 fmtwire_failure(const struct fmtwire * w)
 {
 
-	return (w->ops->failure(w));
+	return (w->state == FMTWIRE_OK ? NULL : w->why);
+}
+
+/**
+ * fmtwire_fail(w, state, proto, why):
+ * A protocol's framing found ${w} off the format: set its state to
+ * ${state}, and the reason "${proto} format: ${why}".  Return 1, or 0 if
+ * it was not FMTWIRE_OK already (the first reason stays).
+ */
+int
+fmtwire_fail(struct fmtwire * w, enum fmtwire_state state,
+    const char * proto, const char * why)
+{
+
+	if (w->state != FMTWIRE_OK)
+		return (0);
+	w->state = state;
+	snprintf(w->why, sizeof(w->why), "%s format: %s", proto, why);
+	return (1);
 }
 
 /**
