@@ -401,30 +401,25 @@ take_packets(struct sshwire * w, const uint8_t * b, size_t len)
 }
 
 /*
- * put(w, buf, len):
- * Take ${len} bytes from the peer.  Return 0, or -1 on ENOMEM; bytes that
- * break the format change the state (state), not the return.
+ * take(w, buf, len): the peer's bytes: its first flight, then what
+ * follows.  Return the count taken, or SIZE_MAX on ENOMEM.
  */
-static int
-put(struct fmtwire * fw, const uint8_t * buf, size_t len)
+static size_t
+take(struct fmtwire * fw, const uint8_t * buf, size_t len)
 {
 	struct sshwire * w = (struct sshwire *)fw;
-	size_t k;
 
-	while (len > 0 && w->base.state == FMTWIRE_OK) {
-		if (w->in == IN_START)
-			k = take_start(w, buf, len);
-		else
-			k = take_packets(w, buf, len);
-		if (k == SIZE_MAX)
-			return (-1);
-		buf += k;
-		len -= k;
-	}
-	/* A stream Seattle cannot read is off the framing too. */
-	if (seattle_status(w->s) == SEATTLE_FAILED)
-		fail(w, FMTWIRE_FAILED, seattle_failure(w->s));
-	return (0);
+	if (w->in == IN_START)
+		return (take_start(w, buf, len));
+	return (take_packets(w, buf, len));
+}
+
+/* fail_op(w, state, why): fail, as fmtwire_put asks. */
+static void
+fail_op(struct fmtwire * fw, enum fmtwire_state state, const char * why)
+{
+
+	fail((struct sshwire *)fw, state, why);
 }
 
 /*
@@ -473,7 +468,7 @@ destroy(struct fmtwire * fw)
 }
 
 static const struct fmtwire_ops ssh_ops = {
-	ready, get, put, hello_out, done, destroy
+	ready, get, take, fail_op, hello_out, done, destroy
 };
 
 /**
@@ -492,6 +487,7 @@ sshwire_new(const struct dust_format * f, int server, struct seattle * s,
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return (NULL);
+	w->base.s = s;
 	w->base.ops = &ssh_ops;
 	w->x = f->ssh;
 	w->s = s;

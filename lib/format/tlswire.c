@@ -413,30 +413,25 @@ take_records(struct tlswire * w, const uint8_t * b, size_t len)
 }
 
 /*
- * put(w, buf, len):
- * Take ${len} bytes from the peer.  Return 0, or -1 on ENOMEM; bytes that
- * break the format change the state (state), not the return.
+ * take(w, buf, len): the peer's bytes: its first flight, then what
+ * follows.  Return the count taken, or SIZE_MAX on ENOMEM.
  */
-static int
-put(struct fmtwire * fw, const uint8_t * buf, size_t len)
+static size_t
+take(struct fmtwire * fw, const uint8_t * buf, size_t len)
 {
 	struct tlswire * w = (struct tlswire *)fw;
-	size_t k;
 
-	while (len > 0 && w->base.state == FMTWIRE_OK) {
-		if (w->in == IN_HELLO)
-			k = take_hello(w, buf, len);
-		else
-			k = take_records(w, buf, len);
-		if (k == SIZE_MAX)
-			return (-1);
-		buf += k;
-		len -= k;
-	}
-	/* A server that cannot read the stream fails as Seattle does. */
-	if (seattle_status(w->s) == SEATTLE_FAILED)
-		fail(w, FMTWIRE_FAILED, seattle_failure(w->s));
-	return (0);
+	if (w->in == IN_HELLO)
+		return (take_hello(w, buf, len));
+	return (take_records(w, buf, len));
+}
+
+/* fail_op(w, state, why): fail, as fmtwire_put asks. */
+static void
+fail_op(struct fmtwire * fw, enum fmtwire_state state, const char * why)
+{
+
+	fail((struct tlswire *)fw, state, why);
 }
 
 /*
@@ -485,7 +480,7 @@ destroy(struct fmtwire * fw)
 }
 
 static const struct fmtwire_ops tls_ops = {
-	ready, get, put, hello_out, done, destroy
+	ready, get, take, fail_op, hello_out, done, destroy
 };
 
 /**
@@ -507,6 +502,7 @@ tlswire_new(const struct dust_format * f, int server, struct seattle * s,
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return (NULL);
+	w->base.s = s;
 	w->base.ops = &tls_ops;
 	w->f = f;
 	w->s = s;

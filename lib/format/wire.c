@@ -1,6 +1,9 @@
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+
+#include "seattle/machine.h"
 
 #include "sshwire.h"
 #include "tlswire.h"
@@ -58,8 +61,18 @@ fmtwire_get(struct fmtwire * w, uint8_t * buf)
 int
 fmtwire_put(struct fmtwire * w, const uint8_t * buf, size_t len)
 {
+	size_t k;
 
-	return (w->ops->put(w, buf, len));
+	while (len > 0 && w->state == FMTWIRE_OK) {
+		if ((k = w->ops->take(w, buf, len)) == SIZE_MAX)
+			return (-1);
+		buf += k;
+		len -= k;
+	}
+	/* A stream Seattle cannot read is off the format too. */
+	if (seattle_status(w->s) == SEATTLE_FAILED)
+		w->ops->fail(w, FMTWIRE_FAILED, seattle_failure(w->s));
+	return (0);
 }
 
 /**
