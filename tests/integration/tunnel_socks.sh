@@ -23,8 +23,7 @@
 #   6. the fixed target (-t, beside --exit on the same server) through a
 #      second client (-s): nginx closes an idle keep-alive connection
 #      (keepalive_timeout 1s) and the next request, on a new connection,
-#      is answered in the same session, none aborted (before the streams
-#      the close aborted the session: "target connection failed");
+#      is answered in the same session, none aborted;
 #   7. clean SIGTERM exits (ASan: a leak makes the status non-zero).
 . tests/lib.sh
 . tests/tunnel_lib.sh
