@@ -12,8 +12,13 @@
 #     streams) the same for it, side by side.  STREAMS_BENCH_MODEL sets
 #     the model (default bench/models/uniform-bulk.json),
 #     STREAMS_BENCH_CLIENT_ARGS more options of both clients (e.g. -c 8);
-#     with
-#     STREAMS_BENCH_MB=0 the goodput part is left out.
+#     with STREAMS_BENCH_MB=0 the goodput part is left out;
+#   - time to the first byte of a new application connection: the median
+#     of 20 connections each sending 1 byte to bench/tunnel_xfer.py's sink
+#     and getting 1 back, direct and through dust client -s (a warm
+#     session: one connection before the 20) with the built-in models
+#     uniform and http (STREAMS_BENCH_LAT_MODELS); with OLD_DUST, each
+#     connection there is a new session on a new Dust connection.
 #
 #   sh bench/run-streams.sh [BUILD]      (default build/)
 set -eu
@@ -133,3 +138,31 @@ parallel "$D" streams
 if [ -n "${OLD_DUST:-}" ]; then
 	parallel "$OLD_DUST" before
 fi
+
+# Time to the first byte of a new application connection.
+XF="$PY bench/tunnel_xfer.py"
+XP=$(free_port)
+spawn xsink $XF sink "$XP"
+wait_port "$XP"
+# ping ADDR: median of 20 fresh connections' 1-byte round trips, in ms.
+ping() {
+	i=0; : > "$T/lat"
+	while [ $i -lt 20 ]; do
+		$XF run "$1" P 1 >> "$T/lat"; i=$((i + 1))
+	done
+	sort -n "$T/lat" | sed -n 10p | awk '{ printf "%.1f", $1 * 1000 }'
+}
+echo "a new connection's first byte back (median of 20, ms):"
+echo "  direct TCP                    $(ping "127.0.0.1:$XP")"
+for m in ${STREAMS_BENCH_LAT_MODELS:-uniform http}; do
+	MODEL=$m
+	start "$D" "lat$m" "-t [127.0.0.1]:$XP" -s
+	$XF run "127.0.0.1:$CP" P 1 > /dev/null
+	printf '  %-30s%s\n' "dust -m $m, warm session" "$(ping "127.0.0.1:$CP")"
+	stop "lat$m"
+	if [ -n "${OLD_DUST:-}" ]; then
+		start "$OLD_DUST" "oldlat$m" "-t [127.0.0.1]:$XP" -s
+		printf '  %-30s%s\n' "OLD_DUST -m $m" "$(ping "127.0.0.1:$CP")"
+		stop "oldlat$m"
+	fi
+done
