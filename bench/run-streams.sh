@@ -5,10 +5,20 @@
 #     through dust client -s / dust server -t (the fixed target; with
 #     OLD_DUST, its -s / -t too), with
 #     bench/models/uniform-bulk.json (a flow high enough not to cap it);
-#   - N (STREAMS_BENCH_N, default 8) parallel downloads of 8 MiB through
-#     dust client -s: the sessions and Dust connections they used, from
-#     the programs' logs and SIGUSR1 counters; with OLD_DUST=PATH (a dust
-#     built before the streams) the same for it, side by side.
+#   - N (STREAMS_BENCH_N, default 8) parallel downloads of
+#     STREAMS_BENCH_KB KiB (default 8192) through dust client -s: the
+#     sessions and Dust connections they used, from the programs' logs and
+#     SIGUSR1 counters; with OLD_DUST=PATH (a dust built before the
+#     streams) the same for it, side by side.  STREAMS_BENCH_MODEL sets
+#     the model (default bench/models/uniform-bulk.json),
+#     STREAMS_BENCH_CLIENT_ARGS more options of both clients (e.g. -c 8);
+#     with STREAMS_BENCH_MB=0 the goodput part is left out;
+#   - time to the first byte of a new application connection: the median
+#     of 20 connections each sending 1 byte to bench/tunnel_xfer.py's sink
+#     and getting 1 back, direct and through dust client -s (a warm
+#     session: one connection before the 20) with the built-in models
+#     uniform and http (STREAMS_BENCH_LAT_MODELS); with OLD_DUST, each
+#     connection there is a new session on a new Dust connection.
 #
 #   sh bench/run-streams.sh [BUILD]      (default build/)
 set -eu
@@ -23,12 +33,13 @@ DUST_ROOT="$ROOT" DUST_BIN="$BUILD/bin" . tests/lib.sh
 PY=/usr/bin/python3
 MB=${STREAMS_BENCH_MB:-100}
 N=${STREAMS_BENCH_N:-8}
-MODEL=bench/models/uniform-bulk.json
+KB=${STREAMS_BENCH_KB:-8192}
+MODEL=${STREAMS_BENCH_MODEL:-bench/models/uniform-bulk.json}
 
 PN=$(free_port)
 mkdir -p "$T/www" "$T/tmp"
 head -c $((MB * 1000000)) /dev/urandom > "$T/www/big.bin"
-head -c $((8 << 20)) /dev/urandom > "$T/www/8m.bin"
+head -c $((KB * 1024)) /dev/urandom > "$T/www/par.bin"
 chmod 755 "$T"
 cat > "$T/nginx.conf" <<NGINX
 user root root;
@@ -65,7 +76,8 @@ start() {
 	spawn "s$2" "$1" server -F -v -s "[127.0.0.1]:$SP" $3 -k "$T/key" \
 	    -i "$T/invite"
 	# shellcheck disable=SC2086
-	spawn "c$2" "$1" client -F -v $4 "[127.0.0.1]:$CP" -i "$T/invite"
+	spawn "c$2" "$1" client -F -v ${STREAMS_BENCH_CLIENT_ARGS:-} $4 \
+	    "[127.0.0.1]:$CP" -i "$T/invite"
 	wait_port "$SP"; wait_port "$CP"
 }
 stop() {
@@ -73,6 +85,7 @@ stop() {
 	sleep 0.5
 }
 
+if [ "$MB" -gt 0 ]; then
 echo "goodput, one download of $MB MB (MB/s):"
 t=$(get "http://127.0.0.1:$PN/big.bin")
 echo "  direct                        $(rate "$t")"
@@ -90,6 +103,7 @@ if [ -n "${OLD_DUST:-}" ]; then
 	echo "  OLD_DUST -s / -t              $(rate "$t")"
 	stop oldfixed
 fi
+fi
 
 # parallel BIN TAG: N parallel 8 MiB downloads through -s / -t.
 parallel() {
@@ -98,7 +112,7 @@ parallel() {
 	i=0 curls=
 	while [ $i -lt "$N" ]; do
 		curl -sS -m 600 -o "$T/p$i" \
-		    --connect-to "::127.0.0.1:$CP" "http://127.0.0.1:$PN/8m.bin" &
+		    --connect-to "::127.0.0.1:$CP" "http://127.0.0.1:$PN/par.bin" &
 		curls="$curls $!"
 		i=$((i + 1))
 	done
@@ -112,15 +126,43 @@ parallel() {
 	    sed 's/.*connections \([0-9]*\) open.*/\1/')
 	ok=0; i=0
 	while [ $i -lt "$N" ]; do
-		cmp -s "$T/p$i" "$T/www/8m.bin" && ok=$((ok + 1))
+		cmp -s "$T/p$i" "$T/www/par.bin" && ok=$((ok + 1))
 		i=$((i + 1))
 	done
 	echo "  $2: $ok of $N intact in $(echo "$s1 - $s0" | bc) s;" \
 	    "$sess sessions (server log), $conns Dust connections (client)"
 	stop "$2"
 }
-echo "$N parallel downloads of 8 MiB through dust client -s:"
+echo "$N parallel downloads of $KB KiB through dust client -s ($MODEL):"
 parallel "$D" streams
 if [ -n "${OLD_DUST:-}" ]; then
 	parallel "$OLD_DUST" before
 fi
+
+# Time to the first byte of a new application connection.
+XF="$PY bench/tunnel_xfer.py"
+XP=$(free_port)
+spawn xsink $XF sink "$XP"
+wait_port "$XP"
+# ping ADDR: median of 20 fresh connections' 1-byte round trips, in ms.
+ping() {
+	i=0; : > "$T/lat"
+	while [ $i -lt 20 ]; do
+		$XF run "$1" P 1 >> "$T/lat"; i=$((i + 1))
+	done
+	sort -n "$T/lat" | sed -n 10p | awk '{ printf "%.1f", $1 * 1000 }'
+}
+echo "a new connection's first byte back (median of 20, ms):"
+echo "  direct TCP                    $(ping "127.0.0.1:$XP")"
+for m in ${STREAMS_BENCH_LAT_MODELS:-uniform http}; do
+	MODEL=$m
+	start "$D" "lat$m" "-t [127.0.0.1]:$XP" -s
+	$XF run "127.0.0.1:$CP" P 1 > /dev/null
+	printf '  %-30s%s\n' "dust -m $m, warm session" "$(ping "127.0.0.1:$CP")"
+	stop "lat$m"
+	if [ -n "${OLD_DUST:-}" ]; then
+		start "$OLD_DUST" "oldlat$m" "-t [127.0.0.1]:$XP" -s
+		printf '  %-30s%s\n' "OLD_DUST -m $m" "$(ping "127.0.0.1:$CP")"
+		stop "oldlat$m"
+	fi
+done

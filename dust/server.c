@@ -211,7 +211,7 @@ static const struct muxio_hooks streams_hooks = {
 	stream_target, streams_dead
 };
 
-/* The table made a session: connect it to the target. */
+/* The table made a session: run its streams (docs/streams.md). */
 static void
 created(void * cookie, struct ens_session * s)
 {

@@ -3,7 +3,8 @@
  * and the link state machine on arbitrary bytes.  The first byte picks the
  * mode (bit 0: server side; bit 1: consume data at once, returning credit;
  * bit 2: refuse opens; bit 3: close, abandon or refuse connections as
- * chunks arrive; bit 4: send and close from inside the credit callback),
+ * chunks arrive; bit 4: send and close from inside the credit callback;
+ * bit 5: a 4 MiB window, muxlink_set_window, as dust's streams use),
  * the second the chunk size; the rest is the link's input.
  */
 #include <stddef.h>
@@ -136,6 +137,9 @@ LLVMFuzzerTestOneInput(const uint8_t * data, size_t size)
 	z.resend = (mode >> 4) & 1;
 	if ((z.l = muxlink_new(mode & 1, &fz_cbs, &z)) == NULL)
 		return (0);
+	/* dust's streams: the session's window (docs/streams.md). */
+	if ((mode & 32) && muxlink_set_window(z.l, 16 * MUXLINK_WINDOW))
+		__builtin_trap();
 	if (!(mode & 1))
 		for (i = 0; i < 4; i++)
 			(void)muxlink_open(z.l, (uint8_t)i,

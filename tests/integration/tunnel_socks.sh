@@ -19,8 +19,12 @@
 #      server made no connect() to any of them;
 #   5. malformed SOCKS requests (tests/integration/proxy/socks_bad.py)
 #      get their reply or a close, the client stays up; a download after
-#      all that, on the same session; clean SIGTERM exits (ASan: a leak
-#      makes the status non-zero).
+#      all that, on the same session;
+#   6. the fixed target (-t, beside --exit on the same server) through a
+#      second client (-s): nginx closes an idle keep-alive connection
+#      (keepalive_timeout 1s) and the next request, on a new connection,
+#      is answered in the same session, none aborted;
+#   7. clean SIGTERM exits (ASan: a leak makes the status non-zero).
 . tests/lib.sh
 . tests/tunnel_lib.sh
 command -v curl > /dev/null || skip "curl not installed"
@@ -43,6 +47,7 @@ error_log $T/nginx-error.log;
 events { worker_connections 256; }
 http {
     access_log off;
+    keepalive_timeout 1s;
     client_body_temp_path $T/tmp/cb; proxy_temp_path $T/tmp/px;
     fastcgi_temp_path $T/tmp/fc; uwsgi_temp_path $T/tmp/uw;
     scgi_temp_path $T/tmp/sc;
@@ -66,6 +71,7 @@ if command -v strace > /dev/null; then
 fi
 lo=$((PNS - 1)) hi=$((PNS + 1))
 spawn server $STRACE "$D" server -F -v -s "[127.0.0.1]:$SP" --exit \
+    -t "[127.0.0.1]:$PN" \
     -k "$T/key" -i "$T/invite" --allow 127.0.0.1/32 --allow ::1/128 \
     --ports "80,1024-$lo,$hi-65535" --resolv-conf "$T/resolv.conf" \
     --timeout 5
@@ -134,7 +140,7 @@ cat "$T/denied.log"
 grep -q "query denied.test" "$T/dns.log" || fail "denied.test not asked"
 
 # Malformed SOCKS requests (proxymux's cases): each its reply or a close.
-$PY tests/integration/proxy/socks_bad.py "$CP" > "$T/bad.log" 2>&1 ||
+$PY tests/integration/proxy/socks_bad.py "$CP" --cases-only > "$T/bad.log" 2>&1 ||
     fail "malformed SOCKS requests: $(cat "$T/bad.log")"
 alive "$PID_client" || fail "the client died"
 
@@ -150,6 +156,7 @@ sleep 0.5
 grep "sessions .* open .*; connections" "$T/client.log" | tail -1
 for side in client server; do
 	n=$(grep -c "session #[0-9]*: opened" "$T/$side.log" || true)
+	# (client2 below opens the server's second session)
 	[ "$n" = 1 ] || fail "$side: $n sessions opened, not 1"
 	if grep "aborted" "$T/$side.log"; then fail "$side: a session aborted"; fi
 done
@@ -159,9 +166,43 @@ conns=$(grep "sessions 1 open 1; connections" "$T/client.log" | tail -1 |
     sed 's/.*connections \([0-9]*\) open.*/\1/')
 echo "one session, $conns Dust connections for $((N + 1 + NCLOSE + 4)) streams"
 
-# Clean exits (a leak under ASan makes the status non-zero).
-kill "$PID_client"
+# 6: the fixed target, and nginx closing an idle keep-alive connection.
+CP2=$(free_port)
+spawn client2 "$D" client -F -v -s "[127.0.0.1]:$CP2" -i "$T/invite"
+wait_port "$CP2"
+$PY - "$CP2" > "$T/keepalive.log" 2>&1 <<'PYEOF' || fail "keep-alive: $(cat "$T/keepalive.log")"
+import socket, sys, time
+def get(c):
+    c.sendall(b"GET /8m.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=0-999\r\n\r\n")
+    got = b""
+    while not (b"\r\n\r\n" in got and len(got.split(b"\r\n\r\n", 1)[1]) >= 1000):
+        d = c.recv(65536)
+        if not d:
+            raise SystemExit("closed before the answer")
+        got += d
+    assert got.startswith(b"HTTP/1.1 206"), got[:40]
+for i in range(2):
+    c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 10)
+    c.settimeout(30)
+    get(c)
+    t0 = time.monotonic()
+    end = c.recv(100)
+    print("request %d answered; nginx closed the idle connection after "
+          "%.1f s (%r)" % (i + 1, time.monotonic() - t0, end))
+    assert end == b""
+    c.close()
+PYEOF
+cat "$T/keepalive.log"
+[ "$(grep -c "session #[0-9]*: opened" "$T/client2.log")" = 1 ] ||
+    fail "client2: not one session"
+if grep "aborted" "$T/client2.log" "$T/server.log"; then
+	fail "a session aborted"
+fi
+
+# 7: clean exits (a leak under ASan makes the status non-zero).
+kill "$PID_client" "$PID_client2"
 wait "$PID_client" || fail "client exit status $?"
+wait "$PID_client2" || fail "client2 exit status $?"
 kill "$SPID"
 wait "$PID_server" || fail "server exit status $?"
 if [ -n "$STRACE" ]; then
