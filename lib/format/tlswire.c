@@ -30,8 +30,6 @@ enum in_state {
 /* The shortest application_data: a content type and a 16-byte tag. */
 #define TLSWIRE_RECORD_MIN	17
 
-/* The largest hello record (a handshake record's plaintext) and header. */
-#define HELLO_MAX	(5 + TLSHELLO_PLAINTEXT_MAX)
 
 /* A ChangeCipherSpec record, as TLS 1.3's middlebox compatibility sends. */
 static const uint8_t ccs[6] = { 20, 0x03, 0x03, 0x00, 0x01, 0x01 };
@@ -337,11 +335,12 @@ take_hello(struct tlswire * w, const uint8_t * b, size_t len)
 	if (w->hlen < 5) {
 		k = 5 - w->hlen < len ? 5 - w->hlen : len;
 		memcpy(w->hello + w->hlen, b, k);
+		/* The template's own length: no other hello can match. */
 		if ((w->hlen += k) == 5 && (w->hello[0] != 22 ||
-		    w->hello[1] != 0x03 || hello_body(w) == 0 ||
-		    5 + hello_body(w) > HELLO_MAX))
+		    w->hello[1] != 0x03 || 5 + hello_body(w) != w->peer->len))
 			fail(w, w->server ? FMTWIRE_UNAUTHENTICATED :
-			    FMTWIRE_FAILED, "first record is not a handshake");
+			    FMTWIRE_FAILED, "first record is not a handshake "
+			    "record of the template's length");
 		return (k);
 	}
 	want = 5 + hello_body(w);
@@ -357,6 +356,9 @@ take_hello(struct tlswire * w, const uint8_t * b, size_t len)
 		return (len);
 	}
 	w->in = IN_RECORDS;
+	/* The hello is not needed again (idle connections are many). */
+	free(w->hello);
+	w->hello = NULL;
 	if (peer_keys(w))
 		return (SIZE_MAX);
 	return (k);
@@ -511,7 +513,7 @@ tlswire_new(const struct dust_format * f, int server, struct seattle * s,
 	w->peer = server ? f->client : f->server;
 	if ((w->vals = malloc(w->own->vlen)) == NULL ||
 	    (w->pvals = malloc(w->peer->vlen)) == NULL ||
-	    (w->hello = malloc(HELLO_MAX)) == NULL)
+	    (w->hello = malloc(w->peer->len)) == NULL)
 		goto err;
 	if (tlshello_draw(w->own, rng, w->vals)) {
 		errno = EINVAL;
