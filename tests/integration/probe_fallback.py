@@ -419,6 +419,12 @@ def limit_check(tmp, key, inv, np_, lp, fails):
             c.close()
         p.terminate()
         p.wait(10)
+    with open(log_path) as f:
+        lines = [ln.strip() for ln in f if "until one ends" in ln]
+    print("limit: %d warning(s): %s" % (len(lines), lines[0] if lines
+                                         else ""))
+    if len(lines) != 1:
+        fails.append("limit: %d warnings, not 1" % len(lines))
 
 
 if __name__ == "__main__":
