@@ -683,6 +683,18 @@ muxio_accept(struct muxio * m, int fd, uint8_t port)
 }
 
 /**
+ * muxio_count(link):
+ * Return the connections ${link} carries now (ids in use, whatever their
+ * state).
+ */
+size_t
+muxio_count(const struct muxio * m)
+{
+
+	return (muxlink_count(m->ml));
+}
+
+/**
  * muxio_free(link):
  * Reset the local connections of ${link}, close it and free it without
  * calling the dead hook (for shutting down).

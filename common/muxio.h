@@ -70,6 +70,13 @@ struct muxio * muxio_new(struct event_base *, struct bufferevent *, int,
 int muxio_accept(struct muxio *, int, uint8_t);
 
 /**
+ * muxio_count(link):
+ * Return the connections ${link} carries now (ids in use, whatever their
+ * state).
+ */
+size_t muxio_count(const struct muxio *);
+
+/**
  * muxio_free(link):
  * Reset the local connections of ${link}, close it and free it without
  * calling the dead hook (for shutting down).

@@ -1,7 +1,9 @@
 /*
- * dust client: accept application connections and carry each as an
- * Ensemble session over model-shaped Dust connections to a dust server
- * (docs/ensemble.md, man/dust.1).
+ * dust client: accept application connections and carry each as a stream
+ * of one Ensemble session over model-shaped Dust connections to a dust
+ * server (docs/streams.md, docs/ensemble.md, man/dust.1); with --socks,
+ * a SOCKS5 front end whose connections go where they ask, through the
+ * server's exit.
  */
 #include <sys/socket.h>
 
@@ -18,16 +20,25 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "socks/socks5.h"
+
 #include "acceptor.h"
 #include "addr.h"
 #include "args.h"
 #include "backoff.h"
 #include "dust.h"
+#include "muxio.h"
+#include "muxsocks.h"
 #include "progrun.h"
 #include "progopts.h"
 #include "sock.h"
+#include "socksfront.h"
 #include "tunnel.h"
 #include "warnp.h"
+
+/* Long options without a short one. */
+#define OPT_SOCKS	1000
+#define OPT_LINGER	1001
 
 /*
  * Waits after failed connections to the server (ms), doubling from the
@@ -42,13 +53,22 @@
 /* Conversation mode: how often an idle session asks for news (ms). */
 #define POLL_MIN	50
 #define POLL_MAX	1000
+/* A session without streams is closed after this long (ms). */
+#define LINGER_DEFAULT	60000
+/* How often the session's streams are counted (ms). */
+#define QUIET_CHECK	250
 
 struct client {
 	struct tunnel tun;
 	struct sock_addr server;	/* Where Dust connections go. */
-	size_t nsess, maxsess, maxlinks;
+	size_t maxlinks;
 	size_t chunk;			/* -m: most bytes per DATA. */
-	struct csess * sessions;
+	struct csess * sessions;	/* Every session, ending ones too; */
+	struct csess * cur;		/* the one new streams go into. */
+	struct muxio_limit limit;	/* -n: streams at once. */
+	struct socksfront * socks;	/* --socks, or NULL. */
+	uint64_t linger_ms;		/* --linger */
+	struct event * quiet;		/* Counts the streams of ${cur}. */
 	struct backoff bo;		/* Pace of connects to the server. */
 	uint64_t fails_total;		/* Failures counted, ever. */
 	struct tconn * probe;		/* While the server cannot be reached:
@@ -59,6 +79,9 @@ struct csess {
 	struct client * cl;
 	struct tapp app;
 	struct ens_session * s;
+	struct muxio * m;		/* Its streams, or NULL once ended. */
+	struct timespec quiet_since;	/* When its streams fell to none, */
+	int quiet;			/* if they did. */
 	struct tconn * conns;
 	size_t nconns, nlinks_total;
 	struct event * retry;		/* Reconnect timer. */
@@ -82,17 +105,36 @@ usage(int rc)
 {
 
 	fprintf(rc ? stderr : stdout,
-	    "usage: dust client -s LISTEN -i INVITE [-t SERVER] [-n MAXSESSIONS]\n"
-	    "                   [-c CONNS] [-m BYTES] [-F] [-p PIDFILE] [-v]\n"
-	    "                   [--syslog]\n"
+	    "usage: dust client {-s LISTEN | --socks LISTEN} -i INVITE [-t SERVER]\n"
+	    "                   [-n MAXSTREAMS] [-c CONNS] [-m BYTES]\n"
+	    "                   [--linger MS] [-F] [-p PIDFILE] [-v] [--syslog]\n"
 	    "Carry each connection accepted on LISTEN to the dust server of\n"
-	    "INVITE (the invite text, or a file holding it) as an Ensemble\n"
-	    "session.  -t connects to SERVER instead of the invite's address\n"
-	    "(a relay); -c is the most connections a session holds at once\n"
-	    "(default 2); -n the most sessions (default 1000); -m the most\n"
-	    "application bytes per Data message sent (1 to 8192, default\n"
-	    "8192).\n");
+	    "INVITE (the invite text, or a file holding it) as a stream of one\n"
+	    "Ensemble session, to the server's target; with --socks, LISTEN is\n"
+	    "a SOCKS5 proxy and each stream goes where it asks, through the\n"
+	    "server's exit.  -t connects to SERVER instead of the invite's\n"
+	    "address (a relay); -c is the most connections the session holds\n"
+	    "at once (default 2); -n the most streams at once (default 1000);\n"
+	    "-m the most application bytes per Data message sent (1 to 8192,\n"
+	    "default 8192); --linger: a session without streams is closed\n"
+	    "after MS milliseconds (default 60000).\n");
 	exit(rc);
+}
+
+/*
+ * csess_streams_end(cs): the session ${cs} takes no more streams; those
+ * it carries are reset (a SOCKS client still waiting gets reply 01).
+ */
+static void
+csess_streams_end(struct csess * cs)
+{
+
+	if (cs->cl->cur == cs)
+		cs->cl->cur = NULL;
+	if (cs->m != NULL) {
+		muxio_free(cs->m);
+		cs->m = NULL;
+	}
 }
 
 /* Free ${cs}: its connections go on as cover until their ends. */
@@ -112,6 +154,7 @@ csess_free(struct csess * cs)
 	    (uintmax_t)tunnel_ms_since(&cs->born), cs->nlinks_total,
 	    (uintmax_t)up, (uintmax_t)down,
 	    (uintmax_t)ens_session_extends(cs->s));
+	csess_streams_end(cs);
 	while ((c = cs->conns) != NULL) {
 		cs->conns = c->next;
 		if (c == cl->probe)
@@ -127,10 +170,6 @@ csess_free(struct csess * cs)
 		cs->next->prevp = cs->prevp;
 	free(cs);
 	cl->tun.st.sessions_open--;
-	/* Room again for a new application connection. */
-	if (cl->nsess-- == cl->maxsess)
-		acceptor_release(cl->tun.acc);
-	acceptor_wake(cl->tun.acc);
 }
 
 /*
@@ -373,7 +412,9 @@ csess_pump(struct csess * cs)
 	int done = tapp_pump(&cs->app, &cs->cl->tun);
 
 	tunnel_kick_session(&cs->cl->tun, cs->s);
-
+	/* The session's stream is over: so are its streams. */
+	if (done)
+		csess_streams_end(cs);
 	/* Done, or the server cannot be reached: nothing more to say. */
 	if ((done && ens_session_idle(cs->s)) ||
 	    (csess_gave_up(cs) && cs->nconns == 0)) {
@@ -417,46 +458,76 @@ app_event(struct bufferevent * bev, short what, void * arg)
 	csess_pump(cs);
 }
 
-/* A new application connection. */
-static void
-accept_cb(void * arg, int fd)
+/* The client side of a link is never asked for a target. */
+static const struct sock_addr *
+no_target(void * cookie, uint8_t port)
 {
-	struct client * cl = arg;
+
+	(void)cookie;
+	(void)port;
+	return (NULL);
+}
+
+/*
+ * The stream layer of a session died (a protocol error, or the session's
+ * stream ended): the session takes no more streams; if the server's
+ * stream had not ended cleanly, the session cannot go on.
+ */
+static void
+streams_dead(void * cookie, const char * why)
+{
+	struct csess * cs = cookie;
+
+	cs->m = NULL;
+	if (cs->cl->cur == cs)
+		cs->cl->cur = NULL;
+	if (!ens_session_rx_done(cs->s)) {
+		warn0("session #%ju: streams: %s", (uintmax_t)cs->no, why);
+		ens_session_abort(cs->s, "stream layer failed");
+	}
+	event_active(cs->kick, 0, 0);
+}
+
+static const struct muxio_hooks streams_hooks = {
+	no_target, streams_dead
+};
+
+/*
+ * csess_new(cl): open a session of ${cl} (its first Dust connection on
+ * the way) and make it the one new streams go into.  Return it, or NULL
+ * after a warning.
+ */
+static struct csess *
+csess_new(struct client * cl)
+{
 	struct csess * cs;
+	char name[64];
 
 	if ((cs = calloc(1, sizeof(*cs))) == NULL ||
 	    (cs->s = ens_session_client_new()) == NULL ||
 	    (cs->retry = event_new(cl->tun.base, -1, 0, retry_cb,
 	    cs)) == NULL ||
 	    (cs->kick = event_new(cl->tun.base, -1, 0, kick_cb,
-	    cs)) == NULL ||
-	    (cs->app.bev = bufferevent_socket_new(cl->tun.base, fd,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
-		warn0("out of memory: connection refused");
-		if (cs != NULL) {
-			ens_session_free(cs->s);
-			if (cs->retry)
-				event_free(cs->retry);
-			if (cs->kick)
-				event_free(cs->kick);
-		}
-		free(cs);
-		close(fd);
-		return;
-	}
+	    cs)) == NULL)
+		goto err;
+	cs->no = cl->tun.sess_serial + 1;
+	snprintf(name, sizeof(name), "session #%ju", (uintmax_t)cs->no);
+	if ((cs->m = tstreams_new(&cl->tun, &cs->app, 0, &streams_hooks, cs,
+	    name, &cl->limit)) == NULL)
+		goto err;
+	cl->tun.sess_serial++;
 	cs->cl = cl;
 	(void)ens_session_set_chunk(cs->s, cl->chunk);
 	cs->app.s = cs->s;
-	cs->app.connected = 1;
 	cs->fails_base = cl->fails_total;
 	cs->poll = POLL_MIN;
-	cs->no = ++cl->tun.sess_serial;
 	clock_gettime(CLOCK_MONOTONIC, &cs->born);
 	cs->next = cl->sessions;
 	if (cs->next != NULL)
 		cs->next->prevp = &cs->next;
 	cs->prevp = &cl->sessions;
 	cl->sessions = cs;
+	cl->cur = cs;
 	cl->tun.st.sessions++;
 	cl->tun.st.sessions_open++;
 	bufferevent_setcb(cs->app.bev, app_rw, app_rw, app_event, cs);
@@ -466,9 +537,97 @@ accept_cb(void * arg, int fd)
 	bufferevent_enable(cs->app.bev, EV_READ | EV_WRITE);
 	info0("session #%ju: opened", (uintmax_t)cs->no);
 	open_conn(cs);
-	/* The limit: stop accepting until a session ends. */
-	if (++cl->nsess >= cl->maxsess)
-		acceptor_hold(cl->tun.acc);
+	return (cs);
+
+err:
+	warn0("cannot open a session: %s", strerror(errno));
+	if (cs != NULL) {
+		ens_session_free(cs->s);
+		if (cs->retry)
+			event_free(cs->retry);
+		if (cs->kick)
+			event_free(cs->kick);
+	}
+	free(cs);
+	return (NULL);
+}
+
+/* streams(cl): return the link of the session new streams go into. */
+static struct muxio *
+streams(struct client * cl)
+{
+
+	if (cl->cur == NULL && csess_new(cl) == NULL)
+		return (NULL);
+	cl->cur->quiet = 0;
+	return (cl->cur->m);
+}
+
+/*
+ * Every QUIET_CHECK ms: close the session new streams go into once it
+ * has carried none for the linger time.  It closes cleanly, as an
+ * application connection did: its stream ends (FIN), the server's ends
+ * in answer, and Close is exchanged.
+ */
+static void
+quiet_cb(evutil_socket_t fd, short what, void * arg)
+{
+	struct client * cl = arg;
+	struct csess * cs = cl->cur;
+
+	(void)fd;
+	(void)what;
+	if (cs == NULL || cs->m == NULL)
+		return;
+	if (muxio_count(cs->m) > 0) {
+		cs->quiet = 0;
+		return;
+	}
+	if (!cs->quiet) {
+		cs->quiet = 1;
+		clock_gettime(CLOCK_MONOTONIC, &cs->quiet_since);
+		return;
+	}
+	if (tunnel_ms_since(&cs->quiet_since) < cl->linger_ms)
+		return;
+	info0("session #%ju: no stream for %ju ms: closing",
+	    (uintmax_t)cs->no, (uintmax_t)cl->linger_ms);
+	cl->cur = NULL;
+	cs->app.eof_in = 1;
+	bufferevent_disable(cs->app.bev, EV_READ);
+	csess_pump(cs);
+}
+
+/* A new application connection: a stream to the server's target. */
+static void
+accept_cb(void * arg, int fd)
+{
+	struct client * cl = arg;
+	struct muxio * m;
+
+	if (cl->socks != NULL) {
+		socksfront_add(cl->socks, fd);
+		return;
+	}
+	if ((m = streams(cl)) == NULL) {
+		close(fd);
+		return;
+	}
+	(void)muxio_accept(m, fd, TUNNEL_TARGET_PORT);
+}
+
+/* A SOCKS request is in: a stream to its destination. */
+static void
+socks_cb(void * arg, int fd, const uint8_t * prefix, size_t len)
+{
+	struct client * cl = arg;
+	struct muxio * m;
+
+	if ((m = streams(cl)) == NULL) {
+		socksfront_refuse(cl->socks, fd, SOCKS5_FAILURE);
+		return;
+	}
+	(void)muxsocks_accept(m, fd, prefix, len);
 }
 
 /**
@@ -480,6 +639,8 @@ cmd_client(int argc, char ** argv)
 {
 	static const struct option opts[] = {
 		PROGOPTS_LONG_HELP, PROGOPTS_LONG_SYSLOG,
+		{"socks", required_argument, NULL, OPT_SOCKS},
+		{"linger", required_argument, NULL, OPT_LINGER},
 		{NULL, 0, NULL, 0}
 	};
 	static struct client cl;
@@ -488,12 +649,15 @@ cmd_client(int argc, char ** argv)
 		.n = 1000
 	};
 	const char * lspec = NULL, * ispec = NULL, * tspec = NULL;
+	const char * sspec = NULL;
 	uint64_t v;
 	int ch, rc = 1;
 	char why[256];
 	struct csess * cs;
+	struct timeval quiet_tv = {0, QUIET_CHECK * 1000};
 
 	cl.maxlinks = 2;
+	cl.linger_ms = LINGER_DEFAULT;
 	backoff_init(&cl.bo, BACKOFF_MIN, BACKOFF_MAX);
 	while ((ch = getopt_long(argc, argv, "c:Fhi:m:n:p:s:t:v", opts,
 	    NULL)) != -1) {
@@ -517,18 +681,32 @@ cmd_client(int argc, char ** argv)
 		case 't':
 			tspec = optarg;
 			break;
+		case OPT_SOCKS:
+			sspec = optarg;
+			break;
+		case OPT_LINGER:
+			if (args_uint("--linger", optarg, 0, 86400000,
+			    &cl.linger_ms))
+				return (1);
+			break;
 		default:
 			if (progopts_flag(&po, ch, optarg))
 				return (1);
 		}
 	}
-	if (optind != argc || lspec == NULL || ispec == NULL)
+	if (optind != argc || (lspec == NULL) == (sspec == NULL) ||
+	    ispec == NULL)
 		usage(1);
-	/* Each session: its application connection and its links. */
-	po.files_per_n = 1 + cl.maxlinks;
+	if (sspec != NULL)
+		lspec = sspec;
+	/*
+	 * Each stream: its application connection.  The session's links
+	 * (-c) and its socketpair fit in PROGOPTS_FILES_BASE.
+	 */
+	po.files_per_n = 1;
 	if (progopts_files(&po))
 		return (1);
-	cl.maxsess = (size_t)po.n;
+	cl.limit.max = (size_t)po.n;
 	if (tunnel_load(&cl.tun, ispec, 0, why, sizeof(why))) {
 		warn0("-i: %s", why);
 		return (1);
@@ -542,7 +720,11 @@ cmd_client(int argc, char ** argv)
 		goto done0;
 	if (progrun_daemonize(po.fg, po.pidfile, lspec, po.use_syslog))
 		goto done1;
-	if (tunnel_events(&cl.tun, accept_cb, &cl)) {
+	if (tunnel_events(&cl.tun, accept_cb, &cl) ||
+	    (sspec != NULL && (cl.socks = socksfront_new(cl.tun.base,
+	    socks_cb, &cl)) == NULL) ||
+	    (cl.quiet = event_new(cl.tun.base, -1, EV_PERSIST, quiet_cb,
+	    &cl)) == NULL || event_add(cl.quiet, &quiet_tv)) {
 		warn0("cannot set up the event loop");
 		goto done2;
 	}
@@ -555,6 +737,10 @@ cmd_client(int argc, char ** argv)
 	}
 	tconn_close_all(&cl.tun);
 done2:
+	if (cl.socks != NULL)
+		socksfront_free(cl.socks);
+	if (cl.quiet != NULL)
+		event_free(cl.quiet);
 	tunnel_events_free(&cl.tun);
 done1:
 	close(cl.tun.lfd);

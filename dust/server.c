@@ -1,7 +1,8 @@
 /*
  * dust server: accept Dust connections, run the Ensemble sessions they
- * carry, and connect each session to the target (docs/ensemble.md,
- * man/dust.1).
+ * carry, and connect each stream of a session to the target, or with
+ * --exit to the destination it asks for (docs/streams.md,
+ * docs/ensemble.md, man/dust.1).
  */
 #include <sys/socket.h>
 
@@ -23,8 +24,11 @@
 #include "addr.h"
 #include "args.h"
 #include "dust.h"
+#include "exitopts.h"
 #include "fallback.h"
 #include "keyio.h"
+#include "muxio.h"
+#include "muxsocks.h"
 #include "progrun.h"
 #include "progopts.h"
 #include "replaylog.h"
@@ -36,6 +40,7 @@
 #define OPT_FALLBACK	1000
 #define OPT_REPLAYLOG	1001
 #define OPT_NOMARK	1002
+#define OPT_EXIT	1003
 
 /* A session with no connection for this long is dropped (seconds). */
 #define IDLE_DEFAULT	120
@@ -47,6 +52,11 @@
 struct server {
 	struct tunnel tun;
 	struct sock_addr target;
+	int has_target;			/* -t given. */
+	struct exitopts ex;		/* --exit: the policy and resolver, */
+	struct muxsocks_exit exit;	/* what the streams' links use, */
+	int exit_on;			/* if given. */
+	struct muxio_limit limit;	/* -n: streams at once, all sessions. */
 	struct event * sweep;
 	struct event * room;		/* Looks for room under the limit. */
 	int paused;
@@ -63,6 +73,7 @@ struct ssess {
 	struct server * sv;
 	struct tapp app;
 	struct ens_session * s;
+	struct muxio * m;		/* Its streams, or NULL once ended. */
 	uint64_t no;
 	struct timespec born, lonely;	/* lonely: when links fell to 0. */
 	int freeing;
@@ -76,14 +87,21 @@ usage(int rc)
 {
 
 	fprintf(rc ? stderr : stdout,
-	    "usage: dust server -s LISTEN -t TARGET -k KEYFILE -i INVITE\n"
+	    "usage: dust server -s LISTEN {-t TARGET | --exit} -k KEYFILE -i INVITE\n"
 	    "                   [-n MAXCONNS] [-S MAXSESSIONS] [-I SECONDS]\n"
 	    "                   [-m BYTES] [--fallback ADDRESS] [--replay-log FILE]\n"
-	    "                   [--no-mark] [-F] [-p PIDFILE] [-v] [--syslog]\n"
+	    "                   [--no-mark] [--allow CIDR ...] [--deny CIDR ...]\n"
+	    "                   [--ports LIST] [--timeout SECONDS]\n"
+	    "                   [--resolv-conf FILE] [-F] [-p PIDFILE] [-v]\n"
+	    "                   [--syslog]\n"
 	    "Accept Dust connections on LISTEN for the server of KEYFILE and\n"
 	    "INVITE (the invite text, or a file holding it), and connect each\n"
-	    "Ensemble session to TARGET.  -n: most connections at once\n"
-	    "(default 10000); -S: most sessions (default 1000); -I: seconds a\n"
+	    "stream of an Ensemble session to TARGET; with --exit, a SOCKS\n"
+	    "client's stream to the destination it asks for, if the policy\n"
+	    "(--allow, --deny, --ports; loopback, private and this host's\n"
+	    "addresses denied by default) lets it.  -n: most Dust connections,\n"
+	    "and most streams, at once (default 10000); -S: most sessions\n"
+	    "(default 1000); -I: seconds a\n"
 	    "session without connections is kept (default 120); -m: most\n"
 	    "application bytes per Data message sent (1 to 8192, default\n"
 	    "8192).  A connection whose first flight carries no valid mark\n"
@@ -108,6 +126,8 @@ ssess_free(struct ssess * ss)
 	    why ? "aborted: " : "closed cleanly", why ? why : "",
 	    (uintmax_t)tunnel_ms_since(&ss->born), (uintmax_t)up,
 	    (uintmax_t)down, (uintmax_t)ens_session_extends(ss->s));
+	if (ss->m != NULL)
+		muxio_free(ss->m);
 	tapp_close(&ss->app, 1);
 	ens_table_remove(sv->table, ss->s);
 	*ss->prevp = ss->next;
@@ -121,14 +141,20 @@ ssess_free(struct ssess * ss)
 static void
 ssess_pump(struct ssess * ss)
 {
-
 	int done;
 
 	if (ss->freeing)
 		return;
 	done = tapp_pump(&ss->app, &ss->sv->tun);
 	tunnel_kick_session(&ss->sv->tun, ss->s);
-	if (done && ens_session_idle(ss->s))
+	if (!done)
+		return;
+	/* The session's stream is over: so are its streams. */
+	if (ss->m != NULL) {
+		muxio_free(ss->m);
+		ss->m = NULL;
+	}
+	if (ens_session_idle(ss->s))
 		ssess_free(ss);
 }
 
@@ -145,22 +171,49 @@ static void
 app_event(struct bufferevent * bev, short what, void * arg)
 {
 	struct ssess * ss = arg;
-	int one = 1;
 
-	if (what & BEV_EVENT_CONNECTED) {
-		ss->app.connected = 1;
-		(void)setsockopt(bufferevent_getfd(bev), IPPROTO_TCP,
-		    TCP_NODELAY, &one, sizeof(one));
-	} else if (what & BEV_EVENT_EOF) {
+	if (what & BEV_EVENT_EOF) {
 		ss->app.eof_in = 1;
 		bufferevent_disable(bev, EV_READ);
 	} else if (what & BEV_EVENT_ERROR) {
-		ens_session_abort(ss->s, ss->app.connected ?
-		    "target connection failed" : "cannot connect to target");
+		ens_session_abort(ss->s, "stream layer failed");
 		tapp_close(&ss->app, 1);
 	}
 	ssess_pump(ss);
 }
+
+/* Where a stream for port id ${port} goes: -t's target, for port 0. */
+static const struct sock_addr *
+stream_target(void * cookie, uint8_t port)
+{
+	struct ssess * ss = cookie;
+
+	if (port != TUNNEL_TARGET_PORT || !ss->sv->has_target)
+		return (NULL);
+	return (&ss->sv->target);
+}
+
+/*
+ * The stream layer of a session died (a protocol error, or the client's
+ * stream ended and ours with it): if the client's stream had not ended
+ * cleanly, the session cannot go on.
+ */
+static void
+streams_dead(void * cookie, const char * why)
+{
+	struct ssess * ss = cookie;
+
+	ss->m = NULL;
+	if (!ens_session_rx_done(ss->s)) {
+		warn0("session #%ju: streams: %s", (uintmax_t)ss->no, why);
+		ens_session_abort(ss->s, "stream layer failed");
+	}
+	ssess_pump(ss);
+}
+
+static const struct muxio_hooks streams_hooks = {
+	stream_target, streams_dead
+};
 
 /* The table made a session: connect it to the target. */
 static void
@@ -168,6 +221,7 @@ created(void * cookie, struct ens_session * s)
 {
 	struct server * sv = cookie;
 	struct ssess * ss;
+	char name[64];
 
 	if ((ss = calloc(1, sizeof(*ss))) == NULL) {
 		ens_session_abort(s, "out of memory");
@@ -189,22 +243,20 @@ created(void * cookie, struct ens_session * s)
 	sv->tun.st.sessions++;
 	sv->tun.st.sessions_open++;
 	info0("session #%ju: opened", (uintmax_t)ss->no);
-	if ((ss->app.bev = bufferevent_socket_new(sv->tun.base, -1,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+	snprintf(name, sizeof(name), "session #%ju", (uintmax_t)ss->no);
+	if ((ss->m = tstreams_new(&sv->tun, &ss->app, 1, &streams_hooks, ss,
+	    name, &sv->limit)) == NULL) {
 		ss->app.gone = 1;
-		ens_session_abort(s, "out of memory");
+		ens_session_abort(s, "cannot start its streams");
 		return;
 	}
+	if (sv->exit_on)
+		muxsocks_serve(ss->m, &sv->exit);
 	bufferevent_setcb(ss->app.bev, app_rw, app_rw, app_event, ss);
 	tunnel_bev_tune(ss->app.bev);
 	bufferevent_setwatermark(ss->app.bev, EV_WRITE, TUNNEL_APP_HIGH / 2,
 	    0);
 	bufferevent_enable(ss->app.bev, EV_READ | EV_WRITE);
-	if (bufferevent_socket_connect(ss->app.bev,
-	    (struct sockaddr *)&sv->target.ss, (int)sv->target.len)) {
-		tapp_close(&ss->app, 1);
-		ens_session_abort(s, "cannot connect to target");
-	}
 }
 
 /* Connection hooks: a bound link's session may have news. */
@@ -361,20 +413,22 @@ cmd_server(int argc, char ** argv)
 		{"fallback", required_argument, NULL, OPT_FALLBACK},
 		{"replay-log", required_argument, NULL, OPT_REPLAYLOG},
 		{"no-mark", no_argument, NULL, OPT_NOMARK},
+		{"exit", no_argument, NULL, OPT_EXIT},
+		EXITOPTS_LONG,
 		{NULL, 0, NULL, 0}
 	};
 	static struct server sv;
 	struct progopts po = {
 		.name = "dust", .usage = usage, .pidflag = 'p', .nmin = 1,
 		.n = 10000,
-		/* Each Dust connection, and the target connection of the
-		   session it carries. */
+		/* Each Dust connection, and a stream's connection to its
+		   target or destination. */
 		.files_per_n = 2
 	};
 	const char * lspec = NULL, * ispec = NULL, * tspec = NULL;
 	const char * kspec = NULL, * fspec = NULL, * rspec = NULL;
 	struct sock_addr fallback;
-	int nomark = 0;
+	int nomark = 0, r;
 	uint8_t pk[32];
 	uint64_t v, maxsess = 1000;
 	int ch, rc = 1;
@@ -382,6 +436,7 @@ cmd_server(int argc, char ** argv)
 	struct timeval sec = {1, 0};
 
 	sv.idle_ms = IDLE_DEFAULT * 1000;
+	exitopts_init(&sv.ex);
 	while ((ch = getopt_long(argc, argv, "FhI:i:k:m:n:p:S:s:t:v", opts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -420,13 +475,17 @@ cmd_server(int argc, char ** argv)
 		case OPT_NOMARK:
 			nomark = 1;
 			break;
+		case OPT_EXIT:
+			sv.exit_on = 1;
+			break;
 		default:
-			if (progopts_flag(&po, ch, optarg))
+			if ((r = exitopts_flag(&sv.ex, ch, optarg)) == -1 ||
+			    (r == 1 && progopts_flag(&po, ch, optarg)))
 				return (1);
 		}
 	}
 	if (optind != argc || lspec == NULL || ispec == NULL ||
-	    tspec == NULL || kspec == NULL)
+	    (tspec == NULL && !sv.exit_on) || kspec == NULL)
 		usage(1);
 	if (nomark && (fspec != NULL || rspec != NULL)) {
 		warn0("--no-mark: --fallback and --replay-log need the mark");
@@ -438,6 +497,10 @@ cmd_server(int argc, char ** argv)
 	if (progopts_files(&po))
 		return (1);
 	sv.maxconns = (size_t)po.n;
+	sv.limit.max = (size_t)po.n;
+	/* This host's own addresses are refused unless --allow opens them. */
+	if (sv.exit_on && exitopts_own(&sv.ex))
+		return (1);
 	if (keyio_read(kspec, sv.tun.sk, pk))
 		return (1);
 	if (tunnel_load(&sv.tun, ispec, 1, why, sizeof(why))) {
@@ -464,9 +527,11 @@ cmd_server(int argc, char ** argv)
 	if (fspec != NULL &&
 	    progopts_resolve("--fallback", fspec, &fallback, 1) < 0)
 		goto done0;
-	if (progopts_resolve("-t", tspec, &sv.target, 1) < 0 ||
+	if ((tspec != NULL &&
+	    progopts_resolve("-t", tspec, &sv.target, 1) < 0) ||
 	    (sv.tun.lfd = progopts_listen("-s", lspec)) == -1)
 		goto done0;
+	sv.has_target = (tspec != NULL);
 	if ((sv.table = ens_table_new((size_t)maxsess, NULL, created,
 	    &sv)) == NULL) {
 		warn0("out of memory");
@@ -480,10 +545,13 @@ cmd_server(int argc, char ** argv)
 	    (sv.tun.fallback = fallback_new(sv.tun.base, &fallback,
 	    room_again, &sv)) == NULL) ||
 	    (sv.sweep = event_new(sv.tun.base, -1, EV_PERSIST, sweep_cb,
-	    &sv)) == NULL || event_add(sv.sweep, &sec)) {
+	    &sv)) == NULL || event_add(sv.sweep, &sec) ||
+	    (sv.exit_on && exitopts_start(&sv.ex, sv.tun.base))) {
 		warn0("cannot set up the event loop");
 		goto done2;
 	}
+	sv.exit.connect = &sv.ex.cfg;
+	sv.exit.pacer = NULL;
 	if (progrun_loop(sv.tun.base) == 0)
 		rc = 0;
 	tconn_close_all(&sv.tun);
@@ -493,6 +561,7 @@ cmd_server(int argc, char ** argv)
 		ssess_free(sv.sessions);
 	}
 done2:
+	exitopts_free(&sv.ex, sv.tun.base);
 	fallback_free(sv.tun.fallback);
 	if (sv.room)
 		event_free(sv.room);

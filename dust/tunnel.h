@@ -25,8 +25,8 @@
  * acceptor, counters), tunnel_conn.c (a connection's life), tunnel_read.c
  * (its incoming bytes), tunnel_sched.c (its schedule), tunnel_conv.c
  * (conversation mode's steps), tunnel_mark.c (the mark and the fallback),
- * tunnel_app.c (the application side); tconn.h holds what a connection's
- * files share inside.
+ * tunnel_app.c (the application side), tunnel_streams.c (the streams a
+ * session carries); tconn.h holds what a connection's files share inside.
  */
 
 /* Application output buffered before a session stops giving bytes. */
@@ -304,5 +304,24 @@ int tapp_pump(struct tapp *, struct tunnel *);
  * Close the application socket of ${a} (with a reset if ${reset}).
  */
 void tapp_close(struct tapp *, int);
+
+/* tunnel_streams.c: the streams of a session (docs/streams.md). */
+struct muxio;
+struct muxio_hooks;
+struct muxio_limit;
+
+/* The port id of a stream to the server's fixed target (-t). */
+#define TUNNEL_TARGET_PORT	0
+
+/**
+ * tstreams_new(tun, a, server, hooks, cookie, name, limit):
+ * Make the application side ${a} of a session (its bufferevent, marked
+ * connected) one end of a socketpair, and run a muxio link of the
+ * ${server} side on the other end with ${hooks}, ${cookie}, ${name} and
+ * ${limit} (see muxio_new).  Return the link, or NULL on failure with
+ * ${a}->bev NULL.
+ */
+struct muxio * tstreams_new(struct tunnel *, struct tapp *, int,
+    const struct muxio_hooks *, void *, const char *, struct muxio_limit *);
 
 #endif /* !DUST_TUNNEL_H */

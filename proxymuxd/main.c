@@ -11,12 +11,10 @@
 #include <event2/dns.h>
 #include <event2/event.h>
 
-#include "socks/policy.h"
-
 #include "args.h"
+#include "exitopts.h"
 #include "muxserver.h"
 #include "muxsocks.h"
-#include "ownaddrs.h"
 #include "progopts.h"
 #include "progrun.h"
 #include "pacer.h"
@@ -26,9 +24,8 @@
 /* Defaults: coverpipe's, so that the onward rate matches the link's. */
 #define DEFAULT_RATE	40
 #define DEFAULT_BYTES	1024
-#define DEFAULT_TIMEOUT	10
 
-static struct policy policy;
+static struct exitopts ex;
 
 /* Print the usage and exit with ${rc}. */
 static void usage(int) __attribute__((noreturn));
@@ -59,11 +56,7 @@ main(int argc, char * argv[])
 {
 	static const struct option longopts[] = {
 		PROGOPTS_LONG_HELP, PROGOPTS_LONG_VERSION, PROGOPTS_LONG_SYSLOG,
-		{"allow", required_argument, NULL, 'A'},
-		{"deny", required_argument, NULL, 'D'},
-		{"ports", required_argument, NULL, 'P'},
-		{"timeout", required_argument, NULL, 'T'},
-		{"resolv-conf", required_argument, NULL, 'R'},
+		EXITOPTS_LONG,
 		{NULL, 0, NULL, 0}
 	};
 	struct progopts po = {
@@ -73,19 +66,14 @@ main(int argc, char * argv[])
 		.files_per_n = 1
 	};
 	const char * sspec = NULL;
-	const char * resolv = "/etc/resolv.conf";
 	uint64_t rate = DEFAULT_RATE, bytes = DEFAULT_BYTES;
-	uint64_t timeout = DEFAULT_TIMEOUT;
-	int ch, lfd, r, rc, nown;
-	char why[256];
+	int ch, lfd, r, rc;
 	struct event_base * base;
-	struct evdns_base * dns;
-	struct proxyconnect_cfg cfg;
 	struct muxsocks_exit proxy;
 	struct muxserver * s = NULL;
 
 	warnp_init(argv[0]);
-	policy_init(&policy);
+	exitopts_init(&ex);
 	while ((ch = getopt_long(argc, argv, "s:r:b:n:p:Fvh", longopts, NULL))
 	    != -1) {
 		switch (ch) {
@@ -100,31 +88,9 @@ main(int argc, char * argv[])
 			if (args_uint("-b", optarg, 1, 1048576, &bytes))
 				exit(1);
 			break;
-		case 'A':
-		case 'D':
-			if (policy_add(&policy, ch == 'A', optarg, why,
-			    sizeof(why))) {
-				warn0("--%s: %s", ch == 'A' ? "allow" : "deny",
-				    why);
-				exit(1);
-			}
-			break;
-		case 'P':
-			if (policy_set_ports(&policy, optarg, why,
-			    sizeof(why))) {
-				warn0("--ports: %s", why);
-				exit(1);
-			}
-			break;
-		case 'T':
-			if (args_uint("--timeout", optarg, 1, 3600, &timeout))
-				exit(1);
-			break;
-		case 'R':
-			resolv = optarg;
-			break;
 		default:
-			if (progopts_flag(&po, ch, optarg))
+			if ((r = exitopts_flag(&ex, ch, optarg)) == -1 ||
+			    (r == 1 && progopts_flag(&po, ch, optarg)))
 				exit(1);
 		}
 	}
@@ -133,27 +99,16 @@ main(int argc, char * argv[])
 	if (progopts_files(&po))
 		exit(1);
 	/* This host's own addresses are refused unless --allow opens them. */
-	if ((nown = ownaddrs_deny(&policy)) == -1)
+	if (exitopts_own(&ex))
 		exit(1);
-	info0("refusing this host's %d own addresses unless allowed", nown);
 	if ((lfd = progopts_listen("-s", sspec)) == -1)
 		exit(1);
 	/* The tick schedule wants CLOCK_MONOTONIC, not its coarse variant. */
 	if ((base = progrun_start(&po, sspec, 1)) == NULL)
 		exit(1);
-	/* Names are resolved here, with the hosts file and ${resolv}. */
-	if ((dns = evdns_base_new(base, 0)) == NULL) {
-		warn0("cannot create a resolver");
+	if (exitopts_start(&ex, base))
 		exit(1);
-	}
-	if ((r = evdns_base_resolv_conf_parse(dns, DNS_OPTIONS_ALL, resolv)))
-		warn0("--resolv-conf: cannot use %s (error %d): names are "
-		    "resolved with the hosts file and 127.0.0.1", resolv, r);
-	cfg.base = base;
-	cfg.dns = dns;
-	cfg.policy = &policy;
-	cfg.timeout_ms = (int)timeout * 1000;
-	proxy.connect = &cfg;
+	proxy.connect = &ex.cfg;
 	proxy.pacer = NULL;
 	if ((rate == 0 || (proxy.pacer = pacer_new(base, (unsigned int)rate,
 	    (size_t)bytes)) != NULL) && (s = muxserver_new(base, lfd,
@@ -161,10 +116,7 @@ main(int argc, char * argv[])
 		muxserver_set_proxy(s, &proxy);
 	rc = progrun_serve(base, s != NULL);
 	muxserver_free(s);
-	/* Let cancelled resolves call back (and free) before the end. */
-	event_base_loop(base, EVLOOP_NONBLOCK);
-	evdns_base_free(dns, 1);
-	event_base_loop(base, EVLOOP_NONBLOCK);
+	exitopts_free(&ex, base);
 	pacer_free(proxy.pacer);
 	event_base_free(base);
 	return (rc);

@@ -40,3 +40,17 @@ tunnel_relay() {
 	wait_port "$RP"
 }
 TAG=
+
+# wait_line FILE PATTERN [SECONDS]: wait until a line of FILE matches the
+# grep pattern PATTERN, up to SECONDS (default 20; a client closes its
+# session once it has carried no stream for --linger ms, then Close is
+# exchanged on the model's connections); print the line, or fail.
+wait_line() {
+	_i=0
+	until grep "$2" "$1"; do
+		_i=$((_i + 1))
+		[ $_i -lt $(( ${3:-20} * 10 )) ] ||
+		    fail "$1: no line matching '$2' within ${3:-20} s"
+		sleep 0.1
+	done
+}

@@ -12,8 +12,9 @@
 #   1b. ENETUNREACH (in a network namespace of its own holding only lo,
 #      if one can be made): the same bounds, then SIGTERM.
 #   2. EMFILE: the client's file limit is lowered (prlimit) to the lowest
-#      free descriptor + 1, so that the application connection takes the
-#      last one and every connect fails in socket(); the same bounds on
+#      free descriptor + 3, so that the application connection and the
+#      session's socketpair (docs/streams.md) take the last three and
+#      every connect fails in socket(); the same bounds on
 #      CPU and log lines hold; then, the limit restored for ASan's leak
 #      check, SIGINT ends it within 2 s with exit 0.
 #   3. dust server: SIGINT while idle, and SIGTERM while a client's
@@ -121,7 +122,7 @@ fi
 # 2. EMFILE.
 TAG=2; tunnel_client
 sleep 0.5
-prlimit --pid "$PID_client2" --nofile="$(( $(lowest_free "$PID_client2") + 1 )):"
+prlimit --pid "$PID_client2" --nofile="$(( $(lowest_free "$PID_client2") + 3 )):"
 spawn app2 hold "$CP" 1
 measure client2 "$PID_client2"
 grep -q "cannot reach the server: Too many open files" "$T/client2.log" ||

@@ -2,29 +2,33 @@
 """Dust connections of the built-in `tls` model as a censor's parser sees
 them (docs/protocol.md, "The TLS format").
 
-A real nginx serves HTTP on loopback; `dust server` (-t nginx) and `dust
-client` run with an invite of `-m tls`; tcpdump records the Dust port while
-CONNS application connections (GETs, NPAR at a time, each a session and a
-Dust connection of its own) and one 4 MB download (sha256 checked) go
-through the tunnel.  Then, with Debian's tshark and a big-integer
-reference of Curve25519 (tests/ref/curve_ref.py):
+Real programs: a real nginx serves HTTP on loopback; `dust server` (-t
+nginx) and `dust client` run with an invite of `-m tls`; tcpdump records
+the Dust port while CONNS GETs and one 4 MB download (sha256 checked) go
+through the tunnel, as streams of one session.  Engine-made: CONNS more
+connections from tests/tools/tlsformat_tool (the engine with the same
+model, a marked client and a server requiring the mark: handshake, a
+request, an answer), written as TCP connections into a pcap (no packet
+leaves the process).  Then, on both captures, with Debian's tshark and a
+big-integer reference of Curve25519 (tests/ref/curve_ref.py):
   1. tcpdump dropped no packet; tshark finds no malformed packet and no
      expert info of severity warning or more but TCP's own (a full window,
      a D-SACK: the path's);
   2. every record of every Dust connection is TLS 1.3's: handshake (22)
      only in the first flights, ChangeCipherSpec (20), application data
      (23); each connection has one ClientHello and one ServerHello;
-  3. every ClientHello's JA3 (tshark's) equals that of the model's first
-     captured ClientHello (curl's), and every ServerHello's cipher suite and
-     extension types equal the captured nginx's; the SNI is the capture's;
+  3. every ClientHello's JA3 (tshark's) and SNI equal those of the model's
+     first captured ClientHello (curl's), and every ServerHello's cipher
+     suite and extension types the captured nginx's;
   4. every key share, the client's X and the server's Y, is a canonical
      u-coordinate of a point on the curve (not the twist) in the
      prime-order subgroup, as real X25519 keys are;
-  5. the client randoms (which carry the mark), client session ids and
-     server randoms look uniform: no value repeats, and for each of the 256
-     bit positions of each field the count of ones over the n connections
-     is within 5 standard deviations of n/2 (768 tests: a false alarm about
-     once in 2,000 runs).
+  5. over the engine-made connections, the client randoms (which carry
+     the mark), client session ids and server randoms look uniform: no
+     value repeats, and for each of the 256 bit positions of each field
+     the count of ones over the n connections is within 5 standard
+     deviations of n/2 (768 tests: a false alarm about once in 2,000
+     runs).
 Exit 0 on success, 77 without nginx, tcpdump, tshark or root, 1 on failure.
 """
 import hashlib
@@ -37,7 +41,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 ROOT = os.environ.get("DUST_ROOT", os.getcwd())
@@ -51,8 +54,11 @@ from testlib import listening, nginx_conf, wait_port  # noqa: E402
 DUST = os.path.join(os.environ.get("DUST_BIN", "build/asan/bin"), "dust")
 NGINX = "/usr/sbin/nginx"
 TCPDUMP = "/usr/bin/tcpdump"
+TOOLS = os.environ.get("DUST_TOOLS",
+                       os.path.join(ROOT, "build/asan/tests/tools"))
+TOOL = os.path.join(TOOLS, "tlsformat_tool")
 CONNS = 1000
-NPAR = 8
+SEED = 20261208
 BIG = 4 * 1024 * 1024
 SIGMAS = 5
 
@@ -79,32 +85,34 @@ def get(port, path):
     return body
 
 
-def browse(port, n, errors):
-    """${n} GETs of the index, one connection each."""
-    try:
-        for _ in range(n):
-            get(port, b"/index.html")
-    except (OSError, SystemExit) as e:
-        errors.append(str(e))
-
-
 def traffic(cport):
-    """The application connections of the test, through the client."""
-    errors = []
-    threads = [threading.Thread(target=browse,
-                                args=(cport, CONNS // NPAR, errors))
-               for _ in range(NPAR)]
-    for t in threads:
-        t.start()
+    """The application connections through the client: streams of one
+    session, on one Dust connection."""
+    for _ in range(CONNS):
+        get(cport, b"/index.html")
     body = get(cport, b"/big.bin")
-    for t in threads:
-        t.join()
-    if errors:
-        exit_fail("GETs through the tunnel failed: %s" % errors[0])
     with open(os.path.join(os.environ["TLS_WWW"], "big.bin"), "rb") as f:
         if hashlib.sha256(body).digest() != hashlib.sha256(f.read()).digest():
             exit_fail("the 4 MB download differs")
     print("%d GETs and a 4 MB download through -m tls: ok" % CONNS)
+
+
+def engine_pcap(tmp):
+    """The tool's connections as a pcap; return its path."""
+    out = subprocess.run([TOOL, str(CONNS), str(SEED)], capture_output=True,
+                         text=True, timeout=600)
+    if out.returncode != 0:
+        exit_fail("tlsformat_tool: " + out.stderr.strip())
+    sends = {}
+    for line in out.stdout.splitlines():
+        i, side, h = line.split()
+        sends.setdefault(int(i), []).append((side == "s", bytes.fromhex(h)))
+    packets = []
+    for i in sorted(sends):
+        packets += connection(i, 443, sends[i])
+    pcap = os.path.join(tmp, "engine.pcap")
+    write_pcap(pcap, packets)
+    return pcap
 
 
 def fields(pcap, filt, names):
@@ -134,7 +142,8 @@ def learned(tmp):
 
 
 def check_wire(pcap, tmp):
-    """Checks 1 to 3; return the key shares and random fields."""
+    """Checks 1 to 3 on ${pcap}; return the ClientHellos' and
+    ServerHellos' fields."""
     # Expert infos of warning or error: TCP's own (a full window in bulk
     # transfer, D-SACK on loopback) are the path's, not ours.
     bad = [line for line in tshark(pcap, "-q", "-z", "expert,warn")
@@ -264,6 +273,8 @@ def main():
         if not re.search(r"^0 packets dropped by kernel", err, re.M):
             exit_fail("tcpdump dropped packets: " + err.strip())
         ch, sh = check_wire(pcap, tmp)
+        check_points(ch, sh)
+        ch, sh = check_wire(engine_pcap(tmp), tmp)
         check_points(ch, sh)
         check_bits("client random (the mark)", [c[3] for c in ch])
         check_bits("client session id", [c[4] for c in ch])

@@ -30,16 +30,14 @@ run() {
 		tunnel_relay "$2" 0.1 0.6
 		TO=$RP
 	fi
-	tunnel_client -c 3 -m $CHUNK -t "[127.0.0.1]:$TO"
+	tunnel_client -c 3 -m $CHUNK -t "[127.0.0.1]:$TO" --linger 0
 	s0=$(date +%s)
 	timeout 60 $PY tests/tunnel_peer.py client "$CP" 1 $BYTES $BYTES 3 \
 	    > "$T/peer_$1.log" 2>&1 || { tail -n 20 "$T/peer_$1.log" \
 	    "$T/client_$1.log"; fail "$1: transfer not exact"; }
 	echo "$1: $(cat "$T/peer_$1.log") in $(( $(date +%s) - s0 )) s"
-	sleep 0.5
 	for side in client server; do
-		L=$(grep "session #1: closed cleanly" "$T/${side}_$1.log") ||
-		    fail "$1: $side: no clean close"
+		L=$(wait_line "$T/${side}_$1.log" "session #1: closed cleanly" 60)
 		E=$(echo "$L" | sed -n 's/.* \([0-9]*\) extends$/\1/p')
 		echo "$1: $side: $L"
 		# No ID may carry more than 65,536 message numbers.
