@@ -3,12 +3,13 @@
 certificate, header and keep-alive timeouts 3 s), probed side by side
 with that nginx, for a model with the TLS format and for a seed model.
 
-Two Dust servers fall back to nginx's TLS port: "tlsfmt", whose model is
-the built-in uniform model with a TLS format learned from the curl
-captures of tests/vectors/tls13-hellos.txt (as tests/unit/formattest.h
-makes it: its connections are real TLS 1.3, ClientHello carrying the
-client's key and the mark), and "seed", models/tls-learned.json (the
-seed's framing shaped like TLS).  Their sessions go to nginx's HTTP
+Two Dust servers fall back to nginx's TLS port: "tlsfmt", whose model has
+the TLS format (its connections are real TLS 1.3, the ClientHello
+carrying the client's key and the mark): the built-in `tls` if the dust
+under test has it, else the built-in uniform model with the format
+learned from the curl captures of tests/vectors/tls13-hellos.txt (as
+tests/unit/formattest.h makes it); and "seed", models/tls-learned.json
+(the seed's framing shaped like TLS).  Their sessions go to nginx's HTTP
 port.  While the probes run, a real Dust client of each model fetches
 a file through its server again and again (at least MIN_XFER times,
 every transfer whole).  Checks:
@@ -76,9 +77,15 @@ def vectors(prefix, side):
     return out
 
 
-def tls_model(tmp):
-    """Write the built-in uniform model with the TLS format of the curl
-    captures to ${tmp}/tlsfmt.json; return its path."""
+def tls_model(tmp, key):
+    """The model with the TLS format: the built-in "tls" if this dust has
+    it, else the built-in uniform model with the TLS format of the curl
+    captures, written to ${tmp}/tlsfmt.json (${key}: a key file to try
+    the built-in with).  Return its name or path."""
+    if subprocess.run([DUST, "invite", "-k", key, "-a", "127.0.0.1:1",
+                       "-m", "tls"], stdout=subprocess.DEVNULL,
+                      stderr=subprocess.DEVNULL).returncode == 0:
+        return "tls"
     with open(os.path.join(ROOT, "models/uniform.json")) as f:
         model = json.load(f)
     model["format"] = {
@@ -177,10 +184,11 @@ def main():
                        stdout=subprocess.DEVNULL)
         dust, client = {}, {}
         for name, model in (
-                ("tlsfmt", tls_model(tmp)),
+                ("tlsfmt", tls_model(tmp, key)),
                 ("seed", os.path.join(ROOT, "models/tls-learned.json"))):
             sp, cp = free_port(), free_port()
             dust[name], client[name] = sp, cp
+            print("%s: model %s" % (name, os.path.basename(model)))
             inv = os.path.join(tmp, "invite-" + name)
             with open(inv, "w") as f:
                 subprocess.run([DUST, "invite", "-k", key, "-a",
