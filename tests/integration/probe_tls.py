@@ -24,7 +24,9 @@ every transfer whole).  Checks:
     relay on its way to the server (which accepted it), sent again: a
     replay; a truncated ClientHello (its first 100 bytes); random 100
     and the truncated hello again with a half-close.  The bytes received
-    must be identical (the Date header aside), except the answers to a
+    must be identical (the Date header aside; the tlsfmt server's log
+    must show the replay refused as one, and "G" handed over on its
+    first byte, not after the stall), except the answers to a
     whole ClientHello, made afresh by nginx each time: there the record
     types must be the same, ServerHello first, and the lengths within
     HELLO_SLACK bytes (the ECDSA signature's length varies); the close
@@ -33,11 +35,12 @@ every transfer whole).  Checks:
 
 Run once against the code before the TLS first-byte rule (dust/
 tunnel_mark.c of 9dbcdf1^, release build, 2026-12-08, this 2-core
-machine, other builds beside it): ok, the same results, since nginx
-reacts to no first flight of 1 to 4 bytes before its timeout; the rule's
-gain is in when the site gets such bytes (docs/protocol.md, "The
+machine, other builds beside it): every probe the same (nginx reacts to
+no first flight of 1 to 4 bytes before its timeout), and the one failure
+"'G' not handed over on its first byte" (it waited for the stall); the
+rule's gain is in when the site gets such bytes (docs/protocol.md, "The
 fallback": "G" reached the site 52.6 ms after it was sent, now 2.8 ms,
-directly 2.2 ms).  Run time about 4 s.
+directly 2.2 ms).  Run time about 5 s.
 """
 import json
 import os
@@ -271,12 +274,17 @@ def main():
                 if "ERROR: AddressSanitizer" in f.read():
                     fails.append("AddressSanitizer in the %s server" % name)
         with open(os.path.join(tmp, "server-tlsfmt.log")) as f:
-            replays = sum("unauthenticated (" in ln and "mark replayed)" in ln
-                          for ln in f)
+            text = f.read()
+        replays = text.count("mark replayed), 517 bytes")
+        early = text.count("(the first record is not a TLS handshake), "
+                           "1 bytes")
         print("the tlsfmt server's log: %d first flight(s) refused as a "
-              "replay" % replays)
+              "replay, %d of 1 byte handed over without the stall" % (
+                  replays, early))
         if replays != 1:
             fails.append("the replayed hello not refused as a replay")
+        if early != 1:
+            fails.append("'G' not handed over on its first byte")
     finally:
         for p in procs:
             p.terminate()
