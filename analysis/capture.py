@@ -10,9 +10,12 @@ import numpy as np
 
 
 class Conn:
-    """One TCP connection: its first data segment each way and its
+    """One TCP connection: its first data segment each way, its
     data-carrying segments (time from the connection's start, direction,
-    TCP payload length)."""
+    TCP payload length), and whether it parses as TLS 1.3 (its client's
+    first flight a ClientHello with a server_name, its server's a
+    ServerHello and the records after it: the C parsers of
+    lib/format/tlshello.c)."""
 
     def __init__(self, d):
         self.t0 = d["t0"]
@@ -20,6 +23,7 @@ class Conn:
         self.first = [bytes.fromhex(d["first_c2s"]),
                       bytes.fromhex(d["first_s2c"])]
         self.first_len = [d["first_c2s_len"], d["first_s2c_len"]]
+        self.tls = bool(d.get("tls", 0))
         p = np.array(d["pkts"], dtype=float).reshape(-1, 3)
         self.ts = p[:, 0]
         self.dir = p[:, 1].astype(int)
@@ -53,6 +57,12 @@ class Capture:
         # look at the client's first data segment).
         self.all = [Conn(c) for c in d["conns"]]
         self.conns = [c for c in self.all if len(c.first[0]) > 0]
+
+    def tls_share(self):
+        """The share of the connections that parse as TLS 1.3: the
+        censor's parse test."""
+        return (sum(c.tls for c in self.conns) / len(self.conns)
+                if self.conns else float("nan"))
 
     def lengths(self, direction):
         return np.concatenate([c.lengths(direction) for c in self.conns]

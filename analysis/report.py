@@ -57,6 +57,9 @@ def main():
          "capture": obs.name, "connections": len(obs.conns),
          "against": against.name if against else None,
          "against_connections": len(against.conns) if against else None}
+    s["tls_parse"] = obs.tls_share()
+    if against is not None:
+        s["against_tls_parse"] = against.tls_share()
     s["fit"] = fit.evaluate(model, obs)
     s["gfw"] = gfw.evaluate(obs.conns)
     s["entropy"] = entropy.evaluate(obs.conns)
@@ -98,6 +101,10 @@ def main():
     print(f"  GFW rules: {pct(s['gfw']['exempt'])} of {s['gfw']['n']} "
           f"connections exempt ({pct(s['gfw']['blocked'])} blocked)")
     print(f"  entropy: {pct(s['entropy']['uniform'])} look uniform")
+    print(f"  TLS 1.3 parse: {pct(s['tls_parse'])} of "
+          f"{s['connections']} connections"
+          + (f" (against: {pct(s['against_tls_parse'])} of "
+             f"{s['against_connections']})" if against else ""))
     if "classifier" in s and "auc" in s["classifier"]:
         c = s["classifier"]
         cu = s["classifier_untimed"]
@@ -152,6 +159,9 @@ def markdown(s):
     L.append(f"| entropy tests (Wang et al. 2015): first segment looks "
              f"uniform | {pct(e['uniform'])} |"
              + (f" {pct(s['against_entropy']['uniform'])} |" if a else ""))
+    L.append(f"| parses as TLS 1.3 (ClientHello with server_name, server "
+             f"flight) | {pct(s['tls_parse'])} |"
+             + (f" {pct(s['against_tls_parse'])} |" if a else ""))
     c = s.get("classifier")
     cu = s.get("classifier_untimed")
     if c and "auc" in c:

@@ -2,7 +2,8 @@
 # One session per client (docs/streams.md), release build, loopback:
 #   - goodput of one 100 MB download (STREAMS_BENCH_MB) from nginx-light:
 #     direct, through dust client --socks / dust server --exit, and
-#     through dust client -s / dust server -t (the fixed target), with
+#     through dust client -s / dust server -t (the fixed target; with
+#     OLD_DUST, its -s / -t too), with
 #     bench/models/uniform-bulk.json (a flow high enough not to cap it);
 #   - N (STREAMS_BENCH_N, default 8) parallel downloads of 8 MiB through
 #     dust client -s: the sessions and Dust connections they used, from
@@ -83,6 +84,12 @@ start "$D" fixed "-t [127.0.0.1]:$PN" -s
 t=$(get "http://127.0.0.1:$PN/big.bin" --connect-to "::127.0.0.1:$CP")
 echo "  dust -s / -t (fixed target)   $(rate "$t")"
 stop fixed
+if [ -n "${OLD_DUST:-}" ]; then
+	start "$OLD_DUST" oldfixed "-t [127.0.0.1]:$PN" -s
+	t=$(get "http://127.0.0.1:$PN/big.bin" --connect-to "::127.0.0.1:$CP")
+	echo "  OLD_DUST -s / -t              $(rate "$t")"
+	stop oldfixed
+fi
 
 # parallel BIN TAG: N parallel 8 MiB downloads through -s / -t.
 parallel() {

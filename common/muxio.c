@@ -683,6 +683,19 @@ muxio_accept(struct muxio * m, int fd, uint8_t port)
 }
 
 /**
+ * muxio_set_window(link, window):
+ * Give the connections of ${link} a window of ${window} bytes each way
+ * (muxlink_set_window; both sides of the link must agree), before any
+ * opens.  Return 0, or -1 if it cannot be set.
+ */
+int
+muxio_set_window(struct muxio * m, uint32_t window)
+{
+
+	return (muxlink_set_window(m->ml, window));
+}
+
+/**
  * muxio_count(link):
  * Return the connections ${link} carries now (ids in use, whatever their
  * state).

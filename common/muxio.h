@@ -70,6 +70,14 @@ struct muxio * muxio_new(struct event_base *, struct bufferevent *, int,
 int muxio_accept(struct muxio *, int, uint8_t);
 
 /**
+ * muxio_set_window(link, window):
+ * Give the connections of ${link} a window of ${window} bytes each way
+ * (muxlink_set_window; both sides of the link must agree), before any
+ * opens.  Return 0, or -1 if it cannot be set.
+ */
+int muxio_set_window(struct muxio *, uint32_t);
+
+/**
  * muxio_count(link):
  * Return the connections ${link} carries now (ids in use, whatever their
  * state).

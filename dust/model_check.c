@@ -16,6 +16,7 @@
 #include "warnp.h"
 
 #include "jsonw.h"
+#include "learnformat.h"
 #include "modelio.h"
 #include "pcapread.h"
 #include "model_check.h"
@@ -39,9 +40,10 @@ write_hex(FILE * f, const uint8_t * p, size_t n)
 
 /*
  * write_conns(path, ct, capture, port):
- * Write the connections of ${ct} (read from ${capture}) to the JSON file
- * ${path} that analysis/capture.py reads.  Return 0, or -1 after printing
- * the error.
+ * Write the connections of ${ct} (read from ${capture}, flights kept) to
+ * the JSON file ${path} that analysis/capture.py reads, each with whether
+ * it parses as TLS 1.3 (learnformat_is_tls).  Return 0, or -1 after
+ * printing the error.
  */
 static int
 write_conns(const char * path, const struct dust_ct * ct,
@@ -72,8 +74,9 @@ write_conns(const char * path, const struct dust_ct * ct,
 	for (i = 0; i < dust_ct_nconns(ct); i++) {
 		c = dust_ct_conn(ct, i);
 		fprintf(f, "%s\n  {\"client_port\": %u, \"syn\": %d, "
-		    "\"t0\": %.6f, \"t1\": %.6f,", i ? "," : "",
-		    (unsigned)c->port[0], c->synseen, c->tstart, c->tend);
+		    "\"t0\": %.6f, \"t1\": %.6f, \"tls\": %d,", i ? "," : "",
+		    (unsigned)c->port[0], c->synseen, c->tstart, c->tend,
+		    learnformat_is_tls(c) ? 1 : 0);
 		for (d = 0; d < 2; d++) {
 			fprintf(f, " \"%s\": ", d ? "first_s2c" : "first_c2s");
 			write_hex(f, c->side[d].first, c->side[d].firstlen);
@@ -172,7 +175,8 @@ extract(const char * capture, unsigned port, const char * dir,
 	struct dust_ct * ct;
 	int rc;
 
-	if ((ct = pcapread(capture, (uint16_t)port, NULL)) == NULL)
+	if ((ct = pcapread(capture, (uint16_t)port, NULL,
+	    LEARNFORMAT_FLIGHT_MAX)) == NULL)
 		return (-1);
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	rc = write_conns(path, ct, capture, port);

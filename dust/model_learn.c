@@ -16,6 +16,7 @@
 
 #include "jsonw.h"
 #include "learnconv.h"
+#include "learnformat.h"
 #include "modelio.h"
 #include "pcapread.h"
 #include "model_learn.h"
@@ -302,16 +303,17 @@ done:
 }
 
 /*
- * model_text(ct, name, desc, timing, convs, len):
+ * model_text(ct, name, desc, timing, convs, lf, len):
  * Return the model learned from ${ct} as JSON text (its length in
  * *${len}), named ${name}, described by ${desc}, with the flow and
- * duration of ${timing} (if not NULL), and at most ${convs} conversations
- * (0: none, per-packet mode).
- * Return NULL after printing why it cannot be learned.
+ * duration of ${timing} (if not NULL), at most ${convs} conversations
+ * (0: none, per-packet mode) and the format of the connections ${lf} (if
+ * there are any).  Return NULL after printing why it cannot be learned.
  */
 static char *
 model_text(const struct dust_ct * ct, const char * name, const char * desc,
-    const json_t * timing, size_t convs, size_t * len)
+    const json_t * timing, size_t convs, const struct learnformat * lf,
+    size_t * len)
 {
 	const uint8_t * prefix;
 	size_t plen;
@@ -341,6 +343,8 @@ model_text(const struct dust_ct * ct, const char * name, const char * desc,
 		fputs(",\n", f);
 		learnconv_write(f, ct, prefix, plen, convs);
 	}
+	if (lf->n > 0)
+		learnformat_write(f, lf);
 	fputs("\n}\n", f);
 	if (fclose(f)) {
 		warnp("open_memstream");
@@ -355,6 +359,43 @@ err:
 	return (NULL);
 }
 
+/*
+ * learned_text(ct, name, desc, timing, convs, lf, len):
+ * Return the text of model_text(), checked: it must load.  A model whose
+ * conversations do not load (an SSH client's first segment is its banner
+ * alone) is learned again per packet.  Return NULL after printing why it
+ * cannot be learned (the loader's message: a format that does not load
+ * names its field).
+ */
+static char *
+learned_text(const struct dust_ct * ct, const char * name, const char * desc,
+    const json_t * timing, size_t convs, const struct learnformat * lf,
+    size_t * len)
+{
+	struct dust_model * m;
+	char err[512], * text;
+
+	if ((text = model_text(ct, name, desc, timing, convs, lf, len)) ==
+	    NULL)
+		return (NULL);
+	if ((m = dust_model_parse(text, *len, err, sizeof(err))) == NULL &&
+	    convs && strncmp(err, "conversations", 13) == 0) {
+		warn0("%s: the model is per packet", err);
+		free(text);
+		if ((text = model_text(ct, name, desc, timing, 0, lf, len)) ==
+		    NULL)
+			return (NULL);
+		m = dust_model_parse(text, *len, err, sizeof(err));
+	}
+	if (m == NULL) {
+		warn0("the learned model does not load: %s", err);
+		free(text);
+		return (NULL);
+	}
+	dust_model_free(m);
+	return (text);
+}
+
 /**
  * model_learn_usage(f):
  * Print the usage of "dust model learn" to ${f}.  Return 1 (the exit
@@ -366,7 +407,8 @@ model_learn_usage(FILE * f)
 
 	fprintf(f, "usage: dust model learn CAPTURE [--port P | "
 	    "--filter BPF] [--name NAME] [--timing MODEL]\n"
-	    "    [--conversations N | --no-conversations] -o MODEL\n");
+	    "    [--conversations N | --no-conversations] [--hellos N | "
+	    "--no-format] -o MODEL\n");
 	return (1);
 }
 
@@ -385,6 +427,8 @@ model_learn_main(int argc, char ** argv)
 		{ "timing", required_argument, NULL, 't' },
 		{ "no-conversations", no_argument, NULL, 'C' },
 		{ "conversations", required_argument, NULL, 'c' },
+		{ "hellos", required_argument, NULL, 'H' },
+		{ "no-format", no_argument, NULL, 'F' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -397,10 +441,10 @@ model_learn_main(int argc, char ** argv)
 	const char * base;
 	char desc[512], mname[128], * dot;
 	struct dust_ct * ct;
-	uint64_t port = 0, convs = LEARNCONV_MAX;
+	uint64_t port = 0, convs = LEARNCONV_MAX, hellos = LEARNFORMAT_HELLOS;
+	struct learnformat lf = { 0 };
 	size_t nconns, ndata, i;
-	struct dust_model * m = NULL;
-	char err[256], * text;
+	char * text;
 	FILE * f;
 	int ch;
 
@@ -428,6 +472,14 @@ model_learn_main(int argc, char ** argv)
 			    LEARNCONV_MAX, &convs))
 				return (1);
 			break;
+		case 'H':
+			if (args_uint("--hellos", optarg, 2,
+			    FORMAT_MAX_HELLOS, &hellos))
+				return (1);
+			break;
+		case 'F':
+			hellos = 0;
+			break;
 		case 'o':
 			out = optarg;
 			break;
@@ -451,12 +503,16 @@ model_learn_main(int argc, char ** argv)
 		if (modelio_check(timing) ||
 		    (ttext = modelio_text(timing, &tlen)) == NULL)
 			return (1);
-		tjson = json_loadb(ttext, tlen, 0, NULL);
+		/* As the loader reads it: a prefix may hold \u0000. */
+		tjson = json_loadb(ttext, tlen, JSON_ALLOW_NUL, NULL);
 		free(ttext);
-		if (tjson == NULL)
+		if (tjson == NULL) {
+			warn0("--timing %s: cannot read its JSON", timing);
 			return (1);
+		}
 	}
-	if ((ct = pcapread(cap, (uint16_t)port, filter)) == NULL) {
+	if ((ct = pcapread(cap, (uint16_t)port, filter,
+	    hellos ? LEARNFORMAT_FLIGHT_MAX : 0)) == NULL) {
 		json_decref(tjson);
 		return (1);
 	}
@@ -466,6 +522,11 @@ model_learn_main(int argc, char ** argv)
 	if (ndata == 0) {
 		warn0("%s: %zu TCP connections, none carrying data", cap,
 		    nconns);
+		dust_ct_free(ct);
+		json_decref(tjson);
+		return (1);
+	}
+	if (hellos && learnformat_find(ct, hellos, &lf)) {
 		dust_ct_free(ct);
 		json_decref(tjson);
 		return (1);
@@ -491,15 +552,11 @@ model_learn_main(int argc, char ** argv)
 	if (timing != NULL)
 		snprintf(desc + strlen(desc), sizeof(desc) - strlen(desc),
 		    " Flow and duration from the model %s.", timing);
-	text = model_text(ct, name, desc, tjson, convs, &tlen);
-	if (text != NULL && convs && (m = dust_model_parse(text, tlen, err,
-	    sizeof(err))) == NULL && strncmp(err, "conversations", 13) == 0) {
-		/* E.g. an SSH client's first segment is its banner alone. */
-		warn0("%s: the model is per packet", err);
-		free(text);
-		text = model_text(ct, name, desc, tjson, 0, &tlen);
-	}
-	dust_model_free(m);
+	if (lf.n > 0)
+		snprintf(desc + strlen(desc), sizeof(desc) - strlen(desc),
+		    " TLS 1.3 format from the first flights of %zu of them.",
+		    lf.n);
+	text = learned_text(ct, name, desc, tjson, convs, &lf, &tlen);
 	dust_ct_free(ct);
 	json_decref(tjson);
 	if (text == NULL)

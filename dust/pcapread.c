@@ -34,16 +34,19 @@ progress(const char * path, long done, long total)
 }
 
 /**
- * pcapread(path, port, filter):
+ * pcapread(path, port, filter, flightmax):
  * Read the capture file ${path} (pcap or pcapng) with libpcap into a new
  * connection tracker: TCP to or from server port ${port} (0: any, client
  * by SYN), only the frames matching the BPF expression ${filter} if it is
- * not NULL.  A progress bar goes to stderr when it is a terminal.  Return
- * the tracker, or NULL after printing what was wrong: unreadable file,
- * unknown link type, bad filter, no packets, no TCP connection.
+ * not NULL, keeping each side's first flight up to ${flightmax} bytes (0:
+ * none; dust_ct_keep_flights).  A progress bar goes to stderr when it is
+ * a terminal.  Return the tracker, or NULL after printing what was wrong:
+ * unreadable file, unknown link type, bad filter, no packets, no TCP
+ * connection.
  */
 struct dust_ct *
-pcapread(const char * path, uint16_t port, const char * filter)
+pcapread(const char * path, uint16_t port, const char * filter,
+    size_t flightmax)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
 	struct bpf_program prog;
@@ -91,6 +94,7 @@ pcapread(const char * path, uint16_t port, const char * filter)
 		pcap_close(p);
 		return (NULL);
 	}
+	dust_ct_keep_flights(ct, flightmax);
 	f = pcap_file(p);
 	bar = isatty(STDERR_FILENO) && f != NULL &&
 	    stat(path, &st) == 0 && S_ISREG(st.st_mode);

@@ -101,14 +101,14 @@ usage(int rc)
 	    "(--allow, --deny, --ports; loopback, private and this host's\n"
 	    "addresses denied by default) lets it.  -n: most Dust connections,\n"
 	    "and most streams, at once (default 10000); -S: most sessions\n"
-	    "(default 1000); -I: seconds a\n"
-	    "session without connections is kept (default 120); -m: most\n"
-	    "application bytes per Data message sent (1 to 8192, default\n"
-	    "8192).  A connection whose first flight carries no valid mark\n"
-	    "gets nothing; with --fallback it is relayed to ADDRESS, bytes\n"
-	    "and ends included.  --replay-log: keep the marks seen in FILE\n"
-	    "across restarts (default: in memory only).  --no-mark: answer\n"
-	    "clients without the mark (the seed's protocol; no fallback).\n");
+	    "(default 1000); -I: seconds a session without connections is\n"
+	    "kept (default 120); -m: most application bytes per Data message\n"
+	    "sent (1 to 8192, default 8192).  A connection whose first\n"
+	    "flight carries no valid mark gets nothing; with --fallback it\n"
+	    "is relayed to ADDRESS, bytes and ends included.  --replay-log:\n"
+	    "keep the marks seen in FILE across restarts (default: in memory\n"
+	    "only).  --no-mark: answer clients without the mark (the seed's\n"
+	    "protocol; no fallback).\n");
 	exit(rc);
 }
 

@@ -312,6 +312,13 @@ struct muxio_limit;
 
 /* The port id of a stream to the server's fixed target (-t). */
 #define TUNNEL_TARGET_PORT	0
+/*
+ * A stream's window each way (docs/streams.md): the session's own
+ * (ENS_WINDOW_BYTES), so that one stream may fill the session as one
+ * application connection did; pipemux's 256 KiB held a download through
+ * the tunnel to a third of its goodput.
+ */
+#define TUNNEL_STREAM_WINDOW	ENS_WINDOW_BYTES
 
 /**
  * tstreams_new(tun, a, server, hooks, cookie, name, limit):

@@ -62,6 +62,10 @@ tstreams_new(struct tunnel * tun, struct tapp * a, int server,
 	if ((m = muxio_new(tun->base, mbev, server, hooks, cookie, name,
 	    limit)) == NULL)
 		goto err2;
+	if (muxio_set_window(m, TUNNEL_STREAM_WINDOW)) {
+		muxio_free(m);
+		goto err2;
+	}
 	a->connected = 1;
 	return (m);
 

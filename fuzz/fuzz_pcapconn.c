@@ -2,7 +2,8 @@
  * The connection tracker (lib/capture/conntrack.c) on any frames.  Input:
  * one byte choosing the link type, then frames, each a 2-byte big-endian
  * length and that many bytes (the last one takes what is left); the port
- * filter is on when the link-type byte is odd.
+ * filter is on when the link-type byte is odd; first flights are kept,
+ * up to 64 bytes when its bit 7 is set (to reach the limit), else 64 KiB.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -22,7 +23,7 @@ LLVMFuzzerTestOneInput(const uint8_t * data, size_t size)
 {
 	const struct dust_ct_conn * c;
 	struct dust_ct * ct;
-	size_t off = 1, n, i, j;
+	size_t off = 1, n, i, j, fmax;
 	uint64_t total;
 	double ts = 0;
 	int lt;
@@ -32,6 +33,8 @@ LLVMFuzzerTestOneInput(const uint8_t * data, size_t size)
 	lt = links[(data[0] >> 1) % (sizeof(links) / sizeof(links[0]))];
 	if ((ct = dust_ct_new((data[0] & 1) ? 80 : 0)) == NULL)
 		abort();
+	fmax = (data[0] & 0x80) ? 64 : 65536;
+	dust_ct_keep_flights(ct, fmax);
 	while (off < size) {
 		n = size - off;
 		if (n >= 2 && (size_t)((data[off] << 8) | data[off + 1]) <=
@@ -53,7 +56,13 @@ LLVMFuzzerTestOneInput(const uint8_t * data, size_t size)
 			abort();
 		for (j = 0; j < 2; j++)
 			if (c->side[j].firstlen > DUST_CT_FIRST_MAX ||
-			    c->side[j].firstlen > size)
+			    c->side[j].firstlen > size ||
+			    c->side[j].flightlen > fmax ||
+			    c->side[j].flightlen > size ||
+			    (c->side[j].flightlen > 0) !=
+			    (c->side[j].flight != NULL) ||
+			    (c->side[j].flightstate == DUST_CT_FLIGHT_BROKEN &&
+			    c->side[j].flight != NULL))
 				abort();
 		total += c->side[0].payload + c->side[1].payload;
 	}

@@ -17,7 +17,8 @@ static const struct {
 	const char * json;
 } builtin[] = {
 HEAD
-for f in models/uniform.json models/cover.json models/http.json; do
+for f in models/uniform.json models/cover.json models/http.json \
+    models/tls.json; do
 	name=$(basename "$f" .json)
 	printf '\t{ "%s",\n' "$name"
 	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/\t    "/' -e 's/$/\\n"/' "$f"

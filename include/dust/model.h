@@ -70,7 +70,7 @@ struct dust_model * dust_model_parse(const char *, size_t, char *, size_t);
 
 /**
  * dust_model_builtin(name, errbuf, errlen):
- * Load the built-in model ${name} ("uniform", "cover", "http").  Return
+ * Load the built-in model ${name} ("uniform", "cover", "http", "tls").  Return
  * it, or NULL with a message in ${errbuf}.
  */
 struct dust_model * dust_model_builtin(const char *, char *, size_t);

@@ -16,9 +16,14 @@
  * connections, new credit) comes out through the callbacks.
  */
 
-/* Unacknowledged bytes allowed in flight per connection per direction. */
+/*
+ * Unacknowledged bytes allowed in flight per connection per direction,
+ * unless muxlink_set_window says more (up to MUXLINK_WINDOW_MAX; both
+ * sides of a link must agree).
+ */
 #define MUXLINK_WINDOW		262144
-/* The receiver returns credit once this much has been consumed. */
+#define MUXLINK_WINDOW_MAX	(16 * 1024 * 1024)
+/* The receiver returns credit once a quarter of the window is consumed. */
 #define MUXLINK_CREDIT_BATCH	(MUXLINK_WINDOW / 4)
 
 struct muxlink;
@@ -66,6 +71,16 @@ struct muxlink_cbs {
  * or NULL on allocation failure.
  */
 struct muxlink * muxlink_new(int, const struct muxlink_cbs *, void *);
+
+/**
+ * muxlink_set_window(link, window):
+ * Make ${window} bytes (MUXLINK_WINDOW to MUXLINK_WINDOW_MAX) the
+ * flow-control window of each connection of ${link} in each direction,
+ * credit going back in batches of a quarter of it.  Both sides of a link
+ * must use the same window: it is the credit each assumes at an open.
+ * Return 0, or -1 if ${window} is out of range or a connection is open.
+ */
+int muxlink_set_window(struct muxlink *, uint32_t);
 
 /**
  * muxlink_free(link):

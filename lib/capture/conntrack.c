@@ -14,6 +14,7 @@
 
 struct dust_ct {
 	uint16_t port;			/* Server port, 0 for any. */
+	size_t flightmax;		/* Bytes of first flight kept, 0: none. */
 	struct dust_ct_conn ** conns;	/* In order of first appearance. */
 	size_t nconns, cap;
 	size_t * table;			/* Index + 1 into conns, 0 empty. */
@@ -73,6 +74,18 @@ dust_ct_new(uint16_t port)
 		return (NULL);
 	}
 	return (ct);
+}
+
+/**
+ * dust_ct_keep_flights(ct, max):
+ * Keep the first flight of each side of the connections ${ct} sees from
+ * now on, up to ${max} bytes (a longer one is DUST_CT_FLIGHT_BROKEN).
+ */
+void
+dust_ct_keep_flights(struct dust_ct * ct, size_t max)
+{
+
+	ct->flightmax = max;
 }
 
 /**
@@ -380,6 +393,63 @@ conn_add(struct dust_ct * ct, const struct seg * s, int fromclient,
 	return (c);
 }
 
+/* flight_broken(sd): the first flight of ${sd} is not whole: free it. */
+static void
+flight_broken(struct dust_ct_side * sd)
+{
+
+	free(sd->flight);
+	sd->flight = NULL;
+	sd->flightlen = 0;
+	sd->flightstate = DUST_CT_FLIGHT_BROKEN;
+}
+
+/*
+ * flight_data(ct, c, dir, s, fresh):
+ * Add what segment ${s} of direction ${dir} brings to that side's first
+ * flight, and if it carries ${fresh} bytes (not only retransmitted ones),
+ * end the peer's.  Return 0, or -1 when out of memory.
+ */
+static int
+flight_data(struct dust_ct * ct, struct dust_ct_conn * c, int dir,
+    const struct seg * s, int fresh)
+{
+	struct dust_ct_side * sd = &c->side[dir];
+	uint8_t * nf;
+	size_t off;
+	int32_t d;
+
+	if (fresh && c->side[!dir].flightstate == DUST_CT_FLIGHT_OPEN)
+		c->side[!dir].flightstate = DUST_CT_FLIGHT_DONE;
+	if (ct->flightmax == 0 || sd->flightstate == DUST_CT_FLIGHT_DONE ||
+	    sd->flightstate == DUST_CT_FLIGHT_BROKEN)
+		return (0);
+	if (sd->flightstate == DUST_CT_FLIGHT_NONE) {
+		sd->flightstate = DUST_CT_FLIGHT_OPEN;
+		sd->flightseq = s->seq;
+	}
+	d = (int32_t)(s->seq - sd->flightseq);
+	if (d > 0 || s->datalen < s->wirelen) {
+		/* A segment before this one was not captured, or cut. */
+		flight_broken(sd);
+		return (0);
+	}
+	if ((off = (size_t)-(int64_t)d) >= s->datalen)
+		return (0);		/* Retransmitted bytes only. */
+	if (sd->flightlen + s->datalen - off > ct->flightmax) {
+		flight_broken(sd);
+		return (0);
+	}
+	if ((nf = realloc(sd->flight, sd->flightlen + s->datalen - off)) ==
+	    NULL)
+		return (-1);
+	sd->flight = nf;
+	memcpy(nf + sd->flightlen, s->data + off, s->datalen - off);
+	sd->flightlen += s->datalen - off;
+	sd->flightseq = s->seq + (uint32_t)s->datalen;
+	return (0);
+}
+
 /*
  * side_data(ct, c, dir, s, ts):
  * Record the data of segment ${s} going in direction ${dir} of ${c}.
@@ -416,8 +486,10 @@ side_data(struct dust_ct * ct, struct dust_ct_conn * c, int dir,
 
 	/* Count only the bytes past the highest sequence number seen. */
 	skip = 0;
+	d = sd->seqknown ? (int32_t)(s->seq + s->wirelen - sd->next) : 1;
+	if (flight_data(ct, c, dir, s, d > 0))
+		return (-1);
 	if (sd->seqknown) {
-		d = (int32_t)(s->seq + s->wirelen - sd->next);
 		if (d <= 0)
 			return (0);
 		if ((uint32_t)d < s->wirelen)
@@ -577,6 +649,8 @@ dust_ct_free(struct dust_ct * ct)
 		free(ct->conns[i]->pkts);
 		free(ct->conns[i]->side[0].first);
 		free(ct->conns[i]->side[1].first);
+		free(ct->conns[i]->side[0].flight);
+		free(ct->conns[i]->side[1].flight);
 		free(ct->conns[i]);
 	}
 	free(ct->conns);

@@ -11,7 +11,11 @@
  * VLAN tags), BSD loopback, Linux cooked (v1, v2) or raw IP, IPv4 or IPv6
  * and TCP, and keeps, per connection and direction, the data-carrying
  * segments (time, length), the first data segment's bytes and the byte
- * counts of every new payload byte (retransmitted bytes are counted once).
+ * counts of every new payload byte (retransmitted bytes are counted once),
+ * and, if asked (dust_ct_keep_flights), each side's first flight: every
+ * byte it sent from its first data until the peer's next data (a TLS
+ * client's ClientHello; its server's ServerHello, ChangeCipherSpec and
+ * encrypted handshake), reassembled in sequence order.
  * Frames are untrusted: any bytes are either decoded or ignored.
  *
  * Direction: with a server port, client-to-server is toward that port;
@@ -25,6 +29,14 @@
 
 /* Bytes kept of each direction's first data segment. */
 #define DUST_CT_FIRST_MAX	4096
+
+/* What is known of a side's first flight. */
+#define DUST_CT_FLIGHT_NONE	0	/* No data yet, or flights not kept. */
+#define DUST_CT_FLIGHT_OPEN	1	/* Being sent: the peer has not answered. */
+#define DUST_CT_FLIGHT_DONE	2	/* Whole: the peer sent data after it. */
+#define DUST_CT_FLIGHT_BROKEN	3	/* Not whole: a segment missing or cut
+					   short by the capture, or longer than
+					   the tracker keeps (bytes freed). */
 
 /* Most connections one tracker holds. */
 #define DUST_CT_CONNS_MAX	(1 << 20)
@@ -55,6 +67,10 @@ struct dust_ct_side {
 	uint32_t next;		/* Sequence number after the highest byte. */
 	int seqknown;		/* next is set. */
 	uint64_t payload;	/* New payload bytes seen. */
+	uint8_t * flight;	/* The first flight's bytes (if kept), */
+	size_t flightlen;	/* in sequence order, */
+	uint32_t flightseq;	/* and the sequence number after them. */
+	int flightstate;	/* DUST_CT_FLIGHT_* */
 };
 
 struct dust_ct_conn {
@@ -83,6 +99,13 @@ struct dust_ct;
  * port, direction by SYN), or NULL when out of memory.
  */
 struct dust_ct * dust_ct_new(uint16_t);
+
+/**
+ * dust_ct_keep_flights(ct, max):
+ * Keep the first flight of each side of the connections ${ct} sees from
+ * now on, up to ${max} bytes (a longer one is DUST_CT_FLIGHT_BROKEN).
+ */
+void dust_ct_keep_flights(struct dust_ct *, size_t);
 
 /**
  * dust_ct_link_ok(linktype):

@@ -318,6 +318,14 @@ peer_keys(struct tlswire * w)
 	return (0);
 }
 
+/* hello_body(w): the length the peer's hello record's header gives. */
+static size_t
+hello_body(const struct tlswire * w)
+{
+
+	return ((size_t)w->hello[3] << 8 | w->hello[4]);
+}
+
 /*
  * take_hello(w, b, len): read the peer's hello record from ${b}; once it
  * is whole, check it against the template and hand its keys to Seattle.
@@ -330,19 +338,20 @@ take_hello(struct tlswire * w, const uint8_t * b, size_t len)
 	char err[128];
 
 	/* The header first: its length says how much the record is. */
-	want = w->hlen < 5 ? 5 : 5 + ((size_t)w->hello[3] << 8 | w->hello[4]);
+	if (w->hlen < 5) {
+		k = 5 - w->hlen < len ? 5 - w->hlen : len;
+		memcpy(w->hello + w->hlen, b, k);
+		if ((w->hlen += k) == 5 && (w->hello[0] != 22 ||
+		    w->hello[1] != 0x03 || hello_body(w) == 0 ||
+		    5 + hello_body(w) > HELLO_MAX))
+			fail(w, w->server ? FMTWIRE_UNAUTHENTICATED :
+			    FMTWIRE_FAILED, "first record is not a handshake");
+		return (k);
+	}
+	want = 5 + hello_body(w);
 	k = want - w->hlen < len ? want - w->hlen : len;
 	memcpy(w->hello + w->hlen, b, k);
 	w->hlen += k;
-	if (w->hlen == 5) {
-		if (w->hello[0] != 22 || w->hello[1] != 0x03 ||
-		    ((size_t)w->hello[3] << 8 | w->hello[4]) + 5 > HELLO_MAX) {
-			fail(w, w->server ? FMTWIRE_UNAUTHENTICATED :
-			    FMTWIRE_FAILED, "first record is not a handshake");
-			return (len);
-		}
-		return (k + take_hello(w, b + k, len - k));
-	}
 	if (w->hlen < want)
 		return (k);
 	if (tlshello_extract(w->peer, w->hello, w->hlen, w->pvals, err,

@@ -27,6 +27,7 @@ struct muxlink {
 	struct conn ** conns;		/* NIDS entries, NULL = free. */
 	size_t count;			/* Entries in use. */
 	uint16_t next_id;		/* Where the client's search starts. */
+	uint32_t window;		/* Per connection and direction. */
 	int dead;			/* An error was reported. */
 	char err[160];
 	struct muxframe_dec dec;
@@ -81,10 +82,30 @@ muxlink_new(int server, const struct muxlink_cbs * cb, void * cookie)
 	l->cookie = cookie;
 	l->count = 0;
 	l->next_id = 1;
+	l->window = MUXLINK_WINDOW;
 	l->dead = 0;
 	l->err[0] = '\0';
 	muxframe_dec_init(&l->dec);
 	return (l);
+}
+
+/**
+ * muxlink_set_window(link, window):
+ * Make ${window} bytes (MUXLINK_WINDOW to MUXLINK_WINDOW_MAX) the
+ * flow-control window of each connection of ${link} in each direction,
+ * credit going back in batches of a quarter of it.  Both sides of a link
+ * must use the same window: it is the credit each assumes at an open.
+ * Return 0, or -1 if ${window} is out of range or a connection is open.
+ */
+int
+muxlink_set_window(struct muxlink * l, uint32_t window)
+{
+
+	if (window < MUXLINK_WINDOW || window > MUXLINK_WINDOW_MAX ||
+	    l->count > 0)
+		return (-1);
+	l->window = window;
+	return (0);
 }
 
 /**
@@ -135,8 +156,8 @@ conn_new(struct muxlink * l, uint16_t id, void * user)
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return (NULL);
 	c->user = user;
-	c->send_avail = MUXLINK_WINDOW;
-	c->recv_avail = MUXLINK_WINDOW;
+	c->send_avail = l->window;
+	c->recv_avail = l->window;
 	l->conns[id] = c;
 	l->count++;
 	return (c);
@@ -190,7 +211,7 @@ credit_peer(struct muxlink * l, uint16_t id, int force)
 	/* After the peer's close no more data comes: credit is useless. */
 	if (c->got_close || c->unacked == 0)
 		return (0);
-	if (c->unacked < MUXLINK_CREDIT_BATCH && !force)
+	if (c->unacked < l->window / 4 && !force)
 		return (0);
 	muxctl_window(m, id, c->unacked);
 	muxframe_write_hdr(h, MUXFRAME_CONTROL_ID, sizeof(m));
@@ -243,10 +264,10 @@ handle_control(struct muxlink * l, const uint8_t * p, size_t len)
 		 */
 		if ((c = l->conns[m.id]) == NULL || c->sent_close)
 			continue;
-		if ((uint64_t)c->send_avail + m.increment > MUXLINK_WINDOW)
+		if ((uint64_t)c->send_avail + m.increment > l->window)
 			return (fail(l, "window overflow on connection id %u: "
 			    "credit of %u bytes beyond the %u-byte window",
-			    m.id, m.increment, MUXLINK_WINDOW));
+			    m.id, m.increment, l->window));
 		c->send_avail += m.increment;
 		if (!c->gone)
 			l->cb->credit(l->cookie, c->user);
@@ -517,7 +538,7 @@ muxlink_consumed(struct muxlink * l, uint16_t id, size_t n)
 
 	if (c == NULL || id == MUXFRAME_CONTROL_ID)
 		return (0);
-	if (n > MUXLINK_WINDOW - c->recv_avail - c->unacked)
+	if (n > l->window - c->recv_avail - c->unacked)
 		return (fail(l, "connection id %u consumed %zu bytes more "
 		    "than it received", id, n));
 	c->unacked += (uint32_t)n;
@@ -544,7 +565,7 @@ detach(struct muxlink * l, uint16_t id, int reset)
 	if (!c->sent_close && send_close(l, id))
 		return (-1);
 	/* Data delivered but never written is credited too. */
-	c->unacked = MUXLINK_WINDOW - c->recv_avail;
+	c->unacked = l->window - c->recv_avail;
 	if (credit_peer(l, id, 1))
 		return (-1);
 	conn_maybe_release(l, id);

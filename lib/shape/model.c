@@ -516,7 +516,7 @@ err:
 
 /**
  * dust_model_builtin(name, errbuf, errlen):
- * Load the built-in model ${name} ("uniform", "cover", "http").  Return
+ * Load the built-in model ${name} ("uniform", "cover", "http", "tls").  Return
  * it, or NULL with a message in ${errbuf}.
  */
 struct dust_model *

@@ -12,8 +12,8 @@
 # or, with $PATH_DELAY_MS set, two network namespaces joined by
 # tests/tools/netpath (one-way delay $PATH_DELAY_MS ms, MTU 1500, real-time
 # scheduled with -R so that its jitter stays near 50 us on a busy
-# machine), so that TCP sees a round trip and 1448-byte segments as on a
-# real path.  Run a client's program as `$AT_CLIENT prog`, a server's as
+# machine; with $PATH_RATE_MBIT also a link of that rate each way), so
+# that TCP sees a round trip and 1448-byte segments as on a real path.  Run a client's program as `$AT_CLIENT prog`, a server's as
 # `$AT_SERVER prog` (empty on loopback); the server's address is $SRV;
 # tcpdump captures on $CAP_IF, beside the client (where a censor near its
 # users would look).
@@ -30,6 +30,7 @@ if [ -n "${PATH_DELAY_MS:-}" ]; then
 		skip "cannot make network namespaces"
 	trap 'cleanup; ip netns del "$NS_C"; ip netns del "$NS_S"' EXIT INT TERM
 	spawn netpath "$NETPATH" -R -d "$PATH_DELAY_MS" \
+	    ${PATH_RATE_MBIT:+-r "$PATH_RATE_MBIT"} \
 	    "$NS_C" 10.77.0.1 "$NS_S" 10.77.0.2
 	i=0
 	until grep -q "netpath: ready" "$T/netpath.log"; do

@@ -43,6 +43,16 @@
 #   5. Bad input: a missing file, an empty file, a text file, a truncated
 #      capture, a capture without the port, an unknown model: a message
 #      naming the problem, exit 1, no crash.
+#   6. TLS 1.3 (models/capture/tls.sh, 20 curl connections to nginx): the
+#      learned model has a "format" holding the ClientHellos and server
+#      flights of 16 connections (--hellos 4: 4; --no-format and the HTTP
+#      model: none); model check reports that 100% of the TLS capture's
+#      connections parse as TLS 1.3, 0% of the HTTP capture's and of Dust's
+#      with the HTTP model; a capture of one TLS connection is refused
+#      ("needs the first flights of 2 connections"), a model whose format
+#      holds a damaged ClientHello is refused naming it; the built-in tls
+#      model loads in model check and as --timing, and gives a one-line
+#      invite.
 . tests/lib.sh
 
 for b in /usr/sbin/nginx /usr/bin/tcpdump /usr/bin/curl; do
@@ -186,4 +196,58 @@ expect_error "client_to_server" "$DUST" model check "$T/bad.json" "$T/http2.pcap
 grep -q "truncated\|no TCP\|none carrying\|distinct payload" "$T/trunc.log" ||
 	fail "truncated capture: $(cat "$T/trunc.log")"
 grep -q "AddressSanitizer\|runtime error" "$T/trunc.log" && fail "sanitizer on truncated capture"
+echo "== 6. TLS 1.3: the format, and the parse test"
+# nformat MODEL KEY: how many captures the model's format holds in KEY.
+nformat() {
+	/usr/bin/python3 -c 'import json, sys
+print(len(json.load(open(sys.argv[1])).get("format", {}).get(sys.argv[2], [])))' "$1" "$2"
+}
+out=$(sh models/capture/tls.sh "$T/tls.pcap" 20) || fail "capture: $out"
+PT=$(echo "$out" | sed -n 's/^port //p')
+"$DUST" model learn "$T/tls.pcap" --port "$PT" --no-conversations \
+    -o "$T/tls.json" || fail "learn TLS"
+[ "$(nformat "$T/tls.json" client_hellos)" = 16 ] || fail "not 16 ClientHellos"
+[ "$(nformat "$T/tls.json" server_flights)" = 16 ] || fail "not 16 server flights"
+grep -q "TLS 1.3 format from the first flights of 16" "$T/tls.json" ||
+	fail "the description does not name the format"
+"$DUST" model learn "$T/tls.pcap" --port "$PT" --no-conversations --hellos 4 \
+    -o "$T/tls-4.json" || fail "learn --hellos 4"
+[ "$(nformat "$T/tls-4.json" client_hellos)" = 4 ] || fail "--hellos 4: not 4"
+"$DUST" model learn "$T/tls.pcap" --port "$PT" --no-conversations \
+    --no-format -o "$T/tls-nf.json" || fail "learn --no-format"
+grep -q '"format"' "$T/tls-nf.json" && fail "--no-format: a format"
+grep -q '"format"' "$T/http.json" && fail "the HTTP model has a format"
+# The built-in tls as --timing (its prefix holds \u0000).
+"$DUST" model learn "$T/tls.pcap" --port "$PT" --no-conversations \
+    --timing tls -o "$T/tls-timed.json" || fail "learn --timing tls"
+R="$T/report-tls"
+"$DUST" model check "$T/tls.json" "$T/tls.pcap" --port "$PT" \
+    --against "$T/http2.pcap" -o "$R" > "$T/check-tls.log" ||
+	fail "check TLS"
+grep -q "TLS 1.3 parse: 100.0% of 20 connections (against: 0.0% of" \
+    "$T/check-tls.log" || fail "TLS parse: $(cat "$T/check-tls.log")"
+[ "$(summary tls_parse)" = 1.0 ] || fail "real TLS parses $(summary tls_parse)"
+[ "$(summary against_tls_parse)" = 0.0 ] || fail "HTTP parses as TLS"
+grep -q "parses as TLS 1.3" "$R/report.md" || fail "report.md lacks the parse test"
+R="$T/report-dust"
+[ "$(summary tls_parse)" = 0.0 ] || fail "Dust (HTTP model) parses as TLS"
+R="$T/report-tls-builtin"
+"$DUST" model check tls "$T/tls.pcap" --port "$PT" -o "$R" > /dev/null ||
+	fail "check with the built-in tls"
+[ "$(summary tls_parse)" = 1.0 ] || fail "built-in tls: real TLS parses $(summary tls_parse)"
+"$DUST" keygen -k "$T/key" > /dev/null || fail "keygen"
+[ "$("$DUST" invite -k "$T/key" -a 127.0.0.1:443 -m tls | wc -l)" = 1 ] ||
+	fail "invite -m tls"
+out=$(sh models/capture/tls.sh "$T/tls1.pcap" 1) || fail "capture: $out"
+P1T=$(echo "$out" | sed -n 's/^port //p')
+expect_error "needs the first flights of 2 connections" \
+    "$DUST" model learn "$T/tls1.pcap" --port "$P1T" -o "$T/x.json"
+[ -e "$T/x.json" ] && fail "a model was written from one TLS connection"
+/usr/bin/python3 -c 'import json, sys
+m = json.load(open(sys.argv[1]))
+h = m["format"]["client_hellos"]
+h[1] = h[1][:300]
+json.dump(m, open(sys.argv[2], "w"))' "$T/tls.json" "$T/tls-bad.json"
+expect_error "format.client_hellos\[1\]: ClientHello: " \
+    "$DUST" model check "$T/tls-bad.json" "$T/tls.pcap" -o "$T/r"
 echo "model_pipeline: ok"

@@ -19,7 +19,9 @@ big-integer reference of Curve25519 (tests/ref/curve_ref.py):
      (23); each connection has one ClientHello and one ServerHello;
   3. every ClientHello's JA3 (tshark's) and SNI equal those of the model's
      first captured ClientHello (curl's), and every ServerHello's cipher
-     suite and extension types the captured nginx's;
+     suite and extension types the captured nginx's; the engine-made
+     ClientHellos' JA4 (lib/format's; Debian's tshark has none) is the
+     learned client's (the tool checks it);
   4. every key share, the client's X and the server's Y, is a canonical
      u-coordinate of a point on the curve (not the twist) in the
      prime-order subgroup, as real X25519 keys are;
@@ -103,6 +105,7 @@ def engine_pcap(tmp):
                          text=True, timeout=600)
     if out.returncode != 0:
         exit_fail("tlsformat_tool: " + out.stderr.strip())
+    print("engine-made connections: " + out.stderr.strip())
     sends = {}
     for line in out.stdout.splitlines():
         i, side, h = line.split()

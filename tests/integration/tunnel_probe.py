@@ -7,9 +7,10 @@ weights, 50 packets a second, connections of 1.5 to 2.5 s), is probed by connect
 that send nothing, 4000 random bytes, a replayed recording of a real
 client's stream, or the first 20 bytes of that recording (a truncated
 handshake); 6 connections of each kind at once.  The baseline is the
-server's traffic to a real dust client, 6 idle sessions at the same time
-as the probes (so that both see the same load), recorded by a relay
-between client and server.  For every probe, as for
+server's traffic to real dust clients, 6 idle sessions at the same time
+as the probes (so that both see the same load; one client each, since a
+client carries all its connections in one session, docs/streams.md),
+recorded by a relay between clients and server.  For every probe, as for
 the real client:
   - the server does not close before 1.45 s (the model's shortest
     duration, less 50 ms) and closes by 3.5 s (longest, plus slack);
@@ -141,7 +142,9 @@ def main():
     procs = []
     fails = []
     try:
-        sp, tp, cp, rp = free_port(), free_port(), free_port(), free_port()
+        sp, tp, rp = free_port(), free_port(), free_port()
+        cps = [free_port() for _ in range(PER_KIND)]
+        cp = cps[0]
         key, inv = os.path.join(tmp, "key"), os.path.join(tmp, "invite")
         subprocess.run([DUST, "keygen", "-k", key], check=True,
                        stdout=subprocess.DEVNULL)
@@ -161,12 +164,15 @@ def main():
             stdout=slog, stderr=slog))
         rec = Recorder(rp, sp)
         rec.start()
-        procs.append(subprocess.Popen(
-            [DUST, "client", "-F", "-c", "1", "-s", "[127.0.0.1]:%d" % cp,
-             "-i", inv, "-t", "[127.0.0.1]:%d" % rp],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        for port in cps:
+            procs.append(subprocess.Popen(
+                [DUST, "client", "-F", "-c", "1", "-s",
+                 "[127.0.0.1]:%d" % port, "-i", inv, "-t",
+                 "[127.0.0.1]:%d" % rp],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         wait_port(sp)
-        wait_port(cp)
+        for port in cps:
+            wait_port(port)
         # A real client's stream to replay: one idle session's first
         # connection.
         app = socket.create_connection(("127.0.0.1", cp))
@@ -181,8 +187,8 @@ def main():
         # load: 6 idle sessions of the real client (their first
         # connections), and the probes.
         done = len(rec.down)
-        apps = [socket.create_connection(("127.0.0.1", cp))
-                for _ in range(PER_KIND)]
+        apps = [socket.create_connection(("127.0.0.1", port))
+                for port in cps]
         rng = random.Random(5)
         kinds = {
             "silent": b"",

@@ -13,8 +13,9 @@
  *   I c HEX      connection I, the client's bytes
  *   I s HEX      connection I, the server's bytes
  *
- * Exit 0, or 1 with a message (a connection that does not carry both
- * messages whole).
+ * and, on standard error, the JA4 every ClientHello had: the learned
+ * client's (the template's).  Exit 0, or 1 with a message (a ClientHello
+ * of another JA4, a connection that does not carry both messages whole).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -28,7 +29,11 @@
 #include "dust/rng.h"
 #include "dust/seattle.h"
 
+#include "format/format.h"
+#include "format/tlshello.h"
+
 static uint8_t wire[1 << 20];
+static char want_ja4[256];
 
 /* die(msg): print ${msg} and exit 1. */
 static void
@@ -37,6 +42,22 @@ die(const char * msg)
 
 	fprintf(stderr, "tlsformat_tool: %s\n", msg);
 	exit(1);
+}
+
+/*
+ * ja4(b, len, out): the JA4 of the ClientHello at the start of ${b} into
+ * ${out} (256 bytes).
+ */
+static void
+ja4(const uint8_t * b, size_t len, char * out)
+{
+	struct tlshello_client ch;
+	char err[256];
+
+	if (tlshello_parse_client(b, len, &ch, err, sizeof(err)))
+		die(err);
+	if (tlshello_ja4(&ch, 0, out, 256))
+		die("JA4 too long");
 }
 
 /*
@@ -49,6 +70,7 @@ flight(unsigned long i, char side, struct dust_engine * from,
     struct dust_engine * to, const char * data)
 {
 	uint8_t got[4096];
+	char got_ja4[256];
 	size_t n = 0, k, dlen = data != NULL ? strlen(data) : 0;
 	uint16_t len;
 
@@ -61,6 +83,12 @@ flight(unsigned long i, char side, struct dust_engine * from,
 			die("no packet, or too many bytes");
 		dust_get_encoded(from, wire + n, len);
 		n += len;
+	}
+	/* A client's first flight: the learned client's JA4. */
+	if (side == 'c' && data == NULL) {
+		ja4(wire, n, got_ja4);
+		if (strcmp(got_ja4, want_ja4) != 0)
+			die("a ClientHello's JA4 is not the learned client's");
 	}
 	printf("%lu %c ", i, side);
 	for (k = 0; k < n; k++)
@@ -98,6 +126,8 @@ main(int argc, char * argv[])
 	seed = strtoul(argv[2], NULL, 10);
 	if ((m = dust_model_builtin("tls", err, sizeof(err))) == NULL)
 		die(err);
+	/* The template's bytes are the first captured ClientHello's. */
+	ja4(m->format->client->bytes, m->format->client->len, want_ja4);
 	memset(answer, 'a', sizeof(answer) - 1);
 	dust_rng_seeded_u64(&kr, seed);
 	keyfile_generate(b, B, &kr.rng);
@@ -123,5 +153,6 @@ main(int argc, char * argv[])
 		dust_engine_free(s);
 	}
 	dust_model_free(m);
+	fprintf(stderr, "JA4 of every ClientHello: %s\n", want_ja4);
 	return (0);
 }

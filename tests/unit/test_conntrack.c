@@ -225,11 +225,83 @@ test_malformed(void ** state)
 	dust_ct_free(ct);
 }
 
+/*
+ * First flights: each side's bytes in order, from its first data to the
+ * peer's next data, across segments and retransmissions; a missing
+ * segment or one past the limit breaks the flight; not kept unless asked.
+ */
+static void
+test_flights(void ** state)
+{
+	struct dust_ct * ct = dust_ct_new(443);
+	const struct dust_ct_conn * c;
+	struct frame f;
+
+	(void)state;
+	assert_non_null(ct);
+	dust_ct_keep_flights(ct, 16);
+	/* Connection 1: client "hello" in two segments, one sent twice. */
+	eth_ip4_tcp(&f, 1, 40000, 2, 443, 100, ACK, "hel", 3);
+	assert_int_equal(feed(ct, &f, 1.0), 1);
+	assert_int_equal(feed(ct, &f, 1.1), 1);
+	eth_ip4_tcp(&f, 1, 40000, 2, 443, 101, ACK, "ello", 4);
+	assert_int_equal(feed(ct, &f, 1.2), 1);
+	/* The server's flight; the client's old bytes again do not end it. */
+	eth_ip4_tcp(&f, 2, 443, 1, 40000, 700, ACK, "server", 6);
+	assert_int_equal(feed(ct, &f, 1.3), 1);
+	eth_ip4_tcp(&f, 1, 40000, 2, 443, 100, ACK, "hel", 3);
+	assert_int_equal(feed(ct, &f, 1.35), 1);
+	eth_ip4_tcp(&f, 2, 443, 1, 40000, 706, ACK, "-1", 2);
+	assert_int_equal(feed(ct, &f, 1.4), 1);
+	/* The client's second flight ends it; later bytes are not in it. */
+	eth_ip4_tcp(&f, 1, 40000, 2, 443, 105, ACK, "fin", 3);
+	assert_int_equal(feed(ct, &f, 1.5), 1);
+	eth_ip4_tcp(&f, 2, 443, 1, 40000, 708, ACK, "data", 4);
+	assert_int_equal(feed(ct, &f, 1.6), 1);
+
+	/* Connection 2: a server segment missing; connection 3: too long. */
+	eth_ip4_tcp(&f, 3, 40001, 2, 443, 1, ACK, "hi", 2);
+	assert_int_equal(feed(ct, &f, 2.0), 1);
+	eth_ip4_tcp(&f, 2, 443, 3, 40001, 50, ACK, "ab", 2);
+	assert_int_equal(feed(ct, &f, 2.1), 1);
+	eth_ip4_tcp(&f, 2, 443, 3, 40001, 60, ACK, "cd", 2);
+	assert_int_equal(feed(ct, &f, 2.2), 1);
+	eth_ip4_tcp(&f, 4, 40002, 2, 443, 1, ACK, "0123456789abcdefg", 17);
+	assert_int_equal(feed(ct, &f, 3.0), 1);
+
+	assert_int_equal(dust_ct_nconns(ct), 3);
+	c = dust_ct_conn(ct, 0);
+	assert_int_equal(c->side[0].flightstate, DUST_CT_FLIGHT_DONE);
+	assert_int_equal(c->side[0].flightlen, 5);
+	assert_memory_equal(c->side[0].flight, "hello", 5);
+	assert_int_equal(c->side[1].flightstate, DUST_CT_FLIGHT_DONE);
+	assert_int_equal(c->side[1].flightlen, 8);
+	assert_memory_equal(c->side[1].flight, "server-1", 8);
+	c = dust_ct_conn(ct, 1);
+	assert_int_equal(c->side[0].flightstate, DUST_CT_FLIGHT_DONE);
+	assert_int_equal(c->side[1].flightstate, DUST_CT_FLIGHT_BROKEN);
+	assert_null(c->side[1].flight);
+	c = dust_ct_conn(ct, 2);
+	assert_int_equal(c->side[0].flightstate, DUST_CT_FLIGHT_BROKEN);
+	assert_int_equal(c->side[0].flightlen, 0);
+	dust_ct_free(ct);
+
+	/* Not asked: nothing kept. */
+	assert_non_null(ct = dust_ct_new(443));
+	eth_ip4_tcp(&f, 1, 40000, 2, 443, 100, ACK, "hello", 5);
+	assert_int_equal(feed(ct, &f, 1.0), 1);
+	c = dust_ct_conn(ct, 0);
+	assert_int_equal(c->side[0].flightstate, DUST_CT_FLIGHT_NONE);
+	assert_null(c->side[0].flight);
+	dust_ct_free(ct);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_port_direction_and_retransmission),
+		cmocka_unit_test(test_flights),
 		cmocka_unit_test(test_syn_direction_and_reuse),
 		cmocka_unit_test(test_link_types),
 		cmocka_unit_test(test_malformed),

@@ -233,6 +233,14 @@ test_bad_captures(void ** state)
 	refused(o, "format.client_hellos[1]: is 243 bytes, client_hellos[0] "
 	    "517: not the same shape");
 
+	/* Another cipher suite list: the same length, another client. */
+	o = format_of("curl-");
+	s = entry(o, "client_hellos", 1);
+	s[2 * 78] = (s[2 * 78] == '1') ? '2' : '1';
+	set_entry(o, "client_hellos", 1, s);
+	refused(o, "format.client_hellos[1]: differs from client_hellos[0] "
+	    "at byte 78 (cipher_suites), outside the random fields");
+
 	/* The same connection twice. */
 	o = format_of("curl-");
 	json_array_set(json_object_get(o, "client_hellos"), 1,

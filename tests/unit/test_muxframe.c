@@ -542,6 +542,54 @@ test_link_window(void ** state)
 	pair_free(&c, &s);
 }
 
+/*
+ * A larger window (muxlink_set_window, as dust's streams use): four times
+ * pipemux's may be in flight, credit returns in batches of a quarter of
+ * it, a credit beyond it is an error; it cannot be set out of range or
+ * while a connection is open.
+ */
+static void
+test_link_set_window(void ** state)
+{
+	struct side c, s;
+	uint16_t id;
+	uint32_t w = 4 * MUXLINK_WINDOW;
+	int cu, i;
+	uint8_t h[MUXFRAME_HDR], m[MUXCTL_WINDOW_LEN];
+
+	(void)state;
+	pair_new(&c, &s);
+	assert_int_equal(muxlink_set_window(c.l, MUXLINK_WINDOW - 1), -1);
+	assert_int_equal(muxlink_set_window(c.l, MUXLINK_WINDOW_MAX + 1), -1);
+	assert_int_equal(muxlink_set_window(c.l, w), 0);
+	assert_int_equal(muxlink_set_window(s.l, w), 0);
+	assert_int_equal(muxlink_open(c.l, 1, &cu, &id), 0);
+	assert_int_equal(muxlink_set_window(c.l, MUXLINK_WINDOW), -1);
+	assert_int_equal(muxlink_sendable(c.l, id), w);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(muxlink_send(c.l, id, bigbuf, MUXLINK_WINDOW),
+		    0);
+		assert_int_equal(flush(&c, &s), 0);
+	}
+	assert_int_equal(s.ndata, w);
+	assert_int_equal(muxlink_sendable(c.l, id), 0);
+
+	/* A batch is a quarter of the window. */
+	assert_int_equal(muxlink_consumed(s.l, id, w / 4 - 1), 0);
+	assert_int_equal(s.outlen, 0);
+	assert_int_equal(muxlink_consumed(s.l, id, 1), 0);
+	assert_int_equal(flush(&s, &c), 0);
+	assert_int_equal(muxlink_sendable(c.l, id), w / 4);
+
+	/* Credit beyond the window fails the link. */
+	muxctl_window(m, id, 3 * w / 4 + 1);
+	muxframe_write_hdr(h, MUXFRAME_CONTROL_ID, sizeof(m));
+	assert_int_equal(muxlink_input(c.l, h, sizeof(h)), 0);
+	assert_int_equal(muxlink_input(c.l, m, sizeof(m)), -1);
+	assert_non_null(strstr(muxlink_error(c.l), "beyond the 1048576-byte"));
+	pair_free(&c, &s);
+}
+
 /* Refused opens: a close back; what follows is discarded and credited. */
 static void
 test_link_refused(void ** state)
@@ -743,6 +791,7 @@ main(void)
 		cmocka_unit_test(test_link_lifecycle),
 		cmocka_unit_test(test_link_ids),
 		cmocka_unit_test(test_link_window),
+		cmocka_unit_test(test_link_set_window),
 		cmocka_unit_test(test_link_refused),
 		cmocka_unit_test(test_link_abandon),
 		cmocka_unit_test(test_link_errors),
