@@ -18,9 +18,11 @@ every transfer whole).  Checks:
     s_client is shown nginx's own certificate;
   - each probe runs at the same instant against both Dust ports and
     nginx's TLS port: connect and send nothing; a plain HTTP GET; one
-    byte "G"; random bytes (seed 16) of 10, 100, 500, 5000; the
-    ClientHello of the tlsfmt model's own client (curl-1 of the
-    captures); a ClientHello of a real tlsfmt Dust client, recorded by a
+    byte "G"; random bytes (seed 16) of 10, 100, 500, 5000; a real
+    ClientHello of curl (curl-1 of the captures); the first ClientHello
+    the tlsfmt model's format was learned from (its own client's: it
+    matches the template, and its random is no mark: the server's log
+    must say so); a ClientHello of a real tlsfmt Dust client, recorded by a
     relay on its way to the server (which accepted it), sent again: a
     replay; a truncated ClientHello (its first 100 bytes); random 100
     and the truncated hello again with a half-close.  The bytes received
@@ -84,11 +86,15 @@ def tls_model(tmp, key):
     """The model with the TLS format: the built-in "tls" if this dust has
     it, else the built-in uniform model with the TLS format of the curl
     captures, written to ${tmp}/tlsfmt.json (${key}: a key file to try
-    the built-in with).  Return its name or path."""
+    the built-in with).  Return its name or path, and the first
+    ClientHello its format was learned from (models/tls.json is the
+    built-in's source)."""
     if subprocess.run([DUST, "invite", "-k", key, "-a", "127.0.0.1:1",
                        "-m", "tls"], stdout=subprocess.DEVNULL,
                       stderr=subprocess.DEVNULL).returncode == 0:
-        return "tls"
+        with open(os.path.join(ROOT, "models/tls.json")) as f:
+            hello = json.load(f)["format"]["client_hellos"][0]
+        return "tls", bytes.fromhex(hello)
     with open(os.path.join(ROOT, "models/uniform.json")) as f:
         model = json.load(f)
     model["format"] = {
@@ -98,7 +104,7 @@ def tls_model(tmp, key):
     path = os.path.join(tmp, "tlsfmt.json")
     with open(path, "w") as f:
         json.dump(model, f)
-    return path
+    return path, bytes.fromhex(model["format"]["client_hellos"][0])
 
 
 def records(b):
@@ -186,8 +192,9 @@ def main():
         subprocess.run([DUST, "keygen", "-k", key], check=True,
                        stdout=subprocess.DEVNULL)
         dust, client = {}, {}
+        tlsfmt, own_hello = tls_model(tmp, key)
         for name, model in (
-                ("tlsfmt", tls_model(tmp, key)),
+                ("tlsfmt", tlsfmt),
                 ("seed", os.path.join(ROOT, "models/tls-learned.json"))):
             sp, cp = free_port(), free_port()
             dust[name], client[name] = sp, cp
@@ -247,6 +254,7 @@ def main():
                   ("random 100, half-close", kinds[4][1], True),
                   ("truncated, half-close", curl_hello[:100], True)]
         hellos = [("curl's ClientHello", curl_hello, False),
+                  ("the template's hello", own_hello, False),
                   ("Dust hello replayed", hello, False)]
         xfer = {name: [0, 0] for name in client}
         probes_done = threading.Event()
@@ -275,14 +283,19 @@ def main():
                     fails.append("AddressSanitizer in the %s server" % name)
         with open(os.path.join(tmp, "server-tlsfmt.log")) as f:
             text = f.read()
-        replays = text.count("mark replayed), 517 bytes")
+        replays = text.count("mark replayed), %d bytes" % len(hello))
+        marks = text.count("no mark or a wrong one after the client key), "
+                           "%d bytes" % len(own_hello))
         early = text.count("(the first record is not a TLS handshake), "
                            "1 bytes")
         print("the tlsfmt server's log: %d first flight(s) refused as a "
-              "replay, %d of 1 byte handed over without the stall" % (
-                  replays, early))
+              "replay, %d for a wrong mark (the template's hello; curl's "
+              "too if this curl is the template's), %d of 1 byte handed "
+              "over without the stall" % (replays, marks, early))
         if replays != 1:
             fails.append("the replayed hello not refused as a replay")
+        if marks < 1:
+            fails.append("the template's hello not judged by its mark")
         if early != 1:
             fails.append("'G' not handed over on its first byte")
     finally:
