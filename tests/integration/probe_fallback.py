@@ -29,7 +29,7 @@ of 500 random bytes nothing and closes with a FIN when the duration ends
 (1.45 to 3.5 s); a server whose fallback is down (a closed port, then a
 Unix socket that does not exist) logs one clear line, resets junk, a
 short GET and a half-closed prober, holds a silent one without spinning
-(under 0.3 s of CPU in 2 s), and relays again, logging so, once the
+(under 0.3 s of CPU in 1 s), and relays again, logging so, once the
 site listens; and a server at its limit (-n 2, in front of an nginx
 port that waits 60 s for a header: one prober awaiting the mark, one
 relayed) makes a third prober wait 1.5 s, then relays it once the
@@ -284,7 +284,7 @@ def down_check(tmp, key, inv, fails):
     down"): one clear log line an episode, every unauthenticated prober
     reset (100 bytes of junk, a GET shorter than the mark, a half-close),
     a silent prober held without cost (no spin: under 0.3 s of CPU in
-    the 2 s it is held; a busy loop would take 2 s), the server still
+    the 1 s it is held; a busy loop would take 1 s), the server still
     running; once the site listens again, "reachable again" and a
     prober gets the site's bytes.  Then the same with a --fallback Unix
     socket that does not exist (its connect fails at once)."""
@@ -308,16 +308,16 @@ def down_check(tmp, key, inv, fails):
             kinds = [out[i][1] for i in range(3)]
             silent = socket.create_connection(("127.0.0.1", sp))
             cpu = cpu_seconds(p.pid)
-            time.sleep(2)
+            time.sleep(1)
             cpu = cpu_seconds(p.pid) - cpu
             silent.close()
             print("fallback %s down: junk, a short GET, a half-close closed "
-                  "by %s; %.2f s of CPU in 2 s with a silent prober held" %
+                  "by %s; %.2f s of CPU in 1 s with a silent prober held" %
                   (fb, kinds, cpu))
             if kinds != ["RST"] * 3:
                 fails.append("fallback down: not reset")
             if cpu > 0.3:
-                fails.append("fallback down: %.2f s of CPU in 2 s" % cpu)
+                fails.append("fallback down: %.2f s of CPU in 1 s" % cpu)
             if fb.startswith("["):
                 back_check(sp, dead, lp, fails)
             if p.poll() is not None:
