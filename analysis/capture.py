@@ -15,7 +15,8 @@ class Conn:
     TCP payload length), and whether it parses as TLS 1.3 (its client's
     first flight a ClientHello with a server_name, its server's a
     ServerHello and the records after it: the C parsers of
-    lib/format/tlshello.c)."""
+    lib/format/tlshello.c), or as SSH-2 (both sides' starts, identification
+    to NEWKEYS: lib/format/sshhello.c)."""
 
     def __init__(self, d):
         self.t0 = d["t0"]
@@ -24,6 +25,7 @@ class Conn:
                       bytes.fromhex(d["first_s2c"])]
         self.first_len = [d["first_c2s_len"], d["first_s2c_len"]]
         self.tls = bool(d.get("tls", 0))
+        self.ssh = bool(d.get("ssh", 0))
         p = np.array(d["pkts"], dtype=float).reshape(-1, 3)
         self.ts = p[:, 0]
         self.dir = p[:, 1].astype(int)
@@ -62,6 +64,11 @@ class Capture:
         """The share of the connections that parse as TLS 1.3: the
         censor's parse test."""
         return (sum(c.tls for c in self.conns) / len(self.conns)
+                if self.conns else float("nan"))
+
+    def ssh_share(self):
+        """The share of the connections that parse as SSH-2."""
+        return (sum(c.ssh for c in self.conns) / len(self.conns)
                 if self.conns else float("nan"))
 
     def lengths(self, direction):

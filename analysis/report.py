@@ -58,8 +58,10 @@ def main():
          "against": against.name if against else None,
          "against_connections": len(against.conns) if against else None}
     s["tls_parse"] = obs.tls_share()
+    s["ssh_parse"] = obs.ssh_share()
     if against is not None:
         s["against_tls_parse"] = against.tls_share()
+        s["against_ssh_parse"] = against.ssh_share()
     s["fit"] = fit.evaluate(model, obs)
     s["gfw"] = gfw.evaluate(obs.conns)
     s["entropy"] = entropy.evaluate(obs.conns)
@@ -104,6 +106,10 @@ def main():
     print(f"  TLS 1.3 parse: {pct(s['tls_parse'])} of "
           f"{s['connections']} connections"
           + (f" (against: {pct(s['against_tls_parse'])} of "
+             f"{s['against_connections']})" if against else ""))
+    print(f"  SSH-2 parse: {pct(s['ssh_parse'])} of "
+          f"{s['connections']} connections"
+          + (f" (against: {pct(s['against_ssh_parse'])} of "
              f"{s['against_connections']})" if against else ""))
     if "classifier" in s and "auc" in s["classifier"]:
         c = s["classifier"]
@@ -162,6 +168,9 @@ def markdown(s):
     L.append(f"| parses as TLS 1.3 (ClientHello with server_name, server "
              f"flight) | {pct(s['tls_parse'])} |"
              + (f" {pct(s['against_tls_parse'])} |" if a else ""))
+    L.append(f"| parses as SSH-2 (both starts, identification to NEWKEYS) "
+             f"| {pct(s['ssh_parse'])} |"
+             + (f" {pct(s['against_ssh_parse'])} |" if a else ""))
     c = s.get("classifier")
     cu = s.get("classifier_untimed")
     if c and "auc" in c:

@@ -101,6 +101,7 @@ learnformat_find(const struct dust_ct * ct, size_t max, struct learnformat * lf)
 	const struct dust_ct_conn * c;
 	size_t i, ndata = 0, nhello = 0, nparse = 0;
 
+	lf->protocol = DUST_FORMAT_TLS;
 	lf->n = 0;
 	if (max > FORMAT_MAX_HELLOS)
 		max = FORMAT_MAX_HELLOS;
@@ -162,6 +163,10 @@ void
 learnformat_write(FILE * f, const struct learnformat * lf)
 {
 
+	if (lf->protocol == DUST_FORMAT_SSH) {
+		learnformat_write_ssh(f, lf);
+		return;
+	}
 	fputs(",\n  \"format\": {\n    \"protocol\": \"tls\",\n"
 	    "    \"client_hellos\": ", f);
 	write_hexes(f, lf, DUST_CT_C2S);

@@ -39,15 +39,16 @@ write_hex(FILE * f, const uint8_t * p, size_t n)
 }
 
 /*
- * write_conns(path, ct, capture, port):
+ * write_conns(path, ct, sct, capture, port):
  * Write the connections of ${ct} (read from ${capture}, flights kept) to
  * the JSON file ${path} that analysis/capture.py reads, each with whether
- * it parses as TLS 1.3 (learnformat_is_tls).  Return 0, or -1 after
- * printing the error.
+ * it parses as TLS 1.3 (learnformat_is_tls) and, if ${sct} (the same
+ * connections, starts kept) is not NULL, as SSH-2
+ * (learnformat_is_ssh_start).  Return 0, or -1 after printing the error.
  */
 static int
 write_conns(const char * path, const struct dust_ct * ct,
-    const char * capture, unsigned port)
+    const struct dust_ct * sct, const char * capture, unsigned port)
 {
 	const struct dust_ct_conn * c;
 	const uint64_t * b;
@@ -77,6 +78,9 @@ write_conns(const char * path, const struct dust_ct * ct,
 		    "\"t0\": %.6f, \"t1\": %.6f, \"tls\": %d,", i ? "," : "",
 		    (unsigned)c->port[0], c->synseen, c->tstart, c->tend,
 		    learnformat_is_tls(c) ? 1 : 0);
+		fprintf(f, " \"ssh\": %d,", (sct != NULL && i <
+		    dust_ct_nconns(sct) && learnformat_is_ssh_start(
+		    dust_ct_conn(sct, i))) ? 1 : 0);
 		for (d = 0; d < 2; d++) {
 			fprintf(f, " \"%s\": ", d ? "first_s2c" : "first_c2s");
 			write_hex(f, c->side[d].first, c->side[d].firstlen);
@@ -172,14 +176,21 @@ extract(const char * capture, unsigned port, const char * dir,
     const char * name)
 {
 	char path[PATH_MAX];
-	struct dust_ct * ct;
+	struct dust_ct * ct, * sct = NULL;
 	int rc;
 
 	if ((ct = pcapread(capture, (uint16_t)port, NULL,
-	    LEARNFORMAT_FLIGHT_MAX)) == NULL)
+	    LEARNFORMAT_FLIGHT_MAX, 0)) == NULL)
 		return (-1);
+	/* SSH: read again, keeping each side's start (several flights). */
+	if (learnformat_is_ssh(ct) && (sct = pcapread(capture,
+	    (uint16_t)port, NULL, LEARNFORMAT_START_MAX, 1)) == NULL) {
+		dust_ct_free(ct);
+		return (-1);
+	}
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	rc = write_conns(path, ct, capture, port);
+	rc = write_conns(path, ct, sct, capture, port);
+	dust_ct_free(sct);
 	dust_ct_free(ct);
 	return (rc);
 }

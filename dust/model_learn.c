@@ -440,7 +440,7 @@ model_learn_main(int argc, char ** argv)
 	size_t tlen;
 	const char * base;
 	char desc[512], mname[128], * dot;
-	struct dust_ct * ct;
+	struct dust_ct * ct, * sct = NULL;
 	uint64_t port = 0, convs = LEARNCONV_MAX, hellos = LEARNFORMAT_HELLOS;
 	struct learnformat lf = { 0 };
 	size_t nconns, ndata, i;
@@ -512,7 +512,7 @@ model_learn_main(int argc, char ** argv)
 		}
 	}
 	if ((ct = pcapread(cap, (uint16_t)port, filter,
-	    hellos ? LEARNFORMAT_FLIGHT_MAX : 0)) == NULL) {
+	    hellos ? LEARNFORMAT_FLIGHT_MAX : 0, 0)) == NULL) {
 		json_decref(tjson);
 		return (1);
 	}
@@ -527,6 +527,16 @@ model_learn_main(int argc, char ** argv)
 		return (1);
 	}
 	if (hellos && learnformat_find(ct, hellos, &lf)) {
+		dust_ct_free(ct);
+		json_decref(tjson);
+		return (1);
+	}
+	/* SSH: read again, keeping each side's start (several flights). */
+	if (hellos && lf.n == 0 && learnformat_is_ssh(ct) &&
+	    ((sct = pcapread(cap, (uint16_t)port, filter,
+	    LEARNFORMAT_START_MAX, 1)) == NULL ||
+	    learnformat_find_ssh(sct, hellos, &lf))) {
+		dust_ct_free(sct);
 		dust_ct_free(ct);
 		json_decref(tjson);
 		return (1);
@@ -554,9 +564,11 @@ model_learn_main(int argc, char ** argv)
 		    " Flow and duration from the model %s.", timing);
 	if (lf.n > 0)
 		snprintf(desc + strlen(desc), sizeof(desc) - strlen(desc),
-		    " TLS 1.3 format from the first flights of %zu of them.",
-		    lf.n);
+		    lf.protocol == DUST_FORMAT_SSH ? " SSH-2 format from the "
+		    "starts of %zu of them." : " TLS 1.3 format from the first "
+		    "flights of %zu of them.", lf.n);
 	text = learned_text(ct, name, desc, tjson, convs, &lf, &tlen);
+	dust_ct_free(sct);
 	dust_ct_free(ct);
 	json_decref(tjson);
 	if (text == NULL)

@@ -34,19 +34,20 @@ progress(const char * path, long done, long total)
 }
 
 /**
- * pcapread(path, port, filter, flightmax):
+ * pcapread(path, port, filter, flightmax, starts):
  * Read the capture file ${path} (pcap or pcapng) with libpcap into a new
  * connection tracker: TCP to or from server port ${port} (0: any, client
  * by SYN), only the frames matching the BPF expression ${filter} if it is
  * not NULL, keeping each side's first flight up to ${flightmax} bytes (0:
- * none; dust_ct_keep_flights).  A progress bar goes to stderr when it is
+ * none; dust_ct_keep_flights), or if ${starts} its first ${flightmax}
+ * bytes (dust_ct_keep_starts).  A progress bar goes to stderr when it is
  * a terminal.  Return the tracker, or NULL after printing what was wrong:
  * unreadable file, unknown link type, bad filter, no packets, no TCP
  * connection.
  */
 struct dust_ct *
 pcapread(const char * path, uint16_t port, const char * filter,
-    size_t flightmax)
+    size_t flightmax, int starts)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
 	struct bpf_program prog;
@@ -94,7 +95,10 @@ pcapread(const char * path, uint16_t port, const char * filter,
 		pcap_close(p);
 		return (NULL);
 	}
-	dust_ct_keep_flights(ct, flightmax);
+	if (starts)
+		dust_ct_keep_starts(ct, flightmax);
+	else
+		dust_ct_keep_flights(ct, flightmax);
 	f = pcap_file(p);
 	bar = isatty(STDERR_FILENO) && f != NULL &&
 	    stat(path, &st) == 0 && S_ISREG(st.st_mode);

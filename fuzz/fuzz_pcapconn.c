@@ -3,7 +3,9 @@
  * one byte choosing the link type, then frames, each a 2-byte big-endian
  * length and that many bytes (the last one takes what is left); the port
  * filter is on when the link-type byte is odd; first flights are kept,
- * up to 64 bytes when its bit 7 is set (to reach the limit), else 64 KiB.
+ * up to 64 bytes when its bit 7 is set (to reach the limit), else 64 KiB,
+ * and when its bit 6 is set the first bytes of each side are kept instead
+ * (dust_ct_keep_starts, for SSH).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -34,7 +36,11 @@ LLVMFuzzerTestOneInput(const uint8_t * data, size_t size)
 	if ((ct = dust_ct_new((data[0] & 1) ? 80 : 0)) == NULL)
 		abort();
 	fmax = (data[0] & 0x80) ? 64 : 65536;
-	dust_ct_keep_flights(ct, fmax);
+	/* First flights (TLS), or the first bytes of each side (SSH). */
+	if (data[0] & 0x40)
+		dust_ct_keep_starts(ct, fmax);
+	else
+		dust_ct_keep_flights(ct, fmax);
 	while (off < size) {
 		n = size - off;
 		if (n >= 2 && (size_t)((data[off] << 8) | data[off + 1]) <=

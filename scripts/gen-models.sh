@@ -18,7 +18,7 @@ static const struct {
 } builtin[] = {
 HEAD
 for f in models/uniform.json models/cover.json models/http.json \
-    models/tls.json; do
+    models/tls.json models/ssh.json; do
 	name=$(basename "$f" .json)
 	printf '\t{ "%s",\n' "$name"
 	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/\t    "/' -e 's/$/\\n"/' "$f"

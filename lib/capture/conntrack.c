@@ -15,6 +15,8 @@
 struct dust_ct {
 	uint16_t port;			/* Server port, 0 for any. */
 	size_t flightmax;		/* Bytes of first flight kept, 0: none. */
+	int starts;			/* Keep the first flightmax bytes of
+					   each side, whatever the peer does. */
 	struct dust_ct_conn ** conns;	/* In order of first appearance. */
 	size_t nconns, cap;
 	size_t * table;			/* Index + 1 into conns, 0 empty. */
@@ -86,6 +88,22 @@ dust_ct_keep_flights(struct dust_ct * ct, size_t max)
 {
 
 	ct->flightmax = max;
+}
+
+/**
+ * dust_ct_keep_starts(ct, max):
+ * Keep the first ${max} bytes each side of the connections ${ct} sees from
+ * now on sends, in the place of its first flight (flight, flightlen),
+ * whatever the peer sends meanwhile (an SSH side's start runs over several
+ * round trips): a side that sends more has the first ${max} bytes kept
+ * and is DUST_CT_FLIGHT_DONE; one that sends fewer stays OPEN.
+ */
+void
+dust_ct_keep_starts(struct dust_ct * ct, size_t max)
+{
+
+	ct->flightmax = max;
+	ct->starts = 1;
 }
 
 /**
@@ -416,10 +434,11 @@ flight_data(struct dust_ct * ct, struct dust_ct_conn * c, int dir,
 {
 	struct dust_ct_side * sd = &c->side[dir];
 	uint8_t * nf;
-	size_t off;
+	size_t off, n;
 	int32_t d;
 
-	if (fresh && c->side[!dir].flightstate == DUST_CT_FLIGHT_OPEN)
+	if (fresh && !ct->starts &&
+	    c->side[!dir].flightstate == DUST_CT_FLIGHT_OPEN)
 		c->side[!dir].flightstate = DUST_CT_FLIGHT_DONE;
 	if (ct->flightmax == 0 || sd->flightstate == DUST_CT_FLIGHT_DONE ||
 	    sd->flightstate == DUST_CT_FLIGHT_BROKEN)
@@ -436,16 +455,21 @@ flight_data(struct dust_ct * ct, struct dust_ct_conn * c, int dir,
 	}
 	if ((off = (size_t)-(int64_t)d) >= s->datalen)
 		return (0);		/* Retransmitted bytes only. */
-	if (sd->flightlen + s->datalen - off > ct->flightmax) {
-		flight_broken(sd);
-		return (0);
+	n = s->datalen - off;
+	if (sd->flightlen + n > ct->flightmax) {
+		if (!ct->starts) {
+			flight_broken(sd);
+			return (0);
+		}
+		/* A start: its first bytes are enough. */
+		n = ct->flightmax - sd->flightlen;
+		sd->flightstate = DUST_CT_FLIGHT_DONE;
 	}
-	if ((nf = realloc(sd->flight, sd->flightlen + s->datalen - off)) ==
-	    NULL)
+	if ((nf = realloc(sd->flight, sd->flightlen + n)) == NULL)
 		return (-1);
 	sd->flight = nf;
-	memcpy(nf + sd->flightlen, s->data + off, s->datalen - off);
-	sd->flightlen += s->datalen - off;
+	memcpy(nf + sd->flightlen, s->data + off, n);
+	sd->flightlen += n;
 	sd->flightseq = s->seq + (uint32_t)s->datalen;
 	return (0);
 }

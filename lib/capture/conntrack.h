@@ -108,6 +108,16 @@ struct dust_ct * dust_ct_new(uint16_t);
 void dust_ct_keep_flights(struct dust_ct *, size_t);
 
 /**
+ * dust_ct_keep_starts(ct, max):
+ * Keep the first ${max} bytes each side of the connections ${ct} sees from
+ * now on sends, in the place of its first flight (flight, flightlen),
+ * whatever the peer sends meanwhile (an SSH side's start runs over several
+ * round trips): a side that sends more has the first ${max} bytes kept
+ * and is DUST_CT_FLIGHT_DONE; one that sends fewer stays OPEN.
+ */
+void dust_ct_keep_starts(struct dust_ct *, size_t);
+
+/**
  * dust_ct_link_ok(linktype):
  * Return 1 if the tracker decodes frames of pcap link type ${linktype}.
  */

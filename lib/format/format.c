@@ -27,6 +27,11 @@ format_free(struct dust_format * f)
 
 	if (f == NULL)
 		return;
+	if (f->ssh != NULL) {
+		sshhello_template_free(f->ssh->client);
+		sshhello_template_free(f->ssh->server);
+		free(f->ssh);
+	}
 	tlshello_template_free(f->client);
 	tlshello_template_free(f->server);
 	free(f);

@@ -143,13 +143,61 @@ caps_free(struct caps * c)
 		free(c->b[i]);
 }
 
+/**
+ * format_hex_captures(v, key, b, lens, n, errbuf, errlen):
+ * Decode the array ${key} of the format object ${v} (a json_t *): 2 to
+ * FORMAT_MAX_HELLOS hex strings into new buffers ${b}[i] of ${lens}[i]
+ * bytes, their count in *${n} (what was decoded stays there to be freed,
+ * also on error).  Return 0, or -1 with a message naming the entry.
+ */
+int
+format_hex_captures(const void * v, const char * key, uint8_t ** b,
+    size_t * lens, size_t * n, char * errbuf, size_t errlen)
+{
+	struct err e = { errbuf, errlen };
+	struct caps c = { 0 };
+	int rc;
+
+	rc = get_caps(&e, v, key, &c);
+	memcpy(b, c.b, c.n * sizeof(c.b[0]));
+	memcpy(lens, c.len, c.n * sizeof(c.len[0]));
+	*n = c.n;
+	return (rc);
+}
+
 /*
  * learn_err(e, key, msg): report the message ${msg} of tlshello_learn
- * about the captures ${key}, its "hello N" (counted from 1) written as
- * "KEY[N-1]" so that it names the entry of the model file.  Return -1.
+ * about the captures ${key} (format_learn_err).  Return -1.
  */
 static int
 learn_err(struct err * e, const char * key, const char * msg)
+{
+	char out[512];
+
+	(void)format_learn_err(key, msg, out, sizeof(out));
+	return (fail(e, "%s", out));
+}
+
+/* numbered(p): the length of "hello " or "start " before a digit at ${p}. */
+static size_t
+numbered(const char * p)
+{
+
+	if ((strncmp(p, "hello ", 6) == 0 || strncmp(p, "start ", 6) == 0) &&
+	    p[6] >= '1' && p[6] <= '9')
+		return (6);
+	return (0);
+}
+
+/**
+ * format_learn_err(key, msg, errbuf, errlen):
+ * Write to ${errbuf} the message ${msg} of a template learner about the
+ * captures ${key}, its "hello N" or "start N" (counted from 1) written as
+ * "KEY[N-1]" so that it names the entry of the model file.  Return -1.
+ */
+int
+format_learn_err(const char * key, const char * msg, char * errbuf,
+    size_t errlen)
 {
 	char out[512];
 	size_t o = 0, k;
@@ -158,9 +206,8 @@ learn_err(struct err * e, const char * key, const char * msg)
 	unsigned long n;
 
 	while (*p != '\0' && o + 80 < sizeof(out)) {
-		if (strncmp(p, "hello ", 6) == 0 && p[6] >= '1' &&
-		    p[6] <= '9') {
-			n = strtoul(p + 6, &end, 10);
+		if ((k = numbered(p)) > 0) {
+			n = strtoul(p + k, &end, 10);
 			k = (size_t)snprintf(out + o, sizeof(out) - o,
 			    "%s%s[%lu]%s", p == msg ? "." : "", key, n - 1,
 			    p == msg ? ":" : "");
@@ -170,9 +217,11 @@ learn_err(struct err * e, const char * key, const char * msg)
 			out[o++] = *p++;
 	}
 	out[o] = '\0';
-	if (strncmp(msg, "hello ", 6) == 0 && msg[6] >= '1' && msg[6] <= '9')
-		return (fail(e, "%s", out));
-	return (fail(e, ".%s: %s", key, out));
+	if (numbered(msg) > 0)
+		snprintf(errbuf, errlen, "format%s", out);
+	else
+		snprintf(errbuf, errlen, "format.%s: %s", key, out);
+	return (-1);
 }
 
 /*
@@ -312,30 +361,43 @@ set_sni(struct err * e, const json_t * o, struct dust_format * f)
 	return (0);
 }
 
-/* check_keys(e, o): ${o} is an object of known keys, "protocol" "tls". */
+/*
+ * check_keys(e, o, protocol): ${o} is an object of the known keys of its
+ * "protocol", "tls" or "ssh" (into *${protocol}).  Return 0 or -1.
+ */
 static int
-check_keys(struct err * e, const json_t * o)
+check_keys(struct err * e, const json_t * o, int * protocol)
 {
-	static const char * const allowed[] = { "protocol", "client_hellos",
+	static const char * const tls[] = { "protocol", "client_hellos",
 	    "server_flights", "sni", NULL };
+	static const char * const ssh[] = { "protocol", "client_starts",
+	    "server_starts", NULL };
+	const char * const * allowed;
 	const char * key;
 	json_t * v;
 	size_t i;
 
 	if (!json_is_object(o))
 		return (fail(e, ": must be an object"));
+	if ((v = json_object_get(o, "protocol")) == NULL)
+		return (fail(e, ".protocol: missing"));
+	if (json_is_string(v) && strcmp(json_string_value(v), "tls") == 0)
+		*protocol = DUST_FORMAT_TLS;
+	else if (json_is_string(v) && strcmp(json_string_value(v), "ssh") == 0)
+		*protocol = DUST_FORMAT_SSH;
+	else
+		return (fail(e, ".protocol: must be \"tls\" or \"ssh\""));
+	allowed = *protocol == DUST_FORMAT_TLS ? tls : ssh;
 	json_object_foreach((json_t *)(uintptr_t)o, key, v) {
 		for (i = 0; allowed[i] != NULL; i++)
 			if (strcmp(key, allowed[i]) == 0)
 				break;
 		if (allowed[i] == NULL)
-			return (fail(e, ".%.64s: unknown field (protocol, "
-			    "client_hellos, server_flights, sni)", key));
+			return (fail(e, ".%.64s: unknown field (%s)", key,
+			    *protocol == DUST_FORMAT_TLS ? "protocol, "
+			    "client_hellos, server_flights, sni" : "protocol, "
+			    "client_starts, server_starts"));
 	}
-	if ((v = json_object_get(o, "protocol")) == NULL)
-		return (fail(e, ".protocol: missing"));
-	if (!json_is_string(v) || strcmp(json_string_value(v), "tls") != 0)
-		return (fail(e, ".protocol: must be \"tls\""));
 	return (0);
 }
 
@@ -369,12 +431,12 @@ format_parse(const void * v, struct dust_format ** fp, char * errbuf,
 	struct err e = { errbuf, errlen };
 	struct caps * cl = NULL, * sv = NULL;
 	struct dust_format * f = NULL;
-	int rc = -1;
+	int rc = -1, protocol = 0;
 
 	*fp = NULL;
 	if (errlen > 0)
 		errbuf[0] = '\0';
-	if (check_keys(&e, v))
+	if (check_keys(&e, v, &protocol))
 		return (-1);
 	if ((cl = calloc(1, sizeof(*cl))) == NULL ||
 	    (sv = calloc(1, sizeof(*sv))) == NULL ||
@@ -382,7 +444,11 @@ format_parse(const void * v, struct dust_format ** fp, char * errbuf,
 		fail(&e, ": out of memory");
 		goto done;
 	}
-	f->protocol = DUST_FORMAT_TLS;
+	if ((f->protocol = protocol) == DUST_FORMAT_SSH) {
+		if (format_parse_ssh(v, f, errbuf, errlen))
+			goto done;
+		goto ok;
+	}
 	if (get_caps(&e, v, "client_hellos", cl) ||
 	    get_caps(&e, v, "server_flights", sv) ||
 	    check_clients(&e, cl) || check_servers(&e, sv, f) ||
@@ -390,6 +456,7 @@ format_parse(const void * v, struct dust_format ** fp, char * errbuf,
 	    learn(&e, sv, TLSHELLO_SERVER, &f->server) ||
 	    check_templates(&e, f) || set_sni(&e, v, f))
 		goto done;
+ok:
 	*fp = f;
 	f = NULL;
 	rc = 0;

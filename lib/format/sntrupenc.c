@@ -151,3 +151,25 @@ sntrup761_valid(const uint8_t * b, size_t len, uint32_t m)
 	return (sntrup761_encode(v, SNTRUP_P, m, again) == len &&
 	    memcmp(again, b, len) == 0);
 }
+
+/**
+ * sntrup761_decode(b, len, m, v):
+ * Decode the ${len} bytes ${b} as the encoding of 761 values below ${m}
+ * into ${v}.  Return 0, or -1 if ${b} is not such an encoding (what
+ * sntrup761_valid refuses).
+ */
+int
+sntrup761_decode(const uint8_t * b, size_t len, uint32_t m, uint16_t * v)
+{
+	uint32_t r[SNTRUP_P], ms[SNTRUP_P];
+	size_t i;
+
+	if (!sntrup761_valid(b, len, m))
+		return (-1);
+	for (i = 0; i < SNTRUP_P; i++)
+		ms[i] = m;
+	(void)decode(b, len, ms, SNTRUP_P, r);
+	for (i = 0; i < SNTRUP_P; i++)
+		v[i] = (uint16_t)r[i];
+	return (0);
+}

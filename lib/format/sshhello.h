@@ -283,4 +283,12 @@ size_t sntrup761_encode(const uint16_t *, size_t, uint32_t, uint8_t *);
  */
 int sntrup761_valid(const uint8_t *, size_t, uint32_t);
 
+/**
+ * sntrup761_decode(b, len, m, v):
+ * Decode the ${len} bytes ${b} as the encoding of 761 values below ${m}
+ * into ${v}.  Return 0, or -1 if ${b} is not such an encoding (what
+ * sntrup761_valid refuses).
+ */
+int sntrup761_decode(const uint8_t *, size_t, uint32_t, uint16_t *);
+
 #endif /* !DUST_FORMAT_SSHHELLO_H */

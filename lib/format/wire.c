@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <stddef.h>
 
+#include "sshwire.h"
 #include "tlswire.h"
 #include "wire.h"
 
@@ -19,6 +20,8 @@ fmtwire_new(const struct dust_format * f, int server, struct seattle * s,
 	switch (f->protocol) {
 	case DUST_FORMAT_TLS:
 		return (tlswire_new(f, server, s, rng));
+	case DUST_FORMAT_SSH:
+		return (sshwire_new(f, server, s, rng));
 	default:
 		errno = EINVAL;
 		return (NULL);

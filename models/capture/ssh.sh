@@ -2,6 +2,14 @@
 # Capture SSH between OpenSSH's ssh and sshd on loopback:
 #   sh models/capture/ssh.sh OUT.pcap [CONNECTIONS]
 #   build/bin/dust model learn OUT.pcap --port PORT -o models/ssh-learned.json
+# The built-in model "ssh" (the SSH format: docs/protocol.md, "The SSH
+# format") is learned from such a capture of 100 connections with
+#   build/bin/dust model learn OUT.pcap --port PORT --name ssh --hellos 4 \
+#       --no-conversations -o models/ssh.json
+#   sh scripts/gen-models.sh > lib/shape/models_builtin.c
+# (learn keeps the starts, identification to NEWKEYS, of 4 connections of
+# one client and server; the captured sshd's throwaway host key is in
+# them, and nobody needs its private key).
 # Each connection is one ssh run (key authentication) of a short command
 # whose output is 0 to 100 kB: cat of a page or blob, or echo.
 OUT=${1:?usage: ssh.sh OUT.pcap [CONNECTIONS]}

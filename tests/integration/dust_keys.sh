@@ -134,11 +134,11 @@ expect_fail "model" "neither a model file nor a model name" \
 expect_fail "unknown command" "unknown command 'frob'" "$DUST" frob
 
 # A model that would not load in dust client is refused by dust invite,
-# with the model named: a built-in name that does not exist (the shipped
-# TLS model is a file, not a built-in), a file that is no JSON object, a
-# JSON object that is no model, and a JSON text cut short.
-expect_fail "model tls" '-m tls: model: no built-in model "tls"' \
-    "$DUST" invite -k server.key -a 127.0.0.1:1 -m tls
+# with the model named: a built-in name that does not exist (tls and ssh
+# are built in; quic is not), a file that is no JSON object, a JSON object
+# that is no model, and a JSON text cut short.
+expect_fail "model quic" '-m quic: model: no built-in model "quic"' \
+    "$DUST" invite -k server.key -a 127.0.0.1:1 -m quic
 printf 'model text\n' > text.model
 expect_fail "text model" "model file text.model is not a model" \
     "$DUST" invite -k server.key -a 127.0.0.1:1 -m text.model

@@ -30,7 +30,10 @@ big-integer reference of Curve25519 (tests/ref/curve_ref.py):
      value repeats, and for each of the 256 bit positions of each field
      the count of ones over the n connections is within 5 standard
      deviations of n/2 (768 tests: a false alarm about once in 2,000
-     runs).
+     runs);
+  6. `dust model check` (the censor's parse test and the GFW rules of
+     docs/detectability.md) finds every engine-made connection parsing as
+     TLS 1.3 and exempt.
 Exit 0 on success, 77 without nginx, tcpdump, tshark or root, 1 on failure.
 """
 import hashlib
@@ -192,6 +195,23 @@ def check_wire(pcap, tmp):
     return ch, sh
 
 
+def check_model(pcap, tmp):
+    """Check 6: dust model check's censor tests on ${pcap}."""
+    r = os.path.join(tmp, "report")
+    out = subprocess.run([DUST, "model", "check", "tls", pcap, "--port",
+                          "443", "-o", r], capture_output=True, text=True,
+                         timeout=600)
+    if out.returncode != 0:
+        exit_fail("dust model check: " + out.stderr.strip())
+    s = json.load(open(os.path.join(r, "summary.json")))
+    print("dust model check: %d connections, %.1f%% parse as TLS 1.3, "
+          "%.1f%% exempt from the GFW rules" %
+          (s["connections"], 100 * s["tls_parse"], 100 * s["gfw"]["exempt"]))
+    if s["connections"] != CONNS or s["tls_parse"] != 1.0 or \
+            s["gfw"]["exempt"] != 1.0:
+        exit_fail("dust model check: not all parse as TLS 1.3 or exempt")
+
+
 def check_points(ch, sh):
     """Check 4."""
     for what, rows, col in (("X", ch, 5), ("Y", sh, 4)):
@@ -277,8 +297,10 @@ def main():
             exit_fail("tcpdump dropped packets: " + err.strip())
         ch, sh = check_wire(pcap, tmp)
         check_points(ch, sh)
-        ch, sh = check_wire(engine_pcap(tmp), tmp)
+        epcap = engine_pcap(tmp)
+        ch, sh = check_wire(epcap, tmp)
         check_points(ch, sh)
+        check_model(epcap, tmp)
         check_bits("client random (the mark)", [c[3] for c in ch])
         check_bits("client session id", [c[4] for c in ch])
         check_bits("server random", [s[3] for s in sh])

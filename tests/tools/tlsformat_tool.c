@@ -1,8 +1,9 @@
 /*
- * tlsformat_tool: Dust connections of the built-in tls model, made by
- * the engine, for tests/integration/tls_format.py.
+ * tlsformat_tool: Dust connections of the built-in tls model (or of the
+ * built-in MODEL: ssh for tests/integration/ssh_format.sh), made by the
+ * engine, for tests/integration/tls_format.py.
  *
- *   tlsformat_tool N SEED
+ *   tlsformat_tool N SEED [MODEL]
  *
  * Runs N connections between a client marked with the current hour and a
  * server requiring the mark (one server key, drawn from SEED), each side's
@@ -14,7 +15,7 @@
  *   I s HEX      connection I, the server's bytes
  *
  * and, on standard error, the JA4 every ClientHello had: the learned
- * client's (the template's).  Exit 0, or 1 with a message (a ClientHello
+ * client's (the template's; for a TLS format only).  Exit 0, or 1 with a message (a ClientHello
  * of another JA4, a connection that does not carry both messages whole).
  */
 #include <stdint.h>
@@ -84,8 +85,8 @@ flight(unsigned long i, char side, struct dust_engine * from,
 		dust_get_encoded(from, wire + n, len);
 		n += len;
 	}
-	/* A client's first flight: the learned client's JA4. */
-	if (side == 'c' && data == NULL) {
+	/* A client's first flight: the learned client's JA4 (TLS). */
+	if (side == 'c' && data == NULL && want_ja4[0] != '\0') {
 		ja4(wire, n, got_ja4);
 		if (strcmp(got_ja4, want_ja4) != 0)
 			die("a ClientHello's JA4 is not the learned client's");
@@ -120,14 +121,19 @@ main(int argc, char * argv[])
 	size_t sidlen;
 	char err[256];
 
-	if (argc != 3)
-		die("usage: tlsformat_tool N SEED");
+	if (argc != 3 && argc != 4)
+		die("usage: tlsformat_tool N SEED [MODEL]");
 	n = strtoul(argv[1], NULL, 10);
 	seed = strtoul(argv[2], NULL, 10);
-	if ((m = dust_model_builtin("tls", err, sizeof(err))) == NULL)
+	if ((m = dust_model_builtin(argc == 4 ? argv[3] : "tls", err,
+	    sizeof(err))) == NULL)
 		die(err);
 	/* The template's bytes are the first captured ClientHello's. */
-	ja4(m->format->client->bytes, m->format->client->len, want_ja4);
+	if (m->format == NULL)
+		die("the model has no format");
+	if (m->format->protocol == DUST_FORMAT_TLS)
+		ja4(m->format->client->bytes, m->format->client->len,
+		    want_ja4);
 	memset(answer, 'a', sizeof(answer) - 1);
 	dust_rng_seeded_u64(&kr, seed);
 	keyfile_generate(b, B, &kr.rng);
@@ -153,6 +159,7 @@ main(int argc, char * argv[])
 		dust_engine_free(s);
 	}
 	dust_model_free(m);
-	fprintf(stderr, "JA4 of every ClientHello: %s\n", want_ja4);
+	if (want_ja4[0] != '\0')
+		fprintf(stderr, "JA4 of every ClientHello: %s\n", want_ja4);
 	return (0);
 }

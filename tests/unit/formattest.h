@@ -1,8 +1,9 @@
 /*
- * Models with a TLS format for the tests (header-only: each test is one
+ * Models with a format for the tests (header-only: each test is one
  * binary built from one .c file): a format object made of the captured
- * first flights of tests/vectors/tls13-hellos.txt (hellotest.h's vec),
- * and the built-in "uniform" model with such a format.
+ * first flights of tests/vectors/tls13-hellos.txt or the starts of
+ * tests/vectors/ssh-hellos.txt (hellotest.h's vec), and the built-in
+ * "uniform" model with such a format.
  */
 #ifndef FORMATTEST_H
 #define FORMATTEST_H
@@ -57,11 +58,30 @@ format_of(const char * prefix)
 }
 
 /*
- * format_model(prefix): the built-in "uniform" model with the format of
- * the vectors named ${prefix}.
+ * ssh_format_of(prefix): a new SSH format object of the vectors named
+ * ${prefix}: their client and server starts.
+ */
+static inline json_t *
+ssh_format_of(const char * prefix)
+{
+	json_t * o = format_of(prefix);
+
+	json_object_set_new(o, "protocol", json_string("ssh"));
+	json_object_set(o, "client_starts", json_object_get(o,
+	    "client_hellos"));
+	json_object_set(o, "server_starts", json_object_get(o,
+	    "server_flights"));
+	json_object_del(o, "client_hellos");
+	json_object_del(o, "server_flights");
+	return (o);
+}
+
+/*
+ * format_model_with(fmt): the built-in "uniform" model with the format
+ * object ${fmt} (taken).
  */
 static inline struct dust_model *
-format_model(const char * prefix)
+format_model_with(json_t * fmt)
 {
 	const char * text = dust_model_builtin_json("uniform");
 	struct dust_model * m;
@@ -70,13 +90,24 @@ format_model(const char * prefix)
 
 	assert_non_null(text);
 	assert_non_null(root = json_loads(text, 0, NULL));
-	json_object_set_new(root, "format", format_of(prefix));
+	json_object_set_new(root, "format", fmt);
 	assert_non_null(s = json_dumps(root, 0));
 	if ((m = dust_model_parse(s, strlen(s), err, sizeof(err))) == NULL)
 		fail_msg("%s", err);
 	free(s);
 	json_decref(root);
 	return (m);
+}
+
+/*
+ * format_model(prefix): the built-in "uniform" model with the TLS format
+ * of the vectors named ${prefix}.
+ */
+static inline struct dust_model *
+format_model(const char * prefix)
+{
+
+	return (format_model_with(format_of(prefix)));
 }
 
 #endif /* !FORMATTEST_H */

@@ -296,12 +296,59 @@ test_flights(void ** state)
 	dust_ct_free(ct);
 }
 
+/*
+ * Starts (dust_ct_keep_starts): each side's first bytes, across the
+ * peer's data, cut at the limit and then whole; a gap still breaks one.
+ */
+static void
+test_starts(void ** state)
+{
+	struct dust_ct * ct = dust_ct_new(22);
+	const struct dust_ct_conn * c;
+	struct frame f;
+
+	(void)state;
+	assert_non_null(ct);
+	dust_ct_keep_starts(ct, 10);
+	/* The server speaks first; the client's bytes do not end its start. */
+	eth_ip4_tcp(&f, 2, 22, 1, 40000, 700, ACK, "SSH-s\r\n", 7);
+	assert_int_equal(feed(ct, &f, 1.0), 1);
+	eth_ip4_tcp(&f, 1, 40000, 2, 22, 100, ACK, "SSH-c\r\n", 7);
+	assert_int_equal(feed(ct, &f, 1.1), 1);
+	eth_ip4_tcp(&f, 2, 22, 1, 40000, 707, ACK, "KEXINIT", 7);
+	assert_int_equal(feed(ct, &f, 1.2), 1);
+	eth_ip4_tcp(&f, 1, 40000, 2, 22, 107, ACK, "kexi", 4);
+	assert_int_equal(feed(ct, &f, 1.3), 1);
+	/* A server segment missing in connection 2. */
+	eth_ip4_tcp(&f, 3, 40001, 2, 22, 1, ACK, "hi", 2);
+	assert_int_equal(feed(ct, &f, 2.0), 1);
+	eth_ip4_tcp(&f, 2, 22, 3, 40001, 50, ACK, "ab", 2);
+	assert_int_equal(feed(ct, &f, 2.1), 1);
+	eth_ip4_tcp(&f, 2, 22, 3, 40001, 60, ACK, "cd", 2);
+	assert_int_equal(feed(ct, &f, 2.2), 1);
+
+	c = dust_ct_conn(ct, 0);
+	assert_int_equal(c->side[0].flightstate, DUST_CT_FLIGHT_DONE);
+	assert_int_equal(c->side[0].flightlen, 10);
+	assert_memory_equal(c->side[0].flight, "SSH-c\r\nkex", 10);
+	assert_int_equal(c->side[1].flightstate, DUST_CT_FLIGHT_DONE);
+	assert_int_equal(c->side[1].flightlen, 10);
+	assert_memory_equal(c->side[1].flight, "SSH-s\r\nKEX", 10);
+	c = dust_ct_conn(ct, 1);
+	assert_int_equal(c->side[0].flightstate, DUST_CT_FLIGHT_OPEN);
+	assert_int_equal(c->side[0].flightlen, 2);
+	assert_int_equal(c->side[1].flightstate, DUST_CT_FLIGHT_BROKEN);
+	assert_null(c->side[1].flight);
+	dust_ct_free(ct);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_port_direction_and_retransmission),
 		cmocka_unit_test(test_flights),
+		cmocka_unit_test(test_starts),
 		cmocka_unit_test(test_syn_direction_and_reuse),
 		cmocka_unit_test(test_link_types),
 		cmocka_unit_test(test_malformed),

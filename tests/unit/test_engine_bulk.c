@@ -485,16 +485,27 @@ check_idle(const char * name, int exact, uint64_t seed)
 	dust_model_free(m);
 }
 
-/* Idle traffic of every built-in model, and of http's exact coder. */
+/*
+ * Idle traffic of every built-in model, and of http's exact coder; a
+ * model with a format (ssh) has none: it sends only to carry data
+ * (test_sshwire).
+ */
 static void
 test_idle_matches_model(void ** state)
 {
+	struct dust_model * m;
 	size_t i;
 	const char * name;
+	int format;
 
 	(void)state;
-	for (i = 0; (name = dust_model_builtin_name(i)) != NULL; i++)
-		check_idle(name, 0, 400 + 10 * i);
+	for (i = 0; (name = dust_model_builtin_name(i)) != NULL; i++) {
+		m = load(name, 0);
+		format = m->format != NULL;
+		dust_model_free(m);
+		if (!format)
+			check_idle(name, 0, 400 + 10 * i);
+	}
 	check_idle("http", 1, 490);
 }
 

@@ -268,8 +268,14 @@ test_bad_keys(void ** state)
 	refused(o, "format.cipher: unknown field");
 
 	o = format_of("curl-");
+	json_object_set_new(o, "protocol", json_string("quic"));
+	refused(o, "format.protocol: must be \"tls\" or \"ssh\"");
+
+	/* An SSH format takes its own keys, not TLS's. */
+	o = format_of("curl-");
 	json_object_set_new(o, "protocol", json_string("ssh"));
-	refused(o, "format.protocol: must be \"tls\"");
+	refused(o, "format.client_hellos: unknown field (protocol, "
+	    "client_starts, server_starts)");
 
 	o = format_of("curl-");
 	json_object_del(o, "protocol");

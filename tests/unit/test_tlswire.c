@@ -71,21 +71,6 @@ down(void ** state)
 	return (teardown(state));
 }
 
-/* Everything ${e} has to send now, appended to ${wire}. */
-static void
-drain(struct dust_engine * e, struct bytes * wire)
-{
-	uint8_t pkt[65535];
-	uint16_t len;
-
-	while (dust_packet_count(e, 1) > 0) {
-		len = dust_encoded_ready(e);
-		assert_true(len > 0);
-		dust_get_encoded(e, pkt, len);
-		bytes_add(wire, pkt, len);
-	}
-}
-
 /* A server requiring the mark, with the filter ${replay}. */
 static struct dust_engine *
 server(struct seattle_replay * replay, uint64_t seed)
@@ -203,11 +188,11 @@ run(struct dust_engine * c, struct dust_engine * s, struct bytes * cw,
 	}
 	do {
 		moved = cw->len + sw->len;
-		drain(c, cw);
+		engine_drain(c, cw);
 		if (*cfirst == 0)
 			*cfirst = cw->len;
 		engine_deliver(s, cw, &coff, 1000);
-		drain(s, sw);
+		engine_drain(s, sw);
 		if (*sfirst == 0)
 			*sfirst = sw->len;
 		engine_deliver(c, sw, &soff, 7000);
@@ -234,12 +219,12 @@ test_pair(void ** state)
 	(void)state;
 	assert_int_equal(dust_engine_state(s), DUST_ENGINE_AWAITING_MARK);
 	/* Silent before the ClientHello, and before all of it. */
-	drain(s, &sw);
+	engine_drain(s, &sw);
 	assert_int_equal(sw.len, 0);
-	drain(c, &cw);
+	engine_drain(c, &cw);
 	assert_int_equal(dust_put_encoded(s, cw.b, (uint16_t)(cw.len - 1)),
 	    0);
-	drain(s, &sw);
+	engine_drain(s, &sw);
 	assert_int_equal(sw.len, 0);
 	assert_int_equal(dust_put_encoded(s, cw.b + cw.len - 1, 1), 0);
 	free(cw.b);
@@ -271,7 +256,7 @@ refused(const uint8_t * first, size_t len, struct seattle_replay * replay)
 	struct bytes in = { (uint8_t *)(uintptr_t)first, len, len };
 
 	engine_deliver(s, &in, &off, 100);
-	drain(s, &sw);
+	engine_drain(s, &sw);
 	assert_int_equal(sw.len, 0);
 	assert_int_equal(dust_engine_state(s), DUST_ENGINE_UNAUTHENTICATED);
 	assert_int_equal(dust_packet_count(s, 60000), 0);
@@ -298,7 +283,7 @@ test_unauthenticated(void ** state)
 	dust_rng_fill(&r.rng, other_b, 32);
 	crypto_scalarmult_base(other_B, other_b);
 	c = client(other_B, 4);
-	drain(c, &cw);
+	engine_drain(c, &cw);
 	refused(cw.b, cw.len, NULL);
 	dust_engine_free(c);
 	free(cw.b);
@@ -307,10 +292,10 @@ test_unauthenticated(void ** state)
 	cw.b = NULL;
 	cw.len = cw.cap = 0;
 	c = client(srv_B, 5);
-	drain(c, &cw);
+	engine_drain(c, &cw);
 	s = server(f, 6);
 	engine_deliver(s, &cw, &off, 1000);
-	drain(s, &sw);
+	engine_drain(s, &sw);
 	assert_true(sw.len > 0);
 	refused(cw.b, cw.len, f);
 	dust_engine_free(c);
@@ -372,45 +357,8 @@ static size_t outlen;
 static void
 put_hex(const char * name, const uint8_t * b, size_t n)
 {
-	size_t i;
 
-	outlen += (size_t)snprintf(out + outlen, sizeof(out) - outlen,
-	    "%s = ", name);
-	for (i = 0; i < n && outlen + 3 < sizeof(out); i++)
-		outlen += (size_t)snprintf(out + outlen, sizeof(out) - outlen,
-		    "%02x", b[i]);
-	outlen += (size_t)snprintf(out + outlen, sizeof(out) - outlen, "\n");
-	assert_true(outlen + 1 < sizeof(out));
-}
-
-/* first32(seed, out): the first 32 bytes a generator of ${seed} gives. */
-static void
-first32(uint64_t seed, uint8_t o[32])
-{
-	struct dust_rng_seeded r;
-
-	dust_rng_seeded_u64(&r, seed);
-	dust_rng_fill(&r.rng, o, 32);
-}
-
-/* talk(from, to, wire, data): ${from} sends ${data}; ${to} gets it all. */
-static void
-talk(struct dust_engine * from, struct dust_engine * to, struct bytes * w,
-    const char * data)
-{
-	uint8_t buf[64];
-	size_t off = 0;
-
-	if (data != NULL)
-		assert_int_equal(dust_put_decoded(from, (const uint8_t *)data,
-		    (uint16_t)strlen(data)), 0);
-	drain(from, w);
-	engine_deliver(to, w, &off, 100);
-	if (data != NULL) {
-		assert_int_equal(dust_decoded_ready(to), strlen(data));
-		assert_int_equal(dust_get_decoded(to, buf, strlen(data)), 0);
-		assert_memory_equal(buf, data, strlen(data));
-	}
+	vector_hex(out, sizeof(out), &outlen, name, b, n);
 }
 
 /*
@@ -428,15 +376,15 @@ test_transcript(void ** state)
 	int i;
 
 	(void)state;
-	talk(c, s, &w[0], NULL);
-	talk(s, c, &w[1], NULL);
-	talk(c, s, &w[2], "hello, server");
-	talk(s, c, &w[3], "hello, client");
+	engine_talk(c, s, &w[0], NULL);
+	engine_talk(s, c, &w[1], NULL);
+	engine_talk(c, s, &w[2], "hello, server");
+	engine_talk(s, c, &w[3], "hello, client");
 	assert_int_equal(dust_engine_state(c), DUST_ENGINE_ESTABLISHED);
 	assert_int_equal(dust_engine_state(s), DUST_ENGINE_ESTABLISHED);
 	/* The ephemeral secret is the first draw of each side's generator. */
-	first32(41, x);
-	first32(42, y);
+	engine_first32(41, x);
+	engine_first32(42, y);
 	for (i = 0; i < 8; i++)
 		E[i] = (uint8_t)((uint64_t)HOUR >> (56 - 8 * i));
 	outlen = (size_t)snprintf(out, sizeof(out), "# The TLS format's "

@@ -6,6 +6,7 @@
 #ifndef VECTORFILE_H
 #define VECTORFILE_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -39,6 +40,25 @@ vector_check(const char * path, const char * text, size_t len)
 	fclose(f);
 	assert_string_equal(text, want);
 	free(want);
+}
+
+/*
+ * vector_hex(out, size, len, name, b, n): append "name = <hex of the ${n}
+ * bytes ${b}>" and a newline to the text ${out} of ${*len} bytes (in a
+ * buffer of ${size}).
+ */
+static inline void
+vector_hex(char * out, size_t size, size_t * len, const char * name,
+    const uint8_t * b, size_t n)
+{
+	size_t i;
+
+	*len += (size_t)snprintf(out + *len, size - *len, "%s = ", name);
+	for (i = 0; i < n && *len + 3 < size; i++)
+		*len += (size_t)snprintf(out + *len, size - *len, "%02x",
+		    b[i]);
+	*len += (size_t)snprintf(out + *len, size - *len, "\n");
+	assert_true(*len + 1 < size);
 }
 
 #endif /* !VECTORFILE_H */
