@@ -44,8 +44,6 @@ struct sshwire {
 	int server;
 	enum out_state out;
 	enum in_state in;
-	enum fmtwire_state state;
-	char why[160];
 	uint8_t * vals;			/* Our start's field values. */
 	uint8_t * pvals;		/* The peer's start's. */
 	uint8_t * filled;		/* Client: its start, filled. */
@@ -63,11 +61,8 @@ static void
 fail(struct sshwire * w, enum fmtwire_state state, const char * why)
 {
 
-	if (w->state != FMTWIRE_OK)
-		return;
-	w->state = state;
-	w->out = OUT_DONE;
-	snprintf(w->why, sizeof(w->why), "SSH format: %s", why);
+	if (fmtwire_fail(&w->base, state, "SSH", why))
+		w->out = OUT_DONE;
 }
 
 /*
@@ -213,7 +208,7 @@ client_start(struct sshwire * w, uint8_t * buf)
 	sshwire_mark_put(M, w->mr, v);
 	(void)sntrup761_encode(v, SNTRUP_P, SNTRUP_Q, w->vals + poff);
 	sodium_memzero(M, sizeof(M));
-	if (sshhello_fill(w->own, w->vals, w->filled, w->why, sizeof(w->why)))
+	if (sshhello_fill(w->own, w->vals, w->filled, w->base.why, sizeof(w->base.why)))
 		return (0);
 	memcpy(buf, w->filled, w->x->client_newkeys);
 	w->out = OUT_WAIT;
@@ -233,7 +228,7 @@ server_start(struct sshwire * w, uint8_t * buf, size_t n)
 	if (field_off(w->own, SSHHELLO_X25519, &yoff))
 		return (0);
 	(void)seattle_pull(w->s, w->vals + yoff, 32);
-	if (sshhello_fill(w->own, w->vals, buf, w->why, sizeof(w->why)))
+	if (sshhello_fill(w->own, w->vals, buf, w->base.why, sizeof(w->base.why)))
 		return (0);
 	k = w->own->len;
 	if (n > 0)
@@ -406,53 +401,25 @@ take_packets(struct sshwire * w, const uint8_t * b, size_t len)
 }
 
 /*
- * put(w, buf, len):
- * Take ${len} bytes from the peer.  Return 0, or -1 on ENOMEM; bytes that
- * break the format change the state (state), not the return.
+ * take(w, buf, len): the peer's bytes: its first flight, then what
+ * follows.  Return the count taken, or SIZE_MAX on ENOMEM.
  */
-static int
-put(struct fmtwire * fw, const uint8_t * buf, size_t len)
+static size_t
+take(struct fmtwire * fw, const uint8_t * buf, size_t len)
 {
 	struct sshwire * w = (struct sshwire *)fw;
-	size_t k;
 
-	while (len > 0 && w->state == FMTWIRE_OK) {
-		if (w->in == IN_START)
-			k = take_start(w, buf, len);
-		else
-			k = take_packets(w, buf, len);
-		if (k == SIZE_MAX)
-			return (-1);
-		buf += k;
-		len -= k;
-	}
-	/* A stream Seattle cannot read is off the framing too. */
-	if (seattle_status(w->s) == SEATTLE_FAILED)
-		fail(w, FMTWIRE_FAILED, seattle_failure(w->s));
-	return (0);
+	if (w->in == IN_START)
+		return (take_start(w, buf, len));
+	return (take_packets(w, buf, len));
 }
 
-/*
- * state(w):
- * Return where ${w} stands.
- */
-static enum fmtwire_state
-state(const struct fmtwire * fw)
+/* fail_op(w, state, why): fail, as fmtwire_put asks. */
+static void
+fail_op(struct fmtwire * fw, enum fmtwire_state state, const char * why)
 {
 
-	return (((const struct sshwire *)fw)->state);
-}
-
-/*
- * failure(w):
- * Return why ${w} is unauthenticated or failed (for logs), or NULL.
- */
-static const char *
-failure(const struct fmtwire * fw)
-{
-	const struct sshwire * w = (const struct sshwire *)fw;
-
-	return (w->state == FMTWIRE_OK ? NULL : w->why);
+	fail((struct sshwire *)fw, state, why);
 }
 
 /*
@@ -476,7 +443,7 @@ static int
 done(const struct fmtwire * fw)
 {
 
-	return (((const struct sshwire *)fw)->state != FMTWIRE_OK);
+	return (fw->state != FMTWIRE_OK);
 }
 
 /*
@@ -501,7 +468,7 @@ destroy(struct fmtwire * fw)
 }
 
 static const struct fmtwire_ops ssh_ops = {
-	ready, get, put, state, failure, hello_out, done, destroy
+	ready, get, take, fail_op, hello_out, done, destroy
 };
 
 /**
@@ -520,6 +487,7 @@ sshwire_new(const struct dust_format * f, int server, struct seattle * s,
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return (NULL);
+	w->base.s = s;
 	w->base.ops = &ssh_ops;
 	w->x = f->ssh;
 	w->s = s;

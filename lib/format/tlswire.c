@@ -45,8 +45,6 @@ struct tlswire {
 	int server;
 	enum out_state out;
 	enum in_state in;
-	enum fmtwire_state state;
-	char why[160];
 	uint8_t * vals;			/* Our hello's field values. */
 	uint8_t * pvals;		/* The peer's hello's. */
 	uint8_t session_id[32];		/* Sent (client) or to echo. */
@@ -66,10 +64,8 @@ static void
 fail(struct tlswire * w, enum fmtwire_state state, const char * why)
 {
 
-	if (w->state != FMTWIRE_OK)
+	if (!fmtwire_fail(&w->base, state, "TLS", why))
 		return;
-	w->state = state;
-	snprintf(w->why, sizeof(w->why), "TLS format: %s", why);
 	if (state == FMTWIRE_FAILED && w->out != OUT_DONE)
 		w->out = OUT_ALERT;
 	if (state == FMTWIRE_UNAUTHENTICATED)
@@ -206,7 +202,7 @@ client_hello(struct tlswire * w, uint8_t * buf)
 		return (0);
 	(void)seattle_pull(w->s, w->vals + koff, 32);
 	(void)seattle_pull(w->s, w->vals + roff, 32);
-	if (tlshello_fill(w->own, w->vals, buf, w->why, sizeof(w->why)))
+	if (tlshello_fill(w->own, w->vals, buf, w->base.why, sizeof(w->base.why)))
 		return (0);
 	w->out = OUT_WAIT;
 	return (w->own->len);
@@ -227,7 +223,7 @@ server_flight(struct tlswire * w, uint8_t * buf)
 	(void)seattle_pull(w->s, w->vals + koff, 32);
 	if (sid_off(w->own, &soff) == 0)
 		memcpy(w->vals + soff, w->session_id, 32);
-	if (tlshello_fill(w->own, w->vals, buf, w->why, sizeof(w->why)))
+	if (tlshello_fill(w->own, w->vals, buf, w->base.why, sizeof(w->base.why)))
 		return (0);
 	n = w->own->len;
 	if (w->f->server_ccs) {
@@ -410,60 +406,32 @@ take_records(struct tlswire * w, const uint8_t * b, size_t len)
 	} else {
 		w->records++;
 	}
-	if (w->state != FMTWIRE_OK)
+	if (w->base.state != FMTWIRE_OK)
 		return (len);
 	w->body = rlen;
 	return (k);
 }
 
 /*
- * put(w, buf, len):
- * Take ${len} bytes from the peer.  Return 0, or -1 on ENOMEM; bytes that
- * break the format change the state (state), not the return.
+ * take(w, buf, len): the peer's bytes: its first flight, then what
+ * follows.  Return the count taken, or SIZE_MAX on ENOMEM.
  */
-static int
-put(struct fmtwire * fw, const uint8_t * buf, size_t len)
+static size_t
+take(struct fmtwire * fw, const uint8_t * buf, size_t len)
 {
 	struct tlswire * w = (struct tlswire *)fw;
-	size_t k;
 
-	while (len > 0 && w->state == FMTWIRE_OK) {
-		if (w->in == IN_HELLO)
-			k = take_hello(w, buf, len);
-		else
-			k = take_records(w, buf, len);
-		if (k == SIZE_MAX)
-			return (-1);
-		buf += k;
-		len -= k;
-	}
-	/* A server that cannot read the stream fails as Seattle does. */
-	if (seattle_status(w->s) == SEATTLE_FAILED)
-		fail(w, FMTWIRE_FAILED, seattle_failure(w->s));
-	return (0);
+	if (w->in == IN_HELLO)
+		return (take_hello(w, buf, len));
+	return (take_records(w, buf, len));
 }
 
-/*
- * state(w):
- * Return where ${w} stands.
- */
-static enum fmtwire_state
-state(const struct fmtwire * fw)
+/* fail_op(w, state, why): fail, as fmtwire_put asks. */
+static void
+fail_op(struct fmtwire * fw, enum fmtwire_state state, const char * why)
 {
 
-	return (((const struct tlswire *)fw)->state);
-}
-
-/*
- * failure(w):
- * Return why ${w} is unauthenticated or failed (for logs), or NULL.
- */
-static const char *
-failure(const struct fmtwire * fw)
-{
-	const struct tlswire * w = (const struct tlswire *)fw;
-
-	return (w->state == FMTWIRE_OK ? NULL : w->why);
+	fail((struct tlswire *)fw, state, why);
 }
 
 /*
@@ -488,7 +456,7 @@ done(const struct fmtwire * fw)
 {
 	const struct tlswire * w = (const struct tlswire *)fw;
 
-	return (w->state != FMTWIRE_OK && w->out == OUT_DONE);
+	return (w->base.state != FMTWIRE_OK && w->out == OUT_DONE);
 }
 
 /*
@@ -512,7 +480,7 @@ destroy(struct fmtwire * fw)
 }
 
 static const struct fmtwire_ops tls_ops = {
-	ready, get, put, state, failure, hello_out, done, destroy
+	ready, get, take, fail_op, hello_out, done, destroy
 };
 
 /**
@@ -534,6 +502,7 @@ tlswire_new(const struct dust_format * f, int server, struct seattle * s,
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return (NULL);
+	w->base.s = s;
 	w->base.ops = &tls_ops;
 	w->f = f;
 	w->s = s;

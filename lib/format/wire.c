@@ -1,5 +1,9 @@
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "seattle/machine.h"
 
 #include "sshwire.h"
 #include "tlswire.h"
@@ -57,8 +61,18 @@ fmtwire_get(struct fmtwire * w, uint8_t * buf)
 int
 fmtwire_put(struct fmtwire * w, const uint8_t * buf, size_t len)
 {
+	size_t k;
 
-	return (w->ops->put(w, buf, len));
+	while (len > 0 && w->state == FMTWIRE_OK) {
+		if ((k = w->ops->take(w, buf, len)) == SIZE_MAX)
+			return (-1);
+		buf += k;
+		len -= k;
+	}
+	/* A stream Seattle cannot read is off the format too. */
+	if (seattle_status(w->s) == SEATTLE_FAILED)
+		w->ops->fail(w, FMTWIRE_FAILED, seattle_failure(w->s));
+	return (0);
 }
 
 /**
@@ -69,7 +83,7 @@ enum fmtwire_state
 fmtwire_state(const struct fmtwire * w)
 {
 
-	return (w->ops->state(w));
+	return (w->state);
 }
 
 /**
@@ -80,7 +94,25 @@ const char *
 fmtwire_failure(const struct fmtwire * w)
 {
 
-	return (w->ops->failure(w));
+	return (w->state == FMTWIRE_OK ? NULL : w->why);
+}
+
+/**
+ * fmtwire_fail(w, state, proto, why):
+ * A protocol's framing found ${w} off the format: set its state to
+ * ${state}, and the reason "${proto} format: ${why}".  Return 1, or 0 if
+ * it was not FMTWIRE_OK already (the first reason stays).
+ */
+int
+fmtwire_fail(struct fmtwire * w, enum fmtwire_state state,
+    const char * proto, const char * why)
+{
+
+	if (w->state != FMTWIRE_OK)
+		return (0);
+	w->state = state;
+	snprintf(w->why, sizeof(w->why), "%s format: %s", proto, why);
+	return (1);
 }
 
 /**

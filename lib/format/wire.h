@@ -34,15 +34,20 @@ struct fmtwire;
 struct fmtwire_ops {
 	size_t (*ready)(struct fmtwire *);
 	size_t (*get)(struct fmtwire *, uint8_t *);
-	int (*put)(struct fmtwire *, const uint8_t *, size_t);
-	enum fmtwire_state (*state)(const struct fmtwire *);
-	const char * (*failure)(const struct fmtwire *);
+	/* Consume the start of ${len} peer bytes: the count, or SIZE_MAX
+	   on ENOMEM (fmtwire_put calls it until all are taken). */
+	size_t (*take)(struct fmtwire *, const uint8_t *, size_t);
+	/* Go off the format (fmtwire_fail, and what the protocol does). */
+	void (*fail)(struct fmtwire *, enum fmtwire_state, const char *);
 	int (*hello_out)(const struct fmtwire *);
 	int (*done)(const struct fmtwire *);
 	void (*destroy)(struct fmtwire *);
 };
 struct fmtwire {
 	const struct fmtwire_ops * ops;
+	struct seattle * s;		/* The session it carries. */
+	enum fmtwire_state state;
+	char why[160];		/* Why, if not FMTWIRE_OK (fmtwire_fail). */
 };
 
 /**
@@ -101,6 +106,15 @@ int fmtwire_hello_out(const struct fmtwire *);
  * closes.
  */
 int fmtwire_done(const struct fmtwire *);
+
+/**
+ * fmtwire_fail(w, state, proto, why):
+ * A protocol's framing found ${w} off the format: set its state to
+ * ${state}, and the reason "${proto} format: ${why}".  Return 1, or 0 if
+ * it was not FMTWIRE_OK already (the first reason stays).
+ */
+int fmtwire_fail(struct fmtwire *, enum fmtwire_state, const char *,
+    const char *);
 
 /**
  * fmtwire_free(w):
