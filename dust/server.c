@@ -46,6 +46,8 @@
 #define IDLE_DEFAULT	120
 /* ... or this long (ms) if the client never used its ID. */
 #define ORPHAN_MS	5000
+/* The warning that -n is reached, at most once this long (ms). */
+#define LIMIT_WARN_MS	60000
 
 struct server {
 	struct tunnel tun;
@@ -58,6 +60,8 @@ struct server {
 	struct event * sweep;
 	struct event * room;		/* Looks for room under the limit. */
 	int paused;
+	uint64_t limit_hits;		/* Since limit_warned. */
+	struct timespec limit_warned;
 	size_t maxconns;
 	uint64_t idle_ms;
 	size_t chunk;			/* -m: most bytes per DATA. */
@@ -327,6 +331,30 @@ static const struct tconn_hooks hooks = {
 	conn_pumped, NULL, conn_ended
 };
 
+/*
+ * limit_reached(sv): say that accepting pauses at the limit: a warning at
+ * most once a LIMIT_WARN_MS (with how many times since the last one), so
+ * that connections that come and go at the limit fill no log.
+ */
+static void
+limit_reached(struct server * sv)
+{
+
+	sv->limit_hits++;
+	if (sv->limit_warned.tv_sec != 0 &&
+	    tunnel_ms_since(&sv->limit_warned) < LIMIT_WARN_MS) {
+		info0("-n %zu reached: not accepting more for now",
+		    sv->maxconns);
+		return;
+	}
+	warn0("-n %zu reached (connections%s): not accepting more until one "
+	    "ends (%ju time(s) since the last such line)", sv->maxconns,
+	    sv->tun.fallback != NULL ? " and relays to --fallback" : "",
+	    (uintmax_t)sv->limit_hits);
+	sv->limit_hits = 0;
+	clock_gettime(CLOCK_MONOTONIC, &sv->limit_warned);
+}
+
 /* Accept Dust connections. */
 static void
 accept_cb(void * arg, int fd)
@@ -342,8 +370,7 @@ accept_cb(void * arg, int fd)
 	if (conns_open(sv) >= sv->maxconns && !sv->paused) {
 		sv->paused = 1;
 		acceptor_hold(sv->tun.acc);
-		info0("%zu connections: not accepting more for now",
-		    sv->maxconns);
+		limit_reached(sv);
 	}
 }
 

@@ -30,7 +30,7 @@ socks = [socket.create_connection(("127.0.0.1", int(sys.argv[1])))
          for _ in range(130)]
 time.sleep(2)
 PYEOF
-grep -q "120 connections: not accepting more for now" "$T/server.log" ||
+grep -qF -- "-n 120 reached (connections): not accepting more" "$T/server.log" ||
 	fail "the server did not stop at 120 connections"
 kill "$PID_server"
 

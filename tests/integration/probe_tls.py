@@ -3,12 +3,13 @@
 certificate, header and keep-alive timeouts 3 s), probed side by side
 with that nginx, for a model with the TLS format and for a seed model.
 
-Two Dust servers fall back to nginx's TLS port: "tlsfmt", whose model is
-the built-in uniform model with a TLS format learned from the curl
-captures of tests/vectors/tls13-hellos.txt (as tests/unit/formattest.h
-makes it: its connections are real TLS 1.3, ClientHello carrying the
-client's key and the mark), and "seed", models/tls-learned.json (the
-seed's framing shaped like TLS).  Their sessions go to nginx's HTTP
+Two Dust servers fall back to nginx's TLS port: "tlsfmt", whose model has
+the TLS format (its connections are real TLS 1.3, the ClientHello
+carrying the client's key and the mark): the built-in `tls` if the dust
+under test has it, else the built-in uniform model with the format
+learned from the curl captures of tests/vectors/tls13-hellos.txt (as
+tests/unit/formattest.h makes it); and "seed", models/tls-learned.json
+(the seed's framing shaped like TLS).  Their sessions go to nginx's HTTP
 port.  While the probes run, a real Dust client of each model fetches
 a file through its server again and again (at least MIN_XFER times,
 every transfer whole).  Checks:
@@ -17,13 +18,17 @@ every transfer whole).  Checks:
     s_client is shown nginx's own certificate;
   - each probe runs at the same instant against both Dust ports and
     nginx's TLS port: connect and send nothing; a plain HTTP GET; one
-    byte "G"; random bytes (seed 16) of 10, 100, 500, 5000; the
-    ClientHello of the tlsfmt model's own client (curl-1 of the
-    captures); a ClientHello of a real tlsfmt Dust client, recorded by a
+    byte "G"; random bytes (seed 16) of 10, 100, 500, 5000; a real
+    ClientHello of curl (curl-1 of the captures); the first ClientHello
+    the tlsfmt model's format was learned from (its own client's: it
+    matches the template, and its random is no mark: the server's log
+    must say so); a ClientHello of a real tlsfmt Dust client, recorded by a
     relay on its way to the server (which accepted it), sent again: a
     replay; a truncated ClientHello (its first 100 bytes); random 100
     and the truncated hello again with a half-close.  The bytes received
-    must be identical (the Date header aside), except the answers to a
+    must be identical (the Date header aside; the tlsfmt server's log
+    must show the replay refused as one, and "G" handed over on its
+    first byte, not after the stall), except the answers to a
     whole ClientHello, made afresh by nginx each time: there the record
     types must be the same, ServerHello first, and the lengths within
     HELLO_SLACK bytes (the ECDSA signature's length varies); the close
@@ -32,11 +37,12 @@ every transfer whole).  Checks:
 
 Run once against the code before the TLS first-byte rule (dust/
 tunnel_mark.c of 9dbcdf1^, release build, 2026-12-08, this 2-core
-machine, other builds beside it): ok, the same results, since nginx
-reacts to no first flight of 1 to 4 bytes before its timeout; the rule's
-gain is in when the site gets such bytes (docs/protocol.md, "The
+machine, other builds beside it): every probe the same (nginx reacts to
+no first flight of 1 to 4 bytes before its timeout), and the one failure
+"'G' not handed over on its first byte" (it waited for the stall); the
+rule's gain is in when the site gets such bytes (docs/protocol.md, "The
 fallback": "G" reached the site 52.6 ms after it was sent, now 2.8 ms,
-directly 2.2 ms).  Run time about 4 s.
+directly 2.2 ms).  Run time about 5 s.
 """
 import json
 import os
@@ -76,9 +82,19 @@ def vectors(prefix, side):
     return out
 
 
-def tls_model(tmp):
-    """Write the built-in uniform model with the TLS format of the curl
-    captures to ${tmp}/tlsfmt.json; return its path."""
+def tls_model(tmp, key):
+    """The model with the TLS format: the built-in "tls" if this dust has
+    it, else the built-in uniform model with the TLS format of the curl
+    captures, written to ${tmp}/tlsfmt.json (${key}: a key file to try
+    the built-in with).  Return its name or path, and the first
+    ClientHello its format was learned from (models/tls.json is the
+    built-in's source)."""
+    if subprocess.run([DUST, "invite", "-k", key, "-a", "127.0.0.1:1",
+                       "-m", "tls"], stdout=subprocess.DEVNULL,
+                      stderr=subprocess.DEVNULL).returncode == 0:
+        with open(os.path.join(ROOT, "models/tls.json")) as f:
+            hello = json.load(f)["format"]["client_hellos"][0]
+        return "tls", bytes.fromhex(hello)
     with open(os.path.join(ROOT, "models/uniform.json")) as f:
         model = json.load(f)
     model["format"] = {
@@ -88,7 +104,7 @@ def tls_model(tmp):
     path = os.path.join(tmp, "tlsfmt.json")
     with open(path, "w") as f:
         json.dump(model, f)
-    return path
+    return path, bytes.fromhex(model["format"]["client_hellos"][0])
 
 
 def records(b):
@@ -176,11 +192,13 @@ def main():
         subprocess.run([DUST, "keygen", "-k", key], check=True,
                        stdout=subprocess.DEVNULL)
         dust, client = {}, {}
+        tlsfmt, own_hello = tls_model(tmp, key)
         for name, model in (
-                ("tlsfmt", tls_model(tmp)),
+                ("tlsfmt", tlsfmt),
                 ("seed", os.path.join(ROOT, "models/tls-learned.json"))):
             sp, cp = free_port(), free_port()
             dust[name], client[name] = sp, cp
+            print("%s: model %s" % (name, os.path.basename(model)))
             inv = os.path.join(tmp, "invite-" + name)
             with open(inv, "w") as f:
                 subprocess.run([DUST, "invite", "-k", key, "-a",
@@ -236,6 +254,7 @@ def main():
                   ("random 100, half-close", kinds[4][1], True),
                   ("truncated, half-close", curl_hello[:100], True)]
         hellos = [("curl's ClientHello", curl_hello, False),
+                  ("the template's hello", own_hello, False),
                   ("Dust hello replayed", hello, False)]
         xfer = {name: [0, 0] for name in client}
         probes_done = threading.Event()
@@ -263,12 +282,22 @@ def main():
                 if "ERROR: AddressSanitizer" in f.read():
                     fails.append("AddressSanitizer in the %s server" % name)
         with open(os.path.join(tmp, "server-tlsfmt.log")) as f:
-            replays = sum("unauthenticated (" in ln and "mark replayed)" in ln
-                          for ln in f)
+            text = f.read()
+        replays = text.count("mark replayed), %d bytes" % len(hello))
+        marks = text.count("no mark or a wrong one after the client key), "
+                           "%d bytes" % len(own_hello))
+        early = text.count("(the first record is not a TLS handshake), "
+                           "1 bytes")
         print("the tlsfmt server's log: %d first flight(s) refused as a "
-              "replay" % replays)
+              "replay, %d for a wrong mark (the template's hello; curl's "
+              "too if this curl is the template's), %d of 1 byte handed "
+              "over without the stall" % (replays, marks, early))
         if replays != 1:
             fails.append("the replayed hello not refused as a replay")
+        if marks < 1:
+            fails.append("the template's hello not judged by its mark")
+        if early != 1:
+            fails.append("'G' not handed over on its first byte")
     finally:
         for p in procs:
             p.terminate()

@@ -35,7 +35,7 @@ print("held after one closed: %d" % held())
 if held() != 3:
     sys.exit(1)
 PYEOF
-grep -q "3 connections: not accepting more for now" "$T/server.log" ||
+grep -qF -- "-n 3 reached (connections): not accepting more" "$T/server.log" ||
 	fail "the server did not log its limit"
 
 # A client whose server is gone.
