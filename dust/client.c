@@ -22,6 +22,7 @@
 #include "addr.h"
 #include "args.h"
 #include "backoff.h"
+#include "client.h"
 #include "dust.h"
 #include "progrun.h"
 #include "progopts.h"
@@ -415,9 +416,13 @@ app_event(struct bufferevent * bev, short what, void * arg)
 	csess_pump(cs);
 }
 
-/* A new application connection. */
-static void
-accept_cb(void * arg, int fd)
+/**
+ * client_accept(cl, fd):
+ * Carry the application connection ${fd} (taken over) as a session of
+ * the client ${cl} (a struct client *).
+ */
+void
+client_accept(void * arg, int fd)
 {
 	struct client * cl = arg;
 	struct csess * cs;
@@ -469,6 +474,74 @@ accept_cb(void * arg, int fd)
 		acceptor_hold(cl->tun.acc);
 }
 
+/* client_defaults(cl): the settings of ${cl} before its options. */
+static void
+client_defaults(struct client * cl)
+{
+
+	cl->maxlinks = 2;
+	backoff_init(&cl->bo, BACKOFF_MIN, BACKOFF_MAX);
+}
+
+/* client_stop(cl): end every session and connection of ${cl}. */
+static void
+client_stop(struct client * cl)
+{
+	struct csess * cs;
+
+	/* A session still open is not "closed cleanly" in the log. */
+	while ((cs = cl->sessions) != NULL) {
+		ens_session_abort(cs->s, "the client is exiting");
+		csess_free(cs);
+	}
+	tconn_close_all(&cl->tun);
+}
+
+/**
+ * client_new(base, invite, server, why, whylen):
+ * Make a client on the event base ${base}, without a listening socket,
+ * for the server of the invite text ${invite}, whose Dust connections go
+ * to ${server}.  Return it, or NULL with a sentence in ${why}.
+ */
+struct client *
+client_new(struct event_base * base, const char * invite,
+    const struct sock_addr * server, char * why, size_t whylen)
+{
+	struct client * cl;
+
+	if ((cl = calloc(1, sizeof(*cl))) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return (NULL);
+	}
+	client_defaults(cl);
+	if (tunnel_load(&cl->tun, invite, 0, why, whylen)) {
+		free(cl);
+		return (NULL);
+	}
+	cl->tun.base = base;
+	cl->tun.lfd = -1;
+	cl->server = *server;
+	cl->maxsess = SIZE_MAX;
+	cl->chunk = tunnel_chunk(&cl->tun);
+	return (cl);
+}
+
+/**
+ * client_free(cl):
+ * End the sessions and connections of ${cl} (made by client_new) and free
+ * it.
+ */
+void
+client_free(struct client * cl)
+{
+
+	if (cl == NULL)
+		return;
+	client_stop(cl);
+	tunnel_free(&cl->tun);
+	free(cl);
+}
+
 /**
  * cmd_client(argc, argv):
  * The dust client.  Return the exit code.
@@ -489,10 +562,8 @@ cmd_client(int argc, char ** argv)
 	uint64_t v;
 	int ch, rc = 1;
 	char why[256];
-	struct csess * cs;
 
-	cl.maxlinks = 2;
-	backoff_init(&cl.bo, BACKOFF_MIN, BACKOFF_MAX);
+	client_defaults(&cl);
 	while ((ch = getopt_long(argc, argv, "c:Fhi:m:n:p:s:t:v", opts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -540,18 +611,13 @@ cmd_client(int argc, char ** argv)
 		goto done0;
 	if (progrun_daemonize(po.fg, po.pidfile, lspec, po.use_syslog))
 		goto done1;
-	if (tunnel_events(&cl.tun, accept_cb, &cl)) {
+	if (tunnel_events(&cl.tun, client_accept, &cl)) {
 		warn0("cannot set up the event loop");
 		goto done2;
 	}
 	if (progrun_loop(cl.tun.base) == 0)
 		rc = 0;
-	/* A session still open is not "closed cleanly" in the log. */
-	while ((cs = cl.sessions) != NULL) {
-		ens_session_abort(cs->s, "the client is exiting");
-		csess_free(cs);
-	}
-	tconn_close_all(&cl.tun);
+	client_stop(&cl);
 done2:
 	tunnel_events_free(&cl.tun);
 done1:

@@ -28,6 +28,7 @@
 #include "progrun.h"
 #include "progopts.h"
 #include "replaylog.h"
+#include "server.h"
 #include "sock.h"
 #include "tunnel.h"
 #include "warnp.h"
@@ -52,6 +53,7 @@ struct server {
 	size_t chunk;			/* -m: most bytes per DATA. */
 	struct ens_table * table;
 	struct ssess * sessions;
+	const struct server_hooks * hooks;	/* dust pt's, or NULL. */
 };
 
 struct ssess {
@@ -191,7 +193,8 @@ created(void * cookie, struct ens_session * s)
 	bufferevent_setwatermark(ss->app.bev, EV_WRITE, TUNNEL_APP_HIGH / 2,
 	    0);
 	bufferevent_enable(ss->app.bev, EV_READ | EV_WRITE);
-	if (bufferevent_socket_connect(ss->app.bev,
+	if (sv->hooks != NULL ? sv->hooks->open(sv->hooks->cookie, &sv->tun,
+	    s, ss->app.bev) : bufferevent_socket_connect(ss->app.bev,
 	    (struct sockaddr *)&sv->target.ss, (int)sv->target.len)) {
 		tapp_close(&ss->app, 1);
 		ens_session_abort(s, "cannot connect to target");
@@ -299,6 +302,106 @@ sweep_cb(evutil_socket_t fd, short what, void * arg)
 }
 
 /**
+ * server_run(conf):
+ * Run a dust server as ${conf} says until SIGTERM or SIGINT (or a hook
+ * breaks its loop).  Return the exit code.
+ */
+int
+server_run(const struct server_conf * conf)
+{
+	static struct server sv;
+	struct progopts po = conf->po;
+	struct sock_addr fallback;
+	uint8_t pk[32];
+	int rc = 1;
+	char why[256];
+	struct timeval sec = {1, 0};
+
+	sv.idle_ms = conf->idle_ms;
+	sv.chunk = conf->chunk;
+	sv.hooks = conf->hooks;
+	sv.tun.lfd = -1;
+	/* A Dust connection may hold the site's connection too. */
+	if (conf->fspec != NULL)
+		po.files_per_n = 3;
+	if (progopts_files(&po))
+		return (1);
+	sv.maxconns = (size_t)po.n;
+	if (keyio_read(conf->kspec, sv.tun.sk, pk))
+		return (1);
+	if (tunnel_load(&sv.tun, conf->ispec, 1, why, sizeof(why))) {
+		warn0("-i: %s", why);
+		goto done0;
+	}
+	if (sv.chunk == 0)
+		sv.chunk = tunnel_chunk(&sv.tun);
+	if (memcmp(pk, sv.tun.inv.pubkey, 32) != 0) {
+		warn0("-i: the invite is not for the key in %s", conf->kspec);
+		goto done0;
+	}
+	if ((sv.tun.replay = seattle_replay_new(SEATTLE_REPLAY_DEFAULT,
+	    NULL)) == NULL) {
+		warn0("out of memory");
+		goto done0;
+	}
+	sv.tun.mark = !conf->nomark;
+	dust_engine_mark_key(sv.tun.mark_key, pk, sv.tun.sid, sv.tun.sidlen);
+	if (conf->rspec != NULL && (sv.tun.rlog = replaylog_open(conf->rspec,
+	    sv.tun.replay, SEATTLE_REPLAY_DEFAULT,
+	    dust_engine_mark_hour((uint64_t)time(NULL)))) == NULL)
+		goto done0;
+	if (conf->fspec != NULL &&
+	    progopts_resolve("--fallback", conf->fspec, &fallback, 1) < 0)
+		goto done0;
+	if ((conf->hooks == NULL &&
+	    progopts_resolve("-t", conf->tspec, &sv.target, 1) < 0) ||
+	    (sv.tun.lfd = conf->lfd >= 0 ? conf->lfd :
+	    progopts_listen("-s", conf->lspec)) == -1)
+		goto done0;
+	if ((sv.table = ens_table_new((size_t)conf->maxsess, NULL, created,
+	    &sv)) == NULL) {
+		warn0("out of memory");
+		goto done1;
+	}
+	if (progrun_daemonize(po.fg, po.pidfile, conf->lspec, po.use_syslog))
+		goto done1;
+	if (tunnel_events(&sv.tun, accept_cb, &sv) || (conf->fspec != NULL &&
+	    (sv.tun.fallback = fallback_new(sv.tun.base, &fallback,
+	    room_again, &sv)) == NULL) ||
+	    (sv.sweep = event_new(sv.tun.base, -1, EV_PERSIST, sweep_cb,
+	    &sv)) == NULL || event_add(sv.sweep, &sec)) {
+		warn0("cannot set up the event loop");
+		goto done2;
+	}
+	if (conf->hooks != NULL &&
+	    conf->hooks->started(conf->hooks->cookie, &sv.tun))
+		goto done3;
+	if (progrun_loop(sv.tun.base) == 0)
+		rc = 0;
+done3:
+	tconn_close_all(&sv.tun);
+	/* A session still open is not "closed cleanly" in the log. */
+	while (sv.sessions != NULL) {
+		ens_session_abort(sv.sessions->s, "the server is exiting");
+		ssess_free(sv.sessions);
+	}
+	if (conf->hooks != NULL)
+		conf->hooks->stopped(conf->hooks->cookie);
+done2:
+	fallback_free(sv.tun.fallback);
+	if (sv.sweep)
+		event_free(sv.sweep);
+	tunnel_events_free(&sv.tun);
+done1:
+	ens_table_free(sv.table);
+	close(sv.tun.lfd);
+done0:
+	replaylog_close(sv.tun.rlog);
+	tunnel_free(&sv.tun);
+	return (rc);
+}
+
+/**
  * cmd_server(argc, argv):
  * The dust server.  Return the exit code.
  */
@@ -312,143 +415,69 @@ cmd_server(int argc, char ** argv)
 		{"no-mark", no_argument, NULL, OPT_NOMARK},
 		{NULL, 0, NULL, 0}
 	};
-	static struct server sv;
-	struct progopts po = {
-		.name = "dust", .usage = usage, .pidflag = 'p', .nmin = 1,
-		.n = 10000,
-		/* Each Dust connection, and the target connection of the
-		   session it carries. */
-		.files_per_n = 2
+	struct server_conf conf = {
+		.po = {
+			.name = "dust", .usage = usage, .pidflag = 'p',
+			.nmin = 1, .n = 10000,
+			/* Each Dust connection, and the target connection of
+			   the session it carries. */
+			.files_per_n = 2
+		},
+		.lfd = -1, .maxsess = 1000, .idle_ms = IDLE_DEFAULT * 1000
 	};
-	const char * lspec = NULL, * ispec = NULL, * tspec = NULL;
-	const char * kspec = NULL, * fspec = NULL, * rspec = NULL;
-	struct sock_addr fallback;
-	int nomark = 0;
-	uint8_t pk[32];
-	uint64_t v, maxsess = 1000;
-	int ch, rc = 1;
-	char why[256];
-	struct timeval sec = {1, 0};
+	uint64_t v;
+	int ch;
 
-	sv.idle_ms = IDLE_DEFAULT * 1000;
 	while ((ch = getopt_long(argc, argv, "FhI:i:k:m:n:p:S:s:t:v", opts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'I':
 			if (args_uint("-I", optarg, 1, 86400, &v))
 				return (1);
-			sv.idle_ms = v * 1000;
+			conf.idle_ms = v * 1000;
 			break;
 		case 'i':
-			ispec = optarg;
+			conf.ispec = optarg;
 			break;
 		case 'k':
-			kspec = optarg;
+			conf.kspec = optarg;
 			break;
 		case 'm':
 			if (args_uint("-m", optarg, 1, ENS_CHUNK, &v))
 				return (1);
-			sv.chunk = (size_t)v;
+			conf.chunk = (size_t)v;
 			break;
 		case 'S':
-			if (args_uint("-S", optarg, 1, 1000000, &maxsess))
+			if (args_uint("-S", optarg, 1, 1000000,
+			    &conf.maxsess))
 				return (1);
 			break;
 		case 's':
-			lspec = optarg;
+			conf.lspec = optarg;
 			break;
 		case 't':
-			tspec = optarg;
+			conf.tspec = optarg;
 			break;
 		case OPT_FALLBACK:
-			fspec = optarg;
+			conf.fspec = optarg;
 			break;
 		case OPT_REPLAYLOG:
-			rspec = optarg;
+			conf.rspec = optarg;
 			break;
 		case OPT_NOMARK:
-			nomark = 1;
+			conf.nomark = 1;
 			break;
 		default:
-			if (progopts_flag(&po, ch, optarg))
+			if (progopts_flag(&conf.po, ch, optarg))
 				return (1);
 		}
 	}
-	if (optind != argc || lspec == NULL || ispec == NULL ||
-	    tspec == NULL || kspec == NULL)
+	if (optind != argc || conf.lspec == NULL || conf.ispec == NULL ||
+	    conf.tspec == NULL || conf.kspec == NULL)
 		usage(1);
-	if (nomark && (fspec != NULL || rspec != NULL)) {
+	if (conf.nomark && (conf.fspec != NULL || conf.rspec != NULL)) {
 		warn0("--no-mark: --fallback and --replay-log need the mark");
 		return (1);
 	}
-	/* A Dust connection may hold the site's connection too. */
-	if (fspec != NULL)
-		po.files_per_n = 3;
-	if (progopts_files(&po))
-		return (1);
-	sv.maxconns = (size_t)po.n;
-	if (keyio_read(kspec, sv.tun.sk, pk))
-		return (1);
-	if (tunnel_load(&sv.tun, ispec, 1, why, sizeof(why))) {
-		warn0("-i: %s", why);
-		goto done0;
-	}
-	if (sv.chunk == 0)
-		sv.chunk = tunnel_chunk(&sv.tun);
-	if (memcmp(pk, sv.tun.inv.pubkey, 32) != 0) {
-		warn0("-i: the invite is not for the key in %s", kspec);
-		goto done0;
-	}
-	if ((sv.tun.replay = seattle_replay_new(SEATTLE_REPLAY_DEFAULT,
-	    NULL)) == NULL) {
-		warn0("out of memory");
-		goto done0;
-	}
-	sv.tun.mark = !nomark;
-	dust_engine_mark_key(sv.tun.mark_key, pk, sv.tun.sid, sv.tun.sidlen);
-	if (rspec != NULL && (sv.tun.rlog = replaylog_open(rspec,
-	    sv.tun.replay, SEATTLE_REPLAY_DEFAULT,
-	    dust_engine_mark_hour((uint64_t)time(NULL)))) == NULL)
-		goto done0;
-	if (fspec != NULL &&
-	    progopts_resolve("--fallback", fspec, &fallback, 1) < 0)
-		goto done0;
-	if (progopts_resolve("-t", tspec, &sv.target, 1) < 0 ||
-	    (sv.tun.lfd = progopts_listen("-s", lspec)) == -1)
-		goto done0;
-	if ((sv.table = ens_table_new((size_t)maxsess, NULL, created,
-	    &sv)) == NULL) {
-		warn0("out of memory");
-		goto done1;
-	}
-	if (progrun_daemonize(po.fg, po.pidfile, lspec, po.use_syslog))
-		goto done1;
-	if (tunnel_events(&sv.tun, accept_cb, &sv) || (fspec != NULL &&
-	    (sv.tun.fallback = fallback_new(sv.tun.base, &fallback,
-	    room_again, &sv)) == NULL) ||
-	    (sv.sweep = event_new(sv.tun.base, -1, EV_PERSIST, sweep_cb,
-	    &sv)) == NULL || event_add(sv.sweep, &sec)) {
-		warn0("cannot set up the event loop");
-		goto done2;
-	}
-	if (progrun_loop(sv.tun.base) == 0)
-		rc = 0;
-	tconn_close_all(&sv.tun);
-	/* A session still open is not "closed cleanly" in the log. */
-	while (sv.sessions != NULL) {
-		ens_session_abort(sv.sessions->s, "the server is exiting");
-		ssess_free(sv.sessions);
-	}
-done2:
-	fallback_free(sv.tun.fallback);
-	if (sv.sweep)
-		event_free(sv.sweep);
-	tunnel_events_free(&sv.tun);
-done1:
-	ens_table_free(sv.table);
-	close(sv.tun.lfd);
-done0:
-	replaylog_close(sv.tun.rlog);
-	tunnel_free(&sv.tun);
-	return (rc);
+	return (server_run(&conf));
 }

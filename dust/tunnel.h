@@ -228,6 +228,15 @@ void tunnel_arm_ms(struct event *, uint64_t);
 void tunnel_bev_tune(struct bufferevent *);
 
 /**
+ * tunnel_base_new(precise):
+ * Return an event base that looks for new events (signals among them)
+ * after a few dozen callbacks at most, and whose timers fire to the
+ * microsecond if ${precise} (for models with conversations).  Return NULL
+ * on failure.
+ */
+struct event_base * tunnel_base_new(int);
+
+/**
  * tunnel_events(tun, accept_cb, arg):
  * Make ${tun}'s event base, the acceptor ${tun}->acc that calls
  * accept_cb(${arg}, fd) with each connection accepted on the listening
