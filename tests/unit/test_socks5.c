@@ -97,6 +97,76 @@ test_connect_ip(void ** state)
 	    "[::1]:8080");
 }
 
+/*
+ * With init_auth: a client offering 0x02 gets it; the username and
+ * password (255 bytes each at most, tor's per-bridge arguments) are kept
+ * whole over every split; a client offering only 0x00 gets no
+ * authentication; a bad version of the subnegotiation is refused.
+ */
+static void
+test_auth(void ** state)
+{
+	static const uint8_t greet[] = {5, 2, 0x00, 0x02};
+	static const uint8_t req[] = {5, 1, 0, 1, 127, 0, 0, 1, 0x1f, 0x90};
+	uint8_t msg[3 + 255 + 255], bad[] = {2, 1, 'a', 1, 'b'};
+	struct socks5_server s;
+	uint8_t reply[32];
+	size_t rl, used, step, i, len;
+
+	(void)state;
+	msg[0] = 1;
+	msg[1] = 255;
+	for (i = 0; i < 255; i++)
+		msg[2 + i] = (uint8_t)('a' + i % 26);
+	msg[2 + 255] = 200;
+	for (i = 0; i < 200; i++)
+		msg[3 + 255 + i] = (uint8_t)('A' + i % 26);
+	len = 3 + 255 + 200;
+	for (step = 1; step <= len; step += 37) {
+		socks5_server_init_auth(&s);
+		assert_int_equal(feed_steps(&s, greet, sizeof(greet), step,
+		    reply, &rl, &used), SOCKS5_REPLY);
+		assert_int_equal(reply[1], 0x02);
+		assert_int_equal(feed_steps(&s, msg, len, step, reply, &rl,
+		    &used), SOCKS5_REPLY);
+		assert_int_equal(used, len);
+		assert_int_equal(rl, 2);
+		assert_int_equal(reply[0], 1);
+		assert_int_equal(reply[1], 0);
+		assert_int_equal(s.auth, 1);
+		assert_int_equal(s.ulen, 255);
+		assert_int_equal(s.plen, 200);
+		assert_memory_equal(s.uname, msg + 2, 255);
+		assert_memory_equal(s.passwd, msg + 3 + 255, 200);
+		assert_int_equal(feed_steps(&s, req, sizeof(req), step, reply,
+		    &rl, &used), SOCKS5_REQUEST);
+		assert_int_equal(s.dest.port, 8080);
+	}
+
+	/* No 0x02 offered: no authentication, nothing kept. */
+	socks5_server_init_auth(&s);
+	assert_int_equal(socks5_server_feed(&s, (const uint8_t *)"\5\1\0", 3,
+	    &used, reply, &rl), SOCKS5_REPLY);
+	assert_int_equal(reply[1], 0x00);
+	assert_int_equal(s.auth, 0);
+
+	/* Without init_auth, 0x02 is never chosen. */
+	socks5_server_init(&s);
+	assert_int_equal(socks5_server_feed(&s, greet, sizeof(greet), &used,
+	    reply, &rl), SOCKS5_REPLY);
+	assert_int_equal(reply[1], 0x00);
+
+	/* A subnegotiation of version 2 is refused with status 1. */
+	socks5_server_init_auth(&s);
+	assert_int_equal(socks5_server_feed(&s, greet, sizeof(greet), &used,
+	    reply, &rl), SOCKS5_REPLY);
+	assert_int_equal(socks5_server_feed(&s, bad, sizeof(bad), &used,
+	    reply, &rl), SOCKS5_ERROR);
+	assert_int_equal(rl, 2);
+	assert_int_equal(reply[1], 1);
+	assert_non_null(s.why);
+}
+
 /* Each bad request gets its reply code and a reason. */
 static void
 test_errors(void ** state)
@@ -199,6 +269,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_connect_domain_every_split),
 		cmocka_unit_test(test_connect_ip),
+		cmocka_unit_test(test_auth),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_dest_codec),
 		cmocka_unit_test(test_random_bytes),
