@@ -40,97 +40,6 @@ usage(FILE * f)
 	    "(- reads it from standard input).\n", modelio_dir());
 }
 
-/* file_text(path): the text of the model file ${path}, or NULL. */
-static char *
-file_text(const char * path, size_t * len)
-{
-	char * text;
-
-	if ((text = fileread(path, INVITE_MODEL_MAX, len)) == NULL)
-		return (NULL);
-	if (strlen(text) != *len) {
-		warn0("model file %s holds a NUL byte: not text", path);
-		free(text);
-		return (NULL);
-	}
-	if (text[strspn(text, " \t\r\n")] != '{') {
-		warn0("model file %s is not a model: its text is no JSON "
-		    "object", path);
-		free(text);
-		return (NULL);
-	}
-	return (text);
-}
-
-/*
- * file_name(path, name): the model name of the file ${path}: its base
- * name without ".json", into ${name} (MODELIO_NAME_MAX + 1 bytes; "" if
- * it is no model name).
- */
-static void
-file_name(const char * path, char * name)
-{
-	const char * base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	size_t len = strlen(base);
-
-	if (len > 5 && strcmp(base + len - 5, ".json") == 0)
-		len -= 5;
-	name[0] = '\0';
-	if (modelio_name_ok(base, len)) {
-		memcpy(name, base, len);
-		name[len] = '\0';
-	}
-}
-
-/*
- * model_arg(arg, embedded): the model field for -m ${arg}, malloc'd, or
- * NULL.  A model the client holds (built in, or installed with the same
- * text) is named, NAME@DIGEST (a built-in name alone stays a name, as
- * older invites wrote it); any other model file is embedded whole
- * (*${embedded} = 1).
- */
-static char *
-model_arg(const char * arg, int * embedded)
-{
-	struct modelio_ref ref;
-	char name[MODELIO_NAME_MAX + 1], field[2 * MODELIO_NAME_MAX];
-	struct stat sb;
-	char * text, path[4096];
-	size_t len;
-
-	*embedded = 0;
-	if (stat(arg, &sb) == 0 && S_ISREG(sb.st_mode)) {
-		if ((text = file_text(arg, &len)) == NULL)
-			return (NULL);
-		file_name(arg, name);
-		if (!modelio_ref_find(name, text, len, &ref)) {
-			*embedded = 1;
-			return (text);
-		}
-		free(text);
-	} else if (dust_model_builtin_json(arg) != NULL) {
-		return (strdup(arg));
-	} else if (modelio_name_ok(arg, strlen(arg))) {
-		snprintf(path, sizeof(path), "%s/%s.json", modelio_dir(), arg);
-		if ((text = file_text(path, &len)) == NULL) {
-			warn0("-m %s: no built-in model, no model file, and "
-			    "no installed model of that name", arg);
-			return (NULL);
-		}
-		if (!modelio_ref_find(arg, text, len, &ref)) {
-			warn0("-m %s: cannot name the installed model", arg);
-			free(text);
-			return (NULL);
-		}
-		free(text);
-	} else {
-		warn0("-m %s: neither a model file nor a model name", arg);
-		return (NULL);
-	}
-	snprintf(field, sizeof(field), "%s@%s", ref.name, ref.digest);
-	return (strdup(field));
-}
-
 /*
  * model_check(arg, text): check that the model text ${text}, which -m
  * ${arg} gave, loads as dust client and server will load it from the
@@ -161,7 +70,7 @@ make(const char * keyfile, const char * addr, const char * model,
     int bridge, const char * fp)
 {
 	struct dust_invite inv, check;
-	char why[INVITE_WHY_MAX], line[BRIDGE_LINE_MAX], * text;
+	char why[512], line[BRIDGE_LINE_MAX], * text;
 	uint8_t sk[32];
 	int rc, embedded = 0;
 
@@ -174,9 +83,11 @@ make(const char * keyfile, const char * addr, const char * model,
 	sodium_memzero(sk, sizeof(sk));
 	if (rc != 0)
 		return (1);
-	if (model != NULL && (inv.model = model_arg(model, &embedded)) ==
-	    NULL)
+	if (model != NULL && (inv.model = modelio_field(model, &embedded,
+	    why, sizeof(why))) == NULL) {
+		warn0("-m %s", why);
 		return (1);
+	}
 	if (model != NULL && model_check(model, inv.model)) {
 		free(inv.model);
 		return (1);

@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "crypto/skein.h"
+#include "dust/invite.h"
 #include "dust/model.h"
 #include "fileread.h"
 #include "warnp.h"
@@ -302,4 +303,106 @@ modelio_ref_find(const char * name, const char * text, size_t len,
 	if (same)
 		*ref = want;
 	return (same);
+}
+
+/*
+ * file_text(path, len, why, whylen): the text of the model file ${path}
+ * (${len} bytes), or NULL with a sentence in ${why}.
+ */
+static char *
+file_text(const char * path, size_t * len, char * why, size_t whylen)
+{
+	char * text;
+
+	if ((text = fileread(path, INVITE_MODEL_MAX, len)) == NULL) {
+		snprintf(why, whylen, "%s: cannot read the model file", path);
+		return (NULL);
+	}
+	if (strlen(text) != *len) {
+		snprintf(why, whylen, "%s: holds a NUL byte, not text", path);
+		free(text);
+		return (NULL);
+	}
+	if (text[strspn(text, " \t\r\n")] != '{') {
+		snprintf(why, whylen, "%s: not a model (no JSON object)",
+		    path);
+		free(text);
+		return (NULL);
+	}
+	return (text);
+}
+
+/*
+ * file_name(path, name): the model name of the file ${path}: its base
+ * name without ".json", into ${name} (MODELIO_NAME_MAX + 1 bytes; "" if
+ * it is no model name).
+ */
+static void
+file_name(const char * path, char * name)
+{
+	const char * base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	size_t len = strlen(base);
+
+	if (len > 5 && strcmp(base + len - 5, ".json") == 0)
+		len -= 5;
+	name[0] = '\0';
+	if (modelio_name_ok(base, len)) {
+		memcpy(name, base, len);
+		name[len] = '\0';
+	}
+}
+
+/**
+ * modelio_field(arg, embedded, why, whylen):
+ * Return the invite's model field for the model ${arg} (a built-in or an
+ * installed model's name, or a model file), malloc'd: a model the peer
+ * holds (built in, or installed with the same text) is named, NAME@DIGEST
+ * (a built-in name alone stays a name, as older invites wrote it); any
+ * other model file is embedded whole (*${embedded} = 1).  Return NULL with
+ * a sentence in ${why} if ${arg} is none of these.
+ */
+char *
+modelio_field(const char * arg, int * embedded, char * why, size_t whylen)
+{
+	struct modelio_ref ref;
+	char name[MODELIO_NAME_MAX + 1], field[2 * MODELIO_NAME_MAX];
+	struct stat sb;
+	char * text, path[4096];
+	size_t len;
+
+	*embedded = 0;
+	if (stat(arg, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		if ((text = file_text(arg, &len, why, whylen)) == NULL)
+			return (NULL);
+		file_name(arg, name);
+		if (!modelio_ref_find(name, text, len, &ref)) {
+			*embedded = 1;
+			return (text);
+		}
+		free(text);
+	} else if (dust_model_builtin_json(arg) != NULL) {
+		if ((text = strdup(arg)) == NULL)
+			snprintf(why, whylen, "out of memory");
+		return (text);
+	} else if (modelio_name_ok(arg, strlen(arg))) {
+		snprintf(path, sizeof(path), "%s/%s.json", modelio_dir(), arg);
+		if (access(path, F_OK) != 0) {
+			snprintf(why, whylen, "%s: no model file, no built-in "
+			    "model, and no installed model (%s) of that name",
+			    arg, path);
+			return (NULL);
+		}
+		if ((text = file_text(path, &len, why, whylen)) == NULL)
+			return (NULL);
+		(void)modelio_ref_find(arg, text, len, &ref);
+		free(text);
+	} else {
+		snprintf(why, whylen, "%.60s: neither a model file nor a "
+		    "model name", arg);
+		return (NULL);
+	}
+	snprintf(field, sizeof(field), "%s@%s", ref.name, ref.digest);
+	if ((text = strdup(field)) == NULL)
+		snprintf(why, whylen, "out of memory");
+	return (text);
 }

@@ -95,4 +95,15 @@ int modelio_ref_parse(struct modelio_ref *, const char *, char *, size_t);
 int modelio_ref_find(const char *, const char *, size_t,
     struct modelio_ref *);
 
+/**
+ * modelio_field(arg, embedded, why, whylen):
+ * Return the invite's model field for the model ${arg} (a built-in or an
+ * installed model's name, or a model file), malloc'd: a model the peer
+ * holds (built in, or installed with the same text) is named, NAME@DIGEST
+ * (a built-in name alone stays a name, as older invites wrote it); any
+ * other model file is embedded whole (*${embedded} = 1).  Return NULL with
+ * a sentence in ${why} if ${arg} is none of these.
+ */
+char * modelio_field(const char *, int *, char *, size_t);
+
 #endif /* !DUST_MODELIO_H */
