@@ -345,11 +345,12 @@ started(void * cookie, struct tunnel * tun)
 		ptrun_error(PT_ERR_SMETHOD, PTRUN_TRANSPORT, "%s", why);
 		return (-1);
 	}
+	/* The file first: it is there once tor reads SMETHODS DONE. */
+	(void)write_bridge_file(ps, bl);
 	ptrun_write(line, ptline_smethod(line, sizeof(line), PTRUN_TRANSPORT,
 	    &ps->bound, &args));
 	ps->started = 1;
 	ptrun_write(line, ptline_smethods_done(line, sizeof(line)));
-	(void)write_bridge_file(ps, bl);
 	if ((ps->in = ptrun_stdin_watch(ps->env, tun->base)) == NULL &&
 	    errno != 0) {
 		ptrun_log(PTLOG_ERROR, "cannot watch stdin");

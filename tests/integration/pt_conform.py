@@ -220,7 +220,7 @@ def body(tmp, procs):
               (out.stdout + out.stderr))
 
     # The client, and a whole path through both.
-    cl = ptdriver.PT([DUST, "pt"], client(), stderr=subprocess.DEVNULL)
+    cl = ptdriver.PT([DUST, "pt", "-v"], client())
     procs.append(cl)
     clines = cl.read_lines(15)
     check(len(clines) == 3 and clines[0] == "VERSION 1" and
@@ -297,7 +297,7 @@ def orport_busy():
 def start_server(env, procs, stop=False):
     """Start the server transport; return (port, ARGS) of its SMETHOD
     (and with ${stop}, stop it first), else (pt, (port, ARGS))."""
-    pt = ptdriver.PT([DUST, "pt"], env, stderr=subprocess.DEVNULL)
+    pt = ptdriver.PT([DUST, "pt", "-v"], env)
     procs.append(pt)
     lines = pt.read_lines(20)
     sm = ptdriver.method_addr(lines, "SMETHOD")
