@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -85,7 +86,7 @@ make(const char * keyfile, const char * addr, const char * model,
 		return (1);
 	if (model != NULL && (inv.model = modelio_field(model, &embedded,
 	    why, sizeof(why))) == NULL) {
-		warn0("-m %s", why);
+		warn0("-m %s: %s", model, why);
 		return (1);
 	}
 	if (model != NULL && model_check(model, inv.model)) {
@@ -144,10 +145,12 @@ show(const char * arg)
 		arg = text;
 	}
 	arg += strspn(arg, " \t\r\n");
-	if (strncmp(arg, INVITE_PREFIX, strlen(INVITE_PREFIX)) == 0)
-		rc = invite_parse(&inv, arg, why);
-	else
+	if (strncasecmp(arg, "Bridge", 6) == 0 ||
+	    strncmp(arg, BRIDGE_TRANSPORT " ", strlen(BRIDGE_TRANSPORT) + 1) ==
+	    0)
 		rc = bridge_line_parse(&inv, fp, arg, why);
+	else
+		rc = invite_parse(&inv, arg, why);
 	free(text);
 	if (rc != 0) {
 		warn0("%s", why);
@@ -157,11 +160,16 @@ show(const char * arg)
 	sodium_bin2hex(key, sizeof(key), inv.pubkey, 32);
 	sidlen = invite_sid(&inv, sid);
 	sodium_bin2hex(sidhex, sizeof(sidhex), sid, sidlen);
-	j = json_pack("{s:i, s:s, s:i, s:s, s:s, s:s, s:s?, s:s?}",
+	j = json_pack("{s:i, s:s, s:i, s:s, s:s, s:s, s:s?}",
 	    "version", INVITE_VERSION, "address", a, "port", (int)inv.port,
 	    "transport", inv.udp ? "udp" : "tcp", "public_key", key,
-	    "sid", sidhex, "model", inv.model[0] ? inv.model : NULL,
-	    "fingerprint", fp[0] ? fp : NULL);
+	    "sid", sidhex, "model", inv.model[0] ? inv.model : NULL);
+	/* A bridge line's fingerprint, if it has one. */
+	if (j != NULL && fp[0] && json_object_set_new(j, "fingerprint",
+	    json_string(fp))) {
+		json_decref(j);
+		j = NULL;
+	}
 	invite_free(&inv);
 	if (j == NULL || (out = json_dumps(j, JSON_INDENT(2) |
 	    JSON_PRESERVE_ORDER)) == NULL) {

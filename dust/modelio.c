@@ -315,17 +315,18 @@ file_text(const char * path, size_t * len, char * why, size_t whylen)
 	char * text;
 
 	if ((text = fileread(path, INVITE_MODEL_MAX, len)) == NULL) {
-		snprintf(why, whylen, "%s: cannot read the model file", path);
+		snprintf(why, whylen, "cannot read the model file %s", path);
 		return (NULL);
 	}
 	if (strlen(text) != *len) {
-		snprintf(why, whylen, "%s: holds a NUL byte, not text", path);
+		snprintf(why, whylen, "model file %s holds a NUL byte: not "
+		    "text", path);
 		free(text);
 		return (NULL);
 	}
 	if (text[strspn(text, " \t\r\n")] != '{') {
-		snprintf(why, whylen, "%s: not a model (no JSON object)",
-		    path);
+		snprintf(why, whylen, "model file %s is not a model: its text "
+		    "is no JSON object", path);
 		free(text);
 		return (NULL);
 	}
@@ -387,9 +388,9 @@ modelio_field(const char * arg, int * embedded, char * why, size_t whylen)
 	} else if (modelio_name_ok(arg, strlen(arg))) {
 		snprintf(path, sizeof(path), "%s/%s.json", modelio_dir(), arg);
 		if (access(path, F_OK) != 0) {
-			snprintf(why, whylen, "%s: no model file, no built-in "
-			    "model, and no installed model (%s) of that name",
-			    arg, path);
+			snprintf(why, whylen, "model: no built-in model \"%s\", "
+			    "no model file, no installed model (%s)", arg,
+			    path);
 			return (NULL);
 		}
 		if ((text = file_text(path, &len, why, whylen)) == NULL)
@@ -397,8 +398,8 @@ modelio_field(const char * arg, int * embedded, char * why, size_t whylen)
 		(void)modelio_ref_find(arg, text, len, &ref);
 		free(text);
 	} else {
-		snprintf(why, whylen, "%.60s: neither a model file nor a "
-		    "model name", arg);
+		snprintf(why, whylen, "neither a model file nor a model "
+		    "name");
 		return (NULL);
 	}
 	snprintf(field, sizeof(field), "%s@%s", ref.name, ref.digest);

@@ -97,7 +97,7 @@ static struct bridge *
 bridge_get(struct ptclient * pc, const struct dust_invite * inv, char * why,
     size_t whylen)
 {
-	struct bridge * b;
+	struct bridge * b = NULL;
 	struct sock_addr sa;
 	char * text, addr[64];
 

@@ -45,6 +45,10 @@
 
 #define KEY_FILE	"dust_server.key"
 #define BRIDGE_FILE	"dust_bridgeline.txt"
+/* Seconds tor has to accept and answer a connection to its ports. */
+#define OR_TIMEOUT	30
+
+struct orconn;
 
 struct ptserver {
 	const struct ptenv * env;
@@ -55,6 +59,7 @@ struct ptserver {
 	int started;			/* SMETHOD written. */
 	struct event * in;		/* stdin's end. */
 	struct tunnel * tun;
+	struct orconn * orconns;		/* Connections to tor, being made. */
 	uint64_t conns;
 };
 
@@ -69,6 +74,7 @@ struct orconn {
 	struct extor_client x;
 	int extended;			/* The ExtORPort. */
 	uint64_t no;
+	struct orconn * next, ** prevp;	/* In ps->orconns. */
 };
 
 /*
@@ -106,6 +112,9 @@ orconn_done(struct orconn * oc, int fd)
 		close(fd);
 	}
 	bufferevent_decref(oc->app);
+	*oc->prevp = oc->next;
+	if (oc->next != NULL)
+		oc->next->prevp = oc->prevp;
 	if (oc->bev != NULL)
 		bufferevent_free(oc->bev);
 	if (oc->defer != NULL)
@@ -179,8 +188,9 @@ or_event(struct bufferevent * bev, short what, void * arg)
 		/* tor speaks first. */
 	} else {
 		ptrun_log(PTLOG_WARNING, "session %ju: connection to tor's "
-		    "%s failed", (uintmax_t)oc->no, oc->extended ?
-		    "ExtORPort" : "ORPort");
+		    "%s %s", (uintmax_t)oc->no, oc->extended ?
+		    "ExtORPort" : "ORPort", (what & BEV_EVENT_TIMEOUT) ?
+		    "timed out" : "failed");
 		orconn_done(oc, -1);
 	}
 }
@@ -255,6 +265,7 @@ defer_cb(evutil_socket_t fd, short what, void * arg)
 	const struct ptenv * env = oc->ps->env;
 	struct ptaddr peer, * pp = &peer;
 	struct sock_addr sa;
+	struct timeval tv = {OR_TIMEOUT, 0};
 
 	(void)fd;
 	(void)what;
@@ -276,6 +287,7 @@ defer_cb(evutil_socket_t fd, short what, void * arg)
 		return;
 	}
 	bufferevent_setcb(oc->bev, or_read, NULL, or_event, oc);
+	bufferevent_set_timeouts(oc->bev, &tv, &tv);
 	bufferevent_enable(oc->bev, EV_READ);
 	if (bufferevent_socket_connect(oc->bev, (struct sockaddr *)&sa.ss,
 	    (int)sa.len))
@@ -304,6 +316,11 @@ open_tor(void * cookie, struct tunnel * tun, struct ens_session * s,
 		return (-1);
 	}
 	bufferevent_incref(app);
+	oc->next = ps->orconns;
+	if (oc->next != NULL)
+		oc->next->prevp = &oc->next;
+	oc->prevp = &ps->orconns;
+	ps->orconns = oc;
 	event_active(oc->defer, EV_TIMEOUT, 0);
 	return (0);
 }
@@ -359,12 +376,14 @@ started(void * cookie, struct tunnel * tun)
 	return (0);
 }
 
-/* server_hooks.stopped. */
+/* server_hooks.stopped: drop the connections to tor being made. */
 static void
 stopped(void * cookie)
 {
 	struct ptserver * ps = cookie;
 
+	while (ps->orconns != NULL)
+		orconn_done(ps->orconns, -1);
 	if (ps->in != NULL)
 		event_free(ps->in);
 	ps->in = NULL;
