@@ -169,6 +169,12 @@ $(BUILD)/fuzz/%: $(BUILD)/obj/fuzz/%.o $(LIBCOMMON) $(LIBDUST)
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=fuzzer,address,undefined $^ $(LDLIBS) -o $@
 
+# A target on code of the dust program links its objects too.
+$(BUILD)/fuzz/fuzz_bridge: $(BUILD)/obj/fuzz/fuzz_bridge.o \
+    $(call obj,dust/bridge.c dust/modelio.c) $(LIBCOMMON) $(LIBDUST)
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=fuzzer,address,undefined $^ $(LDLIBS) -o $@
+
 fuzz-build: $(FUZZ_BINS)
 
 # The targets a user types.
