@@ -388,9 +388,9 @@ modelio_field(const char * arg, int * embedded, char * why, size_t whylen)
 	} else if (modelio_name_ok(arg, strlen(arg))) {
 		snprintf(path, sizeof(path), "%s/%s.json", modelio_dir(), arg);
 		if (access(path, F_OK) != 0) {
-			snprintf(why, whylen, "model: no built-in model \"%s\", "
-			    "no model file, no installed model (%s)", arg,
-			    path);
+			snprintf(why, whylen, "model: no built-in model "
+			    "\"%s\", no model file, no installed model (%s)",
+			    arg, path);
 			return (NULL);
 		}
 		if ((text = file_text(path, &len, why, whylen)) == NULL)

@@ -40,8 +40,8 @@ usage(int rc)
 	    "  ClientTransportPlugin dust exec /usr/local/bin/dust pt\n"
 	    "  ServerTransportPlugin dust exec /usr/local/bin/dust pt\n"
 	    "and tells it its role in TOR_PT_* variables.  -M: where the\n"
-	    "installed models are ($DUST_MODEL_DIR).  The server keeps its key\n"
-	    "and writes its bridge line (dust_bridgeline.txt) in\n"
+	    "installed models are ($DUST_MODEL_DIR).  The server keeps its\n"
+	    "key and writes its bridge line (dust_bridgeline.txt) in\n"
 	    "TOR_PT_STATE_LOCATION.\n");
 	exit(rc);
 }

@@ -59,7 +59,7 @@ struct ptserver {
 	int started;			/* SMETHOD written. */
 	struct event * in;		/* stdin's end. */
 	struct tunnel * tun;
-	struct orconn * orconns;		/* Connections to tor, being made. */
+	struct orconn * orconns;	/* Connections to tor, being made. */
 	uint64_t conns;
 };
 

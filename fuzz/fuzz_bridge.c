@@ -22,7 +22,8 @@ static void
 round_trip(const struct dust_invite * inv)
 {
 	struct dust_invite back;
-	char line[BRIDGE_LINE_MAX], why[INVITE_WHY_MAX], fp[BRIDGE_FP_CHARS + 1];
+	char line[BRIDGE_LINE_MAX], why[INVITE_WHY_MAX];
+	char fp[BRIDGE_FP_CHARS + 1];
 
 	if (bridge_line_format(inv, "0123456789abcdef0123456789abcdef01234567",
 	    line, why))
