@@ -527,6 +527,17 @@ client_new(struct event_base * base, const char * invite,
 }
 
 /**
+ * client_tunnel(cl):
+ * Return the tunnel of ${cl} (to set how its connections are made).
+ */
+struct tunnel *
+client_tunnel(struct client * cl)
+{
+
+	return (&cl->tun);
+}
+
+/**
  * client_free(cl):
  * End the sessions and connections of ${cl} (made by client_new) and free
  * it.

@@ -6,6 +6,7 @@
 #include <event2/event.h>
 
 #include "addr.h"
+#include "tunnel.h"
 
 /*
  * dust client's sessions for another program's event loop (dust pt's
@@ -24,6 +25,12 @@ struct client;
  */
 struct client * client_new(struct event_base *, const char *,
     const struct sock_addr *, char *, size_t);
+
+/**
+ * client_tunnel(cl):
+ * Return the tunnel of ${cl} (to set how its connections are made).
+ */
+struct tunnel * client_tunnel(struct client *);
 
 /**
  * client_accept(cl, fd):

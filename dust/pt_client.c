@@ -52,6 +52,7 @@ struct ptclient {
 	int lfd;
 	struct acceptor * acc;
 	struct bridge * bridges;
+	const struct ptproxy * proxy;	/* TOR_PT_PROXY, or NULL. */
 	uint64_t conns;
 };
 
@@ -123,6 +124,11 @@ bridge_get(struct ptclient * pc, const struct dust_invite * inv, char * why,
 		free(b);
 		free(text);
 		return (NULL);
+	}
+	if (pc->proxy != NULL) {
+		client_tunnel(b->cl)->connect = pt_proxy_connect;
+		client_tunnel(b->cl)->connect_cookie =
+		    (void *)(uintptr_t)pc->proxy;
 	}
 	b->invite = text;
 	b->next = pc->bridges;
@@ -315,11 +321,15 @@ pt_client(const struct ptenv * env)
 	int want = 0, rc = 1;
 
 	pc.lfd = -1;
-	/* An upstream proxy would need Dust connections through it. */
-	if (env->has_proxy) {
-		ptrun_error(PT_ERR_PROXY, NULL, "dust pt cannot use an "
-		    "upstream proxy (TOR_PT_PROXY)");
+	/* An upstream proxy: SOCKS 5, which Dust connections go through. */
+	if (env->has_proxy && env->proxy.type != PTPROXY_SOCKS5) {
+		ptrun_error(PT_ERR_PROXY, NULL, "dust pt uses only socks5 "
+		    "upstream proxies (TOR_PT_PROXY)");
 		return (1);
+	}
+	if (env->has_proxy) {
+		pc.proxy = &env->proxy;
+		ptrun_write(line, ptline_proxy_done(line, sizeof(line)));
 	}
 	for (i = 0; i < env->ntransports; i++) {
 		if (strcmp(env->transports[i], PTRUN_TRANSPORT) == 0 ||
@@ -355,6 +365,7 @@ pt_client(const struct ptenv * env)
 	if (progrun_loop(pc.base) == 0)
 		rc = 0;
 done:
+	pt_proxy_drop_all();
 	while ((b = pc.bridges) != NULL) {
 		pc.bridges = b->next;
 		client_free(b->cl);

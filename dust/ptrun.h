@@ -1,7 +1,10 @@
 #ifndef DUST_PTRUN_H
 #define DUST_PTRUN_H
 
+#include <event2/bufferevent.h>
 #include <event2/event.h>
+
+#include "addr.h"
 
 #include "pt/ptenv.h"
 #include "pt/ptline.h"
@@ -48,6 +51,20 @@ void ptrun_error(enum pt_errline, const char *, const char *, ...)
  * event_free; NULL if none was asked for), or NULL with errno set.
  */
 struct event * ptrun_stdin_watch(const struct ptenv *, struct event_base *);
+
+/**
+ * pt_proxy_connect(cookie, conn, to):
+ * A tunnel's connect hook: connect ${conn} to ${to} through the proxy
+ * ${cookie} (a const struct ptproxy *, SOCKS 5).  Return 0, or -1 if it
+ * failed at once.
+ */
+int pt_proxy_connect(void *, struct bufferevent *, const struct sock_addr *);
+
+/**
+ * pt_proxy_drop_all():
+ * Drop the connections being made through the proxy (at exit).
+ */
+void pt_proxy_drop_all(void);
 
 /**
  * pt_client(env):

@@ -86,6 +86,14 @@ struct tunnel {
 	int lfd;			/* The listening socket. */
 	struct acceptor * acc;		/* Accepting on ${lfd}. */
 	struct event * usr1;		/* SIGUSR1: log the counters. */
+	/*
+	 * Client: connect a Dust connection's ${bev} (without a socket) to
+	 * ${to} another way (dust pt: through an upstream proxy), reporting
+	 * BEV_EVENT_CONNECTED with its socket set, or BEV_EVENT_ERROR; 0, or
+	 * -1 if it failed at once.  NULL: connect directly.
+	 */
+	int (*connect)(void *, struct bufferevent *, const struct sock_addr *);
+	void * connect_cookie;
 };
 
 struct tconn;

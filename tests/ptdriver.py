@@ -218,11 +218,9 @@ class FakeExtORPort:
                 got[code] = body.decode()
             self.seen.append(got)
             c.sendall(ext.message(ext.OKAY, b""))
-            while True:
-                b = c.recv(65536)
-                if not b:
-                    break
-                c.sendall(b)
+            # The OR protocol's place: an echo, ended by a close or a
+            # reset (a session aborted when its client went away).
+            pipe(c, c)
         except (ValueError, OSError) as e:
             self.errors.append(str(e))
         finally:
@@ -232,3 +230,86 @@ class FakeExtORPort:
         self.done = True
         self.ls.close()
         self.t.join(5)
+
+
+class Socks5Proxy:
+    """An upstream SOCKS5 proxy on 127.0.0.1 (TOR_PT_PROXY) that requires
+    the username and password given, connects only to 127.0.0.1, records
+    each destination in ${dests}, and relays both ways."""
+
+    def __init__(self, user, password):
+        self.user, self.password = user.encode(), password.encode()
+        self.dests = []
+        self.errors = []
+        self.ls = socket.socket()
+        self.ls.bind(("127.0.0.1", 0))
+        self.ls.listen(16)
+        self.ls.settimeout(0.2)
+        self.port = self.ls.getsockname()[1]
+        self.done = False
+        self.t = threading.Thread(target=self.run, daemon=True)
+        self.t.start()
+
+    def run(self):
+        while not self.done:
+            try:
+                c, _ = self.ls.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self.one, args=(c,),
+                             daemon=True).start()
+
+    def one(self, c):
+        c.settimeout(30)
+        try:
+            head = recv_n(c, 2)
+            methods = recv_n(c, head[1])
+            if head[0] != 5 or 2 not in methods:
+                c.sendall(b"\x05\xff")
+                raise ValueError("no username/password offered")
+            c.sendall(b"\x05\x02")
+            v, ulen = recv_n(c, 2)
+            u = recv_n(c, ulen)
+            p = recv_n(c, recv_n(c, 1)[0])
+            if (u, p) != (self.user, self.password):
+                c.sendall(b"\x01\x01")
+                raise ValueError("wrong username or password")
+            c.sendall(b"\x01\x00")
+            req = recv_n(c, 4)
+            if req[:3] != b"\x05\x01\x00" or req[3] != 1:
+                raise ValueError("not a CONNECT to IPv4")
+            ip = socket.inet_ntoa(recv_n(c, 4))
+            port = int.from_bytes(recv_n(c, 2), "big")
+            self.dests.append("%s:%d" % (ip, port))
+            if ip != "127.0.0.1":
+                c.sendall(b"\x05\x02\x00\x01" + bytes(6))
+                raise ValueError("destination %s refused" % ip)
+            t = socket.create_connection((ip, port), 10)
+            c.sendall(b"\x05\x00\x00\x01" + bytes(6))
+        except (ValueError, OSError, IndexError) as e:
+            self.errors.append(str(e))
+            c.close()
+            return
+        for a, b in ((c, t), (t, c)):
+            threading.Thread(target=pipe, args=(a, b), daemon=True).start()
+
+    def close(self):
+        self.done = True
+        self.ls.close()
+        self.t.join(5)
+
+
+def pipe(a, b):
+    """Copy ${a} to ${b} until ${a} ends, then shut ${b}'s write side."""
+    try:
+        a.settimeout(None)
+        while True:
+            d = a.recv(65536)
+            if not d:
+                break
+            b.sendall(d)
+        b.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass

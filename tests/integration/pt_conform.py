@@ -19,6 +19,9 @@ stdout read line by line, stdin a pipe) and checks:
   - bad per-bridge arguments (no key, a mistyped key, an unknown
     argument, a broken k=v list) are refused with SOCKS reply 2 and a LOG
     line naming the fault;
+  - through an upstream SOCKS5 proxy (TOR_PT_PROXY with a username and
+    password, %-escaped): PROXY DONE, and the Dust connections go to the
+    bridge through it (64 KiB echoed); an http proxy gets PROXY-ERROR;
   - closing stdin ends both roles (exit 0 within 10 s) when
     TOR_PT_EXIT_ON_STDIN_CLOSE=1, and does not when it is 0.
 Loopback only.  Exit 0 on success."""
@@ -141,8 +144,8 @@ def body(tmp, procs):
     run_case("unknown client transport",
              client(TOR_PT_CLIENT_TRANSPORTS="obfs9"),
              "CMETHODS DONE")
-    run_case("proxy", client(TOR_PT_PROXY="socks5://127.0.0.1:1080"),
-             "PROXY-ERROR", ("proxy",))
+    run_case("http proxy", client(TOR_PT_PROXY="http://127.0.0.1:3128"),
+             "PROXY-ERROR", ("socks5",))
     run_case("bad proxy", client(TOR_PT_PROXY="ftp://127.0.0.1:21"),
              "PROXY-ERROR", ("proxy type",))
     run_case("bad bind address",
@@ -248,6 +251,31 @@ def body(tmp, procs):
     status = [x for x in cl.more_lines(1.0) if x.startswith("STATUS ")]
     check(any("TRANSPORT=dust" in x and "CONNECT=Success" in x
               for x in status), "client STATUS lines %r" % status)
+
+    # Through an upstream SOCKS5 proxy with a username and password.
+    proxy = ptdriver.Socks5Proxy("tor user", "p:ss")
+    px = ptdriver.PT([DUST, "pt", "-v"], client(
+        TOR_PT_PROXY="socks5://tor%%20user:p%%3Ass@127.0.0.1:%d" %
+        proxy.port, TOR_PT_STATE_LOCATION=cstate + "2"))
+    procs.append(px)
+    plines = px.read_lines(15)
+    check(len(plines) == 4 and plines[1] == "PROXY DONE" and
+          plines[3] == "CMETHODS DONE", "proxied client lines %r" % plines)
+    pm = ptdriver.method_addr(plines, "CMETHOD")
+    if pm is not None:
+        s, code = ptdriver.socks_connect(pm[1], "127.0.0.1", args[0], sargs)
+        if check(code == 0, "SOCKS reply %d through the proxy" % code):
+            data = os.urandom(64 * 1024)
+            s.sendall(data)
+            back = ptdriver.recv_n(s, len(data))
+            check(back == data, "echo through the proxy: %d of %d bytes" %
+                  (len(back), len(data)))
+            s.close()
+    check(proxy.dests and set(proxy.dests) ==
+          {"127.0.0.1:%d" % args[0]} and not proxy.errors,
+          "the proxy saw %r (errors %r)" % (proxy.dests, proxy.errors))
+    px.stop()
+    proxy.close()
 
     # Bad per-bridge arguments: SOCKS reply 2 and a LOG naming the fault.
     key = [x for x in sargs.split(";") if x.startswith("key=")][0]
