@@ -110,6 +110,10 @@ $(BUILD)/obj/lib/%.o: lib/%.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(LIB_INC) $(LIB_PIC) -c $< -o $@
 
+# Where dust looks for installed models (docs/protocol.md, "Invites").
+$(BUILD)/obj/dust/modelio.o: CFLAGS += \
+	-DDUST_MODELDIR='"$(PREFIX)/share/dust/models"'
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
@@ -165,6 +169,12 @@ $(BUILD)/fuzz/%: $(BUILD)/obj/fuzz/%.o $(LIBCOMMON) $(LIBDUST)
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=fuzzer,address,undefined $^ $(LDLIBS) -o $@
 
+# A target on code of the dust program links its objects too.
+$(BUILD)/fuzz/fuzz_bridge: $(BUILD)/obj/fuzz/fuzz_bridge.o \
+    $(call obj,dust/bridge.c dust/modelio.c) $(LIBCOMMON) $(LIBDUST)
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=fuzzer,address,undefined $^ $(LDLIBS) -o $@
+
 fuzz-build: $(FUZZ_BINS)
 
 # The targets a user types.
@@ -197,6 +207,8 @@ install: all
 	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -d $(DESTDIR)$(PREFIX)/share/man/man3
 	install -m 0644 man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+	install -d $(DESTDIR)$(PREFIX)/share/dust/models
+	install -m 0644 models/*.json $(DESTDIR)$(PREFIX)/share/dust/models/
 	install -d $(DESTDIR)$(PREFIX)/share/dust/analysis
 	install -m 0644 analysis/*.py $(DESTDIR)$(PREFIX)/share/dust/analysis/
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/dust

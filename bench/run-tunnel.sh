@@ -11,6 +11,8 @@
 #   - set-up latency: median time of 20 fresh connections each sending 1
 #     byte to the target and getting 1 back (dust: with the built-in
 #     uniform and http models, whose packet rates set it);
+#   - the same through dust pt, the Tor Pluggable Transport, in the
+#     harness obfs4proxy runs in (SOCKS5 with the bridge's arguments);
 #   - memory per idle Dust connection and connections held by one server
 #     (bench/models/idle.json; TUNNEL_BENCH_CONNS, default 10000, with
 #     ulimit -n raised).
@@ -152,13 +154,63 @@ format_measure() {
 format_measure tls
 format_measure ssh
 
+# dust pt, the same harness as obfs4proxy: both managed transports
+# started as tor starts them (stdin not watched), the bridge's arguments
+# from its SMETHOD line in the SOCKS5 username and password.  The bench
+# models are "installed" for both (DUST_MODEL_DIR=bench/models).
+# pt_start MODEL: start both; the SOCKS port in PSOCKS, the bridge's
+# address in PADDR, the arguments split in PU and PPW.
+pt_start() {
+	PP=$(free_port)
+	rm -rf "$T/psrv" "$T/pcli"
+	spawn pt_server env DUST_MODEL_DIR="$ROOT/bench/models" \
+	    TOR_PT_MANAGED_TRANSPORT_VER=1 TOR_PT_STATE_LOCATION="$T/psrv" \
+	    TOR_PT_SERVER_TRANSPORTS=dust \
+	    TOR_PT_SERVER_BINDADDR="dust-127.0.0.1:$PP" \
+	    TOR_PT_SERVER_TRANSPORT_OPTIONS="dust:model=$1" \
+	    TOR_PT_ORPORT="127.0.0.1:$TP" "$D" pt
+	spawn pt_client env DUST_MODEL_DIR="$ROOT/bench/models" \
+	    TOR_PT_MANAGED_TRANSPORT_VER=1 TOR_PT_STATE_LOCATION="$T/pcli" \
+	    TOR_PT_CLIENT_TRANSPORTS=dust "$D" pt
+	i=0
+	until grep -q '^SMETHODS DONE' "$T/pt_server.log" &&
+	    grep -q '^CMETHODS DONE' "$T/pt_client.log"; do
+		i=$((i + 1)); [ $i -lt 100 ] || fail "dust pt did not start"
+		sleep 0.1
+	done
+	PSOCKS=$(sed -n 's/^CMETHOD dust socks5 //p' "$T/pt_client.log")
+	PADDR="127.0.0.1:$PP"
+	ARGS=$(sed -n 's/^SMETHOD dust [^ ]* ARGS://p' "$T/pt_server.log" |
+	    tr , ';')
+	HALF=$(( ${#ARGS} / 2 ))
+	PU=$(printf %s "$ARGS" | cut -c1-$HALF)
+	PPW=$(printf %s "$ARGS" | cut -c$((HALF + 1))-)
+}
+pt_stop() { kill "$PID_pt_server" "$PID_pt_client"; sleep 0.3; }
+pt_measure() {
+	pt_start "$1"
+	up=$($X run "$PSOCKS" U "$N" "$PU" "$PPW" "$PADDR")
+	pt_stop
+	pt_start "$1"
+	down=$($X run "$PSOCKS" D "$N" "$PU" "$PPW" "$PADDR")
+	pt_stop
+	pt_start "$2"
+	lat=$(latency "$PSOCKS" P 1 "$PU" "$PPW" "$PADDR")
+	pt_stop
+	echo "dust-pt-$1 $(rate "$up") $(rate "$down") $lat($2)" >> "$T/rows"
+}
+pt_measure uniform-bulk uniform
+pt_measure http-bulk http
+pt_measure tls tls
+
 echo "| path | up MB/s | down MB/s | set-up + 1-byte round trip, median of 20 (ms) |"
 echo "| --- | ---: | ---: | ---: |"
 awk '{ printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4 }' "$T/rows"
 echo
 O=$(awk '$1 == "obfs4proxy" { print ($2 + $3) / 2 }' "$T/rows")
 if [ -n "$O" ]; then
-	for m in uniform-bulk http-bulk tls ssh; do
+	for m in uniform-bulk http-bulk tls ssh pt-uniform-bulk pt-http-bulk \
+	    pt-tls; do
 		awk -v o="$O" -v m="dust-$m" '$1 == m {
 		    printf "%s / obfs4proxy goodput (mean of up and down): %.2fx\n",
 		    m, ($2 + $3) / 2 / o }' "$T/rows"

@@ -414,6 +414,28 @@ ml_output(void * cookie, const uint8_t * h, size_t hl, const uint8_t * d,
 	return (0);
 }
 
+/*
+ * hook_open(m, id, port): the peer opened connection ${id} to ${port},
+ * which the caller's open hook connects.  Return it, or NULL if refused.
+ */
+static struct mconn *
+hook_open(struct muxio * m, uint16_t id, uint8_t port)
+{
+	struct mconn * c;
+
+	if ((c = muxio_conn_open(m, id, port)) == NULL)
+		return (NULL);
+	info0("%s: connection %u: open to port id %u", m->name, id, port);
+	if (m->hooks->open(m->cookie, port, c->bev)) {
+		info0("%s: connection %u: cannot connect to port id %u",
+		    m->name, id, port);
+		c->attached = 0;
+		muxio_conn_free(c, 0);
+		return (NULL);
+	}
+	return (c);
+}
+
 /* muxlink callback (server side): the peer opened a connection. */
 static void *
 ml_open(void * cookie, uint16_t id, uint8_t port)
@@ -424,6 +446,8 @@ ml_open(void * cookie, uint16_t id, uint8_t port)
 
 	if (muxsocks_serves(m, port))
 		return (muxsocks_open(m, id));
+	if (m->hooks->open != NULL)
+		return (hook_open(m, id, port));
 	if ((a = m->hooks->target(m->cookie, port)) == NULL) {
 		info0("%s: connection %u: unknown port id %u, refused",
 		    m->name, id, port);

@@ -47,6 +47,15 @@ struct muxio_hooks {
 	 * connections reset: its pointer must not be used after this.
 	 */
 	void (*dead)(void * cookie, const char * why);
+
+	/*
+	 * Server side, optional (NULL: target and connect): connect ${bev},
+	 * a socket bufferevent without a socket yet, for a connection to
+	 * port id ${port} as the caller must (dust pt: tor's Extended
+	 * ORPort); it later reports BEV_EVENT_CONNECTED or an error.  Return
+	 * 0, or -1 if it failed at once (the connection is refused).
+	 */
+	int (*open)(void * cookie, uint8_t port, struct bufferevent * bev);
 };
 
 /**

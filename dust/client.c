@@ -26,6 +26,7 @@
 #include "addr.h"
 #include "args.h"
 #include "backoff.h"
+#include "client.h"
 #include "dust.h"
 #include "muxio.h"
 #include "muxsocks.h"
@@ -489,7 +490,7 @@ streams_dead(void * cookie, const char * why)
 }
 
 static const struct muxio_hooks streams_hooks = {
-	no_target, streams_dead
+	no_target, streams_dead, NULL
 };
 
 /*
@@ -598,9 +599,14 @@ quiet_cb(evutil_socket_t fd, short what, void * arg)
 	csess_pump(cs);
 }
 
-/* A new application connection: a stream to the server's target. */
-static void
-accept_cb(void * arg, int fd)
+/**
+ * client_accept(cl, fd):
+ * Carry the application connection ${fd} (taken over) as a stream of the
+ * session of the client ${cl} (a struct client *): to the server's target,
+ * or with --socks through the SOCKS front end.
+ */
+void
+client_accept(void * arg, int fd)
 {
 	struct client * cl = arg;
 	struct muxio * m;
@@ -630,6 +636,109 @@ socks_cb(void * arg, int fd, const uint8_t * prefix, size_t len)
 	(void)muxsocks_accept(m, fd, prefix, len);
 }
 
+/* client_defaults(cl): the settings of ${cl} before its options. */
+static void
+client_defaults(struct client * cl)
+{
+
+	cl->maxlinks = 2;
+	cl->linger_ms = LINGER_DEFAULT;
+	backoff_init(&cl->bo, BACKOFF_MIN, BACKOFF_MAX);
+}
+
+/*
+ * client_start(cl): the events of ${cl} on its base that count the
+ * streams of its session.  Return 0, or -1 on failure.
+ */
+static int
+client_start(struct client * cl)
+{
+	struct timeval quiet_tv = {0, QUIET_CHECK * 1000};
+
+	if ((cl->quiet = event_new(cl->tun.base, -1, EV_PERSIST, quiet_cb,
+	    cl)) == NULL || event_add(cl->quiet, &quiet_tv))
+		return (-1);
+	return (0);
+}
+
+/* client_stop(cl): end every session and connection of ${cl}. */
+static void
+client_stop(struct client * cl)
+{
+	struct csess * cs;
+
+	/* A session still open is not "closed cleanly" in the log. */
+	while ((cs = cl->sessions) != NULL) {
+		ens_session_abort(cs->s, "the client is exiting");
+		csess_free(cs);
+	}
+	tconn_close_all(&cl->tun);
+}
+
+/**
+ * client_new(base, invite, server, why, whylen):
+ * Make a client on the event base ${base}, without a listening socket,
+ * for the server of the invite text ${invite}, whose Dust connections go
+ * to ${server}.  Return it, or NULL with a sentence in ${why}.
+ */
+struct client *
+client_new(struct event_base * base, const char * invite,
+    const struct sock_addr * server, char * why, size_t whylen)
+{
+	struct client * cl;
+
+	if ((cl = calloc(1, sizeof(*cl))) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return (NULL);
+	}
+	client_defaults(cl);
+	if (tunnel_load(&cl->tun, invite, 0, why, whylen)) {
+		free(cl);
+		return (NULL);
+	}
+	cl->tun.base = base;
+	cl->tun.lfd = -1;
+	cl->server = *server;
+	cl->limit.max = SIZE_MAX;
+	cl->chunk = tunnel_chunk(&cl->tun);
+	if (client_start(cl)) {
+		snprintf(why, whylen, "cannot set up its events");
+		tunnel_free(&cl->tun);
+		free(cl);
+		return (NULL);
+	}
+	return (cl);
+}
+
+/**
+ * client_tunnel(cl):
+ * Return the tunnel of ${cl} (to set how its connections are made).
+ */
+struct tunnel *
+client_tunnel(struct client * cl)
+{
+
+	return (&cl->tun);
+}
+
+/**
+ * client_free(cl):
+ * End the sessions and connections of ${cl} (made by client_new) and free
+ * it.
+ */
+void
+client_free(struct client * cl)
+{
+
+	if (cl == NULL)
+		return;
+	client_stop(cl);
+	if (cl->quiet != NULL)
+		event_free(cl->quiet);
+	tunnel_free(&cl->tun);
+	free(cl);
+}
+
 /**
  * cmd_client(argc, argv):
  * The dust client.  Return the exit code.
@@ -653,12 +762,8 @@ cmd_client(int argc, char ** argv)
 	uint64_t v;
 	int ch, rc = 1;
 	char why[256];
-	struct csess * cs;
-	struct timeval quiet_tv = {0, QUIET_CHECK * 1000};
 
-	cl.maxlinks = 2;
-	cl.linger_ms = LINGER_DEFAULT;
-	backoff_init(&cl.bo, BACKOFF_MIN, BACKOFF_MAX);
+	client_defaults(&cl);
 	while ((ch = getopt_long(argc, argv, "c:Fhi:m:n:p:s:t:v", opts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -720,22 +825,15 @@ cmd_client(int argc, char ** argv)
 		goto done0;
 	if (progrun_daemonize(po.fg, po.pidfile, lspec, po.use_syslog))
 		goto done1;
-	if (tunnel_events(&cl.tun, accept_cb, &cl) ||
+	if (tunnel_events(&cl.tun, client_accept, &cl) ||
 	    (sspec != NULL && (cl.socks = socksfront_new(cl.tun.base,
-	    socks_cb, &cl)) == NULL) ||
-	    (cl.quiet = event_new(cl.tun.base, -1, EV_PERSIST, quiet_cb,
-	    &cl)) == NULL || event_add(cl.quiet, &quiet_tv)) {
+	    socks_cb, &cl)) == NULL) || client_start(&cl)) {
 		warn0("cannot set up the event loop");
 		goto done2;
 	}
 	if (progrun_loop(cl.tun.base) == 0)
 		rc = 0;
-	/* A session still open is not "closed cleanly" in the log. */
-	while ((cs = cl.sessions) != NULL) {
-		ens_session_abort(cs->s, "the client is exiting");
-		csess_free(cs);
-	}
-	tconn_close_all(&cl.tun);
+	client_stop(&cl);
 done2:
 	if (cl.socks != NULL)
 		socksfront_free(cl.socks);

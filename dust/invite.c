@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include "dust/model.h"
 #include "dust/seattle.h"
 
+#include "bridge.h"
 #include "dust.h"
 #include "fileread.h"
 #include "keyio.h"
@@ -25,50 +27,18 @@ usage(FILE * f)
 {
 
 	fprintf(f, "usage: dust invite -k KEYFILE -a ADDRESS:PORT [-m MODEL]\n"
-	    "       dust invite --show INVITE|-\n"
+	    "                   [--bridge-line [--fingerprint FP]]\n"
+	    "       dust invite --show INVITE|BRIDGELINE|-\n"
 	    "Print a one-line invite for the server whose key is in KEYFILE\n"
 	    "and that listens on ADDRESS:PORT (192.0.2.1:443, [::1]:8025).\n"
-	    "MODEL is a built-in model name, or a model file whose text is\n"
-	    "embedded.  --show prints an invite's fields as JSON (- reads\n"
-	    "the invite from standard input).\n");
-}
-
-/* model_arg(arg): the model text for -m ${arg}, malloc'd, or NULL. */
-static char *
-model_arg(const char * arg)
-{
-	struct stat sb;
-	char * text;
-	size_t len, i;
-
-	if (stat(arg, &sb) == 0 && S_ISREG(sb.st_mode)) {
-		if ((text = fileread(arg, INVITE_MODEL_MAX, &len)) != NULL &&
-		    strlen(text) != len) {
-			warn0("model file %s holds a NUL byte: not text", arg);
-			free(text);
-			text = NULL;
-		} else if (text[strspn(text, " \t\r\n")] != '{') {
-			warn0("model file %s is not a model: its text is no "
-			    "JSON object", arg);
-			free(text);
-			text = NULL;
-		}
-		return (text);
-	}
-
-	/* Else a built-in model's name: a short word. */
-	len = strlen(arg);
-	for (i = 0; i < len; i++)
-		if (!(arg[i] >= 'a' && arg[i] <= 'z') &&
-		    !(arg[i] >= 'A' && arg[i] <= 'Z') &&
-		    !(arg[i] >= '0' && arg[i] <= '9') &&
-		    arg[i] != '-' && arg[i] != '_' && arg[i] != '.')
-			break;
-	if (len == 0 || len > 64 || i < len) {
-		warn0("-m %s: neither a model file nor a model name", arg);
-		return (NULL);
-	}
-	return (strdup(arg));
+	    "MODEL is a built-in model's name, an installed model's name, or\n"
+	    "a model file: a model the client holds (built in, or installed\n"
+	    "in %s, $DUST_MODEL_DIR) is named with its\n"
+	    "digest; any other is embedded (and the invite is long).\n"
+	    "--bridge-line prints the torrc line \"Bridge dust ADDRESS:PORT\n"
+	    "[FP] key=... model=...\" instead (FP: the bridge's fingerprint).\n"
+	    "--show prints the fields of an invite or a bridge line as JSON\n"
+	    "(- reads it from standard input).\n", modelio_dir());
 }
 
 /*
@@ -91,14 +61,19 @@ model_check(const char * arg, const char * text)
 	return (0);
 }
 
-/* make(keyfile, addr, model): print an invite.  Return the exit code. */
+/*
+ * make(keyfile, addr, model, bridge, fp): print an invite, or with
+ * ${bridge} a bridge line (with the fingerprint ${fp}, or none).  Return
+ * the exit code.
+ */
 static int
-make(const char * keyfile, const char * addr, const char * model)
+make(const char * keyfile, const char * addr, const char * model,
+    int bridge, const char * fp)
 {
 	struct dust_invite inv, check;
-	char why[INVITE_WHY_MAX], * text;
+	char why[512], line[BRIDGE_LINE_MAX], * text;
 	uint8_t sk[32];
-	int rc;
+	int rc, embedded = 0;
 
 	memset(&inv, 0, sizeof(inv));
 	if (invite_set_address(&inv, addr, why) != 0) {
@@ -109,8 +84,11 @@ make(const char * keyfile, const char * addr, const char * model)
 	sodium_memzero(sk, sizeof(sk));
 	if (rc != 0)
 		return (1);
-	if (model != NULL && (inv.model = model_arg(model)) == NULL)
+	if (model != NULL && (inv.model = modelio_field(model, &embedded,
+	    why, sizeof(why))) == NULL) {
+		warn0("-m %s: %s", model, why);
 		return (1);
+	}
 	if (model != NULL && model_check(model, inv.model)) {
 		free(inv.model);
 		return (1);
@@ -122,12 +100,22 @@ make(const char * keyfile, const char * addr, const char * model)
 	}
 
 	/* Read it back: this also checks that a model file is UTF-8. */
+	rc = 1;
 	if (invite_parse(&check, text, why) != 0) {
 		warn0("cannot make the invite: %s", why);
-		rc = 1;
-	} else {
-		printf("%s\n", text);
+	} else if (bridge) {
+		if (bridge_line_format(&inv, fp, line, why) != 0)
+			warn0("--bridge-line: %s", why);
+		else if (printf("%s\n", line) > 0)
+			rc = 0;
+	} else if (printf("%s\n", text) > 0) {
 		rc = 0;
+		if (embedded)
+			warn0("note: model %s is not installed here with the "
+			    "same text (%s), so it is embedded: the invite is "
+			    "%zu characters.  A model installed on both sides "
+			    "is named instead (under 250 characters)", model,
+			    modelio_dir(), strlen(text));
 	}
 	invite_free(&check);
 	free(inv.model);
@@ -135,13 +123,16 @@ make(const char * keyfile, const char * addr, const char * model)
 	return (rc);
 }
 
-/* show(arg): print the fields of the invite ${arg} as JSON. */
+/*
+ * show(arg): print the fields of the invite or bridge line ${arg} as
+ * JSON.
+ */
 static int
 show(const char * arg)
 {
 	struct dust_invite inv;
 	char why[INVITE_WHY_MAX], a[INET6_ADDRSTRLEN], key[65], sidhex[39];
-	char * text = NULL, * out;
+	char * text = NULL, * out, fp[BRIDGE_FP_CHARS + 1] = "";
 	uint8_t sid[SEATTLE_SID_MAX];
 	size_t len, sidlen;
 	json_t * j;
@@ -153,7 +144,13 @@ show(const char * arg)
 			return (1);
 		arg = text;
 	}
-	rc = invite_parse(&inv, arg, why);
+	arg += strspn(arg, " \t\r\n");
+	if (strncasecmp(arg, "Bridge", 6) == 0 ||
+	    strncmp(arg, BRIDGE_TRANSPORT " ", strlen(BRIDGE_TRANSPORT) + 1) ==
+	    0)
+		rc = bridge_line_parse(&inv, fp, arg, why);
+	else
+		rc = invite_parse(&inv, arg, why);
 	free(text);
 	if (rc != 0) {
 		warn0("%s", why);
@@ -167,6 +164,12 @@ show(const char * arg)
 	    "version", INVITE_VERSION, "address", a, "port", (int)inv.port,
 	    "transport", inv.udp ? "udp" : "tcp", "public_key", key,
 	    "sid", sidhex, "model", inv.model[0] ? inv.model : NULL);
+	/* A bridge line's fingerprint, if it has one. */
+	if (j != NULL && fp[0] && json_object_set_new(j, "fingerprint",
+	    json_string(fp))) {
+		json_decref(j);
+		j = NULL;
+	}
 	invite_free(&inv);
 	if (j == NULL || (out = json_dumps(j, JSON_INDENT(2) |
 	    JSON_PRESERVE_ORDER)) == NULL) {
@@ -182,7 +185,8 @@ show(const char * arg)
 
 /**
  * cmd_invite(argc, argv):
- * dust invite -k KEYFILE -a ADDRESS:PORT [-m MODEL] | --show INVITE.
+ * dust invite -k KEYFILE -a ADDRESS:PORT [-m MODEL] [--bridge-line
+ * [--fingerprint FP]] | --show INVITE.
  * Return the exit code.
  */
 int
@@ -191,11 +195,13 @@ cmd_invite(int argc, char ** argv)
 	static const struct option opts[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"show", required_argument, NULL, 's'},
+		{"bridge-line", no_argument, NULL, 'b'},
+		{"fingerprint", required_argument, NULL, 'f'},
 		{NULL, 0, NULL, 0}
 	};
 	const char * keyfile = NULL, * addr = NULL, * model = NULL;
-	const char * invite = NULL;
-	int ch;
+	const char * invite = NULL, * fp = NULL;
+	int ch, bridge = 0;
 
 	while ((ch = getopt_long(argc, argv, "a:hk:m:", opts, NULL)) != -1) {
 		switch (ch) {
@@ -214,6 +220,12 @@ cmd_invite(int argc, char ** argv)
 		case 's':
 			invite = optarg;
 			break;
+		case 'b':
+			bridge = 1;
+			break;
+		case 'f':
+			fp = optarg;
+			break;
 		default:
 			usage(stderr);
 			return (1);
@@ -225,7 +237,7 @@ cmd_invite(int argc, char ** argv)
 		return (1);
 	}
 	if (invite != NULL) {
-		if (keyfile || addr || model) {
+		if (keyfile || addr || model || bridge || fp) {
 			warn0("--show takes no other option");
 			return (1);
 		}
@@ -237,5 +249,11 @@ cmd_invite(int argc, char ** argv)
 		usage(stderr);
 		return (1);
 	}
-	return (make(keyfile, addr, model));
+	if (fp != NULL && (!bridge || strlen(fp) != BRIDGE_FP_CHARS ||
+	    fp[strspn(fp, "0123456789abcdefABCDEF")] != '\0')) {
+		warn0(bridge ? "--fingerprint %s is not 40 hex digits" :
+		    "--fingerprint goes with --bridge-line", fp);
+		return (1);
+	}
+	return (make(keyfile, addr, model, bridge, fp));
 }

@@ -32,6 +32,7 @@
 #include "progrun.h"
 #include "progopts.h"
 #include "replaylog.h"
+#include "server.h"
 #include "sock.h"
 #include "tunnel.h"
 #include "warnp.h"
@@ -67,6 +68,7 @@ struct server {
 	size_t chunk;			/* -m: most bytes per DATA. */
 	struct ens_table * table;
 	struct ssess * sessions;
+	const struct server_hooks * hooks;	/* dust pt's, or NULL. */
 };
 
 struct ssess {
@@ -211,8 +213,26 @@ streams_dead(void * cookie, const char * why)
 	ssess_pump(ss);
 }
 
+/*
+ * A stream to the target when the caller makes the target's connections
+ * (dust pt: tor's Extended ORPort, each stream a connection of its own).
+ */
+static int
+stream_open(void * cookie, uint8_t port, struct bufferevent * bev)
+{
+	struct ssess * ss = cookie;
+	const struct server_hooks * h = ss->sv->hooks;
+
+	if (port != TUNNEL_TARGET_PORT)
+		return (-1);
+	return (h->open(h->cookie, &ss->sv->tun, ss->s, bev));
+}
+
 static const struct muxio_hooks streams_hooks = {
-	stream_target, streams_dead
+	stream_target, streams_dead, NULL
+};
+static const struct muxio_hooks streams_hooks_open = {
+	stream_target, streams_dead, stream_open
 };
 
 /* The table made a session: run its streams (docs/streams.md). */
@@ -244,7 +264,8 @@ created(void * cookie, struct ens_session * s)
 	sv->tun.st.sessions_open++;
 	info0("session #%ju: opened", (uintmax_t)ss->no);
 	snprintf(name, sizeof(name), "session #%ju", (uintmax_t)ss->no);
-	if ((ss->m = tstreams_new(&sv->tun, &ss->app, 1, &streams_hooks, ss,
+	if ((ss->m = tstreams_new(&sv->tun, &ss->app, 1, sv->hooks != NULL &&
+	    sv->hooks->open != NULL ? &streams_hooks_open : &streams_hooks, ss,
 	    name, &sv->limit)) == NULL) {
 		ss->app.gone = 1;
 		ens_session_abort(s, "cannot start its streams");
@@ -402,97 +423,29 @@ sweep_cb(evutil_socket_t fd, short what, void * arg)
 }
 
 /**
- * cmd_server(argc, argv):
- * The dust server.  Return the exit code.
+ * server_run(conf):
+ * Run a dust server as ${conf} says until SIGTERM or SIGINT (or a hook
+ * breaks its loop).  Return the exit code.
  */
 int
-cmd_server(int argc, char ** argv)
+server_run(const struct server_conf * conf)
 {
-	static const struct option opts[] = {
-		PROGOPTS_LONG_HELP, PROGOPTS_LONG_SYSLOG,
-		{"fallback", required_argument, NULL, OPT_FALLBACK},
-		{"replay-log", required_argument, NULL, OPT_REPLAYLOG},
-		{"no-mark", no_argument, NULL, OPT_NOMARK},
-		{"exit", no_argument, NULL, OPT_EXIT},
-		EXITOPTS_LONG,
-		{NULL, 0, NULL, 0}
-	};
 	static struct server sv;
-	struct progopts po = {
-		.name = "dust", .usage = usage, .pidflag = 'p', .nmin = 1,
-		.n = 10000,
-		/* Each Dust connection, and a stream's connection to its
-		   target or destination. */
-		.files_per_n = 2
-	};
-	const char * lspec = NULL, * ispec = NULL, * tspec = NULL;
-	const char * kspec = NULL, * fspec = NULL, * rspec = NULL;
+	struct progopts po = conf->po;
 	struct sock_addr fallback;
-	int nomark = 0, r;
 	uint8_t pk[32];
-	uint64_t v, maxsess = 1000;
-	int ch, rc = 1;
+	int rc = 1;
 	char why[256];
 	struct timeval sec = {1, 0};
 
-	sv.idle_ms = IDLE_DEFAULT * 1000;
-	exitopts_init(&sv.ex);
-	while ((ch = getopt_long(argc, argv, "FhI:i:k:m:n:p:S:s:t:v", opts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'I':
-			if (args_uint("-I", optarg, 1, 86400, &v))
-				return (1);
-			sv.idle_ms = v * 1000;
-			break;
-		case 'i':
-			ispec = optarg;
-			break;
-		case 'k':
-			kspec = optarg;
-			break;
-		case 'm':
-			if (args_uint("-m", optarg, 1, ENS_CHUNK, &v))
-				return (1);
-			sv.chunk = (size_t)v;
-			break;
-		case 'S':
-			if (args_uint("-S", optarg, 1, 1000000, &maxsess))
-				return (1);
-			break;
-		case 's':
-			lspec = optarg;
-			break;
-		case 't':
-			tspec = optarg;
-			break;
-		case OPT_FALLBACK:
-			fspec = optarg;
-			break;
-		case OPT_REPLAYLOG:
-			rspec = optarg;
-			break;
-		case OPT_NOMARK:
-			nomark = 1;
-			break;
-		case OPT_EXIT:
-			sv.exit_on = 1;
-			break;
-		default:
-			if ((r = exitopts_flag(&sv.ex, ch, optarg)) == -1 ||
-			    (r == 1 && progopts_flag(&po, ch, optarg)))
-				return (1);
-		}
-	}
-	if (optind != argc || lspec == NULL || ispec == NULL ||
-	    (tspec == NULL && !sv.exit_on) || kspec == NULL)
-		usage(1);
-	if (nomark && (fspec != NULL || rspec != NULL)) {
-		warn0("--no-mark: --fallback and --replay-log need the mark");
-		return (1);
-	}
+	sv.idle_ms = conf->idle_ms;
+	sv.chunk = conf->chunk;
+	sv.hooks = conf->hooks;
+	sv.ex = conf->ex;
+	sv.exit_on = conf->exit_on;
+	sv.tun.lfd = -1;
 	/* A Dust connection may hold the site's connection too. */
-	if (fspec != NULL)
+	if (conf->fspec != NULL)
 		po.files_per_n = 3;
 	if (progopts_files(&po))
 		return (1);
@@ -501,16 +454,16 @@ cmd_server(int argc, char ** argv)
 	/* This host's own addresses are refused unless --allow opens them. */
 	if (sv.exit_on && exitopts_own(&sv.ex))
 		return (1);
-	if (keyio_read(kspec, sv.tun.sk, pk))
+	if (keyio_read(conf->kspec, sv.tun.sk, pk))
 		return (1);
-	if (tunnel_load(&sv.tun, ispec, 1, why, sizeof(why))) {
+	if (tunnel_load(&sv.tun, conf->ispec, 1, why, sizeof(why))) {
 		warn0("-i: %s", why);
 		goto done0;
 	}
 	if (sv.chunk == 0)
 		sv.chunk = tunnel_chunk(&sv.tun);
 	if (memcmp(pk, sv.tun.inv.pubkey, 32) != 0) {
-		warn0("-i: the invite is not for the key in %s", kspec);
+		warn0("-i: the invite is not for the key in %s", conf->kspec);
 		goto done0;
 	}
 	if ((sv.tun.replay = seattle_replay_new(SEATTLE_REPLAY_DEFAULT,
@@ -518,30 +471,32 @@ cmd_server(int argc, char ** argv)
 		warn0("out of memory");
 		goto done0;
 	}
-	sv.tun.mark = !nomark;
+	sv.tun.mark = !conf->nomark;
 	dust_engine_mark_key(sv.tun.mark_key, pk, sv.tun.sid, sv.tun.sidlen);
-	if (rspec != NULL && (sv.tun.rlog = replaylog_open(rspec,
+	if (conf->rspec != NULL && (sv.tun.rlog = replaylog_open(conf->rspec,
 	    sv.tun.replay, SEATTLE_REPLAY_DEFAULT,
 	    dust_engine_mark_hour((uint64_t)time(NULL)))) == NULL)
 		goto done0;
-	if (fspec != NULL &&
-	    progopts_resolve("--fallback", fspec, &fallback, 1) < 0)
+	if (conf->fspec != NULL &&
+	    progopts_resolve("--fallback", conf->fspec, &fallback, 1) < 0)
 		goto done0;
-	if ((tspec != NULL &&
-	    progopts_resolve("-t", tspec, &sv.target, 1) < 0) ||
-	    (sv.tun.lfd = progopts_listen("-s", lspec)) == -1)
+	if ((conf->tspec != NULL &&
+	    progopts_resolve("-t", conf->tspec, &sv.target, 1) < 0) ||
+	    (sv.tun.lfd = conf->lfd >= 0 ? conf->lfd :
+	    progopts_listen("-s", conf->lspec)) == -1)
 		goto done0;
-	sv.has_target = (tspec != NULL);
-	if ((sv.table = ens_table_new((size_t)maxsess, NULL, created,
+	/* The caller's hook makes the target's connections. */
+	sv.has_target = (conf->tspec != NULL || conf->hooks != NULL);
+	if ((sv.table = ens_table_new((size_t)conf->maxsess, NULL, created,
 	    &sv)) == NULL) {
 		warn0("out of memory");
 		goto done1;
 	}
-	if (progrun_daemonize(po.fg, po.pidfile, lspec, po.use_syslog))
+	if (progrun_daemonize(po.fg, po.pidfile, conf->lspec, po.use_syslog))
 		goto done1;
 	if (tunnel_events(&sv.tun, accept_cb, &sv) || (sv.room =
 	    event_new(sv.tun.base, -1, 0, room_cb, &sv)) == NULL ||
-	    (fspec != NULL &&
+	    (conf->fspec != NULL &&
 	    (sv.tun.fallback = fallback_new(sv.tun.base, &fallback,
 	    room_again, &sv)) == NULL) ||
 	    (sv.sweep = event_new(sv.tun.base, -1, EV_PERSIST, sweep_cb,
@@ -552,14 +507,20 @@ cmd_server(int argc, char ** argv)
 	}
 	sv.exit.connect = &sv.ex.cfg;
 	sv.exit.pacer = NULL;
+	if (conf->hooks != NULL &&
+	    conf->hooks->started(conf->hooks->cookie, &sv.tun))
+		goto done3;
 	if (progrun_loop(sv.tun.base) == 0)
 		rc = 0;
+done3:
 	tconn_close_all(&sv.tun);
 	/* A session still open is not "closed cleanly" in the log. */
 	while (sv.sessions != NULL) {
 		ens_session_abort(sv.sessions->s, "the server is exiting");
 		ssess_free(sv.sessions);
 	}
+	if (conf->hooks != NULL)
+		conf->hooks->stopped(conf->hooks->cookie);
 done2:
 	exitopts_free(&sv.ex, sv.tun.base);
 	fallback_free(sv.tun.fallback);
@@ -575,4 +536,92 @@ done0:
 	replaylog_close(sv.tun.rlog);
 	tunnel_free(&sv.tun);
 	return (rc);
+}
+
+/**
+ * cmd_server(argc, argv):
+ * The dust server.  Return the exit code.
+ */
+int
+cmd_server(int argc, char ** argv)
+{
+	static const struct option opts[] = {
+		PROGOPTS_LONG_HELP, PROGOPTS_LONG_SYSLOG,
+		{"fallback", required_argument, NULL, OPT_FALLBACK},
+		{"replay-log", required_argument, NULL, OPT_REPLAYLOG},
+		{"no-mark", no_argument, NULL, OPT_NOMARK},
+		{"exit", no_argument, NULL, OPT_EXIT},
+		EXITOPTS_LONG,
+		{NULL, 0, NULL, 0}
+	};
+	static struct server_conf conf = {
+		.po = {
+			.name = "dust", .usage = usage, .pidflag = 'p',
+			.nmin = 1, .n = 10000,
+			/* Each Dust connection, and a stream's connection to
+			   its target or destination. */
+			.files_per_n = 2
+		},
+		.lfd = -1, .maxsess = 1000, .idle_ms = IDLE_DEFAULT * 1000
+	};
+	uint64_t v;
+	int ch, r;
+
+	exitopts_init(&conf.ex);
+	while ((ch = getopt_long(argc, argv, "FhI:i:k:m:n:p:S:s:t:v", opts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'I':
+			if (args_uint("-I", optarg, 1, 86400, &v))
+				return (1);
+			conf.idle_ms = v * 1000;
+			break;
+		case 'i':
+			conf.ispec = optarg;
+			break;
+		case 'k':
+			conf.kspec = optarg;
+			break;
+		case 'm':
+			if (args_uint("-m", optarg, 1, ENS_CHUNK, &v))
+				return (1);
+			conf.chunk = (size_t)v;
+			break;
+		case 'S':
+			if (args_uint("-S", optarg, 1, 1000000,
+			    &conf.maxsess))
+				return (1);
+			break;
+		case 's':
+			conf.lspec = optarg;
+			break;
+		case 't':
+			conf.tspec = optarg;
+			break;
+		case OPT_FALLBACK:
+			conf.fspec = optarg;
+			break;
+		case OPT_REPLAYLOG:
+			conf.rspec = optarg;
+			break;
+		case OPT_NOMARK:
+			conf.nomark = 1;
+			break;
+		case OPT_EXIT:
+			conf.exit_on = 1;
+			break;
+		default:
+			if ((r = exitopts_flag(&conf.ex, ch, optarg)) == -1 ||
+			    (r == 1 && progopts_flag(&conf.po, ch, optarg)))
+				return (1);
+		}
+	}
+	if (optind != argc || conf.lspec == NULL || conf.ispec == NULL ||
+	    (conf.tspec == NULL && !conf.exit_on) || conf.kspec == NULL)
+		usage(1);
+	if (conf.nomark && (conf.fspec != NULL || conf.rspec != NULL)) {
+		warn0("--no-mark: --fallback and --replay-log need the mark");
+		return (1);
+	}
+	return (server_run(&conf));
 }

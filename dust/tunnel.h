@@ -86,6 +86,14 @@ struct tunnel {
 	int lfd;			/* The listening socket. */
 	struct acceptor * acc;		/* Accepting on ${lfd}. */
 	struct event * usr1;		/* SIGUSR1: log the counters. */
+	/*
+	 * Client: connect a Dust connection's ${bev} (without a socket) to
+	 * ${to} another way (dust pt: through an upstream proxy), reporting
+	 * BEV_EVENT_CONNECTED with its socket set, or BEV_EVENT_ERROR; 0, or
+	 * -1 if it failed at once.  NULL: connect directly.
+	 */
+	int (*connect)(void *, struct bufferevent *, const struct sock_addr *);
+	void * connect_cookie;
 };
 
 struct tconn;
@@ -228,6 +236,15 @@ void tunnel_arm_ms(struct event *, uint64_t);
  * large reads are sockread's, in tconn_read_cb and tapp_pump.)
  */
 void tunnel_bev_tune(struct bufferevent *);
+
+/**
+ * tunnel_base_new(precise):
+ * Return an event base that looks for new events (signals among them)
+ * after a few dozen callbacks at most, and whose timers fire to the
+ * microsecond if ${precise} (for models with conversations).  Return NULL
+ * on failure.
+ */
+struct event_base * tunnel_base_new(int);
 
 /**
  * tunnel_events(tun, accept_cb, arg):

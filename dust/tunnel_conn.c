@@ -158,8 +158,10 @@ tconn_new(struct tunnel * tun, int fd, const struct sock_addr * to,
 	if (bufferevent_enable(c->bev, EV_READ | EV_WRITE))
 		goto err3;
 	clock_gettime(CLOCK_MONOTONIC, &c->born);
-	if (to != NULL && bufferevent_socket_connect(c->bev,
-	    (const struct sockaddr *)&to->ss, (int)to->len))
+	if (to != NULL && (tun->connect != NULL ?
+	    tun->connect(tun->connect_cookie, c->bev, to) :
+	    bufferevent_socket_connect(c->bev,
+	    (const struct sockaddr *)&to->ss, (int)to->len)))
 		goto err3;
 	tun->st.conns++;
 	tun->st.conns_open++;

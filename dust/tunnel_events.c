@@ -34,17 +34,18 @@ usr1_cb(evutil_socket_t sig, short what, void * arg)
  */
 #define DISPATCH_MAX	64
 
-/*
- * new_base(tun): an event base that looks for new events (signals among
- * them) after DISPATCH_MAX callbacks at most, and whose timers fire to
- * the microsecond when ${tun}'s model has conversations (their gaps are
- * tens of microseconds on loopback): libevent's epoll backend rounds
+/**
+ * tunnel_base_new(precise):
+ * Return an event base that looks for new events (signals among them)
+ * after DISPATCH_MAX callbacks at most, and whose timers fire to the
+ * microsecond if ${precise} (for a model with conversations: their gaps
+ * are tens of microseconds on loopback): libevent's epoll backend rounds
  * timeouts up to whole ms unless asked for precise timers (then a
  * timerfd), and the kernel may delay a wake-up by the thread's timer
  * slack (50 us by default), so that is made 1 ns.  Return NULL on failure.
  */
-static struct event_base *
-new_base(const struct tunnel * tun)
+struct event_base *
+tunnel_base_new(int precise)
 {
 	struct event_config * cfg;
 	struct event_base * base = NULL;
@@ -54,7 +55,7 @@ new_base(const struct tunnel * tun)
 	if (event_config_set_max_dispatch_interval(cfg, NULL, DISPATCH_MAX,
 	    0))
 		goto done;
-	if (tun->model->conv != NULL) {
+	if (precise) {
 		(void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 		if (event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER))
 			goto done;
@@ -77,7 +78,7 @@ tunnel_events(struct tunnel * tun, void (* accept_cb)(void *, int),
     void * arg)
 {
 
-	if ((tun->base = new_base(tun)) == NULL ||
+	if ((tun->base = tunnel_base_new(tun->model->conv != NULL)) == NULL ||
 	    (tun->acc = acceptor_new(tun->base, tun->lfd, NULL, accept_cb,
 	    arg)) == NULL ||
 	    (tun->usr1 = evsignal_new(tun->base, SIGUSR1, usr1_cb, tun)) ==

@@ -1,4 +1,8 @@
-/* The SOCKS5 server parser and the destination decoder on any bytes. */
+/*
+ * The SOCKS5 server parser (without authentication, and with RFC 1929's
+ * username and password when the input's length is odd) and the
+ * destination decoder on any bytes.
+ */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,7 +21,10 @@ LLVMFuzzerTestOneInput(const uint8_t * data, size_t size)
 	enum socks5_status st;
 	char buf[300];
 
-	socks5_server_init(&s);
+	if (size & 1)
+		socks5_server_init_auth(&s);
+	else
+		socks5_server_init(&s);
 	do {
 		st = socks5_server_feed(&s, data + off, size - off, &used,
 		    reply, &rl);
@@ -27,6 +34,9 @@ LLVMFuzzerTestOneInput(const uint8_t * data, size_t size)
 	} while (st == SOCKS5_REPLY);
 	if (st == SOCKS5_REQUEST)
 		socks5_dest_format(&s.dest, buf, sizeof(buf));
+	if (s.ulen > sizeof(s.uname) || s.plen > sizeof(s.passwd) ||
+	    (s.auth && !s.want_auth))
+		abort();
 
 	/* A destination that decodes must encode to the same bytes. */
 	if ((n = socks5_dest_decode(&d, data, size)) != 0) {

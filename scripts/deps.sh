@@ -9,7 +9,7 @@ PKGS="build-essential pkg-config clang libclang-rt-14-dev
       libsodium-dev libevent-dev libcmocka-dev libjansson-dev libpcap-dev
       spiped openssh-server openssh-client nginx-light curl
       tcpdump tshark python3 python3-numpy python3-scipy python3-sklearn
-      python3-matplotlib obfs4proxy procps psmisc iproute2 openssl strace"
+      python3-matplotlib obfs4proxy tor procps psmisc iproute2 openssl strace"
 
 missing=""
 for p in $PKGS; do

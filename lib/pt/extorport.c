@@ -114,7 +114,8 @@ fill(struct extor_client * c, size_t need, const uint8_t * in, size_t inlen,
 
 	if (n > inlen - *used)
 		n = inlen - *used;
-	memcpy(c->buf + c->have, in + *used, n);
+	if (n > 0)	/* ${in} may be NULL when ${inlen} is 0. */
+		memcpy(c->buf + c->have, in + *used, n);
 	c->have += n;
 	*used += n;
 	return (c->have == need);

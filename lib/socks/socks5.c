@@ -4,7 +4,7 @@
 
 #include "socks5.h"
 
-enum { GREETING, REQUEST, DONE };
+enum { GREETING, AUTH, REQUEST, DONE };
 
 /**
  * socks5_server_init(s):
@@ -16,6 +16,21 @@ socks5_server_init(struct socks5_server * s)
 
 	memset(s, 0, sizeof(*s));
 	s->state = GREETING;
+}
+
+/**
+ * socks5_server_init_auth(s):
+ * Start the server side of one SOCKS5 exchange that takes a username and
+ * password (RFC 1929) when the client offers that method, else none:
+ * ${s}->uname and ${s}->passwd hold what was sent (${s}->auth says if it
+ * was), for the caller to judge.
+ */
+void
+socks5_server_init_auth(struct socks5_server * s)
+{
+
+	socks5_server_init(s);
+	s->want_auth = 1;
 }
 
 /**
@@ -54,6 +69,10 @@ wanted(const struct socks5_server * s)
 
 	if (s->state == GREETING)
 		return (s->have < 2 ? 2 : 2 + (size_t)s->buf[1]);
+	if (s->state == AUTH)
+		return (s->have < 2 ? 2 : s->have < 2 + (size_t)s->buf[1] + 1 ?
+		    2 + (size_t)s->buf[1] + 1 :
+		    2 + (size_t)s->buf[1] + 1 + s->buf[2 + s->buf[1]]);
 	if (s->have < 5)
 		return (5);
 	switch (s->buf[3]) {
@@ -76,6 +95,14 @@ greeting(struct socks5_server * s, uint8_t * reply, size_t * replylen)
 	if (s->buf[0] != 5)
 		return (fail(s, "not a SOCKS version 5 greeting", -1, reply,
 		    replylen));
+	if (s->want_auth && memchr(s->buf + 2, 0x02, s->buf[1]) != NULL) {
+		s->state = AUTH;
+		s->have = 0;
+		reply[0] = 5;
+		reply[1] = 0x02;
+		*replylen = 2;
+		return (SOCKS5_REPLY);
+	}
 	if (memchr(s->buf + 2, 0x00, s->buf[1]) == NULL) {
 		s->state = DONE;
 		s->why = "client offers no method but authentication";
@@ -88,6 +115,33 @@ greeting(struct socks5_server * s, uint8_t * reply, size_t * replylen)
 	s->have = 0;
 	reply[0] = 5;
 	reply[1] = 0x00;
+	*replylen = 2;
+	return (SOCKS5_REPLY);
+}
+
+/* A whole username/password message (RFC 1929) is in ${s->buf}. */
+static enum socks5_status
+auth(struct socks5_server * s, uint8_t * reply, size_t * replylen)
+{
+	size_t ulen = s->buf[1], plen = s->buf[2 + ulen];
+
+	if (s->buf[0] != 1) {
+		s->state = DONE;
+		s->why = "not a username/password message of version 1";
+		reply[0] = 1;
+		reply[1] = 1;
+		*replylen = 2;
+		return (SOCKS5_ERROR);
+	}
+	s->auth = 1;
+	memcpy(s->uname, s->buf + 2, ulen);
+	s->ulen = ulen;
+	memcpy(s->passwd, s->buf + 3 + ulen, plen);
+	s->plen = plen;
+	s->state = REQUEST;
+	s->have = 0;
+	reply[0] = 1;
+	reply[1] = 0;
 	*replylen = 2;
 	return (SOCKS5_REPLY);
 }
@@ -164,6 +218,8 @@ socks5_server_feed(struct socks5_server * s, const uint8_t * in,
 	}
 	if (s->state == GREETING)
 		return (greeting(s, reply, replylen));
+	if (s->state == AUTH)
+		return (auth(s, reply, replylen));
 	return (request(s, reply, replylen));
 }
 

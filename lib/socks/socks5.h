@@ -6,7 +6,8 @@
 
 /*
  * The server side of SOCKS version 5 (RFC 1928), sans-I/O: CONNECT with
- * IPv4, IPv6 or a domain name, and no authentication (method 0x00).
+ * IPv4, IPv6 or a domain name, and no authentication (method 0x00) or, if
+ * asked for, a username and password (method 0x02, RFC 1929).
  * Bytes from the client go in; replies to send come out; the parser says
  * when it has a whole request, and what is wrong when it cannot have one.
  */
@@ -44,7 +45,11 @@ enum socks5_status {
 
 struct socks5_server {
 	int state;		/* Where in the exchange we are. */
-	uint8_t buf[262];	/* The message being assembled. */
+	uint8_t buf[513];	/* The message being assembled. */
+	int want_auth;		/* Take a username and password. */
+	int auth;		/* ... and they were sent: */
+	uint8_t uname[255], passwd[255];
+	size_t ulen, plen;
 	size_t have;		/* Bytes of it so far. */
 	struct socks5_dest dest;
 	const char * why;	/* For SOCKS5_ERROR: what was wrong. */
@@ -55,6 +60,15 @@ struct socks5_server {
  * Start the server side of one SOCKS5 exchange.
  */
 void socks5_server_init(struct socks5_server *);
+
+/**
+ * socks5_server_init_auth(s):
+ * Start the server side of one SOCKS5 exchange that takes a username and
+ * password (RFC 1929) when the client offers that method, else none:
+ * ${s}->uname and ${s}->passwd hold what was sent (${s}->auth says if it
+ * was), for the caller to judge.
+ */
+void socks5_server_init_auth(struct socks5_server *);
 
 /**
  * socks5_server_feed(s, in, inlen, used, reply, replylen):

@@ -3,7 +3,7 @@
 # PREFIX=$T/prefix` (the release tree, build/), then
 #   - the files: libdust.a, libdust.so.VERSION with soname libdust.so.MAJOR
 #     and its two links, dust.pc, libdust.3, the public headers and only
-#     those;
+#     those, the shipped models (share/dust/models/*.json);
 #   - each installed header compiles alone (-Wall -Wextra -Werror -pedantic,
 #     C11) and includes only installed headers;
 #   - both libraries export exactly the functions the headers declare;
@@ -42,6 +42,11 @@ L=$P/lib
 for f in "$L/libdust.a" "$L/libdust.so.$VERSION" "$L/pkgconfig/dust.pc" \
     "$P/share/man/man3/libdust.3"; do
 	[ -f "$f" ] || fail "$f was not installed"
+done
+# The shipped models, which invites name (docs/protocol.md, "Invites").
+for f in models/*.json; do
+	cmp -s "$f" "$P/share/dust/models/${f#models/}" ||
+	    fail "model $f was not installed in $P/share/dust/models"
 done
 [ "$(readlink "$L/libdust.so.$MAJOR")" = "libdust.so.$VERSION" ] ||
     fail "libdust.so.$MAJOR does not point to libdust.so.$VERSION"

@@ -9,6 +9,7 @@
 #include "dust/rng.h"
 #include "socks/policy.h"
 #include "socks/socks5.h"
+#include "socks/socks5_client.h"
 
 /* Feed ${in} in pieces of ${step} bytes; return the last status. */
 static enum socks5_status
@@ -95,6 +96,164 @@ test_connect_ip(void ** state)
 	    reply, &rl), SOCKS5_REQUEST);
 	assert_string_equal(socks5_dest_format(&s.dest, buf, sizeof(buf)),
 	    "[::1]:8080");
+}
+
+/*
+ * With init_auth: a client offering 0x02 gets it; the username and
+ * password (255 bytes each at most, tor's per-bridge arguments) are kept
+ * whole over every split; a client offering only 0x00 gets no
+ * authentication; a bad version of the subnegotiation is refused.
+ */
+static void
+test_auth(void ** state)
+{
+	static const uint8_t greet[] = {5, 2, 0x00, 0x02};
+	static const uint8_t req[] = {5, 1, 0, 1, 127, 0, 0, 1, 0x1f, 0x90};
+	uint8_t msg[3 + 255 + 255], bad[] = {2, 1, 'a', 1, 'b'};
+	struct socks5_server s;
+	uint8_t reply[32];
+	size_t rl, used, step, i, len;
+
+	(void)state;
+	msg[0] = 1;
+	msg[1] = 255;
+	for (i = 0; i < 255; i++)
+		msg[2 + i] = (uint8_t)('a' + i % 26);
+	msg[2 + 255] = 200;
+	for (i = 0; i < 200; i++)
+		msg[3 + 255 + i] = (uint8_t)('A' + i % 26);
+	len = 3 + 255 + 200;
+	for (step = 1; step <= len; step += 37) {
+		socks5_server_init_auth(&s);
+		assert_int_equal(feed_steps(&s, greet, sizeof(greet), step,
+		    reply, &rl, &used), SOCKS5_REPLY);
+		assert_int_equal(reply[1], 0x02);
+		assert_int_equal(feed_steps(&s, msg, len, step, reply, &rl,
+		    &used), SOCKS5_REPLY);
+		assert_int_equal(used, len);
+		assert_int_equal(rl, 2);
+		assert_int_equal(reply[0], 1);
+		assert_int_equal(reply[1], 0);
+		assert_int_equal(s.auth, 1);
+		assert_int_equal(s.ulen, 255);
+		assert_int_equal(s.plen, 200);
+		assert_memory_equal(s.uname, msg + 2, 255);
+		assert_memory_equal(s.passwd, msg + 3 + 255, 200);
+		assert_int_equal(feed_steps(&s, req, sizeof(req), step, reply,
+		    &rl, &used), SOCKS5_REQUEST);
+		assert_int_equal(s.dest.port, 8080);
+	}
+
+	/* No 0x02 offered: no authentication, nothing kept. */
+	socks5_server_init_auth(&s);
+	assert_int_equal(socks5_server_feed(&s, (const uint8_t *)"\5\1\0", 3,
+	    &used, reply, &rl), SOCKS5_REPLY);
+	assert_int_equal(reply[1], 0x00);
+	assert_int_equal(s.auth, 0);
+
+	/* Without init_auth, 0x02 is never chosen. */
+	socks5_server_init(&s);
+	assert_int_equal(socks5_server_feed(&s, greet, sizeof(greet), &used,
+	    reply, &rl), SOCKS5_REPLY);
+	assert_int_equal(reply[1], 0x00);
+
+	/* A subnegotiation of version 2 is refused with status 1. */
+	socks5_server_init_auth(&s);
+	assert_int_equal(socks5_server_feed(&s, greet, sizeof(greet), &used,
+	    reply, &rl), SOCKS5_REPLY);
+	assert_int_equal(socks5_server_feed(&s, bad, sizeof(bad), &used,
+	    reply, &rl), SOCKS5_ERROR);
+	assert_int_equal(rl, 2);
+	assert_int_equal(reply[1], 1);
+	assert_non_null(s.why);
+}
+
+/*
+ * The client against the server (both of lib/socks): a whole exchange
+ * with a username and password, each side's bytes fed to the other in
+ * pieces of 1 to 40 bytes; the server must see the client's destination,
+ * username and password, and the client must end DONE with the bytes
+ * after the reply left untaken.  Then a refused CONNECT (reply 2) and a
+ * proxy that wants a password we do not have.
+ */
+static void
+test_client(void ** state)
+{
+	struct socks5_dest d = {SOCKS5_ATYP_IPV6, {0}, 16, 8443};
+	struct socks5_server srv;
+	struct socks5_client cl;
+	uint8_t c2s[600], s2c[64], out[SOCKS5_CLIENT_OUT_MAX], reply[32];
+	size_t c2slen, s2clen, used, rl, off, n, step;
+	enum socks5_status sst = SOCKS5_NEED_MORE;
+	enum socks5_client_status cst = SOCKS5_CLIENT_NEED_MORE;
+
+	(void)state;
+	d.addr[15] = 1;
+	for (step = 1; step <= 40; step++) {
+		socks5_server_init_auth(&srv);
+		assert_int_equal(socks5_client_init(&cl, &d,
+		    (const uint8_t *)"k=v;m=x", 7, (const uint8_t *)"\0", 1,
+		    c2s, &c2slen), 0);
+		s2clen = 0;
+		/* Server: take what the client sent; answer. */
+		while (sst != SOCKS5_REQUEST) {
+			for (off = 0; off < c2slen; off += used) {
+				n = c2slen - off < step ? c2slen - off : step;
+				sst = socks5_server_feed(&srv, c2s + off, n,
+				    &used, reply, &rl);
+				assert_true(sst != SOCKS5_ERROR);
+				memcpy(s2c + s2clen, reply, rl);
+				s2clen += rl;
+			}
+			c2slen = 0;
+			if (sst == SOCKS5_REQUEST) {
+				s2clen += socks5_reply(s2c + s2clen, 0);
+				memcpy(s2c + s2clen, "data", 4);
+				s2clen += 4;
+			}
+			/* Client: take the answers; maybe send more. */
+			for (off = 0; off < s2clen; off += used) {
+				n = s2clen - off < step ? s2clen - off : step;
+				cst = socks5_client_feed(&cl, s2c + off, n,
+				    &used, out, &rl);
+				assert_true(cst != SOCKS5_CLIENT_ERROR);
+				memcpy(c2s + c2slen, out, rl);
+				c2slen += rl;
+				if (cst == SOCKS5_CLIENT_DONE)
+					break;
+			}
+			if (cst == SOCKS5_CLIENT_DONE) {
+				assert_int_equal(s2clen - off - used, 4);
+				break;
+			}
+			s2clen = 0;
+		}
+		assert_int_equal(cst, SOCKS5_CLIENT_DONE);
+		assert_int_equal(srv.ulen, 7);
+		assert_memory_equal(srv.uname, "k=v;m=x", 7);
+		assert_int_equal(srv.plen, 1);
+		assert_int_equal(srv.dest.port, 8443);
+		assert_memory_equal(srv.dest.addr, d.addr, 16);
+		sst = SOCKS5_NEED_MORE;
+	}
+
+	/* A refused CONNECT: the reply code is kept. */
+	assert_int_equal(socks5_client_init(&cl, &d, NULL, 0, NULL, 0, out,
+	    &rl), 0);
+	assert_int_equal(socks5_client_feed(&cl, (const uint8_t *)"\5\0", 2,
+	    &used, out, &rl), SOCKS5_CLIENT_SEND);
+	socks5_reply(reply, SOCKS5_NOT_ALLOWED);
+	assert_int_equal(socks5_client_feed(&cl, reply, 10, &used, out, &rl),
+	    SOCKS5_CLIENT_ERROR);
+	assert_int_equal(cl.code, SOCKS5_NOT_ALLOWED);
+	assert_non_null(cl.why);
+
+	/* A proxy that wants a password, from a client without one. */
+	assert_int_equal(socks5_client_init(&cl, &d, NULL, 0, NULL, 0, out,
+	    &rl), 0);
+	assert_int_equal(socks5_client_feed(&cl, (const uint8_t *)"\5\2", 2,
+	    &used, out, &rl), SOCKS5_CLIENT_ERROR);
+	assert_non_null(cl.why);
 }
 
 /* Each bad request gets its reply code and a reason. */
@@ -199,6 +358,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_connect_domain_every_split),
 		cmocka_unit_test(test_connect_ip),
+		cmocka_unit_test(test_auth),
+		cmocka_unit_test(test_client),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_dest_codec),
 		cmocka_unit_test(test_random_bytes),
