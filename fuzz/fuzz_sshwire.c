@@ -4,7 +4,8 @@
  * chooses the side (its 2 low bits) and the sizes of the pieces the rest
  * arrives in:
  *   0: a server requiring the mark, fed the bytes as a client's start: it
- *      must stay silent (a fuzzer cannot forge a mark), awaiting it or
+ *      must not answer (a fuzzer cannot forge a mark; its identification
+ *      line goes at accept, whatever comes), awaiting it or
  *      unauthenticated;
  *   1: a client that has sent its start, fed the bytes as the server's;
  *   2: a server after a real handshake with a client (fixed seeds), fed

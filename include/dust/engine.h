@@ -121,7 +121,9 @@ struct dust_engine * dust_engine_server_new(const struct dust_model *,
  * dust_engine_server_new_marked(model, b, sid, sidlen, replay, rng, MK,
  *     hour):
  * As dust_engine_server_new, but requiring the mark: the server sends
- * nothing (dust_packet_count is 0, the state DUST_ENGINE_AWAITING_MARK)
+ * nothing (dust_packet_count is 0, the state DUST_ENGINE_AWAITING_MARK;
+ * with the SSH format nothing but the model's identification line, which
+ * every SSH server sends at accept, the same bytes on every connection)
  * until the client's key and mark have arrived and verified with the mark
  * key ${MK} (dust_engine_mark_key, computed once) at the hour ${hour}
  * (the connection's, by the wall clock) against ${replay} (which records
