@@ -1,6 +1,9 @@
 #ifndef DUST_FALLBACK_H
 #define DUST_FALLBACK_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include <event2/buffer.h>
 #include <event2/event.h>
 
@@ -32,6 +35,16 @@ struct fallback * fallback_new(struct event_base *, const struct sock_addr *,
     void (*)(void *), void *);
 
 /**
+ * fallback_set_greeting(fb, greeting, len):
+ * The server sends the ${len} bytes ${greeting} at accept, before any byte
+ * of the peer (an SSH format's identification line): the site's own
+ * greeting, its first as many lines, is neither "the site spoke first"
+ * nor relayed to the peer, and if it is not the same bytes one warning is
+ * logged.  Return 0, or -1 on ENOMEM.
+ */
+int fallback_set_greeting(struct fallback *, const uint8_t *, size_t);
+
+/**
  * fallback_relays(fb):
  * Return the number of relays of ${fb} running.
  */
@@ -61,13 +74,16 @@ struct fbconn * fallback_open(struct fallback *, void (*)(void *), void *);
 void fallback_cancel(struct fbconn *);
 
 /**
- * fallback_relay(f, peer, kept, peer_end):
+ * fallback_relay(f, peer, kept, unsent, peer_end):
  * Hand the peer's socket ${peer} (taken over) to the site: write the bytes
- * of ${kept} (moved out) to the site's connection ${f} (taken over), mirror
- * ${peer_end} (FALLBACK_PEER_*), and relay from then on.  If the site
- * cannot be reached, the peer's connection is reset.  Return 0, or -1 if
- * the relay could not be set up (everything is closed then).
+ * of ${kept} (moved out) to the site's connection ${f} (taken over), those
+ * of ${unsent} (moved out: what the server made for the peer and had not
+ * written yet, its greeting) to the peer, mirror ${peer_end}
+ * (FALLBACK_PEER_*), and relay from then on.  If the site cannot be
+ * reached, the peer's connection is reset.  Return 0, or -1 if the relay
+ * could not be set up (everything is closed then).
  */
-int fallback_relay(struct fbconn *, int, struct evbuffer *, int);
+int fallback_relay(struct fbconn *, int, struct evbuffer *, struct evbuffer *,
+    int);
 
 #endif /* !DUST_FALLBACK_H */
