@@ -52,14 +52,17 @@ struct fbconn {
 	struct bufferevent * site;	/* To the fallback site. */
 	struct bufferevent * peer;	/* The prober's; NULL until relaying. */
 	void (*early)(void *);		/* The site spoke or closed first. */
+	void (*on_greeted)(void *);	/* Its greeting came (or cannot). */
 	void * cookie;
 	int connected, failed;		/* The connect to the site. */
 	int site_eof, peer_eof;		/* Read an end of file from it. */
 	int site_shut, peer_shut;	/* Shut its write side (passed the
 					   other's FIN on). */
 	int site_rst;			/* The site reset before the verdict. */
-	int greeted;			/* The site's greeting is dropped (or
-					   there is none to drop). */
+	int greeted;			/* The site's greeting is in (or there
+					   is none), */
+	size_t gend;			/* its bytes at the input's start, */
+	int skip;			/* to drop: the peer has the server's. */
 	struct event * watch[2];	/* Site, peer: a reset after its FIN. */
 	struct fbconn * next, ** prevp;
 };
@@ -146,14 +149,14 @@ greeting_differs(struct fbconn * f, const uint8_t * b, size_t n)
 }
 
 /*
- * skip_greeting(f): the site's first bytes are its greeting, as many lines
- * as the server's (fallback_set_greeting), which the peer had from the
- * server already: once they are all in, drop them (warning once if they
- * differ).  A site that sends GREETING_MAX bytes without them has none.
- * Return 1 while they are awaited, else 0.
+ * find_greeting(f): the site's first bytes are its greeting, as many lines
+ * as the server's (fallback_set_greeting): once they are all in, note
+ * their length in ${f}->gend (warning once if they are not the server's).
+ * A site that sends GREETING_MAX bytes without them has none.  Return 1
+ * while they are awaited, else 0.
  */
 static int
-skip_greeting(struct fbconn * f)
+find_greeting(struct fbconn * f)
 {
 	struct evbuffer * in = bufferevent_get_input(f->site);
 	struct evbuffer_ptr p;
@@ -173,11 +176,10 @@ skip_greeting(struct fbconn * f)
 		(void)evbuffer_ptr_set(in, &p, 1, EVBUFFER_PTR_ADD);
 	}
 	f->greeted = 1;
-	n = (size_t)p.pos;
+	f->gend = n = (size_t)p.pos;
 	if ((b = evbuffer_pullup(in, p.pos)) != NULL && (n != f->fb->glen ||
 	    memcmp(b, f->fb->greeting, n)))
 		greeting_differs(f, b, n);
-	(void)evbuffer_drain(in, n);
 	return (0);
 }
 
@@ -190,9 +192,12 @@ pending_read(struct bufferevent * bev, void * arg)
 {
 	struct fbconn * f = arg;
 
-	if (skip_greeting(f) ||
-	    evbuffer_get_length(bufferevent_get_input(bev)) == 0)
+	if (find_greeting(f))
 		return;
+	if (evbuffer_get_length(bufferevent_get_input(bev)) == f->gend) {
+		f->on_greeted(f->cookie);
+		return;
+	}
 	bufferevent_disable(f->site, EV_READ);
 	f->early(f->cookie);
 }
@@ -234,8 +239,12 @@ pending_event(struct bufferevent * bev, short what, void * arg)
 	struct fbconn * f = arg;
 
 	(void)bev;
-	if (site_connect_event(f, what))
+	if (site_connect_event(f, what)) {
+		/* No greeting comes from a site that cannot be reached. */
+		if (f->failed)
+			f->on_greeted(f->cookie);
 		return;
+	}
 	if (what & BEV_EVENT_EOF)
 		f->site_eof = 1;
 	else
@@ -322,13 +331,15 @@ fallback_free(struct fallback * fb)
 }
 
 /**
- * fallback_open(fb, early, cookie):
+ * fallback_open(fb, early, greeted, cookie):
  * Open a connection to the site for a connection just accepted; early(
- * ${cookie}) if the site sends bytes or closes before the verdict.
- * Return it, or NULL on failure (logged).
+ * ${cookie}) if the site sends bytes or closes before the verdict,
+ * greeted(${cookie}) once its greeting has come (or cannot).  Return it,
+ * or NULL on failure (logged).
  */
 struct fbconn *
-fallback_open(struct fallback * fb, void (*early)(void *), void * cookie)
+fallback_open(struct fallback * fb, void (*early)(void *),
+    void (*greeted)(void *), void * cookie)
 {
 	struct fbconn * f;
 	int one = 1;
@@ -337,6 +348,7 @@ fallback_open(struct fallback * fb, void (*early)(void *), void * cookie)
 		goto err0;
 	f->fb = fb;
 	f->early = early;
+	f->on_greeted = greeted;
 	f->cookie = cookie;
 	f->greeted = (fb->glines == 0);
 	if ((f->site = bufferevent_socket_new(fb->base, -1,
@@ -373,6 +385,19 @@ err1:
 err0:
 	warn0("--fallback: cannot open a connection: out of memory");
 	return (NULL);
+}
+
+/**
+ * fallback_greeted(f):
+ * Return 1 if the site's greeting has come to ${f} (or cannot), or if ${f}
+ * is NULL; else 0.
+ */
+int
+fallback_greeted(const struct fbconn * f)
+{
+
+	return (f == NULL || f->greeted || f->failed || f->site == NULL ||
+	    f->site_eof || f->site_rst);
 }
 
 /**
@@ -456,13 +481,21 @@ pass(struct bufferevent * from, struct bufferevent * to)
 		bufferevent_disable(from, EV_READ);
 }
 
-/* The site's bytes to the peer, once its greeting is dropped. */
+/*
+ * The site's bytes to the peer: if the peer has the server's greeting, once
+ * the site's is in and dropped.
+ */
 static void
 pass_site(struct fbconn * f)
 {
 
-	if (!skip_greeting(f))
-		pass(f->site, f->peer);
+	if (f->skip) {
+		if (find_greeting(f))
+			return;
+		(void)evbuffer_drain(bufferevent_get_input(f->site), f->gend);
+		f->skip = 0;
+	}
+	pass(f->site, f->peer);
 }
 
 /* Either side has bytes. */
@@ -535,18 +568,22 @@ relay_event(struct bufferevent * bev, short what, void * arg)
 }
 
 /**
- * fallback_relay(f, peer, kept, unsent, peer_end):
+ * fallback_relay(f, peer, kept, unsent, greeted, peer_end):
  * Hand the peer's socket ${peer} to the site: write the bytes of ${kept}
  * to the site's connection ${f}, those of ${unsent} to the peer, mirror
- * ${peer_end}, and relay from then on.  If the site cannot be reached,
- * the peer's connection is reset.  Return 0, or -1 if the relay could not
- * be set up (all closed then).
+ * ${peer_end}, and relay from then on, the site's greeting dropped if
+ * ${greeted}.  If the site cannot be reached, the peer's connection is
+ * reset.  Return 0, or -1 if the relay could not be set up (all closed
+ * then).
  */
 int
 fallback_relay(struct fbconn * f, int peer, struct evbuffer * kept,
-    struct evbuffer * unsent, int peer_end)
+    struct evbuffer * unsent, int greeted, int peer_end)
 {
 	struct fallback * fb = f->fb;
+
+	/* The peer had the server's greeting: the site's is not relayed. */
+	f->skip = greeted && fb->glines > 0;
 
 	if ((f->peer = bufferevent_socket_new(fb->base, peer,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {

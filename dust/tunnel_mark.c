@@ -34,6 +34,8 @@ tconn_handover(struct tconn * c, int peer_end, const char * why)
 	struct evbuffer * kept = c->kept;
 	struct evbuffer * unsent = evbuffer_new();
 	int fd = dup(bufferevent_getfd(c->bev));
+	/* Its first packet, with a format's greeting, is the greeting. */
+	int greeted = (c->npackets > 0);
 	char line[200];
 
 	c->fb = NULL;
@@ -54,7 +56,7 @@ tconn_handover(struct tconn * c, int peer_end, const char * why)
 		if (fd != -1)
 			close(fd);
 	} else
-		(void)fallback_relay(f, fd, kept, unsent, peer_end);
+		(void)fallback_relay(f, fd, kept, unsent, greeted, peer_end);
 	evbuffer_free(kept);
 	if (unsent != NULL)
 		evbuffer_free(unsent);
@@ -170,6 +172,32 @@ tconn_arm_stall(struct tconn * c)
 
 /* verdict's ${peer_end} when the site spoke or closed first. */
 #define SITE_FIRST	(-1)
+
+/**
+ * tconn_site_greeted(arg):
+ * The fallback site's greeting came (or cannot come) before the verdict:
+ * the server's own goes now, from the event loop (the fallback is in its
+ * callback).
+ */
+void
+tconn_site_greeted(void * arg)
+{
+	struct tconn * c = arg;
+
+	event_active(c->tick, EV_TIMEOUT, 0);
+}
+
+/**
+ * tconn_greeting_held(c):
+ * Return 1 if ${c} awaits the mark and its fallback site has not greeted
+ * yet, else 0.
+ */
+int
+tconn_greeting_held(const struct tconn * c)
+{
+
+	return (c->awaiting && !fallback_greeted(c->fb));
+}
 
 /**
  * tconn_site_early(arg):
