@@ -255,7 +255,8 @@ def keyscan(port):
 
 def ssh_run(port, tmp):
     """ssh -v through ${port}, running echo; (exit code, output, the host
-    key it was shown, its messages)."""
+    key it was shown, its messages, seconds it took)."""
+    t0 = time.monotonic()
     r = subprocess.run(["ssh", "-v", "-p", str(port), "-i",
                         os.path.join(tmp, "user_key"), "-o", "BatchMode=yes",
                         "-o", "StrictHostKeyChecking=no", "-o",
@@ -264,7 +265,8 @@ def ssh_run(port, tmp):
                        stderr=subprocess.PIPE, text=True, timeout=30,
                        check=False)
     key = re.search(r"Server host key: (\S+ \S+)", r.stderr)
-    return r.returncode, r.stdout, key.group(1) if key else "", r.stderr
+    return (r.returncode, r.stdout, key.group(1) if key else "", r.stderr,
+            time.monotonic() - t0)
 
 
 def main():
@@ -399,8 +401,9 @@ def main():
         for side, port in (("dust", dust["ssh"]), ("sshd", shp),
                            ("mismatch", dust["mismatch"])):
             runs[side] = ssh_run(port, tmp)
-            print("ssh through %s: exit %d, %r, shown %s" % (
-                side, runs[side][0], runs[side][1], runs[side][2]))
+            print("ssh through %s: exit %d, %r, shown %s, %.3f s" % (
+                side, runs[side][0], runs[side][1], runs[side][2],
+                runs[side][4]))
         if runs["dust"][:3] != runs["sshd"][:3] or runs["sshd"][0] != 0 or \
                 runs["sshd"][1] != "through\n" or \
                 not runs["sshd"][2].endswith(fpr):
