@@ -278,9 +278,10 @@ fallback_new(struct event_base * base, const struct sock_addr * addr,
  * fallback_set_greeting(fb, greeting, len):
  * The server sends the ${len} bytes ${greeting} at accept, before any byte
  * of the peer (an SSH format's identification line): the site's own
- * greeting, its first as many lines, is neither "the site spoke first"
- * nor relayed to the peer, and if it is not the same bytes one warning is
- * logged.  Return 0, or -1 on ENOMEM.
+ * greeting, its first as many lines, is not "the site spoke first"
+ * (fallback_open's greeted is called once it is in), nor relayed to a peer
+ * that had the server's (fallback_relay), and if it is not the same bytes
+ * one warning is logged.  Return 0, or -1 on ENOMEM.
  */
 int
 fallback_set_greeting(struct fallback * fb, const uint8_t * greeting,

@@ -14,7 +14,9 @@
  * for every accepted connection a TCP connection to the fallback site is
  * opened at once; if the peer's first flight does not authenticate, the
  * bytes it sent go to the site and the server is from then on a plain TCP
- * relay between the two, half-closes and resets mirrored both ways.
+ * relay between the two, half-closes and resets mirrored both ways.  A
+ * site that greets every visitor first (sshd) has its greeting told apart
+ * (fallback_set_greeting).
  */
 
 struct fallback;
@@ -38,9 +40,10 @@ struct fallback * fallback_new(struct event_base *, const struct sock_addr *,
  * fallback_set_greeting(fb, greeting, len):
  * The server sends the ${len} bytes ${greeting} at accept, before any byte
  * of the peer (an SSH format's identification line): the site's own
- * greeting, its first as many lines, is neither "the site spoke first"
- * nor relayed to the peer, and if it is not the same bytes one warning is
- * logged.  Return 0, or -1 on ENOMEM.
+ * greeting, its first as many lines, is not "the site spoke first"
+ * (fallback_open's greeted is called once it is in), nor relayed to a peer
+ * that had the server's (fallback_relay), and if it is not the same bytes
+ * one warning is logged.  Return 0, or -1 on ENOMEM.
  */
 int fallback_set_greeting(struct fallback *, const uint8_t *, size_t);
 
