@@ -86,10 +86,10 @@ not_tls_hello(struct tconn * c)
  * tconn_verdict(c, peer_end): a server awaiting the mark on ${c}: once it has
  * verified, journal it and close the fallback's connection; if it did
  * not, or the peer ended (${peer_end}: FALLBACK_PEER_FIN or _RST) or the
- * site spoke first before it was complete (its greeting aside: fallback_
- * set_greeting), or (a TLS format) the first
- * bytes cannot begin a ClientHello, hand the connection over (if there is
- * a fallback; without one it is held silent: check_failed).
+ * site spoke first before it was complete (its greeting aside:
+ * fallback_set_greeting), or (a TLS format) the first bytes cannot begin
+ * a ClientHello, hand the connection over (if there is a fallback;
+ * without one it is held silent: check_failed).
  * Return 1 if ${c} was handed over (and freed), else 0.
  */
 int
