@@ -3,40 +3,45 @@
 LoginGraceTime 3 s, MaxStartups 100), probed side by side with that sshd.
 
 The model ("ssh"): the built-in `ssh` if its server's identification line
-(models/ssh.json, its source) is this sshd's, else one learned here from
-this sshd's program (models/capture/ssh.sh, 3 connections, and dust model
-learn): the prober is shown the model's line and then talks to the sshd,
-whose key exchange signs the line it sent itself (RFC 4253 8), so they
-must be the same.  A second server ("mismatch") has the model with
-another line (its server starts' "deb12u" + 2 digits changed, the same
-length).  Their sessions go to an nginx.  Checks:
+(models/ssh.json, its source) is this sshd's, else (and always with
+PROBE_SSH_LEARN=1 in the environment) one learned here from this sshd's
+program (models/capture/ssh.sh, 3 connections, and dust model learn):
+the prober is shown the model's line and then talks to the sshd, whose
+key exchange signs the line it sent itself (RFC 4253 8), so they must be
+the same.  A second server ("mismatch") has the model with another line
+(the last two digits changed, the same length).  Their sessions go to
+an nginx.  Checks:
   - a silent prober is sent the identification line by both without a
     word of its own: the same bytes; the first byte's time from the
-    connect (medians of BANNER_N connects a side, interleaved, printed side
-    by side: the Dust server sends its line when the sshd's comes to it)
-    under BANNER_MAX through Dust (no verdict, no timeout awaited);
-  - ssh-keyscan through the Dust port gets the sshd's host key;
-    through "mismatch" none (the signature covers the other line), and
-    that server logs one warning naming both lines however many
-    connections it hands over;
+    connect (medians of BANNER_N connects a side, interleaved, printed
+    side by side: the Dust server sends its line when the sshd's comes
+    to it) under BANNER_MAX through Dust (no verdict, no timeout
+    awaited);
+  - ssh-keyscan through the Dust port gets the sshd's host key, as
+    directly;
   - a real ssh (BatchMode, a key in authorized_keys) runs a command on
-    the sshd through the Dust port, as directly, and is shown its key;
+    the sshd through the Dust port, as directly, and is shown the sshd's
+    key; through "mismatch" it fails at the signature ("incorrect
+    signature", twice), and that server logs one warning naming both
+    lines;
   - at the same instant against the Dust port and the sshd: connect and
     send nothing; random bytes (seed 16) of 10, 100 and 1,000; an HTTP
     GET; "SSH-2.0-probe\\r\\n"; the template's own OpenSSH client start
     (a real start, no mark); a real Dust client's start recorded on its
-    way, sent again (a replay); a half-close after nothing, after random
-    100 and after the GET.  The bytes received are the same, except an
-    sshd's KEXINIT and key exchange reply, made afresh each time: there
-    the first line, the lengths and the packet headers must be; the close
-    the same kind (FIN or RST) at the same time within TOL (100 ms);
+    way, sent again (a replay: the server's log must say so); a
+    half-close after nothing, after random 100 and after the GET.  The
+    bytes received are the same, except an sshd's KEXINIT and key
+    exchange reply, made afresh each time: there the first line, the
+    lengths and the packet headers up to NEWKEYS must be; the close the
+    same kind (FIN or RST) at the same time within TOL (100 ms);
   - meanwhile Dust clients of the model fetch a file through the Dust
     port again and again, one directly and one through a relay that
     holds each connection's first flight for DELAY s (the sshd's line
-    comes first to the server then): every transfer whole (at least
-    MIN_XFER each), and the server hands over exactly the probers'
-    connections, none of the clients' (none for "the site spoke
-    first").
+    comes to the server first then), each of its transfers in a new
+    session (--linger 1, LINGER_GAP apart): every transfer whole (at
+    least MIN_XFER each), and the server hands over exactly the probers'
+    connections, none of the clients' (none at the site's word within
+    1 s).
 
 Run once against the code before the identification line (095b0ce,
 release build, 2026-12-08, this 2-core machine with other builds beside
@@ -137,10 +142,8 @@ def banner_of(port):
 def learn_model(tmp):
     """A model learned from this machine's sshd (models/capture/ssh.sh, 3
     connections); return its path."""
-    env = dict(os.environ, T=os.path.join(tmp, "capture"))
-    os.makedirs(env["T"])
     r = subprocess.run(["sh", os.path.join(ROOT, "models/capture/ssh.sh"),
-                        os.path.join(tmp, "real.pcap"), "3"], env=env,
+                        os.path.join(tmp, "real.pcap"), "3"],
                        stdout=subprocess.PIPE, text=True, check=True)
     port = re.search(r"^port (\d+)", r.stdout, re.M).group(1)
     path = os.path.join(tmp, "learned.json")
@@ -300,7 +303,8 @@ def main():
         model = "ssh"
         model_file = os.path.join(ROOT, "models/ssh.json")
         if line_of(bytes.fromhex(
-                builtin["format"]["server_starts"][0])) != site_line:
+                builtin["format"]["server_starts"][0])) != site_line or \
+                os.environ.get("PROBE_SSH_LEARN") == "1":
             model = model_file = learn_model(tmp)
         with open(model_file) as f:
             m = json.load(f)
