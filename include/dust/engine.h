@@ -60,7 +60,9 @@ enum dust_engine_state {
 	DUST_ENGINE_ESTABLISHED,	/* Data flows. */
 	DUST_ENGINE_FAILED,		/* Silent failure: see _failure. */
 	DUST_ENGINE_AWAITING_MARK,	/* A server requiring the mark has
-					   not got it yet: nothing is sent. */
+					   not got it yet: nothing is sent
+					   (but an SSH format's
+					   identification line). */
 	DUST_ENGINE_UNAUTHENTICATED	/* A server requiring the mark found
 					   the first flight unauthenticated
 					   (wrong or no mark, replay, low
