@@ -26,6 +26,7 @@
 #include "dust.h"
 #include "exitopts.h"
 #include "fallback.h"
+#include "format/wire.h"
 #include "keyio.h"
 #include "muxio.h"
 #include "muxsocks.h"
@@ -422,6 +423,22 @@ sweep_cb(evutil_socket_t fd, short what, void * arg)
 	}
 }
 
+/*
+ * fallback_greeting(tun): what the model's server sends at accept (an SSH
+ * format's identification line) is the fallback site's greeting too, which
+ * the fallback drops.  Return 0, or -1 on ENOMEM.
+ */
+static int
+fallback_greeting(struct tunnel * tun)
+{
+	const uint8_t * g = NULL;
+	size_t len = 0;
+
+	if (tun->model->format != NULL)
+		g = fmtwire_greeting(tun->model->format, &len);
+	return (fallback_set_greeting(tun->fallback, g, len));
+}
+
 /**
  * server_run(conf):
  * Run a dust server as ${conf} says until SIGTERM or SIGINT (or a hook
@@ -497,8 +514,8 @@ server_run(const struct server_conf * conf)
 	if (tunnel_events(&sv.tun, accept_cb, &sv) || (sv.room =
 	    event_new(sv.tun.base, -1, 0, room_cb, &sv)) == NULL ||
 	    (conf->fspec != NULL &&
-	    (sv.tun.fallback = fallback_new(sv.tun.base, &fallback,
-	    room_again, &sv)) == NULL) ||
+	    ((sv.tun.fallback = fallback_new(sv.tun.base, &fallback,
+	    room_again, &sv)) == NULL || fallback_greeting(&sv.tun))) ||
 	    (sv.sweep = event_new(sv.tun.base, -1, EV_PERSIST, sweep_cb,
 	    &sv)) == NULL || event_add(sv.sweep, &sec) ||
 	    (sv.exit_on && exitopts_start(&sv.ex, sv.tun.base))) {

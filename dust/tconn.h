@@ -166,4 +166,21 @@ int tconn_arm_stall(struct tconn *);
  */
 void tconn_site_early(void *);
 
+/**
+ * tconn_site_greeted(arg):
+ * The fallback site's greeting came (or cannot come) before the verdict
+ * (the fallback_open callback of a connection awaiting the mark): the
+ * server's own greeting, held until then, goes now (from the event loop).
+ */
+void tconn_site_greeted(void *);
+
+/**
+ * tconn_greeting_held(c):
+ * Return 1 if ${c} is a server's connection awaiting the mark whose
+ * fallback site has not greeted yet: nothing is sent until it has (an SSH
+ * format's identification line goes when the site's own comes, so that it
+ * is timed as the site's), else 0.
+ */
+int tconn_greeting_held(const struct tconn *);
+
 #endif /* !DUST_TCONN_H */

@@ -177,8 +177,8 @@ tconn_new(struct tunnel * tun, int fd, const struct sock_addr * to,
 	 */
 	if (c->awaiting && tun->fallback != NULL &&
 	    (c->kept = evbuffer_new()) != NULL &&
-	    (c->fb = fallback_open(tun->fallback, tconn_site_early, c)) ==
-	    NULL) {
+	    (c->fb = fallback_open(tun->fallback, tconn_site_early,
+	    tconn_site_greeted, c)) == NULL) {
 		evbuffer_free(c->kept);
 		c->kept = NULL;
 	}

@@ -22,30 +22,44 @@
 
 /**
  * tconn_handover(c, peer_end, why): the first flight of ${c} did not
- * authenticate (${why}): hand the peer's socket and the bytes it sent to
- * the fallback (fallback.h), which relays from then on, and free ${c}.
+ * authenticate (${why}): hand the peer's socket, the bytes it sent and
+ * those made for it but not written yet (an SSH format's identification
+ * line, if the socket has not taken it yet) to the fallback (fallback.h),
+ * which relays from then on, and free ${c}.
  */
 void
 tconn_handover(struct tconn * c, int peer_end, const char * why)
 {
 	struct fbconn * f = c->fb;
 	struct evbuffer * kept = c->kept;
+	struct evbuffer * unsent = evbuffer_new();
 	int fd = dup(bufferevent_getfd(c->bev));
+	/* Its first packet, with a format's greeting, is the greeting. */
+	int greeted = (c->npackets > 0);
 	char line[200];
 
 	c->fb = NULL;
 	c->kept = NULL;
+	/* A bufferevent's output is drained by it alone: frozen until now. */
+	(void)evbuffer_unfreeze(bufferevent_get_output(c->bev), 1);
+	if (unsent != NULL)
+		(void)evbuffer_add_buffer(unsent,
+		    bufferevent_get_output(c->bev));
 	c->tun->st.unauthenticated++;
 	snprintf(line, sizeof(line), "unauthenticated (%s), %zu bytes: "
 	    "handed to the fallback", why, evbuffer_get_length(kept));
 	/* The socket stays open by ${fd}: no FIN, no reset. */
 	tconn_close(c, line);
-	if (fd == -1) {
-		warnp("dup");
+	if (fd == -1 || unsent == NULL) {
+		warnp(fd == -1 ? "dup" : "evbuffer_new");
 		fallback_cancel(f);
+		if (fd != -1)
+			close(fd);
 	} else
-		(void)fallback_relay(f, fd, kept, peer_end);
+		(void)fallback_relay(f, fd, kept, unsent, greeted, peer_end);
 	evbuffer_free(kept);
+	if (unsent != NULL)
+		evbuffer_free(unsent);
 }
 
 /*
@@ -72,9 +86,10 @@ not_tls_hello(struct tconn * c)
  * tconn_verdict(c, peer_end): a server awaiting the mark on ${c}: once it has
  * verified, journal it and close the fallback's connection; if it did
  * not, or the peer ended (${peer_end}: FALLBACK_PEER_FIN or _RST) or the
- * site spoke first before it was complete, or (a TLS format) the first
- * bytes cannot begin a ClientHello, hand the connection over (if there is
- * a fallback; without one it is held silent: check_failed).
+ * site spoke first before it was complete (its greeting aside:
+ * fallback_set_greeting), or (a TLS format) the first bytes cannot begin
+ * a ClientHello, hand the connection over (if there is a fallback;
+ * without one it is held silent: check_failed).
  * Return 1 if ${c} was handed over (and freed), else 0.
  */
 int
@@ -157,6 +172,32 @@ tconn_arm_stall(struct tconn * c)
 
 /* verdict's ${peer_end} when the site spoke or closed first. */
 #define SITE_FIRST	(-1)
+
+/**
+ * tconn_site_greeted(arg):
+ * The fallback site's greeting came (or cannot come) before the verdict:
+ * the server's own goes now, from the event loop (the fallback is in its
+ * callback).
+ */
+void
+tconn_site_greeted(void * arg)
+{
+	struct tconn * c = arg;
+
+	event_active(c->tick, EV_TIMEOUT, 0);
+}
+
+/**
+ * tconn_greeting_held(c):
+ * Return 1 if ${c} awaits the mark and its fallback site has not greeted
+ * yet, else 0.
+ */
+int
+tconn_greeting_held(const struct tconn * c)
+{
+
+	return (c->awaiting && !fallback_greeted(c->fb));
+}
 
 /**
  * tconn_site_early(arg):

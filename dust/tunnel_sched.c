@@ -195,6 +195,9 @@ send_format(struct tconn * c)
 	uint16_t len;
 	int any = 0, rc;
 
+	/* An SSH server's greeting goes when the fallback site's comes. */
+	if (tconn_greeting_held(c))
+		return;
 	while (evbuffer_get_length(out) < TUNNEL_WIRE_HIGH) {
 		if ((rc = feed(c, FORMAT_FEED_AHEAD)) == -1)
 			goto nomem;

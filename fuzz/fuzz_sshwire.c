@@ -4,8 +4,8 @@
  * chooses the side (its 2 low bits) and the sizes of the pieces the rest
  * arrives in:
  *   0: a server requiring the mark, fed the bytes as a client's start: it
- *      must stay silent (a fuzzer cannot forge a mark), awaiting it or
- *      unauthenticated;
+ *      sends its identification line at once and not a byte more (a
+ *      fuzzer cannot forge a mark), awaiting it or unauthenticated;
  *   1: a client that has sent its start, fed the bytes as the server's;
  *   2: a server after a real handshake with a client (fixed seeds), fed
  *      the bytes as the client's packets;
@@ -37,11 +37,15 @@ static const uint8_t sid[7] = { 0, 127, 0, 0, 1, 0, 22 };
 
 #define HOUR	493674
 
-/* relay(from, to): what ${from} has to send, given to ${to}. */
-static void
+/*
+ * relay(from, to): what ${from} has to send, given to ${to}.  Return its
+ * length.
+ */
+static size_t
 relay(struct dust_engine * from, struct dust_engine * to)
 {
 	static uint8_t pkt[65535];
+	size_t total = 0;
 	uint16_t n;
 
 	while (dust_packet_count(from, 1) > 0) {
@@ -49,13 +53,19 @@ relay(struct dust_engine * from, struct dust_engine * to)
 		dust_get_encoded(from, pkt, n);
 		if (to != NULL && dust_put_encoded(to, pkt, n))
 			abort();
+		total += n;
 	}
+	return (total);
 }
 
-/* feed(e, data, len, piece): ${data} to ${e} in pieces of ${piece}. */
-static void
+/*
+ * feed(e, data, len, piece): ${data} to ${e} in pieces of ${piece}.
+ * Return the length of what ${e} sent meanwhile.
+ */
+static size_t
 feed(struct dust_engine * e, const uint8_t * data, size_t len, size_t piece)
 {
+	size_t sent = 0;
 
 	while (len > 0) {
 		if (piece > len)
@@ -64,8 +74,9 @@ feed(struct dust_engine * e, const uint8_t * data, size_t len, size_t piece)
 			abort();
 		data += piece;
 		len -= piece;
-		relay(e, NULL);
+		sent += relay(e, NULL);
 	}
+	return (sent);
 }
 
 /* server(m): a server of ${m} requiring the mark, no replay filter. */
@@ -123,15 +134,18 @@ LLVMFuzzerTestOneInput(const uint8_t * data, size_t len)
 	len--;
 	if (mode == 0) {
 		s = server(model);
-		feed(s, data, len, piece);
+		/* Its identification line at once, then not a byte more. */
+		if (relay(s, NULL) != model->format->ssh->server_ident ||
+		    feed(s, data, len, piece) != 0)
+			abort();
 		st = dust_engine_state(s);
 		if (st != DUST_ENGINE_AWAITING_MARK &&
 		    st != DUST_ENGINE_UNAUTHENTICATED)
 			abort();
 	} else if (mode == 1) {
 		c = client(model);
-		relay(c, NULL);
-		feed(c, data, len, piece);
+		(void)relay(c, NULL);
+		(void)feed(c, data, len, piece);
 	} else {
 		m = model;
 		if (mode == 3) {
@@ -147,12 +161,12 @@ LLVMFuzzerTestOneInput(const uint8_t * data, size_t len)
 		}
 		c = client(m);
 		s = server(m);
-		relay(c, s);
-		relay(s, c);
-		relay(c, s);
+		(void)relay(c, s);
+		(void)relay(s, c);
+		(void)relay(c, s);
 		if (dust_engine_state(s) != DUST_ENGINE_ESTABLISHED)
 			abort();
-		feed(s, data, len, piece);
+		(void)feed(s, data, len, piece);
 	}
 done:
 	dust_engine_free(c);

@@ -118,17 +118,17 @@ def record_first_flight(listen, target, got):
     for s in (a, b):
         s.close()
 
-def transfers(cport, path, done, result):
+def transfers(cport, path, done, result, pause=XFER_PAUSE):
     """Fetch the file ${path} of the web root through the Dust client on
-    ${cport} again and again until the event ${done} is set, and at
-    least MIN_XFER times; result = [whole ones, all]."""
+    ${cport} again and again, ${pause} s apart, until the event ${done} is
+    set, and at least MIN_XFER times; result = [whole ones, all]."""
     with open(path, "rb") as f:
         want = f.read()
     request = ("GET /%s HTTP/1.1\r\nHost: localhost\r\nConnection: "
                "close\r\n\r\n" % os.path.basename(path)).encode()
     while not done.is_set() or result[1] < MIN_XFER:
         if result[1] > 0:
-            time.sleep(XFER_PAUSE)
+            time.sleep(pause)
         result[1] += 1
         try:
             s = socket.create_connection(("127.0.0.1", cport), timeout=60)

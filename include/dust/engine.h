@@ -60,7 +60,9 @@ enum dust_engine_state {
 	DUST_ENGINE_ESTABLISHED,	/* Data flows. */
 	DUST_ENGINE_FAILED,		/* Silent failure: see _failure. */
 	DUST_ENGINE_AWAITING_MARK,	/* A server requiring the mark has
-					   not got it yet: nothing is sent. */
+					   not got it yet: nothing is sent
+					   (but an SSH format's
+					   identification line). */
 	DUST_ENGINE_UNAUTHENTICATED	/* A server requiring the mark found
 					   the first flight unauthenticated
 					   (wrong or no mark, replay, low
@@ -121,7 +123,9 @@ struct dust_engine * dust_engine_server_new(const struct dust_model *,
  * dust_engine_server_new_marked(model, b, sid, sidlen, replay, rng, MK,
  *     hour):
  * As dust_engine_server_new, but requiring the mark: the server sends
- * nothing (dust_packet_count is 0, the state DUST_ENGINE_AWAITING_MARK)
+ * nothing (dust_packet_count is 0, the state DUST_ENGINE_AWAITING_MARK;
+ * with the SSH format nothing but the model's identification line, which
+ * every SSH server sends at accept, the same bytes on every connection)
  * until the client's key and mark have arrived and verified with the mark
  * key ${MK} (dust_engine_mark_key, computed once) at the hour ${hour}
  * (the connection's, by the wall clock) against ${replay} (which records

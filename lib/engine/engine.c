@@ -390,7 +390,8 @@ dust_engine_server_new(const struct dust_model * model, const uint8_t b[32],
  * dust_engine_server_new_marked(model, b, sid, sidlen, replay, rng, MK,
  *     hour):
  * As dust_engine_server_new, but requiring the mark: the server sends
- * nothing until the client's key and mark have arrived and verified with
+ * nothing (but an SSH format's identification line) until the client's
+ * key and mark have arrived and verified with
  * the mark key ${MK} (dust_engine_mark_key, computed once) at the hour
  * ${hour} (the connection's, by the wall clock) against ${replay}; if
  * they do not, the state is DUST_ENGINE_UNAUTHENTICATED.  Return NULL on
@@ -695,8 +696,14 @@ dust_packet_count_us(struct dust_engine * e, uint32_t us)
 	uint64_t ms = (e->now_us + us) / 1000 - e->now_us / 1000;
 
 	e->now_us += us;
-	/* Nothing is due before the mark verified, and the model's
-	   schedule starts when it has. */
+	/*
+	 * A format sends what its framing has ready: before the mark
+	 * verified, that is nothing but an SSH server's identification
+	 * line (fmtwire_greeting: the captured bytes, which every SSH
+	 * server sends at accept; no secret, nothing drawn), so it is not
+	 * held here.  Other models send nothing before the mark verified,
+	 * and their schedule starts when it has.
+	 */
 	if (e->wire != NULL)
 		return (fmtwire_ready(e->wire) > 0);
 	if (held(e))

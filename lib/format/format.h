@@ -72,6 +72,9 @@ struct format_ssh {
 	size_t client_newkeys;		/* Offset of the client's NEWKEYS in
 					   its template: the client sends
 					   it only after the server's start. */
+	size_t server_ident;		/* Bytes of the server's template up
+					   to the end of its identification
+					   line: what it sends at accept. */
 	struct format_sshframing cs;	/* Client to server. */
 	struct format_sshframing sc;	/* Server to client. */
 };

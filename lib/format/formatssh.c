@@ -233,6 +233,7 @@ format_parse_ssh(const void * v, struct dust_format * f, char * errbuf,
 	    "server-to-client", &x->sc, errbuf, errlen))
 		goto done;
 	x->client_newkeys = cl->fl.newkeys.off;
+	x->server_ident = sv->fl.kexinit.off;
 	rc = 0;
 done:
 	starts_free(cl);

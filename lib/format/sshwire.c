@@ -16,8 +16,12 @@
 
 /* What a side sends next. */
 enum out_state {
-	OUT_START,		/* Client: its start but NEWKEYS; server: its
-				   start and a packet of its stream. */
+	OUT_BANNER,		/* Server: its identification line, at once
+				   (what every SSH server sends at accept;
+				   the template's bytes, no secret). */
+	OUT_START,		/* Client: its start but NEWKEYS; server: the
+				   rest of its start and a packet of its
+				   stream. */
 	OUT_WAIT,		/* Client: for the server's start. */
 	OUT_NEWKEYS,		/* Client: NEWKEYS and a packet. */
 	OUT_DATA,		/* Packets, when there is data. */
@@ -158,15 +162,18 @@ ready(struct fmtwire * fw)
 	size_t n;
 
 	switch (w->out) {
+	case OUT_BANNER:
+		return (w->x->server_ident);
 	case OUT_START:
 		if (!w->server)
 			return (w->x->client_newkeys);
-		/* A server speaks once the client's start has verified. */
+		/* The rest once the client's start has verified. */
 		if (w->slen < w->need || !seattle_may_send(w->s) ||
 		    (n = seattle_ready(w->s)) < SEATTLE_KEY_BYTES)
 			return (0);
 		n -= SEATTLE_KEY_BYTES;
-		return (w->own->len + (n > 0 ? wire_len(w->ofr, n) : 0));
+		return (w->own->len - w->x->server_ident +
+		    (n > 0 ? wire_len(w->ofr, n) : 0));
 	case OUT_WAIT:
 		if (w->in != IN_PACKETS)
 			return (0);
@@ -216,9 +223,9 @@ client_start(struct sshwire * w, uint8_t * buf)
 }
 
 /*
- * server_start(w, buf, n): the server's start with Y in Q_S's X25519
- * part, then a packet of its ${n} next stream bytes (code, IV).  Return
- * its length, or 0.
+ * server_start(w, buf, n): the server's start after its identification
+ * line (sent already), with Y in Q_S's X25519 part, then a packet of its
+ * ${n} next stream bytes (code, IV).  Return its length, or 0.
  */
 static size_t
 server_start(struct sshwire * w, uint8_t * buf, size_t n)
@@ -228,9 +235,11 @@ server_start(struct sshwire * w, uint8_t * buf, size_t n)
 	if (field_off(w->own, SSHHELLO_X25519, &yoff))
 		return (0);
 	(void)seattle_pull(w->s, w->vals + yoff, 32);
-	if (sshhello_fill(w->own, w->vals, buf, w->base.why, sizeof(w->base.why)))
+	if (sshhello_fill(w->own, w->vals, w->filled, w->base.why,
+	    sizeof(w->base.why)))
 		return (0);
-	k = w->own->len;
+	k = w->own->len - w->x->server_ident;
+	memcpy(buf, w->filled + w->x->server_ident, k);
 	if (n > 0)
 		k += packet(w, buf + k, n);
 	w->out = OUT_DATA;
@@ -251,6 +260,10 @@ get(struct fmtwire * fw, uint8_t * buf)
 	if (n == 0)
 		return (0);
 	switch (w->out) {
+	case OUT_BANNER:
+		memcpy(buf, w->own->bytes, n);
+		w->out = OUT_START;
+		break;
 	case OUT_START:
 		if (w->server)
 			k = server_start(w, buf, seattle_ready(w->s) -
@@ -492,6 +505,8 @@ sshwire_new(const struct dust_format * f, int server, struct seattle * s,
 	w->x = f->ssh;
 	w->s = s;
 	w->server = server;
+	/* A server's identification line goes first, at once. */
+	w->out = server ? OUT_BANNER : OUT_START;
 	w->own = server ? w->x->server : w->x->client;
 	w->peer = server ? w->x->client : w->x->server;
 	w->ofr = server ? &w->x->sc : &w->x->cs;

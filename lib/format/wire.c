@@ -33,6 +33,23 @@ fmtwire_new(const struct dust_format * f, int server, struct seattle * s,
 }
 
 /**
+ * fmtwire_greeting(f, len):
+ * Return what a server of the format ${f} sends at accept, before any
+ * byte of the client, with its length in *${len}; or NULL with *${len} 0.
+ */
+const uint8_t *
+fmtwire_greeting(const struct dust_format * f, size_t * len)
+{
+
+	if (f->protocol == DUST_FORMAT_SSH) {
+		*len = f->ssh->server_ident;
+		return (f->ssh->server->bytes);
+	}
+	*len = 0;
+	return (NULL);
+}
+
+/**
  * fmtwire_ready(w):
  * Return the length of what ${w} has to send now, or 0 if nothing.
  */

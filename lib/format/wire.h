@@ -61,6 +61,15 @@ struct fmtwire * fmtwire_new(const struct dust_format *, int,
     struct seattle *, const struct dust_rng *);
 
 /**
+ * fmtwire_greeting(f, len):
+ * Return what a server of the format ${f} sends at accept, before any
+ * byte of the client (an SSH server's identification line, the captured
+ * one: the same bytes on every connection), with its length in *${len};
+ * or NULL with *${len} 0 if the client speaks first (TLS).
+ */
+const uint8_t * fmtwire_greeting(const struct dust_format *, size_t *);
+
+/**
  * fmtwire_ready(w):
  * Return the length of what ${w} has to send now (a flight, or one
  * record or packet), or 0 if nothing.

@@ -13,9 +13,13 @@ NTRU Prime's decoding of their own (tests/sshformat_check.py):
     (761 values below 4591) then X = X25519(x, 9); the first 80 values,
     five by five as base-4591 digits of V, carry the mark of X in the hour
     E as V mod 2^16, two bytes per group;
-  - the server's flight is identification, KEXINIT, KEX_ECDH_REPLY whose
-    Q_S ends with Y = X25519(y, 9), NEWKEYS, then the stream; the client's
-    second flight is NEWKEYS, then its stream;
+  - the server's identification line comes first, alone, before the
+    client's start (it is made before the server has any byte of the
+    client: the line of the start the server sends, and no more); after
+    the client's start the server's flight is the rest of its start:
+    KEXINIT, KEX_ECDH_REPLY whose Q_S ends with Y = X25519(y, 9), NEWKEYS,
+    then the stream; the client's second flight is NEWKEYS, then its
+    stream;
   - K from X25519(x, Y), X25519(x, B), the SID, X and Y; the server's
     stream is confirmation || IV_s || Seattle records carrying "hello,
     client", the client's CC || IV_c || records carrying "hello, server"
@@ -78,7 +82,12 @@ def main():
     check("Q_C's sntrup761 part carries the mark", mark_of(qc[:1158]),
           skein_ref.skein256(X + E + b"dust mark", 32, key=MK))
 
-    sf = v["server_flight"]
+    banner = v["server_banner"]
+    if (not banner.startswith(b"SSH-2.0-") or not banner.endswith(b"\r\n")
+            or banner.count(b"\n") != 1):
+        fail("the server's first flight is not one identification line: "
+             "%r" % banner[:80])
+    sf = banner + v["server_flight"]
     _, _, reply, end = start_of(sf, True, 3)
     qs = strings(reply[1:], 2)[1]
     if reply[0] != 31 or len(qs) != 1071:

@@ -8,7 +8,9 @@
  * Runs N connections between a client marked with the current hour and a
  * server requiring the mark (one server key, drawn from SEED), each side's
  * generator seeded with SEED and the connection's number: the client's
- * handshake, then a 75-byte request, then a 2,000-byte answer.  Prints
+ * handshake (with the SSH format after the server's identification line,
+ * which it sends first), then a 75-byte request, then a 2,000-byte
+ * answer.  Prints
  * one line per flight, in the order they are sent:
  *
  *   I c HEX      connection I, the client's bytes
@@ -148,6 +150,9 @@ main(int argc, char * argv[])
 		    &sr.rng, MK, hour);
 		if (c == NULL || s == NULL)
 			die("engine");
+		/* An SSH server's identification line comes first. */
+		if (m->format->protocol == DUST_FORMAT_SSH)
+			flight(i, 's', s, c, NULL);
 		flight(i, 'c', c, s, NULL);
 		flight(i, 's', s, c, NULL);
 		flight(i, 'c', c, s, request);

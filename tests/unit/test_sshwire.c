@@ -12,11 +12,13 @@
  *   server followed by packets; the client's second flight begins with
  *   NEWKEYS; with GCM every packet after the starts has a clear
  *   packet_length, a multiple of 16 up to 32,784, and its tag;
- * - the server sends nothing before the client's start is whole;
+ * - the server sends its identification line (the template's bytes up
+ *   to its CR LF) at once, and nothing more before the client's start is
+ *   whole; a client takes that line before it has sent anything;
  * - a client of another server (wrong mark), a replayed start, real
  *   OpenSSH starts (the template's own client and a curve25519 one),
  *   random bytes and a banner followed by garbage leave the server
- *   unauthenticated and silent;
+ *   unauthenticated and silent after its identification line;
  * - bytes off the framing after the handshake (a GCM packet_length not a
  *   multiple of 16; with ChaCha20-Poly1305, bytes Seattle cannot read)
  *   fail the connection, which then sends nothing; so does a server start
@@ -109,6 +111,26 @@ client(const struct dust_model * m, const uint8_t B[32], uint64_t seed)
 	assert_non_null(c = dust_engine_client_new_marked(m, B, sid,
 	    sidlen, &r.rng, NULL, HOUR));
 	return (c);
+}
+
+/*
+ * greeting(m, s, sw): ${s}, a fresh server of ${m}, has its identification
+ * line to send at once, the template's bytes up to its CR LF, and nothing
+ * more; onto ${sw}.
+ */
+static void
+greeting(const struct dust_model * m, struct dust_engine * s,
+    struct bytes * sw)
+{
+	const struct format_ssh * x = m->format->ssh;
+
+	engine_drain(s, sw);
+	assert_int_equal(sw->len, x->server_ident);
+	assert_memory_equal(sw->b, x->server->bytes, x->server_ident);
+	assert_memory_equal(sw->b, "SSH-2.0-", 8);
+	assert_memory_equal(sw->b + sw->len - 2, "\r\n", 2);
+	engine_drain(s, sw);
+	assert_int_equal(sw->len, x->server_ident);
 }
 
 /*
@@ -238,17 +260,23 @@ pair(const struct dust_model * m)
 	size_t cfirst = 0, sfirst = 0;
 
 	assert_int_equal(dust_engine_state(s), DUST_ENGINE_AWAITING_MARK);
-	/* Silent before the client's start, and before all of it. */
-	engine_drain(s, &sw);
-	assert_int_equal(sw.len, 0);
+	/*
+	 * Its identification line at once, which the client takes before
+	 * it has sent anything; then silent before the client's start, and
+	 * before all of it.
+	 */
+	greeting(m, s, &sw);
+	assert_int_equal(dust_put_encoded(c, sw.b, (uint16_t)sw.len), 0);
+	assert_int_equal(dust_engine_state(c), DUST_ENGINE_HANDSHAKING);
 	engine_drain(c, &cw);
+	assert_int_equal(cw.len, m->format->ssh->client_newkeys);
 	assert_int_equal(dust_put_encoded(s, cw.b, (uint16_t)(cw.len - 1)),
 	    0);
 	engine_drain(s, &sw);
-	assert_int_equal(sw.len, 0);
+	assert_int_equal(sw.len, m->format->ssh->server_ident);
 	assert_int_equal(dust_put_encoded(s, cw.b + cw.len - 1, 1), 0);
 	engine_drain(s, &sw);
-	assert_true(sw.len > 0);
+	assert_true(sw.len > m->format->ssh->server_ident);
 	free(cw.b);
 	free(sw.b);
 	dust_engine_free(c);
@@ -281,7 +309,10 @@ test_pair(void ** state)
 	pair(gcm);
 }
 
-/* ${first} (${len} bytes) leaves a fresh server unauthenticated. */
+/*
+ * ${first} (${len} bytes) leaves a fresh server unauthenticated, silent
+ * after its identification line.
+ */
 static void
 refused(const uint8_t * first, size_t len, struct seattle_replay * replay)
 {
@@ -290,9 +321,11 @@ refused(const uint8_t * first, size_t len, struct seattle_replay * replay)
 	size_t off = 0;
 	struct bytes in = { (uint8_t *)(uintptr_t)first, len, len };
 
+	greeting(chacha, s, &sw);
 	engine_deliver(s, &in, &off, 100);
 	engine_drain(s, &sw);
-	assert_int_equal(sw.len, 0);
+	assert_int_equal(sw.len, chacha->format->ssh->server_ident);
+	free(sw.b);
 	assert_int_equal(dust_engine_state(s), DUST_ENGINE_UNAUTHENTICATED);
 	assert_int_equal(dust_packet_count(s, 60000), 0);
 	printf("refused: %s\n", dust_engine_failure(s));
@@ -485,15 +518,17 @@ test_transcript(void ** state)
 {
 	struct dust_engine * c = client(chacha, srv_B, 41);
 	struct dust_engine * s = server(chacha, NULL, 42);
-	struct bytes w[4] = {{ NULL, 0, 0 }};
+	struct bytes w[5] = {{ NULL, 0, 0 }};
 	uint8_t x[32], y[32], E[8];
 	int i;
 
 	(void)state;
-	engine_talk(c, s, &w[0], NULL);
-	engine_talk(s, c, &w[1], NULL);
-	engine_talk(c, s, &w[2], "hello, server");
-	engine_talk(s, c, &w[3], "hello, client");
+	/* The server's identification line comes before anything. */
+	engine_talk(s, c, &w[0], NULL);
+	engine_talk(c, s, &w[1], NULL);
+	engine_talk(s, c, &w[2], NULL);
+	engine_talk(c, s, &w[3], "hello, server");
+	engine_talk(s, c, &w[4], "hello, client");
 	assert_int_equal(dust_engine_state(c), DUST_ENGINE_ESTABLISHED);
 	assert_int_equal(dust_engine_state(s), DUST_ENGINE_ESTABLISHED);
 	engine_first32(41, x);
@@ -512,11 +547,12 @@ test_transcript(void ** state)
 	put_hex("client_ephemeral_secret_x", x, 32);
 	put_hex("server_ephemeral_secret_y", y, 32);
 	put_hex("mark_epoch_E", E, 8);
-	put_hex("client_start", w[0].b, w[0].len);
-	put_hex("server_flight", w[1].b, w[1].len);
-	put_hex("client_flight", w[2].b, w[2].len);
-	put_hex("server_packets", w[3].b, w[3].len);
-	for (i = 0; i < 4; i++)
+	put_hex("server_banner", w[0].b, w[0].len);
+	put_hex("client_start", w[1].b, w[1].len);
+	put_hex("server_flight", w[2].b, w[2].len);
+	put_hex("client_flight", w[3].b, w[3].len);
+	put_hex("server_packets", w[4].b, w[4].len);
+	for (i = 0; i < 5; i++)
 		free(w[i].b);
 	dust_engine_free(c);
 	dust_engine_free(s);
