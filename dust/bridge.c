@@ -15,13 +15,30 @@
 #include "bridge.h"
 #include "modelio.h"
 
-/* model_ok(m, why): check a model= argument's form. */
+/*
+ * model_ok(m, why): check a model= argument's form: a name or NAME@DIGEST,
+ * then perhaps ";sni=HOST" (the server_name of a TLS format; the model's
+ * loader checks the host).
+ */
 static int
 model_ok(const char * m, char * why)
 {
 	struct modelio_ref ref;
-	char buf[INVITE_WHY_MAX];
+	char buf[INVITE_WHY_MAX], name[INVITE_WHY_MAX];
+	const char * opt;
 
+	if ((opt = strchr(m, ';')) != NULL) {
+		if (strncmp(opt + 1, MODELIO_SNI_OPTION,
+		    strlen(MODELIO_SNI_OPTION)) != 0 ||
+		    (size_t)(opt - m) >= sizeof(name)) {
+			snprintf(why, INVITE_WHY_MAX, "model=%.40s: after ';' "
+			    "only " MODELIO_SNI_OPTION "HOST", m);
+			return (-1);
+		}
+		memcpy(name, m, (size_t)(opt - m));
+		name[opt - m] = '\0';
+		return (model_ok(name, why));
+	}
 	if (strchr(m, '@') != NULL) {
 		if (modelio_ref_parse(&ref, m, buf, sizeof(buf)) == 0)
 			return (0);

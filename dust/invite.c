@@ -27,7 +27,7 @@ usage(FILE * f)
 {
 
 	fprintf(f, "usage: dust invite -k KEYFILE -a ADDRESS:PORT [-m MODEL]\n"
-	    "                   [--bridge-line [--fingerprint FP]]\n"
+	    "                   [--sni HOST] [--bridge-line [--fingerprint FP]]\n"
 	    "       dust invite --show INVITE|BRIDGELINE|-\n"
 	    "Print a one-line invite for the server whose key is in KEYFILE\n"
 	    "and that listens on ADDRESS:PORT (192.0.2.1:443, [::1]:8025).\n"
@@ -35,6 +35,8 @@ usage(FILE * f)
 	    "a model file: a model the client holds (built in, or installed\n"
 	    "in %s, $DUST_MODEL_DIR) is named with its\n"
 	    "digest; any other is embedded (and the invite is long).\n"
+	    "--sni: the server_name of a TLS format's ClientHello (that of\n"
+	    "the site --fallback relays to), instead of the model's.\n"
 	    "--bridge-line prints the torrc line \"Bridge dust ADDRESS:PORT\n"
 	    "[FP] key=... model=...\" instead (FP: the bridge's fingerprint).\n"
 	    "--show prints the fields of an invite or a bridge line as JSON\n"
@@ -62,13 +64,43 @@ model_check(const char * arg, const char * text)
 }
 
 /*
- * make(keyfile, addr, model, bridge, fp): print an invite, or with
+ * with_sni(inv, embedded, sni): end the model field of ${inv} with the
+ * option ";sni=${sni}" (model_check then loads it).  Return 0, or -1
+ * after a warning (an embedded model, which says its "sni" itself).
+ */
+static int
+with_sni(struct dust_invite * inv, int embedded, const char * sni)
+{
+	size_t len;
+	char * field;
+
+	if (inv->model == NULL || embedded) {
+		warn0("--sni needs -m naming a model with a TLS format (an "
+		    "embedded model file sets \"sni\" in its format)");
+		free(inv->model);
+		return (-1);
+	}
+	len = strlen(inv->model) + 1 + strlen(MODELIO_SNI_OPTION) +
+	    strlen(sni) + 1;
+	if ((field = malloc(len)) == NULL) {
+		warnp("--sni");
+		free(inv->model);
+		return (-1);
+	}
+	snprintf(field, len, "%s;" MODELIO_SNI_OPTION "%s", inv->model, sni);
+	free(inv->model);
+	inv->model = field;
+	return (0);
+}
+
+/*
+ * make(keyfile, addr, model, sni, bridge, fp): print an invite, or with
  * ${bridge} a bridge line (with the fingerprint ${fp}, or none).  Return
  * the exit code.
  */
 static int
 make(const char * keyfile, const char * addr, const char * model,
-    int bridge, const char * fp)
+    const char * sni, int bridge, const char * fp)
 {
 	struct dust_invite inv, check;
 	char why[512], line[BRIDGE_LINE_MAX], * text;
@@ -89,6 +121,8 @@ make(const char * keyfile, const char * addr, const char * model,
 		warn0("-m %s: %s", model, why);
 		return (1);
 	}
+	if (sni != NULL && with_sni(&inv, embedded, sni))
+		return (1);
 	if (model != NULL && model_check(model, inv.model)) {
 		free(inv.model);
 		return (1);
@@ -185,8 +219,8 @@ show(const char * arg)
 
 /**
  * cmd_invite(argc, argv):
- * dust invite -k KEYFILE -a ADDRESS:PORT [-m MODEL] [--bridge-line
- * [--fingerprint FP]] | --show INVITE.
+ * dust invite -k KEYFILE -a ADDRESS:PORT [-m MODEL] [--sni HOST]
+ * [--bridge-line [--fingerprint FP]] | --show INVITE.
  * Return the exit code.
  */
 int
@@ -197,10 +231,11 @@ cmd_invite(int argc, char ** argv)
 		{"show", required_argument, NULL, 's'},
 		{"bridge-line", no_argument, NULL, 'b'},
 		{"fingerprint", required_argument, NULL, 'f'},
+		{"sni", required_argument, NULL, 'n'},
 		{NULL, 0, NULL, 0}
 	};
 	const char * keyfile = NULL, * addr = NULL, * model = NULL;
-	const char * invite = NULL, * fp = NULL;
+	const char * invite = NULL, * fp = NULL, * sni = NULL;
 	int ch, bridge = 0;
 
 	while ((ch = getopt_long(argc, argv, "a:hk:m:", opts, NULL)) != -1) {
@@ -226,6 +261,9 @@ cmd_invite(int argc, char ** argv)
 		case 'f':
 			fp = optarg;
 			break;
+		case 'n':
+			sni = optarg;
+			break;
 		default:
 			usage(stderr);
 			return (1);
@@ -237,7 +275,7 @@ cmd_invite(int argc, char ** argv)
 		return (1);
 	}
 	if (invite != NULL) {
-		if (keyfile || addr || model || bridge || fp) {
+		if (keyfile || addr || model || bridge || fp || sni) {
 			warn0("--show takes no other option");
 			return (1);
 		}
@@ -255,5 +293,5 @@ cmd_invite(int argc, char ** argv)
 		    "--fingerprint goes with --bridge-line", fp);
 		return (1);
 	}
-	return (make(keyfile, addr, model, bridge, fp));
+	return (make(keyfile, addr, model, sni, bridge, fp));
 }

@@ -14,6 +14,7 @@
 #include "fileread.h"
 #include "warnp.h"
 
+#include "format/format.h"
 #include "modelio.h"
 
 /* Largest model file read. */
@@ -90,6 +91,43 @@ modelio_check(const char * model)
 static struct dust_model * ref_load(const struct modelio_ref *, char *,
     size_t);
 
+/*
+ * with_option(text, opt, why, whylen): the model field ${text} is a named
+ * model, then at ${opt} ";sni=HOST": the server_name its TLS format's
+ * ClientHello carries (dust invite --sni), the same for the client and
+ * the server that load the invite.  Return the model, or NULL with what is
+ * wrong in ${why}.
+ */
+static struct dust_model *
+with_option(const char * text, const char * opt, char * why, size_t whylen)
+{
+	char name[MODELIO_NAME_MAX + 2 * MODELIO_DIGEST_BYTES + 2], err[256];
+	struct dust_model * m;
+
+	if ((size_t)(opt - text) >= sizeof(name)) {
+		snprintf(why, whylen, "model field: too long before ';'");
+		return (NULL);
+	}
+	if (strncmp(opt, ";" MODELIO_SNI_OPTION, strlen(MODELIO_SNI_OPTION) +
+	    1) != 0) {
+		snprintf(why, whylen, "model field: unknown option after ';' "
+		    "(only " MODELIO_SNI_OPTION "HOST)");
+		return (NULL);
+	}
+	memcpy(name, text, (size_t)(opt - text));
+	name[opt - text] = '\0';
+	if ((m = modelio_invite(name, why, whylen)) == NULL)
+		return (NULL);
+	if (m->format == NULL || format_set_sni(m->format,
+	    opt + 1 + strlen(MODELIO_SNI_OPTION), err, sizeof(err))) {
+		snprintf(why, whylen, "model field: " MODELIO_SNI_OPTION ": %s",
+		    m->format == NULL ? "the model has no TLS format" : err);
+		dust_model_free(m);
+		return (NULL);
+	}
+	return (m);
+}
+
 /**
  * modelio_invite(text, why, whylen):
  * Load the model an invite carries in its model field ${text}: none (only
@@ -102,6 +140,7 @@ struct dust_model *
 modelio_invite(const char * text, char * why, size_t whylen)
 {
 	struct modelio_ref ref;
+	const char * opt;
 
 	while (*text == ' ' || *text == '\t' || *text == '\r' ||
 	    *text == '\n')
@@ -110,6 +149,8 @@ modelio_invite(const char * text, char * why, size_t whylen)
 		return (dust_model_builtin("uniform", why, whylen));
 	if (*text == '{')
 		return (dust_model_parse(text, strlen(text), why, whylen));
+	if ((opt = strchr(text, ';')) != NULL)
+		return (with_option(text, opt, why, whylen));
 	if (strchr(text, '@') == NULL)
 		return (dust_model_builtin(text, why, whylen));
 	if (modelio_ref_parse(&ref, text, why, whylen))

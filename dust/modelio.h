@@ -7,6 +7,9 @@
 
 /* A model reference's digest: bytes (twice as many hex digits). */
 #define MODELIO_DIGEST_BYTES	16
+/* The model field's one option: the TLS server_name (dust invite --sni). */
+#define MODELIO_SNI_OPTION	"sni="
+
 /* Longest model name. */
 #define MODELIO_NAME_MAX	64
 
@@ -49,7 +52,8 @@ int modelio_check(const char *);
  * Load the model an invite carries in its model field ${text}: none (only
  * white space: "uniform"), a model's JSON text (starting with '{'), a
  * reference NAME@DIGEST to a model built in or installed here, or a
- * built-in model's name.  Return it, or NULL with the loader's message in
+ * built-in model's name; either of the last two may end in ";sni=HOST",
+ * the server_name of its TLS format's ClientHello.  Return it, or NULL with the loader's message in
  * ${why}.  This is the one loader of an invite's model: dust client,
  * server and engine use it, and dust invite checks its model with it.
  */

@@ -1,4 +1,6 @@
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "format.h"
 
@@ -15,6 +17,32 @@ format_finished_len(const struct dust_format * f)
 	size_t hashlen = (f->suite == 0x1302) ? 48 : 32;
 
 	return (hashlen + 4 + 1 + 16);
+}
+
+/**
+ * format_set_sni(f, host, err, errlen):
+ * Make ${host} the server_name of the ClientHello of the TLS format ${f}
+ * (the template's lengths fixed, its padding adjusted).  Return 0, or -1
+ * with a message in ${err} (not a TLS format, not a host name).
+ */
+int
+format_set_sni(struct dust_format * f, const char * host, char * err,
+    size_t errlen)
+{
+	char msg[256];
+	const char * m = msg;
+
+	if (f->protocol != DUST_FORMAT_TLS) {
+		snprintf(err, errlen, "a server_name needs a TLS format");
+		return (-1);
+	}
+	if (tlshello_set_sni(f->client, host, msg, sizeof(msg))) {
+		if (strncmp(m, "set_sni: ", 9) == 0)
+			m += 9;
+		snprintf(err, errlen, "%s", m);
+		return (-1);
+	}
+	return (0);
 }
 
 /**

@@ -145,6 +145,14 @@ int format_learn_err(const char *, const char *, char *, size_t);
 size_t format_finished_len(const struct dust_format *);
 
 /**
+ * format_set_sni(f, host, err, errlen):
+ * Make ${host} the server_name of the ClientHello of the TLS format ${f}
+ * (the template's lengths fixed, its padding adjusted).  Return 0, or -1
+ * with a message in ${err} (not a TLS format, not a host name).
+ */
+int format_set_sni(struct dust_format *, const char *, char *, size_t);
+
+/**
  * format_free(f):
  * Free the format ${f} (NULL is fine).
  */

@@ -344,7 +344,6 @@ set_sni(struct err * e, const json_t * o, struct dust_format * f)
 {
 	const json_t * v = json_object_get(o, "sni");
 	char msg[256];
-	const char * m = msg;
 
 	if (v == NULL)
 		return (0);
@@ -352,12 +351,8 @@ set_sni(struct err * e, const json_t * o, struct dust_format * f)
 		return (fail(e, ".sni: must be a string (a host name)"));
 	if (strlen(json_string_value(v)) != json_string_length(v))
 		return (fail(e, ".sni: holds a NUL byte"));
-	if (tlshello_set_sni(f->client, json_string_value(v), msg,
-	    sizeof(msg))) {
-		if (strncmp(m, "set_sni: ", 9) == 0)
-			m += 9;
-		return (fail(e, ".sni: %s", m));
-	}
+	if (format_set_sni(f, json_string_value(v), msg, sizeof(msg)))
+		return (fail(e, ".sni: %s", msg));
 	return (0);
 }
 

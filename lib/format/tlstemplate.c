@@ -560,7 +560,8 @@ tlshello_draw(const struct tlshello_template * t, const struct dust_rng * rng,
 
 /*
  * host_ok(host): nonzero if ${host} is a DNS host name (letters, digits,
- * hyphens, dots between labels of 1 to 63 bytes, 253 bytes at most), and
+ * hyphens inside labels, dots between labels of 1 to 63 bytes, 253 bytes
+ * at most), and
  * not an IPv4 address, which server_name may not hold (RFC 6066).
  */
 static int
@@ -574,6 +575,10 @@ host_ok(const char * host)
 		return (0);
 	for (i = 0; i < n; i++) {
 		ch = host[i];
+		/* A label neither begins nor ends with a hyphen (RFC 1123). */
+		if (ch == '-' && (label == 0 || i + 1 == n ||
+		    host[i + 1] == '.'))
+			return (0);
 		if (ch == '.') {
 			if (label == 0)
 				return (0);

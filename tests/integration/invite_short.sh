@@ -108,4 +108,22 @@ expect_fail "bad model reference" "not 32 lower-case hex digits" \
 expect_fail "bad fingerprint" "not 40 hex digits" \
     "$DUST" invite -k key -a 203.0.113.45:1 --bridge-line --fingerprint xyz
 
+# --sni: the TLS server_name, carried in the model field and both loaders.
+sni=$("$DUST" invite -k key -a 203.0.113.45:44321 -m tls --sni www.example.org)
+[ ${#sni} -lt 250 ] || fail "--sni invite of ${#sni} characters"
+"$DUST" invite --show "$sni" | grep -q '"model": "tls;sni=www.example.org"' ||
+	fail "--sni: the model field"
+bl=$("$DUST" invite -k key -a 203.0.113.45:44321 -m tls --sni www.example.org \
+    --bridge-line)
+"$DUST" invite --show "$bl" | grep -q '"model": "tls;sni=www.example.org"' ||
+	fail "--sni: the bridge line's model"
+expect_fail "--sni without a TLS format" "the model has no TLS format" \
+    "$DUST" invite -k key -a 203.0.113.45:1 -m http --sni www.example.org
+expect_fail "--sni with SSH" "needs a TLS format" \
+    "$DUST" invite -k key -a 203.0.113.45:1 -m ssh --sni www.example.org
+expect_fail "--sni not a host" "is not a host name" \
+    "$DUST" invite -k key -a 203.0.113.45:1 -m tls --sni -x.org
+expect_fail "unknown model option" "only sni=HOST" \
+    "$DUST" invite --show "Bridge dust 203.0.113.45:1 key=$key model=tls;x=1"
+
 echo "ok"

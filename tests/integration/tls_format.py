@@ -3,7 +3,8 @@
 them (docs/protocol.md, "The TLS format").
 
 Real programs: a real nginx serves HTTP on loopback; `dust server` (-t
-nginx) and `dust client` run with an invite of `-m tls`; tcpdump records
+nginx) and `dust client` run with an invite of `-m tls --sni
+www.example.org` (both ends then expect that server_name); tcpdump records
 the Dust port while CONNS GETs and one 4 MB download (sha256 checked) go
 through the tunnel, as streams of one session.  Engine-made: CONNS more
 connections from tests/tools/tlsformat_tool (the engine with the same
@@ -18,7 +19,8 @@ big-integer reference of Curve25519 (tests/ref/curve_ref.py):
      only in the first flights, ChangeCipherSpec (20), application data
      (23); each connection has one ClientHello and one ServerHello;
   3. every ClientHello's JA3 (tshark's) and SNI equal those of the model's
-     first captured ClientHello (curl's), and every ServerHello's cipher
+     first captured ClientHello (curl's; the SNI the invite's for the real
+     programs' capture), and every ServerHello's cipher
      suite and extension types the captured nginx's; the engine-made
      ClientHellos' JA4 (lib/format's; Debian's tshark has none) is the
      learned client's (the tool checks it);
@@ -66,6 +68,7 @@ CONNS = 1000
 SEED = 20261208
 BIG = 4 * 1024 * 1024
 SIGMAS = 5
+SNI = "www.example.org"     # dust invite --sni, for the real programs
 
 
 def web_root(tmp):
@@ -147,9 +150,9 @@ def learned(tmp):
     return c[0], s[0]
 
 
-def check_wire(pcap, tmp):
-    """Checks 1 to 3 on ${pcap}; return the ClientHellos' and
-    ServerHellos' fields."""
+def check_wire(pcap, tmp, sni=None):
+    """Checks 1 to 3 on ${pcap} (the SNI ${sni} if given, else the
+    model's); return the ClientHellos' and ServerHellos' fields."""
     # Expert infos of warning or error: TCP's own (a full window in bulk
     # transfer, D-SACK on loopback) are the path's, not ours.
     bad = [line for line in tshark(pcap, "-q", "-z", "expert,warn")
@@ -168,6 +171,8 @@ def check_wire(pcap, tmp):
         if not got or not got <= {"20", "22", "23"}:
             exit_fail("stream %s: record types %s" % (stream, got))
     want_c, want_s = learned(tmp)
+    if sni is not None:
+        want_c = (want_c[0], sni)
     ch = fields(pcap, "tls.handshake.type == 1", [
         "tcp.stream", "tls.handshake.ja3", "tls.handshake.extensions_server_name",
         "tls.handshake.random", "tls.handshake.session_id",
@@ -271,7 +276,8 @@ def main():
                        stdout=subprocess.DEVNULL)
         with open(inv, "w") as f:
             subprocess.run([DUST, "invite", "-k", key, "-a",
-                            "127.0.0.1:%d" % sp, "-m", "tls"], check=True,
+                            "127.0.0.1:%d" % sp, "-m", "tls", "--sni", SNI],
+                           check=True,
                            stdout=f)
         pcap = os.path.join(tmp, "dust.pcap")
         dump = subprocess.Popen([TCPDUMP, "-i", "lo", "-B", "65536", "-s",
@@ -295,7 +301,7 @@ def main():
         err = dump.communicate(timeout=30)[1]
         if not re.search(r"^0 packets dropped by kernel", err, re.M):
             exit_fail("tcpdump dropped packets: " + err.strip())
-        ch, sh = check_wire(pcap, tmp)
+        ch, sh = check_wire(pcap, tmp, SNI)
         check_points(ch, sh)
         epcap = engine_pcap(tmp)
         ch, sh = check_wire(epcap, tmp)

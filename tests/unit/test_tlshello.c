@@ -257,7 +257,7 @@ test_set_sni(void ** state)
 	    "averyveryveryverylonglabelofsixtythreecharacterssssssssssssssss."
 	    "example.org" };
 	static const char * nothosts[] = { "", "1.2.3.4", "a..b", ".a",
-	    "bad host", "x\xc3\xa9.com" };
+	    "bad host", "x\xc3\xa9.com", "-a.com", "a-.com", "a.com-" };
 	const uint8_t * h[TLSVEC_MAX];
 	size_t lens[TLSVEC_MAX], n, i, k;
 	struct tlshello_template * t;
