@@ -1,7 +1,7 @@
 """Goodput and set-up latency through a TCP path (bench/run-tunnel.sh).
 
-  tunnel_xfer.py sink PORT
-      For each connection: read 1 byte of mode and 8 of length N; "U":
+  tunnel_xfer.py sink PORT [ADDR]
+      Listen on ADDR (default 127.0.0.1) and PORT.  For each connection: read 1 byte of mode and 8 of length N; "U":
       read N bytes, then send 8 bytes (N) and close; "D": send N bytes
       then close; "P": ping, echo 1 byte back, then close.
   tunnel_xfer.py run HOST:PORT MODE N [USER PASS DEST]
@@ -57,10 +57,10 @@ def handle(c):
         c.close()
 
 
-def sink(port):
+def sink(port, addr="127.0.0.1"):
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", port))
+    ls.bind((addr, port))
     ls.listen(128)
     while True:
         c, _ = ls.accept()
@@ -105,7 +105,7 @@ def run(addr, mode, n, socks=None):
 
 def main():
     if sys.argv[1] == "sink":
-        sink(int(sys.argv[2]))
+        sink(int(sys.argv[2]), *sys.argv[3:4])
         return 0
     socks = sys.argv[5:8] if len(sys.argv) > 5 else None
     print("%.4f" % run(sys.argv[2], sys.argv[3], int(sys.argv[4]), socks))
