@@ -400,8 +400,14 @@ open_conn(struct csess * cs)
 		tunnel_arm_ms(cs->retry, wait);
 		return;
 	}
-	/* The learned gap since the last start (client_conns.h). */
-	if ((wait = (uint32_t)cconns_gap_ms(&cl->plan)) > 0) {
+	/*
+	 * The learned gap since the last start (client_conns.h): a busy
+	 * host's while others are open, the session has something to say
+	 * or bytes moved since the last start.
+	 */
+	if ((wait = (uint32_t)cconns_gap_ms(&cl->plan, cs->nconns > 0 ||
+	    ens_session_wants_link(cs->s) ||
+	    csess_moved(cs) != cl->plan.moved)) > 0) {
 		if (!evtimer_pending(cs->retry, NULL))
 			tunnel_arm_ms(cs->retry, wait);
 		return;
@@ -465,7 +471,9 @@ grow_cb(evutil_socket_t fd, short what, void * arg)
 /*
  * csess_close_idle(cs): close the connections of ${cs} that have been
  * without data (the session's bytes unchanged) for their idle time, as
- * the learned client closes: a FIN, or a RST (SO_LINGER 0).
+ * the learned client closes: a FIN, or a RST (SO_LINGER 0).  A
+ * conversation's connection is left to its conversation, which ends it
+ * as the learned connection ended (docs/models.md, "close").
  */
 static void
 csess_close_idle(struct csess * cs)
@@ -478,8 +486,9 @@ csess_close_idle(struct csess * cs)
 	idle = tunnel_ms_since(&cs->moved_at);
 	for (c = cs->conns; c != NULL; c = next) {
 		next = c->next;
-		if (c->idle_ms == 0 || !c->answered || c->finishing ||
-		    idle < c->idle_ms || tunnel_ms_since(&c->born) < c->idle_ms)
+		if (c->idle_ms == 0 || c->conv || !c->answered ||
+		    c->finishing || idle < c->idle_ms ||
+		    tunnel_ms_since(&c->born) < c->idle_ms)
 			continue;
 		if (cconns_close_rst(&cs->cl->plan))
 			(void)setsockopt(bufferevent_getfd(c->bev), SOL_SOCKET,

@@ -27,56 +27,53 @@ cconns_init(struct cconns * cc, const struct dust_hosts * hosts, size_t max)
 	cc->h = hosts;
 	cc->max = max;
 	cc->started = 0;
-	cc->gap_ms = 0;
+	cc->gap_ms[0] = cc->gap_ms[1] = 0;
 	cc->moved = 0;
 }
 
 /**
- * cconns_gap_ms(cc):
+ * cconns_gap_ms(cc, busy):
  * Return the milliseconds until a connection may start (0: now): the gap
- * drawn at the last start less the time since (0 without a "hosts"
- * object).
+ * drawn at the last start (from the learned busy gaps if ${busy}: other
+ * connections are open or bytes wait, else from all start gaps) less the
+ * time since; 0 without a "hosts" object.
  */
 uint64_t
-cconns_gap_ms(const struct cconns * cc)
+cconns_gap_ms(const struct cconns * cc, int busy)
 {
-	uint64_t since;
+	uint64_t since, gap = cc->gap_ms[busy != 0];
 
 	if (cc->h == NULL || !cc->started)
 		return (0);
 	since = tunnel_ms_since(&cc->last);
-	return (since >= cc->gap_ms ? 0 : cc->gap_ms - since);
+	return (since >= gap ? 0 : gap - since);
 }
 
 /**
  * cconns_next(cc, nconns, moved):
  * With ${nconns} connections open and ${moved} bytes moved by the session
  * so far, return 0 if a further connection opens now (the session moved
- * CCONNS_DEMAND_BYTES since the last start, the gap has passed and a draw
- * from the learned concurrency exceeds ${nconns}), the milliseconds until
- * the gap has passed, or CCONNS_NEVER (no "hosts" object, no demand, or
- * the draw said no: the caller asks again when bytes move).
+ * CCONNS_DEMAND_BYTES since the last start, the busy gap has passed and
+ * ${nconns} is below the most the learned client had open at once), the
+ * milliseconds until the gap has passed, or CCONNS_NEVER (no "hosts"
+ * object, no demand, or as many open as learned: the caller asks again
+ * when bytes move).
  */
 uint64_t
 cconns_next(struct cconns * cc, size_t nconns, uint64_t moved)
 {
-	uint64_t wait;
 
 	if (cc->h == NULL || nconns >= cc->max ||
 	    moved - cc->moved < CCONNS_DEMAND_BYTES)
 		return (CCONNS_NEVER);
-	if ((wait = cconns_gap_ms(cc)) > 0)
-		return (wait);
 	/*
-	 * The gap has passed with bytes still flowing: one draw of the
-	 * learned concurrency decides.  A refusal counts as a start that
-	 * did not happen (the next look is a gap later), so that bulk data
-	 * opens connections at the learned rate, not at every byte.
+	 * Bytes flow: up to the most the learned client had open at once
+	 * (the largest value of its concurrency: the capture shows how many
+	 * it opens, not how many it would under this demand).
 	 */
-	if ((size_t)dust_dist_sample(&cc->h->concurrency, NULL) > nconns)
-		return (0);
-	cconns_started(cc, moved);
-	return (CCONNS_NEVER);
+	if (nconns >= (size_t)cc->h->concurrency.max)
+		return (CCONNS_NEVER);
+	return (cconns_gap_ms(cc, 1));
 }
 
 /**
@@ -91,9 +88,10 @@ cconns_started(struct cconns * cc, uint64_t moved)
 	clock_gettime(CLOCK_MONOTONIC, &cc->last);
 	cc->started = 1;
 	cc->moved = moved;
-	if (cc->h != NULL)
-		cc->gap_ms = (uint64_t)dust_dist_sample(&cc->h->start_gap,
-		    NULL);
+	if (cc->h == NULL)
+		return;
+	cc->gap_ms[0] = (uint64_t)dust_dist_sample(&cc->h->start_gap, NULL);
+	cc->gap_ms[1] = (uint64_t)dust_dist_sample(&cc->h->busy_gap, NULL);
 }
 
 /**

@@ -11,8 +11,9 @@
  * When dust client opens and closes Dust connections, on the learned
  * client's process (the model's "hosts" object, docs/models.md and
  * docs/streams.md): a further connection opens while bytes flow (demand)
- * and the learned concurrency allows, no sooner after the last start than
- * a gap drawn from the learned start gaps; a connection closes after an
+ * and fewer are open than the learned client had at most, no sooner after the last start than
+ * a gap drawn from the learned start gaps (those of a busy host, when
+ * others are open or bytes wait); a connection closes after an
  * idle time drawn from the learned ones, with a FIN or a RST as the
  * learned client closes.  Without a "hosts" object a session holds -c
  * connections, as before.  The plan is the client's (host-level): its
@@ -20,7 +21,7 @@
  */
 
 /* Bytes moved (either way) since the last start that make a demand. */
-#define CCONNS_DEMAND_BYTES	(64 * 1024)
+#define CCONNS_DEMAND_BYTES	(16 * 1024)
 
 /* cconns_next's answer when no connection may open on demand. */
 #define CCONNS_NEVER	UINT64_MAX
@@ -30,7 +31,9 @@ struct cconns {
 	size_t max;			/* -c: the most at once. */
 	struct timespec last;		/* The last start, */
 	int started;			/* if there was one. */
-	uint64_t gap_ms;		/* Drawn at it: the next one waits. */
+	uint64_t gap_ms[2];		/* Drawn at it: the next one waits
+					   so long [1] if the host is busy
+					   (busy_gap), [0] if not. */
 	uint64_t moved;			/* The session's bytes at it. */
 };
 
@@ -42,21 +45,23 @@ struct cconns {
 void cconns_init(struct cconns *, const struct dust_hosts *, size_t);
 
 /**
- * cconns_gap_ms(cc):
+ * cconns_gap_ms(cc, busy):
  * Return the milliseconds until a connection may start (0: now): the gap
- * drawn at the last start less the time since (0 without a "hosts"
- * object).
+ * drawn at the last start (from the learned busy gaps if ${busy}: other
+ * connections are open or bytes wait, else from all start gaps) less the
+ * time since; 0 without a "hosts" object.
  */
-uint64_t cconns_gap_ms(const struct cconns *);
+uint64_t cconns_gap_ms(const struct cconns *, int);
 
 /**
  * cconns_next(cc, nconns, moved):
  * With ${nconns} connections open and ${moved} bytes moved by the session
  * so far, return 0 if a further connection opens now (the session moved
- * CCONNS_DEMAND_BYTES since the last start, the gap has passed and a draw
- * from the learned concurrency exceeds ${nconns}), the milliseconds until
- * the gap has passed, or CCONNS_NEVER (no "hosts" object, no demand, or
- * the draw said no: the caller asks again when bytes move).
+ * CCONNS_DEMAND_BYTES since the last start, the busy gap has passed and
+ * ${nconns} is below the most the learned client had open at once), the
+ * milliseconds until the gap has passed, or CCONNS_NEVER (no "hosts"
+ * object, no demand, or as many open as learned: the caller asks again
+ * when bytes move).
  */
 uint64_t cconns_next(struct cconns *, size_t, uint64_t);
 

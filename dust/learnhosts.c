@@ -56,13 +56,14 @@ ms(double secs, int64_t lo)
 
 /*
  * spans_write(f, sp, n): sort the ${n} spans ${sp} by start and write the
- * "start_gap" and "concurrency" fields they give.  Return 0, or -1 out of
+ * "start_gap", "busy_gap" (the gaps to a start that found others open;
+ * all gaps if none did) and "concurrency" fields they give.  Return 0, or -1 out of
  * memory.
  */
 static int
 spans_write(FILE * f, struct span * sp, size_t n)
 {
-	struct vals gap = { 0 }, conc = { 0 };
+	struct vals gap = { 0 }, busy = { 0 }, conc = { 0 };
 	double * ends;
 	size_t i, j, open;
 	int rc = -1;
@@ -88,18 +89,24 @@ spans_write(FILE * f, struct span * sp, size_t n)
 			open = DUST_HOSTS_CONC_MAX;
 		if (vals_add(&conc, (int64_t)open))
 			goto done;
+		/* A start that found others open: a busy host's gap. */
+		if (i > 0 && open > 1 && vals_add(&busy, gap.v[gap.n - 1]))
+			goto done;
 	}
 	/* One connection: no gap was seen; the next waits its lifetime. */
 	if (gap.n == 0 && vals_add(&gap, ms(sp[0].end - sp[0].start, 0)))
 		goto done;
 	fputs(",\n    \"start_gap\": ", f);
 	vals_write(f, &gap);
+	fputs(",\n    \"busy_gap\": ", f);
+	vals_write(f, busy.n > 0 ? &busy : &gap);
 	fputs(",\n    \"concurrency\": ", f);
 	vals_write(f, &conc);
 	rc = 0;
 done:
 	free(ends);
 	free(gap.v);
+	free(busy.v);
 	free(conc.v);
 	return (rc);
 }

@@ -65,7 +65,9 @@ struct dust_format;
  */
 struct dust_hosts {
 	uint64_t connections;		/* Connections it was learned from. */
-	struct dust_dist start_gap;	/* ms from a start to the next. */
+	struct dust_dist start_gap;	/* ms from a start to the next, */
+	struct dust_dist busy_gap;	/* and to a next that found others
+					   of the host's connections open. */
 	struct dust_dist concurrency;	/* Open at each start, itself in. */
 	struct dust_dist lifetime;	/* ms from the SYN to the close. */
 	struct dust_dist idle_close;	/* ms from the last data to it. */

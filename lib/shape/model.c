@@ -455,6 +455,7 @@ hosts_free(struct dust_hosts * h)
 	if (h == NULL)
 		return;
 	dust_dist_free(&h->start_gap);
+	dust_dist_free(&h->busy_gap);
 	dust_dist_free(&h->concurrency);
 	dust_dist_free(&h->lifetime);
 	dust_dist_free(&h->idle_close);
@@ -513,7 +514,7 @@ static int
 parse_hosts(struct err * e, json_t * o, struct dust_hosts ** hp)
 {
 	static const char * const keys[] = { "connections", "start_gap",
-	    "concurrency", "lifetime", "idle_close", "close", "keepalive",
+	    "busy_gap", "concurrency", "lifetime", "idle_close", "close", "keepalive",
 	    NULL };
 	static const struct {
 		const char * key;
@@ -521,6 +522,7 @@ parse_hosts(struct err * e, json_t * o, struct dust_hosts ** hp)
 		size_t off;
 	} dists[] = {
 		{ "start_gap", &F_GAP, offsetof(struct dust_hosts, start_gap) },
+		{ "busy_gap", &F_GAP, offsetof(struct dust_hosts, busy_gap) },
 		{ "concurrency", &F_CONC,
 		    offsetof(struct dust_hosts, concurrency) },
 		{ "lifetime", &F_DURATION,

@@ -18,11 +18,12 @@
 
 /* The fields of a valid "hosts" object, in order. */
 static const char * const keys[] = { "connections", "start_gap",
-    "concurrency", "lifetime", "idle_close", "close", "keepalive", NULL };
+    "busy_gap", "concurrency", "lifetime", "idle_close", "close", "keepalive", NULL };
 static const char * const values[] = {
 	"120",
 	"{\"family\": \"empirical\", \"points\": [[0, 3], [40, 1], "
 	    "[2500, 1]]}",
+	"{\"family\": \"uniform\", \"min\": 0, \"max\": 40}",
 	"{\"family\": \"empirical\", \"points\": [[1, 2], [6, 1]]}",
 	"{\"family\": \"uniform\", \"min\": 50, \"max\": 9000}",
 	"{\"family\": \"fixed\", \"value\": 5000}",
@@ -143,6 +144,9 @@ test_errors(void ** state)
 		{ "connections", "\"many\"", "hosts.connections: must be a "
 		    "number" },
 		{ "start_gap", NULL, "hosts.start_gap: missing" },
+		{ "busy_gap", NULL, "hosts.busy_gap: missing" },
+		{ "busy_gap", "{\"family\": \"normal\", \"mean\": 3}",
+		    "hosts.busy_gap.sigma: missing (family normal)" },
 		{ "start_gap", "{\"family\": \"fixed\", \"value\": -1}",
 		    "hosts.start_gap.value: gaps (ms) must be 0..2147483647" },
 		{ "concurrency", "{\"family\": \"fixed\", \"value\": 0}",
