@@ -293,7 +293,7 @@ conn_ending(struct tconn * c, void * cookie)
 	struct csess * cs = cookie;
 
 	(void)c;
-	if (!ens_session_idle(cs->s) && cs->nconns < cs->cl->maxlinks)
+	if (!ens_session_idle(cs->s) && cs->nconns < cconns_max(&cs->cl->plan))
 		open_conn(cs);
 }
 

@@ -12,8 +12,14 @@
 #include "client_conns.h"
 #include "tunnel.h"
 
-/* Idle times are counted to this (ms): 0 means at once, not never. */
-#define IDLE_MIN	1
+/*
+ * The shortest idle time before a close (ms).  The learned client closed
+ * after its last response (idle_close 0 for curl), which it knew was the
+ * last; Dust sees only that no byte moved, and on a model of few packets
+ * (25 a second) or a path with a round trip, a download in progress is
+ * that quiet for tens of milliseconds between packets.
+ */
+#define IDLE_MIN	1000
 
 /**
  * cconns_init(cc, hosts, max):
@@ -63,17 +69,26 @@ uint64_t
 cconns_next(struct cconns * cc, size_t nconns, uint64_t moved)
 {
 
-	if (cc->h == NULL || nconns >= cc->max ||
+	if (cc->h == NULL || nconns >= cconns_max(cc) ||
 	    moved - cc->moved < CCONNS_DEMAND_BYTES)
 		return (CCONNS_NEVER);
-	/*
-	 * Bytes flow: up to the most the learned client had open at once
-	 * (the largest value of its concurrency: the capture shows how many
-	 * it opens, not how many it would under this demand).
-	 */
-	if (nconns >= (size_t)cc->h->concurrency.max)
-		return (CCONNS_NEVER);
 	return (cconns_gap_ms(cc, 1));
+}
+
+/**
+ * cconns_max(cc):
+ * Return the most connections open at once: -c, and with a "hosts"
+ * object no more than the learned client had (the largest value of its
+ * concurrency: the capture shows how many it opened, not how many it
+ * would under this demand).
+ */
+size_t
+cconns_max(const struct cconns * cc)
+{
+
+	if (cc->h != NULL && (size_t)cc->h->concurrency.max < cc->max)
+		return ((size_t)cc->h->concurrency.max);
+	return (cc->max);
 }
 
 /**
@@ -97,8 +112,8 @@ cconns_started(struct cconns * cc, uint64_t moved)
 /**
  * cconns_idle_ms(cc):
  * Return how long a new connection may stay without data before the
- * client closes it: a draw from the learned idle times (0: never, without
- * a "hosts" object).
+ * client closes it: a draw from the learned idle times, at least
+ * IDLE_MIN (0: never, without a "hosts" object).
  */
 uint64_t
 cconns_idle_ms(const struct cconns * cc)

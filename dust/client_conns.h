@@ -54,6 +54,15 @@ void cconns_init(struct cconns *, const struct dust_hosts *, size_t);
 uint64_t cconns_gap_ms(const struct cconns *, int);
 
 /**
+ * cconns_max(cc):
+ * Return the most connections open at once: -c, and with a "hosts"
+ * object no more than the learned client had (the largest value of its
+ * concurrency: the capture shows how many it opened, not how many it
+ * would under this demand).
+ */
+size_t cconns_max(const struct cconns *);
+
+/**
  * cconns_next(cc, nconns, moved):
  * With ${nconns} connections open and ${moved} bytes moved by the session
  * so far, return 0 if a further connection opens now (the session moved
@@ -75,8 +84,8 @@ void cconns_started(struct cconns *, uint64_t);
 /**
  * cconns_idle_ms(cc):
  * Return how long a new connection may stay without data before the
- * client closes it: a draw from the learned idle times (0: never, without
- * a "hosts" object).
+ * client closes it: a draw from the learned idle times, at least a second
+ * (0: never, without a "hosts" object).
  */
 uint64_t cconns_idle_ms(const struct cconns *);
 

@@ -189,7 +189,8 @@ learnhosts_write(FILE * f, const struct dust_ct * ct)
 	for (i = 0; i < n; i++) {
 		c = dust_ct_conn(ct, i);
 		sp[i].start = c->tsyn >= 0 ? c->tsyn : c->tstart;
-		sp[i].end = c->tend;
+		/* In use until its close begins (the first FIN or RST). */
+		sp[i].end = c->tfin >= 0 ? c->tfin : c->tend;
 	}
 	fprintf(f, ",\n  \"hosts\": {\n    \"connections\": %zu", n);
 	if (spans_write(f, sp, n) || closes_write(f, ct, &idle))

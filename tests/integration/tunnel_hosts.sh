@@ -10,7 +10,9 @@
 #   2. the Dust connections, as `dust model learn` reads them from the
 #      capture (its "hosts" object, the same learner as the model's), keep
 #      to the learned client's process: at most as many at once as it had
-#      (the largest point of hosts.concurrency), and their start gaps no
+#      (the largest point of hosts.concurrency) plus one (a closed
+#      connection's FIN may leave after queued packets, behind the next
+#      one's SYN: hosts/compare.py), and their start gaps no
 #      shorter than its: the share of gaps below the learned gaps' 10th
 #      percentile is at most 0.10 + 3 standard errors of a share of 0.10
 #      over the gaps seen (at least 10 gaps, else the test fails: too few

@@ -43,7 +43,10 @@ def main():
     if len(sys.argv) > 3:
         describe("Dust without it", json.load(open(sys.argv[3]))["hosts"])
     ok = True
-    if dconc[-1] > lconc[-1]:
+    # One more: a connection the client closed with packets still queued
+    # in its socket sends its FIN after them, which may follow the next
+    # connection's SYN by a millisecond (seen with tests/models/light.json).
+    if dconc[-1] > lconc[-1] + 1:
         print("FAIL: %d connections at once, the learned client had %d at "
               "most" % (dconc[-1], lconc[-1]))
         ok = False
