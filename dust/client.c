@@ -402,12 +402,11 @@ open_conn(struct csess * cs)
 	}
 	/*
 	 * The learned gap since the last start (client_conns.h): a busy
-	 * host's while others are open, the session has something to say
-	 * or bytes moved since the last start.
+	 * host's while others are open, the session carries streams or has
+	 * something to say, or bytes moved since the last start.
 	 */
-	if ((wait = (uint32_t)cconns_gap_ms(&cl->plan, cs->nconns > 0 ||
-	    ens_session_wants_link(cs->s) ||
-	    csess_moved(cs) != cl->plan.moved)) > 0) {
+	if ((wait = (uint32_t)cconns_gap_ms(&cl->plan, !csess_silent(cs) ||
+	    cs->nconns > 0 || csess_moved(cs) != cl->plan.moved)) > 0) {
 		if (!evtimer_pending(cs->retry, NULL))
 			tunnel_arm_ms(cs->retry, wait);
 		return;
