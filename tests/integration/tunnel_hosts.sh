@@ -17,8 +17,12 @@
 #      percentile is at most 0.10 + 3 standard errors of a share of 0.10
 #      over the gaps seen (at least 10 gaps, else the test fails: too few
 #      connections to judge);
-#   3. for comparison, printed only: the same with the model's "hosts"
-#      object removed (the -c default of 2, the seed's behaviour).
+#   3. the session then idle (no stream, nothing to say) from 1 s to 4 s
+#      after the last download: with the "hosts" object (whose learned
+#      client sent no keep-alive) no Dust connection starts in those 3 s;
+#   4. for comparison, printed only: the same with the model's "hosts"
+#      object removed (the -c default of 2, the seed's behaviour: an idle
+#      session polls every 50 ms to 1 s).
 # Environment: HOSTS_N, HOSTS_KB, HOSTS_MODEL (bench/run-hosts.sh uses
 # this test to measure).  About 20-40 s on a busy machine.
 . tests/lib.sh
@@ -84,10 +88,16 @@ run() {
 		    fail "$1: download $i differs"
 		i=$((i + 1))
 	done
+	sleep 4.5
 	eval "kill \$PID_client$1 \$PID_server$1"
 	sleep 1
 	eval "kill \$PID_tcpdump$1"
 	eval "wait \$PID_tcpdump$1" 2>/dev/null || true
+	# Connections started while idle: SYNs 1 s to 4 s after the end.
+	tcpdump -r "$T/$1.pcap" -nn -tt \
+	    'tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn' 2>/dev/null |
+	    awk -v a="$s1" '$1 > a + 1 && $1 < a + 4 { n++ } END { print n + 0 }' \
+	    > "$T/$1.idle"
 	"$D" model learn "$T/$1.pcap" --port "$SP" --no-conversations \
 	    --no-format -o "$T/$1.json" 2>> "$T/learn.log" ||
 	    fail "$1: cannot read the capture: $(cat "$T/learn.log")"
@@ -102,8 +112,12 @@ m = json.load(open(sys.argv[1])); del m["hosts"]
 json.dump(m, open(sys.argv[2], "w"))' "$MODEL" "$T/nohosts.json"
 
 secs=$(run hosts "$MODEL")
-echo "with hosts: $N downloads of $KB KiB in $secs s, all intact"
+echo "with hosts: $N downloads of $KB KiB in $secs s, all intact;" \
+    "$(cat "$T/hosts.idle") connections started in 3 s idle"
 secs0=$(run before "$T/nohosts.json")
-echo "without (the seed's -c 2): $N downloads of $KB KiB in $secs0 s, all intact"
+echo "without (the seed's -c 2): $N downloads of $KB KiB in $secs0 s," \
+    "all intact; $(cat "$T/before.idle") connections started in 3 s idle"
+[ "$(cat "$T/hosts.idle")" -eq 0 ] ||
+    fail "an idle session with the hosts object started connections"
 $PY tests/integration/hosts/compare.py "$MODEL" "$T/hosts.json" \
     "$T/before.json" || fail "the Dust connections left the learned process"
