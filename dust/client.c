@@ -8,7 +8,6 @@
 #include <sys/socket.h>
 
 #include <errno.h>
-#include <netinet/in.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -11,13 +11,13 @@
  * When dust client opens and closes Dust connections, on the learned
  * client's process (the model's "hosts" object, docs/models.md and
  * docs/streams.md): a further connection opens while bytes flow (demand)
- * and fewer are open than the learned client had at most, no sooner after the last start than
- * a gap drawn from the learned start gaps (those of a busy host, when
- * others are open or bytes wait); a connection closes after an
- * idle time drawn from the learned ones, with a FIN or a RST as the
- * learned client closes.  Without a "hosts" object a session holds -c
- * connections, as before.  The plan is the client's (host-level): its
- * gaps run across sessions.
+ * and fewer are open than the learned client had at most, no sooner
+ * after the last start than a gap drawn from the learned start gaps
+ * (those of a busy host, when others are open or streams are carried);
+ * a connection closes after an idle time drawn from the learned ones,
+ * with a FIN or a RST as the learned client closes.  Without a "hosts"
+ * object a session holds -c connections, as before.  The plan is the
+ * client's (host-level): its gaps run across sessions.
  */
 
 /* Bytes moved (either way) since the last start that make a demand. */

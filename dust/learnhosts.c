@@ -57,8 +57,8 @@ ms(double secs, int64_t lo)
 /*
  * spans_write(f, sp, n): sort the ${n} spans ${sp} by start and write the
  * "start_gap", "busy_gap" (the gaps to a start that found others open;
- * all gaps if none did) and "concurrency" fields they give.  Return 0, or -1 out of
- * memory.
+ * all gaps if none did) and "concurrency" fields they give.  Return 0,
+ * or -1 out of memory.
  */
 static int
 spans_write(FILE * f, struct span * sp, size_t n)

@@ -18,7 +18,8 @@
 
 /* The fields of a valid "hosts" object, in order. */
 static const char * const keys[] = { "connections", "start_gap",
-    "busy_gap", "concurrency", "lifetime", "idle_close", "close", "keepalive", NULL };
+    "busy_gap", "concurrency", "lifetime", "idle_close", "close",
+    "keepalive", NULL };
 static const char * const values[] = {
 	"120",
 	"{\"family\": \"empirical\", \"points\": [[0, 3], [40, 1], "
