@@ -27,6 +27,7 @@
 #include "args.h"
 #include "backoff.h"
 #include "client.h"
+#include "client_conns.h"
 #include "dust.h"
 #include "muxio.h"
 #include "muxsocks.h"
@@ -54,6 +55,8 @@
 /* Conversation mode: how often an idle session asks for news (ms). */
 #define POLL_MIN	50
 #define POLL_MAX	1000
+/* The most connections a session holds at once (-c). */
+#define CONNS_MAX	16
 /* A session without streams is closed after this long (ms). */
 #define LINGER_DEFAULT	60000
 /* How often the session's streams are counted (ms). */
@@ -74,6 +77,8 @@ struct client {
 	uint64_t fails_total;		/* Failures counted, ever. */
 	struct tconn * probe;		/* While the server cannot be reached:
 					   the one connection trying. */
+	struct cconns plan;		/* When connections open and close
+					   (client_conns.h). */
 };
 
 struct csess {
@@ -87,6 +92,9 @@ struct csess {
 	size_t nconns, nlinks_total;
 	struct event * retry;		/* Reconnect timer. */
 	struct event * kick;		/* Deferred pump. */
+	struct event * grow;		/* A further connection's gap. */
+	uint64_t moved;			/* Bytes up and down, */
+	struct timespec moved_at;	/* and when they last changed. */
 	uint32_t poll;			/* Conversation mode: next idle wait. */
 	uint64_t seen;			/* Bytes up and down at the last end. */
 	uint64_t fails_base;		/* cl->fails_total when the server
@@ -98,6 +106,7 @@ struct csess {
 
 static void csess_pump(struct csess *);
 static void open_conn(struct csess *);
+static uint64_t csess_moved(struct csess *);
 
 /* Print the usage and exit with ${rc}. */
 static void usage(int) __attribute__((noreturn));
@@ -115,10 +124,12 @@ usage(int rc)
 	    "a SOCKS5 proxy and each stream goes where it asks, through the\n"
 	    "server's exit.  -t connects to SERVER instead of the invite's\n"
 	    "address (a relay); -c is the most connections the session holds\n"
-	    "at once (default 2); -n the most streams at once (default 1000);\n"
-	    "-m the most application bytes per Data message sent (1 to 8192,\n"
-	    "default 8192); --linger: a session without streams is closed\n"
-	    "after MS milliseconds (default 60000).\n");
+	    "at once (default 2; 16 with a model that has a \"hosts\" object,\n"
+	    "whose learned process opens and closes them); -n the most\n"
+	    "streams at once (default 1000); -m the most application bytes\n"
+	    "per Data message sent (1 to 8192, default 8192); --linger: a\n"
+	    "session without streams is closed after MS milliseconds\n"
+	    "(default 60000).\n");
 	exit(rc);
 }
 
@@ -166,6 +177,7 @@ csess_free(struct csess * cs)
 	ens_session_free(cs->s);
 	event_free(cs->retry);
 	event_free(cs->kick);
+	event_free(cs->grow);
 	*cs->prevp = cs->next;
 	if (cs->next != NULL)
 		cs->next->prevp = cs->prevp;
@@ -281,7 +293,7 @@ conn_ending(struct tconn * c, void * cookie)
 	struct csess * cs = cookie;
 
 	(void)c;
-	if (!ens_session_idle(cs->s) && cs->nconns < cs->cl->maxlinks)
+	if (!ens_session_idle(cs->s) && cs->nconns < cconns_max(&cs->cl->plan))
 		open_conn(cs);
 }
 
@@ -334,6 +346,38 @@ static const struct tconn_hooks hooks = {
 };
 
 /*
+ * csess_moved(cs): return the application bytes ${cs} has moved up and
+ * down, noting when they last changed.
+ */
+static uint64_t
+csess_moved(struct csess * cs)
+{
+	uint64_t up, down;
+
+	ens_session_stats(cs->s, &up, &down);
+	if (up + down != cs->moved) {
+		cs->moved = up + down;
+		clock_gettime(CLOCK_MONOTONIC, &cs->moved_at);
+	}
+	return (cs->moved);
+}
+
+/*
+ * csess_silent(cs): return 1 if ${cs} is idle as the learned client is
+ * (a model with a "hosts" object): it carries no stream and has nothing
+ * to say, so that an ended connection is not replaced (a learned idle
+ * client sends nothing); else 0.
+ */
+static int
+csess_silent(const struct csess * cs)
+{
+
+	return (cs->cl->plan.h != NULL &&
+	    (cs->m == NULL || muxio_count(cs->m) == 0) &&
+	    !ens_session_wants_link(cs->s));
+}
+
+/*
  * Open a Dust connection for ${cs}.  While the server cannot be reached,
  * one connection at a time tries (the probe), no sooner than the backoff
  * allows; the others wait on their retry timer (a failed or answered
@@ -356,6 +400,17 @@ open_conn(struct csess * cs)
 		tunnel_arm_ms(cs->retry, wait);
 		return;
 	}
+	/*
+	 * The learned gap since the last start (client_conns.h): a busy
+	 * host's while others are open, the session carries streams or has
+	 * something to say, or bytes moved since the last start.
+	 */
+	if ((wait = (uint32_t)cconns_gap_ms(&cl->plan, !csess_silent(cs) ||
+	    cs->nconns > 0 || csess_moved(cs) != cl->plan.moved)) > 0) {
+		if (!evtimer_pending(cs->retry, NULL))
+			tunnel_arm_ms(cs->retry, wait);
+		return;
+	}
 	if ((l = ens_link_client(cs->s)) == NULL) {
 		ens_session_abort(cs->s, "out of memory");
 		return;
@@ -373,10 +428,73 @@ open_conn(struct csess * cs)
 	}
 	if (cl->bo.fails > 0)
 		cl->probe = c;
+	c->idle_ms = cconns_idle_ms(&cl->plan);
+	cconns_started(&cl->plan, csess_moved(cs));
 	c->next = cs->conns;
 	cs->conns = c;
 	cs->nconns++;
 	cs->nlinks_total++;
+}
+
+/*
+ * csess_grow(cs): with a "hosts" object, open a further connection for
+ * ${cs} when bytes flow and the learned process allows (cconns_next), or
+ * wake when its gap has passed.
+ */
+static void
+csess_grow(struct csess * cs)
+{
+	struct client * cl = cs->cl;
+	uint64_t wait;
+
+	if (cl->plan.h == NULL || cs->nconns == 0 || cl->bo.fails > 0 ||
+	    ens_session_idle(cs->s) || evtimer_pending(cs->grow, NULL))
+		return;
+	wait = cconns_next(&cl->plan, cs->nconns, csess_moved(cs));
+	if (wait == 0)
+		open_conn(cs);
+	else if (wait != CCONNS_NEVER)
+		tunnel_arm_ms(cs->grow, wait);
+}
+
+/* Gap timer: a further connection may open now. */
+static void
+grow_cb(evutil_socket_t fd, short what, void * arg)
+{
+
+	(void)fd;
+	(void)what;
+	csess_grow(arg);
+}
+
+/*
+ * csess_close_idle(cs): close the connections of ${cs} that have been
+ * without data (the session's bytes unchanged) for their idle time, as
+ * the learned client closes: a FIN, or a RST (SO_LINGER 0).  A
+ * conversation's connection is left to its conversation, which ends it
+ * as the learned connection ended (docs/models.md, "close").
+ */
+static void
+csess_close_idle(struct csess * cs)
+{
+	struct linger rst = { 1, 0 };
+	struct tconn * c, * next;
+	uint64_t idle;
+
+	(void)csess_moved(cs);
+	idle = tunnel_ms_since(&cs->moved_at);
+	for (c = cs->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->idle_ms == 0 || c->conv || !c->answered ||
+		    c->finishing || idle < c->idle_ms ||
+		    tunnel_ms_since(&c->born) < c->idle_ms)
+			continue;
+		if (cconns_close_rst(&cs->cl->plan))
+			(void)setsockopt(bufferevent_getfd(c->bev), SOL_SOCKET,
+			    SO_LINGER, &rst, sizeof(rst));
+		c->expired = 1;
+		tconn_close(c, "idle");
+	}
 }
 
 /* Retry timer: open a connection if none is left; pump. */
@@ -387,7 +505,8 @@ retry_cb(evutil_socket_t fd, short what, void * arg)
 
 	(void)fd;
 	(void)what;
-	if (cs->nconns == 0 && !ens_session_idle(cs->s)) {
+	if (cs->nconns == 0 && !ens_session_idle(cs->s) &&
+	    !csess_silent(cs)) {
 		if (csess_gave_up(cs))
 			ens_session_abort(cs->s, "cannot reach the server");
 		else
@@ -426,13 +545,15 @@ csess_pump(struct csess * cs)
 	 * A session with work and no connection gets one; one with
 	 * something to say does not wait for its next poll.
 	 */
-	if (cs->nconns == 0 && !ens_session_idle(cs->s)) {
+	if (cs->nconns == 0 && !ens_session_idle(cs->s) &&
+	    !csess_silent(cs)) {
 		if (evtimer_pending(cs->retry, NULL) &&
 		    cs->cl->bo.fails == 0 && ens_session_wants_link(cs->s))
 			event_del(cs->retry);
 		if (!evtimer_pending(cs->retry, NULL))
 			event_active(cs->retry, EV_TIMEOUT, 0);
 	}
+	csess_grow(cs);
 }
 
 /* Application socket callbacks. */
@@ -509,6 +630,8 @@ csess_new(struct client * cl)
 	    (cs->retry = event_new(cl->tun.base, -1, 0, retry_cb,
 	    cs)) == NULL ||
 	    (cs->kick = event_new(cl->tun.base, -1, 0, kick_cb,
+	    cs)) == NULL ||
+	    (cs->grow = event_new(cl->tun.base, -1, 0, grow_cb,
 	    cs)) == NULL)
 		goto err;
 	cs->no = cl->tun.sess_serial + 1;
@@ -523,6 +646,7 @@ csess_new(struct client * cl)
 	cs->fails_base = cl->fails_total;
 	cs->poll = POLL_MIN;
 	clock_gettime(CLOCK_MONOTONIC, &cs->born);
+	cs->moved_at = cs->born;
 	cs->next = cl->sessions;
 	if (cs->next != NULL)
 		cs->next->prevp = &cs->next;
@@ -548,6 +672,8 @@ err:
 			event_free(cs->retry);
 		if (cs->kick)
 			event_free(cs->kick);
+		if (cs->grow)
+			event_free(cs->grow);
 	}
 	free(cs);
 	return (NULL);
@@ -574,11 +700,14 @@ static void
 quiet_cb(evutil_socket_t fd, short what, void * arg)
 {
 	struct client * cl = arg;
-	struct csess * cs = cl->cur;
+	struct csess * cs;
 
 	(void)fd;
 	(void)what;
-	if (cs == NULL || cs->m == NULL)
+	if (cl->plan.h != NULL)
+		for (cs = cl->sessions; cs != NULL; cs = cs->next)
+			csess_close_idle(cs);
+	if ((cs = cl->cur) == NULL || cs->m == NULL)
 		return;
 	if (muxio_count(cs->m) > 0) {
 		cs->quiet = 0;
@@ -641,9 +770,23 @@ static void
 client_defaults(struct client * cl)
 {
 
-	cl->maxlinks = 2;
+	cl->maxlinks = 0;	/* client_plan decides. */
 	cl->linger_ms = LINGER_DEFAULT;
 	backoff_init(&cl->bo, BACKOFF_MIN, BACKOFF_MAX);
+}
+
+/*
+ * client_plan(cl): once its model is loaded, how ${cl} opens connections:
+ * without -c 2 at once, or with a "hosts" object as many as the learned
+ * process opens (up to -c's largest).
+ */
+static void
+client_plan(struct client * cl)
+{
+
+	if (cl->maxlinks == 0)
+		cl->maxlinks = cl->tun.model->hosts != NULL ? CONNS_MAX : 2;
+	cconns_init(&cl->plan, cl->tun.model->hosts, cl->maxlinks);
 }
 
 /*
@@ -701,6 +844,7 @@ client_new(struct event_base * base, const char * invite,
 	cl->server = *server;
 	cl->limit.max = SIZE_MAX;
 	cl->chunk = tunnel_chunk(&cl->tun);
+	client_plan(cl);
 	if (client_start(cl)) {
 		snprintf(why, whylen, "cannot set up its events");
 		tunnel_free(&cl->tun);
@@ -768,7 +912,7 @@ cmd_client(int argc, char ** argv)
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			if (args_uint("-c", optarg, 1, 16, &v))
+			if (args_uint("-c", optarg, 1, CONNS_MAX, &v))
 				return (1);
 			cl.maxlinks = (size_t)v;
 			break;
@@ -818,6 +962,7 @@ cmd_client(int argc, char ** argv)
 	}
 	if (cl.chunk == 0)
 		cl.chunk = tunnel_chunk(&cl.tun);
+	client_plan(&cl);
 	if (tspec == NULL)
 		tspec = invite_format_address(&cl.tun.inv, why, sizeof(why));
 	if (progopts_resolve("server address", tspec, &cl.server, 1) < 0 ||

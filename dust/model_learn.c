@@ -16,6 +16,8 @@
 
 #include "jsonw.h"
 #include "learnconv.h"
+#include "learnhosts.h"
+#include "learnvals.h"
 #include "learnformat.h"
 #include "modelio.h"
 #include "pcapread.h"
@@ -23,72 +25,6 @@
 
 /* Share of the connections whose first segment has the model's prefix. */
 #define PREFIX_SHARE	0.75
-
-/* A growable array of samples. */
-struct vals {
-	int64_t * v;
-	size_t n, cap;
-};
-
-/* vals_add(a, x): append ${x}.  Return 0, or -1 out of memory. */
-static int
-vals_add(struct vals * a, int64_t x)
-{
-	int64_t * nv;
-	size_t ncap;
-
-	if (a->n == a->cap) {
-		ncap = a->cap ? a->cap * 2 : 256;
-		if ((nv = realloc(a->v, ncap * sizeof(*nv))) == NULL)
-			return (-1);
-		a->v = nv;
-		a->cap = ncap;
-	}
-	a->v[a->n++] = x;
-	return (0);
-}
-
-/* cmp64(a, b): qsort order of int64_t. */
-static int
-cmp64(const void * a, const void * b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return ((x > y) - (x < y));
-}
-
-/*
- * write_points(f, a):
- * Write the samples ${a} (sorted here) as an empirical family: each
- * distinct value with its count.
- */
-static void
-write_points(FILE * f, struct vals * a)
-{
-	size_t i, j;
-
-	qsort(a->v, a->n, sizeof(int64_t), cmp64);
-	fputs("{\"family\": \"empirical\", \"points\": [", f);
-	for (i = 0; i < a->n; i = j) {
-		for (j = i; j < a->n && a->v[j] == a->v[i]; j++)
-			;
-		fprintf(f, "%s[%lld, %zu]", i ? ", " : "",
-		    (long long)a->v[i], j - i);
-	}
-	fputs("]}", f);
-}
-
-/* round2(x): ${x} rounded to two significant digits (x >= 100). */
-static int64_t
-round2(double x)
-{
-	double p;
-
-	if (x < 100)
-		return ((int64_t)llround(x));
-	p = pow(10, floor(log10(x)) - 1);
-	return ((int64_t)(llround(x / p) * p));
-}
 
 /* One first data segment, for sorting. */
 struct firstseg {
@@ -232,7 +168,8 @@ learn_part(FILE * f, const struct dust_ct * ct, int dir, const char * name,
 			secs = 0;
 		if (secs > 2147483.0)
 			secs = 2147483.0;
-		if (vals_add(&dur, round2(secs * 1000 < 1 ? 1 : secs * 1000)))
+		if (vals_add(&dur, vals_round2(secs * 1000 < 1 ? 1 :
+		    secs * 1000)))
 			goto oom;
 
 		/* Packets in each second of the connection's life. */
@@ -275,19 +212,19 @@ learn_part(FILE * f, const struct dust_ct * ct, int dir, const char * name,
 		fprintf(f, "%s%s%llu", i ? "," : "", (i % 16) ? " " :
 		    "\n      ", (unsigned long long)bytes[i]);
 	fputs("\n    ],\n    \"length\": ", f);
-	write_points(f, &len);
+	vals_write(f, &len);
 	fputs(",\n    \"flow\": ", f);
 	if (timing != NULL)
 		write_json(f, json_object_get(json_object_get(timing, name),
 		    "flow"));
 	else
-		write_points(f, &flow);
+		vals_write(f, &flow);
 	fputs(",\n    \"duration\": ", f);
 	if (timing != NULL)
 		write_json(f, json_object_get(json_object_get(timing, name),
 		    "duration"));
 	else
-		write_points(f, &dur);
+		vals_write(f, &dur);
 	fputs("\n  }", f);
 	rc = 0;
 	goto done;
@@ -345,6 +282,8 @@ model_text(const struct dust_ct * ct, const char * name, const char * desc,
 	}
 	if (lf->n > 0)
 		learnformat_write(f, lf);
+	if (learnhosts_write(f, ct))
+		goto err;
 	fputs("\n}\n", f);
 	if (fclose(f)) {
 		warnp("open_memstream");

@@ -146,6 +146,9 @@ struct tconn {
 	int conv;			/* The model has conversations. */
 	int format;			/* The model has a format: records
 					   are sent on demand (tconn_kick). */
+	uint64_t idle_ms;		/* Client, with a "hosts" object:
+					   closed after this long without
+					   data (0: never). */
 	int finishing;			/* Over: FINISH_WAIT for the peer's
 					   close or the tick, FINISH_FLUSH
 					   closing once flushed. */

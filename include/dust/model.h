@@ -50,6 +50,34 @@ struct dust_model_part {
 struct dust_convset;
 struct dust_format;
 
+/* Most connections a host keeps open at once (hosts.concurrency). */
+#define DUST_HOSTS_CONC_MAX	256
+
+/* Who ends a connection: the index of a share in dust_hosts.close. */
+#define DUST_CLOSE_CLIENT_FIN	0
+#define DUST_CLOSE_SERVER_FIN	1
+#define DUST_CLOSE_CLIENT_RST	2
+#define DUST_CLOSE_SERVER_RST	3
+
+/*
+ * The host-level behaviour of the learned client (docs/models.md, the
+ * "hosts" object): how its connections to the server follow one another.
+ */
+struct dust_hosts {
+	uint64_t connections;		/* Connections it was learned from. */
+	struct dust_dist start_gap;	/* ms from a start to the next, */
+	struct dust_dist busy_gap;	/* and to a next that found others
+					   of the host's connections open. */
+	struct dust_dist concurrency;	/* Open at each start, itself in. */
+	struct dust_dist lifetime;	/* ms from the SYN to the close. */
+	struct dust_dist idle_close;	/* ms from the last data to it. */
+	double close[4];		/* Shares, DUST_CLOSE_* (sum 1). */
+	double keepalive;		/* Share of connections whose client
+					   sent keep-alive probes while
+					   idle (0: an idle client is
+					   silent). */
+};
+
 struct dust_model {
 	char * name;
 	struct dust_model_part part[2];	/* [DUST_C2S], [DUST_S2C] */
@@ -58,6 +86,8 @@ struct dust_model {
 	struct dust_format * format;	/* A protocol format (TLS 1.3), or
 					   NULL: the seed's shaping
 					   (docs/formats.md). */
+	struct dust_hosts * hosts;	/* The host-level behaviour, or NULL
+					   (a model learned before it). */
 };
 
 /**

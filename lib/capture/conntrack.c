@@ -550,6 +550,30 @@ handshake_times(struct dust_ct_conn * c, int dir, uint8_t flags, double ts)
 		c->tack = ts;
 }
 
+/*
+ * is_keepalive(c, dir, s): return 1 if the segment ${s} going in direction
+ * ${dir} of ${c} is a TCP keep-alive probe: an ACK of no data or one byte
+ * whose sequence number is the one before the side's next (what Linux and
+ * Windows send on an idle connection), else 0.
+ */
+static int
+is_keepalive(const struct dust_ct_conn * c, int dir, const struct seg * s)
+{
+	const struct dust_ct_side * sd = &c->side[dir];
+	uint32_t next;
+
+	if ((s->flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK)) != TCP_ACK ||
+	    s->wirelen > 1)
+		return (0);
+	if (sd->seqknown)
+		next = sd->next;
+	else if (dir == DUST_CT_C2S && c->synseen)
+		next = c->isn + 1;
+	else
+		return (0);
+	return (s->seq == next - 1);
+}
+
 /**
  * dust_ct_frame(ct, linktype, frame, caplen, wirelen, ts):
  * Feed the ${caplen} captured bytes ${frame} (of ${wirelen} on the wire)
@@ -611,6 +635,7 @@ dust_ct_frame(struct dust_ct * ct, int lt, const uint8_t * frame,
 	if ((s.flags & (TCP_FIN | TCP_RST)) && c->tfin < 0) {
 		c->tfin = ts;
 		c->findir = (uint8_t)dir;
+		c->finrst = (s.flags & TCP_RST) != 0;
 	}
 	if (s.flags & (TCP_FIN | TCP_RST))
 		c->closed = 1;
@@ -619,6 +644,10 @@ dust_ct_frame(struct dust_ct * ct, int lt, const uint8_t * frame,
 		c->tstart = ts;
 	if (ts > c->tend)
 		c->tend = ts;
+	if (is_keepalive(c, dir, &s)) {
+		c->keepalive[dir]++;
+		return (1);
+	}
 	if (s.wirelen > 0 && side_data(ct, c, dir, &s, ts))
 		return (-1);
 	return (1);

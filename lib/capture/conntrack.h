@@ -85,7 +85,11 @@ struct dust_ct_conn {
 	double tsynack;		/* the server's first SYN-ACK, */
 	double tack;		/* the client's next segment (-1: none). */
 	double tfin;		/* The first FIN or RST (-1: none), */
-	uint8_t findir;		/* and its direction. */
+	uint8_t findir;		/* its direction, */
+	uint8_t finrst;		/* and 1 if it was a RST. */
+	uint32_t keepalive[2];	/* Keep-alive probes each way: no data or
+				   one byte, at the sequence number before
+				   the side's next, no SYN, FIN or RST. */
 	struct dust_ct_pkt * pkts;	/* Data segments in capture order. */
 	size_t npkts, cap;
 	struct dust_ct_side side[2];

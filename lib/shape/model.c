@@ -1,5 +1,6 @@
 #include <jansson.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,6 +37,11 @@ static const struct field F_FLOW = { 0, DUST_FLOW_MAX,
 	"packets per second" };
 static const struct field F_DURATION = { 1, DUST_DURATION_MAX,
 	"durations (ms)" };
+static const struct field F_GAP = { 0, DUST_DURATION_MAX, "gaps (ms)" };
+static const struct field F_CONC = { 1, DUST_HOSTS_CONC_MAX,
+	"connections at once" };
+static const struct field F_COUNT = { 1, DUST_DURATION_MAX,
+	"connections" };
 
 /* fail(e, path, fmt, ...): write "path: message" to ${e}; return -1. */
 static int fail(struct err *, const char *, const char *, ...)
@@ -441,6 +447,119 @@ part_free(struct dust_model_part * part)
 	free(part->exact);
 }
 
+/* Free what ${h} holds, and ${h} (NULL: nothing). */
+static void
+hosts_free(struct dust_hosts * h)
+{
+
+	if (h == NULL)
+		return;
+	dust_dist_free(&h->start_gap);
+	dust_dist_free(&h->busy_gap);
+	dust_dist_free(&h->concurrency);
+	dust_dist_free(&h->lifetime);
+	dust_dist_free(&h->idle_close);
+	free(h);
+}
+
+/* parse_share(e, v, path, x): a number 0..1 in ${x}. */
+static int
+parse_share(struct err * e, const json_t * v, const char * path, double * x)
+{
+
+	if (get_num(e, v, path, x))
+		return (-1);
+	if (*x < 0 || *x > 1)
+		return (fail(e, path, "must be 0..1"));
+	return (0);
+}
+
+/* parse_close(e, o, h): the shares of who closes, "hosts.close". */
+static int
+parse_close(struct err * e, json_t * o, struct dust_hosts * h)
+{
+	static const char * const keys[] = { "client_fin", "server_fin",
+	    "client_rst", "server_rst", NULL };
+	double total = 0;
+	char p[128];
+	size_t i;
+
+	if (o == NULL)
+		return (fail(e, "hosts.close", "missing"));
+	if (!json_is_object(o))
+		return (fail(e, "hosts.close", "must be an object"));
+	if (check_keys(e, o, "hosts.close", keys, NULL))
+		return (-1);
+	for (i = 0; keys[i] != NULL; i++) {
+		if (json_object_get(o, keys[i]) == NULL)
+			return (fail(e, sub(p, "hosts.close", keys[i]),
+			    "missing"));
+		if (parse_share(e, json_object_get(o, keys[i]),
+		    sub(p, "hosts.close", keys[i]), &h->close[i]))
+			return (-1);
+		total += h->close[i];
+	}
+	if (total == 0)
+		return (fail(e, "hosts.close", "all shares are zero"));
+	for (i = 0; i < 4; i++)
+		h->close[i] /= total;
+	return (0);
+}
+
+/*
+ * parse_hosts(e, o, hp): the host-level behaviour "hosts" (docs/models.md)
+ * in a new *${hp}.
+ */
+static int
+parse_hosts(struct err * e, json_t * o, struct dust_hosts ** hp)
+{
+	static const char * const keys[] = { "connections", "start_gap",
+	    "busy_gap", "concurrency", "lifetime", "idle_close", "close", "keepalive",
+	    NULL };
+	static const struct {
+		const char * key;
+		const struct field * f;
+		size_t off;
+	} dists[] = {
+		{ "start_gap", &F_GAP, offsetof(struct dust_hosts, start_gap) },
+		{ "busy_gap", &F_GAP, offsetof(struct dust_hosts, busy_gap) },
+		{ "concurrency", &F_CONC,
+		    offsetof(struct dust_hosts, concurrency) },
+		{ "lifetime", &F_DURATION,
+		    offsetof(struct dust_hosts, lifetime) },
+		{ "idle_close", &F_GAP,
+		    offsetof(struct dust_hosts, idle_close) },
+	};
+	struct dust_hosts * h;
+	char p[128];
+	int64_t n;
+	size_t i;
+
+	if (!json_is_object(o))
+		return (fail(e, "hosts", "must be an object"));
+	if (check_keys(e, o, "hosts", keys, NULL))
+		return (-1);
+	for (i = 0; keys[i] != NULL; i++)
+		if (json_object_get(o, keys[i]) == NULL)
+			return (fail(e, sub(p, "hosts", keys[i]), "missing"));
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return (fail(e, "hosts", "out of memory"));
+	*hp = h;
+	if (get_int(e, json_object_get(o, "connections"),
+	    "hosts.connections", &F_COUNT, &n))
+		return (-1);
+	h->connections = (uint64_t)n;
+	for (i = 0; i < sizeof(dists) / sizeof(dists[0]); i++)
+		if (parse_dist(e, json_object_get(o, dists[i].key),
+		    sub(p, "hosts", dists[i].key), dists[i].f,
+		    (struct dust_dist *)((char *)h + dists[i].off)))
+			return (-1);
+	if (parse_close(e, json_object_get(o, "close"), h))
+		return (-1);
+	return (parse_share(e, json_object_get(o, "keepalive"),
+	    "hosts.keepalive", &h->keepalive));
+}
+
 /**
  * dust_model_parse(json, len, errbuf, errlen):
  * Load the model in the ${len} bytes of JSON text ${json}.  Return it, or
@@ -453,7 +572,7 @@ dust_model_parse(const char * json, size_t len, char * errbuf,
 {
 	static const char * const allowed[] = { "name", "description",
 	    "client_to_server", "server_to_client", "conversations", "format",
-	    NULL };
+	    "hosts", NULL };
 	struct err e = { errbuf, errlen };
 	struct dust_model * m;
 	json_error_t jerr;
@@ -505,6 +624,9 @@ dust_model_parse(const char * json, size_t len, char * errbuf,
 	if ((v = json_object_get(root, "format")) != NULL &&
 	    format_parse(v, &m->format, errbuf, errlen))
 		goto err;
+	if ((v = json_object_get(root, "hosts")) != NULL &&
+	    parse_hosts(&e, v, &m->hosts))
+		goto err;
 	json_decref(root);
 	return (m);
 
@@ -546,6 +668,7 @@ dust_model_free(struct dust_model * m)
 	part_free(&m->part[1]);
 	dust_convset_free(m->conv);
 	format_free(m->format);
+	hosts_free(m->hosts);
 	free(m->name);
 	free(m);
 }

@@ -121,6 +121,46 @@ browse() {
 	$AT_CLIENT curl "$@"
 }
 
+# browse_pages BASE N [CURL_OPTION...]: N connections (browse BASE I
+# CURL_OPTION... for I = 0..N-1), one after another; with HTTP_PARALLEL=P
+# (default 1) as a browser loads pages: P connections at once, then a
+# pause (think time) of 0 to HTTP_THINK_MS ms (default 0) drawn by rand
+# before the next P, so that the capture holds a host's connection
+# process (a model's "hosts" object: start gaps, connections at once) as
+# well as its connections.  Each parallel connection draws on from a seed
+# of its own.
+browse_pages() {
+	_base=$1
+	_n=$2
+	shift 2
+	_p=${HTTP_PARALLEL:-1}
+	_think=${HTTP_THINK_MS:-0}
+	_i=0
+	while [ $_i -lt "$_n" ]; do
+		_j=0
+		_pids=""
+		while [ $_j -lt "$_p" ] && [ $_i -lt "$_n" ]; do
+			if [ "$_p" -eq 1 ]; then
+				browse "$_base" "$_i" "$@" || fail "curl failed"
+			else
+				r=$((r + _i))
+				browse "$_base" "$_i" "$@" > /dev/null &
+				_pids="$_pids $!"
+			fi
+			_i=$((_i + 1))
+			_j=$((_j + 1))
+		done
+		for _pid in $_pids; do
+			wait "$_pid" || fail "curl failed"
+		done
+		if [ "$_think" -gt 0 ]; then
+			rand
+			sleep "$(awk -v ms=$((R % (_think + 1))) \
+			    'BEGIN { printf "%.3f", ms / 1000 }')"
+		fi
+	done
+}
+
 # start_tcpdump PORT: capture TCP port PORT on $CAP_IF into $OUT, with a
 # 32 MiB buffer (with the default 2 MiB, tcpdump missed about one segment
 # in 70 of the tunnel's bursts over netpath, which doubles a gap).  tcpdump says

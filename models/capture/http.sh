@@ -6,7 +6,8 @@
 # (the port is printed).  Each connection is one curl run that keeps the
 # connection alive like a browser (browse in common.sh): 1 to 6 requests
 # for random pages or blobs of the web root (120 B to 200 kB), drawn with
-# the seed $HTTP_SEED.
+# the seed $HTTP_SEED; HTTP_PARALLEL and HTTP_THINK_MS load them as pages
+# (browse_pages in common.sh).
 OUT=${1:?usage: http.sh OUT.pcap [CONNECTIONS]}
 N=${2:-200}
 . "$(dirname "$0")/common.sh"
@@ -16,10 +17,6 @@ make_www "$T/www"
 PORT=$(free_port)
 start_nginx "$PORT"
 start_tcpdump "$PORT"
-i=0
-while [ $i -lt "$N" ]; do
-	browse "http://$SRV:$PORT" "$i" || fail "curl failed"
-	i=$((i + 1))
-done
+browse_pages "http://$SRV:$PORT" "$N"
 stop_tcpdump
 echo "port $PORT"

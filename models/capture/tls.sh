@@ -18,11 +18,7 @@ make_www "$T/www"
 PORT=$(free_port)
 start_nginx "$PORT" ssl
 start_tcpdump "$PORT"
-i=0
-while [ $i -lt "$N" ]; do
-	browse "https://localhost:$PORT" "$i" -k --tlsv1.3 \
-	    --resolve "localhost:$PORT:$SRV" || fail "curl failed"
-	i=$((i + 1))
-done
+browse_pages "https://localhost:$PORT" "$N" -k --tlsv1.3 \
+    --resolve "localhost:$PORT:$SRV"
 stop_tcpdump
 echo "port $PORT"

@@ -4,7 +4,9 @@
 #   1. HTTP/1.1, 60 keep-alive connections (models/capture/http.sh, 1 to 6
 #      requests each), learned with `dust model learn`; the model must
 #      load (learn checks it, check loads it again) and hold one
-#      conversation per connection; --no-conversations leaves them out,
+#      conversation per connection and a "hosts" object of 60
+#      connections one at a time, each closed by the client's FIN;
+#      --no-conversations leaves the conversations out,
 #      --conversations N keeps N.
 #   2. A second HTTP capture (60 connections, another keep-alive draw)
 #      checked against the model
@@ -86,6 +88,16 @@ grep -q '"prefix": "HTTP/1.1 ' "$T/http.json" || fail "no response prefix"
 [ "$(/usr/bin/python3 -c 'import json, sys
 print(len(json.load(open(sys.argv[1]))["conversations"]["list"]))' "$T/http.json")" = 60 ] ||
 	fail "not one conversation per connection"
+# The host-level behaviour (docs/models.md, "hosts"): http.sh runs one
+# curl after another, each closing its connection before the next starts.
+/usr/bin/python3 -c 'import json, sys
+h = json.load(open(sys.argv[1]))["hosts"]
+assert h["connections"] == 60, h["connections"]
+assert h["concurrency"]["points"] == [[1, 60]], h["concurrency"]
+assert h["close"]["client_fin"] == 1, h["close"]
+assert h["keepalive"] == 0, h["keepalive"]
+assert sum(w for v, w in h["start_gap"]["points"]) == 59' "$T/http.json" ||
+	fail "hosts: not 60 connections one at a time, each closed by the client"
 "$DUST" model learn "$T/http1.pcap" --port "$P1" --no-conversations \
     -o "$T/http-pp.json" || fail "learn --no-conversations"
 grep -q '"conversations"' "$T/http-pp.json" && fail "--no-conversations: conversations"

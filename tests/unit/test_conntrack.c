@@ -11,6 +11,7 @@
 #define SYN	0x02
 #define ACK	0x10
 #define FIN	0x01
+#define RST	0x04
 
 /* A frame under construction. */
 struct frame {
@@ -342,6 +343,58 @@ test_starts(void ** state)
 	dust_ct_free(ct);
 }
 
+/*
+ * Keep-alive probes (no data or one byte at the sequence number before the
+ * side's next) are counted, not taken for data; a first close by RST is
+ * told from one by FIN.
+ */
+static void
+test_keepalive_and_rst(void ** state)
+{
+	struct dust_ct * ct = dust_ct_new(80);
+	const struct dust_ct_conn * c;
+	struct frame f;
+
+	(void)state;
+	eth_ip4_tcp(&f, 1, 5000, 2, 80, 99, SYN, "", 0);
+	assert_int_equal(feed(ct, &f, 0), 1);
+	eth_ip4_tcp(&f, 1, 5000, 2, 80, 100, ACK, "GET /", 5);
+	assert_int_equal(feed(ct, &f, 1), 1);
+	eth_ip4_tcp(&f, 2, 80, 1, 5000, 500, ACK, "200", 3);
+	assert_int_equal(feed(ct, &f, 1.1), 1);
+	/* Linux's probe: no data, seq 104 (next 105); Windows': 1 byte. */
+	eth_ip4_tcp(&f, 1, 5000, 2, 80, 104, ACK, "", 0);
+	assert_int_equal(feed(ct, &f, 10), 1);
+	eth_ip4_tcp(&f, 1, 5000, 2, 80, 104, ACK, "T", 1);
+	assert_int_equal(feed(ct, &f, 20), 1);
+	/* A pure ACK at the next sequence number is no probe. */
+	eth_ip4_tcp(&f, 1, 5000, 2, 80, 105, ACK, "", 0);
+	assert_int_equal(feed(ct, &f, 21), 1);
+	eth_ip4_tcp(&f, 2, 80, 1, 5000, 503, ACK | RST, "", 0);
+	assert_int_equal(feed(ct, &f, 30), 1);
+
+	c = dust_ct_conn(ct, 0);
+	assert_int_equal(c->keepalive[DUST_CT_C2S], 2);
+	assert_int_equal(c->keepalive[DUST_CT_S2C], 0);
+	assert_int_equal(c->npkts, 2);
+	assert_int_equal(c->side[DUST_CT_C2S].payload, 5);
+	assert_true(c->tfin == 30);
+	assert_int_equal(c->findir, DUST_CT_S2C);
+	assert_int_equal(c->finrst, 1);
+
+	/* A FIN first: not a RST. */
+	eth_ip4_tcp(&f, 1, 5001, 2, 80, 9, SYN, "", 0);
+	assert_int_equal(feed(ct, &f, 40), 1);
+	eth_ip4_tcp(&f, 1, 5001, 2, 80, 10, ACK | FIN, "", 0);
+	assert_int_equal(feed(ct, &f, 41), 1);
+	eth_ip4_tcp(&f, 2, 80, 1, 5001, 70, ACK | RST, "", 0);
+	assert_int_equal(feed(ct, &f, 42), 1);
+	c = dust_ct_conn(ct, 1);
+	assert_int_equal(c->findir, DUST_CT_C2S);
+	assert_int_equal(c->finrst, 0);
+	dust_ct_free(ct);
+}
+
 int
 main(void)
 {
@@ -352,6 +405,7 @@ main(void)
 		cmocka_unit_test(test_syn_direction_and_reuse),
 		cmocka_unit_test(test_link_types),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_keepalive_and_rst),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
