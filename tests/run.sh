@@ -5,7 +5,7 @@
 #   sh tests/run.sh BUILD [FUZZBUILD]
 #
 # Environment: TESTS=glob runs only the tests whose name matches;
-# FUZZ_SECONDS (default 5) is the time given to each fuzz target: a smoke
+# FUZZ_SECONDS (default 2) is the time given to each fuzz target: a smoke
 # run from the seed corpus in every check (21 targets); long campaigns are
 # `make fuzz`, then build/fuzz/fuzz/NAME CORPUS.
 # A test exits 0 to pass, 77 to be skipped, anything else to fail.
@@ -23,7 +23,7 @@ export DUST_ROOT="$ROOT" DUST_BUILD="$BUILD" DUST_BIN="$BUILD/bin" \
     DUST_TOOLS="$BUILD/tests/tools"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-FUZZ_SECONDS=${FUZZ_SECONDS:-5}
+FUZZ_SECONDS=${FUZZ_SECONDS:-2}
 LOGDIR="$BUILD/test-logs"
 rm -rf "$LOGDIR" && mkdir -p "$LOGDIR"
 

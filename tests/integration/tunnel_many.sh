@@ -1,6 +1,6 @@
 #!/bin/sh
 # 200 concurrent connections through one dust client and one dust server,
-# 2 KB each way each (tests/models/light.json: 25 packets a second of 200
+# 1 KB each way each (tests/models/light.json: 25 packets a second of 200
 # to 1800 bytes, connections of 1.5 to 2.5 s), every one checked (SHA-256
 # and lengths at both ends), all streams of ONE session (docs/streams.md),
 # whose connections the model's rate bounds: about 20 KB/s each way for
@@ -15,7 +15,7 @@ ulimit -n 8192 2>/dev/null || true
 tunnel_invite tests/models/light.json
 tunnel_server
 tunnel_client
-timeout 120 $PY tests/tunnel_peer.py client "$CP" 200 2000 2000 1000 \
+timeout 120 $PY tests/tunnel_peer.py client "$CP" 200 1000 1000 1000 \
     > "$T/peer.log" 2>&1 || { tail -20 "$T/peer.log"; \
     grep -h "aborted\|ensemble:" "$T/client.log" "$T/server.log" | head -20; \
     fail "not every session exact"; }
