@@ -6,7 +6,7 @@
 #
 # Environment: TESTS=glob runs only the tests whose name matches;
 # FUZZ_SECONDS (default 2) is the time given to each fuzz target: a smoke
-# run from the seed corpus in every check (28 targets); long campaigns are
+# run from the seed corpus in every check (27 targets); long campaigns are
 # `make fuzz`, then build/fuzz/fuzz/NAME CORPUS.
 # A test exits 0 to pass, 77 to be skipped, anything else to fail.
 # Each test runs as the leader of a session of its own, DUST_TEST_TOKEN in
