@@ -13,6 +13,7 @@
 #include "dust/rng.h"
 
 #include "shapetest.h"
+#include "vectorfile.h"
 
 /*
  * engine_deliver(e, w, off, max): give the bytes of ${w} from ${*off} on
@@ -82,6 +83,33 @@ engine_first32(uint64_t seed, uint8_t o[32])
 
 	dust_rng_seeded_u64(&r, seed);
 	dust_rng_fill(&r.rng, o, 32);
+}
+
+/*
+ * engine_vector_keys(out, size, len, sid, sidlen, b, cseed, sseed, hour):
+ * Append to the transcript text ${out} (${*len} bytes in ${size}) what a
+ * reference needs to recompute a format's transcript: the server
+ * identifier ${sid}, the server's static secret ${b}, the client's and
+ * the server's ephemeral secrets (the first draws of generators ${cseed}
+ * and ${sseed}) and the mark's hour ${hour}.
+ */
+static inline void
+engine_vector_keys(char * out, size_t size, size_t * len,
+    const uint8_t * sid, size_t sidlen, const uint8_t b[32], uint64_t cseed,
+    uint64_t sseed, uint64_t hour)
+{
+	uint8_t x[32], y[32], E[8];
+	int i;
+
+	engine_first32(cseed, x);
+	engine_first32(sseed, y);
+	for (i = 0; i < 8; i++)
+		E[i] = (uint8_t)(hour >> (56 - 8 * i));
+	vector_hex(out, size, len, "sid", sid, sidlen);
+	vector_hex(out, size, len, "server_static_secret_b", b, 32);
+	vector_hex(out, size, len, "client_ephemeral_secret_x", x, 32);
+	vector_hex(out, size, len, "server_ephemeral_secret_y", y, 32);
+	vector_hex(out, size, len, "mark_epoch_E", E, 8);
 }
 
 #endif /* !ENGINETEST_H */

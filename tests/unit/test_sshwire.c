@@ -519,7 +519,6 @@ test_transcript(void ** state)
 	struct dust_engine * c = client(chacha, srv_B, 41);
 	struct dust_engine * s = server(chacha, NULL, 42);
 	struct bytes w[5] = {{ NULL, 0, 0 }};
-	uint8_t x[32], y[32], E[8];
 	int i;
 
 	(void)state;
@@ -531,10 +530,6 @@ test_transcript(void ** state)
 	engine_talk(s, c, &w[4], "hello, client");
 	assert_int_equal(dust_engine_state(c), DUST_ENGINE_ESTABLISHED);
 	assert_int_equal(dust_engine_state(s), DUST_ENGINE_ESTABLISHED);
-	engine_first32(41, x);
-	engine_first32(42, y);
-	for (i = 0; i < 8; i++)
-		E[i] = (uint8_t)((uint64_t)HOUR >> (56 - 8 * i));
 	outlen = (size_t)snprintf(out, sizeof(out), "# The SSH format's "
 	    "transcript vector (docs/protocol.md, \"The SSH format\").\n"
 	    "# Made by tests/unit/test_sshwire.c (the model: the built-in "
@@ -542,11 +537,8 @@ test_transcript(void ** state)
 	    "tests/vectors/ssh-hellos.txt); checked by\n"
 	    "# tests/integration/sshformat_ref.py.  All hex; secrets are "
 	    "32 random bytes\n# before X25519 clamping.\n");
-	put_hex("sid", sid, sidlen);
-	put_hex("server_static_secret_b", srv_b, 32);
-	put_hex("client_ephemeral_secret_x", x, 32);
-	put_hex("server_ephemeral_secret_y", y, 32);
-	put_hex("mark_epoch_E", E, 8);
+	engine_vector_keys(out, sizeof(out), &outlen, sid, sidlen, srv_b, 41,
+	    42, HOUR);
 	put_hex("server_banner", w[0].b, w[0].len);
 	put_hex("client_start", w[1].b, w[1].len);
 	put_hex("server_flight", w[2].b, w[2].len);

@@ -372,7 +372,6 @@ test_transcript(void ** state)
 {
 	struct dust_engine * c = client(srv_B, 41), * s = server(NULL, 42);
 	struct bytes w[4] = {{ NULL, 0, 0 }};
-	uint8_t x[32], y[32], E[8];
 	int i;
 
 	(void)state;
@@ -382,11 +381,6 @@ test_transcript(void ** state)
 	engine_talk(s, c, &w[3], "hello, client");
 	assert_int_equal(dust_engine_state(c), DUST_ENGINE_ESTABLISHED);
 	assert_int_equal(dust_engine_state(s), DUST_ENGINE_ESTABLISHED);
-	/* The ephemeral secret is the first draw of each side's generator. */
-	engine_first32(41, x);
-	engine_first32(42, y);
-	for (i = 0; i < 8; i++)
-		E[i] = (uint8_t)((uint64_t)HOUR >> (56 - 8 * i));
 	outlen = (size_t)snprintf(out, sizeof(out), "# The TLS format's "
 	    "transcript vector (docs/protocol.md, \"The TLS format\").\n"
 	    "# Made by tests/unit/test_tlswire.c (the model: the built-in "
@@ -394,11 +388,8 @@ test_transcript(void ** state)
 	    "tests/vectors/tls13-hellos.txt); checked by\n"
 	    "# tests/integration/tlsformat_ref.py.  All hex; secrets are "
 	    "32 random bytes\n# before X25519 clamping.\n");
-	put_hex("sid", sid, sidlen);
-	put_hex("server_static_secret_b", srv_b, 32);
-	put_hex("client_ephemeral_secret_x", x, 32);
-	put_hex("server_ephemeral_secret_y", y, 32);
-	put_hex("mark_epoch_E", E, 8);
+	engine_vector_keys(out, sizeof(out), &outlen, sid, sidlen, srv_b, 41,
+	    42, HOUR);
 	put_hex("client_hello", w[0].b, w[0].len);
 	put_hex("server_flight", w[1].b, w[1].len);
 	put_hex("client_flight", w[2].b, w[2].len);
