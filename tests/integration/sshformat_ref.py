@@ -34,10 +34,8 @@ ROOT = os.environ.get("DUST_ROOT", os.getcwd())
 sys.path.insert(0, os.path.join(ROOT, "tests", "ref"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
-import curve_ref  # noqa: E402
-import skein_ref  # noqa: E402
 from sshformat_check import sntrup_values, start_of, strings  # noqa: E402
-from tlsformat_ref import check, fail, seattle_records  # noqa: E402
+from tlsformat_ref import check, fail, keys, seattle_records  # noqa: E402
 
 VECTOR = os.path.join(ROOT, "tests", "vectors", "ssh-format-transcript.txt")
 NEWKEYS = bytes.fromhex("0000000c0a15") + bytes(10)
@@ -57,17 +55,8 @@ def mark_of(pk):
 
 
 def main():
-    v = {}
-    for line in open(VECTOR, encoding="ascii"):
-        if not line.startswith("#"):
-            k, val = line.rstrip("\n").split(" = ", 1)
-            v[k] = bytes.fromhex(val)
-    sid, b, x, y, E = (v["sid"], v["server_static_secret_b"],
-                       v["client_ephemeral_secret_x"],
-                       v["server_ephemeral_secret_y"], v["mark_epoch_E"])
-    base = curve_ref.encode(9)
-    B = curve_ref.x25519(b, base)
-    X, Y = curve_ref.x25519(x, base), curve_ref.x25519(y, base)
+    v = keys(VECTOR)
+    X, Y, K = v["X"], v["Y"], v["K"]
 
     cs = v["client_start"]
     _, _, init, end = start_of(cs, False)
@@ -78,9 +67,8 @@ def main():
     if len(qc) != 1190:
         fail("Q_C of %d bytes" % len(qc))
     check("Q_C's X25519 part = X25519(x, 9)", qc[1158:], X)
-    MK = skein_ref.skein256(B + sid + b"dust mark key", 32)
     check("Q_C's sntrup761 part carries the mark", mark_of(qc[:1158]),
-          skein_ref.skein256(X + E + b"dust mark", 32, key=MK))
+          v["M"])
 
     banner = v["server_banner"]
     if (not banner.startswith(b"SSH-2.0-") or not banner.endswith(b"\r\n")
@@ -95,21 +83,15 @@ def main():
     check("Q_S's X25519 part = X25519(y, 9)", qs[1039:], Y)
     check("server NEWKEYS", sf[end - len(NEWKEYS):end], NEWKEYS)
 
-    dh1, dh2 = curve_ref.x25519(x, Y), curve_ref.x25519(x, B)
-    check("X25519(x, Y) = X25519(y, X)", dh1, curve_ref.x25519(y, X))
-    check("X25519(x, B) = X25519(b, X)", dh2, curve_ref.x25519(b, X))
-    K = skein_ref.skein256(dh1 + dh2 + sid + X + Y + b"ntor", 32)
-    conf = skein_ref.skein256(sid + Y + X + b"ntorserver", 32, key=K)
-    cc = skein_ref.skein256(sid + X + Y + b"ntorclient", 32, key=K)
-
     sstream = sf[end:] + v["server_packets"]
-    check("server stream starts with the confirmation", sstream[:32], conf)
+    check("server stream starts with the confirmation", sstream[:32],
+          v["conf"])
     seattle_records(K, sstream[32:64], sstream[64:], b"hello, client")
 
     cf = v["client_flight"]
     check("client NEWKEYS", cf[:len(NEWKEYS)], NEWKEYS)
     cstream = cf[len(NEWKEYS):]
-    check("client stream starts with CC", cstream[:32], cc)
+    check("client stream starts with CC", cstream[:32], v["cc"])
     seattle_records(K, cstream[32:64], cstream[64:], b"hello, server")
     print("ssh-format-transcript.txt: every value recomputed by the "
           "references (server stream %d bytes, client stream %d)" %

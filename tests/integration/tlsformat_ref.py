@@ -120,9 +120,14 @@ def seattle_records(K, iv, stream, want):
     check("data", data, want)
 
 
-def main():
+def keys(path):
+    """The transcript vector at ${path}: a dict of its values, and of what
+    docs/protocol.md derives from them: B, X, Y (X25519 of the secrets with
+    the base point), M (the mark of X in the hour E), K (the DH values
+    checked both ways), conf and cc (the server's and the client's
+    codes)."""
     v = {}
-    for line in open(VECTOR, encoding="ascii"):
+    for line in open(path, encoding="ascii"):
         if not line.startswith("#"):
             k, val = line.rstrip("\n").split(" = ", 1)
             v[k] = bytes.fromhex(val)
@@ -132,15 +137,28 @@ def main():
     base = curve_ref.encode(9)
     B = curve_ref.x25519(b, base)
     X, Y = curve_ref.x25519(x, base), curve_ref.x25519(y, base)
+    MK = skein_ref.skein256(B + sid + b"dust mark key", 32)
+    dh1, dh2 = curve_ref.x25519(x, Y), curve_ref.x25519(x, B)
+    check("X25519(x, Y) = X25519(y, X)", dh1, curve_ref.x25519(y, X))
+    check("X25519(x, B) = X25519(b, X)", dh2, curve_ref.x25519(b, X))
+    K = skein_ref.skein256(dh1 + dh2 + sid + X + Y + b"ntor", 32)
+    v.update(B=B, X=X, Y=Y, K=K,
+             M=skein_ref.skein256(X + E + b"dust mark", 32, key=MK),
+             conf=skein_ref.skein256(sid + Y + X + b"ntorserver", 32, key=K),
+             cc=skein_ref.skein256(sid + X + Y + b"ntorclient", 32, key=K))
+    return v
+
+
+def main():
+    v = keys(VECTOR)
+    X, Y, K = v["X"], v["Y"], v["K"]
 
     ch = records(v["client_hello"])
     if len(ch) != 1 or ch[0][0] != 22:
         fail("the client's first flight is not one handshake record")
     crandom, csid, _, ckey = hello(ch[0][1], True)
     check("ClientHello key share = X25519(x, 9)", ckey, X)
-    MK = skein_ref.skein256(B + sid + b"dust mark key", 32)
-    check("ClientHello random = the mark",
-          crandom, skein_ref.skein256(X + E + b"dust mark", 32, key=MK))
+    check("ClientHello random = the mark", crandom, v["M"])
     if len(csid) != 32:
         fail("session id of %d bytes" % len(csid))
 
@@ -152,19 +170,13 @@ def main():
     check("ServerHello key share = X25519(y, 9)", skey, Y)
     check("ServerHello session id echo", ssid, csid)
 
-    dh1, dh2 = curve_ref.x25519(x, Y), curve_ref.x25519(x, B)
-    check("X25519(x, Y) = X25519(y, X)", dh1, curve_ref.x25519(y, X))
-    check("X25519(x, B) = X25519(b, X)", dh2, curve_ref.x25519(b, X))
-    K = skein_ref.skein256(dh1 + dh2 + sid + X + Y + b"ntor", 32)
-    conf = skein_ref.skein256(sid + Y + X + b"ntorserver", 32, key=K)
-    cc = skein_ref.skein256(sid + X + Y + b"ntorclient", 32, key=K)
-
     sbodies = b"".join(body for _, body in sf[2:])
     sr = records(v["server_records"])
     if any(t != 23 for t, _ in sr):
         fail("server record types")
     sstream = sbodies + b"".join(body for _, body in sr)
-    check("server stream starts with the confirmation", sstream[:32], conf)
+    check("server stream starts with the confirmation", sstream[:32],
+          v["conf"])
     seattle_records(K, sstream[32:64], sstream[64:], b"hello, client")
 
     cf = records(v["client_flight"])
@@ -176,7 +188,7 @@ def main():
         fail("Finished record of %d bytes for suite %04x" %
              (len(cf[1][1]), suite))
     cstream = b"".join(body for _, body in cf[1:])
-    check("client stream starts with CC", cstream[:32], cc)
+    check("client stream starts with CC", cstream[:32], v["cc"])
     seattle_records(K, cstream[32:64], cstream[64:], b"hello, server")
     print("tls-format-transcript.txt: every value recomputed by the "
           "references (suite %04x, %d server handshake records)" %
