@@ -24,22 +24,7 @@ mkdir -p "$T/www" "$T/tmp"
 head -c $((256 << 20)) /dev/zero > "$T/www/big"
 head -c 1024 /dev/zero > "$T/www/small"
 chmod 755 "$T"
-cat > "$T/nginx.conf" <<NGINX
-user root root;
-daemon off;
-worker_processes 1;
-pid $T/nginx.pid;
-error_log $T/nginx-error.log;
-events { worker_connections 256; }
-http {
-    access_log off;
-    client_body_temp_path $T/tmp/cb; proxy_temp_path $T/tmp/px;
-    fastcgi_temp_path $T/tmp/fc; uwsgi_temp_path $T/tmp/uw;
-    scgi_temp_path $T/tmp/sc;
-    server { listen 127.0.0.1:$PN; root $T/www; }
-}
-NGINX
-spawn nginx /usr/sbin/nginx -c "$T/nginx.conf" -p "$T"
+start_www "listen 127.0.0.1:$PN;"
 spawn proxymuxd "$DUST_BIN/proxymuxd" -F -s "[127.0.0.1]:$PD" -r 0 \
     --allow 127.0.0.1/32
 spawn proxymux "$DUST_BIN/proxymux" -F -s "[127.0.0.1]:$PS" \

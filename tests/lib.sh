@@ -67,6 +67,34 @@ any_alive() {
 	return 1
 }
 
+# start_www SERVER...: start nginx in the foreground (the process "nginx",
+# stopped by cleanup) serving $T/www (the caller fills it, and makes $T
+# readable to nginx's workers), one server block per SERVER, its listen
+# directives ("listen 127.0.0.1:8080;").
+start_www() {
+	mkdir -p "$T/tmp"
+	{
+		cat <<NGINX
+user root root;
+daemon off;
+worker_processes 1;
+pid $T/nginx.pid;
+error_log $T/nginx-error.log;
+events { worker_connections 256; }
+http {
+    access_log off;
+    client_body_temp_path $T/tmp/cb; proxy_temp_path $T/tmp/px;
+    fastcgi_temp_path $T/tmp/fc; uwsgi_temp_path $T/tmp/uw;
+    scgi_temp_path $T/tmp/sc;
+NGINX
+		for _srv in "$@"; do
+			echo "    server { $_srv root $T/www; }"
+		done
+		echo "}"
+	} > "$T/nginx.conf"
+	spawn nginx /usr/sbin/nginx -c "$T/nginx.conf" -p "$T"
+}
+
 # start_sshd [PREFIX...]: start Debian's sshd (run under PREFIX, e.g.
 # "taskset -c 1", if given) on a free port of 127.0.0.1, in $P_SSHD, with a
 # throwaway ed25519 host key ($T/host_key, made if missing) and a config

@@ -39,24 +39,9 @@ mkdir -p "$T/www" "$T/tmp"
 WANT=$(sha256sum < "$T/www/10m.bin" | cut -d' ' -f1)
 printf '%1024s' '' | tr ' ' x > "$T/www/small"
 chmod 755 "$T"
-cat > "$T/nginx.conf" <<NGINX
-user root root;
-daemon off;
-worker_processes 1;
-pid $T/nginx.pid;
-error_log $T/nginx-error.log;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $T/tmp/cb; proxy_temp_path $T/tmp/px;
-    fastcgi_temp_path $T/tmp/fc; uwsgi_temp_path $T/tmp/uw;
-    scgi_temp_path $T/tmp/sc;
-    server { listen 127.0.0.1:$PN; root $T/www; }
-    server { listen 127.0.0.1:$PNS; root $T/www; }
-    server { listen [::1]:$PN; root $T/www; }
-}
-NGINX
-spawn nginx /usr/sbin/nginx -c "$T/nginx.conf" -p "$T"
+start_www "listen 127.0.0.1:$PN;" \
+    "listen 127.0.0.1:$PNS;" \
+    "listen [::1]:$PN;"
 spawn dns /usr/bin/python3 "$H/dns.py" "$PDNS"
 printf 'nameserver 127.0.0.1:%s\n' "$PDNS" > "$T/resolv.conf"
 wait_port "$PN"

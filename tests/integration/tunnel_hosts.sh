@@ -40,22 +40,7 @@ mkdir -p "$T/www" "$T/tmp"
 $PY -c 'import random,sys; sys.stdout.buffer.write(random.Random(17).randbytes(int(sys.argv[1]) << 10))' "$KB" > "$T/www/f.bin"
 WANT=$(sha256sum < "$T/www/f.bin" | cut -d' ' -f1)
 chmod 755 "$T"
-cat > "$T/nginx.conf" <<NGINX
-user root root;
-daemon off;
-worker_processes 1;
-pid $T/nginx.pid;
-error_log $T/nginx-error.log;
-events { worker_connections 256; }
-http {
-    access_log off;
-    client_body_temp_path $T/tmp/cb; proxy_temp_path $T/tmp/px;
-    fastcgi_temp_path $T/tmp/fc; uwsgi_temp_path $T/tmp/uw;
-    scgi_temp_path $T/tmp/sc;
-    server { listen 127.0.0.1:$PN; root $T/www; }
-}
-NGINX
-spawn nginx /usr/sbin/nginx -c "$T/nginx.conf" -p "$T"
+start_www "listen 127.0.0.1:$PN;"
 wait_port "$PN"
 "$D" keygen -k "$T/key" > /dev/null
 

@@ -38,24 +38,8 @@ mkdir -p "$T/www" "$T/tmp"
 $PY -c 'import random,sys; sys.stdout.buffer.write(random.Random(17).randbytes(8 << 20))' > "$T/www/8m.bin"
 WANT=$(sha256sum < "$T/www/8m.bin" | cut -d' ' -f1)
 chmod 755 "$T"
-cat > "$T/nginx.conf" <<NGINX
-user root root;
-daemon off;
-worker_processes 1;
-pid $T/nginx.pid;
-error_log $T/nginx-error.log;
-events { worker_connections 256; }
-http {
-    access_log off;
-    keepalive_timeout 1s;
-    client_body_temp_path $T/tmp/cb; proxy_temp_path $T/tmp/px;
-    fastcgi_temp_path $T/tmp/fc; uwsgi_temp_path $T/tmp/uw;
-    scgi_temp_path $T/tmp/sc;
-    server { listen 127.0.0.1:$PN; listen [::1]:$PN; root $T/www; }
-    server { listen 127.0.0.1:$PNS; root $T/www; }
-}
-NGINX
-spawn nginx /usr/sbin/nginx -c "$T/nginx.conf" -p "$T"
+start_www "listen 127.0.0.1:$PN; listen [::1]:$PN; keepalive_timeout 1s;" \
+    "listen 127.0.0.1:$PNS; keepalive_timeout 1s;"
 spawn dns $PY tests/integration/proxy/dns.py "$PDNS"
 spawn closer $PY "$H/closer.py" "$PCL"
 printf 'nameserver 127.0.0.1:%s\n' "$PDNS" > "$T/resolv.conf"
